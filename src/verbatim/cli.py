@@ -1,0 +1,178 @@
+"""The ``verbatim`` command line: parse options, call the library, print, map errors.
+
+Only click and the error classes are imported at module level: ``verbatim --help`` must
+answer in well under half a second, and ``validate`` must never import torch or bertopic.
+Errors caused by the user print one line and exit 2; anything unexpected exits 1 with a
+short message (``--debug`` shows the traceback).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from .errors import VerbatimError
+
+DEFAULT_DEMO_OUTPUT = "verbatim-demo"
+
+
+class VerbatimGroup(click.Group):
+    """A click group that turns exceptions into one-line messages and exit codes."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except VerbatimError as exc:
+            if ctx.meta.get("verbatim.debug"):
+                raise
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+        except Exception as exc:  # the last line of defence: no traceback for users
+            if ctx.meta.get("verbatim.debug"):
+                raise
+            message = str(exc).splitlines()[0] if str(exc) else ""
+            click.echo(f"error: unexpected {type(exc).__name__}: {message} (run with --debug for the traceback)",
+                       err=True)
+            sys.exit(1)
+
+
+def input_options(func):
+    """Options shared by every command that reads a survey export."""
+    options = [
+        click.option("--config", "config_path", type=click.Path(dir_okay=False), help="TOML file overriding the defaults (see configs/default.toml)."),
+        click.option("--text", "text_columns", multiple=True, help="Comment column; repeat to join several (e.g. title and body)."),
+        click.option("--score", help="Score column (0-10 for NPS)."),
+        click.option("--department", help="Department column."),
+        click.option("--date", help="Date column."),
+        click.option("--id", "id_column", help="Response id column."),
+        click.option("--weight", help="Value weight column (e.g. revenue) for value-weighted NPS."),
+        click.option("--scale", type=click.Choice(["nps", "5", "custom"]), help="Score scale: nps (0-10), 5 (1-5 stars) or custom (from the config)."),
+        click.option("--sheet", help="XLSX sheet name (default: the first sheet)."),
+        click.option("--set", "assignments", multiple=True, metavar="SECTION.KEY=VALUE", help="Override any configuration value, e.g. --set impact.n_bootstrap=200."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def build_config(config_path=None, text_columns=(), score=None, department=None, date=None, id_column=None,
+                 weight=None, scale=None, sheet=None, assignments=(), extra=None):
+    """Layer the CLI flags over the configuration file and the environment."""
+    from .config import load_config, parse_assignment
+
+    overrides: dict[str, dict] = {}
+
+    def put(section, key, value):
+        if value not in (None, (), ""):
+            overrides.setdefault(section, {})[key] = value
+
+    for assignment in assignments:
+        for section, values in parse_assignment(assignment).items():
+            for key, value in values.items():
+                put(section, key, value)
+    put("columns", "text", list(text_columns))
+    for key, value in (("score", score), ("department", department), ("date", date), ("id", id_column),
+                       ("weight", weight)):
+        put("columns", key, value)
+    put("input", "scale", scale)
+    put("input", "sheet", sheet)
+    for (section, key), value in (extra or {}).items():
+        put(section, key, value)
+    return load_config(config_path, overrides=overrides)
+
+
+@click.group(cls=VerbatimGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
+@click.version_option(package_name="verbatim")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
+    """verbatim: turn open-text NPS comments into themes ranked by their effect on NPS.
+
+    \b
+    Examples:
+      verbatim validate survey.csv
+      verbatim analyze survey.csv -o out/
+      verbatim demo
+    """
+    ctx.meta["verbatim.debug"] = debug
+
+
+@main.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=True))
+@input_options
+def validate(input_path, **options):
+    """Check a survey export without analysing it: rows read, usable, rejected and why.
+
+    Prints the columns picked, rejections by reason, the score distribution, NPS and the
+    departments found. Loads no model.
+
+    \b
+    Example:
+      verbatim validate survey.xlsx --text "Review Text" --score Rating --scale 5
+    """
+    from .ingest import load_responses
+    from .validation import format_summary, summarize
+
+    config = build_config(**options)
+    result = load_responses(input_path, config)
+    click.echo(format_summary(summarize(result)))
+
+
+@main.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=True))
+@click.option("-o", "--output", "output_dir", required=True, type=click.Path(file_okay=False), help="Output folder.")
+@click.option("--force", is_flag=True, help="Replace an output folder that verbatim did not write.")
+@input_options
+def analyze(input_path, output_dir, force, **options):
+    """Analyse a survey export and write the reports into OUTPUT.
+
+    \b
+    Example:
+      verbatim analyze survey.csv -o out/ --department Team
+    """
+    run_analysis(input_path, output_dir, force, build_config(**options))
+
+
+def run_analysis(input_path, output_dir, force, config) -> None:
+    from .output import check_output_dir
+    from .pipeline import analyze as analyze_file
+    from .validation import format_summary
+
+    check_output_dir(output_dir, force=force)  # fail before any slow work
+    result = analyze_file(input_path, output_dir, config, force=force)
+    click.echo(format_summary(result.summary))
+    click.echo(f"wrote {result.output_dir}/")
+
+
+def bundled_sample() -> Path:
+    """The sample survey shipped in the repository's data/samples folder."""
+    from .errors import InputError
+
+    path = Path(__file__).resolve().parents[2] / "data" / "samples" / "nps_survey.csv"
+    if not path.exists():
+        raise InputError("E101", "the bundled sample is missing; run verbatim demo from a clone of the repository", file=path)
+    return path
+
+
+@main.command()
+@click.option("-o", "--output", "output_dir", default=DEFAULT_DEMO_OUTPUT, show_default=True, type=click.Path(file_okay=False), help="Output folder.")
+@click.option("--force", is_flag=True, help="Replace an output folder that verbatim did not write.")
+def demo(output_dir, force):
+    """Analyse the bundled sample survey (data/samples/nps_survey.csv).
+
+    \b
+    Example:
+      verbatim demo -o verbatim-demo
+    """
+    run_analysis(bundled_sample(), output_dir, force, build_config())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,36 @@
+"""CSV export that a spreadsheet cannot turn into a formula.
+
+A cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is run as a
+formula by Excel, LibreOffice and Google Sheets (CSV/formula injection, OWASP). Customer
+text is untrusted, so every text cell that starts that way is prefixed with a single quote,
+which spreadsheets show as text. Numeric columns are left as numbers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+DANGEROUS_FIRST = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value: object) -> object:
+    """Prefix ``'`` to a string that a spreadsheet would evaluate."""
+    if isinstance(value, str) and value.startswith(DANGEROUS_FIRST):
+        return "'" + value
+    return value
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text columns are safe to open in a spreadsheet."""
+    out = frame.copy()
+    for name in out.columns:
+        if out[name].dtype == object or pd.api.types.is_string_dtype(out[name]):
+            out[name] = out[name].map(neutralise_cell)
+    return out
+
+
+def write_safe_csv(frame: pd.DataFrame, path: str | Path) -> None:
+    """Write ``frame`` as UTF-8 CSV with formula injection neutralised."""
+    neutralise_formulas(frame).to_csv(path, index=False, encoding="utf-8")

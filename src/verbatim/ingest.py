@@ -1,0 +1,353 @@
+"""Survey export -> a clean ``responses`` table plus a ``rejected`` table.
+
+Every input row ends in exactly one of the two (``rows_read == len(responses) +
+len(rejected)``): nothing is dropped silently. A row is rejected with its row number,
+the offending column and value, and a short reason. A row with a comment but no score
+is kept (it feeds the themes) and left out of NPS.
+
+The column roles (comment text, score, department, date, id, weight) come from the
+configuration / CLI flags or are detected from common header names; what was picked is
+reported so the user can check it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .config import ColumnSettings, Config, InputSettings
+from .errors import ConfigError, InputError
+from .readers import RawTable, read_table
+from .scales import BUILTIN_SCALES, ScoreScale
+
+REJECTED_COLUMNS = ["row", "response_id", "column", "value", "reason"]
+RESPONSE_COLUMNS = ["row", "response_id", "text", "score", "nps_group", "department", "submitted_at", "weight"]
+
+# Header names recognised for each role, best first, compared after normalisation
+# (lower case, punctuation as spaces). ``contains`` words match longer survey questions
+# such as "How likely are you to recommend us to a friend?".
+EXACT_NAMES = {
+    "text": ["comment", "comments", "verbatim", "verbatims", "feedback", "review text", "review", "text",
+             "open text", "open ended", "response text", "reason for score", "reason", "free text", "answer",
+             "remarks", "message", "body"],
+    "score": ["nps", "score", "nps score", "likelihood to recommend", "ltr", "recommend", "rating",
+              "recommendation score", "star rating", "stars"],
+    "department": ["department", "dept", "team", "business unit", "department name", "division",
+                   "division name", "touchpoint", "area"],
+    "date": ["submitted at", "submitted", "date", "response date", "created at", "timestamp", "survey date",
+             "completed at", "recorded date", "end date", "created"],
+    "id": ["response id", "responseid", "respondent id", "id", "record id", "survey response id", "ticket id"],
+}
+CONTAINS_WORDS = {
+    "text": ["comment", "verbatim", "feedback", "reason", "why", "tell us", "explain"],
+    "score": ["likely", "recommend", "nps", "rating", "score"],
+    "department": ["department", "dept"],
+    "date": ["date", "submitted", "timestamp"],
+}
+LEADING_NUMBER = re.compile(r"^\s*([+-]?\d+(?:[.,]\d+)?)\s*(?:[-–—:(/]|[A-Za-z]).*$", re.S)
+
+
+@dataclass(frozen=True)
+class ColumnMap:
+    """The input column chosen for each role (None when the file has none)."""
+
+    text: tuple[str, ...]
+    score: str | None
+    department: str | None = None
+    date: str | None = None
+    id: str | None = None
+    weight: str | None = None
+    detected: tuple[str, ...] = ()  # roles that were auto-detected rather than given
+
+    def describe(self) -> list[str]:
+        """One line per role, e.g. ``text        <- 'Comment' (detected)``."""
+        lines = []
+        for role in ("text", "score", "department", "date", "id", "weight"):
+            value = getattr(self, role)
+            shown = ", ".join(repr(v) for v in value) if role == "text" else (repr(value) if value else "-")
+            how = " (detected)" if role in self.detected else ""
+            lines.append(f"{role:<11} <- {shown}{how}")
+        return lines
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What ingestion produced: usable responses, rejected rows and how the file was read."""
+
+    responses: pd.DataFrame
+    rejected: pd.DataFrame
+    columns: ColumnMap
+    scale: ScoreScale
+    source: str
+    format: str
+    rows_read: int
+    encoding: str | None = None
+    delimiter: str | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def rows_usable(self) -> int:
+        return len(self.responses)
+
+
+def scale_from_settings(settings: InputSettings) -> ScoreScale:
+    """The score scale named in the configuration."""
+    if settings.scale in BUILTIN_SCALES:
+        return BUILTIN_SCALES[settings.scale]
+    if settings.scale == "custom":
+        try:
+            return ScoreScale("custom", settings.custom_minimum, settings.custom_maximum,
+                              settings.custom_promoter_min, settings.custom_detractor_max,
+                              settings.custom_whole_numbers)
+        except ValueError as exc:
+            raise ConfigError("E203", f"input.custom_*: {exc}") from None
+    raise ConfigError("E203", f"input.scale must be one of nps, 5, custom; got {settings.scale!r}")
+
+
+def _norm(name: str) -> str:
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", name.lower()).split())
+
+
+def _mostly_numeric(values: pd.Series) -> bool:
+    filled = values[values.str.strip() != ""]
+    if filled.empty:
+        return False
+    parsed = pd.to_numeric(filled.str.strip(), errors="coerce")
+    return parsed.notna().mean() >= 0.8
+
+
+def detect_columns(frame: pd.DataFrame, settings: ColumnSettings, *, file: str | Path) -> ColumnMap:
+    """Resolve each column role from the settings or from the header names and contents."""
+    header = list(frame.columns)
+    by_norm: dict[str, str] = {}
+    for name in header:
+        by_norm.setdefault(_norm(name), name)
+    used: set[str] = set()
+    detected: list[str] = []
+
+    def given(role: str, name: str) -> str:
+        if name in header:
+            return name
+        if _norm(name) in by_norm:  # forgive case and punctuation: --text "review text"
+            return by_norm[_norm(name)]
+        close = difflib.get_close_matches(name, header, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise InputError("E105", f"no column {name!r} for --{role}{hint}; columns are: {', '.join(header)}",
+                         file=file, column=name)
+
+    def detect(role: str) -> str | None:
+        wants_numbers = role == "score"
+        for candidate in EXACT_NAMES.get(role, []):
+            name = by_norm.get(candidate)
+            if name and name not in used:
+                return name
+        for word in CONTAINS_WORDS.get(role, []):
+            for name in header:
+                if name in used or word not in _norm(name):
+                    continue
+                if role in ("text", "score") and _mostly_numeric(frame[name]) != wants_numbers:
+                    continue  # "Positive Feedback Count" is not a comment column
+                return name
+        return None
+
+    roles: dict[str, object] = {}
+    for role in ("score", "id", "date", "department", "weight"):
+        name = getattr(settings, role)
+        if name:
+            roles[role] = given(role, name)
+            used.add(roles[role])
+    if settings.text:
+        roles["text"] = tuple(given("text", n) for n in settings.text)
+        used.update(roles["text"])
+    for role in ("id", "score", "date", "department", "text"):  # weight is never guessed
+        if role in roles:
+            continue
+        name = detect(role)
+        if name is not None:
+            detected.append(role)
+            used.add(name)
+        if role == "text":
+            roles[role] = (name,) if name else ()
+        else:
+            roles[role] = name
+    if not roles["text"]:
+        raise InputError("E105", f"no comment column found; name it with --text (columns are: {', '.join(header)})",
+                         file=file)
+    if roles.get("score") is None:
+        raise InputError("E105", f"no score column found; name it with --score (columns are: {', '.join(header)})",
+                         file=file)
+    return ColumnMap(text=tuple(roles["text"]), score=roles["score"], department=roles.get("department"),
+                     date=roles.get("date"), id=roles.get("id"), weight=roles.get("weight"),
+                     detected=tuple(detected))
+
+
+def parse_scores(values: pd.Series) -> pd.Series:
+    """Strings -> float scores; '' -> NaN; '10 - Extremely likely' -> 10; junk -> NaN.
+
+    Survey tools often export the answer label with the number ("0 (Not at all likely)",
+    "9/10"), so a leading number followed by a separator or a word is accepted.
+    """
+    stripped = values.str.strip()
+    parsed = pd.to_numeric(stripped.str.replace(",", ".", regex=False), errors="coerce")
+    retry = parsed.isna() & stripped.ne("")
+    if retry.any():
+        lead = stripped[retry].str.extract(LEADING_NUMBER, expand=False).str.replace(",", ".", regex=False)
+        parsed.loc[retry] = pd.to_numeric(lead, errors="coerce")
+    return parsed.astype(float)
+
+
+def parse_dates(values: pd.Series, settings: InputSettings) -> pd.Series:
+    """Strings -> naive UTC timestamps (NaT when empty or unparseable)."""
+    stripped = values.str.strip()
+    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    filled = stripped.ne("")
+    if not filled.any():
+        return out
+    sub = stripped[filled]
+    if settings.date_format:
+        parsed = pd.to_datetime(sub, format=settings.date_format, errors="coerce", utc=True)
+    else:
+        parsed = pd.to_datetime(sub, format="ISO8601", errors="coerce", utc=True)
+        retry = parsed.isna()
+        if retry.any():
+            parsed.loc[retry] = pd.to_datetime(sub[retry], format="mixed", dayfirst=settings.dayfirst,
+                                               errors="coerce", utc=True)
+    out.loc[filled] = parsed.dt.tz_convert(None).astype("datetime64[ns]")
+    return out
+
+
+def _fmt_number(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+def validate_rows(raw: RawTable, columns: ColumnMap, settings: InputSettings, scale: ScoreScale) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """Type every row and split it into responses and rejected rows (vectorised)."""
+    frame = raw.frame
+    n = len(frame)
+    rows = pd.Series(raw.rows, dtype="int64")
+    notes: list[str] = []
+    blank = pd.Series([""] * n, dtype=object)
+
+    def col(name: str | None) -> pd.Series:
+        return blank if name is None else frame[name].astype(object).fillna("").reset_index(drop=True).astype(str)
+
+    parts = [col(c).str.strip() for c in columns.text]
+    text = parts[0]
+    for part in parts[1:]:
+        text = pd.Series(np.where(text.eq(""), part, np.where(part.eq(""), text, text + "\n" + part)), dtype=object)
+    too_long = text.str.len() > settings.max_text_chars
+    if too_long.any():
+        notes.append(f"{int(too_long.sum())} comment(s) longer than {settings.max_text_chars} characters were truncated")
+        text = text.where(~too_long, text.str.slice(0, settings.max_text_chars))
+
+    reason = pd.Series([None] * n, dtype=object)
+    bad_col = pd.Series([None] * n, dtype=object)
+    bad_val = pd.Series([""] * n, dtype=object)
+
+    def reject(mask: pd.Series, why, column: str | None, values: pd.Series) -> None:
+        mask = mask & reason.isna()
+        if not mask.any():
+            return
+        reason[mask] = why[mask] if isinstance(why, pd.Series) else why
+        bad_col[mask] = column
+        bad_val[mask] = values[mask].str.slice(0, 200)
+
+    all_empty = frame.astype(object).fillna("").astype(str).apply(lambda c: c.str.strip().eq("")).all(axis=1).reset_index(drop=True) if n else pd.Series([], dtype=bool)
+    reject(all_empty, "empty row", None, blank)
+
+    raw_score = col(columns.score)
+    score = parse_scores(raw_score)
+    has_score = raw_score.str.strip().ne("")
+    reject(has_score & score.isna(), "score is not a number", columns.score, raw_score)
+    if scale.whole_numbers:
+        reject(has_score & score.notna() & (score % 1 != 0), "score is not a whole number", columns.score, raw_score)
+    off = has_score & score.notna() & ((score < scale.minimum) | (score > scale.maximum))
+    reject(off, f"score is outside the {scale.name} scale ({scale.describe()})", columns.score, raw_score)
+
+    if columns.date:
+        raw_date = col(columns.date)
+        dates = parse_dates(raw_date, settings).reset_index(drop=True)
+        reject(raw_date.str.strip().ne("") & dates.isna(), "unparseable date", columns.date, raw_date)
+    else:
+        dates = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
+
+    if columns.weight:
+        raw_weight = col(columns.weight)
+        weight = pd.to_numeric(raw_weight.str.strip(), errors="coerce").astype(float)
+        reject(raw_weight.str.strip().eq(""), "weight is missing", columns.weight, raw_weight)
+        reject(weight.isna(), "weight is not a number", columns.weight, raw_weight)
+        reject(weight < 0, "weight is negative", columns.weight, raw_weight)
+    else:
+        weight = pd.Series(np.ones(n), dtype=float)
+
+    reject(text.eq("") & ~has_score, "no comment and no score", columns.score, raw_score)
+
+    raw_id = col(columns.id).str.strip()
+    ids = pd.Series(np.where(raw_id.eq(""), "row-" + rows.astype(str), raw_id), dtype=object)
+    if columns.id:
+        candidate = reason.isna()
+        first_row = rows[candidate].groupby(ids[candidate].to_numpy()).transform("min")
+        dup = pd.Series(False, index=range(n))
+        dup[candidate] = ids[candidate].duplicated(keep="first").to_numpy()
+        why = pd.Series([None] * n, dtype=object)
+        why[dup] = "duplicate response_id (first seen at row " + first_row[dup].astype(str) + ")"
+        reject(dup, why, columns.id, raw_id)
+        unnamed = int((raw_id.eq("") & reason.isna()).sum())
+        if unnamed:
+            notes.append(f"{unnamed} row(s) without an id were given 'row-<row number>'")
+
+    department = col(columns.department).str.strip()
+    ok = reason.isna().to_numpy()
+    scores_ok = score.where(has_score)
+    responses = pd.DataFrame({
+        "row": rows[ok].to_numpy(),
+        "response_id": ids[ok].astype(str).to_numpy(),
+        "text": text[ok].astype(str).to_numpy(),
+        "score": scores_ok[ok].to_numpy(dtype=float),
+        "nps_group": scale.classify(scores_ok[ok].to_numpy(dtype=float)),
+        "department": department[ok].where(department[ok].ne(""), None).to_numpy(dtype=object),
+        "submitted_at": dates[ok].to_numpy(),
+        "weight": weight[ok].to_numpy(dtype=float),
+    })
+    bad = ~ok
+    rejected = pd.DataFrame({
+        "row": rows[bad].to_numpy(),
+        "response_id": raw_id[bad].to_numpy(dtype=object),
+        "column": bad_col[bad].to_numpy(dtype=object),
+        "value": bad_val[bad].to_numpy(dtype=object),
+        "reason": reason[bad].to_numpy(dtype=object),
+    })
+    return responses, rejected, notes
+
+
+def load_responses(path: str | Path, config: Config | None = None) -> IngestResult:
+    """Read a survey export and return usable responses and rejected rows.
+
+    Raises :class:`InputError` (one line naming the file) when the file cannot be used
+    at all: missing, unreadable, empty, unknown format, missing column, no usable row.
+    """
+    config = config or Config.default()
+    settings: InputSettings = config.input
+    scale = scale_from_settings(settings)
+    raw = read_table(path, sheet=settings.sheet, encoding=settings.encoding)
+    if raw.frame.empty and not raw.unreadable:
+        raise InputError("E106", "no data rows below the header", file=path)
+    columns = detect_columns(raw.frame, config.columns, file=path)
+    responses, rejected, notes = validate_rows(raw, columns, settings, scale)
+    if raw.unreadable:
+        unreadable = pd.DataFrame(raw.unreadable)
+        unreadable = unreadable.assign(response_id="", column=None)[REJECTED_COLUMNS]
+        rejected = pd.concat([unreadable, rejected], ignore_index=True) if len(rejected) else unreadable
+    rejected = rejected.sort_values("row", kind="stable").reset_index(drop=True)
+    rows_read = len(raw.frame) + len(raw.unreadable)
+    if responses.empty:
+        top = rejected["reason"].value_counts().head(3)
+        summary = "; ".join(f"{why}: {count}" for why, count in top.items())
+        raise InputError("E106", f"no usable row among {rows_read} ({summary})", file=path)
+    return IngestResult(responses, rejected, columns, scale, str(path), raw.format, rows_read,
+                        raw.encoding, raw.delimiter, tuple(raw.notes + notes))

@@ -1,0 +1,94 @@
+"""The validation summary of an ingested file: what was read, kept and rejected."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+from .ingest import IngestResult
+from .scales import DETRACTOR, PROMOTER
+
+
+@dataclass(frozen=True)
+class ValidationSummary:
+    """Counts a CX analyst checks before trusting a file (NPS in points, -100..100)."""
+
+    source: str
+    format: str
+    rows_read: int
+    rows_usable: int
+    rows_rejected: int
+    rows_without_score: int
+    rows_without_comment: int
+    rejections: dict[str, int]
+    score_counts: dict[str, int]
+    nps: float | None
+    departments: dict[str, int]
+    columns: list[str]
+    notes: list[str]
+
+
+def summarize(result: IngestResult) -> ValidationSummary:
+    """Summarise an :class:`IngestResult` without loading any model."""
+    responses = result.responses
+    scored = responses["nps_group"].notna()
+    groups = responses.loc[scored, "nps_group"]
+    nps = None
+    if len(groups):
+        nps = float(100.0 * ((groups == PROMOTER).mean() - (groups == DETRACTOR).mean()))
+    scores = responses.loc[scored, "score"]
+    score_counts = {_fmt(s): int(c) for s, c in scores.value_counts().sort_index().items()}
+    departments = (
+        responses["department"].fillna("(none)").value_counts().sort_index().astype(int).to_dict()
+        if result.columns.department else {}
+    )
+    return ValidationSummary(
+        source=result.source,
+        format=result.format,
+        rows_read=result.rows_read,
+        rows_usable=result.rows_usable,
+        rows_rejected=len(result.rejected),
+        rows_without_score=int((~scored).sum()),
+        rows_without_comment=int(responses["text"].str.strip().eq("").sum()),
+        rejections=result.rejected["reason"].value_counts().astype(int).to_dict(),
+        score_counts=score_counts,
+        nps=nps,
+        departments={str(k): int(v) for k, v in departments.items()},
+        columns=result.columns.describe(),
+        notes=list(result.notes),
+    )
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+def format_summary(summary: ValidationSummary) -> str:
+    """Plain-text rendering for the terminal."""
+    lines = [
+        f"file        {summary.source} ({summary.format})",
+        *summary.columns,
+        f"rows read   {summary.rows_read}",
+        f"usable      {summary.rows_usable}"
+        + (f"  ({summary.rows_without_score} without a score: kept for themes, left out of NPS)"
+           if summary.rows_without_score else ""),
+        f"rejected    {summary.rows_rejected}",
+    ]
+    for reason, count in summary.rejections.items():
+        lines.append(f"  {count:>6}  {reason}")
+    if summary.score_counts:
+        total = sum(summary.score_counts.values())
+        peak = max(summary.score_counts.values())
+        lines.append("scores")
+        for score, count in summary.score_counts.items():
+            bar = "#" * max(1, int(round(30 * count / peak)))
+            lines.append(f"  {score:>4}  {count:>6}  {100 * count / total:5.1f}%  {bar}")
+    lines.append("NPS         " + ("n/a (no scored row)" if summary.nps is None else f"{summary.nps:+.1f}"))
+    if summary.departments:
+        lines.append(f"departments {len(summary.departments)}")
+        for name, count in summary.departments.items():
+            lines.append(f"  {count:>6}  {name}")
+    for note in summary.notes:
+        lines.append(f"note: {note}")
+    return "\n".join(lines)
+

@@ -1,0 +1,160 @@
+"""The CLI through click's runner, plus real subprocess calls of the installed entry point."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from verbatim.cli import main
+
+CSV = "id,comment,score,team\n1,Great service,10,A\n2,Too slow,2,B\n3,x,eleven,A\n"
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+def test_cli_help_lists_commands(runner):
+    result = runner.invoke(main, ["--help"])
+    assert result.exit_code == 0
+    for command in ("validate", "analyze", "demo"):
+        assert command in result.output
+
+
+def test_cli_every_command_has_help_and_example(runner):
+    for name, command in main.commands.items():
+        assert command.help, f"{name} has no help text"
+        assert "Example" in command.help, f"{name} help has no example"
+
+
+def test_cli_validate_prints_summary(runner, write_file):
+    path = write_file("s.csv", CSV)
+    result = runner.invoke(main, ["validate", str(path), "--department", "team"])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "rows read   3" in out
+    assert "usable      2" in out
+    assert "score is not a number" in out
+    assert "NPS         +0.0" in out
+    assert "department  <- 'team'" in out
+
+
+@pytest.mark.parametrize(
+    "args,code,fragment",
+    [
+        (["validate", "missing.csv"], 2, "E101 missing.csv: file not found"),
+        (["validate", "{csv}", "--text", "body"], 2, "E105"),
+        (["validate", "{csv}", "--config", "{bad_toml}"], 2, "E202"),
+        (["validate", "{csv}", "--set", "input.max_text_chars=many"], 2, "E203"),
+        (["validate", "{csv}", "--scale", "7"], 2, "Invalid value for '--scale'"),
+    ],
+)
+def test_cli_errors_are_one_line_exit_2(runner, write_file, tmp_path, args, code, fragment):
+    csv_path = write_file("s.csv", CSV)
+    bad_toml = write_file("bad.toml", "[input]\nnope = 1\n")
+    args = [a.format(csv=csv_path, bad_toml=bad_toml) for a in args]
+    with runner.isolated_filesystem(temp_dir=tmp_path):
+        result = runner.invoke(main, args)
+    assert result.exit_code == code
+    assert fragment in result.output
+    assert "Traceback" not in result.output
+
+
+def test_cli_analyze_writes_rejected_and_config(runner, write_file, tmp_path):
+    path = write_file("s.csv", CSV)
+    out = tmp_path / "out"
+    result = runner.invoke(main, ["analyze", str(path), "-o", str(out), "--set", "input.max_text_chars=500"])
+    assert result.exit_code == 0, result.output
+    rejected = (out / "rejected.csv").read_text()
+    assert "score is not a number" in rejected
+    resolved = tomllib.loads((out / "config.toml").read_text())
+    assert resolved["input"]["max_text_chars"] == 500
+    assert resolved["columns"]["text"] == ["comment"]
+    # The resolved configuration repeats the run.
+    again = runner.invoke(main, ["analyze", str(path), "-o", str(out), "--config", str(out / "config.toml")])
+    assert again.exit_code == 0, again.output
+
+
+def test_cli_analyze_refuses_foreign_folder(runner, write_file, tmp_path):
+    path = write_file("s.csv", CSV)
+    out = tmp_path / "precious"
+    out.mkdir()
+    (out / "thesis.docx").write_text("do not delete")
+    result = runner.invoke(main, ["analyze", str(path), "-o", str(out)])
+    assert result.exit_code == 2
+    assert "E301" in result.output and "--force" in result.output
+    assert (out / "thesis.docx").exists()
+    forced = runner.invoke(main, ["analyze", str(path), "-o", str(out), "--force"])
+    assert forced.exit_code == 0
+    assert not (out / "thesis.docx").exists()
+
+
+def test_cli_unexpected_error_exits_1_without_traceback(runner):
+    import click
+
+    from verbatim.cli import VerbatimGroup
+
+    @click.group(cls=VerbatimGroup)
+    @click.option("--debug", is_flag=True)
+    @click.pass_context
+    def group(ctx, debug):
+        ctx.meta["verbatim.debug"] = debug
+
+    @group.command()
+    def boom():
+        raise RuntimeError("disk on fire\nsecond line")
+
+    result = runner.invoke(group, ["boom"])
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        "error: unexpected RuntimeError: disk on fire (run with --debug for the traceback)"
+    )
+    debug = runner.invoke(group, ["--debug", "boom"])
+    assert isinstance(debug.exception, RuntimeError)
+
+
+def test_cli_output_path_that_is_a_file(runner, write_file, tmp_path):
+    path = write_file("s.csv", CSV)
+    out = tmp_path / "out"
+    out.write_text("a file where the folder should go")
+    result = runner.invoke(main, ["analyze", str(path), "-o", str(out)])
+    assert result.exit_code == 2
+    assert "is a file" in result.output
+
+
+def _entry_point() -> str:
+    exe = Path(sys.executable).with_name("verbatim")
+    return str(exe) if exe.exists() else shutil.which("verbatim")
+
+
+def test_cli_entry_point_subprocess(write_file):
+    path = write_file("s.csv", CSV)
+    env = dict(os.environ)
+    ok = subprocess.run([_entry_point(), "validate", str(path)], capture_output=True, text=True, env=env, timeout=60)
+    assert ok.returncode == 0, ok.stderr
+    assert "rows read   3" in ok.stdout
+    bad = subprocess.run([_entry_point(), "validate", str(path) + ".missing"], capture_output=True, text=True,
+                         env=env, timeout=60)
+    assert bad.returncode == 2
+    assert bad.stderr.strip().count("\n") == 0 and "E101" in bad.stderr
+    assert "Traceback" not in bad.stderr
+
+
+def test_cli_validate_does_not_import_models(write_file):
+    path = write_file("s.csv", CSV)
+    code = (
+        "import sys; from verbatim.cli import main\n"
+        "try:\n    main(['validate', sys.argv[1]])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('torch', 'bertopic', 'sentence_transformers', 'spacy', 'umap') if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=60)
+    assert "HEAVY []" in out.stdout, out.stdout + out.stderr

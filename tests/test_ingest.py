@@ -1,0 +1,372 @@
+"""Ingestion: every format, column detection, scales, and bad input of every kind.
+
+Each bad-input test asserts the exact error code or rejection reason, and the
+invariant that no row goes missing: rows read == usable + rejected.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from verbatim.config import Config, load_config
+from verbatim.errors import InputError
+from verbatim.ingest import load_responses, parse_scores
+
+GOOD_CSV = (
+    "response_id,submitted_at,score,comment,department\n"
+    "R1,2026-01-05T10:00:00,10,Fast delivery and friendly driver,Delivery\n"
+    "R2,2026-02-11,3,\"The app crashes, every time\",App\n"
+    "R3,2026-03-02,7,,Billing\n"
+    "R4,2026-03-09,8,Refund took two weeks,Returns\n"
+)
+ROWS = [
+    {"response_id": "R1", "submitted_at": "2026-01-05T10:00:00", "score": 10, "comment": "Fast delivery", "department": "Delivery"},
+    {"response_id": "R2", "submitted_at": "2026-02-11", "score": 3, "comment": "The app crashes", "department": "App"},
+    {"response_id": "R3", "submitted_at": "2026-03-02", "score": 7, "comment": "", "department": "Billing"},
+]
+
+
+def config(**columns) -> Config:
+    return load_config(overrides={"columns": columns} if columns else None, environ={})
+
+
+def no_row_lost(result, expected_rows: int) -> None:
+    assert result.rows_read == expected_rows
+    assert len(result.responses) + len(result.rejected) == expected_rows
+
+
+def reasons(result) -> list[str]:
+    return result.rejected["reason"].tolist()
+
+
+# --- formats -----------------------------------------------------------------------------
+
+
+def test_ingest_reads_csv(write_file):
+    result = load_responses(write_file("s.csv", GOOD_CSV), config())
+    no_row_lost(result, 4)
+    r = result.responses
+    assert r["response_id"].tolist() == ["R1", "R2", "R3", "R4"]
+    assert r["row"].tolist() == [2, 3, 4, 5]
+    assert r["nps_group"].tolist() == ["promoter", "detractor", "passive", "passive"]
+    assert r.loc[1, "text"] == "The app crashes, every time"
+    assert r.loc[0, "submitted_at"] == pd.Timestamp("2026-01-05 10:00:00")
+    assert result.delimiter == ","
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t", "|"])
+def test_ingest_sniffs_delimiter(write_file, delimiter):
+    text = GOOD_CSV.replace('"The app crashes, every time"', "The app crashes every time").replace(",", delimiter)
+    result = load_responses(write_file("s.txt", text), config())
+    assert result.delimiter == delimiter
+    assert len(result.responses) == 4
+
+
+def test_ingest_reads_tsv_extension(write_file):
+    text = "comment\tscore\nFine\t9\nslow, very slow\t2\n"
+    result = load_responses(write_file("s.tsv", text), config())
+    assert result.responses["text"].tolist() == ["Fine", "slow, very slow"]
+
+
+@pytest.mark.parametrize("encoding,expected", [("utf-8-sig", "utf-8-sig"), ("cp1252", "cp1252"), ("utf-16", "utf-16")])
+def test_ingest_detects_encoding(write_file, encoding, expected):
+    text = "comment,score\nCafé staff were très rude – never again,1\n"
+    result = load_responses(write_file("s.csv", text, encoding=encoding), config())
+    assert result.encoding == expected
+    assert result.responses.loc[0, "text"] == "Café staff were très rude – never again"
+    assert list(result.responses.columns)[:3] == ["row", "response_id", "text"]
+
+
+def test_ingest_reads_xlsx(tmp_path):
+    path = tmp_path / "s.xlsx"
+    pd.DataFrame(ROWS).to_excel(path, index=False)
+    result = load_responses(path, config())
+    no_row_lost(result, 3)
+    assert result.format == "xlsx"
+    assert result.responses["score"].tolist() == [10.0, 3.0, 7.0]
+    assert result.responses["row"].tolist() == [2, 3, 4]
+
+
+def test_ingest_reads_xlsx_named_sheet(tmp_path):
+    path = tmp_path / "s.xlsx"
+    with pd.ExcelWriter(path) as writer:
+        pd.DataFrame({"x": [1]}).to_excel(writer, sheet_name="Cover", index=False)
+        pd.DataFrame(ROWS).to_excel(writer, sheet_name="Responses", index=False)
+    cfg = load_config(overrides={"input": {"sheet": "Responses"}}, environ={})
+    assert len(load_responses(path, cfg).responses) == 3
+
+
+def test_ingest_reads_json_list_and_wrapped(write_file):
+    plain = load_responses(write_file("s.json", json.dumps(ROWS)), config())
+    wrapped = load_responses(write_file("w.json", json.dumps({"meta": {"n": 3}, "responses": ROWS})), config())
+    for result in (plain, wrapped):
+        no_row_lost(result, 3)
+        assert result.responses["response_id"].tolist() == ["R1", "R2", "R3"]
+        assert result.responses["row"].tolist() == [1, 2, 3]
+
+
+def test_ingest_reads_jsonl(write_file):
+    text = "\n".join(json.dumps(r) for r in ROWS) + "\n\n"
+    result = load_responses(write_file("s.jsonl", text), config())
+    no_row_lost(result, 3)
+    assert result.format == "jsonl"
+
+
+def test_ingest_reads_parquet(tmp_path):
+    path = tmp_path / "s.parquet"
+    pd.DataFrame(ROWS).to_parquet(path)
+    result = load_responses(path, config())
+    no_row_lost(result, 3)
+    assert result.responses["department"].tolist() == ["Delivery", "App", "Billing"]
+
+
+def test_ingest_sniffs_format_without_extension(write_file):
+    result = load_responses(write_file("export", json.dumps(ROWS)), config())
+    assert result.format == "json"
+
+
+# --- columns -------------------------------------------------------------------------------
+
+
+def test_ingest_detects_common_header_names(write_file):
+    text = ("Respondent ID,How likely are you to recommend us to a friend?,What is the main reason for your score?,"
+            "Business Unit,Recorded Date\nA1,9,Great,Retail,2026-01-01\nA2,4,Bad,Retail,2026-01-02\n")
+    cols = load_responses(write_file("q.csv", text), config()).columns
+    assert cols.id == "Respondent ID"
+    assert cols.score == "How likely are you to recommend us to a friend?"
+    assert cols.text == ("What is the main reason for your score?",)
+    assert cols.department == "Business Unit"
+    assert cols.date == "Recorded Date"
+    assert set(cols.detected) == {"id", "score", "text", "department", "date"}
+
+
+def test_ingest_detects_review_export_columns(write_file):
+    # The header of the public women's clothing reviews export: "Clothing ID" is not a
+    # response id and "Positive Feedback Count" is a number, not a comment.
+    text = ("Clothing ID,Age,Title,Review Text,Rating,Recommended IND,Positive Feedback Count,Division Name,"
+            "Department Name,Class Name\n767,33,,Absolutely wonderful,4,1,0,Initmates,Intimate,Intimates\n"
+            "767,34,Nice,Love this dress,5,1,4,General,Dresses,Dresses\n")
+    cfg = load_config(overrides={"input": {"scale": "5"}}, environ={})
+    result = load_responses(write_file("r.csv", text), cfg)
+    assert result.columns.text == ("Review Text",)
+    assert result.columns.score == "Rating"
+    assert result.columns.department == "Department Name"
+    assert result.columns.id is None
+    no_row_lost(result, 2)
+
+
+def test_ingest_joins_several_text_columns(write_file):
+    text = "Title,Body,score\nLovely,Fits well,10\n,Only body,9\nOnly title,,8\n"
+    result = load_responses(write_file("t.csv", text), config(text=["Title", "Body"]))
+    assert result.responses["text"].tolist() == ["Lovely\nFits well", "Only body", "Only title"]
+
+
+def test_ingest_column_flag_forgives_case(write_file):
+    result = load_responses(write_file("s.csv", GOOD_CSV), config(text=["COMMENT"], score="Score"))
+    assert result.columns.text == ("comment",)
+    assert result.columns.score == "score"
+
+
+# --- scales ---------------------------------------------------------------------------------
+
+
+def test_ingest_five_star_scale(write_file):
+    text = "review,rating\na,5\nb,4\nc,3\nd,1\ne,6\n"
+    cfg = load_config(overrides={"input": {"scale": "5"}}, environ={})
+    result = load_responses(write_file("s.csv", text), cfg)
+    assert result.responses["nps_group"].tolist() == ["promoter", "passive", "detractor", "detractor"]
+    assert reasons(result) == ["score is outside the 5 scale (1-5)"]
+
+
+def test_ingest_custom_scale(write_file):
+    text = "comment,score\na,100\nb,75\nc,40\nd,72.5\n"
+    cfg = load_config(overrides={"input": {"scale": "custom", "custom_minimum": 0, "custom_maximum": 100,
+                                           "custom_promoter_min": 80, "custom_detractor_max": 60,
+                                           "custom_whole_numbers": False}}, environ={})
+    result = load_responses(write_file("s.csv", text), cfg)
+    assert result.responses["nps_group"].tolist() == ["promoter", "passive", "detractor", "passive"]
+
+
+def test_ingest_nps_scale_boundaries(write_file):
+    text = "comment,score\n" + "".join(f"c{s},{s}\n" for s in range(11))
+    groups = load_responses(write_file("s.csv", text), config()).responses["nps_group"].tolist()
+    assert groups == ["detractor"] * 7 + ["passive"] * 2 + ["promoter"] * 2
+
+
+def test_ingest_parses_scores_with_labels():
+    values = pd.Series(["10 - Extremely likely", "0 (Not at all likely)", "9/10", " 7 ", "8,0", "ten", ""])
+    parsed = parse_scores(values).tolist()
+    assert parsed[:5] == [10.0, 0.0, 9.0, 7.0, 8.0]
+    assert pd.isna(parsed[5]) and pd.isna(parsed[6])
+
+
+def test_ingest_keeps_text_without_score(write_file):
+    text = "comment,score\nno score here,\nscored,9\n"
+    result = load_responses(write_file("s.csv", text), config())
+    r = result.responses
+    assert r["text"].tolist() == ["no score here", "scored"]
+    assert r["nps_group"].isna().tolist() == [True, False]
+
+
+# --- bad input: whole-file errors (exit 2 in the CLI) --------------------------------------------
+
+
+def expect_error(path, code, fragment, cfg=None):
+    with pytest.raises(InputError) as info:
+        load_responses(path, cfg or config())
+    assert info.value.code == code
+    assert fragment in str(info.value)
+    assert str(path) in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_ingest_error_missing_file(tmp_path):
+    expect_error(tmp_path / "nope.csv", "E101", "file not found")
+
+
+def test_ingest_error_folder(tmp_path):
+    expect_error(tmp_path, "E102", "is a folder")
+
+
+def test_ingest_error_empty_file(write_file):
+    expect_error(write_file("e.csv", ""), "E103", "file is empty")
+
+
+def test_ingest_error_whitespace_only_file(write_file):
+    expect_error(write_file("e.csv", "\n \n\t\n"), "E103", "file is empty")
+
+
+def test_ingest_error_unknown_format(write_file):
+    expect_error(write_file("notes.docx", "just some words"), "E104", "unknown format '.docx'")
+
+
+def test_ingest_error_binary_csv(write_file):
+    expect_error(write_file("s.csv", b"comment,score\n\x00\x01\x02\x03"), "E107", "binary data")
+
+
+def test_ingest_error_missing_flagged_column(write_file):
+    expect_error(write_file("s.csv", GOOD_CSV), "E105", "no column 'comments' for --text (did you mean 'comment'?)",
+                 config(text=["comments"]))
+
+
+def test_ingest_error_no_comment_column(write_file):
+    expect_error(write_file("s.csv", "a,score\n1,9\n"), "E105", "no comment column found")
+
+
+def test_ingest_error_no_score_column(write_file):
+    expect_error(write_file("s.csv", "comment,b\nnice,x\n"), "E105", "no score column found")
+
+
+def test_ingest_error_header_only(write_file):
+    expect_error(write_file("s.csv", "comment,score\n"), "E106", "no data rows")
+
+
+def test_ingest_error_no_usable_row(write_file):
+    expect_error(write_file("s.csv", "comment,score\na,x\nb,y\n"), "E106", "no usable row among 2 (score is not a number: 2)")
+
+
+def test_ingest_error_invalid_json(write_file):
+    expect_error(write_file("s.json", '[{"comment": "a", "score": 9},'), "E107", "not valid JSON")
+
+
+def test_ingest_error_json_without_records(write_file):
+    expect_error(write_file("s.json", '{"a": 1, "b": 2}'), "E107", "expected a list of records")
+
+
+def test_ingest_error_corrupt_xlsx(write_file):
+    expect_error(write_file("s.xlsx", b"PK\x03\x04 this is not a zip"), "E107", "not a readable XLSX")
+
+
+def test_ingest_error_corrupt_parquet(write_file):
+    expect_error(write_file("s.parquet", b"PAR1 garbage"), "E107", "not a readable Parquet")
+
+
+def test_ingest_error_unknown_sheet(tmp_path):
+    path = tmp_path / "s.xlsx"
+    pd.DataFrame(ROWS).to_excel(path, index=False, sheet_name="Data")
+    cfg = load_config(overrides={"input": {"sheet": "Responses"}}, environ={})
+    expect_error(path, "E105", "no sheet 'Responses'; sheets: Data", cfg)
+
+
+# --- bad input: row rejections (the file is used, the row is reported) ---------------------------------
+
+
+def test_ingest_rejects_each_bad_row_with_reason(write_file):
+    text = (
+        "id,comment,score,department,date\n"
+        "1,great,10,App,2026-01-02\n"           # row 2 ok
+        "2,bad,x,App,2026-01-02\n"              # row 3 score not a number
+        "3,,,App,\n"                            # row 4 no comment and no score
+        "1,dup,5,App,2026-01-03\n"              # row 5 duplicate id
+        "4,late,11,Delivery,2026-01-01\n"       # row 6 off the scale
+        "5,meh,7.5,Stores,2026-02-01\n"         # row 7 not a whole number
+        "6,ok,9,Stores,not a date\n"            # row 8 unparseable date
+        "7,a,3,b,2026-01-01,extra\n"            # row 9 too many fields
+        ",,,,\n"                                # row 10 empty row
+        "8,fine,-1,Billing,2026-01-01\n"        # row 11 off the scale (negative)
+        "9,kept,,Billing,2026-01-01\n"          # row 12 ok, no score
+    )
+    result = load_responses(write_file("s.csv", text), config())
+    no_row_lost(result, 11)
+    assert result.responses["row"].tolist() == [2, 12]
+    got = dict(zip(result.rejected["row"], result.rejected["reason"]))
+    assert got == {
+        3: "score is not a number",
+        4: "no comment and no score",
+        5: "duplicate response_id (first seen at row 2)",
+        6: "score is outside the nps scale (0-10)",
+        7: "score is not a whole number",
+        8: "unparseable date",
+        9: "row has 6 fields but the header has 5",
+        10: "empty row",
+        11: "score is outside the nps scale (0-10)",
+    }
+    bad_date = result.rejected.set_index("row").loc[8]
+    assert (bad_date["column"], bad_date["value"]) == ("date", "not a date")
+
+
+def test_ingest_rejects_invalid_jsonl_lines(write_file):
+    text = json.dumps(ROWS[0]) + "\n{not json}\n" + json.dumps([1, 2]) + "\n" + json.dumps(ROWS[1]) + "\n"
+    result = load_responses(write_file("s.jsonl", text), config())
+    no_row_lost(result, 4)
+    assert dict(zip(result.rejected["row"], result.rejected["reason"])) == {
+        2: "invalid JSON (Expecting property name enclosed in double quotes)",
+        3: "record is not an object",
+    }
+
+
+def test_ingest_rejects_bad_weights(write_file):
+    text = "comment,score,revenue\na,9,100\nb,9,\nc,9,lots\nd,9,-5\n"
+    result = load_responses(write_file("s.csv", text), config(weight="revenue"))
+    no_row_lost(result, 4)
+    assert reasons(result) == ["weight is missing", "weight is not a number", "weight is negative"]
+    assert result.responses["weight"].tolist() == [100.0]
+
+
+def test_ingest_day_first_dates(write_file):
+    text = "comment,score,date\na,9,03/02/2026\n"
+    cfg = load_config(overrides={"input": {"dayfirst": True}}, environ={})
+    result = load_responses(write_file("s.csv", text), cfg)
+    assert result.responses.loc[0, "submitted_at"] == pd.Timestamp("2026-02-03")
+
+
+def test_ingest_ignores_trailing_empty_rows_with_a_note(write_file):
+    result = load_responses(write_file("s.csv", "comment,score\na,9\n,\n,\n"), config())
+    assert result.rows_read == 1
+    assert any("2 empty row(s) at the end" in n for n in result.notes)
+
+
+def test_ingest_renames_duplicate_headers(write_file):
+    result = load_responses(write_file("s.csv", "comment,comment,score\na,b,9\n"), config(text=["comment", "comment.2"]))
+    assert result.responses.loc[0, "text"] == "a\nb"
+    assert any("renamed to 'comment.2'" in n for n in result.notes)
+
+
+def test_ingest_truncates_very_long_comments(write_file):
+    cfg = load_config(overrides={"input": {"max_text_chars": 10}}, environ={})
+    result = load_responses(write_file("s.csv", "comment,score\n" + "x" * 50 + ",9\n"), cfg)
+    assert result.responses.loc[0, "text"] == "x" * 10
+    assert any("truncated" in n for n in result.notes)
