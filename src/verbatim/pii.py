@@ -1,0 +1,379 @@
+"""Redaction of personal data in comments: e-mail addresses, phone numbers, payment cards, names.
+
+Runs before anything is embedded, shown or written. Each kind is replaced by a fixed
+placeholder (``[EMAIL]``, ``[PHONE]``, ``[CARD]``, ``[NAME]``) so that quotes stay readable
+and the embedder sees one constant token instead of noise.
+
+Rules (in this order, so a longer pattern is never eaten by a shorter one):
+
+* **e-mail**: ``local@domain.tld``.
+* **card**: 13-19 digits, contiguous or grouped as printed on cards (4-4-4-4[-3], 4-6-5,
+  4-6-4) with spaces or dashes, whose first digit is 2-6 (every major network: Mastercard 2/5,
+  Amex/Diners/JCB 3, Visa 4, Discover/UnionPay/Maestro 6) **and** that pass the Luhn
+  checksum. A 16-digit order number fails Luhn nine times in ten and stays.
+* **phone**: a ``+country`` number of 8-15 digits, or a national number of 10-11 digits
+  (UK ``07700 900123`` / ``020 7946 0958``, US ``(555) 123-4567`` / ``555.123.4567`` /
+  ``1-800-555-0199``) in groups separated by spaces, dots, dashes or parentheses. Context
+  decides the rest: the nearest cue word in the ``context_chars`` before the number wins.
+  A reference cue (``order``, ``ref``, ``invoice``, ``tracking``, ``account number``, ``#``,
+  ...) keeps the number (``order 12345678``, ``order no. 07700900123``); a phone cue
+  (``call``, ``phone``, ``mobile``, ``text``, ``my number``, ...) also makes 7-9 digit
+  local numbers (``call 555-1234``) and bare 10-digit runs phones. A bare digit run without a
+  cue is a phone only when it has a trunk prefix (``0`` + 10-11 digits, ``1`` + 11 digits).
+  Prices (``£1,299.99``), dates (``2024-01-15``, ``15.01.2024``), times and years never have
+  the digit count or grouping of a phone.
+* **name**: spaCy PERSON entities, minus false positives: entities with a digit
+  ("Galaxy S24"), on the allow-list ("Alexa", "Kindle", "AirPods"), written without any
+  capital ("charlie pants": lower-case text makes the small model tag garments), all in
+  capitals (shouting), camel-case brands starting lower-case ("iPhone"), contractions
+  ("I'm"), right after a determiner ("the Kobe was great"), or a single
+  capitalised word at the start of a sentence that is an English adjective/adverb, a stop
+  word, or appears in lower case elsewhere in the same comment ("Beautifully made").
+  Known limits of the small model: a name it tags ORG/NORP ("Priya") is missed, and venue
+  or dish names it tags PERSON are redacted; add those to ``name_allowlist``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import re
+from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
+
+from .nlp import DEFAULT_SPACY_MODEL
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from spacy.tokens import Doc
+
+__all__ = [
+    "PII_KINDS",
+    "PLACEHOLDERS",
+    "PiiSettings",
+    "Redaction",
+    "luhn_valid",
+    "redact_emails",
+    "redact_cards",
+    "redact_phones",
+    "redact_patterns",
+    "name_spans",
+    "replace_spans",
+    "redact_pii",
+]
+
+PII_KINDS: tuple[str, ...] = ("email", "phone", "card", "name")
+PLACEHOLDERS: dict[str, str] = {"email": "[EMAIL]", "phone": "[PHONE]", "card": "[CARD]", "name": "[NAME]"}
+
+# --- regexes, kept together -------------------------------------------------------------
+_EMAIL_RE = re.compile(r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}\b")
+# Candidate digit runs for cards: 13-19 digits with optional single space/dash separators.
+_CARD_RE = re.compile(r"(?<![\w.,$£€])\d(?:[ -]?\d){12,18}(?![\w]|[.,]\d)")
+# Candidate phone numbers: optional +country, then 2-6 groups of digits separated by one
+# space/dot/dash, optionally with a bracketed area code. Not preceded by a currency sign,
+# a decimal point or a word character (so "£1299", "v2.0.12345", "AB12345" are skipped).
+_PHONE_RE = re.compile(
+    r"(?<![\w$£€.,/#+-])"
+    r"(?:\+\s?\d{1,3}[\s.-]?(?:\(0\)[\s.-]?)?)?"
+    r"(?:\(\d{1,5}\)[\s.-]?)?"
+    r"\d{1,12}(?:[ .-]\d{1,12}){0,5}"
+    r"(?![\w]|[.,/:-]\d)"
+)
+_CONTEXT_WORD_RE = re.compile(r"#|[a-z]+")
+
+
+@dataclasses.dataclass(frozen=True)
+class PiiSettings:
+    """What to redact and the guards that keep ordinary text.
+
+    ``context_chars`` is the number of characters before a number searched for a cue word.
+    ``batch_size`` is the number of texts per spaCy batch.
+    """
+
+    emails: bool = True
+    phones: bool = True
+    cards: bool = True
+    names: bool = True
+    name_allowlist: tuple[str, ...] = (
+        "Alexa", "Siri", "Cortana", "Bixby", "Kindle", "Echo", "AirPods", "AirPod", "iPhone",
+        "iPad", "iMac", "MacBook", "Galaxy", "Pixel", "Roomba", "Nest", "Ring", "Fitbit",
+        "Prime", "Netflix", "Uber", "Deliveroo", "Evri", "Hermes", "Yodel", "DPD", "Klarna",
+        "PayPal", "Venmo", "Zelle", "Trustpilot", "Google", "Apple", "Amazon", "Samsung",
+    )
+    reference_words: tuple[str, ...] = (
+        "order", "orders", "ref", "reference", "invoice", "tracking", "track", "account", "acct",
+        "booking", "ticket", "case", "claim", "po", "sku", "item", "model", "serial", "policy",
+        "membership", "member", "customer", "confirmation", "receipt", "transaction", "parcel",
+        "consignment", "reservation", "id", "#", "code", "voucher", "coupon", "barcode", "isbn",
+    )
+    phone_cue_words: tuple[str, ...] = (
+        "call", "called", "calling", "phone", "phoned", "tel", "telephone", "mobile", "mob",
+        "cell", "ring", "rang", "text", "texted", "sms", "whatsapp", "dial", "number", "contact",
+        "reach", "landline", "fax",
+    )
+    context_chars: int = 30
+    spacy_model: str = DEFAULT_SPACY_MODEL
+    batch_size: int = 256
+
+    def __post_init__(self) -> None:
+        if self.context_chars < 0:
+            raise ValueError("context_chars must be >= 0")
+        if self.batch_size < 1:
+            raise ValueError("batch_size must be >= 1")
+
+
+@dataclasses.dataclass(frozen=True)
+class Redaction:
+    """A redacted text and how many items of each kind (``PII_KINDS``) were replaced."""
+
+    text: str
+    counts: Mapping[str, int]
+
+
+def _zero_counts() -> dict[str, int]:
+    return {kind: 0 for kind in PII_KINDS}
+
+
+# --- e-mails ------------------------------------------------------------------------------
+def _emails(text: str, repl: str) -> tuple[str, int]:
+    return _EMAIL_RE.subn(repl, text)
+
+
+def redact_emails(text: str, repl: str = PLACEHOLDERS["email"]) -> str:
+    """Replace e-mail addresses with ``repl``."""
+    return _emails(text, repl)[0]
+
+
+# --- cards --------------------------------------------------------------------------------
+def luhn_valid(digits: str) -> bool:
+    """True when the digit string passes the Luhn (mod 10) checksum used by payment cards."""
+    if not digits.isdigit():
+        return False
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = ord(ch) - 48
+        if i % 2 == 1:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def _card_grouping_ok(candidate: str) -> bool:
+    groups = re.split(r"[ -]", candidate)
+    if len(groups) == 1:
+        return True
+    lengths = tuple(len(g) for g in groups)
+    # Printed layouts: 4-4-4-4(-1..3) for most networks, 4-6-5 (Amex), 4-6-4 (Diners).
+    if all(n == 4 for n in lengths[:-1]) and 1 <= lengths[-1] <= 4 and len(groups) >= 4:
+        return True
+    return lengths in ((4, 6, 5), (4, 6, 4))
+
+
+def _is_card(candidate: str) -> bool:
+    digits = re.sub(r"\D", "", candidate)
+    return (
+        13 <= len(digits) <= 19
+        and digits[0] in "23456"
+        and _card_grouping_ok(candidate)
+        and luhn_valid(digits)
+    )
+
+
+def _cards(text: str, repl: str) -> tuple[str, int]:
+    count = 0
+
+    def sub(m: re.Match[str]) -> str:
+        nonlocal count
+        if _is_card(m.group(0)):
+            count += 1
+            return repl
+        return m.group(0)
+
+    return _CARD_RE.sub(sub, text), count
+
+
+def redact_cards(text: str, repl: str = PLACEHOLDERS["card"]) -> str:
+    """Replace Luhn-valid payment card numbers (13-19 digits) with ``repl``."""
+    return _cards(text, repl)[0]
+
+
+# --- phones -------------------------------------------------------------------------------
+def _nearest_cue(before: str, settings: PiiSettings) -> str | None:
+    """'ref', 'phone' or None: the cue word closest to the number, reading backwards."""
+    words = _CONTEXT_WORD_RE.findall(before.lower())
+    refs, cues = set(settings.reference_words), set(settings.phone_cue_words)
+    for i in range(len(words) - 1, -1, -1):
+        word = words[i]
+        if word in refs:
+            return "ref"
+        if word in cues:
+            # "order number", "account no": the number word belongs to a reference.
+            if word in ("number", "no") and i > 0 and words[i - 1] in refs:
+                return "ref"
+            return "phone"
+    return None
+
+
+def _phone_digits_ok(candidate: str, cue: str | None) -> bool:
+    groups = re.findall(r"\d+", candidate)
+    digits = "".join(groups)
+    n = len(digits)
+    if candidate.lstrip().startswith("+"):
+        return 8 <= n <= 15
+    if cue == "ref" or len(groups) > 5:
+        return False
+    # "sizes 10 12 14 16 18": runs of one- or two-digit numbers are lists, not phones,
+    # unless they start with a trunk 0 (French style "01 23 45 67 89").
+    if len(groups) > 2 and all(len(g) <= 2 for g in groups) and digits[0] != "0":
+        return False
+    if cue == "phone":
+        return 7 <= n <= 12
+    if len(groups) > 1:
+        return n == 10 or (n == 11 and digits[0] in "01")
+    # A bare run with no cue: only trunk-prefixed national formats.
+    return (digits[0] == "0" and n in (10, 11)) or (digits[0] == "1" and n == 11)
+
+
+def _phones(text: str, repl: str, settings: PiiSettings) -> tuple[str, int]:
+    out: list[str] = []
+    pos = count = 0
+    search_from = 0
+    while (m := _PHONE_RE.search(text, search_from)) is not None:
+        start, candidate = m.start(), m.group(0)
+        search_from = m.end()
+        if sum(ch.isdigit() for ch in candidate) < 7:
+            continue
+        cue = _nearest_cue(text[max(0, start - settings.context_chars) : start], settings)
+        # Two numbers written back to back form one long candidate: try its leading
+        # groups, then scan again right after the part that was a phone.
+        parts = re.split(r"(?<=\d)(?=[ .-]\d)", candidate)
+        for k in range(len(parts), 0, -1):
+            prefix = "".join(parts[:k])
+            if _phone_digits_ok(prefix, cue):
+                out.append(text[pos:start])
+                out.append(repl)
+                pos = search_from = start + len(prefix)
+                count += 1
+                break
+    out.append(text[pos:])
+    return "".join(out), count
+
+
+def redact_phones(text: str, repl: str = PLACEHOLDERS["phone"], settings: PiiSettings | None = None) -> str:
+    """Replace phone numbers with ``repl``, keeping order numbers, prices, dates and years."""
+    return _phones(text, repl, settings or PiiSettings())[0]
+
+
+def redact_patterns(text: str, settings: PiiSettings | None = None) -> tuple[str, dict[str, int]]:
+    """Apply the regex redactions (e-mail, then card, then phone) to one text.
+
+    Returns the redacted text and counts per kind (``name`` is always 0 here: names need
+    spaCy, see :func:`name_spans`).
+    """
+    settings = settings or PiiSettings()
+    counts = _zero_counts()
+    if settings.emails:
+        text, counts["email"] = _emails(text, PLACEHOLDERS["email"])
+    if settings.cards:
+        text, counts["card"] = _cards(text, PLACEHOLDERS["card"])
+    if settings.phones:
+        text, counts["phone"] = _phones(text, PLACEHOLDERS["phone"], settings)
+    return text, counts
+
+
+# --- names --------------------------------------------------------------------------------
+_CONTRACTION_RE = re.compile(r"'(?:m|re|ve|ll|d)$|n't$", re.I)
+
+
+# Determiners do not precede people's names ("the Spicy Tuna", "a Kobe", "this Uniqlo").
+_DETERMINERS = frozenset({"a", "an", "the", "this", "that", "these", "those", "some", "any", "every"})
+
+
+def _is_false_name(ent, doc_lower_words, common_words: frozenset[str], allow: set[str]) -> bool:
+    text = ent.text
+    if any(ch.isdigit() for ch in text) or "[" in text:
+        return True
+    tokens = [t.text for t in ent if t.is_alpha or "'" in t.text]
+    if not tokens:
+        return True
+    if text.lower() in allow or any(t.lower() in allow for t in tokens):
+        return True
+    letters = [ch for ch in text if ch.isalpha()]
+    if not any(ch.isupper() for ch in letters):
+        return True  # no capital at all: lower-case text, the small model guesses wildly
+    if len(letters) > 1 and all(ch.isupper() for ch in letters):
+        return True  # shouting or an acronym
+    if any(re.match(r"[a-z]+[A-Z]", t) for t in tokens):
+        return True  # iPhone, eBay
+    if any(_CONTRACTION_RE.search(t) for t in tokens if t.lower() != "'s"):
+        return True  # "I'm", "Ii'm", "Can't": a contraction, never a name ("O'Brien" passes)
+    if len(ent) == 1 and ent[0].is_sent_start:
+        word = ent[0].text.lower()
+        if word in common_words or word in doc_lower_words():
+            return True  # "Beautifully made", "Size runs small ... the size chart"
+    doc = ent.doc
+    if ent.start > 0 and doc[ent.start - 1].lower_ in _DETERMINERS:
+        return True
+    return False
+
+
+def name_spans(doc: "Doc", settings: PiiSettings | None = None) -> list[tuple[int, int]]:
+    """Character spans ``(start, end)`` in ``doc.text`` of PERSON entities that pass the guards."""
+    from .nlp import english_words
+
+    settings = settings or PiiSettings()
+    if not doc.ents:
+        return []
+    allow = {w.lower() for w in settings.name_allowlist}
+    stops = _stop_words(settings.spacy_model)
+    common = english_words(settings.spacy_model) | stops
+    # Built only when a one-word entity opens a sentence (iterating tokens is not free).
+    lower_words = functools.cache(lambda: {t.text for t in doc if t.is_alpha and t.text.islower()})
+    return [
+        (ent.start_char, ent.end_char)
+        for ent in doc.ents
+        if ent.label_ == "PERSON" and not _is_false_name(ent, lower_words, common, allow)
+    ]
+
+
+def _stop_words(model: str) -> frozenset[str]:
+    from .nlp import load_pipeline
+
+    return frozenset(load_pipeline(model).Defaults.stop_words)
+
+
+def replace_spans(text: str, spans: Iterable[tuple[int, int]], repl: str) -> str:
+    """Replace character spans of ``text`` with ``repl``; overlapping/adjacent spans merge."""
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    out, pos = [], 0
+    for start, end in merged:
+        out.append(text[pos:start])
+        out.append(repl)
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def redact_pii(texts: Sequence[str], settings: PiiSettings | None = None) -> list[Redaction]:
+    """Redact every kind of PII in ``texts`` (one spaCy pass in batches for names).
+
+    For segmentation use :func:`verbatim.prepare.segment_responses`, which shares the
+    spaCy pass with sentence splitting; this function serves any other free text.
+    """
+    settings = settings or PiiSettings()
+    staged = [redact_patterns(t, settings) for t in texts]
+    if not settings.names:
+        return [Redaction(text, counts) for text, counts in staged]
+    from .nlp import load_pipeline
+
+    nlp = load_pipeline(settings.spacy_model)
+    results = []
+    docs = nlp.pipe((text for text, _ in staged), batch_size=settings.batch_size)
+    for (text, counts), doc in zip(staged, docs):
+        spans = name_spans(doc, settings)
+        counts = dict(counts, name=len(spans))
+        results.append(Redaction(replace_spans(text, spans, PLACEHOLDERS["name"]), counts))
+    return results

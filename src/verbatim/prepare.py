@@ -1,0 +1,423 @@
+"""Text preparation: cleaning, non-answer detection, language guess and segmentation.
+
+The cleaners are small pure ``str -> str`` functions (textacy style) composed by
+:func:`clean_text`; their regexes are kept together below. :func:`segment_responses` runs
+the whole stage on the ``responses`` table: clean -> flag non-answers -> redact e-mails,
+cards, phones (regex) -> one spaCy pass (NER for names + sentence boundaries) -> clauses
+-> merge short fragments -> cap. Non-answers ("n/a", "nothing", "ok", emoji only) are kept
+in the per-response table (``non_answer=True``) so reports can show a "no comment" group,
+but yield no segment, so they never reach theme discovery.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import html
+import re
+import unicodedata
+from typing import TYPE_CHECKING, Sequence
+
+from .nlp import DEFAULT_SPACY_MODEL
+from .pii import PII_KINDS, PLACEHOLDERS, PiiSettings, name_spans, redact_patterns, replace_spans
+
+if TYPE_CHECKING:  # pragma: no cover - typing only; pandas loads inside segment_responses
+    import pandas as pd
+
+__all__ = [
+    "PrepareSettings",
+    "normalize_unicode",
+    "unescape_html",
+    "remove_html_tags",
+    "remove_urls",
+    "remove_handles",
+    "remove_boilerplate",
+    "normalize_quotes",
+    "normalize_whitespace",
+    "clean_text",
+    "is_non_answer",
+    "guess_language",
+    "split_clauses",
+    "merge_short_segments",
+    "count_words",
+    "segment_responses",
+]
+
+
+@dataclasses.dataclass(frozen=True)
+class PrepareSettings:
+    """Tunables of cleaning, non-answer detection and segmentation.
+
+    Lengths are in words (letters/digits runs, placeholders such as ``[NAME]`` not counted)
+    unless named ``_chars``.
+    """
+
+    redact: bool = True
+    remove_urls: bool = True
+    remove_handles: bool = True
+    remove_html: bool = True
+    remove_boilerplate: bool = True
+    # Compared after case folding and turning punctuation into spaces ("N/A." == "n/a").
+    non_answer_phrases: tuple[str, ...] = (
+        "n/a", "na", "n a", "none", "nothing", "nothing to add", "nothing else", "nothing more",
+        "nothing further", "nothing to say", "nothing to report", "nothing really", "nothing at all",
+        "nothing at this time", "none at this time", "no comment", "no comments", "no comment at this time",
+        "no further comment", "no further comments", "no", "nope", "nah", "no thanks", "not really",
+        "no not really", "ok", "okay", "k", "idk", "i don't know", "dont know", "don't know",
+        "no idea", "not sure", "not applicable", "nil", "null", "x", "xx", "xxx", "test", "-", ".", "?",
+    )
+    clause_markers: tuple[str, ...] = ("but", "however", "although", "whereas", "and also", "except that")
+    # Markers that split only right after a comma or semicolon ("plus size" is no boundary).
+    comma_clause_markers: tuple[str, ...] = ("plus", "though", "yet", "also")
+    min_clause_words: int = 2
+    min_segment_words: int = 2
+    max_segments_per_response: int = 25
+    max_chars: int = 10000
+    min_english_stopword_share: float = 0.1
+    spacy_model: str = DEFAULT_SPACY_MODEL
+    batch_size: int = 256
+
+    def __post_init__(self) -> None:
+        for name in ("min_clause_words", "min_segment_words", "max_segments_per_response", "max_chars", "batch_size"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1")
+        if not 0.0 <= self.min_english_stopword_share <= 1.0:
+            raise ValueError("min_english_stopword_share must be between 0 and 1")
+
+
+# --- regexes, kept together -------------------------------------------------------------
+_INVISIBLE_RE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\u00ad]")
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_ENTITY_RE = re.compile(r"&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_BLOCK_TAG_RE = re.compile(r"<\s*/?\s*(?:br|p|div|li|ul|ol|tr|h[1-6])\b[^<>]{0,200}>", re.I)
+_TAG_RE = re.compile(r"<\s*/?\s*[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]{0,300})?/?\s*>|<!--.*?-->", re.S)
+_URL_RE = re.compile(r"(?:\b(?:https?|ftp)://|\bwww\.)[^\s<>\"']+?(?=[.,;:!?)\]]*(?:\s|$))", re.I)
+_HANDLE_RE = re.compile(r"(?<![\w.@])@[A-Za-z0-9_]{1,30}\b(?!\.[A-Za-z]{2,})")
+_DEVICE = (
+    r"(?:i?phone|ipad|android(?:\s+(?:phone|device|tablet))?|samsung(?:\s+galaxy)?(?:\s+[\w+]+)?"
+    r"|galaxy(?:\s+[\w+]+)?|mobile(?:\s+(?:phone|device))?|smartphone|tablet|blackberry"
+    r"|huawei(?:\s+\w+)?|pixel(?:\s+\w+)?|windows\s+phone)"
+)
+_BOILERPLATE_RE = re.compile(
+    rf"\bsent\s+(?:from|via|with)\s+(?:my\s+)?{_DEVICE}\b"
+    r"|\bsent\s+from\s+(?:yahoo\s+)?mail\s+(?:for|on)\s+\w+"
+    r"|\bsent\s+from\s+(?:outlook|gmail|the\s+mail\s+app)(?:\s+(?:for|on)\s+\w+)?"
+    r"|\bget\s+outlook\s+for\s+(?:ios|android|windows|mac)\b",
+    re.I,
+)
+# A "--" (or "—", "__") line after some text starts an e-mail signature: drop it and the
+# (short) rest. Only when it begins a line, so "fit -- not great" mid-text survives.
+_SIGNATURE_RE = re.compile(r"(?<=\S)[ \t]*\n[ \t]*(?:--|—|__)[ \t]*(?:\n|[^\n]{0,80}(?:\n|$))(?:[^\n]{0,120}(?:\n|$)){0,6}\Z")
+_QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "′": "'", "`": "'", "´": "'",
+                         "“": '"', "”": '"', "„": '"', "‟": '"', "″": '"'})
+_SPACES_RE = re.compile(r"[^\S\n]+")
+_NEWLINES_RE = re.compile(r"\s*\n\s*")
+_NON_WORD_RE = re.compile(r"[^\w']+|_")
+_WORD_RE = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
+_PLACEHOLDER_RE = re.compile("|".join(re.escape(p) for p in PLACEHOLDERS.values()))
+_EDGE_PUNCT = " \t\n,;:-–—"
+
+
+# --- cleaners: str -> str -----------------------------------------------------------------
+def normalize_unicode(text: str) -> str:
+    """NFKC-normalise, drop invisible and control characters, unify line breaks."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = unicodedata.normalize("NFKC", text)
+    return _CONTROL_RE.sub(" ", _INVISIBLE_RE.sub("", text))
+
+
+def unescape_html(text: str) -> str:
+    """Decode HTML entities (``&amp;`` ``&#39;`` ``&nbsp;``), also when double-escaped."""
+    for _ in range(2):  # "&amp;#39;" takes two rounds; more is never seen in practice
+        if not _ENTITY_RE.search(text):
+            break
+        text = html.unescape(text)
+    return text
+
+
+def remove_html_tags(text: str) -> str:
+    """Drop HTML tags; block tags (``<br>``, ``<p>``...) become line breaks. ``<3`` survives."""
+    return _TAG_RE.sub(" ", _BLOCK_TAG_RE.sub("\n", text))
+
+
+def remove_urls(text: str) -> str:
+    """Drop ``http(s)://`` and ``www.`` links, keeping punctuation that ends the sentence."""
+    return _URL_RE.sub(" ", text)
+
+
+def remove_handles(text: str) -> str:
+    """Drop ``@handles`` (not e-mail addresses, which :mod:`verbatim.pii` redacts)."""
+    return _HANDLE_RE.sub(" ", text)
+
+
+def remove_boilerplate(text: str) -> str:
+    """Drop mail-client footers ("Sent from my iPhone", "Get Outlook for Android") and a
+    trailing ``--`` signature block."""
+    return _SIGNATURE_RE.sub("", _BOILERPLATE_RE.sub(" ", text))
+
+
+def normalize_quotes(text: str) -> str:
+    """Curly and typographic quotes and primes to ASCII ``'`` and ``"``."""
+    return text.translate(_QUOTES)
+
+
+def normalize_whitespace(text: str) -> str:
+    """Collapse runs of spaces/tabs to one space and blank lines to one line break; strip."""
+    return _NEWLINES_RE.sub("\n", _SPACES_RE.sub(" ", text)).strip()
+
+
+def clean_text(text: str | None, settings: PrepareSettings | None = None) -> str:
+    """Return the customer's own words: unescaped, NFKC, without markup, links, handles or
+    mail boilerplate, with ASCII quotes and tidy whitespace. ``None``/NaN give ``""``."""
+    settings = settings or PrepareSettings()
+    if text is None or (isinstance(text, float) and text != text):
+        return ""
+    text = normalize_unicode(unescape_html(str(text)))
+    if settings.remove_html:
+        text = remove_html_tags(text)
+    if settings.remove_urls:
+        text = remove_urls(text)
+    if settings.remove_handles:
+        text = remove_handles(text)
+    if settings.remove_boilerplate:
+        # Run on tidy lines so the signature rule sees "--" at the start of a line.
+        text = remove_boilerplate(normalize_whitespace(text))
+    return normalize_whitespace(normalize_quotes(text))
+
+
+# --- non-answers and language --------------------------------------------------------------
+def _phrase_key(text: str) -> str:
+    return " ".join(_NON_WORD_RE.sub(" ", text.casefold().replace("’", "'")).split())
+
+
+@functools.lru_cache(maxsize=8)
+def _phrase_keys(phrases: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(_phrase_key(p) for p in phrases)
+
+
+def is_non_answer(text: str | None, settings: PrepareSettings | None = None) -> bool:
+    """True for comments that say nothing: blank, punctuation/emoji/digits only, or one of
+    ``settings.non_answer_phrases`` ignoring case and punctuation ("N/A.", "Nothing!!").
+
+    "ok but delivery was late" is an answer: only the whole comment is compared.
+    """
+    settings = settings or PrepareSettings()
+    if not text:
+        return True
+    key = _phrase_key(str(text))
+    if not any(ch.isalpha() for ch in key):
+        return True
+    return key in _phrase_keys(settings.non_answer_phrases)
+
+
+@functools.lru_cache(maxsize=1)
+def _stop_word_sets() -> tuple[frozenset[str], tuple[frozenset[str], ...]]:
+    import importlib
+
+    english = frozenset(importlib.import_module("spacy.lang.en.stop_words").STOP_WORDS)
+    others = []
+    for lang in ("es", "fr", "de", "it", "pt", "nl"):
+        words = importlib.import_module(f"spacy.lang.{lang}.stop_words").STOP_WORDS
+        # Shared words ("a", "me", "no", "die") are no evidence either way.
+        others.append(frozenset(w for w in words if w not in english))
+    return english, tuple(others)
+
+
+def guess_language(text: str, settings: PrepareSettings | None = None) -> str:
+    """``'en'`` or ``'other'`` from stop-word counts (English vs es/fr/de/it/pt/nl).
+
+    'other' when another language's stop words outnumber English ones, or when a comment of
+    8+ words has fewer than ``min_english_stopword_share`` English stop words. Texts with no
+    evidence either way ("Great fit, fast delivery") are 'en'.
+    """
+    settings = settings or PrepareSettings()
+    words = [w.lower() for w in _WORD_RE.findall(text) if not w.isdigit()]
+    if not words:
+        return "en"
+    english, others = _stop_word_sets()
+    en_hits = sum(w in english for w in words)
+    other_hits = max(sum(w in stops for w in words) for stops in others)
+    if other_hits > en_hits:
+        return "other"
+    if len(words) >= 8 and en_hits / len(words) < settings.min_english_stopword_share:
+        return "other"
+    return "en"
+
+
+# --- segmentation --------------------------------------------------------------------------
+def count_words(text: str) -> int:
+    """Number of words in ``text``, not counting placeholders such as ``[NAME]``."""
+    return len(_WORD_RE.findall(_PLACEHOLDER_RE.sub(" ", text)))
+
+
+# "nothing but compliments", "all but one", "not only ... but also": no clause boundary.
+_BUT_NOT_BOUNDARY = {"nothing", "all", "anything", "everything", "none", "nobody", "last", "anyone", "one"}
+
+
+@functools.lru_cache(maxsize=8)
+def _clause_re(markers: tuple[str, ...], comma_markers: tuple[str, ...]) -> re.Pattern[str]:
+    def alt(words: tuple[str, ...]) -> str:
+        return "|".join(r"\s+".join(map(re.escape, m.split())) for m in sorted(words, key=len, reverse=True))
+
+    parts = [r"\s*;\s*"]
+    if markers:
+        parts.append(rf"\s*,?\s+(?:{alt(markers)})\b,?\s*")
+    if comma_markers:
+        parts.append(rf"\s*[,;]\s*(?:{alt(comma_markers)})\b,?\s*")
+    return re.compile("|".join(parts), re.I)
+
+
+def split_clauses(sentence: str, settings: PrepareSettings | None = None) -> list[str]:
+    """Split one sentence at contrastive/coordinating boundaries ("..., but ...", "; ",
+    "however", "although", "and also", ", plus") when both sides have at least
+    ``min_clause_words`` words. The connective itself is dropped."""
+    settings = settings or PrepareSettings()
+    pattern = _clause_re(tuple(settings.clause_markers), tuple(settings.comma_clause_markers))
+    pieces: list[str] = []
+    start = 0
+    for m in pattern.finditer(sentence):
+        left, rest = sentence[start : m.start()], sentence[m.end() :]
+        prev_word = (left.split() or [""])[-1].lower()
+        if m.group(0).strip().lower().startswith("but") and prev_word in _BUT_NOT_BOUNDARY:
+            continue
+        if m.group(0).strip(" ,").lower() == "but" and rest.lower().startswith("also "):
+            continue
+        if count_words(left) >= settings.min_clause_words and count_words(rest) >= settings.min_clause_words:
+            pieces.append(left)
+            start = m.end()
+    pieces.append(sentence[start:])
+    return [p.strip(_EDGE_PUNCT) for p in pieces if p.strip(_EDGE_PUNCT)]
+
+
+def merge_short_segments(segments: Sequence[str], min_words: int) -> list[str]:
+    """Join every segment shorter than ``min_words`` words to the previous one (to the next
+    one when it comes first), so "Thanks!" or "Wow." never stands alone."""
+    merged: list[str] = []
+    pending = ""  # short leading fragments waiting for a following segment
+    for seg in segments:
+        if pending:
+            seg, pending = f"{pending} {seg}", ""
+        if count_words(seg) >= min_words:
+            merged.append(seg)
+        elif merged:
+            merged[-1] = f"{merged[-1]} {seg}"
+        else:
+            pending = seg
+    if pending:
+        merged.append(pending)
+    return merged
+
+
+def _sentence_pieces(doc) -> list[tuple[int, int]]:
+    """Character spans of sentences, further cut at line breaks (each line of a multi-line
+    answer, or each joined text column, is its own thought)."""
+    spans = []
+    text = doc.text
+    for sent in doc.sents:
+        start = sent.start_char
+        for line in text[sent.start_char : sent.end_char].split("\n"):
+            end = start + len(line)
+            if line.strip():
+                spans.append((start, end))
+            start = end + 1
+    return spans
+
+
+def _segment_doc(doc, names: list[tuple[int, int]], settings: PrepareSettings) -> tuple[str, list[str]]:
+    text = doc.text
+    redacted = replace_spans(text, names, PLACEHOLDERS["name"])
+    clauses: list[str] = []
+    for start, end in _sentence_pieces(doc):
+        inside = [(max(s, start) - start, min(e, end) - start) for s, e in names if s < end and e > start]
+        sentence = " ".join(replace_spans(text[start:end], inside, PLACEHOLDERS["name"]).split())
+        clauses.extend(split_clauses(sentence, settings))
+    merged = merge_short_segments(clauses, settings.min_segment_words)
+    # A segment with no word at all ("[NAME]", "...") says nothing to embed.
+    return redacted, [seg for seg in merged if count_words(seg) > 0]
+
+
+def _truncate(text: str, max_chars: int) -> str:
+    if len(text) <= max_chars:
+        return text
+    cut = text.rfind(" ", 0, max_chars)
+    return text[: cut if cut > max_chars // 2 else max_chars]
+
+
+def segment_responses(
+    responses: pd.DataFrame,
+    settings: PrepareSettings | None = None,
+    pii: PiiSettings | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Clean, redact and segment every response.
+
+    ``responses`` needs ``response_id`` and ``text`` (the ``responses`` table). Returns
+    ``(segments, response_flags)``:
+
+    * ``segments``: ``response_id``, ``segment_index`` (0-based within the response),
+      ``text`` (cleaned, redacted segment). Non-answers and blank responses have none.
+    * ``response_flags``: one row per response in input order: ``response_id``,
+      ``clean_text``, ``redacted_text`` (equal to ``clean_text`` when ``settings.redact``
+      is False), ``non_answer`` (bool), ``language`` ('en'/'other'), ``pii_counts`` (dict
+      kind -> count), ``n_segments``, ``segments_dropped`` (beyond the cap).
+
+    Identical texts are processed once. Segments of a response depend only on its own text.
+    """
+    import pandas as pd
+
+    settings = settings or PrepareSettings()
+    pii = pii or PiiSettings(spacy_model=settings.spacy_model, batch_size=settings.batch_size)
+    missing = {"response_id", "text"} - set(responses.columns)
+    if missing:
+        raise ValueError(f"responses table lacks column(s): {', '.join(sorted(missing))}")
+
+    ids = responses["response_id"].astype(str).tolist()
+    cleaned = [_truncate(clean_text(t, settings), settings.max_chars) for t in responses["text"].tolist()]
+    non_answer = [is_non_answer(c, settings) for c in cleaned]
+    if settings.redact:
+        staged = [redact_patterns(c, pii) for c in cleaned]
+    else:
+        staged = [(c, {kind: 0 for kind in PII_KINDS}) for c in cleaned]
+
+    # One spaCy pass per distinct answer text serves both name redaction and sentences.
+    distinct = list(dict.fromkeys(t for (t, _), na in zip(staged, non_answer) if not na))
+    results: dict[str, tuple[str, list[str], int]] = {}
+    if distinct:
+        from .nlp import load_pipeline
+
+        nlp = load_pipeline(settings.spacy_model)
+        find_names = settings.redact and pii.names
+        for text, doc in zip(distinct, nlp.pipe(distinct, batch_size=settings.batch_size)):
+            names = name_spans(doc, pii) if find_names else []
+            redacted, segs = _segment_doc(doc, names, settings)
+            results[text] = (redacted, segs, len(names))
+
+    seg_rows: list[tuple[str, int, str]] = []
+    flag_rows = []
+    for rid, clean, (text, counts), na in zip(ids, cleaned, staged, non_answer):
+        counts = dict(counts)
+        segs: list[str] = []
+        if not na:
+            text, segs, counts["name"] = results[text]
+        kept = segs[: settings.max_segments_per_response]
+        seg_rows.extend((rid, i, s) for i, s in enumerate(kept))
+        flag_rows.append(
+            {
+                "response_id": rid,
+                "clean_text": clean,
+                "redacted_text": text,
+                "non_answer": na,
+                "language": guess_language(clean, settings),
+                "pii_counts": counts,
+                "n_segments": len(kept),
+                "segments_dropped": len(segs) - len(kept),
+            }
+        )
+    segments = pd.DataFrame(seg_rows, columns=["response_id", "segment_index", "text"])
+    segments["segment_index"] = segments["segment_index"].astype("int64")
+    flags = pd.DataFrame(
+        flag_rows,
+        columns=["response_id", "clean_text", "redacted_text", "non_answer", "language",
+                 "pii_counts", "n_segments", "segments_dropped"],
+    )
+    flags["non_answer"] = flags["non_answer"].astype(bool)
+    return segments, flags

@@ -1,0 +1,154 @@
+"""Polarity per segment: VADER, plus complaint cues VADER cannot see.
+
+VADER scores words from a sentiment lexicon, so the commonest survey complaints score 0
+(neutral) because they contain no sentiment word at all: "still waiting for my refund",
+"never arrived", "took 3 weeks", "charged twice", "no one called back", "the app doesn't
+work". :data:`DEFAULT_COMPLAINT_PATTERNS` is a small lexicon of such service-failure
+phrasings (regexes, case-insensitive). When one matches, the compound score is shifted down
+by ``complaint_shift`` (and clipped to [-1, 1]): a neutral complaint becomes clearly
+negative, while a segment with strong praise *and* a cue ("took 3 weeks but worth the
+wait, love it") is only pulled down, not overruled.
+
+Scores: ``compound`` in [-1, 1] (VADER's normalised sum; after the cue shift), labels from
+``SentimentSettings`` thresholds (defaults are VADER's: <= -0.05 negative, >= 0.05 positive).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import re
+from typing import TYPE_CHECKING, Sequence
+
+if TYPE_CHECKING:  # pragma: no cover - typing only; numpy/pandas load inside functions
+    import numpy as np
+    import pandas as pd
+
+__all__ = [
+    "DEFAULT_COMPLAINT_PATTERNS",
+    "SentimentSettings",
+    "complaint_cues",
+    "label_sentiment",
+    "score_sentiment",
+]
+
+_NOT = r"(?:n'?t| not| never)"  # "didn't", "didnt", "did not"
+DEFAULT_COMPLAINT_PATTERNS: tuple[str, ...] = (
+    # waiting for something promised
+    r"\bstill (?:waiting|not|no|nothing|haven'?t|hasn'?t|don'?t|doesn'?t|didn'?t|can'?t|cannot|unable)\b",
+    r"\byet to (?:receive|arrive|hear|get|be)\b",
+    # something that never happened
+    r"\bnever (?:arrived|came|turned up|showed up|got|received|delivered|heard|responded|replied|"
+    r"called|rang|answered|sent|refunded|fixed|resolved|returned)\b",
+    rf"\b(?:(?:did|has|have|had|was|were|is|are){_NOT}|not) (?:yet )?(?:arrive[sd]?|received?|delivered|"
+    r"turn(?:ed)? up|show(?:n|ed)? up|come|refunded|resolved|fixed|hear(?:d)? back|g[eo]t back)\b",
+    r"\bno(?: ?one|body) (?:called|rang|phoned|got back|came|showed|turned up|answered|replied|"
+    r"responded|helped|contacted|bothered|picks? up|returned)\b",
+    r"\bno (?:reply|response|answer|call ?back|refund|update|follow[- ]?up|one to help)\b",
+    # it took too long
+    r"(?<!only )\btook (?:over |more than |nearly |almost |about |around )?(?:\d+|two|three|four|five|six|"
+    r"several|many) (?:weeks?|months?)\b",
+    r"\btook (?:ages|forever|too long|so long|a long time|far too long)\b",
+    r"\bwait(?:ed|ing)? (?:over |more than |for )?(?:\d+|two|three|four|five|several|many) "
+    r"(?:hours?|days?|weeks?|months?)\b",
+    r"\b(?:on hold|in (?:a|the) queue) for\b",
+    # money taken wrongly
+    r"\b(?:charged|billed|debited) (?:me )?(?:twice|double|two times|three times|again|the wrong|"
+    r"for something)\b",
+    r"\b(?:double|over)[- ]?(?:charged|billed)\b",
+    # things that do not work
+    r"\b(?:keeps?|kept) (?:crashing|freezing|breaking|failing|logging me out|cancell?ing|dropping)\b",
+    r"\b(?:stopped|stops) working\b",
+    rf"\b(?:does|did|do|wo|is|was){_NOT} work(?:ing)?\b",
+    r"\b(?:wrong|missing|damaged|broken) (?:item|items|size|order|parcel|package|product|parts?)\b",
+    r"\bnot (?:as|what was|like the) (?:pictured|picture|described|advertised|shown|ordered|photo)\b",
+    r"\b(?:lost|misplaced) (?:my |the |our )?(?:parcel|package|order|delivery|item|luggage)\b",
+    r"\bhad to (?:chase|call|ring|email|phone|contact|ask|complain|send it back|return)\b",
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class SentimentSettings:
+    """Label thresholds on the compound score ([-1, 1]) and the complaint-cue adjustment."""
+
+    negative_threshold: float = -0.05
+    positive_threshold: float = 0.05
+    complaint_cues: bool = True
+    complaint_shift: float = 0.5
+    complaint_patterns: tuple[str, ...] = DEFAULT_COMPLAINT_PATTERNS
+
+    def __post_init__(self) -> None:
+        if not -1.0 <= self.negative_threshold <= self.positive_threshold <= 1.0:
+            raise ValueError("need -1 <= negative_threshold <= positive_threshold <= 1")
+        if not 0.0 <= self.complaint_shift <= 2.0:
+            raise ValueError("complaint_shift must be between 0 and 2")
+        for pattern in self.complaint_patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"invalid complaint pattern {pattern!r}: {exc}") from None
+
+
+@functools.lru_cache(maxsize=1)
+def _analyzer():
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    return SentimentIntensityAnalyzer()
+
+
+@functools.lru_cache(maxsize=8)
+def _cue_re(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
+    if not patterns:
+        return None
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.I)
+
+
+def complaint_cues(texts: Sequence[str], settings: SentimentSettings | None = None) -> np.ndarray:
+    """Boolean array: True where a text matches a complaint pattern ("never arrived")."""
+    import numpy as np
+
+    settings = settings or SentimentSettings()
+    pattern = _cue_re(tuple(settings.complaint_patterns))
+    if pattern is None:
+        return np.zeros(len(texts), dtype=bool)
+    # Curly apostrophes would defeat "didn't": normalise before matching.
+    return np.array([bool(pattern.search(t.replace("’", "'"))) for t in texts], dtype=bool)
+
+
+def label_sentiment(compound: Sequence[float] | np.ndarray, settings: SentimentSettings | None = None) -> np.ndarray:
+    """Map compound scores in [-1, 1] to 'negative' / 'neutral' / 'positive' (thresholds inclusive)."""
+    import numpy as np
+
+    settings = settings or SentimentSettings()
+    scores = np.asarray(compound, dtype=float)
+    labels = np.full(scores.shape, "neutral", dtype=object)
+    labels[scores >= settings.positive_threshold] = "positive"
+    labels[scores <= settings.negative_threshold] = "negative"
+    return labels
+
+
+def score_sentiment(texts: Sequence[str], settings: SentimentSettings | None = None) -> pd.DataFrame:
+    """Score each text; one row per input, in order (index 0..n-1).
+
+    Columns: ``vader_compound`` (VADER alone, [-1, 1]), ``complaint_cue`` (bool),
+    ``compound`` (after the cue shift, [-1, 1]) and ``label``. Each distinct text is
+    scored once (survey answers repeat).
+    """
+    import numpy as np
+    import pandas as pd
+
+    settings = settings or SentimentSettings()
+    texts = ["" if t is None else str(t) for t in texts]
+    analyzer = _analyzer()
+    distinct = {t: analyzer.polarity_scores(t)["compound"] for t in dict.fromkeys(texts)}
+    raw = np.array([distinct[t] for t in texts], dtype=float)
+    cues = complaint_cues(texts, settings) if settings.complaint_cues else np.zeros(len(texts), dtype=bool)
+    compound = np.clip(raw - settings.complaint_shift * cues, -1.0, 1.0)
+    return pd.DataFrame(
+        {
+            "vader_compound": raw,
+            "complaint_cue": cues,
+            "compound": compound,
+            "label": label_sentiment(compound, settings),
+        }
+    )

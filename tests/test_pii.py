@@ -1,0 +1,199 @@
+"""Tests for verbatim.pii: regex redaction (fast) and name redaction with spaCy (slow)."""
+
+from __future__ import annotations
+
+import pytest
+
+from verbatim.pii import (
+    PiiSettings,
+    luhn_valid,
+    redact_cards,
+    redact_emails,
+    redact_patterns,
+    redact_phones,
+    redact_pii,
+    replace_spans,
+)
+
+
+# --- e-mail ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Email me at john.smith+nps@example.co.uk please", "Email me at [EMAIL] please"),
+        ("contact: A_B-c@sub.mail-host.com.", "contact: [EMAIL]."),
+        ("reply to (jane@x.io)", "reply to ([EMAIL])"),
+    ],
+)
+def test_pii_email_redacted(text, expected):
+    assert redact_emails(text) == expected
+
+
+def test_pii_email_leaves_at_sign_and_handles():
+    text = "Meet @ the store, ask @sarah_k, rated 5 @ 10am"
+    assert redact_emails(text) == text
+
+
+# --- phones ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "number",
+    [
+        "07700 900123",  # UK mobile
+        "07700900123",  # UK mobile, no spaces
+        "020 7946 0958",  # UK London
+        "0161-496-0000",  # UK, dashes
+        "+44 (0)20 7946 0958",  # international with trunk in brackets
+        "+44 7700 900123",
+        "(555) 123-4567",  # US
+        "555.123.4567",
+        "555-123-4567",
+        "1-800-555-0199",
+        "+1 415 555 2671",
+        "+33 1 23 45 67 89",  # France
+        "+49 30 901820",  # Germany
+    ],
+)
+def test_pii_phone_formats_redacted(number):
+    text, counts = redact_patterns(f"Please ring me on {number} after 5pm.")
+    assert text == "Please ring me on [PHONE] after 5pm.", text
+    assert counts["phone"] == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "order 12345678 never arrived",
+        "Order number 07700900123 was wrong",  # reference cue beats the phone shape
+        "ref: 0161 496 0000 on my invoice",
+        "tracking #0123456789 shows nothing",
+        "I paid £1,299.99 and then $1299.00 again",
+        "delivered 2024-01-15 at 10:30, or was it 15.01.2024?",
+        "between 2019-2024 I ordered 20240115 times",
+        "sizes 10 12 14 16 18 all run small",
+        "I am 5'8\" and 130lbs, bought 2 at 49.99",
+        "app version 2.0.12345 crashes",
+        "It cost 5551234567 dollars apparently",  # bare 10 digits, no cue, no trunk prefix
+    ],
+)
+def test_pii_phone_keeps_order_numbers_prices_dates(text):
+    redacted, counts = redact_patterns(text)
+    assert redacted == text
+    assert counts == {"email": 0, "phone": 0, "card": 0, "name": 0}
+
+
+def test_pii_phone_cue_allows_short_local_number():
+    assert redact_phones("call 555-1234 tomorrow") == "call [PHONE] tomorrow"
+    assert redact_phones("room 555-1234 tomorrow") == "room 555-1234 tomorrow"
+
+
+def test_pii_phone_back_to_back_numbers_both_redacted():
+    text, counts = redact_patterns("numbers: 07700 900123 07700 900456")
+    assert text == "numbers: [PHONE] [PHONE]"
+    assert counts["phone"] == 2
+
+
+def test_pii_phone_context_window_setting():
+    # The reference cue "order" is 41 characters before the number: outside the default
+    # 30-character window it does not count, inside a 60-character window it does.
+    text = "order placed last week and it was lovely 07700900123"
+    assert redact_phones(text) == text.replace("07700900123", "[PHONE]")
+    assert redact_phones(text, settings=PiiSettings(context_chars=60)) == text
+
+
+# --- cards ----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "number",
+    ["4111 1111 1111 1111", "4111-1111-1111-1111", "4111111111111111", "5555 5555 5555 4444", "3782 822463 10005",
+     "6011000990139424", "4222222222222"],
+)
+def test_pii_card_luhn_valid_redacted(number):
+    text, counts = redact_patterns(f"my card {number} was charged")
+    assert text == "my card [CARD] was charged"
+    assert counts["card"] == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my card 4111 1111 1111 1112 was charged",  # fails Luhn
+        "code 1234567812345678 on the box",  # fails Luhn
+        "ref 0000000000000000 weird",  # Luhn-valid but no card network starts with 0
+        "4111 11 1111 111 1111 odd grouping",  # Luhn-valid digits, not a card layout
+    ],
+)
+def test_pii_card_invalid_numbers_kept(text):
+    assert redact_cards(text) == text
+
+
+def test_pii_luhn_known_values():
+    assert luhn_valid("79927398713")
+    assert not luhn_valid("79927398710")
+    assert not luhn_valid("4111x11111111111")
+
+
+# --- composition ----------------------------------------------------------------------------
+def test_pii_patterns_count_each_kind_and_respect_switches():
+    text = "a@b.com, c@d.org, card 4111111111111111, call 07700 900123"
+    redacted, counts = redact_patterns(text)
+    assert redacted == "[EMAIL], [EMAIL], card [CARD], call [PHONE]"
+    assert counts == {"email": 2, "phone": 1, "card": 1, "name": 0}
+    kept, counts = redact_patterns(text, PiiSettings(emails=False, phones=False, cards=False))
+    assert kept == text and sum(counts.values()) == 0
+
+
+def test_pii_replace_spans_merges_overlaps():
+    assert replace_spans("John Smith met Ann", [(5, 10), (0, 4), (3, 6), (15, 18)], "[NAME]") == "[NAME] met [NAME]"
+    assert replace_spans("abc", [], "[NAME]") == "abc"
+
+
+def test_pii_settings_validated():
+    with pytest.raises(ValueError):
+        PiiSettings(context_chars=-1)
+
+
+# --- names (spaCy) --------------------------------------------------------------------------
+@pytest.mark.slow
+def test_pii_names_redacted():
+    texts = [
+        "Hi, my name is John Smith and my order was late.",
+        "Sarah at the front desk was lovely.",
+        "The manager, Michael Brown, refused a refund.",
+    ]
+    out = redact_pii(texts)
+    assert out[0].text == "Hi, my name is [NAME] and my order was late."
+    assert out[1].text == "[NAME] at the front desk was lovely."
+    assert "Michael" not in out[2].text and "Brown" not in out[2].text
+    assert [r.counts["name"] for r in out] == [1, 1, 1]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I ordered a Galaxy S24 and it arrived broken.",
+        "Love my AirPods, sound is great.",
+        "Alexa keeps mishearing me and my Kindle froze.",
+        "GREAT SERVICE FROM JOHN AND THE TEAM",  # shouting: not trusted as a name
+        "Beautifully made, the seams are neat.",  # capitalised first word, an English adverb
+        "love the charlie pants from this brand",  # lower-case text: garment, not a person
+        "The Kobe was tender and the sake cold.",  # after a determiner: a thing, not a person
+    ],
+)
+def test_pii_names_false_positives_kept(text):
+    (result,) = redact_pii([text])
+    assert result.text == text
+    assert result.counts["name"] == 0
+
+
+@pytest.mark.slow
+def test_pii_names_allowlist_and_switch():
+    text = "Sarah at the front desk was lovely."
+    assert redact_pii([text], PiiSettings(name_allowlist=("Sarah",)))[0].text == text
+    assert redact_pii([text], PiiSettings(names=False))[0].text == text
+
+
+@pytest.mark.slow
+def test_pii_names_contractions_and_possessives():
+    kept = "Ii'm not usually big on lace"  # a typo of I'm, tagged PERSON by the small model
+    assert redact_pii([kept])[0].text == kept
+    assert redact_pii(["Sarah's help was great"])[0].text == "[NAME]'s help was great"

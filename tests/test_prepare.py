@@ -1,0 +1,263 @@
+"""Tests for verbatim.prepare: cleaners, non-answers, language, clauses (fast); segmentation (slow)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from verbatim.pii import PiiSettings
+from verbatim.prepare import (
+    PrepareSettings,
+    clean_text,
+    count_words,
+    guess_language,
+    is_non_answer,
+    merge_short_segments,
+    segment_responses,
+    split_clauses,
+)
+
+REVIEWS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "womens_clothing_reviews" / "reviews.csv"
+
+
+# --- cleaning -------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("I&#39;ll be back &amp; I&amp;#39;ll tell friends", "I'll be back & I'll tell friends"),  # entities, double-escaped
+        ("<p>Great <b>service</b></p><br/>Slow app", "Great service\nSlow app"),  # tags, block tags break lines
+        ("I <3 this shop", "I <3 this shop"),  # a heart is not a tag
+        ("See https://shop.example.com/p?id=1. Loved it", "See . Loved it"),  # URL, sentence stop kept
+        ("more at www.example.org, thanks", "more at , thanks"),
+        ("@BrandCare fix your app @dev_team", "fix your app"),  # handles
+        ("“Lovely” staff, didn’t wait", "\"Lovely\" staff, didn't wait"),  # curly quotes
+        ("ﬁne ｆｕｌｌｗｉｄｔｈ", "fine fullwidth"),  # NFKC
+        ("zero\u200bwidth\u00a0space\ttab", "zerowidth space tab"),  # invisible chars, NBSP, tabs
+        ("Too slow.\r\n\r\n\r\nFix it", "Too slow.\nFix it"),  # line breaks
+        ("Great service\n\nSent from my iPhone", "Great service"),  # mail boilerplate
+        ("Fast delivery. Get Outlook for Android", "Fast delivery."),
+        ("Sent from my Samsung Galaxy smartphone.\nRude driver", ".\nRude driver"),
+        ("Good overall.\n-- \nJohn Smith\nAcme Ltd, Tel 0123", "Good overall."),  # signature block
+        ("The fit -- not great -- was off", "The fit -- not great -- was off"),  # dashes mid-text stay
+        (None, ""),
+        (float("nan"), ""),
+    ],
+)
+def test_prepare_clean_text_removes_noise(raw, expected):
+    assert clean_text(raw) == expected
+
+
+def test_prepare_clean_text_switches_keep_noise():
+    settings = PrepareSettings(remove_urls=False, remove_handles=False, remove_html=False, remove_boilerplate=False)
+    text = "<b>hi</b> @shop see https://x.io Sent from my iPhone"
+    assert clean_text(text, settings) == text
+
+
+def test_prepare_clean_text_keeps_email_addresses_for_pii():
+    # Handle removal must not break e-mail addresses: pii.py redacts them as [EMAIL].
+    assert clean_text("mail me at jo@example.com") == "mail me at jo@example.com"
+
+
+# --- non-answers ----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    ["", "   ", "N/A", "n/a.", "NA", "None", "nothing", "Nothing!!", "No comment.", "no comments",
+     "Nothing to add", "-", ".", "?", "...", "ok", "OK!", "No", "nope", "idk", "I don't know", "👍👍", "😀 🎉",
+     "10/10", "None at this time."],
+)
+def test_prepare_non_answer_detected(text):
+    assert is_non_answer(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["ok but delivery was late", "No, the box was damaged", "Nothing was wrong with the fit", "none of the sizes fit",
+     "na na na, the music was too loud", "Great", "👍 fast delivery", "not good"],
+)
+def test_prepare_non_answer_tricky_answers_kept(text):
+    assert not is_non_answer(text)
+
+
+def test_prepare_non_answer_phrases_from_settings():
+    settings = PrepareSettings(non_answer_phrases=("all good",))
+    assert is_non_answer("All good!", settings)
+    assert not is_non_answer("n/a", settings)  # the list replaces the default
+    assert is_non_answer("!!!", settings)  # no words at all is always a non-answer
+
+
+# --- language -------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("The dress is lovely but the zip broke after a week", "en"),
+        ("Great fit, fast delivery", "en"),  # no stop words at all: no evidence against English
+        ("Muy buen servicio, gracias por todo", "other"),
+        ("Le service était très bien et rapide", "other"),
+        ("Das Kleid ist sehr schön und passt gut", "other"),
+        ("", "en"),
+    ],
+)
+def test_prepare_guess_language(text, expected):
+    assert guess_language(text) == expected
+
+
+# --- clauses and merging --------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "sentence, expected",
+    [
+        ("fast delivery but the app keeps crashing", ["fast delivery", "the app keeps crashing"]),
+        ("Lovely staff; rooms were dirty", ["Lovely staff", "rooms were dirty"]),
+        ("The dress is nice, however the zip broke", ["The dress is nice", "the zip broke"]),
+        ("Quick checkout although the site is slow", ["Quick checkout", "the site is slow"]),
+        ("Good prices and also the staff are kind", ["Good prices", "the staff are kind"]),
+        ("Great fit, plus the colour is lovely", ["Great fit", "the colour is lovely"]),
+        ("I am a plus size woman and it fits", ["I am a plus size woman and it fits"]),  # no comma: no boundary
+        ("I get nothing but compliments on it", ["I get nothing but compliments on it"]),
+        ("Not only cheap but also good", ["Not only cheap but also good"]),
+        ("good but pricey", ["good but pricey"]),  # sides too short to stand alone
+    ],
+)
+def test_prepare_split_clauses(sentence, expected):
+    assert split_clauses(sentence) == expected
+
+
+def test_prepare_split_clauses_min_words_setting():
+    text = "fast delivery but the app keeps crashing"
+    assert split_clauses(text, PrepareSettings(min_clause_words=3)) == [text]
+
+
+def test_prepare_merge_short_segments():
+    assert merge_short_segments(["Wow.", "The fit is great.", "Thanks!"], 2) == ["Wow. The fit is great. Thanks!"]
+    assert merge_short_segments(["Fits well.", "Runs small."], 2) == ["Fits well.", "Runs small."]
+    assert merge_short_segments(["Hi.", "Ok."], 2) == ["Hi. Ok."]
+    assert merge_short_segments([], 2) == []
+
+
+def test_prepare_count_words_ignores_placeholders():
+    assert count_words("Thanks [NAME]!") == 1
+    assert count_words("didn't fit, size 12") == 4
+
+
+def test_prepare_settings_validated():
+    with pytest.raises(ValueError):
+        PrepareSettings(min_segment_words=0)
+    with pytest.raises(ValueError):
+        PrepareSettings(min_english_stopword_share=1.5)
+
+
+# --- segmentation (spaCy) -------------------------------------------------------------------
+def _responses(*texts):
+    return pd.DataFrame({"response_id": [f"r{i}" for i in range(len(texts))], "text": list(texts)})
+
+
+@pytest.mark.slow
+def test_prepare_segments_split_sentences_and_clauses():
+    segments, flags = segment_responses(
+        _responses("Fast delivery but the app keeps crashing. The staff in store were really helpful!")
+    )
+    assert segments.columns.tolist() == ["response_id", "segment_index", "text"]
+    assert segments["text"].tolist() == ["Fast delivery", "the app keeps crashing.", "The staff in store were really helpful!"]
+    assert segments["segment_index"].tolist() == [0, 1, 2]
+    assert flags.loc[0, "n_segments"] == 3
+
+
+@pytest.mark.slow
+def test_prepare_segments_blank_and_non_answers_give_none():
+    segments, flags = segment_responses(_responses("", None, "N/A", "  ", "😀", "Nothing.", "ok but delivery was late"))
+    assert segments["response_id"].unique().tolist() == ["r6"]
+    assert flags["non_answer"].tolist() == [True, True, True, True, True, True, False]
+    assert flags["response_id"].tolist() == [f"r{i}" for i in range(7)]
+    assert flags["non_answer"].dtype == bool
+
+
+@pytest.mark.slow
+def test_prepare_segments_short_fragments_merged():
+    segments, _ = segment_responses(_responses("Wow. The sleeves are far too long. Thanks!"))
+    assert segments["text"].tolist() == ["Wow. The sleeves are far too long. Thanks!"]
+
+
+@pytest.mark.slow
+def test_prepare_segments_line_breaks_split():
+    segments, _ = segment_responses(_responses("Delivery was slow \nStaff were great"))
+    assert segments["text"].tolist() == ["Delivery was slow", "Staff were great"]
+
+
+@pytest.mark.slow
+def test_prepare_segment_ids_stable():
+    target = "The fabric is soft. Sadly the zip broke after two washes, but customer service replaced it."
+    first, _ = segment_responses(_responses(target, "Another comment entirely."))
+    again, _ = segment_responses(_responses(target, "Another comment entirely."))
+    pd.testing.assert_frame_equal(first, again)
+    # A response's segments depend only on its own text, not on its neighbours.
+    alone, _ = segment_responses(pd.DataFrame({"response_id": ["r0"], "text": [target]}))
+    pd.testing.assert_frame_equal(first[first["response_id"] == "r0"].reset_index(drop=True), alone)
+
+
+@pytest.mark.slow
+def test_prepare_segments_capped():
+    text = " ".join(f"Point number {i} is about something else." for i in range(12))
+    segments, flags = segment_responses(_responses(text), PrepareSettings(max_segments_per_response=5))
+    assert len(segments) == 5
+    assert flags.loc[0, "segments_dropped"] == 7
+
+
+@pytest.mark.slow
+def test_prepare_segments_redacted_with_one_pass():
+    text = "Sarah Jones at the desk was rude! Call me on 07700 900123 or email sj@example.com."
+    segments, flags = segment_responses(_responses(text))
+    joined = " ".join(segments["text"])
+    assert "Sarah" not in joined and "07700" not in joined and "example.com" not in joined
+    assert "[NAME]" in joined and "[PHONE]" in joined and "[EMAIL]" in joined
+    assert flags.loc[0, "pii_counts"] == {"email": 1, "phone": 1, "card": 0, "name": 1}
+    assert flags.loc[0, "redacted_text"] == "[NAME] at the desk was rude! Call me on [PHONE] or email [EMAIL]."
+    assert flags.loc[0, "clean_text"] == text
+
+
+@pytest.mark.slow
+def test_prepare_segments_without_words_dropped():
+    segments, flags = segment_responses(_responses("jo@example.com", "Lovely staff. jo@example.com"))
+    assert segments["text"].tolist() == ["Lovely staff. [EMAIL]"]
+    assert flags["n_segments"].tolist() == [0, 1]
+
+
+@pytest.mark.slow
+def test_prepare_segments_redaction_off_keeps_text():
+    text = "Sarah Jones at the desk was rude! Call me on 07700 900123."
+    segments, flags = segment_responses(_responses(text), PrepareSettings(redact=False))
+    assert flags.loc[0, "redacted_text"] == text
+    assert " ".join(segments["text"]) == text
+    assert sum(flags.loc[0, "pii_counts"].values()) == 0
+
+
+@pytest.mark.slow
+def test_prepare_segments_pii_settings_respected():
+    text = "Sarah Jones at the desk was rude to me."
+    segments, _ = segment_responses(_responses(text), pii=PiiSettings(names=False))
+    assert segments["text"].tolist() == [text]
+
+
+def test_prepare_segments_requires_columns():
+    with pytest.raises(ValueError, match="text"):
+        segment_responses(pd.DataFrame({"response_id": ["a"]}))
+
+
+@pytest.mark.slow
+def test_prepare_segments_real_reviews_keep_text():
+    if not REVIEWS.exists():
+        pytest.skip(f"shared real data not present: {REVIEWS}")
+    reviews = pd.read_csv(REVIEWS, usecols=["Review Text"]).dropna().head(300)
+    responses = pd.DataFrame({"response_id": [f"w{i}" for i in range(len(reviews))], "text": reviews["Review Text"].tolist()})
+    segments, flags = segment_responses(responses)
+    assert not flags["non_answer"].any()
+    assert (segments["text"].str.strip().str.len() > 0).all()
+    assert set(segments["response_id"]) == set(responses["response_id"])
+    raw_chars = responses["text"].str.len().sum()
+    kept_chars = flags["redacted_text"].str.len().sum()
+    assert kept_chars / raw_chars > 0.97  # cleaning + redaction remove at most 3% of characters
+    seg_chars = segments["text"].str.len().sum()
+    assert seg_chars / kept_chars > 0.95  # segmentation drops only connectives and separators
+    # Name redaction on product reviews should be rare (few real names, many garment names).
+    names = sum(c["name"] for c in flags["pii_counts"])
+    assert names <= 15

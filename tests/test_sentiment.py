@@ -1,0 +1,93 @@
+"""Tests for verbatim.sentiment: VADER polarity plus survey complaint cues."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from verbatim.sentiment import SentimentSettings, complaint_cues, label_sentiment, score_sentiment
+
+
+@pytest.mark.parametrize(
+    "text, label",
+    [
+        ("Great service, very friendly staff", "positive"),
+        ("Love this dress, fits perfectly!", "positive"),
+        ("Terrible customer service and rude staff", "negative"),
+        ("The zip broke, really disappointed", "negative"),
+        ("I bought it in March", "neutral"),
+        ("", "neutral"),
+    ],
+)
+def test_sentiment_hand_made_examples(text, label):
+    assert score_sentiment([text])["label"].iloc[0] == label
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Still waiting for my refund",
+        "never arrived",
+        "Delivery took 3 weeks",
+        "I was charged twice",
+        "no one called back",
+        "The parcel hasn't arrived yet",
+        "the app doesn't work",
+        "I was on hold for 40 minutes",
+        "The colour is not as pictured",
+        "had to chase them for an update",
+    ],
+)
+def test_sentiment_complaint_cues_push_negative(text):
+    row = score_sentiment([text]).iloc[0]
+    assert row["complaint_cue"]
+    assert row["label"] == "negative"
+    assert row["compound"] < row["vader_compound"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["It has arrived quickly", "Delivery took only 2 days", "never had a problem", "Everything arrived on time",
+     "Works perfectly", "I got a call back within the hour"],
+)
+def test_sentiment_complaint_cues_no_false_alarm(text):
+    assert not complaint_cues([text])[0]
+
+
+def test_sentiment_strong_praise_with_cue_only_pulled_down():
+    row = score_sentiment(["Delivery took 3 weeks but worth the wait, love it"]).iloc[0]
+    assert row["complaint_cue"]
+    assert row["compound"] == pytest.approx(row["vader_compound"] - 0.5)
+    assert row["label"] == "positive"
+
+
+def test_sentiment_cues_can_be_turned_off():
+    row = score_sentiment(["never arrived"], SentimentSettings(complaint_cues=False)).iloc[0]
+    assert not row["complaint_cue"] and row["label"] == "neutral"
+    custom = SentimentSettings(complaint_patterns=(r"\bsmelled of smoke\b",))
+    assert score_sentiment(["The room smelled of smoke"], custom)["label"].iloc[0] == "negative"
+    assert score_sentiment(["never arrived"], custom)["label"].iloc[0] == "neutral"
+
+
+def test_sentiment_vectorised_keeps_order_and_duplicates():
+    texts = ["Awful", "Lovely", "Awful", "It is a shirt"]
+    out = score_sentiment(texts)
+    assert out.columns.tolist() == ["vader_compound", "complaint_cue", "compound", "label"]
+    assert out["label"].tolist() == ["negative", "positive", "negative", "neutral"]
+    assert out.loc[0, "compound"] == out.loc[2, "compound"]
+    assert out["compound"].between(-1, 1).all()
+    assert len(score_sentiment([])) == 0
+
+
+def test_sentiment_label_thresholds_inclusive_and_configurable():
+    scores = np.array([-0.5, -0.05, 0.0, 0.05, 0.5])
+    assert label_sentiment(scores).tolist() == ["negative", "negative", "neutral", "positive", "positive"]
+    wide = SentimentSettings(negative_threshold=-0.3, positive_threshold=0.3)
+    assert label_sentiment(scores, wide).tolist() == ["negative", "neutral", "neutral", "neutral", "positive"]
+
+
+def test_sentiment_settings_validated():
+    with pytest.raises(ValueError):
+        SentimentSettings(negative_threshold=0.5, positive_threshold=0.1)
+    with pytest.raises(ValueError):
+        SentimentSettings(complaint_patterns=("(unclosed",))
