@@ -23,6 +23,7 @@ demo: $(STAMP)
 	$(VENV)/bin/verbatim demo --force
 
 test: $(STAMP)
+	bash scripts/ensure_chromium.sh
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Skips the tests that load models; for quick local iterations only (CI runs `make test`).

@@ -1,0 +1,440 @@
+"""The self-contained ``report.html``: headline, charts as inline SVG, and a comment drill-down.
+
+One file with everything inline (CSS, JS, data) and a Content-Security-Policy that forbids
+any network access, so the report can be mailed around and opened from disk safely.
+Security model: every data string is escaped with :func:`html.escape` when it is put into
+markup here; the per-response rows travel as JSON in a ``<script type="application/json">``
+block (with ``<``, ``>``, ``&`` and U+2028/9 escaped) and the drill-down script shows them
+with ``textContent`` only. Charts are built in Python so they render without JavaScript.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from collections.abc import Mapping, Sequence
+from importlib import resources
+from pathlib import Path
+from string import Template
+from typing import Any
+
+from verbatim.report import wording as w
+
+CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
+ROW_KEYS = ("response_id", "department", "score", "nps_group", "themes", "sentiment", "text")
+NEG, POS, MUTED = "#c2410c", "#0f766e", "#94a3b8"
+MAX_HEATMAP_THEMES = 12
+
+
+def _e(value: Any) -> str:
+    """Escape any value for HTML text and double- or single-quoted attributes."""
+    return html.escape(str(value), quote=True)
+
+
+def json_for_script(data: Any) -> str:
+    """JSON safe to place inside ``<script type="application/json">``.
+
+    ``<``, ``>`` and ``&`` become ``\\u003c`` etc. so no text can close the script element or
+    open a comment; U+2028/2029 are escaped because older JS engines treat them as line ends.
+    """
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    for char, code in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(char, code)
+    return text
+
+
+def _template(name: str) -> str:
+    return resources.files("verbatim.report").joinpath("templates", name).read_text("utf-8")
+
+
+# --------------------------------------------------------------------------- data
+
+
+def _theme_labels(report: Mapping[str, Any]) -> dict[int, str]:
+    return {int(t["id"]): str(t["label"]) for t in report.get("themes") or []}
+
+
+def _chart_rows(report: Mapping[str, Any], group: str = w.ALL_GROUP) -> list[dict]:
+    """Impact rows of one group with a measured impact: the split sides of a mixed theme
+    replace its undivided row, because the two sides pull in opposite directions."""
+    rows = [r for r in report.get("impact") or [] if r["group"] == group]
+    split = {r["theme_id"] for r in rows if r["side"] != "all"}
+    return [r for r in rows if (r["side"] != "all") == (r["theme_id"] in split)]
+
+
+def _row_name(row: Mapping[str, Any], labels: Mapping[int, str]) -> str:
+    return w.theme_name(labels.get(row["theme_id"], f"Theme {row['theme_id']}"), row["side"])
+
+
+def _colour(row: Mapping[str, Any]) -> str:
+    if not row.get("significant") or not w.is_number(row.get("impact")):
+        return MUTED
+    return NEG if row["impact"] < 0 else POS
+
+
+def drilldown_payload(report: Mapping[str, Any], assignments: Sequence[Mapping[str, Any]]) -> dict:
+    """The data the drill-down script reads: theme labels and the redacted per-response rows."""
+    labels = _theme_labels(report)
+    rows = []
+    for row in assignments:
+        clean = {key: row.get(key) for key in ROW_KEYS}
+        clean["text"] = "" if clean["text"] is None else str(clean["text"])
+        clean["themes"] = [int(t) for t in clean.get("themes") or []]
+        score = clean["score"]
+        clean["score"] = float(score) if w.is_number(score) else None
+        rows.append(clean)
+    return {"themes": [{"id": k, "label": v} for k, v in labels.items()], "rows": rows}
+
+
+# --------------------------------------------------------------------------- SVG helpers
+
+
+def _ticks(low: float, high: float, count: int = 6) -> list[float]:
+    """Round tick values covering [low, high] (steps of 1, 2 or 5 times a power of ten)."""
+    span = max(high - low, 1e-9)
+    raw = span / count
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    start = math.floor(low / step) * step
+    return [start + i * step for i in range(int(math.ceil((high - start) / step + 1e-9)) + 1)]
+
+
+def _svg_open(chart_id: str, width: int, height: int, title: str, desc: str) -> str:
+    return (
+        f'<svg id="{chart_id}-svg" class="chart" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-labelledby="{chart_id}-title {chart_id}-desc" preserveAspectRatio="xMinYMin meet">'
+        f'<title id="{chart_id}-title">{_e(title)}</title><desc id="{chart_id}-desc">{_e(desc)}</desc>'
+    )
+
+
+def _text(x: float, y: float, value: str, cls: str = "", anchor: str = "start", extra: str = "") -> str:
+    return f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" class="{cls}"{extra}>{_e(value)}</text>'
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+# --------------------------------------------------------------------------- charts
+
+
+def impact_chart(report: Mapping[str, Any]) -> str:
+    """Horizontal dot-and-whisker chart of each theme's effect on NPS with its interval."""
+    labels = _theme_labels(report)
+    rows = sorted((r for r in _chart_rows(report) if w.is_number(r.get("impact"))), key=lambda r: r["impact"])
+    if not rows:
+        return '<p class="empty">No theme had enough mentions to measure its effect.</p>'
+    values = [0.0] + [v for r in rows for v in (r["impact"], r.get("ci_low"), r.get("ci_high")) if w.is_number(v)]
+    ticks = _ticks(min(values), max(values))
+    lo, hi = ticks[0], ticks[-1]
+    left, right, top, row_h = 300, 24, 34, 30
+    width, height = 860, top + row_h * len(rows) + 48
+    x = lambda v: left + (v - lo) / (hi - lo) * (width - left - right)  # noqa: E731
+    parts = [_svg_open("impact", width, height, "Effect of each theme on NPS, with confidence intervals",
+                       "Dots show how many NPS points each theme costs (left of zero) or adds (right of zero); "
+                       "whiskers show the likely range. Coloured rows are clearly beyond noise.")]  # fmt: skip
+    for t in ticks:
+        parts.append(f'<line class="grid{" zero" if abs(t) < 1e-9 else ""}" x1="{x(t):.1f}" x2="{x(t):.1f}" '
+                     f'y1="{top - 8}" y2="{height - 40}"/>')  # fmt: skip
+        parts.append(_text(x(t), height - 24, w.fmt_points(t, digits=0), "tick", "middle"))
+    parts.append(_text(left + (width - left - right) / 2, height - 4,
+                       "Effect on NPS (points): left of 0 costs points, right of 0 adds points", "axis-label", "middle"))  # fmt: skip
+    parts.append(_text(x(lo) + 4, top - 14, "◀ costs points", "hint"))
+    parts.append(_text(x(hi) - 4, top - 14, "adds points ▶", "hint", "end"))
+    for i, row in enumerate(rows):
+        y = top + row_h * i + row_h / 2
+        name, colour = _row_name(row, labels), _colour(row)
+        lo_ci, hi_ci = row.get("ci_low"), row.get("ci_high")
+        tip = (f"{name}: {w.impact_phrase(row['impact'], lo_ci, hi_ci)}, {w.evidence_phrase(row['significant'])}; "
+               f"mentioned by {w.mention_phrase(row.get('share'), row.get('n_mentions'))}")  # fmt: skip
+        cls = "imp-row sig" if row.get("significant") else "imp-row"
+        parts.append(f'<g class="{cls}" data-theme="{row["theme_id"]}" tabindex="0"><title>{_e(tip)}</title>')
+        parts.append(f'<rect class="row-bg" x="0" y="{y - row_h / 2:.1f}" width="{width}" height="{row_h}"/>')
+        parts.append(_text(left - 10, y + 4, _short(name, 38), "row-label", "end"))
+        x0, x1 = sorted((x(0), x(row["impact"])))
+        parts.append(f'<rect class="bar" x="{x0:.1f}" y="{y - 7:.1f}" width="{max(x1 - x0, 1):.1f}" height="14" '
+                     f'fill="{colour}" fill-opacity="0.22"/>')  # fmt: skip
+        if w.is_number(lo_ci) and w.is_number(hi_ci):
+            a, b = x(lo_ci), x(hi_ci)
+            parts.append(f'<path class="whisker" stroke="{colour}" d="M{a:.1f},{y:.1f}H{b:.1f}'
+                         f'M{a:.1f},{y - 6:.1f}V{y + 6:.1f}M{b:.1f},{y - 6:.1f}V{y + 6:.1f}"/>')  # fmt: skip
+        parts.append(f'<circle class="point" cx="{x(row["impact"]):.1f}" cy="{y:.1f}" r="5.5" fill="{colour}"/>')
+        parts.append(_text(width - 4, y + 4, w.fmt_points(row["impact"]), "value", "end"))
+        parts.append("</g>")
+    return "".join(parts) + "</svg>"
+
+
+def _spread_labels(points: list[tuple[float, float, str]], gap: float = 13.0) -> list[float]:
+    """Label y positions nudged apart so neighbouring labels do not overprint."""
+    order = sorted(range(len(points)), key=lambda i: points[i][1])
+    ys = [p[1] for p in points]
+    for prev, cur in zip(order, order[1:]):
+        if abs(points[cur][0] - points[prev][0]) < 170 and ys[cur] - ys[prev] < gap:
+            ys[cur] = ys[prev] + gap
+    return ys
+
+
+def scatter_chart(report: Mapping[str, Any]) -> str:
+    """Theme size (share of respondents) against the NPS of the respondents who mention it."""
+    labels = _theme_labels(report)
+    rows = [r for r in _chart_rows(report) if w.is_number(r.get("nps_with")) and w.is_number(r.get("share"))]
+    overall = (report.get("nps") or {}).get("nps")
+    if not rows:
+        return '<p class="empty">No theme had enough mentions to place on this chart.</p>'
+    ys = [r["nps_with"] for r in rows] + ([overall] if w.is_number(overall) else [])
+    yt = _ticks(max(-100.0, min(ys) - 5), min(100.0, max(ys) + 5), 8)
+    xt = _ticks(0.0, max(r["share"] for r in rows) * 1.12, 5)
+    left, right, top, bottom = 64, 190, 20, 52
+    width, height = 820, 420
+    x = lambda v: left + (v - xt[0]) / (xt[-1] - xt[0]) * (width - left - right)  # noqa: E731
+    y = lambda v: top + (yt[-1] - v) / (yt[-1] - yt[0]) * (height - top - bottom)  # noqa: E731
+    parts = [_svg_open("scatter", width, height, "Theme size against the NPS of customers who mention it",
+                       "Each dot is a theme: further right means more customers mention it, lower means those "
+                       "customers score lower. The dashed line is the overall NPS.")]  # fmt: skip
+    for t in yt:
+        parts.append(f'<line class="grid" x1="{left}" x2="{width - right}" y1="{y(t):.1f}" y2="{y(t):.1f}"/>')
+        parts.append(_text(left - 8, y(t) + 4, w.fmt_points(t, digits=0), "tick", "end"))
+    for t in xt:
+        parts.append(f'<line class="grid" x1="{x(t):.1f}" x2="{x(t):.1f}" y1="{top}" y2="{height - bottom}"/>')
+        parts.append(_text(x(t), height - bottom + 18, w.fmt_share(t), "tick", "middle"))
+    parts.append(_text(left + (width - left - right) / 2, height - 8, "Share of respondents mentioning the theme", "axis-label", "middle"))
+    parts.append(_text(16, top + (height - top - bottom) / 2, "NPS of those mentioning it", "axis-label", "middle",
+                       f' transform="rotate(-90 16 {top + (height - top - bottom) / 2:.1f})"'))  # fmt: skip
+    if w.is_number(overall):
+        parts.append(f'<line class="reference" x1="{left}" x2="{width - right}" y1="{y(overall):.1f}" y2="{y(overall):.1f}"/>')
+        parts.append(_text(width - right + 6, y(overall) + 4, f"Overall NPS {w.fmt_points(overall)}", "ref-label"))
+    points = [(x(r["share"]), y(r["nps_with"]), _row_name(r, labels)) for r in rows]
+    label_ys = _spread_labels(points)
+    for row, (px, py, name), ly in zip(rows, points, label_ys):
+        tip = (f"{name}: mentioned by {w.mention_phrase(row['share'], row.get('n_mentions'))}; their NPS is "
+               f"{w.fmt_points(row['nps_with'])}; {w.impact_phrase(row.get('impact'), row.get('ci_low'), row.get('ci_high'))}")  # fmt: skip
+        parts.append(f'<g class="sc-point" data-theme="{row["theme_id"]}" tabindex="0"><title>{_e(tip)}</title>')
+        parts.append(f'<circle class="point" cx="{px:.1f}" cy="{py:.1f}" r="7" fill="{_colour(row)}"/>')
+        parts.append(_text(px + 10, ly + 4, _short(name, 30), "point-label"))
+        parts.append("</g>")
+    return "".join(parts) + "</svg>"
+
+
+def _cell_fill(value: Any, scale: float) -> str:
+    if not w.is_number(value):
+        return "#f1f5f9"
+    strength = min(abs(value) / scale, 1.0) if scale > 0 else 0.0
+    base = (194, 65, 12) if value < 0 else (15, 118, 110)
+    mix = [round(255 + (c - 255) * (0.12 + 0.88 * strength)) for c in base]
+    return "#{:02x}{:02x}{:02x}".format(*mix)
+
+
+def heatmap_chart(report: Mapping[str, Any]) -> str:
+    """Department x theme grid of impact (NPS points); blank cells have too few mentions."""
+    labels = _theme_labels(report)
+    departments = [d for d in report.get("departments") or [] if d.get("source") == "column"]
+    # The largest effects either way, then ordered from most costly to most helpful.
+    columns = [r for r in _chart_rows(report) if r["theme_id"] != -1 and w.is_number(r.get("impact"))]
+    columns = sorted(sorted(columns, key=lambda r: -abs(r["impact"]))[:MAX_HEATMAP_THEMES], key=lambda r: r["impact"])
+    if not departments or not columns:
+        return '<p class="empty">No department breakdown in this survey.</p>'
+    groups = [(w.ALL_GROUP, "All respondents", False)] + [(d["name"], d["name"], d.get("too_small")) for d in departments]
+    cells = {(r["group"], r["theme_id"], r["side"]): r for r in report.get("impact") or []}
+    values = [c["impact"] for c in cells.values() if w.is_number(c.get("impact"))]
+    scale = max((abs(v) for v in values), default=1.0)
+    left, top, cell_w, cell_h = 220, 150, 58, 38
+    # Room on the right for the last rotated column label.
+    width, height = left + cell_w * len(columns) + 150, top + cell_h * len(groups) + 34
+    parts = [_svg_open("heatmap", width, height, "Effect of each theme on NPS by department",
+                       "Rows are departments, columns are themes; red cells cost NPS points, green cells add "
+                       "them, darker means larger. Bold outlined values are clearly beyond noise; grey cells "
+                       "have too few mentions to measure.")]  # fmt: skip
+    for j, col in enumerate(columns):
+        cx = left + cell_w * j + cell_w / 2
+        name = _row_name(col, labels)
+        parts.append(f'<g class="col-head"><title>{_e(name)}</title>'
+                     + _text(cx, top - 10, _short(name, 24), "col-label", "start", f' transform="rotate(-40 {cx:.1f} {top - 10})"')
+                     + "</g>")  # fmt: skip
+    for i, (group, name, too_small) in enumerate(groups):
+        y0 = top + cell_h * i
+        if too_small:
+            parts.append(_text(left - 10, y0 + cell_h / 2, _short(name, 28), "row-label small", "end"))
+            parts.append(_text(left - 10, y0 + cell_h / 2 + 13, "too few responses", "hint", "end"))
+        else:
+            parts.append(_text(left - 10, y0 + cell_h / 2 + 4, _short(name, 28), "row-label", "end"))
+        for j, col in enumerate(columns):
+            cell = cells.get((group, col["theme_id"], col["side"])) or {}
+            value = cell.get("impact") if not cell.get("too_small") else None
+            x0 = left + cell_w * j
+            name_col = _row_name(col, labels)
+            if w.is_number(value):
+                tip = (f"{name} / {name_col}: {w.impact_phrase(value, cell.get('ci_low'), cell.get('ci_high'))}, "
+                       f"{w.evidence_phrase(bool(cell.get('significant')))}; mentioned by "
+                       f"{w.mention_phrase(cell.get('share'), cell.get('n_mentions'))}")  # fmt: skip
+            else:
+                tip = f"{name} / {name_col}: too few mentions to measure"
+            sig = " sig" if cell.get("significant") and w.is_number(value) else ""
+            dept_attr = "" if group == w.ALL_GROUP else f' data-department="{_e(group)}"'
+            parts.append(f'<g class="hm-cell{sig}" data-theme="{col["theme_id"]}"{dept_attr} tabindex="0"><title>{_e(tip)}</title>')
+            parts.append(f'<rect class="cell" x="{x0 + 1}" y="{y0 + 1}" width="{cell_w - 2}" height="{cell_h - 2}" rx="3" '
+                         f'fill="{_cell_fill(value, scale)}"/>')  # fmt: skip
+            dark = w.is_number(value) and abs(value) / scale > 0.55
+            text = w.fmt_points(value) if w.is_number(value) else "·"
+            parts.append(_text(x0 + cell_w / 2, y0 + cell_h / 2 + 4, text, "cell-value" + (" on-dark" if dark else ""), "middle"))
+            parts.append("</g>")
+    parts.append(_text(left, height - 10, "Values: NPS points; · = too few mentions", "hint"))
+    return "".join(parts) + "</svg>"
+
+
+# --------------------------------------------------------------------------- page sections
+
+
+def _quote_items(quotes: Sequence[Mapping[str, Any]], limit: int = 3) -> str:
+    items = []
+    for quote in list(quotes)[:limit]:
+        who = w.quote_attribution(quote)
+        cite = f'<cite>{_e(who)}</cite>' if who else ""
+        items.append(f'<blockquote class="quote"><p>{_e(quote.get("text", ""))}</p>{cite}</blockquote>')
+    return "".join(items)
+
+
+def _issue_cards(report: Mapping[str, Any]) -> str:
+    k, nps = w.top_k(report), (report.get("nps") or {}).get("nps")
+    issues = w.leading(report.get("overall") or {}, "improvement")[:k]
+    if not issues:
+        return '<p class="empty">No theme clearly costs points in this survey.</p>'
+    cards = []
+    for rank, entry in enumerate(issues, start=1):
+        name = w.theme_name(entry["label"], entry.get("side"))
+        without = w.without_phrase(entry.get("nps_without"), nps)
+        badge = "Clearly beyond noise" if entry.get("significant") else "Could still be chance"
+        cards.append(
+            f'<article class="card issue" data-theme="{int(entry["theme_id"])}">'
+            f'<div class="rank">#{rank}</div><h3>{_e(name)}</h3>'
+            f'<p class="impact-line"><strong>{_e(w.impact_phrase(entry.get("impact"), entry.get("ci_low"), entry.get("ci_high")))}</strong>'
+            f' <span class="badge{" sig" if entry.get("significant") else ""}">{badge}</span></p>'
+            f'<ul class="facts"><li>{_e(w.stability_phrase(entry.get("rank_stability"), kind="issue", k=k).capitalize())}</li>'
+            f'<li>Mentioned by {_e(w.mention_phrase(entry.get("share"), entry.get("n_mentions")))}</li>'
+            + (f"<li>Without it, NPS would be {_e(without)}</li>" if without else "")
+            + f"</ul>{_quote_items(entry.get('quotes') or [])}</article>"
+        )  # fmt: skip
+    return "".join(cards)
+
+
+def _strengths_and_passives(report: Mapping[str, Any]) -> str:
+    overall = report.get("overall") or {}
+    strengths = w.leading(overall, "strengths")[:3]
+    items = [
+        f'<li><strong>{_e(w.theme_name(s["label"], s.get("side")))}</strong>: '
+        f'{_e(w.impact_phrase(s.get("impact"), s.get("ci_low"), s.get("ci_high")))}; '
+        f'mentioned by {_e(w.mention_phrase(s.get("share"), s.get("n_mentions")))}'
+        f'{_quote_items(s.get("quotes") or [], limit=1)}</li>'
+        for s in strengths
+    ]  # fmt: skip
+    passives = [
+        f'<li><strong>{_e(p["label"])}</strong>: {_e(w.passive_phrase(p.get("share_passives"), p.get("share_all"), p.get("lift")))}</li>'
+        for p in (overall.get("passive_themes") or [])[:3]
+    ]
+    none = '<p class="empty">{}</p>'
+    return (
+        '<div class="card"><h3>Top strengths</h3>'
+        + (f'<ul class="plain">{"".join(items)}</ul>' if items else none.format("No theme clearly adds points yet."))
+        + '</div><div class="card"><h3>What passives talk about</h3><p class="note">Passives score 7–8: one step from promoting you.</p>'
+        + (f'<ul class="plain">{"".join(passives)}</ul>' if passives else none.format("No theme stands out among passives."))
+        + "</div>"
+    )
+
+
+def _department_table(report: Mapping[str, Any]) -> str:
+    company = (report.get("nps") or {}).get("nps")
+    rows = []
+    for d in report.get("departments") or []:
+        nps = d.get("nps") or {}
+        issues = w.leading(d.get("ranking") or {}, "improvement")
+        if d.get("too_small"):
+            top = '<span class="badge warn">Too few responses to rank</span>'
+        elif issues:
+            top = f'{_e(w.theme_name(issues[0]["label"], issues[0].get("side")))} <span class="muted">({_e(w.impact_phrase(issues[0].get("impact")))})</span>'
+        else:
+            top = '<span class="muted">None stands out</span>'
+        rng = f'{w.fmt_points(nps.get("ci_low"))} to {w.fmt_points(nps.get("ci_high"))}' if w.is_number(nps.get("ci_low")) else "n/a"
+        gap = w.nps_difference(nps.get("nps"), company)
+        tr_class = ' class="small"' if d.get("too_small") else ""
+        rows.append(
+            f'<tr{tr_class}><th scope="row">{_e(d["name"])}</th>'
+            f'<td class="num">{_e(w.fmt_count(nps.get("n", 0)))}</td><td class="num strong">{_e(w.fmt_points(nps.get("nps")))}</td>'
+            f'<td class="num">{_e(rng)}</td><td>{_e(gap)}</td><td>{top}</td></tr>'
+        )  # fmt: skip
+    if not rows:
+        return ""
+    return (
+        '<table class="departments"><thead><tr><th scope="col">Department</th><th scope="col">Scored</th>'
+        '<th scope="col">NPS</th><th scope="col">Likely range</th><th scope="col">Against the company</th>'
+        f'<th scope="col">Top issue</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
+    )
+
+
+def _headline(report: Mapping[str, Any]) -> str:
+    nps, rows = report.get("nps") or {}, report["run"]["rows"]
+    no_comment = report.get("no_comment") or {}
+    bar = "".join(
+        f'<span class="seg {cls}" style="width:{float(nps.get(key) or 0):.2f}%" title="{_e(f"{name}: {float(nps.get(key) or 0):.0f}%")}"></span>'
+        for key, cls, name in (("pct_detractors", "det", "Detractors"), ("pct_passives", "pas", "Passives"), ("pct_promoters", "pro", "Promoters"))
+    )  # fmt: skip
+    rng = f'likely between {w.fmt_points(nps.get("ci_low"))} and {w.fmt_points(nps.get("ci_high"))}' if w.is_number(nps.get("ci_low")) else ""
+    warn = f'<p class="badge warn">{_e(w.small_sample_warning("This survey", nps.get("n")))}</p>' if nps.get("too_small") else ""
+    stats = (("Respondents", rows["usable"]), ("Scored", nps.get("n", 0)), ("Rejected rows", rows["rejected"]),
+             ("No comment", no_comment.get("n", rows["without_comment"])))  # fmt: skip
+    return (
+        f'<div class="kpi nps-kpi"><div class="kpi-label">Net Promoter Score</div>'
+        f'<div id="headline-nps" class="kpi-value">{_e(w.fmt_points(nps.get("nps")))}</div>'
+        f'<div class="kpi-sub">{_e(rng)}</div>{warn}</div>'
+        f'<div class="kpi mix"><div class="kpi-label">Promoters, passives, detractors</div>'
+        f'<div class="mixbar" role="img" aria-label="{_e(w.nps_breakdown(nps))}">{bar}</div>'
+        f'<div class="kpi-sub">{_e(w.nps_breakdown(nps))}</div></div>'
+        + "".join(f'<div class="kpi small"><div class="kpi-label">{_e(k)}</div><div class="kpi-value">{_e(w.fmt_count(v))}</div></div>' for k, v in stats)
+    )  # fmt: skip
+
+
+def _footer(report: Mapping[str, Any]) -> str:
+    run = report["run"]
+    notes = list(run.get("notes") or []) + [f"{n} rows rejected: {reason}" for reason, n in (run["rows"].get("rejections") or {}).items()]
+    facts = [
+        f"Survey file: {run['input']['path']} ({run['input']['format']}), analysed {run['created_at']}",
+        f"verbatim {run['verbatim_version']}, text model {run['embedder']}",
+        "Personal data (e-mails, phone numbers, names) was redacted from every comment." if run.get("redacted")
+        else "Comments are shown as written: personal data was NOT redacted.",
+    ]  # fmt: skip
+    return "".join(f"<li>{_e(text)}</li>" for text in facts + notes)
+
+
+def render_html(report: Mapping[str, Any], assignments: Sequence[Mapping[str, Any]]) -> str:
+    """The complete, self-contained HTML report as one string.
+
+    ``assignments``: one row per response, ``{"response_id", "department", "score",
+    "nps_group", "themes": [theme ids], "sentiment", "text"}``, text already redacted.
+    """
+    run = report["run"]
+    fields = {
+        "csp": _e(CSP),
+        "title": _e(f"Customer feedback report: {Path(str(run['input']['path'])).name}"),
+        "subtitle": _e(f"{run['input']['path']} · analysed {run['created_at'][:10]} · {w.fmt_count(report['nps'].get('n', 0))} scored respondents"),
+        "css": _template("report.css"),
+        "headline": _headline(report),
+        "interval_note": _e(w.interval_explainer(w.ci_level(report))),
+        "top_k": str(w.top_k(report)),
+        "issues": _issue_cards(report),
+        "strengths": _strengths_and_passives(report),
+        "impact_chart": impact_chart(report),
+        "scatter_chart": scatter_chart(report),
+        "heatmap_chart": heatmap_chart(report),
+        "departments": _department_table(report),
+        "footer": _footer(report),
+        "data": json_for_script(drilldown_payload(report, assignments)),
+        "js": _template("report.js"),
+    }  # fmt: skip
+    return Template(_template("report.html")).substitute(fields)
+
+
+def write_html(report: Mapping[str, Any], assignments: Sequence[Mapping[str, Any]], path: str | Path) -> Path:
+    """Write :func:`render_html` to ``path`` (UTF-8) and return the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_html(report, assignments), encoding="utf-8")
+    return path

@@ -1,0 +1,131 @@
+/* verbatim report drill-down. Data comes from the JSON block and is only ever written with
+   textContent / DOM APIs (never innerHTML), so a comment cannot turn into markup. */
+(function () {
+  "use strict";
+  var PAGE = 100;
+  var NONE = "\u0000none";  // select value for rows without a department
+  var data = JSON.parse(document.getElementById("verbatim-data").textContent);
+  var rows = data.rows || [];
+  var labels = {};
+  data.themes.forEach(function (t) { labels[String(t.id)] = t.label; });
+
+  var ui = {
+    theme: document.getElementById("dd-theme"),
+    department: document.getElementById("dd-department"),
+    sentiment: document.getElementById("dd-sentiment"),
+    group: document.getElementById("dd-group"),
+    search: document.getElementById("dd-search"),
+    count: document.getElementById("dd-count"),
+    list: document.getElementById("dd-list"),
+    more: document.getElementById("dd-more"),
+    reset: document.getElementById("dd-reset")
+  };
+  var limit = PAGE;
+
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) { node.className = cls; }
+    if (text !== undefined && text !== null) { node.textContent = String(text); }
+    return node;
+  }
+
+  function addOption(select, value, text) {
+    var option = el("option", null, text);
+    option.value = value;
+    select.appendChild(option);
+  }
+
+  function fillOptions() {
+    var perTheme = {};
+    var departments = {};
+    var noDepartment = 0;
+    rows.forEach(function (row) {
+      (row.themes || []).forEach(function (id) { perTheme[id] = (perTheme[id] || 0) + 1; });
+      if (row.department === null || row.department === undefined || row.department === "") { noDepartment += 1; }
+      else { departments[row.department] = (departments[row.department] || 0) + 1; }
+    });
+    data.themes.slice().sort(function (a, b) {
+      return (a.id === -1) - (b.id === -1) || (perTheme[b.id] || 0) - (perTheme[a.id] || 0);
+    }).forEach(function (t) {
+      addOption(ui.theme, String(t.id), t.label + " (" + (perTheme[t.id] || 0) + ")");
+    });
+    Object.keys(departments).sort().forEach(function (name) {
+      addOption(ui.department, name, name + " (" + departments[name] + ")");
+    });
+    if (noDepartment) { addOption(ui.department, NONE, "No department (" + noDepartment + ")"); }
+  }
+
+  function matches(row, f) {
+    if (f.theme !== "" && (row.themes || []).indexOf(Number(f.theme)) < 0) { return false; }
+    if (f.department !== "") {
+      var dept = row.department === null || row.department === undefined || row.department === "" ? NONE : row.department;
+      if (dept !== f.department) { return false; }
+    }
+    if (f.sentiment !== "" && row.sentiment !== f.sentiment) { return false; }
+    if (f.group !== "" && (row.nps_group || "none") !== f.group) { return false; }
+    if (f.search !== "" && String(row.text).toLowerCase().indexOf(f.search) < 0) { return false; }
+    return true;
+  }
+
+  function item(row) {
+    var li = el("li", "verbatim " + (row.sentiment || ""));
+    li.setAttribute("data-response-id", row.response_id);
+    li.appendChild(el("p", "vb-text", row.text || "(empty)"));
+    var meta = el("div", "vb-meta");
+    if (row.score !== null && row.score !== undefined) {
+      meta.appendChild(el("span", "chip " + (row.nps_group || ""), "Score " + row.score + (row.nps_group ? " · " + row.nps_group : "")));
+    } else {
+      meta.appendChild(el("span", "chip", "No score"));
+    }
+    meta.appendChild(el("span", "chip " + (row.sentiment || ""), row.sentiment || "unknown sentiment"));
+    meta.appendChild(el("span", "chip", row.department || "No department"));
+    (row.themes || []).forEach(function (id) {
+      meta.appendChild(el("span", "chip theme", labels[String(id)] || "Theme " + id));
+    });
+    meta.appendChild(el("span", "chip id", row.response_id));
+    li.appendChild(meta);
+    return li;
+  }
+
+  function render() {
+    var f = {
+      theme: ui.theme.value, department: ui.department.value, sentiment: ui.sentiment.value,
+      group: ui.group.value, search: ui.search.value.trim().toLowerCase()
+    };
+    var shown = rows.filter(function (row) { return matches(row, f); });
+    var fragment = document.createDocumentFragment();
+    shown.slice(0, limit).forEach(function (row) { fragment.appendChild(item(row)); });
+    ui.list.replaceChildren(fragment);
+    ui.count.textContent = "Showing " + Math.min(limit, shown.length) + " of " + shown.length +
+      " matching comments (" + rows.length + " in total)";
+    ui.count.setAttribute("data-matching", String(shown.length));
+    ui.more.hidden = shown.length <= limit;
+  }
+
+  function update() { limit = PAGE; render(); }
+
+  function choose(theme, department) {
+    ui.theme.value = theme;
+    ui.department.value = department || "";
+    ui.sentiment.value = "";
+    ui.group.value = "";
+    update();
+    document.getElementById("comments").scrollIntoView();
+  }
+
+  fillOptions();
+  [ui.theme, ui.department, ui.sentiment, ui.group].forEach(function (s) { s.addEventListener("change", update); });
+  ui.search.addEventListener("input", update);
+  ui.more.addEventListener("click", function () { limit += PAGE; render(); });
+  ui.reset.addEventListener("click", function () { choose("", ""); });
+  document.getElementById("dd-form").addEventListener("submit", function (event) { event.preventDefault(); });
+  // Chart rows, cells and issue cards open the comments of their theme (and department).
+  document.querySelectorAll("[data-theme]").forEach(function (node) {
+    var open = function () { choose(node.getAttribute("data-theme"), node.getAttribute("data-department")); };
+    node.addEventListener("click", open);
+    node.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" || event.key === " ") { event.preventDefault(); open(); }
+    });
+  });
+  render();
+}());

@@ -1,0 +1,218 @@
+"""Plain-language phrasing of report numbers, shared by the Markdown and HTML renderers.
+
+Every function returns plain text (no markup): each renderer escapes it for its format.
+The readers are department heads without statistics training, so the wording avoids
+p-values and jargon: an interval is "between 4.2 and 8.0", a significant effect is
+"clearly beyond noise", rank stability is "very likely a top-2 issue".
+Units follow the report schema: NPS and impact in NPS points, shares in 0-1.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+ALL_GROUP = "__all__"
+DEFAULT_CI_LEVEL = 0.95
+DEFAULT_TOP_K = 2
+
+SCORE_GROUPS = {"promoter": "promoter", "passive": "passive", "detractor": "detractor"}
+SIDE_SUFFIX = {"complaint": "complaints", "praise": "praise"}
+
+
+def is_number(value: Any) -> bool:
+    """True for a finite int/float (None, NaN and booleans are not numbers here)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def fmt_points(value: Any, *, signed: bool = True, digits: int = 1) -> str:
+    """An NPS value as text: ``+12.5``, ``-3.0``; ``n/a`` when missing.
+
+    An ASCII minus is used (not U+2212) so the figures paste cleanly into spreadsheets.
+    """
+    if not is_number(value):
+        return "n/a"
+    if abs(value) < 0.5 * 10**-digits:
+        # "-0.0" reads as a negative score; zero has no sign.
+        return f"{0:.{digits}f}"
+    return f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
+
+
+def fmt_share(share: Any, digits: int = 0) -> str:
+    """A share in 0-1 as a percentage: ``0.096 -> '10%'`` (``digits`` decimals)."""
+    if not is_number(share):
+        return "n/a"
+    pct = 100.0 * share
+    if 0 < pct < 1 and digits == 0:
+        return "<1%"
+    return f"{pct:.{digits}f}%"
+
+
+def fmt_count(n: Any) -> str:
+    """An integer with thousands separators: ``2280 -> '2,280'``."""
+    return f"{int(n):,}" if is_number(n) else "n/a"
+
+
+def ci_level(report: Mapping[str, Any]) -> float:
+    """The confidence level of the report's intervals (0-1), from the run's config."""
+    config = report.get("run", {}).get("config", {}) or {}
+    level = (config.get("impact") or {}).get("ci_level") if isinstance(config, Mapping) else None
+    return float(level) if is_number(level) and 0 < level < 1 else DEFAULT_CI_LEVEL
+
+
+def top_k(report: Mapping[str, Any]) -> int:
+    """How many themes a ranking puts forward (rank stability is P(in top k))."""
+    config = report.get("run", {}).get("config", {}) or {}
+    k = (config.get("impact") or {}).get("top_k") if isinstance(config, Mapping) else None
+    return int(k) if is_number(k) and k >= 1 else DEFAULT_TOP_K
+
+
+def interval_explainer(level: float = DEFAULT_CI_LEVEL) -> str:
+    """One paragraph explaining the ranges, written once per document."""
+    pct = f"{100 * level:.0f}%"
+    return (
+        f"Ranges in brackets are {pct} confidence intervals: a survey only hears from some "
+        "customers, so each number is an estimate. If we asked a fresh set of customers, the "
+        f"figure would land inside the range {pct} of the time. A narrow range means a "
+        "precise number; a wide one means treat it as a rough guide. An effect is called "
+        "\"clearly beyond noise\" only when it is too large to be explained by chance, "
+        "even after allowing for the many themes tested at once."
+    )
+
+
+def nps_with_range(nps: Mapping[str, Any] | None) -> str:
+    """``'+12.5 (likely between +9.3 and +15.6)'``, or ``'n/a'`` without a score."""
+    if not nps or not is_number(nps.get("nps")):
+        return "n/a"
+    text = fmt_points(nps["nps"])
+    if is_number(nps.get("ci_low")) and is_number(nps.get("ci_high")):
+        text += f" (likely between {fmt_points(nps['ci_low'])} and {fmt_points(nps['ci_high'])})"
+    return text
+
+
+def nps_difference(value: Any, reference: Any, reference_name: str = "the company") -> str:
+    """How far one NPS sits from another: ``'8.2 points below the company'``."""
+    if not (is_number(value) and is_number(reference)):
+        return ""
+    gap = value - reference
+    if abs(gap) < 0.05:
+        return f"level with {reference_name}"
+    return f"{abs(gap):.1f} points {'above' if gap > 0 else 'below'} {reference_name}"
+
+
+def impact_phrase(impact: Any, ci_low: Any = None, ci_high: Any = None) -> str:
+    """An impact with its interval: ``'costs about 6.1 NPS points (between 4.2 and 8.0)'``.
+
+    Negative impact costs points, positive adds them. When the interval straddles zero
+    the direction itself is uncertain, and the phrase says so instead of hiding a sign.
+    """
+    if not is_number(impact):
+        return "effect not measured (too few mentions)"
+    verb = "costs" if impact < 0 else "adds"
+    text = f"{verb} about {abs(impact):.1f} NPS points"
+    if not (is_number(ci_low) and is_number(ci_high)):
+        return text
+    lo, hi = sorted((ci_low, ci_high))
+    if lo < 0 < hi:
+        return text + f" (somewhere between costing {abs(lo):.1f} and adding {hi:.1f})"
+    a, b = sorted((abs(lo), abs(hi)))
+    return text + f" (between {a:.1f} and {b:.1f})"
+
+
+def evidence_phrase(significant: bool) -> str:
+    """The plain-language stand-in for a significance test."""
+    return "clearly beyond noise" if significant else "could still be chance"
+
+
+def stability_phrase(stability: Any, *, kind: str = "issue", k: int = DEFAULT_TOP_K) -> str:
+    """Rank stability in words: ``'very likely a top-2 issue (97% of resamples)'``.
+
+    ``stability`` is the bootstrap probability (0-1) of being in the top ``k``;
+    ``kind`` is ``"issue"`` or ``"strength"``.
+    """
+    if not is_number(stability):
+        return f"not enough data to say whether it is a top-{k} {kind}"
+    if stability >= 0.9:
+        lead = "very likely a"
+    elif stability >= 0.7:
+        lead = "likely a"
+    elif stability >= 0.4:
+        lead = "possibly a"
+    else:
+        lead = "unlikely to be a"
+    return f"{lead} top-{k} {kind} ({stability:.0%} of resamples)"
+
+
+def mention_phrase(share: Any, n: Any, population: str = "respondents") -> str:
+    """``'10% of respondents (232)'``: how many mention a theme."""
+    text = f"{fmt_share(share)} of {population}"
+    return text + f" ({fmt_count(n)})" if is_number(n) else text
+
+
+def passive_phrase(share_passives: Any, share_all: Any, lift: Any) -> str:
+    """``'mentioned by 30% of passives vs 18% of everyone (1.7x as often)'``."""
+    text = f"mentioned by {fmt_share(share_passives)} of passives vs {fmt_share(share_all)} of everyone"
+    return text + f" ({lift:.1f}x as often)" if is_number(lift) else text
+
+
+def without_phrase(nps_without: Any, nps_now: Any) -> str:
+    """What the NPS would be without the theme's effect: ``'about +19.3 instead of +12.5'``."""
+    if not is_number(nps_without):
+        return ""
+    text = f"about {fmt_points(nps_without)}"
+    return text + f" instead of {fmt_points(nps_now)}" if is_number(nps_now) else text
+
+
+def small_sample_warning(name: str, n: Any) -> str:
+    """The warning shown when a group is too small for reliable numbers."""
+    count = f"only {fmt_count(n)} scored respondents" if is_number(n) else "too few scored respondents"
+    return (
+        f"Small sample: {name} has {count}. That is too few for reliable numbers, so "
+        "themes are not ranked here and every figure is a rough indication at best. "
+        "Read the comments as anecdotes, not measurements."
+    )
+
+
+def theme_name(label: str, side: str | None = "all") -> str:
+    """A theme label with its side when the theme is split: ``'Staff (complaints)'``."""
+    suffix = SIDE_SUFFIX.get(side or "all")
+    # The ranking may already carry the side in its label; never say it twice.
+    return f"{label} ({suffix})" if suffix and not label.endswith(f"({suffix})") else label
+
+
+def quote_attribution(quote: Mapping[str, Any], *, with_department: bool = True) -> str:
+    """Who said it, without identifying them: ``'score 3 (detractor), Delivery'``."""
+    parts = []
+    score = quote.get("score")
+    if is_number(score):
+        parts.append(f"score {score:g} ({score_group(score)})" if 0 <= score <= 10 else f"score {score:g}")
+    department = quote.get("department")
+    if with_department and department:
+        parts.append(str(department))
+    return ", ".join(parts)
+
+
+def score_group(score: float) -> str:
+    """The NPS group of a 0-10 score (9-10 promoter, 7-8 passive, 0-6 detractor)."""
+    return "promoter" if score >= 9 else "passive" if score >= 7 else "detractor"
+
+
+def nps_breakdown(nps: Mapping[str, Any] | None) -> str:
+    """``'45% promoters, 22% passives, 33% detractors'`` from an nps object."""
+    if not nps or not is_number(nps.get("pct_promoters")):
+        return ""
+    return (
+        f"{nps['pct_promoters']:.0f}% promoters, {nps['pct_passives']:.0f}% passives, "
+        f"{nps['pct_detractors']:.0f}% detractors"
+    )
+
+
+def leading(ranking: Mapping[str, Any], kind: str) -> list[dict]:
+    """The ranking list the run chose to lead with (``kind``: improvement/strengths)."""
+    drivers = ranking.get("method") == "drivers"
+    if kind == "improvement":
+        key = "driver_improvement_areas" if drivers else "improvement_areas"
+    else:
+        key = "driver_strengths" if drivers else "strengths"
+    return list(ranking.get(key) or [])

@@ -1,0 +1,213 @@
+"""The self-contained report.html: static checks, then a real headless Chromium (slow)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from verbatim.report.html import CSP, drilldown_payload, render_html, write_html
+
+sys.path.insert(0, str(Path(__file__).parent))
+from report_fixture import XSS_IMG, XSS_PAYLOADS, XSS_SCRIPT, XSS_SVG, make_assignments, make_empty_report, make_report  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+
+
+class _Tags(HTMLParser):
+    """Every start tag with its attributes, and the raw text of each script element."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+        self.scripts: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        self._in_script = tag == "script"
+        if self._in_script:
+            self.scripts.append("")
+
+    def handle_endtag(self, tag):
+        self._in_script = False if tag == "script" else self._in_script
+
+    def handle_data(self, data):
+        if self._in_script:
+            self.scripts[-1] += data
+
+
+@pytest.fixture(scope="module")
+def page_html() -> str:
+    return render_html(make_report(), make_assignments())
+
+
+def _tags(markup: str) -> _Tags:
+    parser = _Tags()
+    parser.feed(markup)
+    return parser
+
+
+def test_report_html_is_self_contained_behind_a_csp(page_html):
+    parsed = _tags(page_html)
+    metas = [a for t, a in parsed.tags if t == "meta" and a.get("http-equiv") == "Content-Security-Policy"]
+    assert [m["content"] for m in metas] == [CSP]
+    assert CSP == "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
+    # The CSP must come before anything it governs.
+    assert page_html.index("Content-Security-Policy") < page_html.index("<style>") < page_html.index("<script")
+    for tag, attrs in parsed.tags:
+        assert tag not in ("link", "iframe", "object", "embed", "img", "base", "frame"), f"<{tag}> in the page"
+        for name, value in attrs.items():
+            if name in ("src", "href", "action", "xlink:href", "srcset", "poster"):
+                assert not re.match(r"\s*[a-z][a-z0-9+.-]*:", value or "", re.I), f"{tag} {name}={value!r} leaves the page"
+            assert not name.startswith("on"), f"inline handler {name} on <{tag}>"
+    assert "@import" not in page_html and "url(" not in page_html
+
+
+def test_report_html_payloads_never_reach_markup(page_html):
+    for payload in XSS_PAYLOADS:
+        assert payload not in page_html
+    parsed = _tags(page_html)
+    assert [t for t, _ in parsed.tags].count("script") == 2  # the data block and the drill-down
+    assert not any(t == "svg" and "onload" in a for t, a in parsed.tags)
+
+
+def test_report_html_json_block_escapes_and_round_trips(page_html):
+    parsed = _tags(page_html)
+    block = next(s for (t, a), s in zip([x for x in parsed.tags if x[0] == "script"], parsed.scripts) if a.get("type") == "application/json")
+    for raw in ("<", ">", "&", "\u2028", "\u2029"):
+        assert raw not in block
+    data = json.loads(block)
+    assignments = make_assignments()
+    assert data == json.loads(json.dumps(drilldown_payload(make_report(), assignments)))
+    assert [r["text"] for r in data["rows"]] == [r["text"] for r in assignments]  # hostile texts intact
+
+
+def test_report_html_charts_have_a_mark_per_theme(page_html):
+    report = make_report()
+    measured = [r for r in report["impact"] if r["group"] == "__all__" and r["impact"] is not None]
+    # Theme 4 is split into complaint/praise sides; every other theme has one row.
+    assert page_html.count('class="imp-row') == len(measured) == 10
+    assert page_html.count('class="sc-point"') == 10
+    departments = [d for d in report["departments"] if d["source"] == "column"]
+    columns = 9  # the 10 rows minus "Other"
+    assert page_html.count("<g class=\"hm-cell") == (1 + len(departments)) * columns
+    assert 'aria-labelledby="impact-title impact-desc"' in page_html
+
+
+# --------------------------------------------------------------------------- browser
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/ensure_chromium.sh (Debian chromium + chromium-driver)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("playwright is missing: .venv/bin/pip install playwright (never `playwright install`)")
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _expected(rows, theme=None, department=None, sentiment=None, group=None):
+    return [
+        r["response_id"] for r in rows
+        if (theme is None or theme in r["themes"]) and (department is None or r["department"] == department)
+        and (sentiment is None or r["sentiment"] == sentiment) and (group is None or r["nps_group"] == group)
+    ]  # fmt: skip
+
+
+def _listed(page) -> list[str]:
+    return page.eval_on_selector_all("#dd-list > li", "els => els.map(e => e.dataset.responseId)")
+
+
+@pytest.mark.slow
+def test_report_html_works_in_chromium_without_network_or_injection(browser, tmp_path):
+    assignments = make_assignments()
+    path = write_html(make_report(), assignments, tmp_path / "report.html")
+    url = path.resolve().as_uri()
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors, requests = [], []
+    page.on("console", lambda m: errors.append(m.text) if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(url, wait_until="load")
+
+    # Charts rendered, with visible marks.
+    for chart, mark, minimum in (("#impact-svg", ".imp-row circle.point", 10), ("#scatter-svg", "circle.point", 10),
+                                 ("#heatmap-svg", "rect.cell", 36)):  # fmt: skip
+        box = page.locator(chart).bounding_box()
+        assert box and box["width"] > 300 and box["height"] > 150, f"{chart} has no size: {box}"
+        marks = page.locator(f"{chart} {mark}")
+        assert marks.count() >= minimum
+        first = marks.first.bounding_box()
+        assert first and first["width"] > 0 and first["height"] > 0
+    assert page.locator("#headline-nps").inner_text() == "+12.5"
+
+    # Drill-down: each filter narrows the list to exactly the matching rows.
+    assert len(_listed(page)) == 100 and page.locator("#dd-more").is_visible()
+    steps = [("#dd-theme", "0", {"theme": 0}), ("#dd-department", "Delivery", {"department": "Delivery"}),
+             ("#dd-sentiment", "negative", {"sentiment": "negative"}), ("#dd-group", "detractor", {"group": "detractor"})]  # fmt: skip
+    chosen: dict = {}
+    counts = []
+    for selector, value, condition in steps:
+        page.select_option(selector, value)
+        chosen.update(condition)
+        expected = _expected(assignments, **chosen)
+        assert _listed(page) == expected, f"after {chosen}"
+        assert page.locator("#dd-count").get_attribute("data-matching") == str(len(expected))
+        counts.append(len(expected))
+    assert counts == sorted(counts, reverse=True) and counts[0] > counts[-1] > 0, counts
+    assert "H001" in _listed(page) and XSS_SCRIPT in page.locator("#dd-list").inner_text()
+
+    # Clicking a chart row opens that theme's comments.
+    page.locator('#impact-svg .imp-row[data-theme="7"]').click()
+    assert page.locator("#dd-theme").input_value() == "7"
+    assert _listed(page) == _expected(assignments, theme=7)
+    listed_text = page.locator("#dd-list").inner_text()
+    for payload in XSS_PAYLOADS:  # the label chip carries the svg payload, row H005 the others
+        assert payload in listed_text
+    page.fill("#dd-search", "xss")
+    assert _listed(page) == [r["response_id"] for r in assignments if 7 in r["themes"] and "xss" in r["text"].lower()]
+
+    # No payload ran, none became an element, and it all shows as text.
+    assert page.evaluate("typeof window.__xss") == "undefined"
+    assert page.locator("img").count() == 0 and page.locator("svg[onload]").count() == 0
+    assert page.locator("script").count() == 2
+    cards = page.locator("#top-issues").inner_text()
+    assert XSS_SCRIPT in cards and XSS_IMG in cards and XSS_SVG in cards
+
+    assert errors == [], f"console errors: {errors}"
+    assert requests == [url], f"network requests besides the file: {requests}"
+
+    page.evaluate("window.scrollTo(0, 0)")
+    shot = tmp_path / "report-html.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    if os.environ.get("VERBATIM_SAVE_SCREENSHOT"):
+        target = ROOT / "docs" / "img" / "report-html.png"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # The README shows the top of the page: headline, top issues and the impact chart.
+        page.locator("#dd-theme").select_option("")
+        page.screenshot(path=str(tmp_path / "top.png"), clip={"x": 0, "y": 0, "width": 1280, "height": 1900}, full_page=True)
+        shutil.copyfile(tmp_path / "top.png", target)
+    page.close()
+
+
+def test_report_html_handles_a_survey_without_results():
+    page = render_html(make_empty_report(), [])
+    assert 'id="headline-nps" class="kpi-value">n/a<' in page
+    assert "No theme had enough mentions" in page and "No department breakdown" in page
+    assert '"rows":[]' in page

@@ -1,0 +1,170 @@
+"""Markdown reports: content of summary.md and departments/<slug>.md, and quote escaping."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
+
+from verbatim.report import wording
+from verbatim.report.markdown import escape_md, render_department_md, render_summary_md, write_markdown
+
+sys.path.insert(0, str(Path(__file__).parent))
+from report_fixture import MD_INJECTION, XSS_IMG, XSS_SCRIPT, make_empty_report, make_report  # noqa: E402
+
+SCHEMA = Path(__file__).resolve().parents[1] / "src" / "verbatim" / "schema" / "report.schema.json"
+WORD_JOINER = "\u2060"
+MD = MarkdownIt("commonmark")  # raw HTML enabled: an unescaped tag would come through
+
+
+def _visible_text(markdown: str) -> str:
+    """What a reader sees once the Markdown is rendered: tags stripped, entities decoded."""
+    rendered = MD.render(markdown)
+    # The word joiner that breaks bare URLs is invisible: drop it before comparing.
+    text = html.unescape(re.sub(r"<[^>]+>", " ", rendered)).replace(WORD_JOINER, "")
+    return " ".join(text.split())
+
+
+@pytest.fixture(scope="module")
+def report() -> dict:
+    return make_report()
+
+
+def _department(report: dict, name: str) -> dict:
+    return next(d for d in report["departments"] if d["name"] == name)
+
+
+def test_report_markdown_fixture_is_schema_valid(report):
+    jsonschema.Draft202012Validator(json.loads(SCHEMA.read_text("utf-8"))).validate(report)
+
+
+def test_report_markdown_department_names_top_two_issues_and_quotes(report):
+    for department in report["departments"]:
+        if department["too_small"]:
+            continue
+        page = render_department_md(report, department)
+        seen = _visible_text(page)
+        issues = department["ranking"]["improvement_areas"][:2]
+        assert len(issues) == 2
+        for rank, issue in enumerate(issues, start=1):
+            label = wording.theme_name(issue["label"], issue["side"])
+            assert f"{rank}. {label}" in seen, f"{department['name']}: issue {label!r} missing"
+            assert wording.impact_phrase(issue["impact"], issue["ci_low"], issue["ci_high"]) in seen
+            assert wording.mention_phrase(issue["share"], issue["n_mentions"], "your respondents") in seen
+            for quote in issue["quotes"][:3]:
+                assert " ".join(quote["text"].split()) in seen, f"quote {quote['response_id']} missing"
+        assert "What customers praise you for" in page
+        assert "What your passives talk about" in page
+
+
+def test_report_markdown_department_wording_avoids_statistics_jargon(report):
+    page = render_department_md(report, _department(report, "Delivery")).lower()
+    assert "costs about 18.4 nps points (between 13.1 and 23.9)" in page
+    assert "very likely a top-2 issue (98% of resamples)" in page
+    assert "clearly beyond noise" in page
+    assert "confidence intervals" in page  # the ranges are explained
+    assert page.count("ranges in brackets are") == 1  # ... once
+    for jargon in ("p-value", "q-value", "p_value", "significant", "bootstrap"):
+        assert jargon not in page
+
+
+def test_report_markdown_department_compares_with_company(report):
+    page = render_department_md(report, _department(report, "Delivery"))
+    assert "Your NPS is **-4.1 (likely between -11.0 and +2.6)**" in page
+    assert "+12.5 (likely between +9.3 and +15.6)" in page
+    assert "16.6 points below the company" in page
+
+
+def test_report_markdown_too_small_department_warns(report):
+    small = _department(report, "Billing & Payments")
+    page = render_department_md(report, small)
+    assert "**Warning.** Small sample" in page
+    assert "only 24 scored respondents" in page
+    assert "### 1." not in page  # nothing ranked on 24 respondents
+    healthy = render_department_md(report, _department(report, "Delivery"))
+    assert "Small sample" not in healthy
+
+
+def test_report_markdown_quote_injection_is_neutralised(report):
+    pages = [render_summary_md(report)] + [render_department_md(report, d) for d in report["departments"]]
+    for page in pages:
+        rendered = MD.render(page)
+        assert rendered.count("<h1>") == 1
+        assert "URGENT</h" not in rendered
+        for tag in ("<img", "<script", "<svg", "<b>", "<table"):
+            assert tag not in rendered, f"injected {tag} came through"
+        hrefs = re.findall(r'href="([^"]*)"', rendered)
+        assert all(h.startswith("departments/") for h in hrefs), hrefs
+        assert "http://" not in page  # a bare URL would be autolinked by GFM
+    seen = _visible_text(render_department_md(report, _department(report, "Delivery")))
+    for payload in (MD_INJECTION, XSS_SCRIPT):
+        assert " ".join(payload.split()) in seen  # shown literally, as text
+
+
+def test_report_markdown_summary_table_has_every_department(report):
+    summary = render_summary_md(report)
+    rows = [line for line in summary.splitlines() if line.startswith("| [")]
+    assert len(rows) == len(report["departments"])
+    for department, row in zip(report["departments"], rows):
+        assert f"(departments/{department['slug']}.md)" in row
+        assert wording.fmt_points(department["nps"]["nps"]) in row
+    assert "too few responses" in rows[-1]
+    assert "Late delivery" in rows[0]
+
+
+def test_report_markdown_summary_headline_counts_and_top_issues(report):
+    summary = render_summary_md(report)
+    assert "**NPS +12.5 (likely between +9.3 and +15.6)** from 1,200 scored respondents" in summary
+    for label, value in (("Respondents (usable rows)", "1,260"), ("Rows rejected", "40"), ("without a usable comment", "90")):
+        assert re.search(rf"\| [^|]*{re.escape(label)}[^|]* \| {re.escape(value)}\b", summary), label
+    seen = _visible_text(summary)
+    assert "1. Late delivery" in seen and "2. Long wait on the phone" in seen
+    assert "costs about 6.1 NPS points (between 4.2 and 8.0)" in seen
+    assert "very likely a top-2 issue (91% of resamples)" in seen
+    assert " ".join(XSS_IMG.split()) in seen
+    assert "Fast delivery" in seen.split("Top strengths")[1]
+    assert "Good value for money" in seen.split("What passives talk about")[1]
+
+
+def test_report_markdown_interval_across_zero_says_direction_uncertain():
+    assert wording.impact_phrase(-1.2, -2.9, 0.5) == "costs about 1.2 NPS points (somewhere between costing 2.9 and adding 0.5)"
+    assert wording.impact_phrase(4.1, 2.4, 5.9) == "adds about 4.1 NPS points (between 2.4 and 5.9)"
+    assert wording.stability_phrase(0.3) == "unlikely to be a top-2 issue (30% of resamples)"
+    assert wording.stability_phrase(None).startswith("not enough data")
+
+
+def test_report_markdown_write_creates_summary_and_department_files(report, tmp_path):
+    paths = write_markdown(report, tmp_path / "out")
+    expected = {tmp_path / "out" / "summary.md"} | {tmp_path / "out" / "departments" / f"{d['slug']}.md" for d in report["departments"]}
+    assert set(paths) == expected
+    assert all(p.read_text("utf-8").startswith("# ") for p in paths)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Co", "Cn")), min_size=1, max_size=80))
+def test_report_markdown_escape_renders_text_literally(text):
+    flat = " ".join(text.split())
+    if not flat:
+        return
+    rendered = MD.render(f"> “{escape_md(text)}”")
+    assert rendered.startswith("<blockquote>\n<p>") and rendered.count("<p>") == 1
+    inner = rendered[len("<blockquote>\n<p>") : -len("</p>\n</blockquote>\n")]
+    assert "<" not in inner.replace("&lt;", "")  # no element of any kind
+    assert " ".join(html.unescape(inner).replace(WORD_JOINER, "").split()) == f"“{flat}”"
+
+
+def test_report_markdown_handles_a_survey_without_results():
+    report = make_empty_report()
+    jsonschema.Draft202012Validator(json.loads(SCHEMA.read_text("utf-8"))).validate(report)
+    summary = render_summary_md(report)
+    assert "**NPS n/a**" in summary
+    assert "No theme clearly costs points" in summary
+    assert "## Departments" not in summary
