@@ -1,0 +1,569 @@
+"""NPS, confidence intervals, theme impact, key drivers and rankings.
+
+Inputs are the ``responses`` table (``response_id``, ``nps_group``, optional
+``department``, ``weight``, ``score``) and a boolean theme matrix indexed by
+``response_id`` with one column per theme. Responses without a score (``nps_group`` is
+None) are counted in ``n_unscored`` and left out of every NPS computation.
+
+Units: NPS, impacts and their intervals are NPS points (-100..100); shares are 0-1.
+
+Theme impact is what the theme costs or earns the group's NPS:
+
+    impact = NPS(all) - NPS(respondents not mentioning the theme)
+           = (n_t / N) * (NPS_with - NPS_without)
+
+so a negative impact is the number of points the NPS would rise if the theme's effect
+were removed. Its confidence interval is a percentile bootstrap over respondents,
+stratified by department: every department is resampled to its own size, and the
+overall group is the union of the strata. One set of resamples therefore serves the
+overall and the per-department intervals and the rank stability of the rankings. All
+sufficient statistics for all themes come from one matrix product per chunk of
+resamples (resample counts @ indicator matrix); there is no loop over resamples x themes.
+
+The p-value of an impact is a two-sided z-test of NPS_with - NPS_without (impact is
+that difference times the fixed share n_t / N), with the sum of the two groups'
+delta-method NPS variances (computed on Rocks-adjusted proportions, so never zero).
+Benjamini-Hochberg q-values are taken over every (group, theme) row that was tested.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from . import stats
+from .departments import department_labels
+
+ALL = "__all__"
+GROUPS = ("promoter", "passive", "detractor")
+METHODS = ("impact", "drivers")
+DRIVER_TARGETS = ("score", "promoter", "detractor")
+
+
+@dataclasses.dataclass(frozen=True)
+class ImpactSettings:
+    """Tunables of NPS statistics, theme impact and rankings.
+
+    method: which ranking leads the report, "impact" (NPS points) or "drivers"
+        (Johnson's relative weights); both are always computed.
+    n_bootstrap: bootstrap resamples of respondents for impact intervals and rank stability.
+    seed: seed of the numpy Generator drawing the resamples.
+    alpha: false discovery rate; a row is significant when its BH q-value is below it.
+    ci_level: confidence level of every interval (0-1).
+    min_mentions: a theme needs this many mentions (and this many scored respondents
+        without it) in a group to be tested or ranked.
+    min_group_size: a group (overall or department) needs this many scored respondents.
+    top_k: how many themes a ranking puts forward (rank stability is P(in top k)).
+    drivers_target: what the key-driver regression explains: "score" (the raw score;
+        +100 / 0 / -100 for promoter / passive / detractor when the table has no score),
+        "promoter" (1 if promoter) or "detractor" (1 if detractor).
+    """
+
+    method: str = "impact"
+    n_bootstrap: int = 1000
+    seed: int = 0
+    alpha: float = 0.05
+    ci_level: float = 0.95
+    min_mentions: int = 20
+    min_group_size: int = 30
+    top_k: int = 2
+    drivers_target: str = "score"
+
+    def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise ValueError(f"method must be one of {', '.join(METHODS)}, got {self.method!r}")
+        if self.drivers_target not in DRIVER_TARGETS:
+            raise ValueError(f"drivers_target must be one of {', '.join(DRIVER_TARGETS)}, got {self.drivers_target!r}")
+        if self.n_bootstrap < 1:
+            raise ValueError(f"n_bootstrap must be at least 1, got {self.n_bootstrap}")
+        if not 0.0 < self.alpha < 1.0:
+            raise ValueError(f"alpha must be between 0 and 1, got {self.alpha}")
+        if not 0.0 < self.ci_level < 1.0:
+            raise ValueError(f"ci_level must be between 0 and 1, got {self.ci_level}")
+        if self.min_mentions < 1 or self.min_group_size < 1 or self.top_k < 1:
+            raise ValueError("min_mentions, min_group_size and top_k must be at least 1")
+
+
+@dataclasses.dataclass(frozen=True)
+class ImpactResult:
+    """Everything :func:`analyze_impact` computes; see each function for the columns.
+
+    ``nps``: :func:`nps_table` rows, "__all__" first then departments.
+    ``theme_impact``: :func:`theme_impact` long table (``group`` x ``theme``).
+    ``drivers``: :func:`key_drivers` long table.
+    ``improvement_areas`` / ``strengths``: impact rankings (:func:`rank_by_impact`).
+    ``driver_improvement_areas`` / ``driver_strengths``: relative-weight rankings.
+    ``passive_themes``: themes over-represented among passives.
+    ``weighted``: True when the weights are not all equal (weighted columns then differ).
+    """
+
+    settings: ImpactSettings
+    nps: pd.DataFrame
+    theme_impact: pd.DataFrame
+    drivers: pd.DataFrame
+    improvement_areas: pd.DataFrame
+    strengths: pd.DataFrame
+    driver_improvement_areas: pd.DataFrame
+    driver_strengths: pd.DataFrame
+    passive_themes: pd.DataFrame
+    weighted: bool
+
+    @property
+    def leading_improvement_areas(self) -> pd.DataFrame:
+        """The improvement ranking chosen by ``settings.method``."""
+        return self.improvement_areas if self.settings.method == "impact" else self.driver_improvement_areas
+
+    @property
+    def leading_strengths(self) -> pd.DataFrame:
+        """The strengths ranking chosen by ``settings.method``."""
+        return self.strengths if self.settings.method == "impact" else self.driver_strengths
+
+
+# --------------------------------------------------------------------------- input
+
+
+class _Data(NamedTuple):
+    """Scored respondents sorted by response_id, as arrays."""
+
+    ids: np.ndarray  # str
+    promoter: np.ndarray  # bool
+    detractor: np.ndarray  # bool
+    department: np.ndarray  # object, None = no department
+    weight: np.ndarray  # float
+    score: np.ndarray  # float, NaN when absent
+    themes: np.ndarray  # (n, T) bool
+    theme_ids: list
+    groups: list  # ALL then sorted department names
+
+
+def _check_responses(responses: pd.DataFrame) -> pd.DataFrame:
+    missing = [c for c in ("response_id", "nps_group") if c not in responses.columns]
+    if missing:
+        raise ValueError(f"responses table lacks column(s) {', '.join(missing)}")
+    ids = responses["response_id"].astype(str)
+    if ids.duplicated().any():
+        raise ValueError(f"response_id {ids[ids.duplicated()].iloc[0]!r} appears more than once")
+    group = responses["nps_group"].astype(object).where(responses["nps_group"].notna(), None)
+    bad = ~group.isin(GROUPS) & group.notna()
+    if bad.any():
+        raise ValueError(f"nps_group must be promoter, passive, detractor or None, got {group[bad].iloc[0]!r}")
+    out = pd.DataFrame({"response_id": ids.to_numpy(), "nps_group": group.to_numpy()})
+    if "department" in responses.columns:
+        out["department"] = department_labels(responses["department"]).to_numpy()
+        if (out["department"] == ALL).any():
+            raise ValueError(f"{ALL!r} is reserved for the overall group and cannot be a department")
+    else:
+        out["department"] = None
+    weight = responses["weight"].to_numpy(float) if "weight" in responses.columns else np.ones(len(out))
+    scored = out["nps_group"].notna().to_numpy()
+    if not np.all(np.isfinite(weight[scored])) or np.any(weight[scored] < 0):
+        raise ValueError("weights of scored responses must be finite and non-negative")
+    out["weight"] = weight
+    out["score"] = responses["score"].to_numpy(float) if "score" in responses.columns else np.nan
+    return out.sort_values("response_id", kind="stable").reset_index(drop=True)
+
+
+def _prepare(responses: pd.DataFrame, theme_matrix: pd.DataFrame) -> _Data:
+    table = _check_responses(responses)
+    matrix = theme_matrix.copy()
+    matrix.index = matrix.index.astype(str)
+    if matrix.index.duplicated().any():
+        raise ValueError(f"theme matrix has response_id {matrix.index[matrix.index.duplicated()][0]!r} twice")
+    unknown = matrix.index.difference(pd.Index(table["response_id"]))
+    if len(unknown):
+        raise ValueError(f"theme matrix has response_id {unknown[0]!r} that is not in the responses table")
+    if matrix.columns.duplicated().any():
+        raise ValueError(f"theme {matrix.columns[matrix.columns.duplicated()][0]!r} appears twice in the theme matrix")
+    values = matrix.to_numpy()
+    if values.dtype != bool and not np.isin(values, [0, 1]).all():
+        raise ValueError("theme matrix must hold booleans (True when the response mentions the theme)")
+    scored = table[table["nps_group"].notna()]
+    # Responses with no theme row mention no theme (e.g. an empty comment).
+    themes = matrix.astype(bool).reindex(scored["response_id"], fill_value=False).to_numpy(bool)
+    # pandas may store a missing department as NaN or None: one spelling (None) here.
+    department = scored["department"].to_numpy(object)
+    department = np.where(pd.isna(department), None, department).astype(object)
+    departments = sorted({d for d in department if d is not None})
+    return _Data(
+        ids=scored["response_id"].to_numpy(str),
+        promoter=(scored["nps_group"] == "promoter").to_numpy(),
+        detractor=(scored["nps_group"] == "detractor").to_numpy(),
+        department=department,
+        weight=scored["weight"].to_numpy(float),
+        score=scored["score"].to_numpy(float),
+        themes=themes,
+        theme_ids=list(matrix.columns),
+        groups=[ALL, *departments],
+    )
+
+
+def _group_mask(data: _Data, group: str) -> np.ndarray:
+    return np.ones(len(data.ids), bool) if group == ALL else data.department == group
+
+
+# --------------------------------------------------------------------------- NPS
+
+
+def nps_table(
+    responses: pd.DataFrame, by: str | None = None, settings: ImpactSettings = ImpactSettings()
+) -> pd.DataFrame:
+    """NPS with its adjusted-Wald interval, overall (``by=None``) or per value of a column.
+
+    Rows whose ``by`` value is missing are left out of the split (they count overall).
+    Columns: ``group`` ("__all__" or the ``by`` value), ``n_responses``, ``n_unscored``
+    (no score, excluded from the arithmetic), ``n_scored``, ``n_promoters``,
+    ``n_passives``, ``n_detractors``, ``share_promoters``, ``share_passives``,
+    ``share_detractors`` (0-1 of scored), ``nps``, ``ci_low``, ``ci_high`` (points),
+    ``weighted_nps`` (value-weighted with ``weight``), ``n_effective`` (Kish effective
+    sample size), ``weighted_ci_low``, ``weighted_ci_high`` (adjusted Wald at the Kish
+    size), ``too_small`` (fewer than ``min_group_size`` scored respondents).
+    """
+    table = _check_responses(responses)
+    if by is None:
+        labels = pd.Series(ALL, index=table.index, dtype=object)
+    else:
+        if by not in responses.columns:
+            raise ValueError(f"responses table has no column {by!r}")
+        source = responses[by].set_axis(responses["response_id"].astype(str))
+        values = source.reindex(table["response_id"]).to_numpy(object)
+        labels = department_labels(pd.Series(values, index=table.index))
+    rows = []
+    for label in sorted(labels.dropna().unique(), key=str):
+        rows.append(_nps_row(table[labels == label], label, settings))
+    return pd.DataFrame(rows, columns=_NPS_COLUMNS)
+
+
+_NPS_COLUMNS = [
+    "group", "n_responses", "n_unscored", "n_scored", "n_promoters", "n_passives", "n_detractors",
+    "share_promoters", "share_passives", "share_detractors", "nps", "ci_low", "ci_high",
+    "weighted_nps", "n_effective", "weighted_ci_low", "weighted_ci_high", "too_small",
+]  # fmt: skip
+
+
+def _nps_row(rows: pd.DataFrame, label: object, settings: ImpactSettings) -> dict:
+    group = rows["nps_group"]
+    scored = group.notna().to_numpy()
+    n = int(scored.sum())
+    prom = int((group == "promoter").sum())
+    det = int((group == "detractor").sum())
+    pas = n - prom - det
+    low, high = stats.adjusted_wald_interval(prom, det, n, settings.ci_level)
+    w = rows["weight"].to_numpy(float)[scored]
+    w_total = float(w.sum())
+    w_prom = float(w[(group == "promoter").to_numpy()[scored]].sum())
+    w_det = float(w[(group == "detractor").to_numpy()[scored]].sum())
+    n_eff = stats.kish_effective_size(w)
+    if w_total > 0:
+        # The adjusted-Wald formula on weighted shares at the Kish size: the
+        # interval reflects how much information unequal weights leave.
+        w_low, w_high = stats.adjusted_wald_interval(
+            w_prom / w_total * n_eff, w_det / w_total * n_eff, n_eff, settings.ci_level
+        )
+    else:
+        w_low = w_high = np.nan
+    share = (lambda k: k / n) if n else (lambda k: np.nan)
+    return {
+        "group": label, "n_responses": len(rows), "n_unscored": len(rows) - n, "n_scored": n,
+        "n_promoters": prom, "n_passives": pas, "n_detractors": det,
+        "share_promoters": share(prom), "share_passives": share(pas), "share_detractors": share(det),
+        "nps": float(stats.nps_points(prom, det, n)), "ci_low": float(low), "ci_high": float(high),
+        "weighted_nps": float(stats.nps_points(w_prom, w_det, w_total)), "n_effective": n_eff,
+        "weighted_ci_low": float(w_low), "weighted_ci_high": float(w_high),
+        "too_small": n < settings.min_group_size,
+    }  # fmt: skip
+
+
+# --------------------------------------------------------------------------- impact
+
+
+def _bootstrap_impacts(data: _Data, settings: ImpactSettings) -> dict[str, np.ndarray]:
+    """Impact of every theme in every resample, per group: {group: (n_bootstrap, T)}."""
+    t = len(data.theme_ids)
+    prom = data.promoter.astype(float)
+    det = data.detractor.astype(float)
+    x = data.themes.astype(float)
+    values = np.column_stack([prom, det, x, x * prom[:, None], x * det[:, None]])
+    # Strata: each department, then respondents with no department; in sorted
+    # response_id order within each, so the resamples do not depend on row order.
+    strata = [np.flatnonzero(data.department == g) for g in data.groups[1:]]
+    strata.append(np.flatnonzero(np.array([d is None for d in data.department], bool)))
+    sums = stats.stratified_bootstrap_sums(values, strata, settings.n_bootstrap, settings.seed)
+    per_group = {ALL: sums.sum(axis=0)}
+    per_group.update({name: sums[i] for i, name in enumerate(data.groups[1:])})
+    out = {}
+    for name, s in per_group.items():
+        n = int(_group_mask(data, name).sum())
+        if n == 0:
+            out[name] = np.full((settings.n_bootstrap, t), np.nan)
+            continue
+        out[name] = stats.impact_points(
+            n, s[:, :1], s[:, 1:2], s[:, 2 : 2 + t], s[:, 2 + t : 2 + 2 * t], s[:, 2 + 2 * t :]
+        )
+    return out
+
+
+def _impact_rows(data: _Data, group: str, boot: np.ndarray, settings: ImpactSettings) -> pd.DataFrame:
+    mask = _group_mask(data, group)
+    x = data.themes[mask].astype(float)
+    prom, det, w = data.promoter[mask], data.detractor[mask], data.weight[mask]
+    n = int(mask.sum())
+    n_t = x.sum(axis=0)
+    prom_t, det_t = x.T @ prom, x.T @ det
+    p_all, d_all = float(prom.sum()), float(det.sum())
+    w_all, wp_all, wd_all = w.sum(), w @ prom, w @ det
+    w_t, wp_t, wd_t = x.T @ w, x.T @ (w * prom), x.T @ (w * det)
+    if n:
+        impact = stats.impact_points(n, p_all, d_all, n_t, prom_t, det_t)
+        nps_all = float(stats.nps_points(p_all, d_all, n))
+    else:
+        impact = np.full(len(n_t), np.nan)
+        nps_all = np.nan
+    w_impact = (
+        stats.impact_points(w_all, wp_all, wd_all, w_t, wp_t, wd_t) if w_all > 0 else np.full(len(n_t), np.nan)
+    )
+    ci_low, ci_high = stats.percentile_interval(boot, settings.ci_level)
+    too_small = (n < settings.min_group_size) | (n_t < settings.min_mentions) | (n - n_t < settings.min_mentions)
+    p_value = stats.nps_difference_p(prom_t, det_t, n_t, p_all - prom_t, d_all - det_t, n - n_t)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = n_t / n
+    return pd.DataFrame(
+        {
+            "group": group,
+            "theme": pd.Series(data.theme_ids, dtype=object),
+            "n_scored": n,
+            "n_mentions": n_t.astype(int),
+            "share": share,
+            "nps_all": nps_all,
+            "nps_with": stats.nps_points(prom_t, det_t, n_t),
+            "nps_without": stats.nps_points(p_all - prom_t, d_all - det_t, n - n_t),
+            "impact": impact,
+            "ci_low": ci_low,
+            "ci_high": ci_high,
+            "nps_if_removed": nps_all - impact,
+            "p_value": np.where(too_small, np.nan, p_value),
+            "too_small": too_small,
+            "weighted_nps_with": stats.nps_points(wp_t, wd_t, w_t),
+            "weighted_nps_without": stats.nps_points(wp_all - wp_t, wd_all - wd_t, w_all - w_t),
+            "weighted_impact": w_impact,
+        }
+    )
+
+
+def _theme_impact(data: _Data, settings: ImpactSettings) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    boot = _bootstrap_impacts(data, settings)
+    table = pd.concat([_impact_rows(data, g, boot[g], settings) for g in data.groups], ignore_index=True)
+    table["q_value"] = stats.benjamini_hochberg(table["p_value"].to_numpy())
+    table["significant"] = (table["q_value"] < settings.alpha) & ~table["too_small"]
+    last = ["too_small", "weighted_nps_with", "weighted_nps_without", "weighted_impact"]
+    return table[[*(c for c in table.columns if c not in last), *last]], boot
+
+
+def theme_impact(
+    responses: pd.DataFrame, theme_matrix: pd.DataFrame, settings: ImpactSettings = ImpactSettings()
+) -> pd.DataFrame:
+    """Impact of every theme on NPS, overall and within every department.
+
+    One row per (group, theme). Columns: ``group`` ("__all__" or a department),
+    ``theme``, ``n_scored`` (scored respondents in the group), ``n_mentions``, ``share``
+    (n_mentions / n_scored, 0-1), ``nps_all``, ``nps_with`` (among mentioners),
+    ``nps_without`` (among the others), ``impact`` (nps_all - nps_without, points;
+    negative = the theme costs points), ``ci_low``/``ci_high`` (bootstrap percentile
+    interval of the impact), ``nps_if_removed`` (nps_all - impact: the NPS with the
+    theme's effect removed; equals nps_without by construction), ``p_value``
+    (z-test, module docstring; NaN when not tested), ``q_value`` (Benjamini-Hochberg over
+    all tested rows), ``significant`` (q < alpha and not too small), ``too_small``
+    (group below min_group_size, or fewer than min_mentions respondents with or without
+    the theme), and the value-weighted ``weighted_nps_with``, ``weighted_nps_without``,
+    ``weighted_impact`` (equal to the plain ones when all weights are 1).
+    """
+    return _theme_impact(_prepare(responses, theme_matrix), settings)[0]
+
+
+# --------------------------------------------------------------------------- drivers
+
+
+def _driver_rows(data: _Data, group: str, settings: ImpactSettings) -> pd.DataFrame:
+    mask = _group_mask(data, group)
+    target = settings.drivers_target
+    if target == "score":
+        y = data.score
+        if not np.isfinite(y).any():
+            # No score column: the respondent's own NPS contribution is the score
+            # on the NPS scale (its mean is the NPS).
+            y = 100.0 * (data.promoter.astype(float) - data.detractor.astype(float))
+        mask = mask & np.isfinite(y)
+    else:
+        y = (data.promoter if target == "promoter" else data.detractor).astype(float)
+    x = data.themes[mask].astype(float)
+    n = int(mask.sum())
+    raw, coef, r2 = stats.relative_weights(x, y[mask]) if n else (np.full(x.shape[1], np.nan),) * 2 + (np.nan,)
+    n_t = x.sum(axis=0).astype(int)
+    # Orient signs so that negative always means "lowers NPS": a theme that raises
+    # the detractor probability lowers NPS.
+    towards_nps = -1.0 if target == "detractor" else 1.0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share_r2 = raw / r2
+    return pd.DataFrame(
+        {
+            "group": group,
+            "theme": pd.Series(data.theme_ids, dtype=object),
+            "target": target,
+            "n": n,
+            "n_mentions": n_t,
+            "coefficient": coef,
+            "relative_weight": raw,
+            "share_of_r2": share_r2,
+            "signed_weight": raw * np.sign(coef) * towards_nps,
+            "r_squared": r2,
+            "too_small": (n < settings.min_group_size) | (n_t < settings.min_mentions),
+        }
+    )
+
+
+def _key_drivers(data: _Data, settings: ImpactSettings) -> pd.DataFrame:
+    return pd.concat([_driver_rows(data, g, settings) for g in data.groups], ignore_index=True)
+
+
+def key_drivers(
+    responses: pd.DataFrame, theme_matrix: pd.DataFrame, settings: ImpactSettings = ImpactSettings()
+) -> pd.DataFrame:
+    """Key-driver analysis: Johnson's relative weights of all themes at once, per group.
+
+    Regresses ``settings.drivers_target`` (the score, or promoter / detractor status as
+    0-1) on every theme indicator together, so co-mentioned themes share credit.
+    Columns: ``group``, ``theme``, ``target``, ``n`` (respondents in the regression),
+    ``n_mentions``, ``coefficient`` (OLS slope: target units per mention),
+    ``relative_weight`` (share of the target's variance; sums to R^2 over a group's
+    themes), ``share_of_r2`` (relative_weight / R^2, sums to 1), ``signed_weight``
+    (relative_weight signed by the theme's direction on NPS: negative lowers NPS),
+    ``r_squared``, ``too_small``. Themes constant in a group have NaN weights.
+    """
+    return _key_drivers(_prepare(responses, theme_matrix), settings)
+
+
+# --------------------------------------------------------------------------- rankings
+
+
+def rank_by_impact(
+    impact: pd.DataFrame, boot: dict[str, np.ndarray], settings: ImpactSettings, *, kind: str
+) -> pd.DataFrame:
+    """Rank themes per group by NPS points lost (``kind="improvement"``) or earned ("strength").
+
+    ``impact`` is the :func:`theme_impact` table and ``boot`` its bootstrap impacts
+    {group: (n_bootstrap, n_themes) points, theme columns in table order}. Only rows
+    that are not too small, with a negative (resp. positive) impact, enter. Columns: ``group``, ``rank`` (1 = largest), ``theme``, ``impact``, ``ci_low``,
+    ``ci_high``, ``q_value``, ``significant``, ``n_mentions``, ``share``,
+    ``nps_if_removed``, ``rank_stability`` (share of bootstrap resamples in which the
+    theme is in the group's top k of the same ranking), ``in_top_k``.
+    """
+    sign = -1.0 if kind == "improvement" else 1.0
+    frames = []
+    for group, rows in impact.groupby("group", sort=False):
+        rows = rows.reset_index(drop=True)
+        eligible = ~rows["too_small"].to_numpy()
+        stability = stats.top_k_frequency(-sign * boot[group], eligible, settings.top_k)
+        rows = rows.assign(rank_stability=stability)
+        keep = rows[eligible & (sign * rows["impact"].to_numpy() > 0)]
+        keep = keep.sort_values("impact", ascending=kind == "improvement", kind="stable")
+        keep = keep.assign(rank=np.arange(1, len(keep) + 1))
+        frames.append(keep.assign(in_top_k=keep["rank"] <= settings.top_k))
+    columns = ["group", "rank", "theme", "impact", "ci_low", "ci_high", "q_value", "significant",
+               "n_mentions", "share", "nps_if_removed", "rank_stability", "in_top_k"]  # fmt: skip
+    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+
+
+def rank_by_drivers(drivers: pd.DataFrame, settings: ImpactSettings, *, kind: str) -> pd.DataFrame:
+    """Rank themes per group by signed relative weight (most NPS-lowering first for "improvement").
+
+    Columns: ``group``, ``rank``, ``theme``, ``signed_weight``, ``share_of_r2``,
+    ``coefficient``, ``n_mentions``, ``in_top_k``. Too-small rows never enter.
+    """
+    sign = -1.0 if kind == "improvement" else 1.0
+    keep = drivers[~drivers["too_small"] & (sign * drivers["signed_weight"] > 0)]
+    keep = keep.sort_values(["group", "signed_weight"], ascending=[True, kind == "improvement"], kind="stable")
+    keep = keep.assign(rank=keep.groupby("group", sort=False).cumcount() + 1)
+    keep = keep.assign(in_top_k=keep["rank"] <= settings.top_k)
+    order = {g: i for i, g in enumerate(drivers["group"].unique())}
+    keep = keep.sort_values(["group", "rank"], key=lambda s: s.map(order) if s.name == "group" else s, kind="stable")
+    columns = ["group", "rank", "theme", "signed_weight", "share_of_r2", "coefficient", "n_mentions", "in_top_k"]
+    return keep[columns].reset_index(drop=True)
+
+
+def _passive_themes(data: _Data, impact: pd.DataFrame, settings: ImpactSettings) -> pd.DataFrame:
+    frames = []
+    for group in data.groups:
+        mask = _group_mask(data, group)
+        passive = ~data.promoter[mask] & ~data.detractor[mask]
+        x = data.themes[mask]
+        n, n_pas = int(mask.sum()), int(passive.sum())
+        n_t = x.sum(axis=0)
+        pas_t = x[passive].sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share_pas = pas_t / n_pas
+            share_all = n_t / n
+            lift = share_pas / share_all
+        # Passives against everyone else (independent groups), not against all
+        # respondents, which would include the passives themselves.
+        p = stats.two_proportion_p(pas_t, n_pas, n_t - pas_t, n - n_pas)
+        too_small = impact.loc[impact["group"] == group, "too_small"].to_numpy() | (n_pas == 0)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "group": group, "theme": pd.Series(data.theme_ids, dtype=object),
+                    "n_mentions": n_t.astype(int), "n_passive_mentions": pas_t.astype(int),
+                    "share_passives": share_pas, "share_all": share_all, "lift": lift,
+                    "p_value": np.where(too_small, np.nan, p), "too_small": too_small,
+                }  # fmt: skip
+            )
+        )
+    table = pd.concat(frames, ignore_index=True)
+    table["q_value"] = stats.benjamini_hochberg(table["p_value"].to_numpy())
+    table["significant"] = (table["q_value"] < settings.alpha) & ~table["too_small"]
+    keep = table[~table["too_small"] & (table["lift"] > 1)]
+    keep = keep.sort_values("lift", ascending=False, kind="stable")
+    order = {g: i for i, g in enumerate(data.groups)}
+    keep = keep.sort_values("group", key=lambda s: s.map(order), kind="stable")
+    keep = keep.assign(rank=keep.groupby("group", sort=False).cumcount() + 1)
+    columns = ["group", "rank", "theme", "n_mentions", "n_passive_mentions", "share_passives",
+               "share_all", "lift", "p_value", "q_value", "significant"]  # fmt: skip
+    return keep[columns].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def analyze_impact(
+    responses: pd.DataFrame, theme_matrix: pd.DataFrame, settings: ImpactSettings = ImpactSettings()
+) -> ImpactResult:
+    """NPS, theme impact, key drivers and rankings, overall and per department.
+
+    Deterministic for a given ``settings.seed`` and independent of the row order of
+    both inputs (respondents are sorted by response_id before resampling).
+    ``passive_themes`` columns: ``group``, ``rank`` (by lift), ``theme``,
+    ``n_mentions``, ``n_passive_mentions``, ``share_passives`` (0-1 of passives),
+    ``share_all`` (0-1 of scored respondents), ``lift`` (their ratio, > 1 kept),
+    ``p_value`` (pooled two-proportion z-test, passives vs promoters + detractors),
+    ``q_value`` (BH over all passive tests), ``significant``.
+    """
+    data = _prepare(responses, theme_matrix)
+    overall = nps_table(responses, None, settings)
+    if len(data.groups) > 1:
+        overall = pd.concat([overall, nps_table(responses, "department", settings)], ignore_index=True)
+    impact, boot = _theme_impact(data, settings)
+    drivers = _key_drivers(data, settings)
+    weights = data.weight
+    return ImpactResult(
+        settings=settings,
+        nps=overall,
+        theme_impact=impact,
+        drivers=drivers,
+        improvement_areas=rank_by_impact(impact, boot, settings, kind="improvement"),
+        strengths=rank_by_impact(impact, boot, settings, kind="strength"),
+        driver_improvement_areas=rank_by_drivers(drivers, settings, kind="improvement"),
+        driver_strengths=rank_by_drivers(drivers, settings, kind="strength"),
+        passive_themes=_passive_themes(data, impact, settings),
+        weighted=bool(len(weights) and np.ptp(weights) > 0),
+    )
