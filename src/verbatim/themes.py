@@ -1,0 +1,499 @@
+"""ThemeModel: discover themes in comment segments, label them, assign new segments.
+
+Pipeline of :meth:`ThemeModel.fit` (every stage is set explicitly from ThemeSettings):
+
+1. BERTopic with ``umap_model=PCA`` (role: reducer), ``hdbscan_model=KMeans`` (role:
+   clusterer) over-clusters the segments into *fine clusters* of ~``fine_cluster_size``
+   segments; CountVectorizer (English stop words, 1-``ngram_max``-grams) + c-TF-IDF +
+   KeyBERTInspired give the keywords once the final themes are known (``update_topics``).
+2. Guided themes: a fine cluster whose centroid is within ``guided_similarity`` of a
+   guided theme's seed (mean embedding of its example phrases) joins that theme.
+3. Near-duplicate fine clusters are merged: average-linkage agglomeration of their
+   centroids, cut at cosine ``merge_similarity``; then down to ``n_themes`` if set.
+4. Themes under ``min_theme_size`` segments are dissolved.
+5. Every segment goes to the theme of its most similar *prototype* (the centroids of the
+   theme's fine clusters, plus the seed for guided themes) when that cosine is at least
+   ``assign_floor``; the rest is theme -1 "Other". ``assign`` applies the very same rule,
+   so the same text gets the same theme at fit and at assign time. Several prototypes
+   per theme let a theme keep a non-spherical shape.
+6. Themes whose centroids are within ``parent_similarity`` are grouped under a parent.
+
+Why PCA + k-means and not BERTopic's UMAP + HDBSCAN (measured on this 2-core machine,
+all-MiniLM-L6-v2 vectors, see benchmarks/bench_semeval.py and the module tests):
+
+- UMAP pays ~11-25 s of numba JIT in every new process (a CLI run is a new process) and a
+  seeded UMAP is single-threaded; PCA(50) + k-means on 9,277 clothing-review sentences
+  takes ~1 s and on 1,265 SemEval sentences ~0.1 s, with no JIT and byte-identical output.
+- HDBSCAN leaves 35-40 % outliers (SemEval: 36 %; PCA + HDBSCAN even 64-80 %); k-means
+  leaves none, and the prototype floor leaves 0-3 % as "Other".
+- Agreement with human categories is comparable, not better: benchmarks/bench_semeval.py
+  gives NMI 0.344 / ARI 0.23 / 0.5 % unassigned for verbatim vs NMI 0.34-0.35 / ARI 0.17 /
+  23-27 % unassigned for BERTopic defaults (unseeded, varies per run). UMAP or spectral +
+  k-means reached NMI 0.37-0.40 only with k fixed from the truth.
+- Fit time, 2 shared cores: 3,385 sample segments ~9 s, 9,277 clothing sentences ~14 s
+  (most of it KeyBERTInspired embedding candidate words on a cold cache).
+- A spectral embedding (kNN graph, no JIT) matched UMAP on SemEval but took 55 s on 9k
+  sentences (ARPACK), so it was not kept.
+Known limit: sentence embeddings place "refund was quick" and "refund took weeks" close
+together; such opposite-polarity pairs under one topic separate only partly without a
+guided theme for each side.
+
+Heavy libraries are imported inside functions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .guided import GuidedTheme, load_guided_themes
+from .labels import LabelSettings, choose_labels
+
+__all__ = ["ThemeSettings", "GuidedTheme", "ThemeModel", "load_guided_themes", "OTHER_ID", "OTHER_LABEL"]
+
+OTHER_ID = -1
+OTHER_LABEL = "Other"
+
+
+@dataclasses.dataclass(frozen=True)
+class ThemeSettings:
+    """Tunables of theme discovery. Similarities are cosines (-1..1); sizes are segments.
+
+    min_theme_size: smallest theme kept; smaller ones are dissolved into others / Other.
+    n_themes: target number of themes, 0 = let merging decide.
+    fine_cluster_size: mean size of the fine clusters k-means cuts first (k = n / this).
+    max_fine_clusters: upper bound on k (bounds time and the number of prototypes).
+    reduced_dims: PCA components the clusterer works in.
+    merge_similarity: fine clusters / themes whose centroids are at least this similar merge.
+    assign_floor: a segment below this similarity to every prototype stays "Other".
+    parent_similarity: themes at least this similar are grouped under one parent theme.
+    guided_similarity: a fine cluster at least this similar to a guided seed joins it.
+    guided_path: TOML file of guided themes ("" = none), see configs/themes.toml.
+    ngram_max: longest n-gram of the CountVectorizer behind c-TF-IDF keywords.
+    n_keywords: keywords kept per theme.
+    keyword_candidates: c-TF-IDF words per theme that KeyBERTInspired re-ranks by
+        similarity (each distinct one is embedded once, so this bounds its cost).
+    n_quotes: representative quotes per theme.
+    max_fit_segments: fit on at most this many segments (deterministic sample); the rest
+        is assigned to the learned themes (bounds memory and time on huge surveys).
+    seed: random seed of PCA, k-means and sampling (fixed => byte-identical results).
+    """
+
+    min_theme_size: int = 10
+    n_themes: int = 0
+    fine_cluster_size: int = 40
+    max_fine_clusters: int = 200
+    reduced_dims: int = 50
+    merge_similarity: float = 0.7
+    assign_floor: float = 0.3
+    parent_similarity: float = 0.6
+    guided_similarity: float = 0.7
+    guided_path: str = ""
+    ngram_max: int = 3
+    n_keywords: int = 10
+    keyword_candidates: int = 30
+    n_quotes: int = 3
+    max_fit_segments: int = 50000
+    seed: int = 42
+
+    def __post_init__(self) -> None:
+        for name in ("min_theme_size", "fine_cluster_size", "reduced_dims", "ngram_max", "n_keywords", "keyword_candidates", "n_quotes"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.n_themes < 0:
+            raise ValueError(f"n_themes must be 0 (automatic) or more, got {self.n_themes}")
+        if self.max_fine_clusters < 2 or self.max_fit_segments < 2:
+            raise ValueError("max_fine_clusters and max_fit_segments must be at least 2")
+        for name in ("merge_similarity", "assign_floor", "parent_similarity", "guided_similarity"):
+            if not -1.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name} is a cosine similarity between -1 and 1, got {getattr(self, name)}")
+
+
+def _bertopic():
+    """Import BERTopic quietly: umap (imported by BERTopic's plotting) warns about the
+    absent TensorFlow at import time, which verbatim never needs."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ImportWarning)
+        import bertopic
+        import bertopic.representation
+        import bertopic.vectorizers
+
+    return bertopic
+
+
+def _unit(rows: np.ndarray) -> np.ndarray:
+    rows = np.asarray(rows, dtype=np.float32)
+    return rows / np.maximum(np.linalg.norm(rows, axis=-1, keepdims=True), 1e-12)
+
+
+def _check_inputs(texts: Sequence[str], embeddings: np.ndarray) -> tuple[list[str], np.ndarray]:
+    texts = [str(t) for t in texts]
+    embeddings = np.asarray(embeddings)
+    if embeddings.ndim != 2 or embeddings.shape[0] != len(texts):
+        raise ValueError(f"embeddings must have shape (len(texts), dim); got {embeddings.shape} for {len(texts)} texts")
+    if not np.isfinite(embeddings).all():
+        raise ValueError("embeddings contain NaN or infinite values")
+    return texts, _unit(embeddings)
+
+
+def _centroids(X: np.ndarray, labels: np.ndarray, ids: Sequence[int]) -> np.ndarray:
+    return _unit(np.stack([X[labels == k].mean(axis=0) for k in ids]))
+
+
+def _group(centroids: np.ndarray, similarity: float, n_groups: int = 0) -> np.ndarray:
+    """Average-linkage groups of unit vectors: cut at cosine ``similarity`` or at n_groups."""
+    if len(centroids) < 2:
+        return np.zeros(len(centroids), dtype=int)
+    from sklearn.cluster import AgglomerativeClustering
+
+    if n_groups:
+        model = AgglomerativeClustering(n_clusters=min(n_groups, len(centroids)), metric="cosine", linkage="average")
+    else:
+        model = AgglomerativeClustering(
+            n_clusters=None, metric="cosine", linkage="average", distance_threshold=1.0 - similarity
+        )
+    return model.fit(centroids.astype(np.float64)).labels_
+
+
+class _EmbedderAdapter:
+    """Adapts a verbatim Embedder to BERTopic's BaseEmbedder duck type (for KeyBERTInspired)."""
+
+    def __new__(cls, embed: Callable[[list[str]], np.ndarray]):
+        BaseEmbedder = _bertopic().backend.BaseEmbedder
+
+        class Adapter(BaseEmbedder):
+            def embed(self, documents, verbose=False):
+                return embed([str(d) for d in documents])
+
+        return Adapter()
+
+
+class ThemeModel:
+    """Themes of comment segments, with the scikit-learn contract.
+
+    ``ThemeModel(settings, embedder=None)`` stores its parameters only. ``embedder`` is a
+    :class:`verbatim.embed.Embedder` (default: the ``minilm`` backend, no progress bar)
+    used for guided seeds and label candidates; it must be the one that made the segment
+    embeddings. Learned attributes, after :meth:`fit`:
+
+    - ``themes_``: DataFrame, one row per theme: ``theme_id`` (int >= 0, largest first),
+      ``label`` (2-5 words), ``keywords`` (list of str), ``size`` (segments),
+      ``parent_id`` (int, -1 = no parent), ``representative`` (list of 3 quotes),
+      ``guided`` (bool);
+    - ``parents_``: DataFrame ``parent_id``, ``label``, ``theme_ids`` (list), ``size``;
+    - ``labels_``: int array, the theme of each fitted segment (-1 = Other);
+    - ``centroids_`` (n_themes, dim), ``prototypes_`` (n_prototypes, dim) and
+      ``prototype_theme_`` (n_prototypes,) float32/int arrays.
+    """
+
+    def __init__(self, settings: ThemeSettings | None = None, embedder=None) -> None:
+        self.settings = settings
+        self.embedder = embedder
+
+    # ----------------------------------------------------------------- helpers
+    def _settings(self) -> ThemeSettings:
+        return self.settings or ThemeSettings()
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        if self.embedder is None:
+            from .embed import EmbedSettings, Embedder
+
+            self.embedder = Embedder(EmbedSettings(show_progress=False))
+        return _unit(self.embedder.embed(texts))
+
+    # --------------------------------------------------------------------- fit
+    def fit(self, texts: Sequence[str], embeddings: np.ndarray) -> "ThemeModel":
+        """Learn themes from segment texts and their embeddings (n, dim); returns self."""
+        s = self._settings()
+        texts, X = _check_inputs(texts, embeddings)
+        if len(texts) < 2:
+            raise ValueError("at least 2 segments are needed to find themes")
+        guided = load_guided_themes(s.guided_path) if s.guided_path else ()
+        fit_rows = np.arange(len(texts))
+        if len(texts) > s.max_fit_segments:
+            rng = np.random.default_rng(s.seed)
+            fit_rows = np.sort(rng.choice(len(texts), s.max_fit_segments, replace=False))
+        Xf = X[fit_rows]
+        fit_texts = [texts[i] for i in fit_rows]
+
+        fine, topic_model = self._fine_clusters(fit_texts, Xf)
+        fine_ids = sorted(set(fine.tolist()))
+        fine_centroids = _centroids(Xf, fine, fine_ids)
+
+        # fine cluster -> theme key; guided themes are keys ("g", i), discovered ("d", group)
+        theme_of_fine: dict[int, tuple] = {}
+        seeds = np.zeros((0, X.shape[1]), dtype=np.float32)
+        if guided:
+            seeds = _unit(np.stack([self._embed(list(g.examples)).mean(axis=0) for g in guided]))
+            sims = fine_centroids @ seeds.T
+            for j, f in enumerate(fine_ids):
+                best = int(sims[j].argmax())
+                if sims[j, best] >= s.guided_similarity:
+                    theme_of_fine[f] = ("g", best)
+        free = [j for j, f in enumerate(fine_ids) if f not in theme_of_fine]
+        if free:
+            groups = _group(fine_centroids[free], s.merge_similarity)
+            for j, g in zip(free, groups):
+                theme_of_fine[fine_ids[j]] = ("d", int(g))
+
+        keys = sorted(set(theme_of_fine.values()))
+        if s.n_themes and len(keys) > s.n_themes:
+            theme_of_fine = self._reduce_to(theme_of_fine, keys, Xf, fine, s.n_themes)
+
+        labels_f, keys = self._settle(fine, fine_ids, fine_centroids, theme_of_fine, s)
+        # Prototypes, then the final assignment with the very rule assign() uses.
+        self._build_prototypes(fine, fine_ids, fine_centroids, labels_f, keys, seeds, X.shape[1])
+        labels = self._assign(X)
+        while True:  # a theme may shrink under min size once prototypes compete: drop it
+            sizes = np.bincount(labels[labels >= 0], minlength=len(keys))
+            small = [i for i in range(len(keys)) if sizes[i] < s.min_theme_size and (self.prototype_theme_ == i).any()]
+            if not small or len(small) == len(set(self.prototype_theme_.tolist())):
+                break
+            keep = ~np.isin(self.prototype_theme_, small)
+            self.prototypes_, self.prototype_theme_ = self.prototypes_[keep], self.prototype_theme_[keep]
+            labels = self._assign(X)
+        self._finalise(texts, X, labels, keys, topic_model, guided, s)
+        return self
+
+    def _fine_clusters(self, texts: list[str], X: np.ndarray):
+        """Run BERTopic with explicit components; returns fine cluster ids and the model."""
+        s = self._settings()
+        bertopic = _bertopic()
+        BERTopic, ClassTfidfTransformer = bertopic.BERTopic, bertopic.vectorizers.ClassTfidfTransformer
+        from sklearn.cluster import KMeans
+        from sklearn.decomposition import PCA
+        from sklearn.feature_extraction.text import CountVectorizer
+
+        n, dim = X.shape
+        k = int(np.clip(n // s.fine_cluster_size, 2, min(s.max_fine_clusters, n)))
+        topic_model = BERTopic(
+            embedding_model=_EmbedderAdapter(self._embed),
+            umap_model=PCA(n_components=min(s.reduced_dims, n - 1, dim), svd_solver="covariance_eigh", random_state=s.seed),
+            hdbscan_model=KMeans(n_clusters=k, n_init=1, random_state=s.seed),
+            vectorizer_model=CountVectorizer(stop_words="english", ngram_range=(1, s.ngram_max)),
+            ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
+            # The representation runs once, on the final themes (see _finalise).
+            representation_model=None,
+            top_n_words=s.n_keywords,
+            calculate_probabilities=False,
+            verbose=False,
+        )
+        topics, _ = topic_model.fit_transform(texts, embeddings=X)
+        return np.asarray(topics, dtype=int), topic_model
+
+    @staticmethod
+    def _reduce_to(theme_of_fine: dict, keys: list, X, fine, n_themes: int) -> dict:
+        """Merge discovered themes (closest first) until there are n_themes in total."""
+        discovered = [k for k in keys if k[0] == "d"]
+        n_guided = len(keys) - len(discovered)
+        target = max(n_themes - n_guided, 1)
+        if len(discovered) <= target:
+            return theme_of_fine
+        labels = np.array([discovered.index(theme_of_fine[f]) if theme_of_fine[f][0] == "d" else -1 for f in fine])
+        cents = _centroids(X, labels, range(len(discovered)))
+        groups = _group(cents, 0.0, n_groups=target)
+        remap = {key: ("d", int(groups[i])) for i, key in enumerate(discovered)}
+        return {f: remap.get(key, key) for f, key in theme_of_fine.items()}
+
+    @staticmethod
+    def _settle(fine, fine_ids, fine_centroids, theme_of_fine, s) -> tuple[np.ndarray, list]:
+        """Fine clusters -> theme indices after dissolving themes under min size.
+
+        A dissolved theme's fine clusters join the theme of their most similar kept fine
+        cluster (the final prototype floor decides what becomes Other).
+        """
+        while True:
+            keys = sorted(set(theme_of_fine.values()))
+            index = {k: i for i, k in enumerate(keys)}
+            labels = np.array([index[theme_of_fine[f]] for f in fine])
+            sizes = np.bincount(labels, minlength=len(keys))
+            small = [k for k, size in zip(keys, sizes) if size < s.min_theme_size]
+            if not small or len(small) == len(keys):
+                return labels, keys
+            # Dissolve the smallest first: its segments may rescue another small theme.
+            smallest = min(small, key=lambda k: (sizes[index[k]], k))
+            kept = [j for j, f in enumerate(fine_ids) if theme_of_fine[f] != smallest]
+            mapping = {}
+            for j, f in enumerate(fine_ids):
+                if theme_of_fine[f] == smallest:
+                    nearest = kept[int((fine_centroids[kept] @ fine_centroids[j]).argmax())]
+                    mapping[f] = theme_of_fine[fine_ids[nearest]]
+                else:
+                    mapping[f] = theme_of_fine[f]
+            theme_of_fine = mapping
+
+    def _build_prototypes(self, fine, fine_ids, fine_centroids, labels, keys, seeds, dim) -> None:
+        """One prototype per fine cluster (owned by its theme) plus each guided seed."""
+        protos, owners = [], []
+        for j, f in enumerate(fine_ids):
+            protos.append(fine_centroids[j])
+            owners.append(int(np.bincount(labels[fine == f]).argmax()))
+        for i, key in enumerate(keys):
+            if key[0] == "g":
+                protos.append(seeds[key[1]])
+                owners.append(i)
+        self.prototypes_ = _unit(np.stack(protos)) if protos else np.zeros((0, dim), np.float32)
+        self.prototype_theme_ = np.asarray(owners, dtype=np.int64)
+
+    def _assign(self, X: np.ndarray) -> np.ndarray:
+        if len(self.prototypes_) == 0:
+            return np.full(len(X), OTHER_ID, dtype=np.int64)
+        sims = X @ self.prototypes_.T
+        best = sims.argmax(axis=1)
+        ok = sims[np.arange(len(X)), best] >= self._settings().assign_floor
+        return np.where(ok, self.prototype_theme_[best], OTHER_ID).astype(np.int64)
+
+    def _finalise(self, texts, X, labels, keys, topic_model, guided, s) -> None:
+        """Renumber themes largest first; compute centroids, keywords, labels, quotes, parents."""
+        present = sorted(set(labels[labels >= 0].tolist()))
+        first_seen = {t: int(np.argmax(labels == t)) for t in present}
+        order = sorted(present, key=lambda t: (-int((labels == t).sum()), first_seen[t]))
+        renumber = {old: new for new, old in enumerate(order)}
+        labels = np.array([renumber.get(int(t), OTHER_ID) for t in labels], dtype=np.int64)
+        keep = np.isin(self.prototype_theme_, present)
+        self.prototypes_ = self.prototypes_[keep]
+        self.prototype_theme_ = np.array([renumber[int(t)] for t in self.prototype_theme_[keep]], dtype=np.int64)
+        ids = list(range(len(order)))
+        self.labels_ = labels
+        self.centroids_ = _centroids(X, labels, ids) if ids else np.zeros((0, X.shape[1]), np.float32)
+        guided_name = {renumber[i]: guided[k[1]].name for i, k in enumerate(keys) if k[0] == "g" and i in renumber}
+
+        keywords = self._keywords(texts, labels, topic_model, ids, s)
+        closest = []
+        for t in ids:
+            members = np.flatnonzero(labels == t)
+            sims = X[members] @ self.centroids_[t]
+            closest.append(members[np.lexsort((members, -sims))])
+        quotes = [_distinct([texts[i] for i in rows], s.n_quotes) for rows in closest]
+        theme_texts = [[texts[i] for i in rows] for rows in closest]
+        found = choose_labels(theme_texts, self.centroids_, keywords, self._embed, LabelSettings()) if ids else []
+        names = [guided_name.get(t, found[t]) for t in ids]
+
+        parent_of = np.full(len(ids), -1, dtype=np.int64)
+        parent_rows = []
+        if len(ids) > 1:
+            groups = _group(self.centroids_, s.parent_similarity)
+            members_of: dict[int, list[int]] = {}
+            for t, g in zip(ids, groups):
+                members_of.setdefault(int(g), []).append(t)
+            multi = sorted((m for m in members_of.values() if len(m) > 1), key=lambda m: m[0])
+            for p, children in enumerate(multi):
+                parent_of[children] = p
+                parent_rows.append(children)
+        parent_labels = []
+        if parent_rows:
+            p_texts = [[q for c in ch for q in theme_texts[c][: 60 // len(ch) + 1]] for ch in parent_rows]
+            p_cent = _unit(np.stack([self.centroids_[ch].mean(axis=0) for ch in parent_rows]))
+            p_keys = [[w for c in ch for w in keywords[c][:3]] for ch in parent_rows]
+            parent_labels = choose_labels(p_texts, p_cent, p_keys, self._embed, LabelSettings())
+        self.parents_ = pd.DataFrame(
+            {
+                "parent_id": pd.Series(range(len(parent_rows)), dtype="int64"),
+                "label": pd.Series(parent_labels, dtype=object),
+                "theme_ids": pd.Series([list(ch) for ch in parent_rows], dtype=object),
+                "size": pd.Series([int(np.isin(labels, ch).sum()) for ch in parent_rows], dtype="int64"),
+            }
+        )
+        self.themes_ = pd.DataFrame(
+            {
+                "theme_id": pd.Series(ids, dtype="int64"),
+                "label": pd.Series(names, dtype=object),
+                "keywords": pd.Series(keywords, dtype=object),
+                "size": pd.Series([int((labels == t).sum()) for t in ids], dtype="int64"),
+                "parent_id": pd.Series(parent_of, dtype="int64"),
+                "representative": pd.Series(quotes, dtype=object),
+                "guided": pd.Series([t in guided_name for t in ids], dtype=bool),
+            }
+        )
+        self.model_id_ = getattr(self.embedder, "model_id", "") if self.embedder is not None else ""
+
+    def _keywords(self, texts, labels, topic_model, ids, s) -> list[list[str]]:
+        """c-TF-IDF + KeyBERTInspired keywords of the final themes (BERTopic update_topics)."""
+        if not ids:
+            return []
+        bertopic = _bertopic()
+        KeyBERTInspired = bertopic.representation.KeyBERTInspired
+        ClassTfidfTransformer = bertopic.vectorizers.ClassTfidfTransformer
+        from sklearn.feature_extraction.text import CountVectorizer
+
+        import logging
+
+        # update_topics warns that custom topics must be the last step: they are, here.
+        bertopic_logger = logging.getLogger("BERTopic")
+        previous = bertopic_logger.level
+        bertopic_logger.setLevel(logging.ERROR)
+        try:
+            self._update_topics(topic_model, texts, labels, s, KeyBERTInspired, ClassTfidfTransformer, CountVectorizer)
+        finally:
+            bertopic_logger.setLevel(previous)
+        out = []
+        for t in ids:
+            words = [w for w, _ in topic_model.get_topic(t) or [] if w]
+            out.append(words[: s.n_keywords])
+        return out
+
+    @staticmethod
+    def _update_topics(topic_model, texts, labels, s, KeyBERTInspired, ClassTfidfTransformer, CountVectorizer):
+        topic_model.update_topics(
+            texts,
+            topics=labels.tolist(),
+            top_n_words=s.n_keywords,
+            vectorizer_model=CountVectorizer(stop_words="english", ngram_range=(1, s.ngram_max)),
+            ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
+            representation_model=KeyBERTInspired(
+                top_n_words=s.n_keywords,
+                nr_candidate_words=max(s.keyword_candidates, s.n_keywords),
+                random_state=s.seed,
+            ),
+        )
+
+    # ------------------------------------------------------------------ assign
+    def assign(self, texts: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
+        """Theme id of each new segment (-1 = Other): its most similar prototype's theme,
+        when that cosine similarity reaches ``assign_floor``; int64 array of len(texts)."""
+        self._check_fitted()
+        _, X = _check_inputs(texts, embeddings)
+        if X.shape[1] != self.prototypes_.shape[1]:
+            raise ValueError(f"embeddings have {X.shape[1]} dimensions, the model expects {self.prototypes_.shape[1]}")
+        return self._assign(X)
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "prototypes_"):
+            raise RuntimeError("ThemeModel is not fitted: call fit() or ThemeModel.load() first")
+
+    # --------------------------------------------------------------- save/load
+    def save(self, directory: str | Path) -> Path:
+        """Write ``themes.safetensors`` (arrays) and ``themes.json`` (the rest) into directory."""
+        self._check_fitted()
+        from .theme_store import save_model
+
+        return save_model(self, Path(directory))
+
+    @classmethod
+    def load(cls, directory: str | Path, embedder=None) -> "ThemeModel":
+        """Read a model written by :meth:`save`; raises VerbatimError E302 when unreadable."""
+        from .theme_store import load_model
+
+        return load_model(cls, Path(directory), embedder)
+
+
+def _distinct(texts: Sequence[str], n: int) -> list[str]:
+    """First n texts that differ after case and punctuation folding."""
+    seen, out = set(), []
+    for text in texts:
+        key = " ".join("".join(ch for ch in text.casefold() if ch.isalnum() or ch.isspace()).split())
+        if key not in seen:
+            seen.add(key)
+            out.append(text)
+        if len(out) == n:
+            break
+    return out
+
+

@@ -1,0 +1,77 @@
+"""Tests of verbatim.embed: registry, distinct-text encoding, on-disk cache."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from verbatim.embed import EmbeddingCache, Embedder, EmbedSettings, available_backends, embed_texts
+from verbatim.errors import ConfigError
+
+
+def test_embed_unknown_backend_is_a_config_error():
+    with pytest.raises(ConfigError, match="E203"):
+        Embedder(EmbedSettings(backend="no-such-backend"))
+
+
+def test_embed_registry_lists_minilm():
+    assert "minilm" in available_backends()
+
+
+def test_embed_settings_reject_bad_batch_size():
+    with pytest.raises(ValueError):
+        EmbedSettings(batch_size=0)
+
+
+def test_embed_cache_misses_for_other_model_id(tmp_path):
+    cache = EmbeddingCache(tmp_path / "e.sqlite")
+    vectors = np.arange(6, dtype=np.float32).reshape(2, 3)
+    cache.put("model-a", ["k1", "k2"], vectors)
+    assert set(cache.get("model-a", ["k1", "k2", "k3"])) == {"k1", "k2"}
+    np.testing.assert_array_equal(cache.get("model-a", ["k2"])["k2"], vectors[1])
+    assert cache.get("model-b", ["k1", "k2"]) == {}
+    cache.close()
+    # Reopening sees what was committed (another process, a rerun).
+    again = EmbeddingCache(tmp_path / "e.sqlite")
+    assert len(again) == 2
+    again.close()
+
+
+@pytest.mark.slow
+def test_embed_distinct_texts_encoded_once(tmp_path):
+    settings = EmbedSettings(cache_dir=str(tmp_path), show_progress=False)
+    embedder = Embedder(settings)
+    texts = ["ok", "great service", "ok", "ok", "The parcel arrived two days late."]
+    vectors = embedder.embed(texts)
+    assert embedder.n_encoded == 3
+    assert vectors.shape == (5, 384) and vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    np.testing.assert_array_equal(vectors[0], vectors[2])
+    # Related comments are closer than unrelated ones: the model really ran.
+    late = embedder.embed(["my delivery came late", "I love the colour of this dress"])
+    assert late[0] @ vectors[4] > late[1] @ vectors[4]
+
+
+@pytest.mark.slow
+def test_embed_second_run_encodes_nothing(tmp_path):
+    settings = EmbedSettings(cache_dir=str(tmp_path), show_progress=False)
+    texts = ["refund took weeks", "friendly staff", "app keeps crashing"]
+    first = Embedder(settings)
+    a = first.embed(texts)
+    assert first.n_encoded == 3
+    first.close()
+    second = Embedder(settings)  # a new process would look the same: only the file is shared
+    b = second.embed(texts + ["a brand new comment"])
+    assert second.n_encoded == 1 and second.n_cached == 3
+    np.testing.assert_array_equal(a, b[:3])
+    third = Embedder(settings)
+    third.embed(texts)
+    assert third.n_encoded == 0
+    assert third._backend is None  # a fully cached run never loads the model
+
+
+@pytest.mark.slow
+def test_embed_texts_without_cache(tmp_path):
+    vectors = embed_texts(["hello", "hello"], EmbedSettings(cache=False, show_progress=False))
+    assert vectors.shape == (2, 384)
+    assert not any(tmp_path.iterdir())

@@ -1,0 +1,170 @@
+"""Tests of verbatim.themes (ThemeModel) and verbatim.labels on real embeddings.
+
+The planted-truth checks use the bundled sample's theme segments
+(data/samples/nps_survey_segments_truth.csv), embedded with the real model.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from verbatim.embed import Embedder, EmbedSettings
+from verbatim.errors import ConfigError, VerbatimError
+from verbatim.themes import OTHER_ID, ThemeModel, ThemeSettings, load_guided_themes
+
+ROOT = Path(__file__).resolve().parents[1]
+TRUTH = ROOT / "data" / "samples" / "nps_survey_segments_truth.csv"
+GUIDED = ROOT / "configs" / "themes.toml"
+
+
+def test_themes_settings_reject_bad_values():
+    with pytest.raises(ValueError):
+        ThemeSettings(assign_floor=1.5)
+    with pytest.raises(ValueError):
+        ThemeSettings(min_theme_size=0)
+
+
+def test_themes_load_missing_model_is_E302(tmp_path):
+    with pytest.raises(VerbatimError, match="E302"):
+        ThemeModel.load(tmp_path / "nothing-here")
+
+
+def test_themes_guided_file_needs_examples(write_file):
+    path = write_file("bad.toml", '[[theme]]\nname = "Late delivery"\nexamples = []\n')
+    with pytest.raises(ConfigError, match="E203"):
+        load_guided_themes(path)
+
+
+def test_themes_bundled_guided_file_parses():
+    themes = load_guided_themes(GUIDED)
+    assert len(themes) >= 5 and all(t.examples for t in themes)
+
+
+@pytest.fixture(scope="module")
+def embedder(tmp_path_factory):
+    cache = tmp_path_factory.mktemp("embeddings")
+    return Embedder(EmbedSettings(cache_dir=str(cache), show_progress=False))
+
+
+@pytest.fixture(scope="module")
+def truth(embedder):
+    frame = pd.read_csv(TRUTH)
+    texts = frame["segment_text"].astype(str).tolist()
+    return texts, embedder.embed(texts), frame["theme_id"].to_numpy()
+
+
+@pytest.fixture(scope="module")
+def fitted(truth, embedder):
+    texts, X, _ = truth
+    return ThemeModel(ThemeSettings(), embedder=embedder).fit(texts, X)
+
+
+def _purity_by_planted(planted: np.ndarray, found: np.ndarray) -> dict[str, float]:
+    """Map each planted theme to the discovered theme holding most of its segments;
+    purity = share of that discovered theme's segments that are of the planted theme."""
+    table = pd.crosstab(planted, found)
+    table = table.drop(columns=[OTHER_ID], errors="ignore")
+    out = {}
+    for theme in table.index:
+        best = table.loc[theme].idxmax()
+        out[theme] = table.loc[theme, best] / table[best].sum()
+    return out
+
+
+@pytest.mark.slow
+def test_themes_sample_at_most_5pct_unassigned(fitted, truth):
+    assert (fitted.labels_ == OTHER_ID).mean() <= 0.05
+    assert len(fitted.labels_) == len(truth[0])  # nothing dropped
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="known limit: MiniLM puts 'refund was quick' and 'refund took weeks' together "
+    "(purity ~0.4/0.56) and mixes unhelpful agents with friendly staff (~0.67)",
+)
+def test_themes_sample_every_planted_theme_is_pure(fitted, truth):
+    purity = _purity_by_planted(truth[2], fitted.labels_)
+    impure = {k: round(v, 2) for k, v in purity.items() if v < 0.8}
+    assert not impure, impure
+
+
+@pytest.mark.slow
+def test_themes_sample_most_planted_themes_are_pure(fitted, truth):
+    # Guards the rest of the planted themes while the xfail above documents the pairs
+    # that sentence embeddings cannot split: distinct planted themes must not collapse.
+    purity = _purity_by_planted(truth[2], fitted.labels_)
+    pure = [k for k, v in purity.items() if v >= 0.8]
+    assert len(pure) >= 0.8 * len(purity), purity
+
+
+@pytest.mark.slow
+def test_themes_table_columns_labels_and_quotes(fitted, truth):
+    themes = fitted.themes_
+    assert list(themes.columns) == ["theme_id", "label", "keywords", "size", "parent_id", "representative", "guided"]
+    assert themes["theme_id"].tolist() == list(range(len(themes)))
+    assert themes["size"].is_monotonic_decreasing
+    assert int(themes["size"].sum()) == int((fitted.labels_ >= 0).sum())
+    assert themes["label"].is_unique
+    texts = set(truth[0])
+    folded = np.array([" ".join("".join(c for c in t.casefold() if c.isalnum() or c.isspace()).split()) for t in truth[0]])
+    for row in themes.itertuples():
+        distinct = len(set(folded[fitted.labels_ == row.theme_id]))
+        assert 2 <= len(row.label.split()) <= 5, row.label
+        assert row.keywords and all(isinstance(k, str) for k in row.keywords)
+        assert len(row.representative) == min(3, distinct)
+        assert len({q.casefold() for q in row.representative}) == len(row.representative)
+        assert set(row.representative) <= texts
+    # Two-level hierarchy: parents group at least two themes and point back to them.
+    assert len(fitted.parents_) >= 1
+    for parent in fitted.parents_.itertuples():
+        assert len(parent.theme_ids) >= 2
+        assert set(themes.loc[themes.parent_id == parent.parent_id, "theme_id"]) == set(parent.theme_ids)
+
+
+@pytest.mark.slow
+def test_themes_save_load_round_trip_and_assign(fitted, truth, tmp_path, embedder):
+    texts, X, _ = truth
+    fitted.save(tmp_path / "model")
+    loaded = ThemeModel.load(tmp_path / "model", embedder=embedder)
+    pd.testing.assert_frame_equal(loaded.themes_, fitted.themes_)
+    # The same texts land on the same themes as at fit time.
+    np.testing.assert_array_equal(loaded.assign(texts, X), fitted.labels_)
+    # New segments: a paraphrase joins its theme; an opposite vector is "Other".
+    late = fitted.labels_[texts.index(next(t for t in texts if "late" in t.lower() and "deliver" in t.lower()))]
+    new = embedder.embed(["my delivery turned up four days late"])
+    assert loaded.assign(["my delivery turned up four days late"], new)[0] == late
+    assert loaded.assign(["nonsense"], -loaded.centroids_[:1])[0] == OTHER_ID
+
+
+@pytest.mark.slow
+def test_themes_deterministic_saved_files_identical(truth, embedder, tmp_path):
+    texts, X, _ = truth
+    texts, X = texts[:1200], X[:1200]
+    for name in ("a", "b"):
+        ThemeModel(ThemeSettings(), embedder=embedder).fit(texts, X).save(tmp_path / name)
+    for file in ("themes.json", "themes.safetensors"):
+        assert (tmp_path / "a" / file).read_bytes() == (tmp_path / "b" / file).read_bytes()
+
+
+@pytest.mark.slow
+def test_themes_guided_themes_come_out_named(truth, embedder, write_file):
+    texts, X, planted = truth
+    path = write_file(
+        "guided.toml",
+        GUIDED.read_text(encoding="utf-8")
+        + '\n[[theme]]\nname = "Car park"\nexamples = ["no parking spaces", "the car park was full"]\n',
+    )
+    model = ThemeModel(ThemeSettings(guided_path=str(path)), embedder=embedder).fit(texts, X)
+    guided = model.themes_[model.themes_["guided"]]
+    assert {"Late delivery", "Prices too high", "Fast delivery"} <= set(guided["label"])
+    assert "Car park" not in set(model.themes_["label"])  # absent from the data: not invented
+    # Each named theme is mostly made of the planted theme it names.
+    for name, planted_id in (("Late delivery", "late_delivery"), ("Prices too high", "prices_too_high")):
+        theme = guided.loc[guided["label"] == name, "theme_id"].item()
+        members = pd.Series(planted[model.labels_ == theme])
+        assert members.value_counts().index[0] == planted_id, (name, members.value_counts().head(3))
