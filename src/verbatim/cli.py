@@ -125,30 +125,102 @@ def validate(input_path, **options):
     click.echo(format_summary(summarize(result)))
 
 
+def analysis_options(func):
+    """Options of the commands that run the analysis and write reports."""
+    options = [
+        click.option("-o", "--output", "output_dir", required=True, type=click.Path(file_okay=False), help="Output folder."),
+        click.option("--force", is_flag=True, help="Replace an output folder that verbatim did not write."),
+        click.option("--format", "formats", multiple=True, type=click.Choice(["md", "html", "json", "csv"]),
+                     help="Output format(s); repeat for several. Default: all."),
+        click.option("--no-redact", is_flag=True, help="Keep e-mails, phones, card numbers and names in the outputs."),
+        click.option("--departments", "routing_file", type=click.Path(dir_okay=False),
+                     help="TOML of departments (description, example phrases) to route themes to owners."),
+        click.option("--quiet", is_flag=True, help="Print only the summary, no progress."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 @main.command()
 @click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=True))
-@click.option("-o", "--output", "output_dir", required=True, type=click.Path(file_okay=False), help="Output folder.")
-@click.option("--force", is_flag=True, help="Replace an output folder that verbatim did not write.")
+@analysis_options
+@click.option("--model", "model_dir", type=click.Path(file_okay=False, exists=True),
+              help="Theme model of an earlier run (RUN/model): reuse its themes instead of fitting new ones.")
 @input_options
-def analyze(input_path, output_dir, force, **options):
+def analyze(input_path, output_dir, force, formats, no_redact, routing_file, quiet, model_dir, **options):
     """Analyse a survey export and write the reports into OUTPUT.
+
+    Writes report.json, summary.md, departments/<slug>.md, report.html, assignments.csv,
+    rejected.csv, config.toml (the resolved configuration) and model/ (the theme model).
 
     \b
     Example:
       verbatim analyze survey.csv -o out/ --department Team
     """
-    run_analysis(input_path, output_dir, force, build_config(**options))
+    config = build_config(**options, extra=_analysis_overrides(no_redact, routing_file))
+    run_analysis(input_path, output_dir, force, config, formats=formats, model_dir=model_dir, quiet=quiet)
 
 
-def run_analysis(input_path, output_dir, force, config) -> None:
-    from .output import check_output_dir
+@main.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=True))
+@click.option("--model", "model_dir", required=True, type=click.Path(file_okay=False, exists=True),
+              help="Theme model of an earlier run (RUN/model).")
+@analysis_options
+@input_options
+def assign(input_path, model_dir, output_dir, force, formats, no_redact, routing_file, quiet, **options):
+    """Put new responses on the themes of an earlier run, without refitting.
+
+    Theme ids and labels are those of the saved model; a segment no theme can take stays
+    "Other". The outputs are the same as those of analyze.
+
+    \b
+    Example:
+      verbatim assign december.csv --model out/model -o out-december/
+    """
+    config = build_config(**options, extra=_analysis_overrides(no_redact, routing_file))
+    run_analysis(input_path, output_dir, force, config, formats=formats, model_dir=model_dir, quiet=quiet)
+
+
+def _analysis_overrides(no_redact: bool, routing_file: str | None) -> dict:
+    extra = {}
+    if no_redact:
+        extra[("prepare", "redact")] = False
+    if routing_file:
+        extra[("routing", "file")] = routing_file
+    return extra
+
+
+def run_analysis(input_path, output_dir, force, config, *, formats=(), model_dir=None, quiet=False) -> None:
     from .pipeline import analyze as analyze_file
     from .validation import format_summary
 
-    check_output_dir(output_dir, force=force)  # fail before any slow work
-    result = analyze_file(input_path, output_dir, config, force=force)
+    def log(message: str) -> None:
+        if not quiet:
+            click.echo(message, err=True)
+
+    result = analyze_file(input_path, output_dir, config, force=force, model_dir=model_dir,
+                          formats=tuple(formats) or ("md", "html", "json", "csv"), log=log)
     click.echo(format_summary(result.summary))
+    click.echo(format_findings(result.report))
     click.echo(f"wrote {result.output_dir}/")
+
+
+def format_findings(report: dict) -> str:
+    """The headline of a run for the terminal: NPS and the top-2 improvement areas."""
+    lines = []
+    nps = report["nps"]
+    if nps["nps"] is not None:
+        lines.append(f"NPS {nps['nps']:+.1f} (95% CI {nps['ci_low']:+.1f} to {nps['ci_high']:+.1f})")
+    lines.append("top improvement areas:")
+    for i, area in enumerate(report["overall"]["improvement_areas"][:2], start=1):
+        lines.append(f"  {i}. {area['label']}: {area['impact']:+.1f} NPS points "
+                     f"(CI {area['ci_low']:+.1f} to {area['ci_high']:+.1f}), in top 2 in "
+                     f"{100 * (area['rank_stability'] or 0):.0f}% of resamples")
+    for dept in report["departments"]:
+        top = dept["ranking"]["improvement_areas"][:2]
+        lines.append(f"  {dept['name']}: " + (", ".join(a["label"] for a in top) or "no ranked issue"))
+    return "\n".join(lines)
 
 
 def bundled_sample() -> Path:
@@ -171,7 +243,8 @@ def demo(output_dir, force):
     Example:
       verbatim demo -o verbatim-demo
     """
-    run_analysis(bundled_sample(), output_dir, force, build_config())
+    config = build_config(extra={("routing", "file"): str(bundled_sample().parents[2] / "configs" / "departments.toml")})
+    run_analysis(bundled_sample(), output_dir, force, config)
 
 
 if __name__ == "__main__":  # pragma: no cover

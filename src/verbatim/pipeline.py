@@ -1,29 +1,175 @@
 """The stages of an analysis, in order, returning one result object.
 
-``analyze`` is the library entry point behind ``verbatim analyze``: a notebook user calls
-it with a file path (or uses the stage functions directly on DataFrames).
+``analyze`` is the library entry point behind ``verbatim analyze``; a notebook user can
+call it with a file path, or call :func:`run_stages` on an :class:`IngestResult` and use
+the returned :class:`Analysis` (plain DataFrames) directly.
+
+Stages: ingest -> clean, redact, segment -> sentiment -> embed -> themes (fit, or assign
+with a saved model) -> per-response mentions -> NPS impact and rankings -> department
+routing -> report files.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, Iterator
+
+import pandas as pd
 
 from .config import Config
-from .csvsafe import write_safe_csv
 from .ingest import IngestResult, load_responses
-from .output import atomic_output_dir
 from .validation import ValidationSummary, summarize
+
+Log = Callable[[str], None]
 
 
 @dataclass(frozen=True)
-class AnalysisResult:
-    """Everything one run produced."""
+class Analysis:
+    """Everything one run computed, as plain tables.
+
+    ``segments``: response_id, segment_index, text (redacted), sentiment
+    (negative/neutral/positive), compound (-1..1), theme_id (-1 = Other).
+    ``flags``: one row per response from :func:`verbatim.prepare.segment_responses`.
+    ``themes``: theme_id, label, keywords, size, parent_id, parent_label, representative, guided.
+    ``mentions``: per-response theme matrix and its keys (see :mod:`verbatim.mentions`).
+    ``impact``: :class:`verbatim.impact.ImpactResult`.
+    ``owners``: theme_id, department, similarity, margin (None without routing).
+    """
 
     config: Config
     ingest: IngestResult
     summary: ValidationSummary
+    segments: pd.DataFrame
+    flags: pd.DataFrame
+    themes: pd.DataFrame
+    mentions: "object"
+    impact: "object"
+    owners: pd.DataFrame | None
+    model: "object"
+    embedder_id: str
+    input_sha256: str
+    pii_counts: dict[str, int]
+    timings: dict[str, float] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    @property
+    def theme_keys(self) -> dict[str, tuple[int, str]]:
+        return self.mentions.keys
+
+    @property
+    def mixed_themes(self) -> frozenset[int]:
+        return self.mentions.mixed
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    """What :func:`analyze` returns: the analysis and where its files were written."""
+
+    config: Config
+    ingest: IngestResult
+    summary: ValidationSummary
+    analysis: Analysis | None = None
+    report: dict | None = None
     output_dir: Path | None = None
+
+
+class _Timer:
+    def __init__(self, log: Log | None) -> None:
+        self.timings: dict[str, float] = {}
+        self.log = log
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        if self.log:
+            self.log(f"{name}...")
+        start = time.perf_counter()
+        yield
+        self.timings[name] = time.perf_counter() - start
+
+
+def file_sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def run_stages(ingest: IngestResult, config: Config, *, model_dir: str | Path | None = None,
+               log: Log | None = None) -> Analysis:
+    """Run every analysis stage on ingested responses (no file is written)."""
+    from .embed import Embedder
+    from .impact import analyze_impact
+    from .mentions import theme_mentions
+    from .prepare import segment_responses
+    from .sentiment import score_sentiment
+    from .themes import ThemeModel
+
+    timer = _Timer(log)
+    responses = ingest.responses
+    notes: list[str] = []
+    with timer.stage("segment"):
+        prepare = config.prepare
+        pii = config.pii if prepare.redact else None
+        segments, flags = segment_responses(responses, prepare, pii)
+    with timer.stage("sentiment"):
+        scored = score_sentiment(segments["text"].tolist(), config.sentiment)
+        segments = segments.assign(sentiment=scored["label"].to_numpy(), compound=scored["compound"].to_numpy())
+    embedder = Embedder(config.embed)
+    with timer.stage("embed"):
+        vectors = embedder.embed(segments["text"].tolist())
+        if log:
+            log(f"  {embedder.n_encoded} distinct texts encoded, {embedder.n_cached} from the cache")
+    with timer.stage("themes"):
+        if model_dir is not None:
+            model = ThemeModel.load(model_dir, embedder=embedder)
+            theme_ids = model.assign(segments["text"].tolist(), vectors)
+        else:
+            model = ThemeModel(config.themes, embedder=embedder).fit(segments["text"].tolist(), vectors)
+            theme_ids = model.labels_
+        segments = segments.assign(theme_id=[int(t) for t in theme_ids])
+        themes = theme_table(model)
+    with timer.stage("impact"):
+        mentions = theme_mentions(responses["response_id"], segments, config.mentions)
+        impact = analyze_impact(responses, mentions.matrix, config.impact)
+    owners = None
+    if config.routing.file:
+        with timer.stage("routing"):
+            owners = route_themes_to_departments(model, embedder, config)
+    pii_counts: dict[str, int] = {}
+    for counts in flags["pii_counts"]:
+        for kind, n in (counts or {}).items():
+            pii_counts[kind] = pii_counts.get(kind, 0) + int(n)
+    return Analysis(
+        config=config, ingest=ingest, summary=summarize(ingest), segments=segments, flags=flags,
+        themes=themes, mentions=mentions, impact=impact, owners=owners, model=model,
+        embedder_id=embedder.model_id, input_sha256=file_sha256(ingest.source), pii_counts=pii_counts,
+        timings=timer.timings, notes=tuple(notes),
+    )
+
+
+def theme_table(model) -> pd.DataFrame:
+    """The model's themes with the parent label joined in (parent_id None when no parent)."""
+    themes = model.themes_.copy()
+    parents = dict(zip(model.parents_["parent_id"], model.parents_["label"])) if len(model.parents_) else {}
+    parent = themes["parent_id"].map(lambda p: None if p is None or int(p) < 0 else int(p))
+    return themes.assign(parent_id=parent, parent_label=parent.map(lambda p: parents.get(p)))
+
+
+def route_themes_to_departments(model, embedder, config: Config) -> pd.DataFrame:
+    """Owning department of each theme from the routing file (by embedding similarity)."""
+    from .departments import department_centroids, department_texts, load_departments, route_themes
+
+    departments = load_departments(config.routing.file)
+    texts = department_texts(departments)
+    centroids = department_centroids(embedder.embed(texts["text"].tolist()), texts["department"].tolist())
+    routed = route_themes(model.centroids_, centroids.to_numpy(), config.routing.floor,
+                          theme_ids=model.themes_["theme_id"].tolist(), department_names=list(centroids.index))
+    return routed.rename(columns={"theme": "theme_id"})
 
 
 def analyze(
@@ -32,22 +178,29 @@ def analyze(
     config: Config | None = None,
     *,
     force: bool = False,
+    model_dir: str | Path | None = None,
+    formats: tuple[str, ...] = ("md", "html", "json", "csv"),
+    log: Log | None = None,
 ) -> AnalysisResult:
-    """Run the analysis of one survey export; write the outputs when ``output_dir`` is given."""
+    """Analyse one survey export; write the outputs when ``output_dir`` is given."""
+    from .output import atomic_output_dir, check_output_dir
+
     config = config or Config.default()
+    if output_dir is not None:
+        check_output_dir(output_dir, force=force)  # fail before any slow work
     ingest = load_responses(input_path, config)
-    summary = summarize(ingest)
+    config = resolved_config(config, ingest)
+    analysis = run_stages(ingest, config, model_dir=model_dir, log=log)
+    from .report.build import build_report
+
+    report = build_report(analysis)
     if output_dir is None:
-        return AnalysisResult(config, ingest, summary)
+        return AnalysisResult(config, ingest, analysis.summary, analysis, report)
+    from .report.write import write_outputs
+
     with atomic_output_dir(output_dir, force=force) as tmp:
-        write_outputs(tmp, config, ingest)
-    return AnalysisResult(config, ingest, summary, Path(output_dir))
-
-
-def write_outputs(folder: Path, config: Config, ingest: IngestResult) -> None:
-    """Write the run's files into ``folder``."""
-    write_safe_csv(ingest.rejected, folder / "rejected.csv")
-    (folder / "config.toml").write_text(resolved_config(config, ingest).to_toml(), encoding="utf-8")
+        write_outputs(tmp, analysis, report, formats)
+    return AnalysisResult(config, ingest, analysis.summary, analysis, report, Path(output_dir))
 
 
 def resolved_config(config: Config, ingest: IngestResult) -> Config:

@@ -1,0 +1,70 @@
+"""Which responses mention which theme, and on which side (complaint or praise).
+
+A comment's segments each carry one theme and one sentiment; a response mentions a theme
+when any of its segments does. When customers both praise and complain about the same
+theme (a "mixed" theme, e.g. delivery speed), ranking the theme as a whole would let the
+two sides cancel out, so a mixed theme is split into a complaint side (negative mentions)
+and a praise side (positive mentions) that are ranked separately.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pandas as pd
+
+ALL_SIDE, COMPLAINT, PRAISE = "all", "complaint", "praise"
+
+
+@dataclasses.dataclass(frozen=True)
+class MentionSettings:
+    """mixed_min_share: a theme is split into complaint and praise sides when each side
+    holds at least this share (0-1) of the responses mentioning it."""
+
+    mixed_min_share: float = 0.25
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.mixed_min_share <= 0.5:
+            raise ValueError(f"mixed_min_share must be in (0, 0.5], got {self.mixed_min_share}")
+
+
+@dataclasses.dataclass(frozen=True)
+class Mentions:
+    """``matrix``: bool DataFrame indexed by response_id, one column per key;
+    ``keys``: column key -> (theme_id, side); ``mixed``: theme ids split into sides."""
+
+    matrix: pd.DataFrame
+    keys: dict[str, tuple[int, str]]
+    mixed: frozenset[int]
+
+
+def theme_mentions(response_ids: pd.Series, segments: pd.DataFrame, settings: MentionSettings = MentionSettings()) -> Mentions:
+    """Build the per-response theme matrix from segments with ``theme_id`` and ``sentiment``.
+
+    Every response id appears as a row (responses without comment have no mention);
+    "Other" (-1) is not a theme and gets no column.
+    """
+    index = pd.Index(response_ids.astype(str), name="response_id")
+    seg = segments[segments["theme_id"] >= 0]
+    columns: dict[str, pd.Series] = {}
+    keys: dict[str, tuple[int, str]] = {}
+    mixed: set[int] = set()
+    for tid in sorted(seg["theme_id"].unique()):
+        rows = seg[seg["theme_id"] == tid]
+        mentioned = set(rows["response_id"])
+        complaint = set(rows.loc[rows["sentiment"] == "negative", "response_id"])
+        praise = set(rows.loc[rows["sentiment"] == "positive", "response_id"])
+        n = len(mentioned)
+        tid = int(tid)
+        if n and len(complaint) / n >= settings.mixed_min_share and len(praise) / n >= settings.mixed_min_share:
+            mixed.add(tid)
+            for side, ids in ((COMPLAINT, complaint), (PRAISE, praise)):
+                key = f"{tid}:{side}"
+                columns[key] = pd.Series(index.isin(ids), index=index)
+                keys[key] = (tid, side)
+        else:
+            key = str(tid)
+            columns[key] = pd.Series(index.isin(mentioned), index=index)
+            keys[key] = (tid, ALL_SIDE)
+    matrix = pd.DataFrame(columns, index=index) if columns else pd.DataFrame(index=index)
+    return Mentions(matrix.astype(bool), keys, frozenset(mixed))

@@ -1,0 +1,390 @@
+"""Build the ``report.json`` document from an analysis (schema: ``schema/report.schema.json``).
+
+The report is plain JSON data: the Markdown and HTML renderers read only this dict, and so
+can any other tool. Every number comes from the analysis tables; this module only selects,
+names and rounds. NaN never reaches the JSON: it becomes ``null``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import unicodedata
+from datetime import datetime, timezone
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..pipeline import Analysis
+
+SCHEMA_VERSION = "1.0"
+ALL = "__all__"
+QUOTE_MAX_CHARS = 280
+QUOTES_PER_THEME = 3
+
+
+def load_schema() -> dict:
+    """The published JSON Schema of report.json."""
+    return json.loads(resources.files("verbatim").joinpath("schema/report.schema.json").read_text("utf-8"))
+
+
+def validate_report(report: dict) -> None:
+    """Raise ``jsonschema.ValidationError`` when ``report`` breaks the published schema."""
+    import jsonschema
+
+    jsonschema.Draft202012Validator(load_schema(), format_checker=jsonschema.FormatChecker()).validate(report)
+
+
+def slugify(name: str) -> str:
+    """File-name-safe, lower-case ASCII slug: 'Customer Service' -> 'customer-service'."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    return slug or "department"
+
+
+def _num(value: Any, digits: int = 2) -> float | None:
+    """A finite float rounded for reading, or None."""
+    if value is None:
+        return None
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(value) or math.isinf(value) else round(value, digits)
+
+
+def _prob(value: Any) -> float | None:
+    value = _num(value, 6)
+    return None if value is None else min(1.0, max(0.0, value))
+
+
+def nps_block(row: pd.Series | None) -> dict | None:
+    """One row of :func:`verbatim.impact.nps_table` as the schema's ``nps`` object."""
+    if row is None:
+        return None
+    n = int(row["n_scored"])
+
+    def pct(share):
+        return None if n == 0 else _num(100 * float(share), 2)
+
+    block = {
+        "n": n,
+        "promoters": int(row["n_promoters"]),
+        "passives": int(row["n_passives"]),
+        "detractors": int(row["n_detractors"]),
+        "pct_promoters": pct(row["share_promoters"]),
+        "pct_passives": pct(row["share_passives"]),
+        "pct_detractors": pct(row["share_detractors"]),
+        "nps": _num(row["nps"], 1) if n else None,
+        "ci_low": _num(row["ci_low"], 1) if n else None,
+        "ci_high": _num(row["ci_high"], 1) if n else None,
+        "too_small": bool(row["too_small"]),
+    }
+    if "weighted_nps" in row and _num(row["weighted_nps"]) is not None:
+        block["weighted_nps"] = _num(row["weighted_nps"], 1)
+    return block
+
+
+class ReportBuilder:
+    """Turn an :class:`~verbatim.pipeline.Analysis` into the report dict."""
+
+    def __init__(self, analysis: "Analysis") -> None:
+        self.a = analysis
+        themes = analysis.themes
+        self.labels = dict(zip(themes["theme_id"].astype(int), themes["label"]))
+        self.labels[-1] = "Other"
+        responses = analysis.ingest.responses.set_index("response_id")
+        self.department_of = responses["department"].to_dict()
+        self.score_of = responses["score"].to_dict()
+        self.group_of = responses["nps_group"].to_dict()
+        flags = analysis.flags.set_index("response_id")
+        self.full_text = flags["redacted_text"].to_dict()
+
+    # ---------------------------------------------------------------- quotes
+
+    def quote(self, segment: pd.Series) -> dict:
+        """A quote: the whole redacted comment when short enough, else the segment."""
+        rid = segment["response_id"]
+        full = str(self.full_text.get(rid, "") or "")
+        text = full if 0 < len(full) <= QUOTE_MAX_CHARS else str(segment["text"])
+        score = self.score_of.get(rid)
+        return {
+            "text": text,
+            "response_id": str(rid),
+            "department": self.department_of.get(rid),
+            "score": None if score is None or (isinstance(score, float) and math.isnan(score)) else float(score),
+            "sentiment": str(segment["sentiment"]),
+        }
+
+    def quotes_for(self, theme_id: int, side: str, *, department: str | None = None,
+                   k: int = QUOTES_PER_THEME) -> list[dict]:
+        """Up to ``k`` distinct quotes of a theme, the clearest of the wanted side first.
+
+        Complaints are ordered by most negative sentiment, praise by most positive;
+        ties break on response id so the choice is deterministic.
+        """
+        seg = self.a.segments
+        seg = seg[seg["theme_id"] == theme_id]
+        if department is not None:
+            seg = seg[seg["response_id"].map(self.department_of) == department]
+        if side == "complaint":
+            seg = seg[seg["sentiment"] == "negative"].sort_values(["compound", "response_id"])
+        elif side == "praise":
+            seg = seg[seg["sentiment"] == "positive"].sort_values(["compound", "response_id"], ascending=[False, True])
+        else:
+            seg = seg.assign(_strength=seg["compound"].abs()).sort_values(["_strength", "response_id"],
+                                                                           ascending=[False, True])
+        out, seen_responses, seen_texts = [], set(), set()
+        for _, row in seg.iterrows():
+            quote = self.quote(row)
+            if quote["response_id"] in seen_responses or quote["text"].lower() in seen_texts:
+                continue
+            seen_responses.add(quote["response_id"])
+            seen_texts.add(quote["text"].lower())
+            out.append(quote)
+            if len(out) == k:
+                break
+        return out
+
+    # ---------------------------------------------------------------- blocks
+
+    def run_block(self) -> dict:
+        a = self.a
+        ingest = a.ingest
+        cols = ingest.columns
+        seg = a.segments
+        summary = a.summary
+        from .. import __version__
+
+        return {
+            "verbatim_version": __version__,
+            "created_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+            "input": {"path": str(ingest.source), "format": ingest.format, "sha256": a.input_sha256},
+            "columns": {"text": list(cols.text), "score": cols.score, "department": cols.department,
+                        "date": cols.date, "id": cols.id, "weight": cols.weight},
+            "config": a.config.as_dict(),
+            "redacted": bool(a.config.prepare.redact),
+            "embedder": a.embedder_id,
+            "rows": {
+                "read": summary.rows_read,
+                "usable": summary.rows_usable,
+                "rejected": summary.rows_rejected,
+                "without_score": summary.rows_without_score,
+                "without_comment": int(self.a.flags["non_answer"].sum()),
+                "segments": int(len(seg)),
+                "segments_unassigned": int((seg["theme_id"] == -1).sum()),
+                "rejections": {str(k): int(v) for k, v in summary.rejections.items()},
+            },
+            "pii_redacted": {str(k): int(v) for k, v in a.pii_counts.items()},
+            "timings_s": {k: round(float(v), 3) for k, v in a.timings.items()},
+            "notes": list(summary.notes) + list(a.notes),
+        }
+
+    def theme_blocks(self) -> list[dict]:
+        a = self.a
+        seg = a.segments
+        n_commenting = max(1, int((~a.flags["non_answer"]).sum()))
+        owners = a.owners.set_index("theme_id") if a.owners is not None and len(a.owners) else None
+        blocks = []
+        for _, theme in a.themes.sort_values("theme_id").iterrows():
+            tid = int(theme["theme_id"])
+            rows = seg[seg["theme_id"] == tid]
+            counts = rows["sentiment"].value_counts()
+            total = max(1, len(rows))
+            owner = None
+            if owners is not None and tid in owners.index:
+                o = owners.loc[tid]
+                owner = {"department": str(o["department"]), "similarity": _num(o["similarity"], 3) or 0.0,
+                         "margin": _num(o["margin"], 3) or 0.0}
+            blocks.append({
+                "id": tid,
+                "label": str(theme["label"]),
+                "keywords": [str(k) for k in theme["keywords"]],
+                "parent_id": None if pd.isna(theme.get("parent_id")) else int(theme["parent_id"]),
+                "parent_label": None if pd.isna(theme.get("parent_label")) else str(theme["parent_label"]),
+                "segments": int(len(rows)),
+                "responses": int(rows["response_id"].nunique()),
+                "share": _prob(rows["response_id"].nunique() / n_commenting),
+                "sentiment": {s: _prob(counts.get(s, 0) / total) for s in ("negative", "neutral", "positive")},
+                "mixed": tid in a.mixed_themes,
+                "quotes": self.quotes_for(tid, "any"),
+                "guided": bool(theme.get("guided", False)),
+                "owner": owner,
+            })
+        other = seg[seg["theme_id"] == -1]
+        if len(other):
+            counts = other["sentiment"].value_counts()
+            blocks.append({
+                "id": -1, "label": "Other", "keywords": [], "parent_id": None, "parent_label": None,
+                "segments": int(len(other)), "responses": int(other["response_id"].nunique()),
+                "share": _prob(other["response_id"].nunique() / n_commenting),
+                "sentiment": {s: _prob(counts.get(s, 0) / len(other)) for s in ("negative", "neutral", "positive")},
+                "mixed": False, "quotes": self.quotes_for(-1, "any"), "guided": False, "owner": None,
+            })
+        return blocks
+
+    def impact_rows(self) -> list[dict]:
+        imp = self.a.impact.theme_impact
+        drivers = self.a.impact.drivers.set_index(["group", "theme"])
+        rows = []
+        for _, r in imp.iterrows():
+            tid, side = self.a.theme_keys[r["theme"]]
+            d = drivers.loc[(r["group"], r["theme"])] if (r["group"], r["theme"]) in drivers.index else None
+            row = {
+                "group": str(r["group"]), "theme_id": tid, "side": side,
+                "n_mentions": int(r["n_mentions"]), "share": _prob(r["share"]) or 0.0,
+                "nps_with": _num(r["nps_with"], 1), "nps_without": _num(r["nps_without"], 1),
+                "impact": _num(r["impact"], 2), "ci_low": _num(r["ci_low"], 2), "ci_high": _num(r["ci_high"], 2),
+                "p_value": _prob(r["p_value"]), "q_value": _prob(r["q_value"]),
+                "significant": bool(r["significant"]), "too_small": bool(r["too_small"]),
+                "weighted_impact": _num(r["weighted_impact"], 2) if self.a.impact.weighted else None,
+                "driver_weight": None if d is None else _num(d["signed_weight"], 4),
+                "driver_sign": None if d is None or _num(d["coefficient"]) is None else int(np.sign(d["coefficient"])),
+            }
+            rows.append(row)
+        return rows
+
+    def ranked(self, table: pd.DataFrame, group: str, kind: str, *, drivers: bool = False,
+               department: str | None = None, limit: int = 5) -> list[dict]:
+        """Ranked themes of one group, joined with their impact row for intervals."""
+        rows = table[table["group"] == group].sort_values("rank").head(limit)
+        impact = self.a.impact.theme_impact.set_index(["group", "theme"])
+        out = []
+        for _, r in rows.iterrows():
+            key = r["theme"]
+            tid, side = self.a.theme_keys[key]
+            imp = impact.loc[(group, key)]
+            quote_side = side if side != "all" else ("complaint" if kind == "improvement" else "praise")
+            out.append({
+                "theme_id": tid,
+                "label": self.labels.get(tid, str(tid)) + _side_suffix(side),
+                "side": side,
+                "impact": _num(imp["impact"], 2) or 0.0,
+                "ci_low": _num(imp["ci_low"], 2),
+                "ci_high": _num(imp["ci_high"], 2),
+                "rank_stability": None if drivers else _prob(r["rank_stability"]),
+                "nps_without": _num(imp["nps_if_removed"], 1),
+                "n_mentions": int(imp["n_mentions"]),
+                "share": _prob(imp["share"]) or 0.0,
+                "significant": bool(imp["significant"]),
+                "driver_weight": _num(r["signed_weight"], 4) if drivers else None,
+                "quotes": self.quotes_for(tid, quote_side, department=department),
+            })
+        return out
+
+    def passive_block(self, group: str, limit: int = 5) -> list[dict]:
+        table = self.a.impact.passive_themes
+        rows = table[(table["group"] == group)]
+        if "over_represented" in rows:
+            rows = rows[rows["over_represented"]]
+        rows = rows.sort_values(["lift", "theme"], ascending=[False, True]).head(limit)
+        out = []
+        for _, r in rows.iterrows():
+            tid, side = self.a.theme_keys[r["theme"]]
+            out.append({
+                "theme_id": tid, "label": self.labels.get(tid, str(tid)) + _side_suffix(side),
+                "share_passives": _prob(r["share_passives"]) or 0.0, "share_all": _prob(r["share_all"]) or 0.0,
+                "lift": _num(r["lift"], 3), "p_value": _prob(r["p_value"]),
+            })
+        return out
+
+    def ranking(self, group: str, department: str | None = None) -> dict:
+        imp = self.a.impact
+        return {
+            "method": imp.settings.method,
+            "improvement_areas": self.ranked(imp.improvement_areas, group, "improvement", department=department),
+            "strengths": self.ranked(imp.strengths, group, "strength", department=department),
+            "passive_themes": self.passive_block(group),
+            "driver_improvement_areas": self.ranked(imp.driver_improvement_areas, group, "improvement",
+                                                    drivers=True, department=department),
+            "driver_strengths": self.ranked(imp.driver_strengths, group, "strength", drivers=True,
+                                            department=department),
+        }
+
+    def department_blocks(self) -> list[dict]:
+        imp = self.a.impact
+        nps = imp.nps.set_index("group")
+        blocks = []
+        settings = imp.settings
+        for name in [g for g in nps.index if g != ALL]:
+            row = nps.loc[name]
+            warnings = []
+            if bool(row["too_small"]):
+                warnings.append(
+                    f"Only {int(row['n_scored'])} scored responses (fewer than {settings.min_group_size}): "
+                    "figures are shown but no issue is ranked as certain."
+                )
+            small = imp.theme_impact[(imp.theme_impact["group"] == name) & imp.theme_impact["too_small"]
+                                     & (imp.theme_impact["n_mentions"] > 0)]
+            if len(small) and not bool(row["too_small"]):
+                labels = sorted({self.labels.get(self.a.theme_keys[k][0], str(k)) for k in small["theme"]})
+                warnings.append(
+                    f"{len(labels)} theme(s) are mentioned by fewer than {settings.min_mentions} respondents "
+                    "here and are not ranked: " + ", ".join(labels[:8]) + ("…" if len(labels) > 8 else "")
+                )
+            owned = []
+            if self.a.owners is not None and len(self.a.owners):
+                owned = sorted(int(t) for t in self.a.owners.loc[self.a.owners["department"] == name, "theme_id"])
+            blocks.append({
+                "name": str(name), "slug": slugify(str(name)), "source": "column",
+                "nps": nps_block(row), "responses": int(row["n_responses"]), "too_small": bool(row["too_small"]),
+                "ranking": self.ranking(name, department=name), "owned_themes": owned, "warnings": warnings,
+            })
+        blocks.extend(self.routed_department_blocks({b["name"] for b in blocks}))
+        return blocks
+
+    def routed_department_blocks(self, known: set[str]) -> list[dict]:
+        """Departments known only from the routing file: the overall ranking of the themes they own."""
+        owners = self.a.owners
+        if owners is None or not len(owners):
+            return []
+        blocks = []
+        for name in sorted(set(owners["department"]) - known - {"Unassigned"}):
+            owned = sorted(int(t) for t in owners.loc[owners["department"] == name, "theme_id"])
+            ranking = self.ranking(ALL)
+            for key in ("improvement_areas", "strengths", "driver_improvement_areas", "driver_strengths"):
+                ranking[key] = [r for r in ranking[key] if r["theme_id"] in owned]
+            ranking["passive_themes"] = [r for r in ranking["passive_themes"] if r["theme_id"] in owned]
+            blocks.append({
+                "name": str(name), "slug": slugify(str(name)), "source": "routing", "nps": None,
+                "responses": int(self.a.segments.loc[self.a.segments["theme_id"].isin(owned), "response_id"].nunique()),
+                "too_small": False, "ranking": ranking, "owned_themes": owned,
+                "warnings": ["The survey has no department column: this department's issues are the themes "
+                             "routed to it by meaning, ranked on the whole survey."],
+            })
+        return blocks
+
+    def build(self) -> dict:
+        imp = self.a.impact
+        nps = imp.nps.set_index("group")
+        non_answer = self.a.flags["non_answer"].to_numpy(bool)
+        no_comment_ids = set(self.a.flags.loc[non_answer, "response_id"])
+        no_comment = self.a.ingest.responses[self.a.ingest.responses["response_id"].isin(no_comment_ids)]
+        from ..impact import nps_table
+
+        no_comment_nps = nps_block(nps_table(no_comment, settings=imp.settings).iloc[0]) if len(no_comment) else None
+        report = {
+            "schema_version": SCHEMA_VERSION,
+            "run": self.run_block(),
+            "nps": nps_block(nps.loc[ALL]),
+            "no_comment": {"n": int(non_answer.sum()), "share": _prob(non_answer.mean() if len(non_answer) else 0) or 0.0,
+                           "nps": no_comment_nps},
+            "themes": self.theme_blocks(),
+            "impact": self.impact_rows(),
+            "overall": self.ranking(ALL),
+            "departments": self.department_blocks(),
+        }
+        return report
+
+
+def _side_suffix(side: str) -> str:
+    return {"all": "", "complaint": " (complaints)", "praise": " (praise)"}[side]
+
+
+def build_report(analysis: "Analysis") -> dict:
+    """The report dict of an analysis; valid against the published schema."""
+    return ReportBuilder(analysis).build()

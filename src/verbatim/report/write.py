@@ -1,0 +1,120 @@
+"""Write a run's files: report.json, Markdown, HTML, CSV exports, config and model.
+
+``report.json`` is validated against the published schema before it is written, so no
+run can hand other tools a document that breaks the contract.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from ..csvsafe import write_safe_csv
+from .build import validate_report
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..pipeline import Analysis
+
+FORMATS = ("md", "html", "json", "csv")
+
+
+def response_sentiment(segments: pd.DataFrame) -> pd.Series:
+    """Overall polarity of each response: the label of its mean segment compound score."""
+    mean = segments.groupby("response_id")["compound"].mean()
+    return pd.Series(np.where(mean <= -0.05, "negative", np.where(mean >= 0.05, "positive", "neutral")),
+                     index=mean.index)
+
+
+def assignments_table(analysis: "Analysis") -> pd.DataFrame:
+    """One row per analysed response: its themes, sentiment and redacted text.
+
+    Columns: row, response_id, department, score, nps_group, status ("analysed" or
+    "no comment"), theme_ids ("3;7"), themes (labels joined by "; "), sentiment, text.
+    """
+    responses = analysis.ingest.responses
+    seg = analysis.segments
+    labels = dict(zip(analysis.themes["theme_id"].astype(int), analysis.themes["label"]))
+    labels[-1] = "Other"
+    ids_of = seg.groupby("response_id")["theme_id"].apply(lambda s: sorted(set(int(t) for t in s)))
+    sentiment = response_sentiment(seg)
+    flags = analysis.flags.set_index("response_id")
+    rid = responses["response_id"]
+    theme_ids = rid.map(ids_of).apply(lambda v: v if isinstance(v, list) else [])
+    no_comment = rid.map(flags["non_answer"]).fillna(True).astype(bool)
+    return pd.DataFrame({
+        "row": responses["row"].to_numpy(),
+        "response_id": rid.to_numpy(),
+        "department": responses["department"].to_numpy(),
+        "score": responses["score"].to_numpy(),
+        "nps_group": responses["nps_group"].to_numpy(),
+        "status": np.where(no_comment, "no comment", "analysed"),
+        "theme_ids": theme_ids.map(lambda v: ";".join(str(t) for t in v)).to_numpy(),
+        "themes": theme_ids.map(lambda v: "; ".join(labels.get(t, str(t)) for t in v)).to_numpy(),
+        "sentiment": rid.map(sentiment).fillna("neutral").to_numpy(),
+        "text": rid.map(flags["redacted_text"]).fillna("").to_numpy(),
+    })
+
+
+def html_assignments(table: pd.DataFrame) -> list[dict]:
+    """The drill-down rows embedded in report.html (analysed responses only)."""
+    rows = []
+    for r in table[table["status"] == "analysed"].itertuples(index=False):
+        rows.append({
+            "response_id": str(r.response_id),
+            "department": None if r.department is None or pd.isna(r.department) else str(r.department),
+            "score": None if pd.isna(r.score) else float(r.score),
+            "nps_group": None if r.nps_group is None or pd.isna(r.nps_group) else str(r.nps_group),
+            "themes": [int(t) for t in r.theme_ids.split(";")] if r.theme_ids else [],
+            "sentiment": str(r.sentiment),
+            "text": str(r.text),
+        })
+    return rows
+
+
+def redacted_rejections(analysis: "Analysis") -> pd.DataFrame:
+    """rejected.csv rows; a rejected row's value may hold a comment, so it is redacted too."""
+    rejected = analysis.ingest.rejected.copy()
+    if analysis.config.prepare.redact and len(rejected):
+        from ..pii import redact_pii
+
+        rejected["value"] = [r.text for r in redact_pii([str(v) for v in rejected["value"]], analysis.config.pii)]
+    return rejected
+
+
+def write_outputs(folder: Path, analysis: "Analysis", report: dict, formats: tuple[str, ...] = FORMATS) -> list[Path]:
+    """Write the chosen formats into ``folder``; always write config.toml, rejected.csv and the model."""
+    unknown = set(formats) - set(FORMATS)
+    if unknown:
+        raise ValueError(f"unknown format(s): {', '.join(sorted(unknown))}")
+    folder = Path(folder)
+    written = []
+    config_path = folder / "config.toml"
+    config_path.write_text(analysis.config.to_toml(), encoding="utf-8")
+    written.append(config_path)
+    write_safe_csv(redacted_rejections(analysis), folder / "rejected.csv")
+    written.append(folder / "rejected.csv")
+    written.append(analysis.model.save(folder / "model"))
+    table = assignments_table(analysis)
+    if "json" in formats:
+        validate_report(report)
+        path = folder / "report.json"
+        path.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        written.append(path)
+    if "csv" in formats:
+        write_safe_csv(table, folder / "assignments.csv")
+        written.append(folder / "assignments.csv")
+    if "md" in formats:
+        from .markdown import write_markdown
+
+        written.extend(write_markdown(report, folder))
+    if "html" in formats:
+        from .html import write_html
+
+        path = folder / "report.html"
+        write_html(report, html_assignments(table), path)
+        written.append(path)
+    return written
