@@ -243,7 +243,11 @@ def demo(output_dir, force):
     Example:
       verbatim demo -o verbatim-demo
     """
-    config = build_config(extra={("routing", "file"): str(bundled_sample().parents[2] / "configs" / "departments.toml")})
+    configs = bundled_sample().parents[2] / "configs"
+    # The demo shows both helpers a retailer would set up: a department map to route themes
+    # to owners and a retail taxonomy of known themes (guided themes).
+    config = build_config(extra={("routing", "file"): str(configs / "departments.toml"),
+                                 ("themes", "guided_path"): str(configs / "themes.toml")})
     run_analysis(bundled_sample(), output_dir, force, config)
 
 

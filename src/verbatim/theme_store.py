@@ -17,7 +17,7 @@ import pandas as pd
 
 from .errors import VerbatimError
 
-FORMAT = "verbatim-themes/1"
+FORMAT = "verbatim-themes/2"
 THEME_COLUMNS = ("theme_id", "label", "keywords", "size", "parent_id", "representative", "guided")
 PARENT_COLUMNS = ("parent_id", "label", "theme_ids", "size")
 
@@ -33,6 +33,9 @@ def save_model(model, directory: Path) -> Path:
             "prototype_theme": np.ascontiguousarray(model.prototype_theme_, dtype=np.int64),
             "centroids": np.ascontiguousarray(model.centroids_, dtype=np.float32),
             "labels": np.ascontiguousarray(model.labels_, dtype=np.int64),
+            "guide_vectors": np.ascontiguousarray(model.guide_vectors_, dtype=np.float32),
+            "guide_theme": np.ascontiguousarray(model.guide_theme_, dtype=np.int64),
+            "guide_polarity": np.ascontiguousarray(model.guide_polarity_, dtype=np.int64),
         },
         str(directory / "themes.safetensors"),
         metadata={"format": FORMAT},
@@ -66,6 +69,9 @@ def load_model(cls, directory: Path, embedder=None):
         model.prototype_theme_ = arrays["prototype_theme"]
         model.centroids_ = arrays["centroids"]
         model.labels_ = arrays["labels"]
+        model.guide_vectors_ = arrays["guide_vectors"]
+        model.guide_theme_ = arrays["guide_theme"]
+        model.guide_polarity_ = arrays["guide_polarity"]
         model.model_id_ = meta["model_id"]
         model.themes_ = _frame(meta["themes"], THEME_COLUMNS)
         model.parents_ = _frame(meta["parents"], PARENT_COLUMNS)

@@ -72,7 +72,7 @@ class ThemeSettings:
     merge_similarity: fine clusters / themes whose centroids are at least this similar merge.
     assign_floor: a segment below this similarity to every prototype stays "Other".
     parent_similarity: themes at least this similar are grouped under one parent theme.
-    guided_similarity: a fine cluster at least this similar to a guided seed joins it.
+    guided_similarity: a segment at least this similar to its closest guided example joins that theme.
     guided_path: TOML file of guided themes ("" = none), see configs/themes.toml.
     ngram_max: longest n-gram of the CountVectorizer behind c-TF-IDF keywords.
     n_keywords: keywords kept per theme.
@@ -92,7 +92,7 @@ class ThemeSettings:
     merge_similarity: float = 0.7
     assign_floor: float = 0.3
     parent_similarity: float = 0.6
-    guided_similarity: float = 0.7
+    guided_similarity: float = 0.5
     guided_path: str = ""
     ngram_max: int = 3
     n_keywords: int = 10
@@ -162,6 +162,35 @@ def _group(centroids: np.ndarray, similarity: float, n_groups: int = 0) -> np.nd
     return model.fit(centroids.astype(np.float64)).labels_
 
 
+def _guided_match(X: np.ndarray, examples: np.ndarray, owner: np.ndarray, floor: float,
+                  row_polarity: np.ndarray | None = None, example_polarity: np.ndarray | None = None) -> np.ndarray:
+    """Owner of the example each row resembles most, or -1 below ``floor`` (cosine).
+
+    With polarities (-1, 0, +1), a row never matches an example of the opposite sign:
+    sentence embeddings barely see negation ("not helpful" sits next to "helpful"), the
+    sentiment lexicon does, so a clear complaint cannot land in a praise theme.
+    """
+    if len(examples) == 0 or len(X) == 0:
+        return np.full(len(X), -1, dtype=np.int64)
+    sims = X @ examples.T
+    if row_polarity is not None and example_polarity is not None:
+        sims = np.where(np.outer(row_polarity, example_polarity) < 0, -np.inf, sims)
+    best = sims.argmax(axis=1)
+    ok = sims[np.arange(len(X)), best] >= floor
+    return np.where(ok, owner[best], -1).astype(np.int64)
+
+
+def _polarity(texts: Sequence[str], *, as_sign: bool = True) -> np.ndarray:
+    """Sentiment of each text: -1/0/+1 labels (VADER with complaint cues), or the compound score."""
+    from .sentiment import score_sentiment
+
+    scored = score_sentiment(list(texts))
+    if not as_sign:
+        return scored["compound"].to_numpy(dtype=float)
+    label = scored["label"].to_numpy()
+    return np.where(label == "negative", -1, np.where(label == "positive", 1, 0)).astype(np.int64)
+
+
 class _EmbedderAdapter:
     """Adapts a verbatim Embedder to BERTopic's BaseEmbedder duck type (for KeyBERTInspired)."""
 
@@ -223,42 +252,62 @@ class ThemeModel:
         Xf = X[fit_rows]
         fit_texts = [texts[i] for i in fit_rows]
 
-        fine, topic_model = self._fine_clusters(fit_texts, Xf)
-        fine_ids = sorted(set(fine.tolist()))
-        fine_centroids = _centroids(Xf, fine, fine_ids)
-
-        # fine cluster -> theme key; guided themes are keys ("g", i), discovered ("d", group)
-        theme_of_fine: dict[int, tuple] = {}
-        seeds = np.zeros((0, X.shape[1]), dtype=np.float32)
+        # Guided themes claim segments one by one: a segment joins the guided theme whose
+        # closest example phrase it resembles most, when that similarity reaches
+        # guided_similarity. Matching single segments to single examples (not cluster
+        # centres to averaged seeds) is what separates "refund took weeks" from "refund
+        # was quick": the topic is shared, the example that matches is not.
+        self.guide_vectors_ = np.zeros((0, X.shape[1]), np.float32)
+        self.guide_theme_ = np.zeros(0, np.int64)
+        guide_owner = np.zeros(0, np.int64)
+        self.guide_polarity_ = np.zeros(0, np.int64)
         if guided:
-            seeds = _unit(np.stack([self._embed(list(g.examples)).mean(axis=0) for g in guided]))
-            sims = fine_centroids @ seeds.T
-            for j, f in enumerate(fine_ids):
-                best = int(sims[j].argmax())
-                if sims[j, best] >= s.guided_similarity:
-                    theme_of_fine[f] = ("g", best)
-        free = [j for j, f in enumerate(fine_ids) if f not in theme_of_fine]
-        if free:
-            groups = _group(fine_centroids[free], s.merge_similarity)
-            for j, g in zip(free, groups):
-                theme_of_fine[fine_ids[j]] = ("d", int(g))
+            examples = [e for g in guided for e in g.examples]
+            self.guide_vectors_ = _unit(self._embed(examples))
+            guide_owner = np.array([i for i, g in enumerate(guided) for _ in g.examples], dtype=np.int64)
+            # A guided theme's polarity is that of its examples taken together.
+            compound = _polarity(examples, as_sign=False)
+            theme_mean = np.array([compound[guide_owner == i].mean() for i in range(len(guided))])
+            theme_sign = np.where(theme_mean >= 0.3, 1, np.where(theme_mean <= -0.3, -1, 0))
+            self.guide_polarity_ = theme_sign[guide_owner].astype(np.int64)
+        g_best = _guided_match(Xf, self.guide_vectors_, guide_owner, s.guided_similarity,
+                               _polarity(fit_texts) if guided else None, self.guide_polarity_)
+        free_rows = np.flatnonzero(g_best < 0)
 
-        keys = sorted(set(theme_of_fine.values()))
-        if s.n_themes and len(keys) > s.n_themes:
-            theme_of_fine = self._reduce_to(theme_of_fine, keys, Xf, fine, s.n_themes)
-
-        labels_f, keys = self._settle(fine, fine_ids, fine_centroids, theme_of_fine, s)
+        keys: list[tuple] = sorted({("g", int(g)) for g in g_best[g_best >= 0]})
+        fine = np.full(len(fit_rows), -1, dtype=int)
+        fine_ids: list[int] = []
+        fine_centroids = np.zeros((0, X.shape[1]), np.float32)
+        topic_model = None
+        theme_of_fine: dict[int, tuple] = {}
+        if len(free_rows) >= 2:
+            fine_free, topic_model = self._fine_clusters([fit_texts[i] for i in free_rows], Xf[free_rows])
+            fine[free_rows] = fine_free
+            fine_ids = sorted(set(fine_free.tolist()))
+            fine_centroids = _centroids(Xf[free_rows], fine_free, fine_ids)
+            groups = _group(fine_centroids, s.merge_similarity)
+            theme_of_fine = {f: ("d", int(g)) for f, g in zip(fine_ids, groups)}
+            discovered = sorted(set(theme_of_fine.values()))
+            if s.n_themes and len(discovered) + len(keys) > s.n_themes:
+                theme_of_fine = self._reduce_to(theme_of_fine, keys + discovered, Xf[free_rows], fine_free, s.n_themes)
+            if fine_ids:
+                theme_of_fine, _ = self._settle(fine_free, fine_ids, fine_centroids, theme_of_fine, s)
+        keys = sorted(set(keys) | set(theme_of_fine.values()))
+        index = {k: i for i, k in enumerate(keys)}
         # Prototypes, then the final assignment with the very rule assign() uses.
-        self._build_prototypes(fine, fine_ids, fine_centroids, labels_f, keys, seeds, X.shape[1])
-        labels = self._assign(X)
+        self._build_prototypes(fine_ids, fine_centroids, theme_of_fine, index, X.shape[1])
+        self.guide_theme_ = np.array([index.get(("g", int(g)), -1) for g in guide_owner], dtype=np.int64)
+        labels = self._assign(X, texts)
         while True:  # a theme may shrink under min size once prototypes compete: drop it
             sizes = np.bincount(labels[labels >= 0], minlength=len(keys))
-            small = [i for i in range(len(keys)) if sizes[i] < s.min_theme_size and (self.prototype_theme_ == i).any()]
-            if not small or len(small) == len(set(self.prototype_theme_.tolist())):
+            owners = set(self.prototype_theme_.tolist()) | set(self.guide_theme_[self.guide_theme_ >= 0].tolist())
+            small = [i for i in range(len(keys)) if sizes[i] < s.min_theme_size and i in owners]
+            if not small or len(small) == len(owners):
                 break
             keep = ~np.isin(self.prototype_theme_, small)
             self.prototypes_, self.prototype_theme_ = self.prototypes_[keep], self.prototype_theme_[keep]
-            labels = self._assign(X)
+            self.guide_theme_ = np.where(np.isin(self.guide_theme_, small), -1, self.guide_theme_)
+            labels = self._assign(X, texts)
         self._finalise(texts, X, labels, keys, topic_model, guided, s)
         return self
 
@@ -303,11 +352,12 @@ class ThemeModel:
         return {f: remap.get(key, key) for f, key in theme_of_fine.items()}
 
     @staticmethod
-    def _settle(fine, fine_ids, fine_centroids, theme_of_fine, s) -> tuple[np.ndarray, list]:
-        """Fine clusters -> theme indices after dissolving themes under min size.
+    def _settle(fine, fine_ids, fine_centroids, theme_of_fine, s) -> tuple[dict, list]:
+        """Dissolve discovered themes under min size into their nearest kept theme.
 
         A dissolved theme's fine clusters join the theme of their most similar kept fine
-        cluster (the final prototype floor decides what becomes Other).
+        cluster (the final prototype floor decides what becomes Other). Returns the new
+        fine cluster -> theme key mapping and the kept keys.
         """
         while True:
             keys = sorted(set(theme_of_fine.values()))
@@ -316,7 +366,7 @@ class ThemeModel:
             sizes = np.bincount(labels, minlength=len(keys))
             small = [k for k, size in zip(keys, sizes) if size < s.min_theme_size]
             if not small or len(small) == len(keys):
-                return labels, keys
+                return theme_of_fine, keys
             # Dissolve the smallest first: its segments may rescue another small theme.
             smallest = min(small, key=lambda k: (sizes[index[k]], k))
             kept = [j for j, f in enumerate(fine_ids) if theme_of_fine[f] != smallest]
@@ -329,26 +379,26 @@ class ThemeModel:
                     mapping[f] = theme_of_fine[f]
             theme_of_fine = mapping
 
-    def _build_prototypes(self, fine, fine_ids, fine_centroids, labels, keys, seeds, dim) -> None:
-        """One prototype per fine cluster (owned by its theme) plus each guided seed."""
-        protos, owners = [], []
-        for j, f in enumerate(fine_ids):
-            protos.append(fine_centroids[j])
-            owners.append(int(np.bincount(labels[fine == f]).argmax()))
-        for i, key in enumerate(keys):
-            if key[0] == "g":
-                protos.append(seeds[key[1]])
-                owners.append(i)
-        self.prototypes_ = _unit(np.stack(protos)) if protos else np.zeros((0, dim), np.float32)
-        self.prototype_theme_ = np.asarray(owners, dtype=np.int64)
+    def _build_prototypes(self, fine_ids, fine_centroids, theme_of_fine, index, dim) -> None:
+        """One prototype per fine cluster, owned by its theme."""
+        self.prototypes_ = _unit(fine_centroids) if len(fine_ids) else np.zeros((0, dim), np.float32)
+        self.prototype_theme_ = np.array([index[theme_of_fine[f]] for f in fine_ids], dtype=np.int64)
 
-    def _assign(self, X: np.ndarray) -> np.ndarray:
-        if len(self.prototypes_) == 0:
-            return np.full(len(X), OTHER_ID, dtype=np.int64)
-        sims = X @ self.prototypes_.T
-        best = sims.argmax(axis=1)
-        ok = sims[np.arange(len(X)), best] >= self._settings().assign_floor
-        return np.where(ok, self.prototype_theme_[best], OTHER_ID).astype(np.int64)
+    def _assign(self, X: np.ndarray, texts: Sequence[str]) -> np.ndarray:
+        """Guided examples first (segment-level match), then the nearest discovered prototype."""
+        s = self._settings()
+        labels = np.full(len(X), OTHER_ID, dtype=np.int64)
+        if len(self.prototypes_):
+            sims = X @ self.prototypes_.T
+            best = sims.argmax(axis=1)
+            ok = sims[np.arange(len(X)), best] >= s.assign_floor
+            labels = np.where(ok, self.prototype_theme_[best], OTHER_ID).astype(np.int64)
+        active = self.guide_theme_ >= 0
+        if active.any():
+            g = _guided_match(X, self.guide_vectors_[active], self.guide_theme_[active], s.guided_similarity,
+                              _polarity(texts), self.guide_polarity_[active])
+            labels = np.where(g >= 0, g, labels)
+        return labels
 
     def _finalise(self, texts, X, labels, keys, topic_model, guided, s) -> None:
         """Renumber themes largest first; compute centroids, keywords, labels, quotes, parents."""
@@ -360,11 +410,14 @@ class ThemeModel:
         keep = np.isin(self.prototype_theme_, present)
         self.prototypes_ = self.prototypes_[keep]
         self.prototype_theme_ = np.array([renumber[int(t)] for t in self.prototype_theme_[keep]], dtype=np.int64)
+        self.guide_theme_ = np.array([renumber.get(int(t), -1) for t in self.guide_theme_], dtype=np.int64)
         ids = list(range(len(order)))
         self.labels_ = labels
         self.centroids_ = _centroids(X, labels, ids) if ids else np.zeros((0, X.shape[1]), np.float32)
         guided_name = {renumber[i]: guided[k[1]].name for i, k in enumerate(keys) if k[0] == "g" and i in renumber}
 
+        if topic_model is None and ids:  # every segment was guided: a model only for keywords
+            topic_model = self._fine_clusters(list(texts), X)[1]
         keywords = self._keywords(texts, labels, topic_model, ids, s)
         closest = []
         for t in ids:
@@ -462,7 +515,7 @@ class ThemeModel:
         _, X = _check_inputs(texts, embeddings)
         if X.shape[1] != self.prototypes_.shape[1]:
             raise ValueError(f"embeddings have {X.shape[1]} dimensions, the model expects {self.prototypes_.shape[1]}")
-        return self._assign(X)
+        return self._assign(X, list(texts))
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "prototypes_"):
