@@ -32,6 +32,7 @@ SECTION_DOCS = {
     "themes": "Theme discovery (BERTopic stages set explicitly). Similarities are cosines in [-1, 1].",
     "mentions": "Per-response theme mentions and complaint/praise sides.",
     "impact": "NPS, theme impact (NPS points), confidence intervals, significance and rankings.",
+    "trend": "Tracking over time (needs a date column): NPS and themes per period, spikes, rising and fixed themes.",
     "routing": "Routing of themes to owning departments by meaning (for surveys without, or beyond, a department column).",
 }
 
@@ -118,6 +119,14 @@ COMMENTS = {
     "impact.drivers_target": 'What the key-driver regression explains: "score", "promoter" or "detractor".',
     "routing.file": "TOML file of departments with a description and example phrases (see configs/departments.toml); empty: no routing.",
     "routing.floor": 'Minimum similarity between a theme and its best department; below it the theme is "Unassigned".',
+    "trend.period": 'Period of the trend: "week", "month" or "quarter".',
+    "trend.min_period_responses": "A period with fewer scored respondents is shown but never flagged or tested.",
+    "trend.spike_sd": "A theme spikes when its share in the latest window exceeds its trailing mean by this many standard deviations.",
+    "trend.spike_min_count": "A spike (or a fixed theme) needs at least this many mentions.",
+    "trend.trailing_periods": "Periods before the latest window that the spike baseline is taken over.",
+    "trend.spike_window": "The last periods pooled into the latest window tested for a spike.",
+    "trend.recent_periods": "The last periods compared with all earlier ones to call a theme rising, falling or fixed.",
+    "trend.alpha": "False discovery rate of the rising/falling tests and the confidence of the per-period intervals (1 - alpha).",
 }
 
 

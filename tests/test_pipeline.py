@@ -14,6 +14,7 @@ from planted import planted_truth, theme_to_planted
 from verbatim.config import load_config
 from verbatim.pipeline import analyze
 from verbatim.report.build import validate_report
+from test_report_html import browser  # noqa: F401  (the real-chromium fixture)
 
 pytestmark = pytest.mark.slow
 
@@ -84,3 +85,67 @@ def test_pipeline_redacts_pii_everywhere(run):
     for name in ("report.json", "summary.md", "report.html", "assignments.csv"):
         text = (out / name).read_text()
         assert "4111 1111 1111 1111" not in text and "@example." not in text, name
+
+
+def test_pipeline_department_pages_name_their_planted_top2(run, planted_of):
+    # A department head reads departments/<slug>.md: its two planted issues are there,
+    # under the theme labels the engine gave them.
+    result, out = run
+    truth = planted_truth()["top2_by_department"]
+    labels = {t["id"]: t["label"] for t in result.report["themes"]}
+    for dept in result.report["departments"]:
+        page = (out / "departments" / f"{dept['slug']}.md").read_text()
+        issues = page.split("## Your top 2 issues", 1)[1].split("## What customers praise you for", 1)[0]
+        for area in dept["ranking"]["improvement_areas"][:2]:
+            assert planted_of[area["theme_id"]] in truth[dept["name"]]
+            assert labels[area["theme_id"]] in issues, (dept["name"], labels[area["theme_id"]])
+
+
+def test_pipeline_trend_flags_the_planted_changes(run, planted_of):
+    result, out = run
+    trend_truth = planted_truth()["trend"]
+    flags = result.report["trend"]["flags"]
+
+    def flag(group, planted):
+        rows = [f for f in flags if f["group"] == group and planted_of.get(f["theme_id"]) == planted]
+        assert rows, (group, planted)
+        return max(rows, key=lambda f: f["latest_mentions"])
+
+    growing = flag(trend_truth["growing"]["department"], trend_truth["growing"]["theme"])
+    assert growing["spiking"] and growing["direction"] == "rising"
+    fixed = flag(trend_truth["fixed"]["department"], trend_truth["fixed"]["theme"])
+    assert fixed["direction"] == "falling" and fixed["fixed"]
+    labels = {t["id"]: t["label"] for t in result.report["themes"]}
+    app = (out / "departments" / "app.md").read_text().split("## What changed over time", 1)[1]
+    assert f"**Spiking:** {labels[growing['theme_id']]}" in app
+    stores = (out / "departments" / "stores.md").read_text().split("## What changed over time", 1)[1]
+    assert f"**Fixed:** {labels[fixed['theme_id']]}" in stores
+
+
+def test_pipeline_html_report_renders_in_chromium(run, browser, tmp_path):
+    import os
+    import shutil
+
+    from conftest import ROOT
+
+    _, out = run
+    url = (out / "report.html").resolve().as_uri()
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors, requests = [], []
+    page.on("console", lambda m: errors.append(m.text) if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(url, wait_until="load")
+    for chart in ("#impact-svg", "#scatter-svg", "#heatmap-svg", "#nps-trend-svg", "#theme-trend-svg"):
+        box = page.locator(chart).bounding_box()
+        assert box and box["width"] > 300 and box["height"] > 100, chart
+    assert page.locator("#nps-trend-svg circle.trend-point").count() == 12
+    page.select_option("#dd-theme", "0")
+    assert page.locator("#dd-list > li").count() > 0
+    assert errors == [] and requests == [url], (errors, requests)
+    if os.environ.get("VERBATIM_SAVE_SCREENSHOT"):
+        page.select_option("#dd-theme", "")
+        shot = tmp_path / "demo.png"
+        page.screenshot(path=str(shot), clip={"x": 0, "y": 0, "width": 1280, "height": 1600}, full_page=True)
+        shutil.copyfile(shot, ROOT / "docs" / "img" / "report-html.png")
+    page.close()

@@ -136,6 +136,8 @@ def analysis_options(func):
         click.option("--departments", "routing_file", type=click.Path(dir_okay=False),
                      help="TOML of departments (description, example phrases) to route themes to owners."),
         click.option("--quiet", is_flag=True, help="Print only the summary, no progress."),
+        click.option("--period", type=click.Choice(["week", "month", "quarter"]),
+                     help="Period of the trend over time (needs a date column). Default: month."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -148,7 +150,7 @@ def analysis_options(func):
 @click.option("--model", "model_dir", type=click.Path(file_okay=False, exists=True),
               help="Theme model of an earlier run (RUN/model): reuse its themes instead of fitting new ones.")
 @input_options
-def analyze(input_path, output_dir, force, formats, no_redact, routing_file, quiet, model_dir, **options):
+def analyze(input_path, output_dir, force, formats, no_redact, routing_file, quiet, period, model_dir, **options):
     """Analyse a survey export and write the reports into OUTPUT.
 
     Writes report.json, summary.md, departments/<slug>.md, report.html, assignments.csv,
@@ -158,7 +160,7 @@ def analyze(input_path, output_dir, force, formats, no_redact, routing_file, qui
     Example:
       verbatim analyze survey.csv -o out/ --department Team
     """
-    config = build_config(**options, extra=_analysis_overrides(no_redact, routing_file))
+    config = build_config(**options, extra=_analysis_overrides(no_redact, routing_file, period))
     run_analysis(input_path, output_dir, force, config, formats=formats, model_dir=model_dir, quiet=quiet)
 
 
@@ -168,7 +170,7 @@ def analyze(input_path, output_dir, force, formats, no_redact, routing_file, qui
               help="Theme model of an earlier run (RUN/model).")
 @analysis_options
 @input_options
-def assign(input_path, model_dir, output_dir, force, formats, no_redact, routing_file, quiet, **options):
+def assign(input_path, model_dir, output_dir, force, formats, no_redact, routing_file, quiet, period, **options):
     """Put new responses on the themes of an earlier run, without refitting.
 
     Theme ids and labels are those of the saved model; a segment no theme can take stays
@@ -178,12 +180,14 @@ def assign(input_path, model_dir, output_dir, force, formats, no_redact, routing
     Example:
       verbatim assign december.csv --model out/model -o out-december/
     """
-    config = build_config(**options, extra=_analysis_overrides(no_redact, routing_file))
+    config = build_config(**options, extra=_analysis_overrides(no_redact, routing_file, period))
     run_analysis(input_path, output_dir, force, config, formats=formats, model_dir=model_dir, quiet=quiet)
 
 
-def _analysis_overrides(no_redact: bool, routing_file: str | None) -> dict:
+def _analysis_overrides(no_redact: bool, routing_file: str | None, period: str | None = None) -> dict:
     extra = {}
+    if period:
+        extra[("trend", "period")] = period
     if no_redact:
         extra[("prepare", "redact")] = False
     if routing_file:
@@ -221,6 +225,28 @@ def format_findings(report: dict) -> str:
         top = dept["ranking"]["improvement_areas"][:2]
         lines.append(f"  {dept['name']}: " + (", ".join(a["label"] for a in top) or "no ranked issue"))
     return "\n".join(lines)
+
+
+@main.command()
+@click.argument("run_a", type=click.Path(exists=True))
+@click.argument("run_b", type=click.Path(exists=True))
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
+def compare(run_a, run_b, as_json):
+    """Show what changed between two runs: NPS, top-2, themes that rose, fell or appeared.
+
+    RUN_A and RUN_B are output folders of analyze (or their report.json). Themes match by
+    id when RUN_B was analysed with --model RUN_A/model, else by label.
+
+    \b
+    Example:
+      verbatim compare out-october/ out-november/
+    """
+    import json
+
+    from .compare import compare_runs, format_comparison
+
+    result = compare_runs(run_a, run_b)
+    click.echo(json.dumps(result, indent=2, ensure_ascii=False) if as_json else format_comparison(result))
 
 
 def bundled_sample() -> Path:

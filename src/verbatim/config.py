@@ -66,6 +66,7 @@ SECTIONS: dict[str, str] = {
     "mentions": "verbatim.mentions:MentionSettings",
     "impact": "verbatim.impact:ImpactSettings",
     "routing": "verbatim.departments:RoutingSettings",
+    "trend": "verbatim.trends:TrendSettings",
 }
 
 

@@ -55,6 +55,7 @@ class Analysis:
     pii_counts: dict[str, int]
     timings: dict[str, float] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    trends: "object" = None
 
     @property
     def theme_keys(self) -> dict[str, tuple[int, str]]:
@@ -136,6 +137,12 @@ def run_stages(ingest: IngestResult, config: Config, *, model_dir: str | Path | 
     with timer.stage("impact"):
         mentions = theme_mentions(responses["response_id"], segments, config.mentions)
         impact = analyze_impact(responses, mentions.matrix, config.impact)
+    trends = None
+    if responses["submitted_at"].notna().any():
+        from .trends import analyze_trends
+
+        with timer.stage("trends"):
+            trends = analyze_trends(responses, mentions.matrix, config.trend)
     owners = None
     if config.routing.file:
         with timer.stage("routing"):
@@ -148,7 +155,7 @@ def run_stages(ingest: IngestResult, config: Config, *, model_dir: str | Path | 
         config=config, ingest=ingest, summary=summarize(ingest), segments=segments, flags=flags,
         themes=themes, mentions=mentions, impact=impact, owners=owners, model=model,
         embedder_id=embedder.model_id, input_sha256=file_sha256(ingest.source), pii_counts=pii_counts,
-        timings=timer.timings, notes=tuple(notes),
+        timings=timer.timings, notes=tuple(notes), trends=trends,
     )
 
 

@@ -92,7 +92,7 @@ class ThemeSettings:
     merge_similarity: float = 0.7
     assign_floor: float = 0.3
     parent_similarity: float = 0.6
-    guided_similarity: float = 0.5
+    guided_similarity: float = 0.45
     guided_path: str = ""
     ngram_max: int = 3
     n_keywords: int = 10

@@ -21,7 +21,7 @@ import pandas as pd
 if TYPE_CHECKING:  # pragma: no cover
     from ..pipeline import Analysis
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 ALL = "__all__"
 QUOTE_MAX_CHARS = 280
 QUOTES_PER_THEME = 3
@@ -378,6 +378,10 @@ class ReportBuilder:
             "overall": self.ranking(ALL),
             "departments": self.department_blocks(),
         }
+        if self.a.trends is not None:
+            from ..trends import trend_block
+
+            report["trend"] = trend_block(self.a.trends, self.a.theme_keys)
         return report
 
 

@@ -20,6 +20,7 @@ from string import Template
 from typing import Any
 
 from verbatim.report import wording as w
+from verbatim.report.trend_view import trend_html
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
 ROW_KEYS = ("response_id", "department", "score", "nps_group", "themes", "sentiment", "text")
@@ -425,6 +426,7 @@ def render_html(report: Mapping[str, Any], assignments: Sequence[Mapping[str, An
         "scatter_chart": scatter_chart(report),
         "heatmap_chart": heatmap_chart(report),
         "departments": _department_table(report),
+        "trend": trend_html(report),
         "footer": _footer(report),
         "data": json_for_script(drilldown_payload(report, assignments)),
         "js": _template("report.js"),

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from verbatim.report import wording as w
+from verbatim.report.trend_view import trend_markdown
 
 # Inline Markdown/HTML syntax characters; escaping them keeps a quote literal text in
 # CommonMark and GFM ('\' before ASCII punctuation always yields the character itself).
@@ -149,6 +150,7 @@ def render_department_md(report: Mapping[str, Any], department: Mapping[str, Any
 
     lines += ["## What customers praise you for", ""] + _strength_lines(w.leading(ranking, "strengths"), population, with_department=False)
     lines += ["## What your passives talk about", ""] + _passive_lines(ranking.get("passive_themes") or [])
+    lines += trend_markdown(report, department["name"], escape_md)
     warnings = department.get("warnings") or []
     if warnings:
         lines += ["## Notes", ""] + [f"- {escape_md(text)}" for text in warnings] + [""]
@@ -210,6 +212,7 @@ def render_summary_md(report: Mapping[str, Any]) -> str:
     lines += ["## Top strengths", ""] + _strength_lines(w.leading(overall, "strengths"), "respondents")
     lines += ["## What passives talk about", ""] + _passive_lines(overall.get("passive_themes") or [])
 
+    lines += trend_markdown(report, escape=escape_md)
     departments = report.get("departments") or []
     if departments:
         lines += ["## Departments", "",

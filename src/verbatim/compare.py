@@ -1,0 +1,292 @@
+"""Compare two runs: what changed between an earlier report.json (a) and a later one (b).
+
+Themes are matched by id when both runs use the same theme model (b was run with
+``--model a/model``: its theme ids and labels are those of a), otherwise by label
+(case and spacing ignored), since two independent fits number their themes
+arbitrarily. Each theme side ("all", "complaint", "praise") is matched separately.
+
+Tests (the two runs are treated as independent samples of customers):
+
+* NPS change: two-sided z-test with the sum of both delta-method variances
+  (:func:`verbatim.stats.nps_difference_p`).
+* Share change: pooled two-proportion z-test of n_mentions / n_scored.
+* Impact change: z = (impact_b - impact_a) / sqrt(se_a^2 + se_b^2), each standard error
+  read back from the run's bootstrap interval as (ci_high - ci_low) / (2 z).
+  Share and impact tests are each Benjamini-Hochberg corrected over every compared
+  (group, theme) row; a change is significant when its q-value is below ``alpha``.
+
+Units: NPS and impacts in NPS points (-100..100), shares 0-1.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+
+from . import stats
+from .errors import VerbatimError
+
+ALL = "__all__"
+_SUFFIX = {"all": "", "complaint": " (complaints)", "praise": " (praise)"}
+
+
+def load_run(path: str | Path) -> dict:
+    """The report.json of a run folder (or the file itself); VerbatimError E303 if unusable."""
+    path = Path(path)
+    file = path / "report.json" if path.is_dir() else path
+    if not file.is_file():
+        raise VerbatimError("E303", "no report.json here; pass a folder written by verbatim analyze", file=file)
+    try:
+        report = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise VerbatimError("E303", f"report.json is not readable JSON ({exc})", file=file) from None
+    from jsonschema import ValidationError
+
+    from .report.build import validate_report
+
+    try:
+        validate_report(report)
+    except ValidationError as exc:
+        where = "/".join(str(p) for p in exc.absolute_path) or "top level"
+        raise VerbatimError("E303", f"report.json does not match the report schema at {where}: {exc.message}",
+                            file=file) from None  # fmt: skip
+    return report
+
+
+def same_theme_model(a: dict, b: dict) -> bool:
+    """True when both reports list exactly the same theme ids with the same labels.
+
+    A run made with ``--model`` keeps the saved model's ids and labels; two independent
+    fits practically never agree on every (id, label) pair, and when they do the themes
+    are the same anyway, so matching by id is then right.
+    """
+    ids = [{(t["id"], t["label"]) for t in r["themes"] if t["id"] >= 0} for r in (a, b)]
+    return bool(ids[0]) and ids[0] == ids[1]
+
+
+def _theme_rows(report: dict, group: str, by_id: bool) -> dict:
+    """{match key: impact row plus its display label} of one group; 'Other' (-1) is not a theme."""
+    labels = {t["id"]: t["label"] for t in report["themes"]}
+    rows, seen = {}, set()
+    for row in report["impact"]:
+        if row["group"] != group or row["theme_id"] < 0:
+            continue
+        label = labels.get(row["theme_id"], str(row["theme_id"]))
+        base = row["theme_id"] if by_id else " ".join(label.casefold().split())
+        if not by_id and (base, row["side"]) in seen:
+            base = f"{base}#{row['theme_id']}"  # two themes share a label: keep both, unmatched
+        seen.add((base, row["side"]))
+        rows[(base, row["side"])] = {**row, "label": label + _SUFFIX[row["side"]]}
+    return rows
+
+
+def _group_nps(report: dict, group: str) -> dict | None:
+    if group == ALL:
+        return report["nps"]
+    for dept in report["departments"]:
+        if dept["name"] == group and dept["source"] == "column":
+            return dept["nps"]
+    return None
+
+
+def _top2(report: dict, group: str) -> list[str]:
+    ranking = report["overall"] if group == ALL else next(d["ranking"] for d in report["departments"] if d["name"] == group)
+    key = "improvement_areas" if ranking["method"] == "impact" else "driver_improvement_areas"
+    return [area["label"] for area in ranking[key][:2]]
+
+
+def _z(report: dict) -> float:
+    level = (report["run"].get("config") or {}).get("impact", {}).get("ci_level", 0.95)
+    return stats.normal_quantile(float(level))
+
+
+def _se(row: dict, z: float) -> float:
+    if row.get("ci_low") is None or row.get("ci_high") is None:
+        return math.nan
+    return (row["ci_high"] - row["ci_low"]) / (2.0 * z)
+
+
+def _value(x) -> float:
+    return math.nan if x is None else float(x)
+
+
+def _compare_group(a: dict, b: dict, group: str, by_id: bool, min_mentions: int) -> dict:
+    na, nb = _group_nps(a, group), _group_nps(b, group)
+    p = float(stats.nps_difference_p(nb["promoters"], nb["detractors"], nb["n"],
+                                     na["promoters"], na["detractors"], na["n"]))  # fmt: skip
+    change = None if na["nps"] is None or nb["nps"] is None else round(nb["nps"] - na["nps"], 1)
+    rows_a, rows_b = _theme_rows(a, group, by_id), _theme_rows(b, group, by_id)
+    za, zb = _z(a), _z(b)
+    themes = []
+    for key in list(rows_a) + [k for k in rows_b if k not in rows_a]:
+        ra, rb = rows_a.get(key), rows_b.get(key)
+        xa = ra["n_mentions"] if ra else 0
+        xb = rb["n_mentions"] if rb else 0
+        # A theme split into complaint/praise in one run only is "resplit", not new or gone.
+        other = rows_b if ra and not rb else rows_a if rb and not ra else None
+        resplit = other is not None and any(k[0] == key[0] for k in other)
+        row = {
+            "label": (rb or ra)["label"], "theme_id_a": ra["theme_id"] if ra else None,
+            "theme_id_b": rb["theme_id"] if rb else None, "side": key[1],
+            "n_mentions_a": xa, "n_mentions_b": xb,
+            "share_a": xa / na["n"] if na["n"] else math.nan, "share_b": xb / nb["n"] if nb["n"] else math.nan,
+            "impact_a": _value(ra["impact"]) if ra else math.nan, "impact_b": _value(rb["impact"]) if rb else math.nan,
+            "share_p": math.nan, "impact_p": math.nan, "resplit": resplit,
+        }  # fmt: skip
+        if ra and rb:
+            row["share_p"] = float(stats.two_proportion_p(xb, nb["n"], xa, na["n"]))
+            se = math.hypot(_se(ra, za), _se(rb, zb))
+            if se > 0 and not (ra["too_small"] or rb["too_small"]):
+                row["impact_p"] = float(stats.two_sided_normal_p((row["impact_b"] - row["impact_a"]) / se))
+        row["share_change"] = row["share_b"] - row["share_a"]
+        row["impact_change"] = row["impact_b"] - row["impact_a"]
+        themes.append(row)
+    return {
+        "group": group,
+        "nps": {"a": na["nps"], "b": nb["nps"], "n_a": na["n"], "n_b": nb["n"], "change": change,
+                "p_value": None if math.isnan(p) else p, "significant": False},
+        "top2_a": _top2(a, group), "top2_b": _top2(b, group),
+        "themes": themes, "_min_mentions": min_mentions,
+    }  # fmt: skip
+
+
+def _classify(groups: list[dict], alpha: float) -> None:
+    """BH-correct share and impact tests over all rows, then sort themes into lists."""
+    rows = [t for g in groups for t in g["themes"]]
+    for test in ("share", "impact"):
+        q = stats.benjamini_hochberg(np.array([t[f"{test}_p"] for t in rows], float))
+        for t, value in zip(rows, q):
+            t[f"{test}_q"] = float(value)
+    for g in groups:
+        g["nps"]["significant"] = g["nps"]["p_value"] is not None and g["nps"]["p_value"] < alpha
+        least = g.pop("_min_mentions")
+        for name in ("rose", "fell", "appeared", "disappeared", "impact_worse", "impact_better"):
+            g[name] = []
+        for t in g["themes"]:
+            if t["theme_id_a"] is None or t["theme_id_b"] is None:
+                if not t["resplit"] and t["theme_id_a"] is None and t["n_mentions_b"] >= least:
+                    g["appeared"].append(t["label"])
+                elif not t["resplit"] and t["theme_id_b"] is None and t["n_mentions_a"] >= least:
+                    g["disappeared"].append(t["label"])
+                continue
+            if t["n_mentions_a"] == 0 and t["n_mentions_b"] >= least:
+                g["appeared"].append(t["label"])
+            elif t["n_mentions_b"] == 0 and t["n_mentions_a"] >= least:
+                g["disappeared"].append(t["label"])
+            elif t["share_q"] < alpha:
+                g["rose" if t["share_change"] > 0 else "fell"].append(t["label"])
+            if t["impact_q"] < alpha:
+                g["impact_worse" if t["impact_change"] < 0 else "impact_better"].append(t["label"])
+
+
+def compare_reports(a: dict, b: dict, *, same_model: bool | None = None, alpha: float = 0.05,
+                    min_mentions: int = 10) -> dict:
+    """What changed from run ``a`` (earlier) to run ``b`` (later), overall and per department.
+
+    ``same_model``: match themes by id (True) or by label (False); None decides with
+    :func:`same_theme_model`. A theme counts as appeared/disappeared only with at least
+    ``min_mentions`` mentions on the side where it exists. Returns a JSON-ready dict:
+    ``match`` ("id"/"label"), ``a`` and ``b`` (path, created_at, sha256), ``same_input``,
+    ``alpha``, ``overall`` (a group block), ``departments`` (group blocks of the
+    departments present in both, by name), ``only_in_a`` / ``only_in_b`` (department
+    names), ``notes``. A group block: ``group``, ``nps`` {a, b, n_a, n_b, change
+    (points), p_value, significant}, ``top2_a`` / ``top2_b`` (labels), ``rose`` /
+    ``fell`` (share changed, q < alpha), ``appeared`` / ``disappeared``,
+    ``impact_worse`` / ``impact_better`` (impact changed, q < alpha), and ``themes``: one
+    row per matched key with label, theme_id_a/b, side, n_mentions_a/b, share_a/b,
+    share_change, share_p, share_q, impact_a/b, impact_change, impact_p, impact_q,
+    resplit (split into complaint/praise in one run only). None marks an untested value.
+    """
+    by_id = same_theme_model(a, b) if same_model is None else bool(same_model)
+    names = [[d["name"] for d in r["departments"] if d["source"] == "column" and d["nps"]] for r in (a, b)]
+    shared = [n for n in names[0] if n in names[1]]
+    groups = [_compare_group(a, b, g, by_id, min_mentions) for g in [ALL, *shared]]
+    _classify(groups, alpha)
+    notes = []
+    same_input = a["run"]["input"]["sha256"] == b["run"]["input"]["sha256"]
+    if same_input:
+        notes.append("Both runs analysed the same file: differences come from the analysis, not from customers, "
+                     "and the tests do not apply.")  # fmt: skip
+    if not by_id:
+        notes.append("Themes were matched by label (the runs use different theme models): a theme whose label "
+                     "changed shows as disappeared and appeared. Run the later survey with --model to match by id.")  # fmt: skip
+    run = lambda r: {"path": r["run"]["input"]["path"], "created_at": r["run"]["created_at"],  # noqa: E731
+                     "sha256": r["run"]["input"]["sha256"]}  # fmt: skip
+    return _json_safe({
+        "match": "id" if by_id else "label", "a": run(a), "b": run(b), "same_input": same_input, "alpha": alpha,
+        "overall": groups[0], "departments": groups[1:],
+        "only_in_a": [n for n in names[0] if n not in names[1]], "only_in_b": [n for n in names[1] if n not in names[0]],
+        "notes": notes,
+    })  # fmt: skip
+
+
+def _json_safe(value):
+    """NaN (an untested or undefined value) becomes None, so the dict is valid JSON."""
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def compare_runs(run_a: str | Path, run_b: str | Path, **options) -> dict:
+    """:func:`compare_reports` of two run folders (earlier first); options are passed on."""
+    return compare_reports(load_run(run_a), load_run(run_b), **options)
+
+
+def _pct(share: float) -> str:
+    return "-" if share is None or math.isnan(share) else f"{100 * share:.1f}%"
+
+
+def _p(p: float) -> str:
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
+def _group_lines(g: dict, indent: str) -> list[str]:
+    nps = g["nps"]
+    if nps["a"] is None or nps["b"] is None:
+        head = "NPS not available in both runs"
+    else:
+        mark = "significant" if nps["significant"] else "not significant"
+        head = (f"NPS {nps['a']:+.1f} -> {nps['b']:+.1f}: {nps['change']:+.1f} points "
+                f"({_p(nps['p_value'])}, {mark}; n {nps['n_a']} -> {nps['n_b']})")  # fmt: skip
+    lines = [indent + head]
+    lines.append(f"{indent}top 2 improvement areas then: {', '.join(g['top2_a']) or '-'}")
+    lines.append(f"{indent}top 2 improvement areas now:  {', '.join(g['top2_b']) or '-'}")
+    by_label = {t["label"]: t for t in g["themes"]}
+    for name, title in (("rose", "mentioned more"), ("fell", "mentioned less"), ("appeared", "new"),
+                        ("disappeared", "gone"), ("impact_worse", "costs more points"),
+                        ("impact_better", "costs fewer points")):  # fmt: skip
+        if not g[name]:
+            continue
+        parts = []
+        for label in g[name]:
+            t = by_label[label]
+            if name.startswith("impact"):
+                parts.append(f"{label} ({t['impact_a']:+.1f} -> {t['impact_b']:+.1f} pts)")
+            else:
+                parts.append(f"{label} ({_pct(t['share_a'])} -> {_pct(t['share_b'])})")
+        lines.append(f"{indent}{title}: " + "; ".join(parts))
+    return lines
+
+
+def format_comparison(result: dict) -> str:
+    """The comparison as terminal text: NPS change, top 2 then and now, moving themes."""
+    a, b = result["a"], result["b"]
+    lines = [f"comparing {a['path']} ({a['created_at']}) -> {b['path']} ({b['created_at']})",
+             f"themes matched by {result['match']}"]  # fmt: skip
+    lines += [f"note: {n}" for n in result["notes"]]
+    lines += _group_lines(result["overall"], "")
+    for g in result["departments"]:
+        lines.append(f"{g['group']}:")
+        lines += _group_lines(g, "  ")
+    if result["only_in_a"]:
+        lines.append("departments only in the earlier run: " + ", ".join(result["only_in_a"]))
+    if result["only_in_b"]:
+        lines.append("departments only in the later run: " + ", ".join(result["only_in_b"]))
+    return "\n".join(lines)

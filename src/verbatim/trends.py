@@ -1,0 +1,420 @@
+"""Tracking over time: NPS and theme shares per period, and the themes that move.
+
+Inputs are the ``responses`` table (``response_id``, ``nps_group``, ``department``,
+``submitted_at``) and the boolean theme matrix indexed by ``response_id`` (as for
+:func:`verbatim.impact.analyze_impact`). Respondents are bucketed by ``submitted_at``
+into calendar weeks (Monday to Sunday, labelled ISO-style ``2026-W41``), months
+(``2026-10``) or quarters (``2026Q4``); respondents without a date are counted in
+``n_undated`` and left out. Only scored respondents enter, as in impact.py, so a theme's
+share here is n_mentions / n_scored, the same share the impact tables show. Figures are
+unweighted (the ``weight`` column is not used).
+
+Every group ("__all__" then each department) gets the same grid of periods, from the
+first to the last dated response, so an empty period is a visible gap (n_scored 0, NPS
+NaN), never a silently skipped month.
+
+Units: NPS, changes, impacts and intervals are NPS points (-100..100); shares are 0-1.
+
+Tests used:
+
+* NPS change between consecutive periods: two-sided z-test of the difference of two
+  independent NPS values, the standard error being the square root of the sum of both
+  delta-method variances (p + d - (p - d)^2) / n computed on Rocks-adjusted proportions
+  (:func:`verbatim.stats.nps_difference_p`; never zero, so an all-promoter month is
+  still testable).
+* Share change between consecutive periods, and recent window vs earlier window: pooled
+  two-proportion z-test (:func:`verbatim.stats.two_proportion_p`). The window tests of
+  all (group, theme) pairs are corrected together with Benjamini-Hochberg.
+* Spike: z = (latest share - trailing mean) / max(trailing sd, binomial floor), where
+  the trailing mean and sd are over the shares of the ``trailing_periods`` periods
+  before the latest, and the floor is sqrt(m (1 - m) / n_latest) with m the trailing
+  mean (at least 1 / n_latest): the sampling noise alone of a share m measured on the
+  latest period's respondents. Without the floor a flat history (sd near 0) would make
+  every wiggle a spike.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+
+from . import stats
+from .departments import department_labels
+
+ALL = "__all__"
+PERIODS = {"week": "W-SUN", "month": "M", "quarter": "Q"}
+DIRECTIONS = ("rising", "falling", "stable")
+# A theme counts as fixed when its recent share is at most this fraction of its earlier
+# share (and the fall is significant): "near zero" relative to where it was.
+FIXED_FRACTION = 0.1
+
+
+@dataclasses.dataclass(frozen=True)
+class TrendSettings:
+    """Tunables of the trend statistics.
+
+    period: "week" (Monday-Sunday), "month" or "quarter".
+    min_period_responses: scored respondents a period (or a window) needs for any change,
+        spike or direction to be flagged; smaller periods are shown but never flagged.
+    spike_sd: a latest share this many standard deviations above the trailing mean spikes.
+    spike_min_count: mentions a theme needs in the latest period to spike, and in the
+        earlier window to be called fixed.
+    trailing_periods: periods before the latest window that the spike baseline is taken over.
+    spike_window: the last periods pooled into the "latest" window tested for a spike.
+    recent_periods: the last periods that form the "recent" window of the direction test.
+    alpha: significance level of the change tests and the FDR of the direction tests;
+        NPS intervals are at confidence 1 - alpha.
+    """
+
+    period: str = "month"
+    min_period_responses: int = 30
+    spike_sd: float = 2.0
+    spike_min_count: int = 10
+    trailing_periods: int = 6
+    spike_window: int = 2
+    recent_periods: int = 3
+    alpha: float = 0.05
+
+    def __post_init__(self) -> None:
+        if self.period not in PERIODS:
+            raise ValueError(f"period must be one of {', '.join(PERIODS)}, got {self.period!r}")
+        if not 0.0 < self.alpha < 1.0:
+            raise ValueError(f"alpha must be between 0 and 1, got {self.alpha}")
+        if self.spike_sd <= 0:
+            raise ValueError(f"spike_sd must be positive, got {self.spike_sd}")
+        if min(self.min_period_responses, self.spike_min_count, self.trailing_periods, self.recent_periods, self.spike_window) < 1:
+            raise ValueError("min_period_responses, spike_min_count, trailing_periods and recent_periods must be >= 1")
+
+
+@dataclasses.dataclass(frozen=True)
+class TrendResult:
+    """Everything :func:`analyze_trends` computes.
+
+    ``nps``: :func:`period_nps`; ``themes``: :func:`theme_trends`; ``flags``:
+    :func:`flag_spikes`; ``periods``: the period labels in order; ``n_undated``:
+    responses left out for lack of a date.
+    """
+
+    settings: TrendSettings
+    nps: pd.DataFrame
+    themes: pd.DataFrame
+    flags: pd.DataFrame
+    periods: tuple[str, ...]
+    n_undated: int
+
+
+class _Dated:
+    """Scored, dated respondents as arrays, with the shared period grid."""
+
+    def __init__(self, responses: pd.DataFrame, settings: TrendSettings) -> None:
+        missing = [c for c in ("response_id", "nps_group") if c not in responses.columns]
+        if missing:
+            raise ValueError(f"responses table lacks column(s) {', '.join(missing)}")
+        when = responses["submitted_at"] if "submitted_at" in responses.columns else pd.Series(pd.NaT, index=responses.index)
+        when = pd.to_datetime(when)
+        if getattr(when.dt, "tz", None) is not None:
+            when = when.dt.tz_localize(None)  # bucket on the local wall-clock date the file gives
+        dated = when.notna().to_numpy()
+        self.n_undated = int((~dated).sum())
+        group = responses["nps_group"].astype(object)
+        keep = dated & group.notna().to_numpy()
+        periods = when[keep].dt.to_period(PERIODS[settings.period])
+        self.ids = responses.loc[keep, "response_id"].astype(str).to_numpy()
+        self.promoter = (group[keep] == "promoter").to_numpy(float)
+        self.detractor = (group[keep] == "detractor").to_numpy(float)
+        dept = department_labels(responses["department"]) if "department" in responses.columns else None
+        self.department = dept[keep].to_numpy(object) if dept is not None else np.full(len(self.ids), None, object)
+        if len(periods):
+            ordinals = pd.PeriodIndex(periods).asi8  # period ordinals, consecutive integers
+            first, last = periods.min(), periods.max()
+            self.grid = pd.period_range(first, last, freq=first.freq)
+            self.index = ordinals - first.ordinal
+        else:
+            self.grid = pd.PeriodIndex([], freq=PERIODS[settings.period])
+            self.index = np.zeros(0, np.int64)
+        self.labels = [period_label(p) for p in self.grid]
+        self.starts = [p.start_time for p in self.grid]
+        names = sorted({d for d in self.department if d is not None})
+        self.groups = [ALL, *names]
+
+    def mask(self, group: str) -> np.ndarray:
+        return np.ones(len(self.ids), bool) if group == ALL else self.department == group
+
+    def per_period(self, values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Sums of ``values`` ((n,) or (n, T)) per period over the masked rows: (K,) or (K, T)."""
+        k = len(self.grid)
+        idx = self.index[mask]
+        if values.ndim == 1:
+            return np.bincount(idx, weights=values[mask], minlength=k)
+        out = np.zeros((k, values.shape[1]))
+        np.add.at(out, idx, values[mask])
+        return out
+
+
+def period_label(period: pd.Period) -> str:
+    """Readable label of a period: ``2026-W41`` (ISO week), ``2026-10``, ``2026Q4``."""
+    if period.freqstr.startswith("W"):
+        iso = period.start_time.isocalendar()
+        return f"{iso.year}-W{iso.week:02d}"
+    return str(period)
+
+
+def _lag(values: np.ndarray) -> np.ndarray:
+    """The previous period's value along axis 0 (NaN for the first period)."""
+    out = np.full(values.shape, np.nan)
+    out[1:] = values[:-1]
+    return out
+
+
+def period_nps(responses: pd.DataFrame, settings: TrendSettings = TrendSettings()) -> pd.DataFrame:
+    """NPS with its adjusted-Wald interval per period, overall and per department.
+
+    One row per (group, period), periods in order. Columns: ``group`` ("__all__" or a
+    department), ``period`` (label, e.g. "2026-10"), ``period_start`` (Timestamp),
+    ``n_scored``, ``nps``, ``ci_low``, ``ci_high`` (points, confidence 1 - alpha; NaN
+    for an empty period), ``change`` (nps minus the previous period's, points),
+    ``change_p`` (z-test, module docstring), ``change_significant`` (change_p < alpha
+    and neither period too small), ``too_small`` (n_scored < min_period_responses).
+    ``attrs["n_undated"]`` holds the number of responses left out for lack of a date.
+    """
+    data = _Dated(responses, settings)
+    frames = []
+    for group in data.groups:
+        mask = data.mask(group)
+        n = data.per_period(np.ones(len(data.ids)), mask)
+        prom = data.per_period(data.promoter, mask)
+        det = data.per_period(data.detractor, mask)
+        low, high = stats.adjusted_wald_interval(prom, det, n, 1.0 - settings.alpha)
+        nps = stats.nps_points(prom, det, n)
+        too_small = n < settings.min_period_responses
+        with np.errstate(invalid="ignore"):
+            p = stats.nps_difference_p(prom, det, n, _lag(prom), _lag(det), _lag(n))
+        change_ok = ~too_small & ~np.concatenate([[True], too_small[:-1]])
+        frames.append(pd.DataFrame({
+            "group": group, "period": data.labels, "period_start": data.starts, "n_scored": n.astype(int),
+            "nps": nps, "ci_low": low, "ci_high": high, "change": nps - _lag(nps), "change_p": p,
+            "change_significant": change_ok & (p < settings.alpha), "too_small": too_small,
+        }))  # fmt: skip
+    columns = ["group", "period", "period_start", "n_scored", "nps", "ci_low", "ci_high", "change", "change_p",
+               "change_significant", "too_small"]  # fmt: skip
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+    table.attrs["n_undated"] = data.n_undated
+    return table[columns]
+
+
+def theme_trends(
+    responses: pd.DataFrame, theme_matrix: pd.DataFrame, settings: TrendSettings = TrendSettings()
+) -> pd.DataFrame:
+    """Mentions, share and impact of every theme per period, overall and per department.
+
+    One row per (group, theme, period). Columns: ``group``, ``theme`` (matrix column),
+    ``period``, ``period_start``, ``n_scored`` (scored respondents of the group in the
+    period), ``n_mentions``, ``share`` (n_mentions / n_scored, 0-1, NaN when empty),
+    ``nps`` (the period's NPS), ``impact`` (NPS(all) - NPS(without the theme) in the
+    period, points, as in impact.py), ``share_change`` (share minus the previous
+    period's), ``share_change_p`` (pooled two-proportion z-test of that change),
+    ``too_small`` (n_scored < min_period_responses). Responses missing from the matrix
+    mention nothing. ``attrs["n_undated"]`` as in :func:`period_nps`.
+    """
+    data = _Dated(responses, settings)
+    matrix = theme_matrix.copy()
+    matrix.index = matrix.index.astype(str)
+    if matrix.index.duplicated().any():
+        raise ValueError(f"theme matrix has response_id {matrix.index[matrix.index.duplicated()][0]!r} twice")
+    x = matrix.astype(bool).reindex(pd.Index(data.ids), fill_value=False).to_numpy(float)
+    themes = list(matrix.columns)
+    k, t = len(data.grid), len(themes)
+    frames = []
+    for group in data.groups:
+        mask = data.mask(group)
+        n = data.per_period(np.ones(len(data.ids)), mask)[:, None]
+        prom = data.per_period(data.promoter, mask)[:, None]
+        det = data.per_period(data.detractor, mask)[:, None]
+        n_t = data.per_period(x, mask)
+        prom_t = data.per_period(x * data.promoter[:, None], mask)
+        det_t = data.per_period(x * data.detractor[:, None], mask)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = np.where(n > 0, n_t / n, np.nan)
+            impact = np.where(n > 0, stats.impact_points(n, prom, det, n_t, prom_t, det_t), np.nan)
+            change_p = stats.two_proportion_p(n_t, np.broadcast_to(n, n_t.shape), _lag(n_t), _lag(np.broadcast_to(n, n_t.shape)))
+        nps = np.broadcast_to(stats.nps_points(prom, det, n), (k, t))
+        # (K, T) arrays -> rows ordered theme-major, period-minor.
+        frames.append(pd.DataFrame({
+            "group": group,
+            "theme": pd.Series(np.repeat(np.array(themes, dtype=object), k), dtype=object),
+            "period": np.tile(np.array(data.labels, dtype=object), t),
+            "period_start": np.tile(np.array(data.starts, dtype="datetime64[ns]"), t),
+            "n_scored": np.broadcast_to(n, (k, t)).T.ravel().astype(int),
+            "n_mentions": n_t.T.ravel().astype(int), "share": share.T.ravel(), "nps": nps.T.ravel(),
+            "impact": impact.T.ravel(), "share_change": (share - _lag(share)).T.ravel(),
+            "share_change_p": change_p.T.ravel(),
+            "too_small": np.broadcast_to(n < settings.min_period_responses, (k, t)).T.ravel(),
+        }))  # fmt: skip
+    columns = ["group", "theme", "period", "period_start", "n_scored", "n_mentions", "share", "nps", "impact",
+               "share_change", "share_change_p", "too_small"]  # fmt: skip
+    table = pd.concat(frames, ignore_index=True) if frames and k else pd.DataFrame(columns=columns)
+    table.attrs["n_undated"] = data.n_undated
+    return table[columns]
+
+
+def _series(trends: pd.DataFrame, column: str) -> tuple[pd.DataFrame, np.ndarray]:
+    """Pivot a theme_trends column to a (group x theme, period) array, periods in time order."""
+    wide = trends.pivot_table(index=["group", "theme"], columns="period_start", values=column,
+                              aggfunc="first", sort=False, dropna=False)  # fmt: skip
+    wide = wide.reindex(sorted(wide.columns), axis=1)
+    return wide.index.to_frame(index=False), wide.to_numpy(float)
+
+
+def flag_spikes(trends: pd.DataFrame, settings: TrendSettings = TrendSettings()) -> pd.DataFrame:
+    """Spiking themes in the latest period, and each theme's direction over the recent window.
+
+    ``trends`` is a :func:`theme_trends` table. One row per (group, theme). Columns:
+    ``group``, ``theme``, ``latest_period``, ``latest_n`` (scored respondents in it),
+    ``latest_mentions``, ``latest_share``, ``trailing_mean`` and ``trailing_sd`` (mean
+    and sample sd of the shares of the ``trailing_periods`` periods before the latest,
+    empty periods skipped; sd NaN with fewer than two), ``z`` (module docstring; the sd is floored at
+    the binomial sd), ``spiking`` (z > spike_sd, at least spike_min_count mentions, and
+    the latest period not too small), ``direction`` ("rising", "falling" or "stable":
+    pooled two-proportion test of the last ``recent_periods`` periods against all
+    earlier ones, significant when the BH q-value < alpha and both windows hold at least
+    min_period_responses respondents), ``fixed`` (falling to at most 10 % of the earlier
+    share after at least spike_min_count earlier mentions), ``recent_share``,
+    ``earlier_share``, ``p_value``, ``q_value`` (NaN when not tested), ``too_small``
+    (the latest period is below min_period_responses). Shares are 0-1.
+    """
+    columns = ["group", "theme", "latest_period", "latest_n", "latest_mentions", "latest_share", "trailing_mean",
+               "trailing_sd", "z", "spiking", "direction", "fixed", "recent_share", "earlier_share", "p_value",
+               "q_value", "too_small"]  # fmt: skip
+    if trends.empty:
+        return pd.DataFrame(columns=columns)
+    keys, n = _series(trends, "n_scored")
+    _, x = _series(trends, "n_mentions")
+    labels = trends.drop_duplicates("period_start").sort_values("period_start")["period"].tolist()
+    k = n.shape[1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(n > 0, x / n, np.nan)
+    # The "latest" window pools the last spike_window periods: a problem that emerged over
+    # the last two months is a spike too, and a pooled window holds enough respondents
+    # per department to be tested.
+    w = min(settings.spike_window, k)
+    latest_n, latest_x = n[:, k - w :].sum(axis=1), x[:, k - w :].sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        latest = np.where(latest_n > 0, latest_x / latest_n, np.nan)
+
+    # Spike baseline: the trailing periods before the latest window that have respondents.
+    trail = share[:, max(0, k - w - settings.trailing_periods) : k - w]
+    filled = ~np.isnan(trail)
+    count = filled.sum(axis=1)
+    total = np.where(filled, trail, 0.0).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(count > 0, total / count, np.nan)
+        sq = np.where(filled, (trail - mean[:, None]) ** 2, 0.0).sum(axis=1)
+        sd = np.where(count > 1, np.sqrt(sq / (count - 1)), np.nan)
+        base = np.maximum(mean, 1.0 / latest_n)
+        floor = np.sqrt(base * (1.0 - base) / latest_n)
+        z = (latest - mean) / np.fmax(sd, floor)  # fmax: a NaN sd falls back to the floor
+    too_small = latest_n < settings.min_period_responses
+    spiking = (z > settings.spike_sd) & (latest_x >= settings.spike_min_count) & ~too_small
+
+    # Direction: recent window against everything before it.
+    r = min(settings.recent_periods, k)
+    recent_n, recent_x = n[:, k - r :].sum(axis=1), x[:, k - r :].sum(axis=1)
+    early_n, early_x = n[:, : k - r].sum(axis=1), x[:, : k - r].sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        recent_share = np.where(recent_n > 0, recent_x / recent_n, np.nan)
+        early_share = np.where(early_n > 0, early_x / early_n, np.nan)
+        p = stats.two_proportion_p(recent_x, recent_n, early_x, early_n)
+    tested = (recent_n >= settings.min_period_responses) & (early_n >= settings.min_period_responses)
+    tested &= recent_x + early_x > 0  # a theme nobody ever mentions has nothing to test
+    p = np.where(tested, p, np.nan)
+    q = stats.benjamini_hochberg(p)
+    moved = tested & (q < settings.alpha)
+    direction = np.where(moved & (recent_share > early_share), "rising",
+                         np.where(moved & (recent_share < early_share), "falling", "stable"))  # fmt: skip
+    fixed = (direction == "falling") & (early_x >= settings.spike_min_count)
+    fixed &= recent_share <= FIXED_FRACTION * early_share
+
+    out = keys.assign(
+        latest_period=labels[-1], latest_n=latest_n.astype(int), latest_mentions=latest_x.astype(int),
+        latest_share=latest, trailing_mean=mean, trailing_sd=sd, z=z, spiking=spiking,
+        direction=direction.astype(object), fixed=fixed, recent_share=recent_share, earlier_share=early_share,
+        p_value=p, q_value=q, too_small=too_small,
+    )  # fmt: skip
+    return out[columns].reset_index(drop=True)
+
+
+def analyze_trends(
+    responses: pd.DataFrame, theme_matrix: pd.DataFrame, settings: TrendSettings = TrendSettings()
+) -> TrendResult:
+    """Period NPS, theme trends and spike/direction flags in one call (see each function)."""
+    nps = period_nps(responses, settings)
+    themes = theme_trends(responses, theme_matrix, settings)
+    return TrendResult(
+        settings=settings, nps=nps, themes=themes, flags=flag_spikes(themes, settings),
+        periods=tuple(dict.fromkeys(nps["period"])), n_undated=int(nps.attrs["n_undated"]),
+    )  # fmt: skip
+
+
+# --------------------------------------------------------------------------- report.json
+
+
+def _num(value, digits: int) -> float | None:
+    """A finite float rounded for reading, or None (JSON has no NaN)."""
+    value = float(value)
+    return None if not np.isfinite(value) else round(value, digits)
+
+
+def trend_block(result: TrendResult, theme_keys: dict | None = None) -> dict:
+    """The ``trend`` object of report.json (JSON Schema fragment in the lead's schema).
+
+    ``theme_keys`` maps a theme-matrix column to ``(theme_id, side)`` as
+    :class:`verbatim.mentions.Mentions` does; without it the columns must be theme ids.
+    Series are aligned with ``periods``; a (group, theme) pair nobody mentions is left out.
+    """
+    s = result.settings
+    keys = theme_keys or {}
+
+    def ident(theme) -> dict:
+        tid, side = keys.get(theme, (theme, "all"))
+        return {"theme_id": int(tid), "side": str(side)}
+
+    def nums(values, digits: int) -> list:
+        return [_num(v, digits) for v in values]
+
+    nps = [
+        {"group": str(group), "n": [int(v) for v in rows["n_scored"]], "nps": nums(rows["nps"], 1),
+         "ci_low": nums(rows["ci_low"], 1), "ci_high": nums(rows["ci_high"], 1), "change": nums(rows["change"], 1),
+         "change_p": nums(rows["change_p"], 6), "change_significant": [bool(v) for v in rows["change_significant"]],
+         "too_small": [bool(v) for v in rows["too_small"]]}
+        for group, rows in result.nps.groupby("group", sort=False)
+    ]  # fmt: skip
+    themes = [
+        {"group": str(group), **ident(theme), "n_mentions": [int(v) for v in rows["n_mentions"]],
+         "share": nums(rows["share"], 4), "impact": nums(rows["impact"], 2)}
+        for (group, theme), rows in result.themes.groupby(["group", "theme"], sort=False)
+        if rows["n_mentions"].sum() > 0
+    ]  # fmt: skip
+    mentioned = {(t["group"], t["theme_id"], t["side"]) for t in themes}
+    flags = []
+    for row in result.flags.itertuples(index=False):
+        head = {"group": str(row.group), **ident(row.theme)}
+        if (head["group"], head["theme_id"], head["side"]) not in mentioned:
+            continue
+        flags.append({
+            **head, "latest_mentions": int(row.latest_mentions), "latest_share": _num(row.latest_share, 4),
+            "trailing_mean": _num(row.trailing_mean, 4), "trailing_sd": _num(row.trailing_sd, 4),
+            "z": _num(row.z, 2), "spiking": bool(row.spiking), "direction": str(row.direction),
+            "fixed": bool(row.fixed), "recent_share": _num(row.recent_share, 4),
+            "earlier_share": _num(row.earlier_share, 4), "p_value": _num(row.p_value, 6),
+            "q_value": _num(row.q_value, 6), "too_small": bool(row.too_small),
+        })  # fmt: skip
+    starts = result.nps.drop_duplicates("period")["period_start"]
+    return {
+        "period": s.period, "periods": list(result.periods),
+        "period_starts": [pd.Timestamp(t).date().isoformat() for t in starts],
+        "n_undated": int(result.n_undated), "min_period_responses": s.min_period_responses,
+        "recent_periods": s.recent_periods, "trailing_periods": s.trailing_periods,
+        "nps": nps, "themes": themes, "flags": flags,
+    }  # fmt: skip

@@ -1,0 +1,200 @@
+"""Run comparison on small hand-made report dicts with known answers."""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import sys
+from pathlib import Path
+from statistics import NormalDist
+
+import pytest
+
+from verbatim.compare import compare_reports, compare_runs, format_comparison, load_run, same_theme_model
+from verbatim.errors import VerbatimError
+from verbatim.report.build import validate_report
+
+sys.path.insert(0, str(Path(__file__).parent))
+from report_fixture import make_report  # noqa: E402
+
+ALL = "__all__"
+
+
+def _nps(n: int, prom: int, det: int) -> dict:
+    pas = n - prom - det
+    return {"n": n, "promoters": prom, "passives": pas, "detractors": det,
+            "pct_promoters": 100 * prom / n, "pct_passives": 100 * pas / n, "pct_detractors": 100 * det / n,
+            "nps": round(100 * (prom - det) / n, 1), "ci_low": -100.0, "ci_high": 100.0, "too_small": n < 30}
+
+
+def _report(nps: dict, themes: dict[int, str], impact: dict[tuple, tuple], *, sha: str = "a") -> dict:
+    """A schema-valid report: ``nps`` {group: (n, promoters, detractors)}, ``themes`` {id: label},
+    ``impact`` {(group, theme_id, side): (n_mentions, impact, ci_low, ci_high)}; the top 2
+    improvement areas are the two most negative impacts of each group."""
+
+    def ranking(group: str) -> dict:
+        rows = sorted((v[1], tid, side) for (g, tid, side), v in impact.items() if g == group and v[1] < 0)
+        areas = [{"theme_id": tid, "label": themes[tid], "side": side, "impact": imp, "ci_low": None,
+                  "ci_high": None, "rank_stability": None, "nps_without": None, "n_mentions": 1, "share": 0.1,
+                  "significant": True, "quotes": []} for imp, tid, side in rows[:2]]  # fmt: skip
+        return {"method": "impact", "improvement_areas": areas, "strengths": [], "passive_themes": [],
+                "driver_improvement_areas": [], "driver_strengths": []}  # fmt: skip
+
+    n_of = {g: v[0] for g, v in nps.items()}
+    return {
+        "schema_version": "1.1",
+        "run": {"verbatim_version": "0.1", "created_at": "2026-12-01T00:00:00+00:00",
+                "input": {"path": f"{sha}.csv", "format": "csv", "sha256": sha * 64},
+                "columns": {"text": ["comment"], "score": "score", "department": "department", "date": None,
+                            "id": None, "weight": None},
+                "config": {"impact": {"ci_level": 0.95}}, "redacted": True, "embedder": "hash",
+                "rows": {"read": 1, "usable": 1, "rejected": 0, "without_score": 0, "without_comment": 0,
+                         "segments": 1, "segments_unassigned": 0, "rejections": {}},
+                "notes": []},
+        "nps": _nps(*nps[ALL]),
+        "no_comment": {"n": 0, "share": 0.0, "nps": None},
+        "themes": [{"id": tid, "label": label, "keywords": [], "parent_id": None, "segments": 1, "responses": 1,
+                    "share": 0.1, "sentiment": {"negative": 1.0, "neutral": 0.0, "positive": 0.0}, "quotes": [],
+                    "guided": False} for tid, label in themes.items()],
+        "impact": [{"group": g, "theme_id": tid, "side": side, "n_mentions": x, "share": x / n_of[g],
+                    "nps_with": None, "nps_without": None, "impact": imp, "ci_low": lo, "ci_high": hi,
+                    "p_value": None, "q_value": None, "significant": False, "too_small": x < 20}
+                   for (g, tid, side), (x, imp, lo, hi) in impact.items()],
+        "overall": ranking(ALL),
+        "departments": [{"name": g, "slug": g.lower(), "source": "column", "nps": _nps(*v), "responses": v[0],
+                         "too_small": False, "ranking": ranking(g), "warnings": []}
+                        for g, v in nps.items() if g != ALL],
+    }  # fmt: skip
+
+
+THEMES = {0: "Late delivery", 1: "Long wait on the phone", 2: "App crashes", 3: "Checkout queues"}
+A = _report(
+    {ALL: (1000, 450, 300), "App": (400, 200, 100)},
+    THEMES,
+    {(ALL, 0, "all"): (100, -6.0, -8.0, -4.0), (ALL, 1, "all"): (90, -5.0, -7.0, -3.0),
+     (ALL, 2, "all"): (40, -1.0, -2.0, 0.0), (ALL, 3, "all"): (50, -2.0, -3.0, -1.0),
+     ("App", 2, "all"): (40, -3.0, -6.0, 0.0), ("App", 0, "all"): (10, -1.0, -3.0, 1.0)},
+    sha="a",
+)  # fmt: skip
+B = _report(
+    {ALL: (1000, 400, 350), "App": (400, 150, 150)},
+    THEMES,
+    {(ALL, 0, "all"): (100, -6.5, -8.5, -4.5), (ALL, 1, "all"): (90, -5.0, -7.0, -3.0),
+     (ALL, 2, "all"): (120, -7.0, -9.0, -5.0), (ALL, 3, "all"): (0, 0.0, 0.0, 0.0),
+     ("App", 2, "all"): (120, -14.0, -18.0, -10.0), ("App", 0, "all"): (12, -1.2, -3.0, 1.0)},
+    sha="b",
+)  # fmt: skip
+
+
+def test_compare_hand_made_reports_are_schema_valid():
+    validate_report(A)
+    validate_report(B)
+
+
+def test_compare_nps_change_test_on_a_hand_computed_case():
+    result = compare_reports(A, B)
+    nps = result["overall"]["nps"]
+    assert (nps["a"], nps["b"], nps["change"]) == (15.0, 5.0, -10.0)
+
+    def variance(prom, det, n):
+        p, d = (prom + 0.75) / (n + 3), (det + 0.75) / (n + 3)
+        return 1e4 * (p + d - (p - d) ** 2) / (n + 3)
+
+    z = -10.0 / math.sqrt(variance(450, 300, 1000) + variance(400, 350, 1000))
+    assert nps["p_value"] == pytest.approx(2 * NormalDist().cdf(-abs(z)), rel=1e-9)
+    assert nps["significant"] is (nps["p_value"] < 0.05)
+
+
+def test_compare_finds_risen_and_disappeared_themes_and_the_new_top_two():
+    result = compare_reports(A, B)
+    assert result["match"] == "id" and not result["same_input"]
+    overall = result["overall"]
+    assert overall["top2_a"] == ["Late delivery", "Long wait on the phone"]
+    assert overall["top2_b"] == ["App crashes", "Late delivery"]
+    assert overall["rose"] == ["App crashes"]  # 4 % -> 12 % of 1000
+    assert overall["disappeared"] == ["Checkout queues"]  # 50 mentions -> 0
+    assert overall["fell"] == [] and overall["appeared"] == []
+    assert "App crashes" in overall["impact_worse"]  # -1.0 (se 0.5) -> -7.0 (se 1.0)
+    assert "Late delivery" not in overall["impact_worse"]  # -6.0 -> -6.5 is noise
+    rows = {t["label"]: t for t in overall["themes"]}
+    assert rows["App crashes"]["share_change"] == pytest.approx(0.08)
+    assert rows["Long wait on the phone"]["share_p"] == pytest.approx(1.0)
+    # Per department too.
+    (app,) = result["departments"]
+    assert app["group"] == "App" and app["nps"]["change"] == pytest.approx(-25.0)
+    assert app["rose"] == ["App crashes"] and app["impact_worse"] == ["App crashes"]
+    json.dumps(result, allow_nan=False)
+
+
+def test_compare_matches_by_label_when_models_differ():
+    # An independent fit numbers the same themes differently, and drops one label.
+    renumber = {0: 3, 1: 2, 2: 1, 3: 0}
+    b = copy.deepcopy(B)
+    b["themes"] = [{**t, "id": renumber[t["id"]]} for t in b["themes"]]
+    for row in b["impact"]:
+        row["theme_id"] = renumber[row["theme_id"]]
+    b["themes"][0]["label"] = "Delivery was late"  # theme 0 ("Late delivery") renamed
+    assert not same_theme_model(A, b)
+    result = compare_reports(A, b)
+    assert result["match"] == "label"
+    overall = result["overall"]
+    assert overall["rose"] == ["App crashes"]
+    assert overall["appeared"] == ["Delivery was late"] and "Late delivery" in overall["disappeared"]
+    assert any("matched by label" in note for note in result["notes"])
+    # Forcing id matching on renumbered themes pairs the wrong themes: the flag matters.
+    forced = compare_reports(A, b, same_model=True)
+    assert forced["match"] == "id" and forced["overall"]["rose"] != ["App crashes"]
+
+
+def test_compare_same_input_is_noted_and_nothing_moves():
+    result = compare_reports(A, copy.deepcopy(A))
+    assert result["same_input"] and result["notes"]
+    overall = result["overall"]
+    assert overall["nps"]["change"] == 0.0 and not overall["nps"]["significant"]
+    assert not any(overall[k] for k in ("rose", "fell", "appeared", "disappeared", "impact_worse", "impact_better"))
+
+
+def test_compare_resplit_theme_is_neither_new_nor_gone():
+    b = copy.deepcopy(A)
+    b["run"]["input"]["sha256"] = "c" * 64
+    b["impact"] = [r for r in b["impact"] if not (r["group"] == ALL and r["theme_id"] == 1)]
+    for side, x in (("complaint", 60), ("praise", 30)):
+        b["impact"].append({**next(r for r in A["impact"] if r["group"] == ALL and r["theme_id"] == 1),
+                            "side": side, "n_mentions": x, "share": x / 1000})  # fmt: skip
+    overall = compare_reports(A, b)["overall"]
+    assert overall["appeared"] == [] and overall["disappeared"] == []
+    assert {t["label"] for t in overall["themes"] if t["resplit"]} == {
+        "Long wait on the phone", "Long wait on the phone (complaints)", "Long wait on the phone (praise)"}
+
+
+def test_compare_format_comparison_names_the_changes():
+    text = format_comparison(compare_reports(A, B))
+    assert "themes matched by id" in text
+    assert "NPS +15.0 -> +5.0: -10.0 points" in text
+    assert "top 2 improvement areas now:  App crashes, Late delivery" in text
+    assert "mentioned more: App crashes (4.0% -> 12.0%)" in text
+    assert "gone: Checkout queues (5.0% -> 0.0%)" in text
+    assert "App:" in text
+
+
+def test_compare_load_run_reads_a_run_folder(tmp_path):
+    report = make_report()
+    (tmp_path / "report.json").write_text(json.dumps(report), encoding="utf-8")
+    assert load_run(tmp_path) == report
+    assert load_run(tmp_path / "report.json") == report
+    result = compare_runs(tmp_path, tmp_path)
+    assert result["match"] == "id" and result["same_input"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(None, "no report.json"), ("{not json", "not readable JSON"), ('{"schema_version": "1.0"}', "report schema")],
+)
+def test_compare_load_run_fails_with_one_line_e303(tmp_path, content, message):
+    if content is not None:
+        (tmp_path / "report.json").write_text(content, encoding="utf-8")
+    with pytest.raises(VerbatimError) as info:
+        load_run(tmp_path)
+    assert info.value.code == "E303" and message in str(info.value)
+    assert "\n" not in str(info.value) and str(tmp_path) in str(info.value)

@@ -1,0 +1,345 @@
+"""Trend statistics: hand-made tables with known answers, and the sample's planted trend."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from statistics import NormalDist
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from verbatim import impact, trends
+from verbatim.ingest import load_responses
+from verbatim.trends import TrendSettings
+
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+
+
+def _table(months: list[tuple[str, int, int, int]], theme_counts: dict[str, list[int]] | None = None,
+           department: str = "Shop") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Responses and theme matrix from (month, promoters, passives, detractors) per month.
+
+    ``theme_counts[theme][i]`` respondents of month i mention the theme (the first ones,
+    so mentions fall on promoters first).
+    """
+    rows, marks = [], []
+    theme_counts = theme_counts or {}
+    for i, (month, prom, pas, det) in enumerate(months):
+        groups = ["promoter"] * prom + ["passive"] * pas + ["detractor"] * det
+        for j, group in enumerate(groups):
+            rid = f"{month}-{j:04d}"
+            rows.append({"response_id": rid, "nps_group": group, "department": department,
+                         "submitted_at": pd.Timestamp(f"{month}-15 10:00"), "weight": 1.0})
+            marks.append({theme: j < counts[i] for theme, counts in theme_counts.items()} | {"response_id": rid})
+    responses = pd.DataFrame(rows)
+    matrix = pd.DataFrame(marks).set_index("response_id").astype(bool) if theme_counts else pd.DataFrame(
+        index=pd.Index(responses["response_id"], name="response_id"))
+    return responses, matrix
+
+
+MONTHS = [f"2026-{m:02d}" for m in range(1, 13)]
+
+
+def test_trends_settings_reject_unknown_period():
+    with pytest.raises(ValueError, match="period"):
+        TrendSettings(period="day")
+    with pytest.raises(ValueError, match="alpha"):
+        TrendSettings(alpha=1.5)
+
+
+@pytest.mark.parametrize(
+    ("period", "labels", "counts"),
+    [
+        ("week", ["2026-W01", "2026-W02", "2026-W03"], [2, 1, 1]),
+        ("month", ["2025-12", "2026-01", "2026-02", "2026-03"], [1, 2, 0, 1]),
+        ("quarter", ["2025Q4", "2026Q1"], [1, 3]),
+    ],
+)
+def test_trends_bucketing_by_week_month_quarter(period, labels, counts):
+    # 2025-12-29 is the Monday of ISO week 2026-W01; 2026-01-04 is its Sunday.
+    dates = ["2025-12-29 08:00", "2026-01-04 23:59", "2026-01-05 00:00", "2026-03-31 12:00"]
+    if period == "week":
+        dates[-1] = "2026-01-12 09:00"
+    responses = pd.DataFrame({"response_id": list("abcd"), "nps_group": ["promoter"] * 4,
+                              "department": None, "submitted_at": pd.to_datetime(dates)})
+    table = trends.period_nps(responses, TrendSettings(period=period))
+    assert table["group"].unique().tolist() == ["__all__"]
+    assert table["period"].tolist() == labels
+    assert table["n_scored"].tolist() == counts
+    # An empty period is a visible gap: no NPS, too small, never a significant change.
+    empty = table[table["n_scored"] == 0]
+    assert empty["nps"].isna().all() and empty["too_small"].all() and not empty["change_significant"].any()
+    assert table["period_start"].is_monotonic_increasing
+
+
+def test_trends_undated_and_unscored_responses_are_left_out():
+    responses, _ = _table([("2026-01", 20, 10, 10), ("2026-02", 20, 10, 10)])
+    responses.loc[:4, "submitted_at"] = pd.NaT
+    responses.loc[5:6, "nps_group"] = None
+    table = trends.period_nps(responses)
+    assert table.attrs["n_undated"] == 5
+    assert table.loc[(table["period"] == "2026-01") & (table["group"] == "Shop"), "n_scored"].item() == 40 - 5 - 2
+    result = trends.analyze_trends(responses, pd.DataFrame(index=responses["response_id"]))
+    assert result.n_undated == 5 and result.periods == ("2026-01", "2026-02")
+
+
+def test_trends_nps_and_interval_match_impact_nps_table():
+    responses, _ = _table([("2026-01", 30, 10, 10), ("2026-02", 12, 20, 18)], department="Shop")
+    other, _ = _table([("2026-01", 5, 5, 20)], department="Web")
+    other["response_id"] = "w" + other["response_id"]
+    responses = pd.concat([responses, other], ignore_index=True)
+    table = trends.period_nps(responses).set_index(["group", "period"])
+    for period in ("2026-01", "2026-02"):
+        subset = responses[responses["submitted_at"].dt.strftime("%Y-%m") == period]
+        expected = pd.concat([impact.nps_table(subset), impact.nps_table(subset, "department")]).set_index("group")
+        for group, row in expected.iterrows():
+            got = table.loc[(group, period)]
+            assert got["n_scored"] == row["n_scored"]
+            assert got["nps"] == pytest.approx(row["nps"])
+            assert (got["ci_low"], got["ci_high"]) == pytest.approx((row["ci_low"], row["ci_high"]))
+    # Web has no February respondents: its February row exists and is empty.
+    assert table.loc[("Web", "2026-02"), "n_scored"] == 0
+
+
+def test_trends_change_test_on_a_hand_computed_case():
+    # January: 30 promoters, 10 passives, 10 detractors (NPS +40); February: 15/15/20 (NPS -10).
+    responses, _ = _table([("2026-01", 30, 10, 10), ("2026-02", 15, 15, 20)])
+    feb = trends.period_nps(responses).iloc[1]
+
+    def variance(prom, det, n):  # delta-method variance on Rocks-adjusted shares, points^2
+        p, d = (prom + 0.75) / (n + 3), (det + 0.75) / (n + 3)
+        return 1e4 * (p + d - (p - d) ** 2) / (n + 3)
+
+    z = (-10.0 - 40.0) / math.sqrt(variance(30, 10, 50) + variance(15, 20, 50))
+    assert feb["change"] == pytest.approx(-50.0)
+    assert feb["change_p"] == pytest.approx(2 * NormalDist().cdf(-abs(z)), rel=1e-9)
+    assert feb["change_p"] < 0.05 and feb["change_significant"]
+    # The same change between periods below min_period_responses is shown, never flagged.
+    small = trends.period_nps(responses, TrendSettings(min_period_responses=51)).iloc[1]
+    assert small["change_p"] == pytest.approx(feb["change_p"]) and not small["change_significant"]
+
+
+def test_trends_theme_share_and_impact_match_impact_module():
+    responses, matrix = _table([("2026-01", 30, 10, 10), ("2026-02", 20, 10, 20)], {"late": [5, 25]})
+    table = trends.theme_trends(responses, matrix)
+    feb = table[(table["period"] == "2026-02") & (table["theme"] == "late")].iloc[0]
+    assert (feb["n_scored"], feb["n_mentions"], feb["share"]) == (50, 25, 0.5)
+    # Mentions are the first 25 rows of February: 20 promoters + 5 passives, so without the
+    # theme: 0 promoters, 5 passives, 20 detractors -> NPS -80; with everyone: 0 -> impact +80.
+    assert feb["impact"] == pytest.approx(0.0 - (-80.0))
+    subset = responses[responses["submitted_at"].dt.month == 2]
+    expected = impact.theme_impact(subset, matrix.loc[subset["response_id"]],
+                                   impact.ImpactSettings(n_bootstrap=1)).iloc[0]  # fmt: skip
+    assert feb["impact"] == pytest.approx(expected["impact"])
+    assert feb["share_change"] == pytest.approx(0.5 - 0.1)
+    assert feb["share_change_p"] < 1e-4
+
+
+def _flat(months: int, n: int, mentions: list[int]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    prom = n // 2
+    return _table([(MONTHS[i], prom, n - prom - n // 4, n // 4) for i in range(months)], {"theme": mentions})
+
+
+# The hand-made series test the single-period spike rule; the pooled window is tested on the sample.
+ONE_PERIOD = TrendSettings(spike_window=1)
+
+
+def test_trends_planted_spike_is_flagged():
+    responses, matrix = _flat(8, 100, [10, 12, 9, 11, 10, 8, 10, 30])
+    flags = trends.flag_spikes(trends.theme_trends(responses, matrix), ONE_PERIOD)
+    row = flags[flags["group"] == "__all__"].iloc[0]
+    assert row["latest_period"] == "2026-08" and row["latest_mentions"] == 30
+    assert row["trailing_mean"] == pytest.approx(np.mean([12, 9, 11, 10, 8, 10]) / 100)
+    assert row["spiking"] and row["z"] > 2
+
+
+def test_trends_flat_history_does_not_make_a_wiggle_a_spike():
+    # Without the binomial floor the trailing sd is 0 and 13 after six 10s would be z = inf.
+    responses, matrix = _flat(8, 100, [10, 10, 10, 10, 10, 10, 10, 13])
+    row = trends.flag_spikes(trends.theme_trends(responses, matrix), ONE_PERIOD).iloc[0]
+    assert row["trailing_sd"] == pytest.approx(0.0, abs=1e-12)
+    assert row["z"] == pytest.approx((0.13 - 0.10) / math.sqrt(0.1 * 0.9 / 100))
+    assert not row["spiking"] and row["direction"] == "stable"
+
+
+def test_trends_flat_noisy_series_is_not_flagged():
+    rng = np.random.default_rng(7)
+    counts = {f"t{k}": rng.binomial(100, 0.12, size=12).tolist() for k in range(5)}
+    responses, matrix = _table([(m, 50, 25, 25) for m in MONTHS], counts)
+    flags = trends.flag_spikes(trends.theme_trends(responses, matrix), ONE_PERIOD)
+    assert not flags["spiking"].any()
+    assert set(flags["direction"]) == {"stable"} and not flags["fixed"].any()
+
+
+def test_trends_fixed_theme_is_flagged_fixed():
+    responses, matrix = _flat(12, 60, [12, 10, 14, 11, 13, 12, 9, 12, 11, 0, 0, 0])
+    row = trends.flag_spikes(trends.theme_trends(responses, matrix), ONE_PERIOD).iloc[0]
+    assert row["direction"] == "falling" and row["fixed"]
+    assert row["recent_share"] == 0.0 and row["earlier_share"] == pytest.approx(104 / 540)
+    assert not row["spiking"]
+    # A theme that only halves is falling but not fixed.
+    responses, matrix = _flat(12, 60, [12, 10, 14, 11, 13, 12, 9, 12, 11, 6, 5, 6])
+    row = trends.flag_spikes(trends.theme_trends(responses, matrix), ONE_PERIOD).iloc[0]
+    assert row["direction"] == "falling" and not row["fixed"]
+
+
+def test_trends_too_small_periods_are_never_flagged():
+    # 20 respondents in the latest month, 15 of them mention the theme: a huge rise,
+    # but below min_period_responses (30) nothing is flagged.
+    months = [(MONTHS[i], 40, 20, 20) for i in range(6)] + [(MONTHS[6], 10, 5, 5)]
+    responses, matrix = _table(months, {"theme": [8, 8, 8, 8, 8, 8, 15]})
+    settings = TrendSettings(spike_window=1, recent_periods=1)
+    flags = trends.flag_spikes(trends.theme_trends(responses, matrix, settings), settings)
+    row = flags.iloc[0]
+    assert row["too_small"] and row["z"] > 5
+    assert not row["spiking"] and row["direction"] == "stable" and math.isnan(row["p_value"])
+    # With a lower threshold the same data is flagged: the size rule is what held it back.
+    settings = TrendSettings(spike_window=1, recent_periods=1, min_period_responses=20)
+    row = trends.flag_spikes(trends.theme_trends(responses, matrix, settings), settings).iloc[0]
+    assert row["spiking"] and row["direction"] == "rising"
+
+
+# --------------------------------------------------------------------------- planted truth
+
+
+@pytest.fixture(scope="module")
+def sample():
+    responses = load_responses(SAMPLES / "nps_survey.csv").responses
+    segments = pd.read_csv(SAMPLES / "nps_survey_segments_truth.csv")
+    matrix = pd.crosstab(segments["response_id"], segments["theme_id"]).astype(bool)
+    truth = json.loads((SAMPLES / "planted_truth.json").read_text(encoding="utf-8"))["trend"]
+    return responses, matrix, truth
+
+
+def test_trends_sample_monthly_shares_match_planted_truth(sample):
+    responses, matrix, truth = sample
+    table = trends.theme_trends(responses, matrix).set_index(["group", "theme", "period"])
+    for kind in ("growing", "fixed"):
+        planted = truth[kind]
+        for month, share in planted["monthly_share"].items():
+            got = table.loc[(planted["department"], planted["theme"], month), "share"]
+            assert got == pytest.approx(share, abs=5e-4), (kind, month)
+
+
+def test_trends_sample_growing_theme_rises_and_fixed_theme_is_fixed(sample):
+    responses, matrix, truth = sample
+    result = trends.analyze_trends(responses, matrix)
+    assert result.periods[-1] == "2026-11" and result.n_undated == 0
+    flags = result.flags.set_index(["group", "theme"])
+    growing, fixed = truth["growing"], truth["fixed"]
+    grow = flags.loc[(growing["department"], growing["theme"])]
+    assert grow["direction"] == "rising" and grow["q_value"] < 0.01
+    assert grow["spiking"]  # the last two months, pooled, stand out from the six before
+    gone = flags.loc[(fixed["department"], fixed["theme"])]
+    assert gone["direction"] == "falling" and gone["fixed"] and gone["recent_share"] == 0.0
+    # No other App or Stores theme is called fixed.
+    assert flags.loc[flags["fixed"]].index.get_level_values("theme").unique().tolist() == [fixed["theme"]]
+
+
+def test_trends_sample_growing_theme_spikes_in_its_first_month(sample):
+    responses, matrix, truth = sample
+    growing = truth["growing"]
+    first = pd.Period(growing["months"][0], "M")
+    cut = responses[responses["submitted_at"] < first.end_time]
+    flags = trends.flag_spikes(trends.theme_trends(cut, matrix.loc[matrix.index.isin(cut["response_id"])]))
+    app = flags[flags["group"] == growing["department"]].set_index("theme")
+    assert app.loc[growing["theme"], "latest_period"] == growing["months"][0]
+    assert app.loc[growing["theme"], "spiking"]
+    assert app["spiking"].sum() == 1  # the planted theme is the only App spike
+
+
+# --------------------------------------------------------------------------- report.json
+
+
+TREND_SCHEMA = {
+    "type": "object",
+    "required": ["period", "periods", "period_starts", "n_undated", "min_period_responses", "recent_periods",
+                 "trailing_periods", "nps", "themes", "flags"],
+    "additionalProperties": False,
+    "properties": {
+        "period": {"enum": ["week", "month", "quarter"]},
+        "periods": {"type": "array", "items": {"type": "string"}},
+        "period_starts": {"type": "array", "items": {"type": "string", "format": "date"}},
+        "n_undated": {"type": "integer", "minimum": 0},
+        "min_period_responses": {"type": "integer", "minimum": 1},
+        "recent_periods": {"type": "integer", "minimum": 1},
+        "trailing_periods": {"type": "integer", "minimum": 1},
+        "nps": {"type": "array", "items": {
+            "type": "object",
+            "required": ["group", "n", "nps", "ci_low", "ci_high", "change", "change_p", "change_significant",
+                         "too_small"],
+            "additionalProperties": False,
+            "properties": {
+                "group": {"type": "string"},
+                "n": {"type": "array", "items": {"type": "integer", "minimum": 0}},
+                "nps": {"type": "array", "items": {"type": ["number", "null"], "minimum": -100, "maximum": 100}},
+                "ci_low": {"type": "array", "items": {"type": ["number", "null"], "minimum": -100, "maximum": 100}},
+                "ci_high": {"type": "array", "items": {"type": ["number", "null"], "minimum": -100, "maximum": 100}},
+                "change": {"type": "array", "items": {"type": ["number", "null"], "minimum": -200, "maximum": 200}},
+                "change_p": {"type": "array", "items": {"type": ["number", "null"], "minimum": 0, "maximum": 1}},
+                "change_significant": {"type": "array", "items": {"type": "boolean"}},
+                "too_small": {"type": "array", "items": {"type": "boolean"}},
+            },
+        }},
+        "themes": {"type": "array", "items": {
+            "type": "object",
+            "required": ["group", "theme_id", "side", "n_mentions", "share", "impact"],
+            "additionalProperties": False,
+            "properties": {
+                "group": {"type": "string"},
+                "theme_id": {"type": "integer"},
+                "side": {"enum": ["all", "complaint", "praise"]},
+                "n_mentions": {"type": "array", "items": {"type": "integer", "minimum": 0}},
+                "share": {"type": "array", "items": {"type": ["number", "null"], "minimum": 0, "maximum": 1}},
+                "impact": {"type": "array", "items": {"type": ["number", "null"], "minimum": -200, "maximum": 200}},
+            },
+        }},
+        "flags": {"type": "array", "items": {
+            "type": "object",
+            "required": ["group", "theme_id", "side", "latest_mentions", "latest_share", "trailing_mean",
+                         "trailing_sd", "z", "spiking", "direction", "fixed", "recent_share", "earlier_share",
+                         "p_value", "q_value", "too_small"],
+            "additionalProperties": False,
+            "properties": {
+                "group": {"type": "string"},
+                "theme_id": {"type": "integer"},
+                "side": {"enum": ["all", "complaint", "praise"]},
+                "latest_mentions": {"type": "integer", "minimum": 0},
+                "latest_share": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
+                "trailing_mean": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
+                "trailing_sd": {"type": ["number", "null"], "minimum": 0},
+                "z": {"type": ["number", "null"]},
+                "spiking": {"type": "boolean"},
+                "direction": {"enum": ["rising", "falling", "stable"]},
+                "fixed": {"type": "boolean"},
+                "recent_share": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
+                "earlier_share": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
+                "p_value": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
+                "q_value": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
+                "too_small": {"type": "boolean"},
+            },
+        }},
+    },
+}
+
+
+def test_trends_trend_block_is_valid_json_for_the_proposed_schema(sample):
+    import jsonschema
+
+    responses, matrix, truth = sample
+    ids = {name: i for i, name in enumerate(matrix.columns)}
+    keys = {name: (i, "all") for name, i in ids.items()}
+    block = trends.trend_block(trends.analyze_trends(responses, matrix), keys)
+    jsonschema.Draft202012Validator(TREND_SCHEMA, format_checker=jsonschema.FormatChecker()).validate(block)
+    json.dumps(block, allow_nan=False)
+    assert len(block["periods"]) == len(block["period_starts"]) == 12
+    assert all(len(s["n"]) == 12 for s in block["nps"])
+    growing = truth["growing"]
+    flag = next(f for f in block["flags"] if f["group"] == growing["department"]
+                and f["theme_id"] == ids[growing["theme"]])  # fmt: skip
+    assert flag["direction"] == "rising"
+    # Pairs nobody mentions (checkout queues in App) are left out of the report.
+    assert not any(f["group"] == "App" and f["theme_id"] == ids["checkout_queues"] for f in block["flags"])
