@@ -256,7 +256,10 @@ def bundled_sample() -> Path:
     path = Path(__file__).resolve().parents[2] / "data" / "samples" / "nps_survey.csv"
     if not path.exists():
         raise InputError("E101", "the bundled sample is missing; run verbatim demo from a clone of the repository", file=path)
-    return path
+    try:  # reports name the input; a path relative to where the user stands reads better
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
 
 
 @main.command()

@@ -141,10 +141,13 @@ class ReportBuilder:
         out, seen_responses, seen_texts = [], set(), set()
         for _, row in seg.iterrows():
             quote = self.quote(row)
-            if quote["response_id"] in seen_responses or quote["text"].lower() in seen_texts:
+            # Customers repeat each other ("on hold for ages"): show different words, not
+            # the same sentence three times.
+            keys = {_fold(quote["text"]), _fold(row["text"])}
+            if quote["response_id"] in seen_responses or keys & seen_texts:
                 continue
             seen_responses.add(quote["response_id"])
-            seen_texts.add(quote["text"].lower())
+            seen_texts.update(keys)
             out.append(quote)
             if len(out) == k:
                 break
@@ -383,6 +386,11 @@ class ReportBuilder:
 
             report["trend"] = trend_block(self.a.trends, self.a.theme_keys)
         return report
+
+
+def _fold(text: str) -> str:
+    """Text folded for duplicate detection: lower case letters and digits only."""
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", str(text).lower()).split())
 
 
 def _side_suffix(side: str) -> str:
