@@ -43,7 +43,7 @@ def _report(nps: dict, themes: dict[int, str], impact: dict[tuple, tuple], *, sh
 
     n_of = {g: v[0] for g, v in nps.items()}
     return {
-        "schema_version": "1.1",
+        "schema_version": "1.2",
         "run": {"verbatim_version": "0.1", "created_at": "2026-12-01T00:00:00+00:00",
                 "input": {"path": f"{sha}.csv", "format": "csv", "sha256": sha * 64},
                 "columns": {"text": ["comment"], "score": "score", "department": "department", "date": None,
@@ -125,6 +125,22 @@ def test_compare_finds_risen_and_disappeared_themes_and_the_new_top_two():
     assert app["group"] == "App" and app["nps"]["change"] == pytest.approx(-25.0)
     assert app["rose"] == ["App crashes"] and app["impact_worse"] == ["App crashes"]
     json.dumps(result, allow_nan=False)
+
+
+def test_compare_extended_model_matches_by_id_and_shows_the_new_theme():
+    # B run with --model A/model that added a theme: the kept themes match by id.
+    themes = {**THEMES, 4: "Too many marketing e-mails"}
+    impact = {(ALL, 0, "all"): (100, -6.0, -8.0, -4.0), (ALL, 1, "all"): (90, -5.0, -7.0, -3.0),
+              (ALL, 2, "all"): (40, -1.0, -2.0, 0.0), (ALL, 3, "all"): (50, -2.0, -3.0, -1.0),
+              (ALL, 4, "all"): (60, -3.0, -5.0, -1.0)}
+    b = _report({ALL: (1000, 450, 300), "App": (400, 200, 100)}, themes, impact, sha="b")
+    b["themes"][-1]["new"] = True
+    validate_report(b)
+    assert same_theme_model(A, b) and same_theme_model(b, A)
+    result = compare_reports(A, b)
+    assert result["match"] == "id"
+    assert result["overall"]["appeared"] == ["Too many marketing e-mails"]
+    assert not result["overall"]["disappeared"]
 
 
 def test_compare_matches_by_label_when_models_differ():

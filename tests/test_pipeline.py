@@ -14,7 +14,7 @@ from planted import planted_truth, theme_to_planted
 from verbatim.config import load_config
 from verbatim.pipeline import analyze
 from verbatim.report.build import validate_report
-from test_report_html import browser  # noqa: F401  (the real-chromium fixture)
+from test_report_html import browser, open_recorded  # noqa: F401  (the real-chromium fixture)
 
 pytestmark = pytest.mark.slow
 
@@ -130,12 +130,7 @@ def test_pipeline_html_report_renders_in_chromium(run, browser, tmp_path):
 
     _, out = run
     url = (out / "report.html").resolve().as_uri()
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    errors, requests = [], []
-    page.on("console", lambda m: errors.append(m.text) if m.type in ("error", "warning") else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("request", lambda r: requests.append(r.url))
-    page.goto(url, wait_until="load")
+    page, errors, requests = open_recorded(browser, url)
     for chart in ("#impact-svg", "#scatter-svg", "#heatmap-svg", "#nps-trend-svg", "#theme-trend-svg"):
         box = page.locator(chart).bounding_box()
         assert box and box["width"] > 300 and box["height"] > 100, chart
@@ -149,3 +144,25 @@ def test_pipeline_html_report_renders_in_chromium(run, browser, tmp_path):
         page.screenshot(path=str(shot), clip={"x": 0, "y": 0, "width": 1280, "height": 1600}, full_page=True)
         shutil.copyfile(shot, ROOT / "docs" / "img" / "report-html.png")
     page.close()
+
+
+def test_pipeline_next_wave_on_saved_model_keeps_theme_identity(run, sample_path, tmp_path):
+    """analyze NEW_WAVE --model RUN/model: the saved themes keep their ids and labels, and
+    compare then matches the two runs by theme id."""
+    from verbatim.compare import compare_runs
+
+    result, out = run
+    lines = sample_path.read_text(encoding="utf-8").splitlines(keepends=True)
+    wave = tmp_path / "wave.csv"
+    wave.write_text(lines[0] + "".join(lines[-600:]), encoding="utf-8")
+    second = analyze(wave, tmp_path / "out2", result.config, model_dir=out / "model")
+    first_themes = result.analysis.themes.set_index("theme_id")["label"]
+    kept = second.analysis.themes[~second.analysis.themes["new"]].set_index("theme_id")["label"]
+    assert kept.equals(first_themes)
+    used = set(second.analysis.segments["theme_id"]) - {-1}
+    assert len(used & set(first_themes.index)) >= 0.8 * len(first_themes)
+    comparison = compare_runs(out, tmp_path / "out2")
+    assert comparison["match"] == "id"
+    assert not comparison["overall"]["appeared"] or all(
+        t in set(second.analysis.themes.loc[second.analysis.themes["new"], "label"])
+        for t in comparison["overall"]["appeared"])

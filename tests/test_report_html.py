@@ -129,6 +129,17 @@ def _expected(rows, theme=None, department=None, sentiment=None, group=None):
     ]  # fmt: skip
 
 
+def open_recorded(browser, url: str, *, width: int = 1280, height: int = 900):
+    """Open ``url`` in a new page that records console errors/warnings and every request."""
+    page = browser.new_page(viewport={"width": width, "height": height})
+    errors, requests = [], []
+    page.on("console", lambda m: errors.append(m.text) if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(url, wait_until="load")
+    return page, errors, requests
+
+
 def _listed(page) -> list[str]:
     return page.eval_on_selector_all("#dd-list > li", "els => els.map(e => e.dataset.responseId)")
 
@@ -138,12 +149,7 @@ def test_report_html_works_in_chromium_without_network_or_injection(browser, tmp
     assignments = make_assignments()
     path = write_html(make_report(), assignments, tmp_path / "report.html")
     url = path.resolve().as_uri()
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    errors, requests = [], []
-    page.on("console", lambda m: errors.append(m.text) if m.type in ("error", "warning") else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("request", lambda r: requests.append(r.url))
-    page.goto(url, wait_until="load")
+    page, errors, requests = open_recorded(browser, url)
 
     # Charts rendered, with visible marks.
     for chart, mark, minimum in (("#impact-svg", ".imp-row circle.point", 10), ("#scatter-svg", "circle.point", 10),

@@ -129,7 +129,8 @@ def test_themes_sample_guided_taxonomy_separates_opposite_experiences(fitted_gui
 @pytest.mark.slow
 def test_themes_table_columns_labels_and_quotes(fitted, truth):
     themes = fitted.themes_
-    assert list(themes.columns) == ["theme_id", "label", "keywords", "size", "parent_id", "representative", "guided"]
+    assert list(themes.columns) == ["theme_id", "label", "keywords", "size", "parent_id", "representative", "guided", "new"]
+    assert not themes["new"].any()  # only extend() adds new themes
     assert themes["theme_id"].tolist() == list(range(len(themes)))
     assert themes["size"].is_monotonic_decreasing
     assert int(themes["size"].sum()) == int((fitted.labels_ >= 0).sum())
@@ -192,3 +193,26 @@ def test_themes_guided_themes_come_out_named(truth, embedder, write_file):
         theme = guided.loc[guided["label"] == name, "theme_id"].item()
         members = pd.Series(planted[model.labels_ == theme])
         assert members.value_counts().index[0] == planted_id, (name, members.value_counts().head(3))
+
+
+@pytest.mark.slow
+def test_themes_extend_keeps_ids_and_adds_only_new_themes(truth, embedder):
+    # Wave 1 never mentions marketing e-mails; wave 2 does. Reusing wave 1's model must keep
+    # every existing theme (same ids, same labels) and add the e-mail complaints as new.
+    texts, X, planted = truth
+    first = planted != "too_many_emails"
+    wave1 = ThemeModel(ThemeSettings(), embedder=embedder).fit([t for t, f in zip(texts, first) if f], X[first])
+    before = wave1.themes_[["theme_id", "label"]].copy()
+    wave1_ids = wave1.assign(texts, X)
+    labels = wave1.extend(texts, X)
+    after = wave1.themes_
+    assert after.loc[~after["new"], ["theme_id", "label"]].reset_index(drop=True).equals(before)
+    new_ids = set(after.loc[after["new"], "theme_id"])
+    assert new_ids and min(new_ids) > before["theme_id"].max()
+    emails = labels[~first]
+    assert np.isin(emails, list(new_ids)).mean() >= 0.8
+    # Segments of the kinds wave 1 knew keep their theme.
+    placed = first & (wave1_ids >= 0)
+    assert (labels[placed] == wave1_ids[placed]).mean() >= 0.98
+    # The extended model saves and assigns the same way afterwards.
+    assert np.array_equal(wave1.assign(texts, X), labels)

@@ -57,14 +57,15 @@ def load_run(path: str | Path) -> dict:
 
 
 def same_theme_model(a: dict, b: dict) -> bool:
-    """True when both reports list exactly the same theme ids with the same labels.
+    """True when one report's themes (id, label) are all in the other's.
 
-    A run made with ``--model`` keeps the saved model's ids and labels; two independent
-    fits practically never agree on every (id, label) pair, and when they do the themes
-    are the same anyway, so matching by id is then right.
+    A run made with ``--model`` keeps the saved model's ids and labels and may add new
+    themes with new ids; two independent fits practically never agree on every (id,
+    label) pair, and when they do the themes are the same anyway, so matching by id is
+    then right.
     """
     ids = [{(t["id"], t["label"]) for t in r["themes"] if t["id"] >= 0} for r in (a, b)]
-    return bool(ids[0]) and ids[0] == ids[1]
+    return bool(ids[0]) and bool(ids[1]) and (ids[0] <= ids[1] or ids[1] <= ids[0])
 
 
 def _theme_rows(report: dict, group: str, by_id: bool) -> dict:

@@ -78,7 +78,7 @@ class AnalysisResult:
     output_dir: Path | None = None
 
 
-class _Timer:
+class Timer:
     def __init__(self, log: Log | None) -> None:
         self.timings: dict[str, float] = {}
         self.log = log
@@ -101,8 +101,12 @@ def file_sha256(path: str | Path) -> str:
 
 
 def run_stages(ingest: IngestResult, config: Config, *, model_dir: str | Path | None = None,
-               log: Log | None = None) -> Analysis:
-    """Run every analysis stage on ingested responses (no file is written)."""
+               extend_model: bool = True, log: Log | None = None) -> Analysis:
+    """Run every analysis stage on ingested responses (no file is written).
+
+    With ``model_dir`` the saved themes are reused (same ids and labels); ``extend_model``
+    then adds new themes for what they cannot place, otherwise that stays "Other".
+    """
     from .embed import Embedder
     from .impact import analyze_impact
     from .mentions import theme_mentions
@@ -110,7 +114,7 @@ def run_stages(ingest: IngestResult, config: Config, *, model_dir: str | Path | 
     from .sentiment import score_sentiment
     from .themes import ThemeModel
 
-    timer = _Timer(log)
+    timer = Timer(log)
     responses = ingest.responses
     notes: list[str] = []
     with timer.stage("segment"):
@@ -128,7 +132,8 @@ def run_stages(ingest: IngestResult, config: Config, *, model_dir: str | Path | 
     with timer.stage("themes"):
         if model_dir is not None:
             model = ThemeModel.load(model_dir, embedder=embedder)
-            theme_ids = model.assign(segments["text"].tolist(), vectors)
+            texts = segments["text"].tolist()
+            theme_ids = model.extend(texts, vectors) if extend_model else model.assign(texts, vectors)
         else:
             model = ThemeModel(config.themes, embedder=embedder).fit(segments["text"].tolist(), vectors)
             theme_ids = model.labels_
@@ -147,16 +152,22 @@ def run_stages(ingest: IngestResult, config: Config, *, model_dir: str | Path | 
     if config.routing.file:
         with timer.stage("routing"):
             owners = route_themes_to_departments(model, embedder, config)
-    pii_counts: dict[str, int] = {}
-    for counts in flags["pii_counts"]:
-        for kind, n in (counts or {}).items():
-            pii_counts[kind] = pii_counts.get(kind, 0) + int(n)
     return Analysis(
         config=config, ingest=ingest, summary=summarize(ingest), segments=segments, flags=flags,
         themes=themes, mentions=mentions, impact=impact, owners=owners, model=model,
-        embedder_id=embedder.model_id, input_sha256=file_sha256(ingest.source), pii_counts=pii_counts,
+        embedder_id=embedder.model_id, input_sha256=file_sha256(ingest.source),
+        pii_counts=sum_pii_counts(flags["pii_counts"]),
         timings=timer.timings, notes=tuple(notes), trends=trends,
     )
+
+
+def sum_pii_counts(per_response) -> dict[str, int]:
+    """Redactions per kind over all responses (each item a ``{kind: count}`` dict or None)."""
+    total: dict[str, int] = {}
+    for counts in per_response:
+        for kind, n in (counts or {}).items():
+            total[kind] = total.get(kind, 0) + int(n)
+    return total
 
 
 def theme_table(model) -> pd.DataFrame:
@@ -186,6 +197,7 @@ def analyze(
     *,
     force: bool = False,
     model_dir: str | Path | None = None,
+    extend_model: bool = True,
     formats: tuple[str, ...] = ("md", "html", "json", "csv"),
     log: Log | None = None,
 ) -> AnalysisResult:
@@ -197,7 +209,7 @@ def analyze(
         check_output_dir(output_dir, force=force)  # fail before any slow work
     ingest = load_responses(input_path, config)
     config = resolved_config(config, ingest)
-    analysis = run_stages(ingest, config, model_dir=model_dir, log=log)
+    analysis = run_stages(ingest, config, model_dir=model_dir, extend_model=extend_model, log=log)
     from .report.build import build_report
 
     report = build_report(analysis)

@@ -18,7 +18,7 @@ import pandas as pd
 from .errors import VerbatimError
 
 FORMAT = "verbatim-themes/2"
-THEME_COLUMNS = ("theme_id", "label", "keywords", "size", "parent_id", "representative", "guided")
+THEME_COLUMNS = ("theme_id", "label", "keywords", "size", "parent_id", "representative", "guided", "new")
 PARENT_COLUMNS = ("parent_id", "label", "theme_ids", "size")
 
 
@@ -43,6 +43,7 @@ def save_model(model, directory: Path) -> Path:
     meta = {
         "format": FORMAT,
         "model_id": model.model_id_,
+        "novelty_floor": float(model.novelty_floor_),
         "settings": dataclasses.asdict(model._settings()),
         "themes": _records(model.themes_),
         "parents": _records(model.parents_),
@@ -73,6 +74,7 @@ def load_model(cls, directory: Path, embedder=None):
         model.guide_theme_ = arrays["guide_theme"]
         model.guide_polarity_ = arrays["guide_polarity"]
         model.model_id_ = meta["model_id"]
+        model.novelty_floor_ = float(meta.get("novelty_floor", model._settings().assign_floor))
         model.themes_ = _frame(meta["themes"], THEME_COLUMNS)
         model.parents_ = _frame(meta["parents"], PARENT_COLUMNS)
     except VerbatimError:
@@ -100,8 +102,9 @@ def _frame(records: list[dict], columns: Sequence[str]) -> pd.DataFrame:
     for column in ("theme_id", "size", "parent_id"):
         if column in frame:
             frame[column] = frame[column].astype("int64")
-    if "guided" in frame:
-        frame["guided"] = frame["guided"].astype(bool)
+    for column in ("guided", "new"):  # "new" is absent from models saved before it existed
+        if column in frame:
+            frame[column] = frame[column].fillna(False).astype(bool)
     for column in ("label", "keywords", "representative", "theme_ids"):
         if column in frame:
             frame[column] = frame[column].astype(object)

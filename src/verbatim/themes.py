@@ -71,6 +71,9 @@ class ThemeSettings:
     reduced_dims: PCA components the clusterer works in.
     merge_similarity: fine clusters / themes whose centroids are at least this similar merge.
     assign_floor: a segment below this similarity to every prototype stays "Other".
+    novelty_quantile: when a saved model is extended with a new wave, a segment that fits
+        its nearest theme worse than this share of the fitted segments did is a candidate
+        for a new theme (the floor is measured on the fit data, not fixed).
     parent_similarity: themes at least this similar are grouped under one parent theme.
     guided_similarity: a segment at least this similar to its closest guided example joins that theme.
     guided_path: TOML file of guided themes ("" = none), see configs/themes.toml.
@@ -91,6 +94,7 @@ class ThemeSettings:
     reduced_dims: int = 50
     merge_similarity: float = 0.7
     assign_floor: float = 0.3
+    novelty_quantile: float = 0.02
     parent_similarity: float = 0.6
     guided_similarity: float = 0.45
     guided_path: str = ""
@@ -109,6 +113,8 @@ class ThemeSettings:
             raise ValueError(f"n_themes must be 0 (automatic) or more, got {self.n_themes}")
         if self.max_fine_clusters < 2 or self.max_fit_segments < 2:
             raise ValueError("max_fine_clusters and max_fit_segments must be at least 2")
+        if not 0.0 <= self.novelty_quantile < 1.0:
+            raise ValueError(f"novelty_quantile is a share between 0 and 1, got {self.novelty_quantile}")
         for name in ("merge_similarity", "assign_floor", "parent_similarity", "guided_similarity"):
             if not -1.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} is a cosine similarity between -1 and 1, got {getattr(self, name)}")
@@ -387,18 +393,36 @@ class ThemeModel:
     def _assign(self, X: np.ndarray, texts: Sequence[str]) -> np.ndarray:
         """Guided examples first (segment-level match), then the nearest discovered prototype."""
         s = self._settings()
-        labels = np.full(len(X), OTHER_ID, dtype=np.int64)
-        if len(self.prototypes_):
-            sims = X @ self.prototypes_.T
-            best = sims.argmax(axis=1)
-            ok = sims[np.arange(len(X)), best] >= s.assign_floor
-            labels = np.where(ok, self.prototype_theme_[best], OTHER_ID).astype(np.int64)
+        best = self._best_similarity(X)
+        labels = np.where(best >= s.assign_floor, self._nearest_theme(X), OTHER_ID).astype(np.int64)
+        g = self._guided_labels(X, texts)
+        return np.where(g >= 0, g, labels)
+
+    def _best_similarity(self, X: np.ndarray) -> np.ndarray:
+        """Cosine of each row to its nearest discovered prototype (-1 when there is none)."""
+        if not len(self.prototypes_):
+            return np.full(len(X), -1.0, dtype=np.float32)
+        return (X @ self.prototypes_.T).max(axis=1)
+
+    def _nearest_theme(self, X: np.ndarray) -> np.ndarray:
+        if not len(self.prototypes_):
+            return np.full(len(X), OTHER_ID, dtype=np.int64)
+        return self.prototype_theme_[(X @ self.prototypes_.T).argmax(axis=1)]
+
+    def _guided_labels(self, X: np.ndarray, texts: Sequence[str]) -> np.ndarray:
+        """The guided theme each row matches at segment level, -1 where none does."""
         active = self.guide_theme_ >= 0
-        if active.any():
-            g = _guided_match(X, self.guide_vectors_[active], self.guide_theme_[active], s.guided_similarity,
-                              _polarity(texts), self.guide_polarity_[active])
-            labels = np.where(g >= 0, g, labels)
-        return labels
+        if not active.any():
+            return np.full(len(X), OTHER_ID, dtype=np.int64)
+        return _guided_match(X, self.guide_vectors_[active], self.guide_theme_[active],
+                             self._settings().guided_similarity, _polarity(texts), self.guide_polarity_[active])
+
+    def _novelty_floor(self, X_placed: np.ndarray, s: ThemeSettings) -> float:
+        """How well the fitted segments fit their themes: the ``novelty_quantile`` of their
+        best prototype similarity, never below ``assign_floor``."""
+        if not len(X_placed) or not len(self.prototypes_):
+            return float(s.assign_floor)
+        return max(float(s.assign_floor), float(np.quantile(self._best_similarity(X_placed), s.novelty_quantile)))
 
     def _finalise(self, texts, X, labels, keys, topic_model, guided, s) -> None:
         """Renumber themes largest first; compute centroids, keywords, labels, quotes, parents."""
@@ -414,6 +438,7 @@ class ThemeModel:
         ids = list(range(len(order)))
         self.labels_ = labels
         self.centroids_ = _centroids(X, labels, ids) if ids else np.zeros((0, X.shape[1]), np.float32)
+        self.novelty_floor_ = self._novelty_floor(X[labels >= 0], s)
         guided_name = {renumber[i]: guided[k[1]].name for i, k in enumerate(keys) if k[0] == "g" and i in renumber}
 
         if topic_model is None and ids:  # every segment was guided: a model only for keywords
@@ -463,6 +488,7 @@ class ThemeModel:
                 "parent_id": pd.Series(parent_of, dtype="int64"),
                 "representative": pd.Series(quotes, dtype=object),
                 "guided": pd.Series([t in guided_name for t in ids], dtype=bool),
+                "new": pd.Series([False] * len(ids), dtype=bool),
             }
         )
         self.model_id_ = getattr(self.embedder, "model_id", "") if self.embedder is not None else ""
@@ -516,6 +542,72 @@ class ThemeModel:
         if X.shape[1] != self.prototypes_.shape[1]:
             raise ValueError(f"embeddings have {X.shape[1]} dimensions, the model expects {self.prototypes_.shape[1]}")
         return self._assign(X, list(texts))
+
+    def extend(self, texts: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
+        """Put a new wave on the existing themes and discover new themes among the rest.
+
+        Existing themes keep their ids, labels and prototypes. Segments the existing themes
+        cannot place, or place worse than the fit data's ``novelty_floor_`` (and that match
+        no guided theme), are clustered among themselves with the same settings. Each
+        resulting theme of at least ``min_theme_size`` segments that is not a near copy of
+        an existing theme (centroid cosine below ``merge_similarity``) is added with the
+        next free id and ``new=True``. Returns the theme id of every segment (the same rule
+        :meth:`assign` applies from now on).
+        """
+        self._check_fitted()
+        s = self._settings()
+        texts, X = _check_inputs(texts, embeddings)
+        labels = self._assign(X, texts)
+        rest = np.flatnonzero(self.novelty_candidates(texts, X))
+        if len(rest) < max(2, s.min_theme_size):
+            return labels
+        sub = ThemeModel(dataclasses.replace(s, guided_path=""), embedder=self.embedder)
+        sub.fit([texts[i] for i in rest], X[rest])
+        known = (sub.centroids_ @ self.centroids_.T).max(axis=1) if len(self.centroids_) else np.full(len(sub.centroids_), -1.0)
+        keep = [int(t) for t, size in zip(sub.themes_["theme_id"], sub.themes_["size"])
+                if size >= s.min_theme_size and known[int(t)] < s.merge_similarity]
+        # A new theme must hold its segments once it competes with the existing themes
+        # (a cluster of merely badly-embedded text, typos say, loses them): drop the ones
+        # left under min_theme_size and try again with the rest.
+        before = (self.prototypes_, self.prototype_theme_, self.centroids_, self.themes_)
+        while keep:
+            self._add_themes(sub, keep)
+            labels = self._assign(X, texts)
+            sizes = {t: int(n) for t, n in zip(*np.unique(labels, return_counts=True))}
+            new_ids = self.themes_.loc[self.themes_["new"], "theme_id"].astype(int).tolist()
+            held = [old for old, new_id in zip(keep, new_ids[-len(keep):]) if sizes.get(new_id, 0) >= s.min_theme_size]
+            if held == keep:
+                size = self.themes_["theme_id"].map(sizes).fillna(0).astype("int64")
+                self.themes_ = self.themes_.assign(size=self.themes_["size"].where(~self.themes_["new"], size))
+                return labels
+            self.prototypes_, self.prototype_theme_, self.centroids_, self.themes_ = before
+            keep = held
+        return self._assign(X, texts)
+
+    def novelty_candidates(self, texts: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
+        """Which segments :meth:`extend` clusters in search of new themes (boolean mask):
+        those no theme takes, and those that fit their nearest discovered theme worse than
+        ``novelty_floor_`` while matching no guided theme."""
+        self._check_fitted()
+        texts, X = _check_inputs(texts, embeddings)
+        weak = (self._best_similarity(X) < self.novelty_floor_) & (self._guided_labels(X, texts) < 0)
+        return (self._assign(X, texts) == OTHER_ID) | weak
+
+    def _add_themes(self, sub: "ThemeModel", keep: list[int]) -> None:
+        """Append themes ``keep`` of ``sub`` (fitted on this model's leftovers) as new themes."""
+        offset = int(self.themes_["theme_id"].max()) + 1 if len(self.themes_) else 0
+        remap = {old: offset + i for i, old in enumerate(keep)}
+        mask = np.isin(sub.prototype_theme_, keep)
+        self.prototypes_ = np.vstack([self.prototypes_, sub.prototypes_[mask]]).astype(np.float32)
+        self.prototype_theme_ = np.concatenate(
+            [self.prototype_theme_, [remap[int(t)] for t in sub.prototype_theme_[mask]]]).astype(np.int64)
+        self.centroids_ = np.vstack([self.centroids_, sub.centroids_[keep]]).astype(np.float32)
+        added = sub.themes_[sub.themes_["theme_id"].isin(keep)].copy()
+        added["theme_id"] = added["theme_id"].map(remap).astype("int64")
+        added["parent_id"] = -1
+        added["guided"] = False
+        added["new"] = True
+        self.themes_ = pd.concat([self.themes_, added], ignore_index=True)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "prototypes_"):

@@ -21,7 +21,7 @@ import pandas as pd
 if TYPE_CHECKING:  # pragma: no cover
     from ..pipeline import Analysis
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 ALL = "__all__"
 QUOTE_MAX_CHARS = 280
 QUOTES_PER_THEME = 3
@@ -216,6 +216,7 @@ class ReportBuilder:
                 "mixed": tid in a.mixed_themes,
                 "quotes": self.quotes_for(tid, "any"),
                 "guided": bool(theme.get("guided", False)),
+                "new": bool(theme.get("new", False)),
                 "owner": owner,
             })
         other = seg[seg["theme_id"] == -1]

@@ -213,6 +213,15 @@ def render_summary_md(report: Mapping[str, Any]) -> str:
     lines += ["## What passives talk about", ""] + _passive_lines(overall.get("passive_themes") or [])
 
     lines += trend_markdown(report, escape=escape_md)
+    new_themes = [t for t in report.get("themes") or [] if t.get("new")]
+    if new_themes:
+        lines += ["## New themes in this wave", "",
+                  "Comments that none of the earlier themes could take, grouped among themselves: "
+                  "candidates for new themes to track.", ""]  # fmt: skip
+        for theme in new_themes:
+            lines.append(f"- **{escape_md(theme['label'])}**: {w.fmt_count(theme['responses'])} respondents")
+            lines += _quote_lines(theme.get("quotes", [])[:2], indent="  ")
+        lines.append("")
     departments = report.get("departments") or []
     if departments:
         lines += ["## Departments", "",

@@ -1,0 +1,35 @@
+"""The published JSON Schema of report.json: valid, and never changed without a version bump."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from importlib import resources
+
+import jsonschema
+
+from verbatim.report.build import SCHEMA_VERSION, load_schema
+
+# sha256 of src/verbatim/schema/report.schema.json for each published version. Changing the
+# schema without bumping schema_version (and adding its hash here) fails this test.
+PUBLISHED = {
+    "1.2": "5c2229818a5fa5010f1c301d169bdc1d1dcd28aae775ad8f48b641a9d316da75",
+}
+
+
+def test_schema_is_a_valid_draft_2020_12_schema():
+    jsonschema.Draft202012Validator.check_schema(load_schema())
+
+
+def test_schema_version_matches_the_builder():
+    assert load_schema()["properties"]["schema_version"] == {"const": SCHEMA_VERSION}
+
+
+def test_schema_change_bumps_the_version():
+    raw = resources.files("verbatim").joinpath("schema/report.schema.json").read_bytes()
+    version = json.loads(raw)["properties"]["schema_version"]["const"]
+    assert version in PUBLISHED, f"schema {version} is not pinned in PUBLISHED"
+    assert hashlib.sha256(raw).hexdigest() == PUBLISHED[version], (
+        "report.schema.json changed: bump schema_version (MINOR for an added field, MAJOR for a removed or "
+        "changed one) and pin the new hash here"
+    )
