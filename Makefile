@@ -15,7 +15,7 @@ $(STAMP):
 	$(PY) -m pip install --quiet --upgrade pip
 	# torch first, pinned: 2.13.0 is the local CPU wheel; an unpinned torch pulls GBs of CUDA.
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev,spark,fast]'
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
@@ -23,7 +23,8 @@ demo: $(STAMP)
 	$(VENV)/bin/verbatim demo --force
 
 test: $(STAMP)
-	bash scripts/ensure_chromium.sh
+	sh scripts/ensure_chromium.sh
+	sh scripts/ensure_java.sh
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Skips the tests that load models; for quick local iterations only (CI runs `make test`).

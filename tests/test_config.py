@@ -85,3 +85,12 @@ def test_config_is_immutable():
     cfg = Config.default()
     with pytest.raises(dataclasses.FrozenInstanceError):
         cfg.input = None
+
+
+def test_config_pickles_round_trip():
+    # Spark ships the configuration to its executors by pickling it.
+    import pickle
+
+    config = load_config(overrides={"impact": {"n_bootstrap": 123}}, environ={})
+    again = pickle.loads(pickle.dumps(config))
+    assert again == config and again.impact.n_bootstrap == 123

@@ -138,6 +138,11 @@ def analysis_options(func):
         click.option("--quiet", is_flag=True, help="Print only the summary, no progress."),
         click.option("--period", type=click.Choice(["week", "month", "quarter"]),
                      help="Period of the trend over time (needs a date column). Default: month."),
+        click.option("--engine", type=click.Choice(["local", "spark"]), default="local", show_default=True,
+                     help="Run on this machine, or on Apache Spark (needs the spark extra and Java 17+)."),
+        click.option("--master", metavar="URL",
+                     help="Spark master URL with --engine spark (e.g. local[4], yarn). Default: the one "
+                          "spark-submit was given, else local[*]."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -148,20 +153,25 @@ def analysis_options(func):
 @click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=True))
 @analysis_options
 @click.option("--model", "model_dir", type=click.Path(file_okay=False, exists=True),
-              help="Theme model of an earlier run (RUN/model): reuse its themes instead of fitting new ones.")
+              help="Theme model of an earlier run (RUN/model): keep its themes (same ids and labels) and add new ones only for what they cannot place.")
 @input_options
-def analyze(input_path, output_dir, force, formats, no_redact, routing_file, quiet, period, model_dir, **options):
+def analyze(input_path, output_dir, force, formats, no_redact, routing_file, quiet, period, engine, master, model_dir,
+            **options):
     """Analyse a survey export and write the reports into OUTPUT.
 
     Writes report.json, summary.md, departments/<slug>.md, report.html, assignments.csv,
     rejected.csv, config.toml (the resolved configuration) and model/ (the theme model).
+    With --engine spark, INPUT may also be a folder of part files, a Hadoop URI or a table
+    name, and the assignments are also written as assignments.parquet.
 
     \b
-    Example:
+    Examples:
       verbatim analyze survey.csv -o out/ --department Team
+      verbatim analyze s3a://lake/nps/2026/ -o out/ --engine spark --master yarn
     """
     config = build_config(**options, extra=_analysis_overrides(no_redact, routing_file, period))
-    run_analysis(input_path, output_dir, force, config, formats=formats, model_dir=model_dir, quiet=quiet)
+    run_analysis(input_path, output_dir, force, config, formats=formats, model_dir=model_dir, quiet=quiet,
+                 engine=engine, master=master)
 
 
 @main.command()
@@ -170,7 +180,8 @@ def analyze(input_path, output_dir, force, formats, no_redact, routing_file, qui
               help="Theme model of an earlier run (RUN/model).")
 @analysis_options
 @input_options
-def assign(input_path, model_dir, output_dir, force, formats, no_redact, routing_file, quiet, period, **options):
+def assign(input_path, model_dir, output_dir, force, formats, no_redact, routing_file, quiet, period, engine, master,
+           **options):
     """Put new responses on the themes of an earlier run, without refitting.
 
     Theme ids and labels are those of the saved model; a segment no theme can take stays
@@ -181,7 +192,8 @@ def assign(input_path, model_dir, output_dir, force, formats, no_redact, routing
       verbatim assign december.csv --model out/model -o out-december/
     """
     config = build_config(**options, extra=_analysis_overrides(no_redact, routing_file, period))
-    run_analysis(input_path, output_dir, force, config, formats=formats, model_dir=model_dir, quiet=quiet)
+    run_analysis(input_path, output_dir, force, config, formats=formats, model_dir=model_dir, quiet=quiet,
+                 extend_model=False, engine=engine, master=master)
 
 
 def _analysis_overrides(no_redact: bool, routing_file: str | None, period: str | None = None) -> dict:
@@ -195,16 +207,26 @@ def _analysis_overrides(no_redact: bool, routing_file: str | None, period: str |
     return extra
 
 
-def run_analysis(input_path, output_dir, force, config, *, formats=(), model_dir=None, quiet=False) -> None:
-    from .pipeline import analyze as analyze_file
+def run_analysis(input_path, output_dir, force, config, *, formats=(), model_dir=None, quiet=False,
+                 extend_model=True, engine="local", master=None) -> None:
     from .validation import format_summary
 
     def log(message: str) -> None:
         if not quiet:
             click.echo(message, err=True)
 
-    result = analyze_file(input_path, output_dir, config, force=force, model_dir=model_dir,
-                          formats=tuple(formats) or ("md", "html", "json", "csv"), log=log)
+    options = dict(force=force, model_dir=model_dir, extend_model=extend_model, log=log,
+                   formats=tuple(formats) or ("md", "html", "json", "csv"))
+    if engine == "spark":
+        from .spark_engine import analyze_spark
+
+        result = analyze_spark(input_path, output_dir, config, master=master, **options)
+    else:
+        if master:
+            raise click.UsageError("--master needs --engine spark")
+        from .pipeline import analyze as analyze_file
+
+        result = analyze_file(input_path, output_dir, config, **options)
     click.echo(format_summary(result.summary))
     click.echo(format_findings(result.report))
     click.echo(f"wrote {result.output_dir}/")

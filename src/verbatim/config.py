@@ -96,10 +96,18 @@ class Config:
         return cls({name: _section_class(name)() for name in SECTIONS})
 
     def __getattr__(self, name: str) -> Any:
+        # Only called for names that are not slots; while unpickling, _sections is not set
+        # yet, so looking it up here would recurse.
+        if name.startswith("__") or name == "_sections":
+            raise AttributeError(name)
         try:
             return self._sections[name]
         except KeyError:
             raise AttributeError(name) from None
+
+    def __reduce__(self):
+        # Picklable (Spark ships the config to executors) despite the blocked __setattr__.
+        return (Config, (self._sections,))
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise dataclasses.FrozenInstanceError("Config is immutable; use Config.updated()")

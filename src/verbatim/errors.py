@@ -27,6 +27,7 @@ CATALOGUE: dict[str, str] = {
     "E301": "output folder is not empty",
     "E302": "saved model cannot be loaded",
     "E303": "earlier run cannot be read",
+    "E401": "Spark engine cannot start",
 }
 
 

@@ -1,0 +1,480 @@
+"""The analysis on Apache Spark: same stages, same results, work spread over executors.
+
+:func:`analyze_spark` returns the :class:`verbatim.pipeline.AnalysisResult` that
+:func:`verbatim.pipeline.analyze` returns and writes the same report files (it builds the
+same :class:`verbatim.pipeline.Analysis` and hands it to ``build_report`` /
+``write_outputs``), plus the per-segment assignments as Parquet.
+
+Where each stage runs, and why:
+
+- **ingest**: a local file up to ``driver_ingest_max_bytes`` is read and validated on the
+  driver by :func:`verbatim.ingest.load_responses` itself, so encoding sniffing, every
+  format, unreadable lines and rejection reasons are exactly the local engine's. Anything
+  else (a table name, a folder of part files, a ``hdfs://`` / ``s3a://`` URI, a bigger
+  file) is read by Spark as strings; the column roles are detected on the driver from the
+  first :data:`DETECTION_ROWS` rows, and every partition is validated by
+  :func:`verbatim.ingest.validate_rows` on the executors, partitioned by the id column so
+  that the duplicate-id rule sees every row of an id.
+- **prepare** (clean, redact, segment) + **sentiment**, then **embed** (each distinct
+  segment text once, over the whole survey): executors, ``mapInPandas``, models loaded
+  once per worker (:mod:`verbatim.spark_udfs`).
+- **themes**: fitted on the driver. With at most ``themes.max_fit_segments`` segments
+  the driver fits on all of them in the local engine's order, so themes and assignments
+  equal the local engine's. Above that, on a seeded sample stratified by department; the
+  fitted prototypes are broadcast and every segment is assigned on the executors.
+- **mentions**: the per-response theme matrix is aggregated in Spark (segments ->
+  response x theme bits, mixed-theme counts); the bootstrap and rankings
+  (:func:`verbatim.impact.analyze_impact`) run on the driver on that matrix (1 bit per
+  theme per response), so they are the local engine's to the last digit.
+
+pyspark is imported inside functions: importing verbatim never needs Java.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import shutil
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from .config import Config
+from .errors import InputError, VerbatimError
+
+__all__ = ["analyze_spark", "assign_spark", "spark_session", "ingest_spark", "embed_stage",
+           "DRIVER_INGEST_MAX_BYTES", "DETECTION_ROWS"]
+
+Log = Callable[[str], None]
+
+#: Local files up to this size are ingested on the driver exactly as ``verbatim analyze`` does.
+DRIVER_INGEST_MAX_BYTES = 256 * 2**20
+#: Rows the driver reads to detect the column roles of an input Spark reads.
+DETECTION_ROWS = 10_000
+_FLAG_COLUMNS = ["response_id", "clean_text", "redacted_text", "non_answer", "language", "pii_counts",
+                 "n_segments", "segments_dropped"]
+
+
+def spark_session(master: str | None = None, app_name: str = "verbatim"):
+    """A SparkSession set up for verbatim (UTC, Arrow, offline model loading on executors).
+
+    ``master``: a Spark master URL. Without one, the master spark-submit was given is
+    used, and ``local[*]`` (every core of this machine) outside spark-submit.
+
+    In local mode the Python workers run this interpreter (its venv holds the models);
+    on a cluster ``spark.pyspark.python`` / a packed venv decides (see docs/spark.md).
+    """
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise VerbatimError("E401", "the Spark engine needs pyspark: pip install 'verbatim[spark]'") from None
+    if "PYSPARK_GATEWAY_PORT" not in os.environ and not (shutil.which("java") or os.environ.get("JAVA_HOME")):
+        raise VerbatimError("E401", "the Spark engine needs Java 17+ (java not on PATH and JAVA_HOME unset): "
+                                    "sh scripts/ensure_java.sh installs it on Debian")
+
+    builder = SparkSession.builder
+    if master is None and "PYSPARK_GATEWAY_PORT" not in os.environ:  # not launched by spark-submit
+        master = "local[*]"
+    if master is not None:
+        builder = builder.master(master)
+    return (
+        builder.appName(app_name)
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .config("spark.executorEnv.HF_HUB_OFFLINE", "1")
+        .config("spark.executorEnv.TRANSFORMERS_OFFLINE", "1")
+        # A survey is small for Spark: 200 shuffle partitions would be mostly empty tasks.
+        .config("spark.sql.shuffle.partitions", "16")
+        .getOrCreate()
+    )
+
+
+# ---------------------------------------------------------------------------- ingest
+
+
+def _is_local_file(source) -> bool:
+    return "://" not in str(source) and Path(source).is_file()
+
+
+def _source_sha256(spark, source) -> str:
+    """sha256 of the input: the file, the sorted part files of a folder, or a table's files."""
+    from .pipeline import file_sha256
+
+    if _is_local_file(source):
+        return file_sha256(source)
+    digest = hashlib.sha256()
+    if "://" not in str(source) and Path(source).is_dir():
+        for part in sorted(p for p in Path(source).rglob("*") if p.is_file() and not p.name.startswith((".", "_"))):
+            digest.update(bytes.fromhex(file_sha256(part)))
+    else:  # a table or a remote URI: its name and the files Spark reads for it
+        digest.update(str(source).encode())
+        for name in sorted(_read_raw(spark, source)[0].inputFiles()):
+            digest.update(name.encode())
+    return digest.hexdigest()
+
+
+def _read_raw(spark, source):
+    """(all-string Spark DataFrame, format, first row number) of a table, folder or file."""
+    from pyspark.sql import functions as F
+
+    text = str(source)
+    is_path = "://" in text or Path(text).exists()
+    if not is_path:
+        if not spark.catalog.tableExists(text):
+            raise InputError("E101", "no such file or table", file=text)
+        frame, fmt, first = spark.table(text), "parquet", 1
+    else:
+        files = [text] if not Path(text).is_dir() else [p.name for p in Path(text).iterdir()]
+        if any(f.lower().endswith((".parquet", ".pq")) for f in files):
+            frame, fmt, first = spark.read.parquet(text), "parquet", 1
+        elif any(f.lower().endswith((".csv", ".tsv", ".tab", ".txt")) for f in files):
+            sep = "\t" if text.lower().endswith((".tsv", ".tab")) else ","
+            # Records may span lines (quoted comments); the header is row 1, as in readers.py.
+            frame = spark.read.csv(text, header=True, sep=sep, multiLine=True, escape='"', inferSchema=False)
+            fmt, first = "csv", 2
+        else:
+            raise InputError("E104", "Spark reads CSV/TSV or Parquet files, folders of them, or tables", file=text)
+    return frame.select([F.col(f"`{c}`").cast("string").alias(c) for c in frame.columns]), fmt, first
+
+
+def _merge_notes(notes: list[str]) -> list[str]:
+    """Add up partition notes of the form '<count> <what>' (validate_rows writes those)."""
+    counts: Counter = Counter()
+    for note in notes:
+        count, what = note.split(" ", 1)
+        counts[what] += int(count)
+    return [f"{n} {what}" for what, n in counts.items()]
+
+
+def ingest_spark(spark, source, config: Config, *, driver_max_bytes: int = DRIVER_INGEST_MAX_BYTES):
+    """``(IngestResult, responses Spark DataFrame)``; see the module docstring for where it runs.
+
+    The Spark DataFrame has ``row``, ``response_id``, ``text``, ``department``; the
+    IngestResult holds the full responses and rejected tables on the driver.
+    """
+    from pyspark.sql import functions as F
+
+    from .ingest import IngestResult, detect_columns, load_responses, scale_from_settings
+    from .spark_udfs import INGEST_SCHEMA, validate_partition
+
+    keep = ["row", "response_id", "text", "department"]
+    if _is_local_file(source) and Path(source).stat().st_size <= driver_max_bytes:
+        ingest = load_responses(source, config)
+        return ingest, spark.createDataFrame(ingest.responses[keep].astype({"department": object}))
+    raw, fmt, first = _read_raw(spark, source)
+    header = raw.columns
+    indexed = raw.rdd.zipWithIndex().map(lambda pair: (*pair[0], pair[1] + first))
+    raw = spark.createDataFrame(indexed, raw.schema.add("__row", "long"))
+    sample = raw.limit(DETECTION_ROWS).toPandas()[header].astype(object).fillna("")
+    columns = detect_columns(sample, config.columns, file=str(source))
+    if columns.id:  # every row of an id in one partition, so the first one wins as locally
+        raw = raw.repartition(spark.sparkContext.defaultParallelism * 2, F.col(f"`{columns.id}`"))
+    scale = scale_from_settings(config.input)
+    validate = functools.partial(validate_partition, columns=columns, settings=config.input, scale=scale)
+    checked = raw.mapInPandas(validate, INGEST_SCHEMA).persist()
+    table = checked.toPandas()
+    checked.unpersist()
+    notes = _merge_notes(table.loc[table["row"] < 0, "rejected_value"].tolist())
+    table = table[table["row"] >= 0].sort_values("row", kind="stable").reset_index(drop=True)
+    ok = table["reason"].isna()
+    accepted = table[ok]
+    # Built like validate_rows builds it (object arrays, None for missing), so dtypes match.
+    responses = pd.DataFrame({
+        "row": accepted["row"].to_numpy("int64"), "response_id": accepted["response_id"].to_numpy(object),
+        "text": accepted["text"].to_numpy(object), "score": accepted["score"].to_numpy(float),
+        **{c: np.where(accepted[c].isna(), None, accepted[c].to_numpy(object)) for c in ("nps_group", "department")},
+        "submitted_at": accepted["submitted_at"].to_numpy("datetime64[ns]"), "weight": accepted["weight"].to_numpy(float),
+    })
+    rejected = table.loc[~ok, ["row", "response_id", "rejected_column", "rejected_value", "reason"]]
+    rejected = rejected.rename(columns={"rejected_column": "column", "rejected_value": "value"}).reset_index(drop=True)
+    if responses.empty:
+        summary = "; ".join(f"{why}: {n}" for why, n in rejected["reason"].value_counts().head(3).items())
+        raise InputError("E106", f"no usable row among {len(table)} ({summary})", file=str(source))
+    ingest = IngestResult(responses, rejected, columns, scale, str(source), fmt, len(table), notes=tuple(notes))
+    return ingest, spark.createDataFrame(responses[keep].astype({"department": object}))
+
+
+# ---------------------------------------------------------------------------- stages
+
+
+def embed_stage(segments, settings, *, partitions: int, task_threads: int = 1):
+    """Spark DataFrame ``text``, ``vector`` (array<float>, unit norm): each distinct text of
+    ``segments.text`` embedded once, on the executors."""
+    from .spark_udfs import EMBED_SCHEMA, embed_partition, executor_embed_settings
+
+    embed = functools.partial(embed_partition, settings=executor_embed_settings(settings, task_threads))
+    return segments.select("text").distinct().repartition(partitions).mapInPandas(embed, EMBED_SCHEMA)
+
+
+def _stratified_sample(segments, size: int, seed: int):
+    """Exactly ``size`` segments, departments in proportion (largest remainders), each
+    drawn by a seeded hash of (response_id, segment_index): the same rows on every run."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    keyed = segments.withColumn("__stratum", F.coalesce("department", F.lit("\u0000none")))
+    counts = {r["__stratum"]: r["count"] for r in keyed.groupBy("__stratum").count().collect()}
+    total = sum(counts.values())
+    exact = {k: size * n / total for k, n in counts.items()}
+    quota = {k: int(v) for k, v in exact.items()}
+    for k in sorted(exact, key=lambda k: (-(exact[k] - quota[k]), k))[: size - sum(quota.values())]:
+        quota[k] += 1
+    quotas = keyed.sparkSession.createDataFrame(list(quota.items()), "__stratum string, __quota long")
+    order = Window.partitionBy("__stratum").orderBy(F.xxhash64(F.lit(seed), "response_id", "segment_index"), "row",
+                                                    "segment_index")
+    ranked = keyed.withColumn("__rank", F.row_number().over(order)).join(F.broadcast(quotas), "__stratum")
+    return ranked.where(F.col("__rank") <= F.col("__quota")).drop("__stratum", "__rank", "__quota")
+
+
+def _to_pandas_sorted(frame) -> pd.DataFrame:
+    return frame.toPandas().sort_values(["row", "segment_index"], kind="stable").reset_index(drop=True)
+
+
+def _fit_or_load(spark, embedded, n_segments: int, config: Config, embedder, model_dir, log,
+                 extend_model: bool = True):
+    """The theme model and the themed segments (Spark DataFrame, without vectors)."""
+    from .spark_udfs import NOVELTY_SCHEMA
+    from .themes import ThemeModel
+
+    settings = config.themes
+    if model_dir is not None:
+        model, fit = ThemeModel.load(model_dir, embedder=embedder), None
+        if extend_model:
+            # As ThemeModel.extend does locally: what the saved themes cannot place (few
+            # segments, collected in the local order) is clustered on the driver, then every
+            # segment is assigned again with the extended model.
+            rest = _to_pandas_sorted(_on_executors(spark, model, embedded, _novel_with_broadcast,
+                                                   ["row", "segment_index", "text", "vector"], NOVELTY_SCHEMA))
+            if log:
+                log(f"  {len(rest)} segments outside the saved themes: looking for new themes among them")
+            if len(rest):
+                model.extend(rest["text"].tolist(), np.stack(rest["vector"].to_numpy()).astype(np.float32))
+    else:
+        rows = embedded if n_segments <= settings.max_fit_segments else _stratified_sample(
+            embedded, settings.max_fit_segments, settings.seed)
+        fit = _to_pandas_sorted(rows.select("row", "segment_index", "text", "vector"))
+        if log:
+            log(f"  fitting themes on {len(fit)} of {n_segments} segments")
+        X = np.stack(fit["vector"].to_numpy()).astype(np.float32)
+        model = ThemeModel(settings, embedder=embedder).fit(fit["text"].tolist(), X)
+    if fit is not None and len(fit) == n_segments:
+        # Every segment was in the fit, in the local engine's order: its labels are the
+        # local engine's assignment (identical, not merely equivalent).
+        labels = spark.createDataFrame(fit[["row", "segment_index"]].assign(theme_id=model.labels_.astype("int64")))
+        return model, embedded.drop("vector").join(labels, ["row", "segment_index"])
+    return model, _assign_on_executors(spark, model, embedded)
+
+
+def _assign_on_executors(spark, model, embedded):
+    """Every segment's theme id, computed on the executors with a broadcast copy of the model."""
+    from .spark_udfs import ASSIGN_SCHEMA
+
+    columns = ["row", "response_id", "segment_index", "text", "sentiment", "compound", "vector"]
+    return _on_executors(spark, model, embedded, _assign_with_broadcast, columns, ASSIGN_SCHEMA)
+
+
+def _on_executors(spark, model, embedded, function, columns, schema):
+    """``embedded[columns]`` through ``function(batches, broadcast)`` with a broadcast copy of model."""
+    from .spark_udfs import assignable_model
+
+    broadcast = spark.sparkContext.broadcast(assignable_model(model))
+    return embedded.select(columns).mapInPandas(functools.partial(function, broadcast=broadcast), schema)
+
+
+def _assign_with_broadcast(batches, broadcast):
+    from .spark_udfs import assign_partition
+
+    return assign_partition(batches, broadcast.value)
+
+
+def _novel_with_broadcast(batches, broadcast):
+    from .spark_udfs import novelty_partition
+
+    return novelty_partition(batches, broadcast.value)
+
+
+def _mentions(themed, response_ids: pd.Series, settings):
+    """:class:`verbatim.mentions.Mentions` aggregated in Spark (same rule as theme_mentions)."""
+    from pyspark.sql import functions as F
+
+    from .mentions import ALL_SIDE, COMPLAINT, PRAISE, Mentions
+
+    per_response = (themed.where(F.col("theme_id") >= 0).groupBy("response_id", "theme_id")
+                    .agg(F.max((F.col("sentiment") == "negative").cast("int")).alias("neg"),
+                         F.max((F.col("sentiment") == "positive").cast("int")).alias("pos"))).persist()
+    stats = per_response.groupBy("theme_id").agg(F.count("*").alias("n"), F.sum("neg").alias("c"),
+                                                 F.sum("pos").alias("p")).collect()
+    keys, mixed, column_of = {}, set(), {}
+    for r in sorted(stats, key=lambda r: r["theme_id"]):
+        tid, n = int(r["theme_id"]), int(r["n"])
+        if n and r["c"] / n >= settings.mixed_min_share and r["p"] / n >= settings.mixed_min_share:
+            mixed.add(tid)
+            for side in (COMPLAINT, PRAISE):
+                keys[f"{tid}:{side}"] = (tid, side)
+        else:
+            keys[str(tid)] = (tid, ALL_SIDE)
+    for i, (tid, side) in enumerate(keys.values()):
+        column_of[(tid, side)] = i
+    bits = per_response.toPandas()
+    per_response.unpersist()
+    index = pd.Index(response_ids.astype(str), name="response_id")
+    matrix = np.zeros((len(index), len(keys)), dtype=bool)
+    position = pd.Series(np.arange(len(index)), index=index)
+    for side, flag in ((ALL_SIDE, None), (COMPLAINT, "neg"), (PRAISE, "pos")):
+        chosen = bits[[(t in mixed) == (flag is not None) for t in bits["theme_id"]]]
+        if flag is not None:
+            chosen = chosen[chosen[flag] == 1]
+        cols = [column_of[(int(t), side)] for t in chosen["theme_id"]]
+        matrix[position.loc[chosen["response_id"]].to_numpy(), cols] = True
+    frame = pd.DataFrame(matrix, index=index, columns=list(keys)) if keys else pd.DataFrame(index=index)
+    return Mentions(frame.astype(bool), keys, frozenset(mixed))
+
+
+def run_stages_spark(spark, ingest, responses, config: Config, *, model_dir=None, extend_model: bool = True,
+                     log: Log | None = None, input_sha256: str = "", timings: dict | None = None):
+    """Every analysis stage on Spark; returns ``(Analysis, themed segments Spark DataFrame)``.
+
+    The caller unpersists nothing: the returned DataFrame stays cached until it calls
+    ``spark.catalog.clearCache()`` (analyze_spark does, after writing the Parquet).
+    """
+    from pyspark.sql import functions as F
+
+    from .embed import Embedder
+    from .impact import analyze_impact
+    from .pipeline import Analysis, Timer, route_themes_to_departments, sum_pii_counts, theme_table
+    from .spark_udfs import PREPARE_SCHEMA, prepare_partition
+    from .validation import summarize
+
+    timer = Timer(log)
+    timer.timings.update(timings or {})
+    partitions = spark.sparkContext.defaultParallelism * 2
+    task_threads = int(spark.conf.get("spark.task.cpus", "1"))
+    with timer.stage("prepare"):
+        prepare = functools.partial(prepare_partition, prepare=config.prepare, sentiment=config.sentiment,
+                                    pii=config.pii if config.prepare.redact else None)
+        prepared = responses.repartition(partitions).mapInPandas(prepare, PREPARE_SCHEMA).persist()
+        flags = prepared.select("row", *_FLAG_COLUMNS).toPandas().sort_values("row", kind="stable")
+        flags = flags.drop(columns="row").reset_index(drop=True)
+        flags["pii_counts"] = [json.loads(c) for c in flags["pii_counts"]]
+        segments = prepared.select("row", "response_id", "department", F.posexplode(
+            F.arrays_zip("seg_text", "seg_sentiment", "seg_compound")).alias("segment_index", "seg"))
+        segments = segments.select("row", "response_id", "department", F.col("segment_index").cast("long"),
+                                   F.col("seg.seg_text").alias("text"), F.col("seg.seg_sentiment").alias("sentiment"),
+                                   F.col("seg.seg_compound").alias("compound"))
+    embedder = Embedder(config.embed)
+    with timer.stage("embed"):
+        vectors = embed_stage(segments, config.embed, partitions=partitions, task_threads=task_threads)
+        embedded = segments.join(vectors, "text").persist()
+        n_segments = embedded.count()
+    with timer.stage("themes"):
+        model, themed = _fit_or_load(spark, embedded, n_segments, config, embedder, model_dir, log, extend_model)
+        themed = themed.persist()
+        seg = _to_pandas_sorted(themed)
+        seg = seg[["response_id", "segment_index", "text", "sentiment", "compound", "theme_id"]]
+        if model_dir is not None and model.themes_["new"].any():
+            # ThemeModel.extend sizes a new theme by its segments in the whole wave; the
+            # driver only saw the leftovers, so count on the assignment of every segment.
+            sizes = seg["theme_id"].value_counts()
+            new = model.themes_["new"]
+            model.themes_ = model.themes_.assign(size=model.themes_["size"].where(
+                ~new, model.themes_["theme_id"].map(sizes).fillna(0)).astype("int64"))
+        themes = theme_table(model)
+        if n_segments > config.themes.max_fit_segments and model_dir is None:
+            # Sizes count every assigned segment, not only the fitted sample.
+            sizes = seg["theme_id"].value_counts()
+            themes = themes.assign(size=themes["theme_id"].map(sizes).fillna(0).astype("int64"))
+    prepared.unpersist()
+    embedded.unpersist()
+    with timer.stage("impact"):
+        mentions = _mentions(themed, ingest.responses["response_id"], config.mentions)
+        impact = analyze_impact(ingest.responses, mentions.matrix, config.impact)
+    trends = None
+    if hasattr(config, "trend") and ingest.responses["submitted_at"].notna().any():
+        from .trends import analyze_trends  # as run_stages does: driver-side, on the same matrix
+
+        with timer.stage("trends"):
+            trends = analyze_trends(ingest.responses, mentions.matrix, config.trend)
+    owners = None
+    if config.routing.file:
+        with timer.stage("routing"):
+            owners = route_themes_to_departments(model, embedder, config)
+    analysis = Analysis(
+        config=config, ingest=ingest, summary=summarize(ingest), segments=seg, flags=flags, themes=themes,
+        mentions=mentions, impact=impact, owners=owners, model=model, embedder_id=embedder.model_id,
+        input_sha256=input_sha256, pii_counts=sum_pii_counts(flags["pii_counts"]), timings=timer.timings,
+        notes=(f"engine: spark ({spark.sparkContext.master})",), **({"trends": trends} if trends is not None else {}),
+    )
+    return analysis, themed
+
+
+# ---------------------------------------------------------------------------- entry points
+
+
+def analyze_spark(source, output_dir=None, config: Config | None = None, *, master: str | None = None, spark=None,
+                  model_dir=None, extend_model: bool = True, log: Log | None = None, force: bool = False,
+                  formats: tuple[str, ...] = ("md", "html", "json", "csv"), assignments_path: str | None = None,
+                  driver_ingest_max_bytes: int = DRIVER_INGEST_MAX_BYTES):
+    """Analyse a survey on Spark; same result and report files as :func:`verbatim.pipeline.analyze`.
+
+    ``source``: a CSV/TSV/Parquet file, a folder of them, a Hadoop URI or a table name.
+    ``spark``: an existing SparkSession (left running); without one a session on
+    ``master`` is started and stopped. ``model_dir``: keep a saved model's themes instead
+    of fitting, and (``extend_model``, as ``verbatim analyze --model``) add new themes for
+    what they cannot place. ``assignments_path``: where Spark writes the per-segment
+    assignments as Parquet (default ``<output_dir>/assignments.parquet``; on a cluster
+    pass a path every executor can write to).
+    """
+    from .output import atomic_output_dir, check_output_dir
+    from .pipeline import AnalysisResult, resolved_config
+    from .report.build import build_report
+
+    config = config or Config.default()
+    if output_dir is not None:
+        check_output_dir(output_dir, force=force)  # fail before any slow work
+    own = spark is None
+    spark = spark or spark_session(master)
+    try:
+        start = time.perf_counter()
+        if log:
+            log("ingest...")
+        ingest, responses = ingest_spark(spark, source, config, driver_max_bytes=driver_ingest_max_bytes)
+        timings = {"ingest": time.perf_counter() - start}
+        config = resolved_config(config, ingest)
+        analysis, themed = run_stages_spark(spark, ingest, responses, config, model_dir=model_dir,
+                                            extend_model=extend_model, log=log,
+                                            input_sha256=_source_sha256(spark, source), timings=timings)
+        report = build_report(analysis)
+        if output_dir is None:
+            return AnalysisResult(config, ingest, analysis.summary, analysis, report)
+        from .report.write import write_outputs
+
+        with atomic_output_dir(output_dir, force=force) as tmp:
+            write_outputs(tmp, analysis, report, formats)
+            themed.orderBy("row", "segment_index").drop("row").write.mode("overwrite").parquet(
+                assignments_path or str(tmp / "assignments.parquet"))
+        return AnalysisResult(config, ingest, analysis.summary, analysis, report, Path(output_dir))
+    finally:
+        spark.catalog.clearCache()
+        if own:
+            spark.stop()
+
+
+def assign_spark(source, model_dir, output_dir=None, config: Config | None = None, **options):
+    """Put a survey's segments on the themes of a saved model (``RUN/model``), on Spark.
+
+    The Spark counterpart of ``verbatim assign``: the model is broadcast and every segment
+    is assigned on the executors (what no theme can take stays "Other"); takes the keyword
+    options of :func:`analyze_spark`.
+    """
+    return analyze_spark(source, output_dir, config, model_dir=model_dir, extend_model=False, **options)

@@ -1,0 +1,212 @@
+"""The Spark engine gives the local engine's results (real SparkSession local[2], real models).
+
+One SparkSession serves the module; the local and the Spark run of a subset of the bundled
+sample (its first 600 data rows, less those complaining about marketing e-mails, so that a
+later wave has a theme to add) are shared by the equality tests. Each engine gets its own
+empty embedding cache, so the Spark run really embeds on its executors.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+pytest.importorskip("pyspark")
+
+from verbatim.config import load_config  # noqa: E402
+from verbatim.ingest import load_responses  # noqa: E402
+from verbatim.pipeline import analyze  # noqa: E402
+from verbatim.report.build import validate_report  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+N_ROWS = 600
+# report.html is rendered from report.json, which is compared; its renderer has its own tests.
+FORMATS = ("md", "json", "csv")
+
+
+def _config(cache_dir):
+    return load_config(overrides={"embed": {"cache_dir": str(cache_dir), "show_progress": False}}, environ={})
+
+
+def _rows(sample_path, path, keep):
+    """Write the sample's header and the data rows whose index satisfies ``keep``."""
+    frame = pd.read_csv(sample_path, dtype=str, keep_default_na=False)
+    frame[[keep(i) for i in range(len(frame))]].to_csv(path, index=False)
+    return path
+
+
+def _email_rows(sample_path) -> set[int]:
+    """Data rows with a planted "too many marketing e-mails" segment."""
+    truth = pd.read_csv(sample_path.parent / "nps_survey_segments_truth.csv")
+    ids = set(truth.loc[truth["theme_id"] == "too_many_emails", "response_id"])
+    frame = pd.read_csv(sample_path, dtype=str, keep_default_na=False)
+    return set(np.flatnonzero(frame["response_id"].isin(ids)).tolist())
+
+
+@pytest.fixture(scope="module")
+def spark():
+    from verbatim.spark_engine import spark_session
+
+    session = spark_session("local[2]", app_name="verbatim-tests")
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="module")
+def subset(tmp_path_factory, sample_path):
+    emails = _email_rows(sample_path)
+    return _rows(sample_path, tmp_path_factory.mktemp("data") / "subset.csv", lambda i: i < N_ROWS and i not in emails)
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory, subset, spark):
+    from verbatim.spark_engine import analyze_spark
+
+    base = tmp_path_factory.mktemp("runs")
+    local = analyze(subset, base / "local", _config(base / "cache-local"), formats=FORMATS)
+    distributed = analyze_spark(subset, base / "spark", _config(base / "cache-spark"), spark=spark, formats=FORMATS)
+    return local, distributed, base
+
+
+def test_spark_engine_theme_table_equals_local(runs):
+    local, spark, _ = runs
+    a, b = local.analysis.themes, spark.analysis.themes
+    columns = ["theme_id", "label", "keywords", "size", "parent_id", "parent_label", "guided"]
+    pd.testing.assert_frame_equal(a[columns], b[columns])
+    assert len(a) >= 5
+    # Quotes are the segments nearest the centroid, one per case/punctuation-folded text:
+    # between "It keeps crashing" and "it keeps crashing" (cosine equal to ~1e-7) float
+    # noise of the embeddings may pick either spelling, so compare them folded.
+    fold = lambda quotes: ["".join(ch for ch in q.casefold() if ch.isalnum() or ch.isspace()).split() for q in quotes]
+    assert [fold(q) for q in a["representative"]] == [fold(q) for q in b["representative"]]
+
+
+def test_spark_engine_segments_and_theme_ids_equal_local(runs):
+    local, spark, _ = runs
+    pd.testing.assert_frame_equal(local.analysis.segments, spark.analysis.segments)
+    pd.testing.assert_frame_equal(local.analysis.flags, spark.analysis.flags)
+    pd.testing.assert_frame_equal(local.analysis.mentions.matrix, spark.analysis.mentions.matrix)
+    assert local.analysis.mentions.keys == spark.analysis.mentions.keys
+
+
+def test_spark_engine_top2_overall_and_per_department_equal_local(runs):
+    local, spark, _ = runs
+    a, b = local.analysis.impact, spark.analysis.impact
+    top_a = a.improvement_areas[a.improvement_areas["rank"] <= 2][["group", "rank", "theme"]]
+    top_b = b.improvement_areas[b.improvement_areas["rank"] <= 2][["group", "rank", "theme"]]
+    pd.testing.assert_frame_equal(top_a.reset_index(drop=True), top_b.reset_index(drop=True))
+    assert {"__all__"} < set(top_a["group"])  # overall and at least one department
+    # Same per-response matrix and seed: the same bootstrap, so the whole table matches.
+    pd.testing.assert_frame_equal(a.theme_impact, b.theme_impact)
+    pd.testing.assert_frame_equal(a.strengths, b.strengths)
+
+
+def test_spark_engine_writes_local_outputs_and_parquet_assignments(runs):
+    local, spark, base = runs
+    local_files = {p.relative_to(base / "local").as_posix() for p in (base / "local").rglob("*") if p.is_file()}
+    spark_files = {p.relative_to(base / "spark").as_posix() for p in (base / "spark").rglob("*") if p.is_file()}
+    assert local_files <= spark_files
+    report = json.loads((base / "spark" / "report.json").read_text())
+    validate_report(report)
+    assert report["run"]["input"]["sha256"] == local.report["run"]["input"]["sha256"]
+    assert pd.read_csv(base / "spark" / "assignments.csv").equals(pd.read_csv(base / "local" / "assignments.csv"))
+    parquet = pd.read_parquet(base / "spark" / "assignments.parquet")
+    parquet = parquet.sort_values(["response_id", "segment_index"]).reset_index(drop=True)
+    expected = local.analysis.segments.sort_values(["response_id", "segment_index"]).reset_index(drop=True)
+    assert parquet["theme_id"].tolist() == expected["theme_id"].tolist()
+    assert parquet["text"].tolist() == expected["text"].tolist()
+
+
+def test_spark_ingest_on_executors_equals_load_responses(spark, tmp_path, sample_path):
+    """The Spark-read path (forced with driver_max_bytes=0) rejects the same rows for the same reasons."""
+    from verbatim.spark_engine import ingest_spark
+
+    frame = pd.read_csv(sample_path, dtype=str, keep_default_na=False).head(300)
+    frame.loc[3, "score"] = "eleven"
+    frame.loc[7, "score"] = "12"
+    frame.loc[20, "response_id"] = frame.loc[150, "response_id"]  # the later row is the duplicate
+    frame.loc[40, ["score", "comment"]] = ""
+    csv_path = tmp_path / "survey.csv"
+    frame.to_csv(csv_path, index=False)
+    parquet_path = tmp_path / "survey.parquet"
+    frame.to_parquet(parquet_path, index=False)
+    config = load_config(environ={})
+    for path in (csv_path, parquet_path):
+        expected = load_responses(path, config)
+        got, responses = ingest_spark(spark, path, config, driver_max_bytes=0)
+        pd.testing.assert_frame_equal(expected.responses, got.responses)
+        pd.testing.assert_frame_equal(expected.rejected, got.rejected)
+        assert got.rows_read == expected.rows_read == 300
+        assert got.columns == expected.columns
+        assert sorted(got.rejected["reason"].str.split(" ").str[0]) == ["duplicate", "no", "score", "score"]
+        assert responses.count() == len(expected.responses)
+
+
+def test_spark_stratified_fit_sample_is_exact_proportional_and_seeded(spark):
+    from verbatim.spark_engine import _stratified_sample
+
+    rows = [(i, f"r{i}", j, "A" if i < 600 else ("B" if i < 900 else None)) for i in range(1000) for j in range(2)]
+    segments = spark.createDataFrame(rows, "row long, response_id string, segment_index long, department string")
+    first = _stratified_sample(segments, 500, seed=7).toPandas()
+    again = _stratified_sample(segments, 500, seed=7).toPandas()
+    other = _stratified_sample(segments, 500, seed=8).toPandas()
+    assert len(first) == 500
+    assert first["department"].fillna("none").value_counts().to_dict() == {"A": 300, "B": 150, "none": 50}
+    key = ["row", "segment_index"]
+    assert first.sort_values(key).reset_index(drop=True).equals(again.sort_values(key).reset_index(drop=True))
+    assert not first.sort_values(key).reset_index(drop=True).equals(other.sort_values(key).reset_index(drop=True))
+
+
+def test_spark_new_wave_on_saved_model_equals_local(runs, spark, sample_path, tmp_path):
+    """A new wave on a saved model, both ways: ``assign`` (broadcast prototypes, assignment on
+    the executors) and ``analyze --model`` (saved themes kept, new ones found on the driver
+    among what they cannot place, then assignment on the executors again)."""
+    from verbatim.spark_engine import analyze_spark, assign_spark
+
+    _, _, base = runs
+    emails = _email_rows(sample_path)
+    wave = _rows(sample_path, tmp_path / "wave.csv", lambda i: N_ROWS <= i < N_ROWS + 400 or i in emails)
+    shutil.copytree(base / "local" / "model", tmp_path / "model")
+    saved = pd.read_json(tmp_path / "model" / "themes.json", typ="series")["themes"]
+    cache_local, cache_spark = _config(tmp_path / "cache-local"), _config(tmp_path / "cache-spark")
+    for extend in (False, True):
+        local = analyze(wave, None, cache_local, model_dir=tmp_path / "model", extend_model=extend)
+        run = (analyze_spark(wave, None, cache_spark, spark=spark, model_dir=tmp_path / "model") if extend
+               else assign_spark(wave, tmp_path / "model", None, cache_spark, spark=spark))
+        a, b = local.analysis.segments, run.analysis.segments
+        assert a["text"].tolist() == b["text"].tolist()
+        agree = np.mean(a["theme_id"].to_numpy() == b["theme_id"].to_numpy())
+        assert agree == 1.0, f"extend={extend}: {agree:.3%} of segments agree"
+        assert (b["theme_id"] >= 0).mean() > 0.9
+        pd.testing.assert_frame_equal(local.analysis.themes, run.analysis.themes)
+        pd.testing.assert_frame_equal(local.analysis.impact.improvement_areas, run.analysis.impact.improvement_areas)
+        themes = run.analysis.themes
+        kept = themes[~themes["new"]]
+        assert kept["theme_id"].tolist() == [t["theme_id"] for t in saved]
+        assert kept["label"].tolist() == [t["label"] for t in saved]
+        # assign never adds a theme; analyze --model adds the e-mail complaints the saved model never saw.
+        assert themes["new"].any() == extend
+
+
+def test_cli_engine_spark_runs_and_rejects_master_without_it(sample_path, tmp_path):
+    """The real command line (its own Spark session, as a user runs it)."""
+    small = _rows(sample_path, tmp_path / "small.csv", lambda i: i < 120)
+    verbatim = [sys.executable, "-m", "verbatim.cli"]
+    out = subprocess.run([*verbatim, "analyze", str(small), "-o", str(tmp_path / "out"), "--engine", "spark",
+                          "--master", "local[1]", "--quiet", "--format", "json",
+                          "--set", f"embed.cache_dir={tmp_path / 'cache'}"], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report["run"]["notes"] and "engine: spark (local[1])" in report["run"]["notes"]
+    assert (tmp_path / "out" / "assignments.parquet").is_dir()
+    bad = subprocess.run([*verbatim, "analyze", str(small), "-o", str(tmp_path / "out2"), "--master", "local[1]"],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and "--master needs --engine spark" in bad.stderr
+    assert "Traceback" not in bad.stderr
