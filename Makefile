@@ -5,8 +5,10 @@ PY     := $(VENV)/bin/python
 # The stamp is keyed on pyproject.toml, so the install reruns only when dependencies change.
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml Makefile | sha1sum | cut -c1-12)
 PYTEST_ARGS ?=
+# Sizes of the end-to-end benchmark (comments from ../shared/data/womens_clothing_reviews).
+BENCH_SIZES ?= 10000,50000
 
-.PHONY: demo test test-fast install clean
+.PHONY: demo test test-fast bench install clean
 
 install: $(STAMP)
 
@@ -30,6 +32,11 @@ test: $(STAMP)
 # Skips the tests that load models; for quick local iterations only (CI runs `make test`).
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
+
+# Speed and memory against the bare encode and BERTopic, fast mode, CLI (not part of `make test`).
+# Writes benchmarks/results/pipeline.json and prints the ratios; needs ../shared/data.
+bench: $(STAMP)
+	$(PY) benchmarks/bench_pipeline.py --sizes $(BENCH_SIZES) --cli --backends 2000 --semeval
 
 clean:
 	rm -rf $(VENV) verbatim-demo .pytest_cache

@@ -10,6 +10,7 @@ import pytest
 from verbatim.pii import PiiSettings
 from verbatim.prepare import (
     PrepareSettings,
+    spacy_processes,
     clean_text,
     count_words,
     guess_language,
@@ -261,3 +262,16 @@ def test_prepare_segments_real_reviews_keep_text():
     # Name redaction on product reviews should be rare (few real names, many garment names).
     names = sum(c["name"] for c in flags["pii_counts"])
     assert names <= 15
+
+
+@pytest.mark.slow
+def test_prepare_parallel_spacy_gives_the_same_segments(sample_path):
+    # Forked spaCy workers return the same sentences, names and segments as one process.
+    frame = pd.read_csv(sample_path, dtype=str, keep_default_na=False).head(600)
+    responses = pd.DataFrame({"response_id": frame["response_id"], "text": frame["comment"]})
+    one = segment_responses(responses, PrepareSettings(n_process=1))
+    two = segment_responses(responses, PrepareSettings(n_process=2))
+    pd.testing.assert_frame_equal(one[0], two[0])
+    pd.testing.assert_frame_equal(one[1], two[1])
+    assert spacy_processes(10) == 1
+    assert spacy_processes(10_000, 3) == 3

@@ -138,6 +138,9 @@ def analysis_options(func):
         click.option("--quiet", is_flag=True, help="Print only the summary, no progress."),
         click.option("--period", type=click.Choice(["week", "month", "quarter"]),
                      help="Period of the trend over time (needs a date column). Default: month."),
+        click.option("--embedder", type=click.Choice(["minilm", "static", "onnx"]),
+                     help="Embedding backend: minilm (default), static (fast mode: model2vec table distilled "
+                          "locally from MiniLM, built once) or onnx (int8 MiniLM). Same as --set embed.backend=..."),
         click.option("--engine", type=click.Choice(["local", "spark"]), default="local", show_default=True,
                      help="Run on this machine, or on Apache Spark (needs the spark extra and Java 17+)."),
         click.option("--master", metavar="URL",
@@ -155,8 +158,8 @@ def analysis_options(func):
 @click.option("--model", "model_dir", type=click.Path(file_okay=False, exists=True),
               help="Theme model of an earlier run (RUN/model): keep its themes (same ids and labels) and add new ones only for what they cannot place.")
 @input_options
-def analyze(input_path, output_dir, force, formats, no_redact, routing_file, quiet, period, engine, master, model_dir,
-            **options):
+def analyze(input_path, output_dir, force, formats, no_redact, routing_file, quiet, period, embedder, engine, master,
+            model_dir, **options):
     """Analyse a survey export and write the reports into OUTPUT.
 
     Writes report.json, summary.md, departments/<slug>.md, report.html, assignments.csv,
@@ -169,7 +172,7 @@ def analyze(input_path, output_dir, force, formats, no_redact, routing_file, qui
       verbatim analyze survey.csv -o out/ --department Team
       verbatim analyze s3a://lake/nps/2026/ -o out/ --engine spark --master yarn
     """
-    config = build_config(**options, extra=_analysis_overrides(no_redact, routing_file, period))
+    config = build_config(**options, extra=_analysis_overrides(no_redact, routing_file, period, embedder))
     run_analysis(input_path, output_dir, force, config, formats=formats, model_dir=model_dir, quiet=quiet,
                  engine=engine, master=master)
 
@@ -180,8 +183,8 @@ def analyze(input_path, output_dir, force, formats, no_redact, routing_file, qui
               help="Theme model of an earlier run (RUN/model).")
 @analysis_options
 @input_options
-def assign(input_path, model_dir, output_dir, force, formats, no_redact, routing_file, quiet, period, engine, master,
-           **options):
+def assign(input_path, model_dir, output_dir, force, formats, no_redact, routing_file, quiet, period, embedder, engine,
+           master, **options):
     """Put new responses on the themes of an earlier run, without refitting.
 
     Theme ids and labels are those of the saved model; a segment no theme can take stays
@@ -191,13 +194,16 @@ def assign(input_path, model_dir, output_dir, force, formats, no_redact, routing
     Example:
       verbatim assign december.csv --model out/model -o out-december/
     """
-    config = build_config(**options, extra=_analysis_overrides(no_redact, routing_file, period))
+    config = build_config(**options, extra=_analysis_overrides(no_redact, routing_file, period, embedder))
     run_analysis(input_path, output_dir, force, config, formats=formats, model_dir=model_dir, quiet=quiet,
                  extend_model=False, engine=engine, master=master)
 
 
-def _analysis_overrides(no_redact: bool, routing_file: str | None, period: str | None = None) -> dict:
+def _analysis_overrides(no_redact: bool, routing_file: str | None, period: str | None = None,
+                        embedder: str | None = None) -> dict:
     extra = {}
+    if embedder:
+        extra[("embed", "backend")] = embedder
     if period:
         extra[("trend", "period")] = period
     if no_redact:

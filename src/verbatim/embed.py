@@ -341,3 +341,8 @@ def embed_texts(texts: Sequence[str], settings: EmbedSettings | None = None) -> 
         return embedder.embed(texts)
     finally:
         embedder.close()
+
+
+# Register the optional fast backends ("static", "onnx"). Imported last because they
+# import this module; they load nothing heavy until a backend is actually used.
+from . import embed_backends as _embed_backends  # noqa: E402,F401

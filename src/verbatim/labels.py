@@ -106,9 +106,18 @@ def _readable(phrase: str) -> bool:
 def candidate_phrases(texts: Sequence[str]) -> Counter:
     """Count 2-5 word candidate label phrases in ``texts`` (each counted once per text)."""
     counts: Counter = Counter()
-    for doc in _parser().pipe([t[:500] for t in texts], batch_size=64):
-        counts.update(set(_phrases_of(doc)))
+    for phrases in _phrases_by_text(texts).values():
+        counts.update(phrases)
     return counts
+
+
+def _phrases_by_text(texts: Sequence[str]) -> dict[str, set[str]]:
+    """Candidate phrases of each distinct text, in one spaCy pass (forked workers when many)."""
+    from .prepare import spacy_processes
+
+    distinct = list(dict.fromkeys(texts))
+    docs = _parser().pipe([t[:500] for t in distinct], batch_size=64, n_process=spacy_processes(len(distinct)))
+    return {text: set(_phrases_of(doc)) for text, doc in zip(distinct, docs)}
 
 
 def choose_labels(
@@ -124,9 +133,11 @@ def choose_labels(
     ``centroids``: unit vectors, one row per theme; ``keywords[i]``: c-TF-IDF keywords of
     theme i, best first; ``embed``: texts -> unit vectors in the same space as centroids.
     """
+    read = [list(texts)[: settings.segments_per_theme] for texts in theme_texts]
+    phrases = _phrases_by_text([t for texts in read for t in texts])
     per_theme: list[Counter] = []
-    for i, texts in enumerate(theme_texts):
-        counts = candidate_phrases(list(texts)[: settings.segments_per_theme])
+    for i, texts in enumerate(read):
+        counts = Counter(p for t in texts for p in phrases[t])
         for word in keywords[i]:
             if len(word.split()) <= 3 and _readable(word):
                 counts[word] += 1

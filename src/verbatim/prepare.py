@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import html
+import os
 import re
 import unicodedata
 from typing import TYPE_CHECKING, Sequence
@@ -76,11 +77,15 @@ class PrepareSettings:
     min_english_stopword_share: float = 0.1
     spacy_model: str = DEFAULT_SPACY_MODEL
     batch_size: int = 256
+    # spaCy worker processes: 0 = one per core once there are PARALLEL_MIN_TEXTS texts.
+    n_process: int = 0
 
     def __post_init__(self) -> None:
         for name in ("min_clause_words", "min_segment_words", "max_segments_per_response", "max_chars", "batch_size"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1")
+        if self.n_process < 0:
+            raise ValueError("n_process must be 0 (automatic) or more")
         if not 0.0 <= self.min_english_stopword_share <= 1.0:
             raise ValueError("min_english_stopword_share must be between 0 and 1")
 
@@ -210,14 +215,26 @@ def is_non_answer(text: str | None, settings: PrepareSettings | None = None) -> 
     return key in _phrase_keys(settings.non_answer_phrases)
 
 
+def _spacy_stop_words(lang: str) -> frozenset[str]:
+    """spaCy's stop words of ``lang``, read from its ``stop_words.py`` alone: importing the
+    module normally runs ``spacy.lang.<lang>``'s package, whose tokenizer exceptions take
+    seconds to build (French: ~4 s) and are never used here."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("spacy")
+    path = Path(spec.submodule_search_locations[0]) / "lang" / lang / "stop_words.py"
+    namespace: dict = {}
+    exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), namespace)
+    return frozenset(namespace["STOP_WORDS"])
+
+
 @functools.lru_cache(maxsize=1)
 def _stop_word_sets() -> tuple[frozenset[str], tuple[frozenset[str], ...]]:
-    import importlib
-
-    english = frozenset(importlib.import_module("spacy.lang.en.stop_words").STOP_WORDS)
+    english = _spacy_stop_words("en")
     others = []
     for lang in ("es", "fr", "de", "it", "pt", "nl"):
-        words = importlib.import_module(f"spacy.lang.{lang}.stop_words").STOP_WORDS
+        words = _spacy_stop_words(lang)
         # Shared words ("a", "me", "no", "die") are no evidence either way.
         others.append(frozenset(w for w in words if w not in english))
     return english, tuple(others)
@@ -336,6 +353,23 @@ def _segment_doc(doc, names: list[tuple[int, int]], settings: PrepareSettings) -
     return redacted, [seg for seg in merged if count_words(seg) > 0]
 
 
+#: Below this many distinct texts one process is faster than starting workers.
+PARALLEL_MIN_TEXTS = 500
+
+
+def spacy_processes(n_texts: int, requested: int = 0) -> int:
+    """spaCy worker processes for ``n_texts`` texts: ``requested``, or when 0 one per usable
+    core (at most 4) for large inputs. spaCy's passes are single-threaded and verbatim runs
+    them when nothing else computes, so they have the cores to themselves; forked workers
+    inherit the loaded pipeline."""
+    if requested:
+        return requested
+    if n_texts < PARALLEL_MIN_TEXTS:
+        return 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(4, cores))
+
+
 def _truncate(text: str, max_chars: int) -> str:
     if len(text) <= max_chars:
         return text
@@ -386,7 +420,8 @@ def segment_responses(
 
         nlp = load_pipeline(settings.spacy_model)
         find_names = settings.redact and pii.names
-        for text, doc in zip(distinct, nlp.pipe(distinct, batch_size=settings.batch_size)):
+        docs = nlp.pipe(distinct, batch_size=settings.batch_size, n_process=spacy_processes(len(distinct), settings.n_process))
+        for text, doc in zip(distinct, docs):
             names = name_spans(doc, pii) if find_names else []
             redacted, segs = _segment_doc(doc, names, settings)
             results[text] = (redacted, segs, len(names))

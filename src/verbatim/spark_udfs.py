@@ -129,7 +129,8 @@ def prepare_partition(batches: Iterator["pd.DataFrame"], prepare, pii, sentiment
     for batch in batches:
         if not len(batch):
             continue
-        segments, flags = segment_responses(batch[["response_id", "text"]], prepare, pii)
+        # One process per Python worker: Spark already runs one worker per core.
+        segments, flags = segment_responses(batch[["response_id", "text"]], dataclasses.replace(prepare, n_process=1), pii)
         scored = score_sentiment(segments["text"].tolist(), sentiment)
         segments = segments.assign(sentiment=scored["label"].to_numpy(), compound=scored["compound"].to_numpy())
         grouped = segments.groupby("response_id", sort=False)

