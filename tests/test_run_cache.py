@@ -1,0 +1,64 @@
+"""Memos of deterministic stages (verbatim.run_cache): keys change with what changes the result."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from verbatim.pii import PiiSettings
+from verbatim.prepare import PrepareSettings, segment_fingerprint
+from verbatim.run_cache import SegmentCache, ThemeFitCache, fingerprint
+from verbatim.themes import ThemeSettings
+
+
+def test_run_cache_segment_fingerprint_follows_what_changes_segments():
+    base = segment_fingerprint(PrepareSettings(), PiiSettings())
+    assert base == segment_fingerprint(PrepareSettings(), PiiSettings())
+    # How the work is spread does not change the segments; what is computed does.
+    assert base == segment_fingerprint(PrepareSettings(n_process=3, batch_size=17), PiiSettings())
+    assert base != segment_fingerprint(PrepareSettings(min_segment_words=3), PiiSettings())
+    assert base != segment_fingerprint(PrepareSettings(), PiiSettings(names=False))
+    assert base != segment_fingerprint(PrepareSettings(), None)
+
+
+def test_run_cache_fingerprint_covers_module_source(monkeypatch, tmp_path):
+    module = tmp_path / "memo_probe_mod.py"
+    module.write_text("X = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    first = fingerprint("a", modules=("memo_probe_mod",))
+    module.write_text("X = 2\n")
+    assert fingerprint("a", modules=("memo_probe_mod",)) != first
+    assert fingerprint("a") != fingerprint("b")
+
+
+def test_run_cache_segment_cache_round_trip(tmp_path):
+    cache = SegmentCache(tmp_path / "segments.sqlite", "k1")
+    cache.put({"Late again.": ["Late again.", ["Late again"], 0], "Hi [NAME]": ["Hi [NAME]", [], 1]})
+    assert cache.get(["Late again.", "never stored"]) == {"Late again.": ["Late again.", ["Late again"], 0]}
+    cache.close()
+    other = SegmentCache(tmp_path / "segments.sqlite", "k2")  # another fingerprint sees nothing
+    assert other.get(["Late again."]) == {}
+    other.close()
+
+
+def test_run_cache_theme_key_follows_texts_model_settings_and_guided_file(tmp_path):
+    key = ThemeFitCache.key(["a b", "c d"], "m1", ThemeSettings())
+    assert key == ThemeFitCache.key(["a b", "c d"], "m1", ThemeSettings())
+    assert key != ThemeFitCache.key(["c d", "a b"], "m1", ThemeSettings())
+    assert key != ThemeFitCache.key(["a bc", "d"], "m1", ThemeSettings())  # separator-safe
+    assert key != ThemeFitCache.key(["a b", "c d"], "m2", ThemeSettings())
+    assert key != ThemeFitCache.key(["a b", "c d"], "m1", dataclasses.replace(ThemeSettings(), seed=1))
+    guided = tmp_path / "themes.toml"
+    guided.write_text('[[theme]]\nname = "Late"\nexamples = ["late"]\n')
+    with_file = ThemeFitCache.key(["a b"], "m1", ThemeSettings(guided_path=str(guided)))
+    guided.write_text('[[theme]]\nname = "Late"\nexamples = ["late", "slow"]\n')
+    assert with_file != ThemeFitCache.key(["a b"], "m1", ThemeSettings(guided_path=str(guided)))
+
+
+def test_run_cache_missing_or_broken_theme_entry_is_a_miss(tmp_path):
+    from verbatim.themes import ThemeModel
+
+    cache = ThemeFitCache(tmp_path / "themes")
+    assert cache.load("nope", ThemeModel) is None
+    (tmp_path / "themes" / "bad").mkdir(parents=True)
+    (tmp_path / "themes" / "bad" / "themes.json").write_text("{not json")
+    assert cache.load("bad", ThemeModel) is None
