@@ -217,3 +217,13 @@ def test_report_html_handles_a_survey_without_results():
     assert 'id="headline-nps" class="kpi-value">n/a<' in page
     assert "No theme had enough mentions" in page and "No department breakdown" in page
     assert '"rows":[]' in page
+
+
+def test_report_html_shows_new_themes_only_when_a_reused_model_added_some():
+    report = make_report()
+    assert 'id="new-themes"' not in render_html(report, make_assignments())
+    report["themes"][0]["new"] = True
+    report["themes"][0]["label"] = XSS_SCRIPT
+    page = render_html(report, make_assignments())
+    section = page.split('id="new-themes"', 1)[1].split("</section>", 1)[0]
+    assert "New themes in this wave" in page and "&lt;script" in section and "<script" not in section

@@ -168,3 +168,15 @@ def test_report_markdown_handles_a_survey_without_results():
     assert "**NPS n/a**" in summary
     assert "No theme clearly costs points" in summary
     assert "## Departments" not in summary
+
+
+def test_report_markdown_lists_new_themes_with_quotes():
+    report = make_report()
+    assert "## New themes in this wave" not in render_summary_md(report)
+    theme = report["themes"][-1]
+    theme["new"] = True
+    theme["quotes"] = [{**theme["quotes"][0], "text": "Stop e-mailing me three times a day"}] if theme["quotes"] else [
+        {"text": "Stop e-mailing me three times a day", "response_id": "r1", "score": 2, "department": None}]
+    summary = render_summary_md(report)
+    section = summary.split("## New themes in this wave", 1)[1].split("\n## ", 1)[0]
+    assert escape_md(theme["label"]) in section and "Stop e-mailing me three times a day" in section

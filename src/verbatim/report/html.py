@@ -342,6 +342,19 @@ def _strengths_and_passives(report: Mapping[str, Any]) -> str:
     )
 
 
+def _new_themes(report: Mapping[str, Any]) -> str:
+    """Themes a reused model added for this wave (``analyze --model``), with quotes."""
+    new = [t for t in report.get("themes") or [] if t.get("new")]
+    if not new:
+        return ""
+    items = "".join(
+        f'<li><strong>{_e(t["label"])}</strong>: {_e(w.fmt_count(t.get("responses", 0)))} respondents'
+        f'{_quote_items(t.get("quotes") or [], limit=2)}</li>' for t in new)
+    return ('<section id="new-themes"><h2>New themes in this wave</h2><div class="card">'
+            '<p class="note">Comments that none of the earlier themes could take, grouped among themselves: '
+            f'candidates for new themes to track.</p><ul class="plain">{items}</ul></div></section>')
+
+
 def _department_table(report: Mapping[str, Any]) -> str:
     company = (report.get("nps") or {}).get("nps")
     rows = []
@@ -426,7 +439,7 @@ def render_html(report: Mapping[str, Any], assignments: Sequence[Mapping[str, An
         "scatter_chart": scatter_chart(report),
         "heatmap_chart": heatmap_chart(report),
         "departments": _department_table(report),
-        "trend": trend_html(report),
+        "trend": trend_html(report) + _new_themes(report),
         "footer": _footer(report),
         "data": json_for_script(drilldown_payload(report, assignments)),
         "js": _template("report.js"),
