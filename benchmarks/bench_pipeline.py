@@ -261,6 +261,36 @@ def bench_semeval() -> dict:
     return out
 
 
+def bench_fit_sample(shares=(1.0, 0.5, 0.25)) -> dict:
+    """Quality cost of fitting on a sample (``themes.max_fit_segments``) and assigning the
+    rest: NMI / ARI against the SemEval-2016 categories when the ThemeModel sees all, half
+    or a quarter of the sentences (MiniLM vectors, cached)."""
+    import dataclasses
+    import tempfile as _tempfile
+
+    sys.path.insert(0, str(HERE))
+    from bench_semeval import _scores
+    from semeval import load_single_category_sentences
+
+    from verbatim.embed import Embedder, EmbedSettings
+    from verbatim.themes import ThemeModel, ThemeSettings
+
+    texts, categories = load_single_category_sentences()
+    out: dict = {"n_sentences": len(texts)}
+    with _tempfile.TemporaryDirectory() as cache:
+        embedder = Embedder(EmbedSettings(cache_dir=cache, show_progress=False))
+        X = embedder.embed(texts)
+        for share in shares:
+            settings = dataclasses.replace(ThemeSettings(), max_fit_segments=max(2, int(share * len(texts))))
+            start = time.perf_counter()
+            model = ThemeModel(settings, embedder=embedder).fit(texts, X)
+            out[f"fit_on_{share:g}"] = {"max_fit_segments": settings.max_fit_segments,
+                                         **_scores(categories, model.labels_, time.perf_counter() - start)}
+            print(f"  fit on {share:.0%}: {out[f'fit_on_{share:g}']}", flush=True)
+        embedder.close()
+    return out
+
+
 def profile(n: int, work: Path, backend: str) -> dict:
     """pyinstrument text profile of one cold ``analyze`` of N comments (fresh cache).
 
@@ -306,6 +336,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--cli", action="store_true", help="time --help and validate on 100,000 rows")
     parser.add_argument("--backends", type=int, default=0, metavar="N", help="compare backends on N real segments")
     parser.add_argument("--semeval", action="store_true", help="SemEval NMI of static vs minilm")
+    parser.add_argument("--fit-sample", action="store_true", help="SemEval NMI when fitting on a sample")
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="pyinstrument profile of N comments")
     parser.add_argument("--profile-backend", default="minilm", help="embedding backend of the profiled run")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs, outputs)")
@@ -330,6 +361,8 @@ def main(argv: list[str] | None = None) -> dict:
         if args.semeval:
             results["semeval_static"] = {**bench_semeval(), "machine": machine()}
             print(f"semeval: {results['semeval_static']}", flush=True)
+        if args.fit_sample:
+            results["fit_sample"] = {**bench_fit_sample(), "machine": machine()}
         if args.profile:
             key = f"profile_{args.profile_backend}"
             results[key] = {**profile(args.profile, work, args.profile_backend), "machine": machine()}

@@ -216,3 +216,23 @@ def test_themes_extend_keeps_ids_and_adds_only_new_themes(truth, embedder):
     assert (labels[placed] == wave1_ids[placed]).mean() >= 0.98
     # The extended model saves and assigns the same way afterwards.
     assert np.array_equal(wave1.assign(texts, X), labels)
+
+
+def test_themes_stratified_sample_keeps_each_group_share_and_is_seeded():
+    from verbatim.themes import stratified_rows, stratum_quotas
+
+    assert stratum_quotas({"A": 600, "B": 300, "none": 100}, 500) == {"A": 300, "B": 150, "none": 50}
+    assert sum(stratum_quotas({"A": 1, "B": 1, "C": 1}, 2).values()) == 2
+    strata = ["A"] * 600 + ["B"] * 300 + [None] * 50 + [float("nan")] * 50
+    rows = stratified_rows(strata, 500, seed=7)
+    assert len(rows) == len(set(rows)) == 500 and list(rows) == sorted(rows)
+    picked = pd.Series([strata[i] for i in rows], dtype=object).fillna("none").value_counts().to_dict()
+    assert picked == {"A": 300, "B": 150, "none": 50}
+    assert np.array_equal(rows, stratified_rows(strata, 500, seed=7))
+    assert not np.array_equal(rows, stratified_rows(strata, 500, seed=8))
+
+
+def test_themes_fit_rejects_strata_of_another_length():
+    X = np.eye(4, 8, dtype=np.float32)
+    with pytest.raises(ValueError, match="strata"):
+        ThemeModel(ThemeSettings()).fit(["a b", "c d", "e f", "g h"], X, strata=["A", "B"])

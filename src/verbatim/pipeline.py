@@ -142,7 +142,8 @@ def run_stages(ingest: IngestResult, config: Config, *, model_dir: str | Path | 
             texts = segments["text"].tolist()
             theme_ids = model.extend(texts, vectors) if extend_model else model.assign(texts, vectors)
         else:
-            model = _fit_themes(segments["text"].tolist(), vectors, config, embedder,
+            department = segments["response_id"].map(responses.set_index("response_id")["department"])
+            model = _fit_themes(segments["text"].tolist(), vectors, department.tolist(), config, embedder,
                                 ThemeFitCache(memo / "themes") if memo else None, log)
             theme_ids = model.labels_
         segments = segments.assign(theme_id=[int(t) for t in theme_ids])
@@ -169,17 +170,18 @@ def run_stages(ingest: IngestResult, config: Config, *, model_dir: str | Path | 
     )
 
 
-def _fit_themes(texts: list[str], vectors, config: Config, embedder, cache, log: Log | None):
-    """ThemeModel fitted on the segments, or the same fit memoised by an earlier run."""
+def _fit_themes(texts: list[str], vectors, strata: list, config: Config, embedder, cache, log: Log | None):
+    """ThemeModel fitted on the segments (a sample stratified by department above
+    themes.max_fit_segments), or the same fit memoised by an earlier run."""
     from .themes import ThemeModel
 
-    key = cache.key(texts, embedder.model_id, config.themes) if cache is not None else None
+    key = cache.key(texts, embedder.model_id, config.themes, strata) if cache is not None else None
     model = cache.load(key, ThemeModel, embedder) if key else None
     if model is not None:
         if log:
             log("  themes of an earlier run on the same segments and settings reused")
         return model
-    model = ThemeModel(config.themes, embedder=embedder).fit(texts, vectors)
+    model = ThemeModel(config.themes, embedder=embedder).fit(texts, vectors, strata=strata)
     if key:
         cache.save(key, model)
     return model

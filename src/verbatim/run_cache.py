@@ -102,12 +102,16 @@ class ThemeFitCache:
         self.folder = Path(folder)
 
     @staticmethod
-    def key(texts: Sequence[str], model_id: str, settings) -> str:
-        """The fit's identity: segment texts in order, embedding model, settings (and the
-        guided themes file's content), the theme code and the libraries it runs."""
+    def key(texts: Sequence[str], model_id: str, settings, strata: Sequence | None = None) -> str:
+        """The fit's identity: segment texts in order (and their strata when the fit samples),
+        embedding model, settings (and the guided themes file's content), the theme code and
+        the libraries it runs."""
         digest = hashlib.sha256()
         for text in texts:
             digest.update(text.encode("utf-8", "surrogatepass") + b"\x00")
+        if strata is not None and len(texts) > settings.max_fit_segments:
+            for value in strata:
+                digest.update(repr(value).encode("utf-8", "surrogatepass") + b"\x01")
         guided = Path(settings.guided_path).read_text(encoding="utf-8") if settings.guided_path else ""
         return fingerprint(settings, model_id, guided, digest.hexdigest(),
                            modules=("verbatim.themes", "verbatim.labels", "verbatim.theme_store"),

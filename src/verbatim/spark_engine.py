@@ -223,13 +223,10 @@ def _stratified_sample(segments, size: int, seed: int):
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
+    from .themes import stratum_quotas
+
     keyed = segments.withColumn("__stratum", F.coalesce("department", F.lit("\u0000none")))
-    counts = {r["__stratum"]: r["count"] for r in keyed.groupBy("__stratum").count().collect()}
-    total = sum(counts.values())
-    exact = {k: size * n / total for k, n in counts.items()}
-    quota = {k: int(v) for k, v in exact.items()}
-    for k in sorted(exact, key=lambda k: (-(exact[k] - quota[k]), k))[: size - sum(quota.values())]:
-        quota[k] += 1
+    quota = stratum_quotas({r["__stratum"]: r["count"] for r in keyed.groupBy("__stratum").count().collect()}, size)
     quotas = keyed.sparkSession.createDataFrame(list(quota.items()), "__stratum string, __quota long")
     order = Window.partitionBy("__stratum").orderBy(F.xxhash64(F.lit(seed), "response_id", "segment_index"), "row",
                                                     "segment_index")

@@ -82,7 +82,7 @@ class ThemeSettings:
     keyword_candidates: c-TF-IDF words per theme that KeyBERTInspired re-ranks by
         similarity (each distinct one is embedded once, so this bounds its cost).
     n_quotes: representative quotes per theme.
-    max_fit_segments: fit on at most this many segments (deterministic sample); the rest
+    max_fit_segments: fit on at most this many segments (seeded sample, stratified); the rest
         is assigned to the learned themes (bounds memory and time on huge surveys).
     seed: random seed of PCA, k-means and sampling (fixed => byte-identical results).
     """
@@ -118,6 +118,28 @@ class ThemeSettings:
         for name in ("merge_similarity", "assign_floor", "parent_similarity", "guided_similarity"):
             if not -1.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} is a cosine similarity between -1 and 1, got {getattr(self, name)}")
+
+
+def stratum_quotas(counts: dict[str, int], size: int) -> dict[str, int]:
+    """``size`` rows split over strata in proportion to their ``counts`` (largest remainders;
+    ties by stratum name), so the quotas add up to exactly ``size``."""
+    total = sum(counts.values())
+    exact = {k: size * n / total for k, n in counts.items()}
+    quota = {k: int(v) for k, v in exact.items()}
+    for k in sorted(exact, key=lambda k: (-(exact[k] - quota[k]), k))[: size - sum(quota.values())]:
+        quota[k] += 1
+    return quota
+
+
+def stratified_rows(strata: Sequence, size: int, seed: int) -> np.ndarray:
+    """Sorted positions of a seeded sample of ``size`` rows, each stratum in proportion
+    (None / NaN is a stratum of its own)."""
+    keys = np.array(["\u0000none" if pd.isna(v) else str(v) for v in strata], dtype=object)
+    names, counts = np.unique(keys, return_counts=True)
+    quota = stratum_quotas(dict(zip(names.tolist(), counts.tolist())), size)
+    rng = np.random.default_rng(seed)
+    picked = [rng.choice(np.flatnonzero(keys == k), quota[k], replace=False) for k in sorted(quota) if quota[k]]
+    return np.sort(np.concatenate(picked)) if picked else np.zeros(0, dtype=np.int64)
 
 
 def _bertopic():
@@ -244,17 +266,23 @@ class ThemeModel:
         return _unit(self.embedder.embed(texts))
 
     # --------------------------------------------------------------------- fit
-    def fit(self, texts: Sequence[str], embeddings: np.ndarray) -> "ThemeModel":
-        """Learn themes from segment texts and their embeddings (n, dim); returns self."""
+    def fit(self, texts: Sequence[str], embeddings: np.ndarray, strata: Sequence | None = None) -> "ThemeModel":
+        """Learn themes from segment texts and their embeddings (n, dim); returns self.
+
+        Above ``max_fit_segments`` segments the themes are learnt on a seeded sample,
+        stratified by ``strata`` (one value per segment, e.g. its department; None = one
+        stratum) so that every group keeps its share, and every segment is then assigned.
+        """
         s = self._settings()
         texts, X = _check_inputs(texts, embeddings)
         if len(texts) < 2:
             raise ValueError("at least 2 segments are needed to find themes")
+        if strata is not None and len(strata) != len(texts):
+            raise ValueError(f"{len(strata)} strata for {len(texts)} segments")
         guided = load_guided_themes(s.guided_path) if s.guided_path else ()
         fit_rows = np.arange(len(texts))
         if len(texts) > s.max_fit_segments:
-            rng = np.random.default_rng(s.seed)
-            fit_rows = np.sort(rng.choice(len(texts), s.max_fit_segments, replace=False))
+            fit_rows = stratified_rows([None] * len(texts) if strata is None else strata, s.max_fit_segments, s.seed)
         Xf = X[fit_rows]
         fit_texts = [texts[i] for i in fit_rows]
 
