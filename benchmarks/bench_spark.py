@@ -9,7 +9,7 @@ Comments come from /work/shared/data/womens_clothing_reviews/reviews.csv (Review
 Rating on the 5-star scale, Department Name), first N non-empty reviews. Writes
 ``benchmarks/results/spark.json``.
 
-    .venv/bin/python benchmarks/bench_spark.py            # N = 10,000
+    .venv/bin/python benchmarks/bench_spark.py            # N = 10,000, embedding stage on 5,000 texts
     .venv/bin/python benchmarks/bench_spark.py --n 50000  # on request
     .venv/bin/python benchmarks/bench_spark.py --n 2000 --embed-only
 """
@@ -31,15 +31,18 @@ REVIEWS = ROOT.parent / "shared" / "data" / "womens_clothing_reviews" / "reviews
 OUT = ROOT / "benchmarks" / "results" / "spark.json"
 
 
-def survey(n: int, folder: Path) -> Path:
-    """The first n reviews with text as a survey export (id, comment, 1-5 score, department)."""
+def survey(n: int, folder: Path, seed: int = 0) -> Path:
+    """n reviews with text as a survey export (id, comment, 1-5 score, department): the
+    first n, or all of them resampled with a seed (fresh ids) when n exceeds the file."""
     reviews = pd.read_csv(REVIEWS, dtype=str, keep_default_na=False)
-    reviews = reviews[reviews["Review Text"].str.strip() != ""].head(n)
-    if len(reviews) < n:
-        raise SystemExit(f"only {len(reviews)} reviews with text, asked for {n}")
+    reviews = reviews[reviews["Review Text"].str.strip() != ""]
+    if len(reviews) >= n:
+        reviews = reviews.head(n)
+    else:
+        reviews = reviews.sample(n=n, replace=True, random_state=seed)
     path = folder / f"reviews_{n}.csv"
     pd.DataFrame({
-        "response_id": [f"rev-{i}" for i in reviews.iloc[:, 0]],
+        "response_id": [f"rev-{i}" for i in range(n)],
         "comment": reviews["Review Text"].to_numpy(),
         "score": reviews["Rating"].to_numpy(),
         "department": reviews["Department Name"].to_numpy(),
@@ -110,13 +113,14 @@ def whole_run(path: Path, folder: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10_000, help="comments (default 10,000)")
+    parser.add_argument("--embed-n", type=int, default=5_000, help="distinct texts of the embedding-stage runs")
     parser.add_argument("--embed-only", action="store_true", help="skip the whole-analysis comparison")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     with tempfile.TemporaryDirectory() as tmp:
         path = survey(args.n, Path(tmp))
-        texts = list(dict.fromkeys(pd.read_csv(path)["comment"].astype(str)))
+        texts = list(dict.fromkeys(pd.read_csv(path)["comment"].astype(str)))[: args.embed_n]
         result = {
             "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
             "input": {"file": str(REVIEWS.relative_to(ROOT.parent)), "comments": args.n},
