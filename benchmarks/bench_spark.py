@@ -115,22 +115,25 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=10_000, help="comments (default 10,000)")
     parser.add_argument("--embed-n", type=int, default=5_000, help="distinct texts of the embedding-stage runs")
     parser.add_argument("--embed-only", action="store_true", help="skip the whole-analysis comparison")
+    parser.add_argument("--whole-only", action="store_true",
+                        help="only the whole-analysis comparison (keeps the file's embedding figures)")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    result = json.loads(args.out.read_text()) if args.whole_only and args.out.exists() else {}
     with tempfile.TemporaryDirectory() as tmp:
         path = survey(args.n, Path(tmp))
-        texts = list(dict.fromkeys(pd.read_csv(path)["comment"].astype(str)))[: args.embed_n]
-        result = {
-            "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-            "input": {"file": str(REVIEWS.relative_to(ROOT.parent)), "comments": args.n},
-            "embedding": {
+        result["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version(),
+                             "date": time.strftime("%Y-%m-%d %H:%M")}
+        result["input"] = {"file": str(REVIEWS.relative_to(ROOT.parent)), "comments": args.n}
+        if not args.whole_only:
+            texts = list(dict.fromkeys(pd.read_csv(path)["comment"].astype(str)))[: args.embed_n]
+            result["embedding"] = {
                 "note": "whole comments as texts, cache off; Spark times include starting the workers and "
                         "loading MiniLM once per worker",
                 "spark": [embed_spark(texts, "local[1]"), embed_spark(texts, "local[2]")],
                 "local": [embed_local(texts, 1), embed_local(texts, 2)],
-            },
-        }
+            }
         if not args.embed_only:
             result["whole_analysis"] = whole_run(path, Path(tmp))
     args.out.parent.mkdir(parents=True, exist_ok=True)

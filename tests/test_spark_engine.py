@@ -31,8 +31,9 @@ N_ROWS = 600
 FORMATS = ("md", "json", "csv")
 
 
-def _config(cache_dir):
-    return load_config(overrides={"embed": {"cache_dir": str(cache_dir), "show_progress": False}}, environ={})
+def _config(cache_dir, **themes):
+    return load_config(overrides={"embed": {"cache_dir": str(cache_dir), "show_progress": False}, "themes": themes},
+                       environ={})
 
 
 def _rows(sample_path, path, keep):
@@ -122,6 +123,23 @@ def test_spark_engine_writes_local_outputs_and_parquet_assignments(runs):
     expected = local.analysis.segments.sort_values(["response_id", "segment_index"]).reset_index(drop=True)
     assert parquet["theme_id"].tolist() == expected["theme_id"].tolist()
     assert parquet["text"].tolist() == expected["text"].tolist()
+
+
+def test_spark_engine_equals_local_when_the_fit_samples(runs, spark, subset):
+    """Above themes.max_fit_segments both engines fit on the same stratified sample and
+    assign every segment: same themes, sizes over all segments, same assignments."""
+    from verbatim.spark_engine import analyze_spark
+
+    local_run, _, base = runs
+    limit = len(local_run.analysis.segments) * 2 // 3
+    local = analyze(subset, None, _config(base / "cache-local", max_fit_segments=limit))
+    distributed = analyze_spark(subset, None, _config(base / "cache-spark", max_fit_segments=limit), spark=spark)
+    a, b = local.analysis, distributed.analysis
+    columns = ["theme_id", "label", "keywords", "size", "parent_id", "parent_label", "guided"]
+    pd.testing.assert_frame_equal(a.themes[columns], b.themes[columns])
+    assert int(a.themes["size"].sum()) == int((a.segments["theme_id"] >= 0).sum())  # sizes count every segment
+    assert a.segments["theme_id"].tolist() == b.segments["theme_id"].tolist()
+    pd.testing.assert_frame_equal(a.impact.improvement_areas, b.impact.improvement_areas)
 
 
 def test_spark_ingest_on_executors_equals_load_responses(spark, tmp_path, sample_path):

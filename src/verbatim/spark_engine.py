@@ -218,20 +218,18 @@ def embed_stage(segments, settings, *, partitions: int, task_threads: int = 1):
 
 
 def _stratified_sample(segments, size: int, seed: int):
-    """Exactly ``size`` segments, departments in proportion (largest remainders), each
-    drawn by a seeded hash of (response_id, segment_index): the same rows on every run."""
-    from pyspark.sql import Window
+    """Exactly ``size`` segments, departments in proportion: the rows the local engine's
+    ``ThemeModel.fit`` samples (:func:`verbatim.themes.stratified_rows` over the segments in
+    the local order), so that both engines fit on the same sample. The driver collects one
+    (row, segment_index, department) triple per segment to draw it."""
     from pyspark.sql import functions as F
 
-    from .themes import stratum_quotas
+    from .themes import stratified_rows
 
-    keyed = segments.withColumn("__stratum", F.coalesce("department", F.lit("\u0000none")))
-    quota = stratum_quotas({r["__stratum"]: r["count"] for r in keyed.groupBy("__stratum").count().collect()}, size)
-    quotas = keyed.sparkSession.createDataFrame(list(quota.items()), "__stratum string, __quota long")
-    order = Window.partitionBy("__stratum").orderBy(F.xxhash64(F.lit(seed), "response_id", "segment_index"), "row",
-                                                    "segment_index")
-    ranked = keyed.withColumn("__rank", F.row_number().over(order)).join(F.broadcast(quotas), "__stratum")
-    return ranked.where(F.col("__rank") <= F.col("__quota")).drop("__stratum", "__rank", "__quota")
+    keys = _to_pandas_sorted(segments.select("row", "segment_index", "department"))
+    picked = keys.iloc[stratified_rows(keys["department"].tolist(), size, seed)][["row", "segment_index"]]
+    chosen = segments.sparkSession.createDataFrame(picked.astype("int64"))
+    return segments.join(F.broadcast(chosen), ["row", "segment_index"])
 
 
 def _to_pandas_sorted(frame) -> pd.DataFrame:
@@ -379,18 +377,16 @@ def run_stages_spark(spark, ingest, responses, config: Config, *, model_dir=None
         themed = themed.persist()
         seg = _to_pandas_sorted(themed)
         seg = seg[["response_id", "segment_index", "text", "sentiment", "compound", "theme_id"]]
-        if model_dir is not None and model.themes_["new"].any():
+        if model_dir is None and n_segments > config.themes.max_fit_segments:
+            # Fitted on a sample, as ThemeModel.fit does: sizes count every segment.
+            model.count_sizes(seg["theme_id"].to_numpy())
+        elif model_dir is not None and model.themes_["new"].any():
             # ThemeModel.extend sizes a new theme by its segments in the whole wave; the
             # driver only saw the leftovers, so count on the assignment of every segment.
-            sizes = seg["theme_id"].value_counts()
-            new = model.themes_["new"]
+            sizes, new = seg["theme_id"].value_counts(), model.themes_["new"]
             model.themes_ = model.themes_.assign(size=model.themes_["size"].where(
                 ~new, model.themes_["theme_id"].map(sizes).fillna(0)).astype("int64"))
         themes = theme_table(model)
-        if n_segments > config.themes.max_fit_segments and model_dir is None:
-            # Sizes count every assigned segment, not only the fitted sample.
-            sizes = seg["theme_id"].value_counts()
-            themes = themes.assign(size=themes["theme_id"].map(sizes).fillna(0).astype("int64"))
     prepared.unpersist()
     embedded.unpersist()
     with timer.stage("impact"):

@@ -269,9 +269,11 @@ class ThemeModel:
     def fit(self, texts: Sequence[str], embeddings: np.ndarray, strata: Sequence | None = None) -> "ThemeModel":
         """Learn themes from segment texts and their embeddings (n, dim); returns self.
 
-        Above ``max_fit_segments`` segments the themes are learnt on a seeded sample,
-        stratified by ``strata`` (one value per segment, e.g. its department; None = one
-        stratum) so that every group keeps its share, and every segment is then assigned.
+        Above ``max_fit_segments`` segments the themes (clusters, labels, keywords, quotes)
+        are learnt on a seeded sample of that size, stratified by ``strata`` (one value per
+        segment, e.g. its department; None = one stratum) so that every group keeps its
+        share; every segment is then assigned and the sizes count them all. This is also
+        what the Spark engine does, with the same sample, so both give the same themes.
         """
         s = self._settings()
         texts, X = _check_inputs(texts, embeddings)
@@ -279,12 +281,14 @@ class ThemeModel:
             raise ValueError("at least 2 segments are needed to find themes")
         if strata is not None and len(strata) != len(texts):
             raise ValueError(f"{len(strata)} strata for {len(texts)} segments")
-        guided = load_guided_themes(s.guided_path) if s.guided_path else ()
-        fit_rows = np.arange(len(texts))
         if len(texts) > s.max_fit_segments:
-            fit_rows = stratified_rows([None] * len(texts) if strata is None else strata, s.max_fit_segments, s.seed)
-        Xf = X[fit_rows]
-        fit_texts = [texts[i] for i in fit_rows]
+            rows = stratified_rows([None] * len(texts) if strata is None else strata, s.max_fit_segments, s.seed)
+            self.fit([texts[i] for i in rows], X[rows])
+            self.labels_ = self._assign(X, texts)
+            self.count_sizes(self.labels_)
+            return self
+        guided = load_guided_themes(s.guided_path) if s.guided_path else ()
+        Xf, fit_texts = X, texts
 
         # Guided themes claim segments one by one: a segment joins the guided theme whose
         # closest example phrase it resembles most, when that similarity reaches
@@ -309,7 +313,7 @@ class ThemeModel:
         free_rows = np.flatnonzero(g_best < 0)
 
         keys: list[tuple] = sorted({("g", int(g)) for g in g_best[g_best >= 0]})
-        fine = np.full(len(fit_rows), -1, dtype=int)
+        fine = np.full(len(fit_texts), -1, dtype=int)
         fine_ids: list[int] = []
         fine_centroids = np.zeros((0, X.shape[1]), np.float32)
         topic_model = None
@@ -611,6 +615,14 @@ class ThemeModel:
             self.prototypes_, self.prototype_theme_, self.centroids_, self.themes_ = before
             keep = held
         return self._assign(X, texts)
+
+    def count_sizes(self, labels: np.ndarray) -> None:
+        """Set theme and parent sizes to the number of ``labels`` (theme ids) on each."""
+        counts = pd.Series(np.asarray(labels)).value_counts()
+        self.themes_ = self.themes_.assign(size=self.themes_["theme_id"].map(counts).fillna(0).astype("int64"))
+        if len(self.parents_):
+            self.parents_ = self.parents_.assign(size=[int(counts.reindex(ids).fillna(0).sum())
+                                                       for ids in self.parents_["theme_ids"]]).astype({"size": "int64"})
 
     def novelty_candidates(self, texts: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
         """Which segments :meth:`extend` clusters in search of new themes (boolean mask):
