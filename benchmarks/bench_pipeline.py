@@ -190,9 +190,10 @@ def bench_cli(work: Path) -> dict:
     """``verbatim --help`` (median of 5) and ``verbatim validate`` on 100,000 rows."""
     help_times = [run_child([VERBATIM, "--help"])["seconds"] for _ in range(5)]
     csv = write_sample(100_000, work / "comments_100000.csv")
-    validate = run_child([VERBATIM, "validate", str(csv), *COLUMN_FLAGS], log=work / "validate.log")
+    runs = [run_child([VERBATIM, "validate", str(csv), *COLUMN_FLAGS], log=work / "validate.log") for _ in range(3)]
+    validate = sorted(runs, key=lambda r: r["seconds"])[1]  # the median run of 3
     return {"help_seconds_median_of_5": float(np.median(help_times)), "help_seconds_all": help_times,
-            "validate_100k": validate}
+            "validate_100k": {**validate, "seconds_all": [r["seconds"] for r in runs]}}
 
 
 def bench_backends(n_texts: int, work: Path) -> dict:
