@@ -193,7 +193,6 @@ def assign_partition(batches: Iterator["pd.DataFrame"], model) -> Iterator["pd.D
     settings, no embedder).
     """
     import numpy as np
-    import pandas as pd
 
     for batch in batches:
         if not len(batch):

@@ -44,7 +44,6 @@ Heavy libraries are imported inside functions.
 from __future__ import annotations
 
 import dataclasses
-import os
 from pathlib import Path
 from typing import Callable, Sequence
 
