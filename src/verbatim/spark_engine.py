@@ -383,9 +383,7 @@ def run_stages_spark(spark, ingest, responses, config: Config, *, model_dir=None
         elif model_dir is not None and model.themes_["new"].any():
             # ThemeModel.extend sizes a new theme by its segments in the whole wave; the
             # driver only saw the leftovers, so count on the assignment of every segment.
-            sizes, new = seg["theme_id"].value_counts(), model.themes_["new"]
-            model.themes_ = model.themes_.assign(size=model.themes_["size"].where(
-                ~new, model.themes_["theme_id"].map(sizes).fillna(0)).astype("int64"))
+            model.count_sizes(seg["theme_id"].to_numpy(), only_new=True)
         themes = theme_table(model)
     prepared.unpersist()
     embedded.unpersist()

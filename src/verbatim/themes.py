@@ -423,22 +423,25 @@ class ThemeModel:
 
     def _assign(self, X: np.ndarray, texts: Sequence[str]) -> np.ndarray:
         """Guided examples first (segment-level match), then the nearest discovered prototype."""
+        return self._placement(X, texts)[0]
+
+    def _placement(self, X: np.ndarray, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(labels, best, guided)``: the :meth:`assign` rule's theme ids, each row's cosine to
+        its nearest discovered prototype, and the guided theme it matches (-1: none)."""
         s = self._settings()
-        best = self._best_similarity(X)
-        labels = np.where(best >= s.assign_floor, self._nearest_theme(X), OTHER_ID).astype(np.int64)
-        g = self._guided_labels(X, texts)
-        return np.where(g >= 0, g, labels)
+        nearest, best = self._nearest(X)
+        guided = self._guided_labels(X, texts)
+        labels = np.where(best >= s.assign_floor, nearest, OTHER_ID).astype(np.int64)
+        return np.where(guided >= 0, guided, labels), best, guided
 
-    def _best_similarity(self, X: np.ndarray) -> np.ndarray:
-        """Cosine of each row to its nearest discovered prototype (-1 when there is none)."""
+    def _nearest(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Theme of each row's nearest discovered prototype and the cosine to it (one product;
+        -1 / OTHER_ID when there is no prototype)."""
         if not len(self.prototypes_):
-            return np.full(len(X), -1.0, dtype=np.float32)
-        return (X @ self.prototypes_.T).max(axis=1)
-
-    def _nearest_theme(self, X: np.ndarray) -> np.ndarray:
-        if not len(self.prototypes_):
-            return np.full(len(X), OTHER_ID, dtype=np.int64)
-        return self.prototype_theme_[(X @ self.prototypes_.T).argmax(axis=1)]
+            return np.full(len(X), OTHER_ID, dtype=np.int64), np.full(len(X), -1.0, dtype=np.float32)
+        sims = X @ self.prototypes_.T
+        best = sims.argmax(axis=1)
+        return self.prototype_theme_[best], sims[np.arange(len(X)), best]
 
     def _guided_labels(self, X: np.ndarray, texts: Sequence[str]) -> np.ndarray:
         """The guided theme each row matches at segment level, -1 where none does."""
@@ -453,7 +456,7 @@ class ThemeModel:
         best prototype similarity, never below ``assign_floor``."""
         if not len(X_placed) or not len(self.prototypes_):
             return float(s.assign_floor)
-        return max(float(s.assign_floor), float(np.quantile(self._best_similarity(X_placed), s.novelty_quantile)))
+        return max(float(s.assign_floor), float(np.quantile(self._nearest(X_placed)[1], s.novelty_quantile)))
 
     def _finalise(self, texts, X, labels, keys, topic_model, guided, s) -> None:
         """Renumber themes largest first; compute centroids, keywords, labels, quotes, parents."""
@@ -588,8 +591,8 @@ class ThemeModel:
         self._check_fitted()
         s = self._settings()
         texts, X = _check_inputs(texts, embeddings)
-        labels = self._assign(X, texts)
-        rest = np.flatnonzero(self.novelty_candidates(texts, X))
+        labels, best, guided = self._placement(X, texts)
+        rest = np.flatnonzero(self._novel(labels, best, guided))
         if len(rest) < max(2, s.min_theme_size):
             return labels
         sub = ThemeModel(dataclasses.replace(s, guided_path=""), embedder=self.embedder)
@@ -608,17 +611,21 @@ class ThemeModel:
             new_ids = self.themes_.loc[self.themes_["new"], "theme_id"].astype(int).tolist()
             held = [old for old, new_id in zip(keep, new_ids[-len(keep):]) if sizes.get(new_id, 0) >= s.min_theme_size]
             if held == keep:
-                size = self.themes_["theme_id"].map(sizes).fillna(0).astype("int64")
-                self.themes_ = self.themes_.assign(size=self.themes_["size"].where(~self.themes_["new"], size))
+                self.count_sizes(labels, only_new=True)
                 return labels
             self.prototypes_, self.prototype_theme_, self.centroids_, self.themes_ = before
             keep = held
         return self._assign(X, texts)
 
-    def count_sizes(self, labels: np.ndarray) -> None:
-        """Set theme and parent sizes to the number of ``labels`` (theme ids) on each."""
+    def count_sizes(self, labels: np.ndarray, only_new: bool = False) -> None:
+        """Set theme and parent sizes to the number of ``labels`` (theme ids) on each; with
+        ``only_new`` the sizes of the themes :meth:`extend` added, the others kept."""
         counts = pd.Series(np.asarray(labels)).value_counts()
-        self.themes_ = self.themes_.assign(size=self.themes_["theme_id"].map(counts).fillna(0).astype("int64"))
+        size = self.themes_["theme_id"].map(counts).fillna(0).astype("int64")
+        if only_new:
+            self.themes_ = self.themes_.assign(size=self.themes_["size"].where(~self.themes_["new"], size))
+            return
+        self.themes_ = self.themes_.assign(size=size)
         if len(self.parents_):
             self.parents_ = self.parents_.assign(size=[int(counts.reindex(ids).fillna(0).sum())
                                                        for ids in self.parents_["theme_ids"]]).astype({"size": "int64"})
@@ -629,8 +636,10 @@ class ThemeModel:
         ``novelty_floor_`` while matching no guided theme."""
         self._check_fitted()
         texts, X = _check_inputs(texts, embeddings)
-        weak = (self._best_similarity(X) < self.novelty_floor_) & (self._guided_labels(X, texts) < 0)
-        return (self._assign(X, texts) == OTHER_ID) | weak
+        return self._novel(*self._placement(X, texts))
+
+    def _novel(self, labels: np.ndarray, best: np.ndarray, guided: np.ndarray) -> np.ndarray:
+        return (labels == OTHER_ID) | ((best < self.novelty_floor_) & (guided < 0))
 
     def _add_themes(self, sub: "ThemeModel", keep: list[int]) -> None:
         """Append themes ``keep`` of ``sub`` (fitted on this model's leftovers) as new themes."""
