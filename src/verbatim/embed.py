@@ -19,15 +19,14 @@ Heavy libraries (torch, sentence-transformers) are imported inside functions.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import os
-import sqlite3
 from pathlib import Path
 from typing import Callable, Protocol, Sequence
 
 import numpy as np
 
 from .errors import ConfigError
+from .run_cache import open_sqlite, text_key
 
 __all__ = [
     "EmbedSettings",
@@ -160,10 +159,6 @@ def default_cache_dir() -> Path:
     return Path(base) / "verbatim" / "embeddings"
 
 
-def _text_key(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
 class EmbeddingCache:
     """Vectors by ``(model_id, sha256(text))`` in one SQLite file, safe against crashes.
 
@@ -172,17 +167,12 @@ class EmbeddingCache:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        # timeout: another process (a parallel run) may hold the write lock for a commit.
-        self._conn = sqlite3.connect(str(self.path), timeout=60.0)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.execute(
+        self._conn = open_sqlite(
+            self.path,
             "CREATE TABLE IF NOT EXISTS vectors ("
             " model_id TEXT NOT NULL, text_sha256 TEXT NOT NULL, dim INTEGER NOT NULL,"
-            " vector BLOB NOT NULL, PRIMARY KEY (model_id, text_sha256)) WITHOUT ROWID"
+            " vector BLOB NOT NULL, PRIMARY KEY (model_id, text_sha256)) WITHOUT ROWID",
         )
-        self._conn.commit()
 
     def get(self, model_id: str, keys: Sequence[str]) -> dict[str, np.ndarray]:
         """Cached float32 vectors for the given text keys; missing keys are absent."""
@@ -282,7 +272,7 @@ class Embedder:
         self.n_cached = 0
         if not distinct:
             return np.zeros((0, 0), dtype=np.float32)
-        keys = [_text_key(t) for t in distinct]
+        keys = [text_key(t) for t in distinct]
         cache = self._open_cache()
         known: dict[str, np.ndarray] = {}
         model_id = self.model_id

@@ -28,7 +28,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Iterable, Sequence
 
-__all__ = ["fingerprint", "SegmentCache", "ThemeFitCache"]
+__all__ = ["fingerprint", "text_key", "open_sqlite", "SegmentCache", "ThemeFitCache"]
 
 
 def _source_digest(module_names: Iterable[str]) -> str:
@@ -54,8 +54,22 @@ def fingerprint(*parts, modules: Sequence[str] = (), packages: Sequence[str] = (
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def _text_key(text: str) -> str:
+def text_key(text: str) -> str:
+    """sha256 of a text: how every cache of verbatim keys a text."""
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def open_sqlite(path: str | Path, schema: str) -> sqlite3.Connection:
+    """A cache database at ``path`` (folder created) with ``schema`` applied: WAL journal so
+    parallel runs can read while one writes, and a 60 s wait for another run's commit."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), timeout=60.0)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute(schema)
+    conn.commit()
+    return conn
 
 
 class SegmentCache:
@@ -63,17 +77,13 @@ class SegmentCache:
 
     def __init__(self, path: str | Path, key: str) -> None:
         self.path, self.key = Path(path), key
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(str(self.path), timeout=60.0)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.execute("CREATE TABLE IF NOT EXISTS segments (fingerprint TEXT NOT NULL, text_sha256 TEXT NOT NULL,"
-                           " result TEXT NOT NULL, PRIMARY KEY (fingerprint, text_sha256)) WITHOUT ROWID")
-        self._conn.commit()
+        self._conn = open_sqlite(self.path, "CREATE TABLE IF NOT EXISTS segments (fingerprint TEXT NOT NULL,"
+                                 " text_sha256 TEXT NOT NULL, result TEXT NOT NULL,"
+                                 " PRIMARY KEY (fingerprint, text_sha256)) WITHOUT ROWID")
 
     def get(self, texts: Sequence[str]) -> dict[str, object]:
         """Stored results of the given texts; texts never stored are absent."""
-        by_key = {_text_key(t): t for t in texts}
+        by_key = {text_key(t): t for t in texts}
         keys, found = list(by_key), {}
         for start in range(0, len(keys), 500):  # stay under SQLite's bound-parameter limit
             part = keys[start : start + 500]
@@ -89,7 +99,7 @@ class SegmentCache:
         with self._conn:
             self._conn.executemany(
                 "INSERT OR REPLACE INTO segments (fingerprint, text_sha256, result) VALUES (?, ?, ?)",
-                [(self.key, _text_key(t), json.dumps(r, ensure_ascii=False)) for t, r in results.items()])
+                [(self.key, text_key(t), json.dumps(r, ensure_ascii=False)) for t, r in results.items()])
 
     def close(self) -> None:
         self._conn.close()
