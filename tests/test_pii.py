@@ -7,6 +7,7 @@ import pytest
 from verbatim.pii import (
     PiiSettings,
     luhn_valid,
+    may_contain_name,
     redact_cards,
     redact_emails,
     redact_patterns,
@@ -197,3 +198,60 @@ def test_pii_names_contractions_and_possessives():
     kept = "Ii'm not usually big on lace"  # a typo of I'm, tagged PERSON by the small model
     assert redact_pii([kept])[0].text == kept
     assert redact_pii(["Sarah's help was great"])[0].text == "[NAME]'s help was great"
+
+
+# --- the NER prefilter ----------------------------------------------------------------------
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sarah at the front desk was lovely.",
+        "my name is John Smith and my order was late",
+        "Great fit. Grace in the store helped me.",  # a noun that is also a name, opening a sentence
+        "Sarah'll call me back, they said",  # the clitic is split off before the guards
+        "the lady (Priya) was kind",
+        "asked for a manager, Mr. Patel never came",
+    ],
+)
+def test_pii_may_contain_name_true_where_a_name_can_be(text):
+    assert may_contain_name(text)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i love this dress, the fabric is soft",
+        "I'm happy. I think I'd buy it again",
+        "GREAT SERVICE FROM JOHN AND THE TEAM",
+        "Really love my AirPods and my iPhone",
+        "Beautifully made, the seams are neat.",
+        "Size runs small. check the size chart",
+        "",
+    ],
+)
+def test_pii_may_contain_name_false_where_guards_reject_every_entity(text):
+    assert not may_contain_name(text)
+
+
+@pytest.mark.slow
+def test_pii_prefilter_changes_no_redaction(monkeypatch, sample_path):
+    """Running NER only where :func:`may_contain_name` says so gives the same text as
+    running it everywhere: on the bundled sample and on the name tests' sentences."""
+    import pandas as pd
+
+    import verbatim.prepare as prepare
+
+    texts = pd.read_csv(sample_path)["comment"].dropna().astype(str).tolist() + [
+        "Hi, my name is John Smith and my order was late.", "Sarah at the front desk was lovely.",
+        "The manager, Michael Brown, refused a refund.", "Ii'm not usually big on lace",
+        "Beautifully made, the seams are neat.", "The Kobe was tender and the sake cold.",
+        "Thanks. Grace was great and so was Tom", "Sarah's help was great",
+    ]
+    responses = pd.DataFrame({"response_id": range(len(texts)), "text": texts})
+    filtered = prepare.segment_responses(responses, prepare.PrepareSettings(n_process=1))
+    monkeypatch.setattr(prepare, "may_contain_name", lambda text, settings=None: True)
+    everywhere = prepare.segment_responses(responses, prepare.PrepareSettings(n_process=1))
+    assert filtered[1]["redacted_text"].tolist() == everywhere[1]["redacted_text"].tolist()
+    assert filtered[0].equals(everywhere[0])
+    assert sum(c["name"] for c in everywhere[1]["pii_counts"]) >= 6

@@ -31,6 +31,13 @@ Rules (in this order, so a longer pattern is never eaten by a shorter one):
   word, or appears in lower case elsewhere in the same comment ("Beautifully made").
   Known limits of the small model: a name it tags ORG/NORP ("Priya") is missed, and venue
   or dish names it tags PERSON are redacted; add those to ``name_allowlist``.
+
+  The NER pass is almost all of spaCy's cost (on 2,000 clothing reviews: 17.4 s against
+  0.6 s for sentence splitting), and the guards above reject every entity without a
+  capitalised word that could start a name. So :func:`may_contain_name` first looks for
+  such a word with the same guards (a capital that is not the pronoun "I", not shouting,
+  camel case or a contraction, not allow-listed, and not a sentence-opening common word),
+  and only texts that have one go through NER: one review in ten in that data set.
 """
 
 from __future__ import annotations
@@ -56,6 +63,7 @@ __all__ = [
     "redact_phones",
     "redact_patterns",
     "name_spans",
+    "may_contain_name",
     "replace_spans",
     "redact_pii",
 ]
@@ -334,6 +342,58 @@ def name_spans(doc: "Doc", settings: PiiSettings | None = None) -> list[tuple[in
     ]
 
 
+# Words as the name guards see them, and where sentences (or lines) open: the start of the
+# text, after end punctuation and spaces, after a line break, past opening quotes/brackets.
+_WORD_RE = re.compile(r"[^\W\d_][\w'’-]*")
+_SENTENCE_OPEN_RE = re.compile(r"(?:\A|[.!?…]+[\"'’”)\]]*\s+|\n)\s*[\"'“‘(\[]*")
+# spaCy splits these endings off ("Sarah'll" -> "Sarah", "'ll"): the guards see the stem.
+_CLITIC_RE = re.compile(r"['’](?:s|m|re|ve|ll|d)$|n['’]t$", re.I)
+
+
+@functools.lru_cache(maxsize=4)
+def _guard_words(settings: PiiSettings) -> tuple[frozenset[str], frozenset[str]]:
+    from .nlp import english_words
+
+    common = english_words(settings.spacy_model) | _stop_words(settings.spacy_model)
+    return common, frozenset(w.lower() for w in settings.name_allowlist)
+
+
+def may_contain_name(text: str, settings: PiiSettings | None = None) -> bool:
+    """Whether ``text`` has a word that :func:`name_spans` could keep as part of a name.
+
+    False means NER cannot change the text: every PERSON entity found in it would be
+    rejected by the guards (no capital, the pronoun "I", all capitals, "iPhone", "I'm",
+    an allow-listed word, or one common word opening a sentence). Sentence openings are
+    found by punctuation here and by spaCy's ``senter`` in :func:`name_spans`; where they
+    disagree this function answers True (it runs NER) unless the word is a common one.
+    """
+    settings = settings or PiiSettings()
+    common, allow = _guard_words(settings)
+    opens: set[int] | None = None
+    lower_words: set[str] | None = None
+    for m in _WORD_RE.finditer(text):
+        word = _CLITIC_RE.sub("", m.group(0))
+        if word.islower() or not any(ch.isupper() for ch in word):
+            continue
+        low = word.lower()
+        if low == "i" or low in allow:
+            continue
+        letters = [ch for ch in word if ch.isalpha()]
+        if len(letters) > 1 and all(ch.isupper() for ch in letters):
+            continue  # shouting or an acronym
+        if re.match(r"[a-z]+[A-Z]", word):
+            continue  # iPhone, eBay
+        if opens is None:
+            opens = {o.end() for o in _SENTENCE_OPEN_RE.finditer(text)}
+        if m.start() in opens:
+            if lower_words is None:
+                lower_words = {w for w in _WORD_RE.findall(text) if w.islower()}
+            if low in common or low in lower_words:
+                continue  # "Beautifully made", "Size runs small ... the size chart"
+        return True
+    return False
+
+
 def _stop_words(model: str) -> frozenset[str]:
     from .nlp import load_pipeline
 
@@ -371,9 +431,10 @@ def redact_pii(texts: Sequence[str], settings: PiiSettings | None = None) -> lis
 
     nlp = load_pipeline(settings.spacy_model)
     results = []
-    docs = nlp.pipe((text for text, _ in staged), batch_size=settings.batch_size)
-    for (text, counts), doc in zip(staged, docs):
-        spans = name_spans(doc, settings)
+    candidates = [text for text, _ in staged if may_contain_name(text, settings)]
+    docs = dict(zip(candidates, nlp.pipe(candidates, batch_size=settings.batch_size)))
+    for text, counts in staged:
+        spans = name_spans(docs[text], settings) if text in docs else []
         counts = dict(counts, name=len(spans))
         results.append(Redaction(replace_spans(text, spans, PLACEHOLDERS["name"]), counts))
     return results
