@@ -100,6 +100,7 @@ def whole_run(path: Path, folder: Path) -> dict:
     a, b = local.analysis, spark.analysis
     same_ids = bool((a.segments["theme_id"].to_numpy() == b.segments["theme_id"].to_numpy()).all())
     return {
+        "comments": len(a.flags),
         "local_seconds": round(local_s, 1), "spark_local2_seconds": round(spark_s, 1),
         "spark_overhead_ratio": round(spark_s / local_s, 2),
         "local_stage_seconds": {k: round(v, 1) for k, v in a.timings.items()},
@@ -125,17 +126,21 @@ def main() -> None:
         path = survey(args.n, Path(tmp))
         result["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version(),
                              "date": time.strftime("%Y-%m-%d %H:%M")}
-        result["input"] = {"file": str(REVIEWS.relative_to(ROOT.parent)), "comments": args.n}
+        result["input"] = {"file": str(REVIEWS.relative_to(ROOT.parent))}
         if not args.whole_only:
             texts = list(dict.fromkeys(pd.read_csv(path)["comment"].astype(str)))[: args.embed_n]
             result["embedding"] = {
                 "note": "whole comments as texts, cache off; Spark times include starting the workers and "
                         "loading MiniLM once per worker",
+                "comments": args.n,
                 "spark": [embed_spark(texts, "local[1]"), embed_spark(texts, "local[2]")],
                 "local": [embed_local(texts, 1), embed_local(texts, 2)],
             }
         if not args.embed_only:
-            result["whole_analysis"] = whole_run(path, Path(tmp))
+            runs = result.setdefault("whole_analysis", {})
+            if "local_seconds" in runs:  # one run stored by an earlier version of this script
+                runs = result["whole_analysis"] = {"10000": runs}
+            runs[str(args.n)] = dict(whole_run(path, Path(tmp)), date=time.strftime("%Y-%m-%d %H:%M"))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(result, indent=2))
