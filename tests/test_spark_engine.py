@@ -228,3 +228,20 @@ def test_cli_engine_spark_runs_and_rejects_master_without_it(sample_path, tmp_pa
                          capture_output=True, text=True)
     assert bad.returncode == 2 and "--master needs --engine spark" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_spark_local_session_gets_a_heap_for_its_cached_segments(monkeypatch):
+    """In local mode the driver JVM holds every cached partition: Spark's 1 GiB default ran
+    out of heap at 50,000 comments. Cluster masters and spark-submit keep their settings."""
+    from verbatim.spark_engine import local_driver_memory
+
+    monkeypatch.delenv("SPARK_DRIVER_MEMORY", raising=False)
+    monkeypatch.delenv("PYSPARK_GATEWAY_PORT", raising=False)
+    memory = local_driver_memory("local[2]")
+    assert memory is not None and 1 <= int(memory.rstrip("g")) <= 8
+    assert local_driver_memory("spark://head:7077") is None
+    assert local_driver_memory("yarn") is None
+    monkeypatch.setenv("SPARK_DRIVER_MEMORY", "3g")
+    assert local_driver_memory("local[*]") == "3g"
+    monkeypatch.setenv("PYSPARK_GATEWAY_PORT", "4242")  # launched by spark-submit
+    assert local_driver_memory("local[*]") is None

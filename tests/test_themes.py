@@ -167,6 +167,28 @@ def test_themes_save_load_round_trip_and_assign(fitted, truth, tmp_path, embedde
 
 
 @pytest.mark.slow
+def test_themes_assignment_in_row_blocks_equals_one_product(fitted, fitted_guided, truth, monkeypatch):
+    """Large inputs are assigned block by block (bounded memory); the result is the same."""
+    import verbatim.themes as themes
+
+    texts, X, _ = truth
+    whole = [fitted.assign(texts, X), fitted_guided.assign(texts, X)]
+    monkeypatch.setattr(themes, "ROW_BLOCK", 97)
+    np.testing.assert_array_equal(fitted.assign(texts, X), whole[0])
+    np.testing.assert_array_equal(fitted_guided.assign(texts, X), whole[1])
+
+
+def test_themes_unit_rows_are_not_copied():
+    from verbatim.themes import _unit
+
+    rows = np.random.default_rng(0).normal(size=(20, 8))
+    unit = _unit(rows)
+    assert unit.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(unit, axis=1), 1.0, rtol=1e-6)
+    assert _unit(unit) is unit  # the embedder's unit vectors stay one array, not two
+
+
+@pytest.mark.slow
 def test_themes_deterministic_saved_files_identical(truth, embedder, tmp_path):
     texts, X, _ = truth
     texts, X = texts[:1200], X[:1200]

@@ -49,7 +49,7 @@ import pandas as pd
 from .config import Config
 from .errors import InputError, VerbatimError
 
-__all__ = ["analyze_spark", "assign_spark", "spark_session", "ingest_spark", "embed_stage",
+__all__ = ["analyze_spark", "assign_spark", "spark_session", "local_driver_memory", "ingest_spark", "embed_stage",
            "DRIVER_INGEST_MAX_BYTES", "DETECTION_ROWS"]
 
 Log = Callable[[str], None]
@@ -87,6 +87,9 @@ def spark_session(master: str | None = None, app_name: str = "verbatim"):
         master = "local[*]"
     if master is not None:
         builder = builder.master(master)
+    memory = local_driver_memory(master)
+    if memory:
+        builder = builder.config("spark.driver.memory", memory)
     return (
         builder.appName(app_name)
         .config("spark.ui.enabled", "false")
@@ -98,6 +101,26 @@ def spark_session(master: str | None = None, app_name: str = "verbatim"):
         .config("spark.sql.shuffle.partitions", "16")
         .getOrCreate()
     )
+
+
+def local_driver_memory(master: str | None) -> str | None:
+    """JVM heap for a local-mode session this process starts, or None to leave Spark's choice.
+
+    In local mode the driver JVM is also the only executor: it holds every cached partition
+    (the segments with their vectors) and Spark's default of 1 GiB runs out of heap at about
+    50,000 comments. Unless ``SPARK_DRIVER_MEMORY`` says otherwise (Spark's own variable),
+    a local session gets a quarter of this machine's memory, between 1 and 8 GiB. Under
+    spark-submit or on a cluster the deployment's settings apply unchanged.
+    """
+    if not master or not master.startswith("local") or "PYSPARK_GATEWAY_PORT" in os.environ:
+        return None
+    if os.environ.get("SPARK_DRIVER_MEMORY"):
+        return os.environ["SPARK_DRIVER_MEMORY"]
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # no sysconf: keep Spark's default
+        return None
+    return f"{min(8, max(1, total // 4 // 2**30))}g"
 
 
 # ---------------------------------------------------------------------------- ingest
@@ -343,6 +366,7 @@ def run_stages_spark(spark, ingest, responses, config: Config, *, model_dir=None
     The caller unpersists nothing: the returned DataFrame stays cached until it calls
     ``spark.catalog.clearCache()`` (analyze_spark does, after writing the Parquet).
     """
+    from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
     from .embed import Embedder
@@ -370,7 +394,9 @@ def run_stages_spark(spark, ingest, responses, config: Config, *, model_dir=None
     embedder = Embedder(config.embed)
     with timer.stage("embed"):
         vectors = embed_stage(segments, config.embed, partitions=partitions, task_threads=task_threads)
-        embedded = segments.join(vectors, "text").persist()
+        # Serialized (the DataFrame default keeps Java objects): ~1.6 KB per segment instead
+        # of several, and what does not fit in memory goes to disk.
+        embedded = segments.join(vectors, "text").persist(StorageLevel.MEMORY_AND_DISK)
         n_segments = embedded.count()
     with timer.stage("themes"):
         model, themed = _fit_or_load(spark, embedded, n_segments, config, embedder, model_dir, log, extend_model)

@@ -155,9 +155,23 @@ def _bertopic():
     return bertopic
 
 
+#: Rows per block of the row-wise products and checks, so that a million segments never
+#: need a (rows x prototypes) matrix or a temporary copy of the embeddings at once.
+ROW_BLOCK = 65_536
+
+
+def _blocks(n: int):
+    return (slice(start, min(start + ROW_BLOCK, n)) for start in range(0, n, ROW_BLOCK))
+
+
 def _unit(rows: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length, float32. Rows that already are (the embedder's output) are
+    returned as they are, without a copy."""
     rows = np.asarray(rows, dtype=np.float32)
-    return rows / np.maximum(np.linalg.norm(rows, axis=-1, keepdims=True), 1e-12)
+    norms = np.sqrt(np.einsum("...i,...i->...", rows, rows))[..., None]
+    if norms.size and np.abs(norms - 1.0).max() <= 1e-4:
+        return rows
+    return rows / np.maximum(norms, 1e-12)
 
 
 def _check_inputs(texts: Sequence[str], embeddings: np.ndarray) -> tuple[list[str], np.ndarray]:
@@ -165,7 +179,7 @@ def _check_inputs(texts: Sequence[str], embeddings: np.ndarray) -> tuple[list[st
     embeddings = np.asarray(embeddings)
     if embeddings.ndim != 2 or embeddings.shape[0] != len(texts):
         raise ValueError(f"embeddings must have shape (len(texts), dim); got {embeddings.shape} for {len(texts)} texts")
-    if not np.isfinite(embeddings).all():
+    if not all(np.isfinite(embeddings[block]).all() for block in _blocks(len(embeddings))):
         raise ValueError("embeddings contain NaN or infinite values")
     return texts, _unit(embeddings)
 
@@ -197,14 +211,17 @@ def _guided_match(X: np.ndarray, examples: np.ndarray, owner: np.ndarray, floor:
     sentence embeddings barely see negation ("not helpful" sits next to "helpful"), the
     sentiment lexicon does, so a clear complaint cannot land in a praise theme.
     """
+    matched = np.full(len(X), -1, dtype=np.int64)
     if len(examples) == 0 or len(X) == 0:
-        return np.full(len(X), -1, dtype=np.int64)
-    sims = X @ examples.T
-    if row_polarity is not None and example_polarity is not None:
-        sims = np.where(np.outer(row_polarity, example_polarity) < 0, -np.inf, sims)
-    best = sims.argmax(axis=1)
-    ok = sims[np.arange(len(X)), best] >= floor
-    return np.where(ok, owner[best], -1).astype(np.int64)
+        return matched
+    for block in _blocks(len(X)):
+        sims = X[block] @ examples.T
+        if row_polarity is not None and example_polarity is not None:
+            sims = np.where(np.outer(row_polarity[block], example_polarity) < 0, -np.inf, sims)
+        best = sims.argmax(axis=1)
+        ok = sims[np.arange(len(best)), best] >= floor
+        matched[block] = np.where(ok, owner[best], -1)
+    return matched
 
 
 def _polarity(texts: Sequence[str], *, as_sign: bool = True) -> np.ndarray:
@@ -439,9 +456,14 @@ class ThemeModel:
         -1 / OTHER_ID when there is no prototype)."""
         if not len(self.prototypes_):
             return np.full(len(X), OTHER_ID, dtype=np.int64), np.full(len(X), -1.0, dtype=np.float32)
-        sims = X @ self.prototypes_.T
-        best = sims.argmax(axis=1)
-        return self.prototype_theme_[best], sims[np.arange(len(X)), best]
+        nearest = np.empty(len(X), dtype=np.int64)
+        best = np.empty(len(X), dtype=np.float32)
+        for block in _blocks(len(X)):
+            sims = X[block] @ self.prototypes_.T
+            arg = sims.argmax(axis=1)
+            nearest[block] = self.prototype_theme_[arg]
+            best[block] = sims[np.arange(len(arg)), arg]
+        return nearest, best
 
     def _guided_labels(self, X: np.ndarray, texts: Sequence[str]) -> np.ndarray:
         """The guided theme each row matches at segment level, -1 where none does."""
