@@ -285,9 +285,10 @@ class Embedder:
             known.update(new)
         self.n_encoded = len(todo)
         rows = np.stack([known[key] for key in keys]).astype(np.float32, copy=False)
-        rows = _normalise(rows)
+        known.clear()  # one vector per distinct text is enough from here on (memory at 10^6 rows)
+        rows /= np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
         position = {text: i for i, text in enumerate(distinct)}
-        return rows[[position[t] for t in texts]]
+        return rows[np.fromiter((position[t] for t in texts), dtype=np.int64, count=len(texts))]
 
     def _encode(self, texts: list[str], keys: list[str], cache: EmbeddingCache | None) -> dict[str, np.ndarray]:
         from tqdm.auto import tqdm

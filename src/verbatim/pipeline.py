@@ -148,6 +148,7 @@ def run_stages(ingest: IngestResult, config: Config, *, model_dir: str | Path | 
             theme_ids = model.labels_
         segments = segments.assign(theme_id=[int(t) for t in theme_ids])
         themes = theme_table(model)
+        del vectors  # the largest array of a run (segments x 384 floats) is not needed below
     with timer.stage("impact"):
         mentions = theme_mentions(responses["response_id"], segments, config.mentions)
         impact = analyze_impact(responses, mentions.matrix, config.impact)
