@@ -207,11 +207,16 @@ class EmbeddingCache:
         self._conn.close()
 
 
-def _normalise(vectors: np.ndarray) -> np.ndarray:
+def _normalise(vectors: np.ndarray, *, in_place: bool = False) -> np.ndarray:
+    """Unit rows, float32. ``in_place`` scales a float32 array the caller owns without a copy
+    (the million-row case); otherwise a new array is returned."""
     # Cast first: float16 backends overflow when squaring large components.
     vectors = np.asarray(vectors, dtype=np.float32)
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.maximum(norms, 1e-12)
+    norms = np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    if in_place:
+        vectors /= norms
+        return vectors
+    return vectors / norms
 
 
 class Embedder:
@@ -286,7 +291,7 @@ class Embedder:
         self.n_encoded = len(todo)
         rows = np.stack([known[key] for key in keys]).astype(np.float32, copy=False)
         known.clear()  # one vector per distinct text is enough from here on (memory at 10^6 rows)
-        rows /= np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
+        rows = _normalise(rows, in_place=True)  # np.stack made it: ours to scale
         position = {text: i for i, text in enumerate(distinct)}
         return rows[np.fromiter((position[t] for t in texts), dtype=np.int64, count=len(texts))]
 
