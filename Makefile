@@ -17,7 +17,7 @@ $(STAMP):
 	$(PY) -m pip install --quiet --upgrade pip
 	# torch first, pinned: 2.13.0 is the local CPU wheel; an unpinned torch pulls GBs of CUDA.
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e '.[dev,spark,fast]'
+	$(PY) -m pip install --quiet -e '.[dev,spark,fast,bench]'
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 

@@ -213,7 +213,9 @@ def bench_backends(n_texts: int, work: Path) -> dict:
     texts = distinct_segments(write_sample(4 * n_texts, work / "backends.csv", seed=1))[:n_texts]
     out: dict = {"n_texts": len(texts), "mean_chars": round(float(np.mean([len(t) for t in texts])), 1), **build}
     names = ("minilm", "onnx", "static")
-    embedders = {name: Embedder(EmbedSettings(backend=name, cache=False, show_progress=False)) for name in names}
+    # One process each (processes=1): this compares the backends, not the worker pool.
+    embedders = {name: Embedder(EmbedSettings(backend=name, cache=False, show_progress=False, processes=1))
+                 for name in names}
     for embedder in embedders.values():
         embedder.embed(texts[:64])  # load the model and warm up outside the timing
     # Interleaved rounds: the 2 cores are shared, so load changes during the run; every

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from verbatim.embed import EmbeddingCache, Embedder, EmbedSettings, available_backends, embed_texts
+from verbatim.embed import POOL_MIN_TEXTS, EmbeddingCache, Embedder, EmbedSettings, available_backends, embed_texts
 from verbatim.errors import ConfigError
 
 
@@ -75,3 +75,41 @@ def test_embed_texts_without_cache(tmp_path):
     vectors = embed_texts(["hello", "hello"], EmbedSettings(cache=False, show_progress=False))
     assert vectors.shape == (2, 384)
     assert not any(tmp_path.iterdir())
+
+
+def test_encode_processes_rules(monkeypatch):
+    import verbatim.embed_pool
+
+    monkeypatch.setattr(verbatim.embed_pool, "usable_cores", lambda: 2)
+    auto = Embedder(EmbedSettings())
+    assert auto.encode_processes(POOL_MIN_TEXTS - 1) == 1  # starting workers costs more than it saves
+    assert auto.encode_processes(POOL_MIN_TEXTS) == 2
+    assert Embedder(EmbedSettings(processes=1)).encode_processes(10**6) == 1
+    assert Embedder(EmbedSettings(processes=3)).encode_processes(10) == 3
+    # The static backend is not poolable: it encodes 100,000 texts in seconds in one process.
+    assert Embedder(EmbedSettings(backend="static")).encode_processes(10**6) == 1
+    with pytest.raises(ValueError, match="processes"):
+        EmbedSettings(processes=-1)
+
+
+def test_encode_pool_reports_a_worker_that_cannot_load(monkeypatch):
+    from verbatim.embed_pool import EncodePool, WorkerError
+
+    # The worker resolves the backend in its own process; an unknown one fails to load
+    # there, and the parent raises a one-line error instead of hanging.
+    with EncodePool(EmbedSettings(backend="no-such-backend"), 1) as pool:
+        with pytest.raises(WorkerError, match="KeyError.*no-such-backend"):
+            list(pool.map([["some text"]], 8))
+
+
+@pytest.mark.slow
+def test_embed_on_worker_processes_matches_one_process(tmp_path):
+    texts = [f"comment {i}: the {w} was {a}" for i, (w, a) in
+             enumerate([("parcel", "late"), ("staff", "friendly"), ("app", "slow"), ("refund", "quick")] * 40)]
+    one = Embedder(EmbedSettings(cache=False, processes=1, show_progress=False)).embed(texts)
+    pooled = Embedder(EmbedSettings(cache_dir=str(tmp_path), processes=2, chunk_size=16, show_progress=False))
+    two = pooled.embed(texts)
+    assert pooled._backend is None  # the parent never loaded the model
+    assert two.shape == one.shape == (len(texts), 384)
+    np.testing.assert_allclose(two, one, atol=1e-5)  # same vectors, in the input order
+    assert len(EmbeddingCache(pooled.cache_path)) == len(set(texts))  # every chunk committed

