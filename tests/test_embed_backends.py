@@ -49,7 +49,7 @@ def test_static_model_id_names_its_build_inputs():
 
 
 @pytest.mark.slow
-def test_static_backend_builds_offline_and_ranks_a_paraphrase_first(models_dir, capfd):
+def test_static_backend_builds_offline_and_ranks_a_paraphrase_first(models_dir, capfd, tmp_path):
     embedder = Embedder(EmbedSettings(backend="static", cache=False, show_progress=False))
     vectors = embedder.embed(PARAPHRASE_TRIPLE)
 
@@ -61,6 +61,11 @@ def test_static_backend_builds_offline_and_ranks_a_paraphrase_first(models_dir, 
     similarity = vectors @ vectors.T
     assert similarity[0, 1] > similarity[0, 2]
     assert embedder.model_id == static_model_id()
+
+    # A lookup is cheaper than the cache: vectors are never stored, even with the cache on.
+    cached = Embedder(EmbedSettings(backend="static", cache_dir=str(tmp_path), show_progress=False))
+    np.testing.assert_allclose(cached.embed(PARAPHRASE_TRIPLE), vectors, atol=1e-6)
+    assert not (tmp_path / "embeddings.sqlite").exists()
 
     # Built once: a second use finds the current model and does not rebuild it.
     built = []

@@ -89,17 +89,22 @@ _BACKENDS: dict[str, Callable[[EmbedSettings], EmbeddingBackend]] = {}
 _MODEL_IDS: dict[str, Callable[[], str]] = {}
 # Backends that may encode on worker processes (see verbatim.embed_pool).
 _POOLABLE: set[str] = set()
+# Backends that compute vectors faster than the cache stores them: never cached.
+_UNCACHED: set[str] = set()
 # Fewer new texts than this are encoded in this process: starting workers costs seconds.
 POOL_MIN_TEXTS = 2000
 
 
-def register_backend(name: str, model_id: Callable[[], str] | None = None, *, poolable: bool = False) -> Callable:
+def register_backend(name: str, model_id: Callable[[], str] | None = None, *, poolable: bool = False,
+                     cacheable: bool = True) -> Callable:
     """Decorator registering ``factory(settings) -> EmbeddingBackend`` under ``name``.
 
     ``model_id``, when given, returns the backend's model id without loading the model,
     so that a run whose texts are all cached never loads the weights. ``poolable``: the
     factory may run in several worker processes at once (it builds nothing on disk) and
     honours ``settings.threads``; it needs ``model_id`` so the parent never loads weights.
+    ``cacheable=False``: the backend recomputes a vector faster than the cache writes one
+    (a lookup table), so its vectors are never stored.
     """
     if poolable and model_id is None:
         raise ValueError(f"backend {name!r}: a poolable backend needs a model_id function")
@@ -110,6 +115,8 @@ def register_backend(name: str, model_id: Callable[[], str] | None = None, *, po
             _MODEL_IDS[name] = model_id
         if poolable:
             _POOLABLE.add(name)
+        if not cacheable:
+            _UNCACHED.add(name)
         return factory
 
     return decorate
@@ -279,7 +286,7 @@ class Embedder:
         return folder / "embeddings.sqlite"
 
     def _open_cache(self) -> EmbeddingCache | None:
-        if not self.settings.cache:
+        if not self.settings.cache or self.settings.backend in _UNCACHED:
             return None
         if self._cache is None:
             self._cache = EmbeddingCache(self.cache_path)

@@ -53,7 +53,9 @@ class StaticBackend:
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
 
-@register_backend("static", model_id=static_model_id)
+# Not cached: 104,000 segments are looked up in 3.4 s, and storing their vectors in the
+# SQLite cache took 9.8 s (pyinstrument, 50,000 comments; bench_pipeline.py --profile).
+@register_backend("static", model_id=static_model_id, cacheable=False)
 def _static(settings: EmbedSettings) -> StaticBackend:
     """Fast mode: the static model distilled from MiniLM (256 dimensions), built on first use."""
     return StaticBackend(ensure_static_model(), static_model_id())
