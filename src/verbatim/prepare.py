@@ -420,12 +420,15 @@ def segment_responses(
         raise ValueError(f"responses table lacks column(s): {', '.join(sorted(missing))}")
 
     ids = responses["response_id"].astype(str).tolist()
-    cleaned = [_truncate(clean_text(t, settings), settings.max_chars) for t in responses["text"].tolist()]
-    non_answer = [is_non_answer(c, settings) for c in cleaned]
-    if settings.redact:
-        staged = [redact_patterns(c, pii) for c in cleaned]
-    else:
-        staged = [(c, {kind: 0 for kind in PII_KINDS}) for c in cleaned]
+    # Cleaning, pattern redaction, non-answer and language depend on the text alone, and
+    # survey answers repeat ("ok", a resampled wave): compute them once per distinct text.
+    raw = ["" if t is None or (isinstance(t, float) and t != t) else str(t) for t in responses["text"].tolist()]
+    prepared: dict[str, tuple[str, bool, tuple[str, dict], str]] = {}
+    for text in dict.fromkeys(raw):
+        clean = _truncate(clean_text(text, settings), settings.max_chars)
+        staged = redact_patterns(clean, pii) if settings.redact else (clean, {kind: 0 for kind in PII_KINDS})
+        prepared[text] = (clean, is_non_answer(clean, settings), staged, guess_language(clean, settings))
+    cleaned, non_answer, staged, language = zip(*(prepared[t] for t in raw)) if raw else ((), (), (), ())
 
     # One spaCy pass per distinct answer text serves both name redaction and sentences.
     distinct = list(dict.fromkeys(t for (t, _), na in zip(staged, non_answer) if not na))
@@ -460,8 +463,8 @@ def segment_responses(
 
     seg_rows: list[tuple[str, int, str]] = []
     flag_rows = []
-    for rid, clean, (text, counts), na in zip(ids, cleaned, staged, non_answer):
-        counts = dict(counts)
+    for rid, clean, (text, counts), na, lang in zip(ids, cleaned, staged, non_answer, language):
+        counts = dict(counts)  # rows that share a text must not share a dict
         segs: list[str] = []
         if not na:
             text, segs, counts["name"] = results[text]
@@ -473,7 +476,7 @@ def segment_responses(
                 "clean_text": clean,
                 "redacted_text": text,
                 "non_answer": na,
-                "language": guess_language(clean, settings),
+                "language": lang,
                 "pii_counts": counts,
                 "n_segments": len(kept),
                 "segments_dropped": len(segs) - len(kept),

@@ -140,9 +140,11 @@ def score_sentiment(texts: Sequence[str], settings: SentimentSettings | None = N
     settings = settings or SentimentSettings()
     texts = ["" if t is None else str(t) for t in texts]
     analyzer = _analyzer()
-    distinct = {t: analyzer.polarity_scores(t)["compound"] for t in dict.fromkeys(texts)}
-    raw = np.array([distinct[t] for t in texts], dtype=float)
-    cues = complaint_cues(texts, settings) if settings.complaint_cues else np.zeros(len(texts), dtype=bool)
+    distinct = list(dict.fromkeys(texts))
+    position = {t: i for i, t in enumerate(distinct)}
+    rows = np.fromiter((position[t] for t in texts), dtype=np.int64, count=len(texts))
+    raw = np.array([analyzer.polarity_scores(t)["compound"] for t in distinct], dtype=float)[rows]
+    cues = complaint_cues(distinct, settings)[rows] if settings.complaint_cues else np.zeros(len(texts), dtype=bool)
     compound = np.clip(raw - settings.complaint_shift * cues, -1.0, 1.0)
     return pd.DataFrame(
         {

@@ -103,6 +103,7 @@ class ReportBuilder:
         self.group_of = responses["nps_group"].to_dict()
         flags = analysis.flags.set_index("response_id")
         self.full_text = flags["redacted_text"].to_dict()
+        self._by_theme: dict[int, pd.DataFrame] | None = None
 
     # ---------------------------------------------------------------- quotes
 
@@ -120,6 +121,16 @@ class ReportBuilder:
             "sentiment": str(segment["sentiment"]),
         }
 
+    def _segments_of(self, theme_id: int) -> pd.DataFrame:
+        """The segments of one theme with their response's department (``_department``);
+        split once, since every theme is asked for quotes overall and per department."""
+        if self._by_theme is None:
+            seg = self.a.segments
+            seg = seg.assign(_department=seg["response_id"].map(self.department_of))
+            self._by_theme = {int(tid): part for tid, part in seg.groupby("theme_id", sort=False)}
+            self._no_segments = seg.iloc[:0]
+        return self._by_theme.get(int(theme_id), self._no_segments)
+
     def quotes_for(self, theme_id: int, side: str, *, department: str | None = None,
                    k: int = QUOTES_PER_THEME) -> list[dict]:
         """Up to ``k`` distinct quotes of a theme, the clearest of the wanted side first.
@@ -127,10 +138,9 @@ class ReportBuilder:
         Complaints are ordered by most negative sentiment, praise by most positive;
         ties break on response id so the choice is deterministic.
         """
-        seg = self.a.segments
-        seg = seg[seg["theme_id"] == theme_id]
+        seg = self._segments_of(theme_id)
         if department is not None:
-            seg = seg[seg["response_id"].map(self.department_of) == department]
+            seg = seg[seg["_department"] == department]
         if side == "complaint":
             seg = seg[seg["sentiment"] == "negative"].sort_values(["compound", "response_id"])
         elif side == "praise":
