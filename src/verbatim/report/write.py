@@ -39,11 +39,14 @@ def assignments_table(analysis: "Analysis") -> pd.DataFrame:
     seg = analysis.segments
     labels = dict(zip(analysis.themes["theme_id"].astype(int), analysis.themes["label"]))
     labels[-1] = "Other"
-    ids_of = seg.groupby("response_id")["theme_id"].apply(lambda s: sorted(set(int(t) for t in s)))
+    ids_of: dict = {}  # one pass over distinct (response, theme) pairs, not a Python call per group
+    pairs = seg[["response_id", "theme_id"]].drop_duplicates().sort_values(["response_id", "theme_id"])
+    for response, theme in zip(pairs["response_id"].tolist(), pairs["theme_id"].astype(int).tolist()):
+        ids_of.setdefault(response, []).append(theme)
     sentiment = response_sentiment(seg)
     flags = analysis.flags.set_index("response_id")
     rid = responses["response_id"]
-    theme_ids = rid.map(ids_of).apply(lambda v: v if isinstance(v, list) else [])
+    theme_ids = pd.Series([ids_of.get(r, []) for r in rid.tolist()], index=rid.index, dtype=object)
     no_comment = rid.map(flags["non_answer"]).fillna(True).astype(bool)
     return pd.DataFrame({
         "row": responses["row"].to_numpy(),
