@@ -82,13 +82,55 @@ def write_sample(n: int, path: Path, seed: int = 0) -> Path:
     return path
 
 
+def _tree_rss_bytes(root: int) -> int:
+    """Resident memory of ``root`` and all its descendants (from /proc), 0 if it is gone."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    parents[int(entry)] = int(handle.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    tree, frontier = set(), {root}
+    while frontier:
+        tree |= frontier
+        frontier = {pid for pid, parent in parents.items() if parent in frontier} - tree
+    total = 0
+    for pid in tree:
+        try:
+            with open(f"/proc/{pid}/statm") as handle:
+                total += int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
 def run_child(cmd: list[str], env: dict | None = None, log: Path | None = None) -> dict:
-    """Run one child; its wall time, CPU time and peak RSS (``os.wait4`` reports that child's own usage)."""
+    """Run one child; its wall time, CPU time and peak RSS.
+
+    ``peak_rss_mib`` is the largest single process (``os.wait4``: the child or one of its
+    own children); ``peak_tree_rss_mib`` the largest sum over the child and its worker
+    processes (spaCy, embedding), sampled every 0.5 s from /proc.
+    """
+    import threading
+
     start = time.perf_counter()
     out = open(log, "w") if log else subprocess.DEVNULL
+    peak_tree = [0]
+    done = threading.Event()
     try:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
+
+        def sample() -> None:
+            while not done.wait(0.5):
+                peak_tree[0] = max(peak_tree[0], _tree_rss_bytes(proc.pid))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
         _, status, usage = os.wait4(proc.pid, 0)
+        done.set()
+        sampler.join()
     finally:
         if log:
             out.close()
@@ -99,7 +141,7 @@ def run_child(cmd: list[str], env: dict | None = None, log: Path | None = None) 
         raise RuntimeError(f"{cmd[:3]} exited {code}\n{tail}")
     # CPU seconds (user + sys) too: on shared cores wall time swings with other people's load.
     return {"seconds": round(wall, 2), "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2),
-            "peak_rss_mib": round(usage.ru_maxrss / 1024, 1)}
+            "peak_rss_mib": round(usage.ru_maxrss / 1024, 1), "peak_tree_rss_mib": round(peak_tree[0] / 2**20, 1)}
 
 
 def distinct_segments(csv: Path) -> list[str]:
@@ -320,13 +362,15 @@ def save(new: dict) -> dict:
 
 
 def print_table(results: dict) -> None:
-    print(f"\n{'size':>8} {'run':<12} {'seconds':>9} {'peak RSS MiB':>13}")
+    print(f"\n{'size':>8} {'run':<12} {'seconds':>9} {'peak RSS MiB':>13} {'with workers':>13}")
     for key, record in results.items():
         if not key.startswith("size_"):
             continue
         for run in ALL_RUNS:
             if run in record:
-                print(f"{record['n_comments']:>8,} {run:<12} {record[run]['seconds']:>9.1f} {record[run]['peak_rss_mib']:>13.0f}")
+                tree = record[run].get("peak_tree_rss_mib")  # absent from results before it was measured
+                print(f"{record['n_comments']:>8,} {run:<12} {record[run]['seconds']:>9.1f} "
+                      f"{record[run]['peak_rss_mib']:>13.0f} {'' if tree is None else f'{tree:.0f}':>13}")
         for name, value in record["ratios"].items():
             if value is not None:
                 print(f"{record['n_comments']:>8,} {name:<24} {value:>7.3f}  (target {TARGETS[name]})")
