@@ -78,9 +78,9 @@ def test_embed_texts_without_cache(tmp_path):
 
 
 def test_encode_processes_rules(monkeypatch):
-    import verbatim.embed_pool
+    import verbatim.parallel
 
-    monkeypatch.setattr(verbatim.embed_pool, "usable_cores", lambda: 2)
+    monkeypatch.setattr(verbatim.parallel, "usable_cores", lambda: 2)
     auto = Embedder(EmbedSettings())
     assert auto.encode_processes(POOL_MIN_TEXTS - 1) == 1  # starting workers costs more than it saves
     assert auto.encode_processes(POOL_MIN_TEXTS) == 2
@@ -113,3 +113,10 @@ def test_embed_on_worker_processes_matches_one_process(tmp_path):
     assert two.shape == one.shape == (len(texts), 384)
     np.testing.assert_allclose(two, one, atol=1e-5)  # same vectors, in the input order
     assert len(EmbeddingCache(pooled.cache_path)) == len(set(texts))  # every chunk committed
+    # The workers stay for later calls (theme keywords), small ones included, until close().
+    workers = [worker._proc for worker in pooled._pool._workers]
+    late = pooled.embed(["the parcel was late", "comment 0: the parcel was late"])
+    assert pooled._backend is None and pooled.n_encoded == 1
+    np.testing.assert_allclose(late[1], one[0], atol=1e-5)
+    pooled.close()
+    assert pooled._pool is None and all(proc.poll() is not None for proc in workers)

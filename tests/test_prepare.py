@@ -197,6 +197,18 @@ def test_prepare_segment_ids_stable():
 
 
 @pytest.mark.slow
+def test_prepare_repeated_texts_prepared_once_but_reported_per_row():
+    mail = "Mail me at jo.doe@example.com, the parcel never arrived."
+    segments, flags = segment_responses(_responses(mail, "Great.", mail, None, float("nan")))
+    assert flags["pii_counts"][0]["email"] == flags["pii_counts"][2]["email"] == 1
+    assert flags["pii_counts"][0] is not flags["pii_counts"][2]  # one row's counts are its own
+    assert flags.loc[0, "redacted_text"] == flags.loc[2, "redacted_text"] and "[EMAIL]" in flags.loc[0, "redacted_text"]
+    assert flags["non_answer"].tolist() == [False, False, False, True, True]
+    by_row = segments.groupby("response_id")["text"].apply(list)
+    assert by_row["r0"] == by_row["r2"]
+
+
+@pytest.mark.slow
 def test_prepare_segments_capped():
     text = " ".join(f"Point number {i} is about something else." for i in range(12))
     segments, flags = segment_responses(_responses(text), PrepareSettings(max_segments_per_response=5))

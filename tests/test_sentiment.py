@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from verbatim.sentiment import SentimentSettings, complaint_cues, label_sentiment, score_sentiment
@@ -77,6 +78,13 @@ def test_sentiment_vectorised_keeps_order_and_duplicates():
     assert out.loc[0, "compound"] == out.loc[2, "compound"]
     assert out["compound"].between(-1, 1).all()
     assert len(score_sentiment([])) == 0
+
+
+def test_sentiment_on_worker_processes_equals_one_process():
+    texts = ["Awful", "Lovely", "still waiting for my refund", "It is a shirt", "Awful"] * 30
+    one = score_sentiment(texts, SentimentSettings(n_process=1))
+    two = score_sentiment(texts, SentimentSettings(n_process=2))
+    pd.testing.assert_frame_equal(one, two)
 
 
 def test_sentiment_label_thresholds_inclusive_and_configurable():

@@ -246,7 +246,8 @@ class Embedder:
     """Turn texts into L2-normalised float32 vectors, encoding only texts not seen before.
 
     The model loads lazily on the first text that is not in the cache, so a fully
-    cached rerun never loads torch. After each :meth:`embed` call ``n_encoded`` holds
+    cached rerun never loads torch. A large encode starts worker processes (see
+    ``EmbedSettings.processes``) that later calls reuse until :meth:`close`. After each :meth:`embed` call ``n_encoded`` holds
     the number of distinct texts that went through the model (0 on a fully cached run)
     and ``n_cached`` the number of distinct texts served from the cache.
     """
@@ -260,6 +261,7 @@ class Embedder:
             )
         self._backend: EmbeddingBackend | None = None
         self._cache: EmbeddingCache | None = None
+        self._pool = None  # worker processes, started by the first large encode, kept until close()
         self.n_encoded = 0
         self.n_cached = 0
 
@@ -320,7 +322,7 @@ class Embedder:
 
     def encode_processes(self, n_texts: int) -> int:
         """Processes that will encode ``n_texts`` new texts (1 = this process)."""
-        from .embed_pool import usable_cores
+        from .parallel import usable_cores
 
         requested = self.settings.processes
         if requested == 1 or self.settings.backend not in _POOLABLE:
@@ -335,19 +337,20 @@ class Embedder:
         # Longest first: batches of similar length pad less, and the slowest batch shows early.
         order = sorted(range(len(texts)), key=lambda i: (-len(texts[i]), i))
         processes = self.encode_processes(len(texts))
+        if processes > 1 and self._pool is None:
+            from .embed_pool import EncodePool
+
+            self._pool = EncodePool(self.settings, processes)
+        pool = self._pool  # once started, later small encodes (theme keywords) use it too
         size = self.settings.chunk_size
-        if processes > 1:  # at least 16 chunks per worker, so none waits long for the last one
-            size = max(64, min(size, -(-len(texts) // (16 * processes))))
+        if pool is not None:  # at least 16 chunks per worker, so none waits long for the last one
+            size = max(64, min(size, -(-len(texts) // (16 * pool.processes))))
         chunks = [order[start : start + size] for start in range(0, len(order), size)]
         model_id = self.model_id
         out: dict[str, np.ndarray] = {}
         bar = tqdm(total=len(texts), desc="embedding", unit="text", disable=not self.settings.show_progress)
-        pool = None
         try:
-            if processes > 1:
-                from .embed_pool import EncodePool
-
-                pool = EncodePool(self.settings, processes)
+            if pool is not None:
                 encoded = pool.map(([texts[i] for i in chunk] for chunk in chunks), self.settings.batch_size)
             else:
                 encoded = (self.backend.encode([texts[i] for i in chunk], self.settings.batch_size) for chunk in chunks)
@@ -358,14 +361,20 @@ class Embedder:
                     cache.put(model_id, chunk_keys, vectors)
                 out.update(zip(chunk_keys, vectors))
                 bar.update(len(chunk))
+        except BaseException:
+            if pool is not None:  # a failed or interrupted pool is not reused
+                self._pool = None
+                pool.close()
+            raise
         finally:
             bar.close()
-            if pool is not None:
-                pool.close()
         return out
 
     def close(self) -> None:
-        """Close the cache file (the embedder reopens it when used again)."""
+        """Stop the worker processes and close the cache file (both come back when needed)."""
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
         if self._cache is not None:
             self._cache.close()
             self._cache = None

@@ -23,19 +23,15 @@ import queue
 import subprocess
 import sys
 import tempfile
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
-__all__ = ["EncodePool", "WorkerError", "usable_cores"]
+__all__ = ["EncodePool", "WorkerError"]
 
 _THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
-
-
-def usable_cores() -> int:
-    """Cores this process may run on (its CPU affinity where the OS tells it)."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 class WorkerError(RuntimeError):
@@ -115,6 +111,9 @@ class EncodePool:
         for worker in self._workers:
             self._free.put(worker)
         self._threads = ThreadPoolExecutor(max_workers=processes, thread_name_prefix="verbatim-embed")
+        self.processes = processes
+        # Workers end with the pool even when nobody calls close() (an exception in a notebook).
+        self._finalizer = weakref.finalize(self, _shutdown, self._threads, self._workers)
 
     def _encode_on_free_worker(self, texts: list[str], batch_size: int) -> np.ndarray:
         worker = self._free.get()
@@ -133,18 +132,25 @@ class EncodePool:
                 future.cancel()
 
     def close(self) -> None:
-        threads = getattr(self, "_threads", None)
-        if threads is not None:
-            threads.shutdown(wait=True, cancel_futures=True)
-        for worker in self._workers:
-            worker.close()
-        self._workers = []
+        finalizer = getattr(self, "_finalizer", None)
+        if finalizer is not None:
+            finalizer()  # runs _shutdown once
+        else:  # a worker failed to start: no threads yet
+            _shutdown(None, self._workers)
 
     def __enter__(self) -> "EncodePool":
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _shutdown(threads: ThreadPoolExecutor | None, workers: list[_Worker]) -> None:
+    if threads is not None:
+        threads.shutdown(wait=True, cancel_futures=True)
+    for worker in workers:
+        worker.close()
+    workers.clear()
 
 
 def _serve(backend_name: str) -> int:

@@ -149,6 +149,7 @@ def run_stages(ingest: IngestResult, config: Config, *, model_dir: str | Path | 
         segments = segments.assign(theme_id=[int(t) for t in theme_ids])
         themes = theme_table(model)
         del vectors  # the largest array of a run (segments x 384 floats) is not needed below
+        embedder.close()  # ends the encoding workers: what is left embeds a few texts at most
     with timer.stage("impact"):
         mentions = theme_mentions(responses["response_id"], segments, config.mentions)
         impact = analyze_impact(responses, mentions.matrix, config.impact)

@@ -14,12 +14,12 @@ from __future__ import annotations
 import dataclasses
 import functools
 import html
-import os
 import re
 import unicodedata
 from typing import TYPE_CHECKING, Sequence
 
 from .nlp import DEFAULT_SPACY_MODEL
+from .parallel import map_chunks
 from .pii import PII_KINDS, PLACEHOLDERS, PiiSettings, may_contain_name, name_spans, redact_patterns, replace_spans
 
 if TYPE_CHECKING:  # pragma: no cover - typing only; pandas loads inside segment_responses
@@ -374,12 +374,36 @@ def spacy_processes(n_texts: int, requested: int = 0) -> int:
     core (at most 4) for large inputs. spaCy's passes are single-threaded and verbatim runs
     them when nothing else computes, so they have the cores to themselves; forked workers
     inherit the loaded pipeline."""
-    if requested:
-        return requested
-    if n_texts < PARALLEL_MIN_TEXTS:
-        return 1
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(4, cores))
+    from .parallel import worker_count
+
+    return worker_count(n_texts, requested, min_items=PARALLEL_MIN_TEXTS)
+
+
+def _prepare_texts(texts: list[str], settings: PrepareSettings,
+                   pii: PiiSettings) -> list[tuple[str, bool, tuple[str, dict], str, bool]]:
+    """Per raw text: (clean text, non-answer, (pattern-redacted text, counts), language,
+    whether a name may be in it so that spaCy's NER must look)."""
+    out = []
+    find_names = settings.redact and pii.names
+    for text in texts:
+        clean = _truncate(clean_text(text, settings), settings.max_chars)
+        staged = redact_patterns(clean, pii) if settings.redact else (clean, {kind: 0 for kind in PII_KINDS})
+        non_answer = is_non_answer(clean, settings)
+        needs_ner = bool(find_names and not non_answer and may_contain_name(staged[0], pii))
+        out.append((clean, non_answer, staged, guess_language(clean, settings), needs_ner))
+    return out
+
+
+def _segment_texts(texts: list[str], nlp, ner: bool, settings: PrepareSettings,
+                   pii: PiiSettings) -> list[tuple[str, list[str], int]]:
+    """(redacted text, segments, names found) per text: one spaCy pass, NER only if asked."""
+    out = []
+    with nlp.select_pipes(disable=[] if ner else [p for p in nlp.pipe_names if p == "ner"]):
+        for doc in nlp.pipe(texts, batch_size=settings.batch_size):
+            names = name_spans(doc, pii) if ner else []
+            redacted, segs = _segment_doc(doc, names, settings)
+            out.append((redacted, segs, len(names)))
+    return out
 
 
 def _truncate(text: str, max_chars: int) -> str:
@@ -423,12 +447,10 @@ def segment_responses(
     # Cleaning, pattern redaction, non-answer and language depend on the text alone, and
     # survey answers repeat ("ok", a resampled wave): compute them once per distinct text.
     raw = ["" if t is None or (isinstance(t, float) and t != t) else str(t) for t in responses["text"].tolist()]
-    prepared: dict[str, tuple[str, bool, tuple[str, dict], str]] = {}
-    for text in dict.fromkeys(raw):
-        clean = _truncate(clean_text(text, settings), settings.max_chars)
-        staged = redact_patterns(clean, pii) if settings.redact else (clean, {kind: 0 for kind in PII_KINDS})
-        prepared[text] = (clean, is_non_answer(clean, settings), staged, guess_language(clean, settings))
-    cleaned, non_answer, staged, language = zip(*(prepared[t] for t in raw)) if raw else ((), (), (), ())
+    distinct_raw = list(dict.fromkeys(raw))
+    work = functools.partial(_prepare_texts, settings=settings, pii=pii)
+    prepared = dict(zip(distinct_raw, map_chunks(work, distinct_raw, spacy_processes(len(distinct_raw), settings.n_process))))
+    cleaned, non_answer, staged, language, needs_ner_of = zip(*(prepared[t] for t in raw)) if raw else ((),) * 5
 
     # One spaCy pass per distinct answer text serves both name redaction and sentences.
     distinct = list(dict.fromkeys(t for (t, _), na in zip(staged, non_answer) if not na))
@@ -438,24 +460,16 @@ def segment_responses(
         from .nlp import load_pipeline
 
         nlp = load_pipeline(settings.spacy_model)
-        find_names = settings.redact and pii.names
         # NER is nearly all of spaCy's cost; only texts with a possible name need it.
-        needs_ner = [find_names and may_contain_name(t, pii) for t in todo]
+        may_name = {text: ner for (text, _), ner in zip(staged, needs_ner_of)}
+        needs_ner = [may_name[t] for t in todo]
         with_ner = [t for t, ner in zip(todo, needs_ner) if ner]
         without_ner = [t for t, ner in zip(todo, needs_ner) if not ner]
         new = {}
         for texts, ner in ((with_ner, True), (without_ner, False)):
-            if not texts:
-                continue
-            with nlp.select_pipes(disable=[] if ner else [p for p in nlp.pipe_names if p == "ner"]):
-                # Without NER a text costs ~0.25 ms and shipping docs back from worker
-                # processes costs more than that (10,000 reviews: 2.6 s in one, 6.7 s in two).
-                n_process = spacy_processes(len(texts), settings.n_process) if ner else 1
-                docs = nlp.pipe(texts, batch_size=settings.batch_size, n_process=n_process)
-                for text, doc in zip(texts, docs):
-                    names = name_spans(doc, pii) if ner else []
-                    redacted, segs = _segment_doc(doc, names, settings)
-                    new[text] = (redacted, segs, len(names))
+            # Forked workers (the loaded pipeline inherited) send back strings, not Docs.
+            work = functools.partial(_segment_texts, nlp=nlp, ner=ner, settings=settings, pii=pii)
+            new.update(zip(texts, map_chunks(work, texts, spacy_processes(len(texts), settings.n_process))))
         new = {text: new[text] for text in todo}  # the cache and the caller see input order
         results.update(new)
         if cache is not None:

@@ -76,12 +76,16 @@ class SentimentSettings:
     complaint_cues: bool = True
     complaint_shift: float = 0.5
     complaint_patterns: tuple[str, ...] = DEFAULT_COMPLAINT_PATTERNS
+    # Worker processes: 0 = one per core once there are 500 distinct texts (see verbatim.parallel).
+    n_process: int = 0
 
     def __post_init__(self) -> None:
         if not -1.0 <= self.negative_threshold <= self.positive_threshold <= 1.0:
             raise ValueError("need -1 <= negative_threshold <= positive_threshold <= 1")
         if not 0.0 <= self.complaint_shift <= 2.0:
             raise ValueError("complaint_shift must be between 0 and 2")
+        if self.n_process < 0:
+            raise ValueError("n_process must be 0 (automatic) or more")
         for pattern in self.complaint_patterns:
             try:
                 re.compile(pattern)
@@ -127,6 +131,13 @@ def label_sentiment(compound: Sequence[float] | np.ndarray, settings: SentimentS
     return labels
 
 
+def _score_distinct(texts: list[str], settings: SentimentSettings) -> list[tuple[float, bool]]:
+    """(VADER compound, complaint cue) per text."""
+    analyzer = _analyzer()
+    cues = complaint_cues(texts, settings) if settings.complaint_cues else [False] * len(texts)
+    return [(analyzer.polarity_scores(t)["compound"], bool(cue)) for t, cue in zip(texts, cues)]
+
+
 def score_sentiment(texts: Sequence[str], settings: SentimentSettings | None = None) -> pd.DataFrame:
     """Score each text; one row per input, in order (index 0..n-1).
 
@@ -139,12 +150,16 @@ def score_sentiment(texts: Sequence[str], settings: SentimentSettings | None = N
 
     settings = settings or SentimentSettings()
     texts = ["" if t is None else str(t) for t in texts]
-    analyzer = _analyzer()
+    from .parallel import map_chunks, worker_count
+
+    _analyzer()  # load the lexicon before forking: the workers inherit it
     distinct = list(dict.fromkeys(texts))
     position = {t: i for i, t in enumerate(distinct)}
     rows = np.fromiter((position[t] for t in texts), dtype=np.int64, count=len(texts))
-    raw = np.array([analyzer.polarity_scores(t)["compound"] for t in distinct], dtype=float)[rows]
-    cues = complaint_cues(distinct, settings)[rows] if settings.complaint_cues else np.zeros(len(texts), dtype=bool)
+    work = functools.partial(_score_distinct, settings=settings)
+    scored = map_chunks(work, distinct, worker_count(len(distinct), settings.n_process))
+    raw = np.array([compound for compound, _ in scored], dtype=float).reshape(-1)[rows]
+    cues = np.array([cue for _, cue in scored], dtype=bool).reshape(-1)[rows]
     compound = np.clip(raw - settings.complaint_shift * cues, -1.0, 1.0)
     return pd.DataFrame(
         {

@@ -1,0 +1,47 @@
+"""verbatim.parallel: chunked work on forked processes, results in input order."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from verbatim.parallel import map_chunks, worker_count
+
+
+def _pid_and_double(chunk):
+    return [(os.getpid(), 2 * x) for x in chunk]
+
+
+def test_map_chunks_keeps_input_order_across_workers():
+    out = map_chunks(_pid_and_double, range(100), processes=2, chunk_size=7)
+    assert [value for _, value in out] == [2 * x for x in range(100)]
+    assert os.getpid() not in {pid for pid, _ in out}  # the work really left this process
+
+
+def test_map_chunks_runs_in_process_for_one_worker_or_no_items():
+    out = map_chunks(_pid_and_double, [1, 2, 3], processes=1)
+    assert out == [(os.getpid(), 2), (os.getpid(), 4), (os.getpid(), 6)]
+    assert map_chunks(_pid_and_double, [], processes=2) == []
+
+
+def test_map_chunks_inherits_unpicklable_state():
+    # A closure over a lock cannot be pickled; forked workers inherit it instead.
+    import threading
+
+    lock = threading.Lock()
+    assert map_chunks(lambda chunk: [x + (lock is not None) for x in chunk], [1, 2, 3, 4], processes=2) == [2, 3, 4, 5]
+
+
+def test_map_chunks_rejects_a_chunk_function_that_loses_items():
+    with pytest.raises(RuntimeError, match="1 results for 2 items"):
+        map_chunks(lambda chunk: chunk[:1], [1, 2, 3, 4], processes=2, chunk_size=2)
+
+
+def test_worker_count_rules(monkeypatch):
+    import verbatim.parallel
+
+    monkeypatch.setattr(verbatim.parallel, "usable_cores", lambda: 8)
+    assert worker_count(10) == 1
+    assert worker_count(10_000) == 4  # capped
+    assert worker_count(10, 3) == 3
