@@ -111,13 +111,19 @@ def candidate_phrases(texts: Sequence[str]) -> Counter:
     return counts
 
 
+def _phrases_of_texts(texts: list[str]) -> list[set[str]]:
+    return [set(_phrases_of(doc)) for doc in _parser().pipe([t[:500] for t in texts], batch_size=64)]
+
+
 def _phrases_by_text(texts: Sequence[str]) -> dict[str, set[str]]:
-    """Candidate phrases of each distinct text, in one spaCy pass (forked workers when many)."""
+    """Candidate phrases of each distinct text, in one spaCy pass (forked workers when many,
+    which send back the phrases rather than spaCy Docs)."""
+    from .parallel import map_chunks
     from .prepare import spacy_processes
 
     distinct = list(dict.fromkeys(texts))
-    docs = _parser().pipe([t[:500] for t in distinct], batch_size=64, n_process=spacy_processes(len(distinct)))
-    return {text: set(_phrases_of(doc)) for text, doc in zip(distinct, docs)}
+    _parser()  # loaded before forking: the workers inherit it
+    return dict(zip(distinct, map_chunks(_phrases_of_texts, distinct, spacy_processes(len(distinct)))))
 
 
 def choose_labels(
