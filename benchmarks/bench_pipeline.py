@@ -32,6 +32,7 @@ extra benchmark, each with the machine it ran on) and printed as a table.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -67,8 +68,15 @@ def machine() -> dict:
     except (OSError, StopIteration):
         cpu = platform.processor()
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    try:  # the code that was measured ("+": uncommitted changes to it; results files aside)
+        git = functools.partial(subprocess.run, cwd=HERE.parent, capture_output=True, text=True, check=True)
+        commit = git(["git", "rev-parse", "--short", "HEAD"]).stdout.strip()
+        if git(["git", "status", "--porcelain", "--", "src", "benchmarks/*.py", "pyproject.toml"]).stdout.strip():
+            commit += "+"
+    except (OSError, subprocess.CalledProcessError):
+        commit = None
     return {"cpu": cpu, "cores": os.cpu_count(), "ram_gib": round(mem, 1), "python": platform.python_version(),
-            "date": time.strftime("%Y-%m-%d %H:%M")}
+            "date": time.strftime("%Y-%m-%d %H:%M"), "commit": commit}
 
 
 def write_sample(n: int, path: Path, seed: int = 0) -> Path:
