@@ -131,7 +131,7 @@ def prepare_partition(batches: Iterator["pd.DataFrame"], prepare, pii, sentiment
             continue
         # One process per Python worker: Spark already runs one worker per core.
         segments, flags = segment_responses(batch[["response_id", "text"]], dataclasses.replace(prepare, n_process=1), pii)
-        scored = score_sentiment(segments["text"].tolist(), sentiment)
+        scored = score_sentiment(segments["text"].tolist(), dataclasses.replace(sentiment, n_process=1))
         segments = segments.assign(sentiment=scored["label"].to_numpy(), compound=scored["compound"].to_numpy())
         grouped = segments.groupby("response_id", sort=False)
         texts = grouped["text"].agg(list)
