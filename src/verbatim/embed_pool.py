@@ -2,9 +2,9 @@
 
 Survey segments are short (about ten tokens), so one batch is a small matrix product and
 torch's intra-op threads spend much of their time waiting for each other. One
-single-threaded process per core keeps every core busy on its own batches: on 2 cores,
-4,000 real segments took 19.2 s with one process and two torch threads, 16.3 s with two
-single-threaded processes (``benchmarks/bench_pipeline.py --backends`` measures it).
+single-threaded process per core keeps every core busy on its own batches. On 2 cores
+(``benchmarks/bench_pipeline.py --sizes 10000``, 51,135 distinct segments) the embed stage
+took 166 s where one process with two torch threads (the ``bare_encode`` run) took 183 s.
 
 Workers are plain child processes (``python -m verbatim.embed_pool BACKEND``) that talk
 over their stdin/stdout with pickled messages, not ``multiprocessing``: spawning through
@@ -42,6 +42,9 @@ class _Worker:
     def __init__(self, backend: str, settings) -> None:
         env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
         env.update({name: "1" for name in _THREAD_VARS})
+        # The parent's import path, so a worker finds the same verbatim (a notebook may have
+        # put a source checkout on sys.path at run time).
+        env["PYTHONPATH"] = os.pathsep.join(path for path in sys.path if path)
         self._stderr = tempfile.TemporaryFile()
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "verbatim.embed_pool", backend],
