@@ -380,18 +380,18 @@ def spacy_processes(n_texts: int, requested: int = 0) -> int:
 
 
 def _prepare_texts(texts: list[str], settings: PrepareSettings,
-                   pii: PiiSettings) -> list[tuple[str, bool, tuple[str, dict], str, bool]]:
-    """Per raw text: (clean text, non-answer, (pattern-redacted text, counts), language,
-    whether a name may be in it so that spaCy's NER must look)."""
+                   pii: PiiSettings) -> list[tuple[str, bool, tuple[str, dict], str]]:
+    """Per raw text: (clean text, non-answer, (pattern-redacted text, counts), language)."""
     out = []
-    find_names = settings.redact and pii.names
     for text in texts:
         clean = _truncate(clean_text(text, settings), settings.max_chars)
         staged = redact_patterns(clean, pii) if settings.redact else (clean, {kind: 0 for kind in PII_KINDS})
-        non_answer = is_non_answer(clean, settings)
-        needs_ner = bool(find_names and not non_answer and may_contain_name(staged[0], pii))
-        out.append((clean, non_answer, staged, guess_language(clean, settings), needs_ner))
+        out.append((clean, is_non_answer(clean, settings), staged, guess_language(clean, settings)))
     return out
+
+
+def _may_contain_names(texts: list[str], pii: PiiSettings) -> list[bool]:
+    return [may_contain_name(text, pii) for text in texts]
 
 
 def _segment_texts(texts: list[str], nlp, ner: bool, settings: PrepareSettings,
@@ -450,7 +450,7 @@ def segment_responses(
     distinct_raw = list(dict.fromkeys(raw))
     work = functools.partial(_prepare_texts, settings=settings, pii=pii)
     prepared = dict(zip(distinct_raw, map_chunks(work, distinct_raw, spacy_processes(len(distinct_raw), settings.n_process))))
-    cleaned, non_answer, staged, language, needs_ner_of = zip(*(prepared[t] for t in raw)) if raw else ((),) * 5
+    cleaned, non_answer, staged, language = zip(*(prepared[t] for t in raw)) if raw else ((),) * 4
 
     # One spaCy pass per distinct answer text serves both name redaction and sentences.
     distinct = list(dict.fromkeys(t for (t, _), na in zip(staged, non_answer) if not na))
@@ -461,8 +461,11 @@ def segment_responses(
 
         nlp = load_pipeline(settings.spacy_model)
         # NER is nearly all of spaCy's cost; only texts with a possible name need it.
-        may_name = {text: ner for (text, _), ner in zip(staged, needs_ner_of)}
-        needs_ner = [may_name[t] for t in todo]
+        if settings.redact and pii.names:
+            check = functools.partial(_may_contain_names, pii=pii)
+            needs_ner = map_chunks(check, todo, spacy_processes(len(todo), settings.n_process))
+        else:
+            needs_ner = [False] * len(todo)
         with_ner = [t for t, ner in zip(todo, needs_ner) if ner]
         without_ner = [t for t, ner in zip(todo, needs_ner) if not ner]
         new = {}
