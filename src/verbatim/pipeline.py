@@ -133,22 +133,24 @@ def run_stages(ingest: IngestResult, config: Config, *, model_dir: str | Path | 
         scored = score_sentiment(segments["text"].tolist(), config.sentiment)
         segments = segments.assign(sentiment=scored["label"].to_numpy(), compound=scored["compound"].to_numpy())
     with timer.stage("embed"):
-        vectors = embedder.embed(segments["text"].tolist())
+        vectors, index = embedder.embed_distinct(segments["text"].tolist())  # one row per distinct text
         if log:
             log(f"  {embedder.n_encoded} distinct texts encoded, {embedder.n_cached} from the cache")
     with timer.stage("themes"):
         if model_dir is not None:
             model = ThemeModel.load(model_dir, embedder=embedder)
             texts = segments["text"].tolist()
-            theme_ids = model.extend(texts, vectors) if extend_model else model.assign(texts, vectors)
+            rows = vectors[index]
+            theme_ids = model.extend(texts, rows) if extend_model else model.assign(texts, rows)
+            del rows
         else:
             department = segments["response_id"].map(responses.set_index("response_id")["department"])
-            model = _fit_themes(segments["text"].tolist(), vectors, department.tolist(), config, embedder,
+            model = _fit_themes(segments["text"].tolist(), vectors, index, department.tolist(), config, embedder,
                                 ThemeFitCache(memo / "themes") if memo else None, log)
             theme_ids = model.labels_
         segments = segments.assign(theme_id=[int(t) for t in theme_ids])
         themes = theme_table(model)
-        del vectors  # the largest array of a run (segments x 384 floats) is not needed below
+        del vectors, index  # the largest array of a run (distinct texts x 384 floats) is not needed below
         embedder.close()  # ends the encoding workers: what is left embeds a few texts at most
     with timer.stage("impact"):
         mentions = theme_mentions(responses["response_id"], segments, config.mentions)
@@ -172,9 +174,10 @@ def run_stages(ingest: IngestResult, config: Config, *, model_dir: str | Path | 
     )
 
 
-def _fit_themes(texts: list[str], vectors, strata: list, config: Config, embedder, cache, log: Log | None):
+def _fit_themes(texts: list[str], vectors, index, strata: list, config: Config, embedder, cache, log: Log | None):
     """ThemeModel fitted on the segments (a sample stratified by department above
-    themes.max_fit_segments), or the same fit memoised by an earlier run."""
+    themes.max_fit_segments), or the same fit memoised by an earlier run. ``vectors`` has
+    one row per distinct text, ``index`` each segment's row (``Embedder.embed_distinct``)."""
     from .themes import ThemeModel
 
     key = cache.key(texts, embedder.model_id, config.themes, strata) if cache is not None else None
@@ -183,7 +186,7 @@ def _fit_themes(texts: list[str], vectors, strata: list, config: Config, embedde
         if log:
             log("  themes of an earlier run on the same segments and settings reused")
         return model
-    model = ThemeModel(config.themes, embedder=embedder).fit(texts, vectors, strata=strata)
+    model = ThemeModel(config.themes, embedder=embedder).fit(texts, vectors, strata=strata, index=index)
     if key:
         cache.save(key, model)
     return model

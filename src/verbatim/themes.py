@@ -180,9 +180,24 @@ def _check_inputs(texts: Sequence[str], embeddings: np.ndarray) -> tuple[list[st
     embeddings = np.asarray(embeddings)
     if embeddings.ndim != 2 or embeddings.shape[0] != len(texts):
         raise ValueError(f"embeddings must have shape (len(texts), dim); got {embeddings.shape} for {len(texts)} texts")
+    return texts, _finite_unit(embeddings)
+
+
+def _check_indexed(texts: Sequence[str], embeddings: np.ndarray, index) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Like _check_inputs, for one embedding row per distinct text and each text's row in ``index``."""
+    texts = [str(t) for t in texts]
+    embeddings, index = np.asarray(embeddings), np.asarray(index)
+    if index.shape != (len(texts),) or (len(index) and not np.issubdtype(index.dtype, np.integer)):
+        raise ValueError(f"index must hold one integer row per text; got shape {index.shape} for {len(texts)} texts")
+    if embeddings.ndim != 2 or (len(index) and (index.min() < 0 or index.max() >= len(embeddings))):
+        raise ValueError(f"index must point into the {embeddings.shape} embeddings")
+    return texts, _finite_unit(embeddings), index.astype(np.int64, copy=False)
+
+
+def _finite_unit(embeddings: np.ndarray) -> np.ndarray:
     if not all(np.isfinite(embeddings[block]).all() for block in _blocks(len(embeddings))):
         raise ValueError("embeddings contain NaN or infinite values")
-    return texts, _unit(embeddings)
+    return _unit(embeddings)
 
 
 def _centroids(X: np.ndarray, labels: np.ndarray, ids: Sequence[int]) -> np.ndarray:
@@ -283,7 +298,8 @@ class ThemeModel:
         return _unit(self.embedder.embed(texts))
 
     # --------------------------------------------------------------------- fit
-    def fit(self, texts: Sequence[str], embeddings: np.ndarray, strata: Sequence | None = None) -> "ThemeModel":
+    def fit(self, texts: Sequence[str], embeddings: np.ndarray, strata: Sequence | None = None,
+            index: Sequence[int] | None = None) -> "ThemeModel":
         """Learn themes from segment texts and their embeddings (n, dim); returns self.
 
         Above ``max_fit_segments`` segments the themes (clusters, labels, keywords, quotes)
@@ -291,17 +307,36 @@ class ThemeModel:
         segment, e.g. its department; None = one stratum) so that every group keeps its
         share; every segment is then assigned and the sizes count them all. This is also
         what the Spark engine does, with the same sample, so both give the same themes.
+
+        With ``index`` (one integer per segment), ``embeddings`` holds one row per distinct
+        text and segment i's vector is ``embeddings[index[i]]``, as
+        ``Embedder.embed_distinct`` returns them; segments sharing a row must have the same
+        text. The result is the same as with ``embeddings[index]``, but above
+        ``max_fit_segments`` that per-segment array is never built: each distinct text is
+        assigned once.
         """
         s = self._settings()
-        texts, X = _check_inputs(texts, embeddings)
+        if index is None:
+            texts, X = _check_inputs(texts, embeddings)
+        else:
+            texts, X, index = _check_indexed(texts, embeddings, index)
+            if len(texts) <= s.max_fit_segments:
+                return self.fit(texts, X[index], strata)
         if len(texts) < 2:
             raise ValueError("at least 2 segments are needed to find themes")
         if strata is not None and len(strata) != len(texts):
             raise ValueError(f"{len(strata)} strata for {len(texts)} segments")
         if len(texts) > s.max_fit_segments:
             rows = stratified_rows([None] * len(texts) if strata is None else strata, s.max_fit_segments, s.seed)
-            self.fit([texts[i] for i in rows], X[rows])
-            self.labels_ = self._assign(X, texts)
+            if index is None:
+                self.fit([texts[i] for i in rows], X[rows])
+                self.labels_ = self._assign(X, texts)
+            else:
+                self.fit([texts[i] for i in rows], X[index[rows]])
+                used, first = np.unique(index, return_index=True)  # each row's first segment
+                row_theme = np.full(len(X), OTHER_ID, dtype=np.int64)
+                row_theme[used] = self._assign(X if len(used) == len(X) else X[used], [texts[i] for i in first])
+                self.labels_ = row_theme[index]
             self.count_sizes(self.labels_)
             return self
         guided = load_guided_themes(s.guided_path) if s.guided_path else ()
