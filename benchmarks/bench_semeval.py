@@ -6,9 +6,13 @@ same run, each with seeds 0..N-1 (``--seeds``, default 5). Reported per model: N
 (scikit-learn) against the categories, with "unassigned" (-1) counted as one more cluster,
 and the unassigned share, as means over the seeds with the NMI's spread and every run.
 
+With ``--n-themes K`` both models are asked for K themes (verbatim ``themes.n_themes``,
+BERTopic ``nr_topics``), ``--n-themes 0`` for as many as there are categories: the same
+comparison at equal granularity, written to ``results/semeval_matched.json``.
+
 Run on demand (not part of the test suite):
 
-    .venv/bin/python benchmarks/bench_semeval.py [--seeds 5] [--xml PATH] [--out benchmarks/results/semeval.json]
+    .venv/bin/python benchmarks/bench_semeval.py [--seeds 5] [--n-themes K] [--xml PATH] [--out FILE]
 """
 
 from __future__ import annotations
@@ -51,8 +55,12 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--xml", default=str(DEFAULT_PATH))
     parser.add_argument("--seeds", type=int, default=5, help="runs of each model, seeds 0..N-1")
-    parser.add_argument("--out", default=str(Path(__file__).resolve().parent / "results" / "semeval.json"))
+    parser.add_argument("--n-themes", type=int, default=None,
+                        help="ask both models for this many themes (0: the number of categories)")
+    parser.add_argument("--out", default=None, help="results/semeval.json, or semeval_matched.json with --n-themes")
     args = parser.parse_args(argv)
+    results = Path(__file__).resolve().parent / "results"
+    out = Path(args.out or results / ("semeval.json" if args.n_themes is None else "semeval_matched.json"))
 
     from verbatim.embed import Embedder, EmbedSettings
     from verbatim.themes import ThemeModel, ThemeSettings, _bertopic
@@ -62,6 +70,9 @@ def main(argv: list[str] | None = None) -> dict:
     start = time.perf_counter()
     X = embedder.embed(texts)
     embed_seconds = time.perf_counter() - start
+    n_themes = None if args.n_themes is None else (args.n_themes or len(set(categories)))
+    # BERTopic's nr_topics counts its outlier topic -1 as one of them.
+    bertopic_options = {} if n_themes is None else {"nr_topics": n_themes + 1}
 
     # Both models over several seeds: BERTopic's default UMAP is unseeded and its NMI moved
     # from 0.30 to 0.35 between two runs, so one run of each is no basis for a ratio. Seeding
@@ -72,13 +83,13 @@ def main(argv: list[str] | None = None) -> dict:
     ours_runs, theirs_runs = [], []
     for seed in range(args.seeds):
         start = time.perf_counter()
-        model = ThemeModel(ThemeSettings(seed=seed), embedder=embedder).fit(texts, X)
+        model = ThemeModel(ThemeSettings(seed=seed, n_themes=n_themes or 0), embedder=embedder).fit(texts, X)
         ours_runs.append({"seed": seed, **_scores(categories, model.labels_, time.perf_counter() - start)})
         umap = UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", low_memory=False, random_state=seed)
         start = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            topics, _ = BERTopic(umap_model=umap).fit_transform(texts, embeddings=X)  # HDBSCAN etc.: defaults
+            topics, _ = BERTopic(umap_model=umap, **bertopic_options).fit_transform(texts, embeddings=X)  # HDBSCAN etc.: defaults
         theirs_runs.append({"seed": seed, **_scores(categories, topics, time.perf_counter() - start)})
         print(f"seed {seed}: verbatim NMI {ours_runs[-1]['nmi']}, BERTopic NMI {theirs_runs[-1]['nmi']}", flush=True)
     ours, theirs = _summary(ours_runs), _summary(theirs_runs)
@@ -90,6 +101,7 @@ def main(argv: list[str] | None = None) -> dict:
         "embedding_model": embedder.model_id,
         "embed_seconds": round(embed_seconds, 2),
         "seeds": args.seeds,
+        "n_themes_requested": n_themes,
         "verbatim": ours,
         "bertopic_default": theirs,
         "nmi_ratio": round(ours["nmi"] / theirs["nmi"], 3) if theirs["nmi"] else None,
@@ -97,7 +109,6 @@ def main(argv: list[str] | None = None) -> dict:
             round(ours["unassigned_share"] / theirs["unassigned_share"], 3) if theirs["unassigned_share"] else None
         ),
     }
-    out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(result, indent=2))
