@@ -190,8 +190,9 @@ def test_themes_unit_rows_are_not_copied():
 
 @pytest.mark.slow
 def test_themes_fit_on_distinct_rows_equals_fit_on_every_segment(truth, embedder):
-    """embed_distinct + fit(index=...) finds the themes of the per-segment array, with and
-    without the sample fit (above max_fit_segments the per-segment array is never built)."""
+    """embed_distinct + fit(index=...) / assign(index=...) give the themes of the
+    per-segment array, with and without the sample fit (above max_fit_segments the
+    per-segment array is never built)."""
     texts = truth[0][:1200]
     picks = np.random.default_rng(0).choice(len(texts), size=1800)  # repeated texts, as real segments have
     segments = [texts[i] for i in picks]
@@ -204,6 +205,7 @@ def test_themes_fit_on_distinct_rows_equals_fit_on_every_segment(truth, embedder
         indexed = ThemeModel(settings, embedder=embedder).fit(segments, vectors, index=index)
         np.testing.assert_array_equal(indexed.labels_, expanded.labels_)
         pd.testing.assert_frame_equal(indexed.themes_, expanded.themes_)
+        np.testing.assert_array_equal(indexed.assign(segments, vectors, index=index), expanded.labels_)
     with pytest.raises(ValueError, match="index"):
         ThemeModel(ThemeSettings()).fit(segments, vectors, index=index[:-1])
     with pytest.raises(ValueError, match="index"):

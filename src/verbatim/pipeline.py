@@ -140,9 +140,10 @@ def run_stages(ingest: IngestResult, config: Config, *, model_dir: str | Path | 
         if model_dir is not None:
             model = ThemeModel.load(model_dir, embedder=embedder)
             texts = segments["text"].tolist()
-            rows = vectors[index]
-            theme_ids = model.extend(texts, rows) if extend_model else model.assign(texts, rows)
-            del rows
+            if extend_model:
+                theme_ids = model.extend(texts, vectors[index])
+            else:
+                theme_ids = model.assign(texts, vectors, index=index)
         else:
             department = segments["response_id"].map(responses.set_index("response_id")["department"])
             model = _fit_themes(segments["text"].tolist(), vectors, index, department.tolist(), config, embedder,

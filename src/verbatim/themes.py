@@ -333,10 +333,7 @@ class ThemeModel:
                 self.labels_ = self._assign(X, texts)
             else:
                 self.fit([texts[i] for i in rows], X[index[rows]])
-                used, first = np.unique(index, return_index=True)  # each row's first segment
-                row_theme = np.full(len(X), OTHER_ID, dtype=np.int64)
-                row_theme[used] = self._assign(X if len(used) == len(X) else X[used], [texts[i] for i in first])
-                self.labels_ = row_theme[index]
+                self.labels_ = self._assign_indexed(X, texts, index)
             self.count_sizes(self.labels_)
             return self
         guided = load_guided_themes(s.guided_path) if s.guided_path else ()
@@ -477,6 +474,14 @@ class ThemeModel:
     def _assign(self, X: np.ndarray, texts: Sequence[str]) -> np.ndarray:
         """Guided examples first (segment-level match), then the nearest discovered prototype."""
         return self._placement(X, texts)[0]
+
+    def _assign_indexed(self, X: np.ndarray, texts: list[str], index: np.ndarray) -> np.ndarray:
+        """:meth:`_assign` of ``X[index]``, computed once per embedding row (segments that
+        share a row share their text, so they get the same theme)."""
+        used, first = np.unique(index, return_index=True)  # each row's first segment
+        row_theme = np.full(len(X), OTHER_ID, dtype=np.int64)
+        row_theme[used] = self._assign(X if len(used) == len(X) else X[used], [texts[i] for i in first])
+        return row_theme[index]
 
     def _placement(self, X: np.ndarray, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(labels, best, guided)``: the :meth:`assign` rule's theme ids, each row's cosine to
@@ -626,14 +631,18 @@ class ThemeModel:
         )
 
     # ------------------------------------------------------------------ assign
-    def assign(self, texts: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
+    def assign(self, texts: Sequence[str], embeddings: np.ndarray, index: Sequence[int] | None = None) -> np.ndarray:
         """Theme id of each new segment (-1 = Other): its most similar prototype's theme,
-        when that cosine similarity reaches ``assign_floor``; int64 array of len(texts)."""
+        when that cosine similarity reaches ``assign_floor``; int64 array of len(texts).
+        ``index``: as in :meth:`fit`, one embedding row per distinct text."""
         self._check_fitted()
-        _, X = _check_inputs(texts, embeddings)
+        if index is None:
+            texts, X = _check_inputs(texts, embeddings)
+        else:
+            texts, X, index = _check_indexed(texts, embeddings, index)
         if X.shape[1] != self.prototypes_.shape[1]:
             raise ValueError(f"embeddings have {X.shape[1]} dimensions, the model expects {self.prototypes_.shape[1]}")
-        return self._assign(X, list(texts))
+        return self._assign(X, texts) if index is None else self._assign_indexed(X, texts, index)
 
     def extend(self, texts: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
         """Put a new wave on the existing themes and discover new themes among the rest.
