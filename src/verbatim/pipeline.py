@@ -244,6 +244,8 @@ def analyze(
     analysis = run_stages(ingest, config, model_dir=model_dir, extend_model=extend_model, log=log)
     from .report.build import build_report
 
+    if log:
+        log("report...")  # a progress line like the stages' (reports take ~20 s at 200,000 rows)
     report = build_report(analysis)
     if output_dir is None:
         return AnalysisResult(config, ingest, analysis.summary, analysis, report)
