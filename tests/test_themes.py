@@ -178,6 +178,23 @@ def test_themes_assignment_in_row_blocks_equals_one_product(fitted, fitted_guide
     np.testing.assert_array_equal(fitted_guided.assign(texts, X), whole[1])
 
 
+@pytest.mark.slow
+def test_themes_novelty_ignores_float_noise_at_the_floor(fitted, truth, monkeypatch):
+    """The novelty floor is a quantile of the fit data's own similarities; where duplicate
+    texts surround the quantile it is exactly a fit segment's similarity. The float noise of
+    another batch or engine (~1e-7) must not make that segment new on one side and known on
+    the other (the local and the Spark engine once disagreed on such a segment)."""
+    texts, X, _ = truth
+    best = fitted._nearest(X)[1]
+    on_floor = int(np.argmin(np.abs(best - fitted.novelty_floor_)))
+    monkeypatch.setattr(fitted, "novelty_floor_", float(best[on_floor]))
+    base = fitted.novelty_candidates(texts, X)
+    assert not base[on_floor] and 0 < base.sum() < len(texts)
+    for seed in range(5):
+        noise = np.random.default_rng(seed).normal(scale=1e-7, size=X.shape).astype(np.float32)
+        np.testing.assert_array_equal(fitted.novelty_candidates(texts, X + noise), base)
+
+
 def test_themes_unit_rows_are_not_copied():
     from verbatim.themes import _unit
 

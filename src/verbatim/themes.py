@@ -58,6 +58,12 @@ __all__ = ["ThemeSettings", "GuidedTheme", "ThemeModel", "load_guided_themes", "
 
 OTHER_ID = -1
 OTHER_LABEL = "Other"
+# Cosine similarities closer than this are one value. The novelty floor is a quantile of the
+# fit data's own similarities, so a text seen at fit time sits exactly on it; the same text
+# embedded in another batch, or multiplied in another block or on a Spark executor, comes
+# back up to ~1e-7 away, on either side. Without the margin such a text is new in one run
+# and known in the other.
+SIMILARITY_TIE = 1e-5
 
 
 @dataclasses.dataclass(frozen=True)
@@ -706,7 +712,7 @@ class ThemeModel:
         return self._novel(*self._placement(X, texts))
 
     def _novel(self, labels: np.ndarray, best: np.ndarray, guided: np.ndarray) -> np.ndarray:
-        return (labels == OTHER_ID) | ((best < self.novelty_floor_) & (guided < 0))
+        return (labels == OTHER_ID) | ((best < self.novelty_floor_ - SIMILARITY_TIE) & (guided < 0))
 
     def _add_themes(self, sub: "ThemeModel", keep: list[int]) -> None:
         """Append themes ``keep`` of ``sub`` (fitted on this model's leftovers) as new themes."""
