@@ -15,6 +15,7 @@ import pytest
 
 from verbatim.embed import Embedder, EmbedSettings, available_backends
 from verbatim.static_model import ensure_static_model, static_model_id
+from verbatim.themes import ThemeModel, ThemeSettings
 
 PARAPHRASE_TRIPLE = [
     "The delivery was late and the parcel arrived damaged.",
@@ -74,6 +75,30 @@ def test_static_backend_builds_offline_and_ranks_a_paraphrase_first(models_dir, 
 
 
 @pytest.mark.slow
+def test_static_vectors_are_centred_by_the_theme_model(models_dir, sample_path, tmp_path):
+    """Static vectors share a large common direction, so under MiniLM's cosine thresholds
+    unrelated segments merged into one catch-all theme (31-40 % of real clothing reviews).
+    The theme model removes the fit data's mean from them (center = "auto"), keeps it with
+    the saved model and applies it when assigning."""
+    truth = pd.read_csv(sample_path.parent / "nps_survey_segments_truth.csv")
+    texts = truth["segment_text"].astype(str).tolist()
+    embedder = Embedder(EmbedSettings(backend="static", cache=False, show_progress=False))
+    X = embedder.embed(texts)
+    centred = ThemeModel(ThemeSettings(), embedder=embedder).fit(texts, X)
+    raw = ThemeModel(ThemeSettings(center="off"), embedder=embedder).fit(texts, X)
+    assert centred.center_.any() and not raw.center_.any()
+
+    def largest_share(model):
+        return np.bincount(model.labels_[model.labels_ >= 0]).max() / len(texts)
+
+    assert largest_share(centred) < 0.6 * largest_share(raw)
+    assert (centred.labels_ < 0).mean() <= 0.05
+    np.testing.assert_array_equal(centred.assign(texts, X), centred.labels_)
+    loaded = ThemeModel.load(centred.save(tmp_path / "model"), embedder=embedder)
+    np.testing.assert_array_equal(loaded.center_, centred.center_)
+    np.testing.assert_array_equal(loaded.assign(texts, X), centred.labels_)
+
+
 def test_onnx_backend_agrees_with_torch_on_real_comments(models_dir, sample_path):
     comments = pd.read_csv(sample_path)["comment"].dropna().astype(str).head(40).tolist()
     settings = dict(cache=False, show_progress=False)

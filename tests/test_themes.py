@@ -159,6 +159,8 @@ def test_themes_save_load_round_trip_and_assign(fitted, truth, tmp_path, embedde
     pd.testing.assert_frame_equal(loaded.themes_, fitted.themes_)
     # The same texts land on the same themes as at fit time.
     np.testing.assert_array_equal(loaded.assign(texts, X), fitted.labels_)
+    # MiniLM vectors are used as they are (center = "auto" centres static vectors only).
+    assert not fitted.center_.any() and not loaded.center_.any()
     # New segments: a paraphrase joins its theme; an opposite vector is "Other".
     late = fitted.labels_[texts.index(next(t for t in texts if "late" in t.lower() and "deliver" in t.lower()))]
     new = embedder.embed(["my delivery turned up four days late"])

@@ -165,7 +165,7 @@ def run_stages(ingest: IngestResult, config: Config, *, model_dir: str | Path | 
     owners = None
     if config.routing.file:
         with timer.stage("routing"):
-            owners = route_themes_to_departments(model, embedder, config)
+            owners = route_themes_to_departments(model, config)
     return Analysis(
         config=config, ingest=ingest, summary=summarize(ingest), segments=segments, flags=flags,
         themes=themes, mentions=mentions, impact=impact, owners=owners, model=model,
@@ -210,13 +210,13 @@ def theme_table(model) -> pd.DataFrame:
     return themes.assign(parent_id=parent, parent_label=parent.map(lambda p: parents.get(p)))
 
 
-def route_themes_to_departments(model, embedder, config: Config) -> pd.DataFrame:
+def route_themes_to_departments(model, config: Config) -> pd.DataFrame:
     """Owning department of each theme from the routing file (by embedding similarity)."""
     from .departments import department_centroids, department_texts, load_departments, route_themes
 
     departments = load_departments(config.routing.file)
     texts = department_texts(departments)
-    centroids = department_centroids(embedder.embed(texts["text"].tolist()), texts["department"].tolist())
+    centroids = department_centroids(model.embed_texts(texts["text"].tolist()), texts["department"].tolist())
     routed = route_themes(model.centroids_, centroids.to_numpy(), config.routing.floor,
                           theme_ids=model.themes_["theme_id"].tolist(), department_names=list(centroids.index))
     return routed.rename(columns={"theme": "theme_id"})

@@ -425,7 +425,7 @@ def run_stages_spark(spark, ingest, responses, config: Config, *, model_dir=None
     owners = None
     if config.routing.file:
         with timer.stage("routing"):
-            owners = route_themes_to_departments(model, embedder, config)
+            owners = route_themes_to_departments(model, config)
     analysis = Analysis(
         config=config, ingest=ingest, summary=summarize(ingest), segments=seg, flags=flags, themes=themes,
         mentions=mentions, impact=impact, owners=owners, model=model, embedder_id=embedder.model_id,

@@ -36,6 +36,7 @@ def save_model(model, directory: Path) -> Path:
             "guide_vectors": np.ascontiguousarray(model.guide_vectors_, dtype=np.float32),
             "guide_theme": np.ascontiguousarray(model.guide_theme_, dtype=np.int64),
             "guide_polarity": np.ascontiguousarray(model.guide_polarity_, dtype=np.int64),
+            "center": np.ascontiguousarray(_center(model), dtype=np.float32),
         },
         str(directory / "themes.safetensors"),
         metadata={"format": FORMAT},
@@ -73,6 +74,8 @@ def load_model(cls, directory: Path, embedder=None):
         model.guide_vectors_ = arrays["guide_vectors"]
         model.guide_theme_ = arrays["guide_theme"]
         model.guide_polarity_ = arrays["guide_polarity"]
+        # Models saved before centring existed worked in the embedder's own space.
+        model.center_ = arrays.get("center", np.zeros(model.prototypes_.shape[1], np.float32))
         model.model_id_ = meta["model_id"]
         model.novelty_floor_ = float(meta.get("novelty_floor", model._settings().assign_floor))
         model.themes_ = _frame(meta["themes"], THEME_COLUMNS)
@@ -82,6 +85,12 @@ def load_model(cls, directory: Path, embedder=None):
     except Exception as exc:  # any unreadable or corrupt file is one user-facing error
         raise VerbatimError("E302", f"cannot load theme model: {exc}", file=directory) from None
     return model
+
+
+def _center(model) -> np.ndarray:
+    if model.center_ is None:
+        return np.zeros(model.prototypes_.shape[1], np.float32)
+    return model.center_
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
