@@ -36,7 +36,7 @@ def save_model(model, directory: Path) -> Path:
             "guide_vectors": np.ascontiguousarray(model.guide_vectors_, dtype=np.float32),
             "guide_theme": np.ascontiguousarray(model.guide_theme_, dtype=np.int64),
             "guide_polarity": np.ascontiguousarray(model.guide_polarity_, dtype=np.int64),
-            "center": np.ascontiguousarray(_center(model), dtype=np.float32),
+            "center": np.ascontiguousarray(model.center_, dtype=np.float32),
         },
         str(directory / "themes.safetensors"),
         metadata={"format": FORMAT},
@@ -85,12 +85,6 @@ def load_model(cls, directory: Path, embedder=None):
     except Exception as exc:  # any unreadable or corrupt file is one user-facing error
         raise VerbatimError("E302", f"cannot load theme model: {exc}", file=directory) from None
     return model
-
-
-def _center(model) -> np.ndarray:
-    if model.center_ is None:
-        return np.zeros(model.prototypes_.shape[1], np.float32)
-    return model.center_
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
