@@ -75,6 +75,13 @@ def test_embed_texts_without_cache(tmp_path):
     vectors = embed_texts(["hello", "hello"], EmbedSettings(cache=False, show_progress=False))
     assert vectors.shape == (2, 384)
     assert not any(tmp_path.iterdir())
+    # Encoded straight into a memory-mapped matrix: the same vectors.
+    texts = ["hello", "bye", "hello"]
+    mapped, index = Embedder(EmbedSettings(cache=False, show_progress=False, memmap_rows=1,
+                                           memmap_dir=str(tmp_path))).embed_distinct(texts)
+    assert isinstance(mapped, np.memmap) and index.tolist() == [0, 1, 0]
+    np.testing.assert_array_equal(mapped[index], embed_texts(texts, EmbedSettings(cache=False, show_progress=False)))
+    assert not any(tmp_path.iterdir())
 
 
 def test_encode_processes_rules(monkeypatch):

@@ -6,6 +6,7 @@ The planted-truth checks use the bundled sample's theme segments
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -229,6 +230,30 @@ def test_themes_fit_on_distinct_rows_equals_fit_on_every_segment(truth, embedder
         ThemeModel(ThemeSettings()).fit(segments, vectors, index=index[:-1])
     with pytest.raises(ValueError, match="index"):
         ThemeModel(ThemeSettings()).fit(segments, vectors[:5], index=index)
+
+
+@pytest.mark.slow
+def test_themes_on_memory_mapped_vectors_equal_in_memory(truth, embedder, tmp_path):
+    """Above ``memmap_rows`` the embedder returns a memory-mapped array (from the cache
+    here, as a rerun gets it); the themes, the sample fit and the assignment of every
+    segment in the centred space (block by block, no full copy) are the same as in RAM."""
+    texts = truth[0][:1200]
+    segments = [texts[i] for i in np.random.default_rng(1).choice(len(texts), size=1800)]
+    in_ram, index = embedder.embed_distinct(segments)
+    mapped_embedder = Embedder(dataclasses.replace(embedder.settings, memmap_rows=1, memmap_dir=str(tmp_path)))
+    mapped, mapped_index = mapped_embedder.embed_distinct(segments)
+    assert isinstance(mapped, np.memmap) and not isinstance(in_ram, np.memmap)
+    assert mapped_embedder.n_cached == len(in_ram) and not list(tmp_path.iterdir())  # the scratch file is unlinked
+    np.testing.assert_array_equal(mapped, in_ram)
+    np.testing.assert_array_equal(mapped_index, index)
+    settings = ThemeSettings(max_fit_segments=900, center="on")
+    expected = ThemeModel(settings, embedder=embedder).fit(segments, in_ram, index=index)
+    got = ThemeModel(settings, embedder=embedder).fit(segments, mapped, index=index)
+    assert expected.center_.any()
+    np.testing.assert_array_equal(got.labels_, expected.labels_)
+    pd.testing.assert_frame_equal(got.themes_, expected.themes_)
+    np.testing.assert_array_equal(got.assign(segments, mapped, index=index), expected.labels_)
+    np.testing.assert_array_equal(got.assign(segments, mapped[index]), expected.labels_)
 
 
 @pytest.mark.slow

@@ -19,6 +19,7 @@ Heavy libraries (torch, sentence-transformers) are imported inside functions.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import os
 from pathlib import Path
 from typing import Callable, Protocol, Sequence
@@ -27,6 +28,7 @@ import numpy as np
 
 from .errors import ConfigError
 from .run_cache import open_sqlite, text_key
+from .vector_store import RowSink
 
 __all__ = [
     "EmbedSettings",
@@ -54,6 +56,11 @@ class EmbedSettings:
     processes: encoding processes. 0 = one single-threaded worker per core once at least
         ``POOL_MIN_TEXTS`` texts are new and the backend allows it (short segments keep one
         core per process busier than torch threads do); 1 = encode in this process.
+    memmap_rows: from this many distinct texts on, the vectors of a run are a float32
+        array memory-mapped from an unlinked scratch file (see :mod:`verbatim.vector_store`)
+        instead of RAM; 0 = always in RAM.
+    memmap_dir: folder of that scratch file; "" = ``scratch/`` beside the cache file. Put it
+        on a disk, not a tmpfs.
     """
 
     backend: str = "minilm"
@@ -64,6 +71,8 @@ class EmbedSettings:
     threads: int = 0
     chunk_size: int = 1024
     processes: int = 0
+    memmap_rows: int = 250_000
+    memmap_dir: str = ""
 
     def __post_init__(self) -> None:
         if self.batch_size < 1:
@@ -74,6 +83,8 @@ class EmbedSettings:
             raise ValueError(f"processes must be 0 (one per core) or more, got {self.processes}")
         if self.chunk_size < 1:
             raise ValueError(f"chunk_size must be at least 1, got {self.chunk_size}")
+        if self.memmap_rows < 0:
+            raise ValueError(f"memmap_rows must be 0 (never) or more, got {self.memmap_rows}")
 
 
 class EmbeddingBackend(Protocol):
@@ -199,10 +210,15 @@ class EmbeddingCache:
 
     def get(self, model_id: str, keys: Sequence[str]) -> dict[str, np.ndarray]:
         """Cached float32 vectors for the given text keys; missing keys are absent."""
-        found: dict[str, np.ndarray] = {}
+        return {keys[i]: vector for i, vector in self.fetch(model_id, keys)}
+
+    def fetch(self, model_id: str, keys: Sequence[str]):
+        """``(position in keys, float32 vector)`` of each cached key, without building a
+        dict of them all (a warm rerun of a million texts)."""
         step = 500  # stay under SQLite's bound-parameter limit
         for start in range(0, len(keys), step):
             part = list(keys[start : start + step])
+            where = {key: start + i for i, key in enumerate(part)}
             marks = ",".join("?" * len(part))
             rows = self._conn.execute(
                 f"SELECT text_sha256, dim, vector FROM vectors WHERE model_id = ? AND text_sha256 IN ({marks})",
@@ -211,8 +227,7 @@ class EmbeddingCache:
             for key, dim, blob in rows:
                 vector = np.frombuffer(blob, dtype="<f4")
                 if vector.shape[0] == dim:  # a torn row can never match its declared size
-                    found[key] = vector
-        return found
+                    yield where[key], vector
 
     def put(self, model_id: str, keys: Sequence[str], vectors: np.ndarray) -> None:
         """Store vectors in one transaction (all of them or none)."""
@@ -230,16 +245,11 @@ class EmbeddingCache:
         self._conn.close()
 
 
-def _normalise(vectors: np.ndarray, *, in_place: bool = False) -> np.ndarray:
-    """Unit rows, float32. ``in_place`` scales a float32 array the caller owns without a copy
-    (the million-row case); otherwise a new array is returned."""
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    """Unit rows, as a new float32 array."""
     # Cast first: float16 backends overflow when squaring large components.
     vectors = np.asarray(vectors, dtype=np.float32)
-    norms = np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-    if in_place:
-        vectors /= norms
-        return vectors
-    return vectors / norms
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
 
 class Embedder:
@@ -315,22 +325,28 @@ class Embedder:
         if not distinct:
             return np.zeros((0, 0), dtype=np.float32), np.zeros(0, dtype=np.int64)
         keys = [text_key(t) for t in distinct]
+        sink = RowSink(len(distinct), memmap_rows=self.settings.memmap_rows, folder=self.scratch_dir)
         cache = self._open_cache()
-        known: dict[str, np.ndarray] = {}
-        model_id = self.model_id
         if cache is not None:
-            known = cache.get(model_id, keys)
-        todo = [i for i, key in enumerate(keys) if key not in known]
+            found = cache.fetch(self.model_id, keys)
+            while batch := list(itertools.islice(found, 4096)):  # (position, vector) pairs
+                sink.put([p for p, _ in batch], np.stack([v for _, v in batch]))
+        todo = sink.missing.tolist()
         self.n_cached = len(distinct) - len(todo)
         if todo:
-            new = self._encode([distinct[i] for i in todo], [keys[i] for i in todo], cache)
-            known.update(new)
+            self._encode([distinct[i] for i in todo], [keys[i] for i in todo], cache,
+                         lambda chunk, vectors: sink.put([todo[i] for i in chunk], vectors))
         self.n_encoded = len(todo)
-        rows = np.stack([known[key] for key in keys]).astype(np.float32, copy=False)
-        known.clear()  # one vector per distinct text is enough from here on (memory at 10^6 rows)
-        rows = _normalise(rows, in_place=True)  # np.stack made it: ours to scale
         position = {text: i for i, text in enumerate(distinct)}
-        return rows, np.fromiter((position[t] for t in texts), dtype=np.int64, count=len(texts))
+        index = np.fromiter((position[t] for t in texts), dtype=np.int64, count=len(texts))
+        return sink.result(), index
+
+    @property
+    def scratch_dir(self) -> Path:
+        """Folder of the memory-mapped vector files (``memmap_dir``, else beside the cache)."""
+        if self.settings.memmap_dir:
+            return Path(self.settings.memmap_dir)
+        return self.cache_path.parent / "scratch"
 
     def encode_processes(self, n_texts: int) -> int:
         """Processes that will encode ``n_texts`` new texts (1 = this process)."""
@@ -343,7 +359,10 @@ class Embedder:
             return requested
         return usable_cores() if n_texts >= POOL_MIN_TEXTS else 1
 
-    def _encode(self, texts: list[str], keys: list[str], cache: EmbeddingCache | None) -> dict[str, np.ndarray]:
+    def _encode(self, texts: list[str], keys: list[str], cache: EmbeddingCache | None,
+                put: Callable[[list[int], np.ndarray], None]) -> None:
+        """Encode ``texts`` in chunks; ``put(positions in texts, unit vectors)`` receives each
+        chunk as it is done (and the cache stores it)."""
         from tqdm.auto import tqdm
 
         # Longest first: batches of similar length pad less, and the slowest batch shows early.
@@ -359,7 +378,6 @@ class Embedder:
             size = max(64, min(size, -(-len(texts) // (16 * pool.processes))))
         chunks = [order[start : start + size] for start in range(0, len(order), size)]
         model_id = self.model_id
-        out: dict[str, np.ndarray] = {}
         bar = tqdm(total=len(texts), desc="embedding", unit="text", disable=not self.settings.show_progress)
         try:
             if pool is not None:
@@ -371,7 +389,7 @@ class Embedder:
                 chunk_keys = [keys[i] for i in chunk]
                 if cache is not None:
                     cache.put(model_id, chunk_keys, vectors)
-                out.update(zip(chunk_keys, vectors))
+                put(chunk, vectors)
                 bar.update(len(chunk))
         except BaseException:
             if pool is not None:  # a failed or interrupted pool is not reused
@@ -380,7 +398,6 @@ class Embedder:
             raise
         finally:
             bar.close()
-        return out
 
     def close(self) -> None:
         """Stop the worker processes and close the cache file (both come back when needed)."""

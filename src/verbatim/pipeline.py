@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
+import numpy as np
 import pandas as pd
 
 from .config import Config
@@ -135,7 +136,8 @@ def run_stages(ingest: IngestResult, config: Config, *, model_dir: str | Path | 
     with timer.stage("embed"):
         vectors, index = embedder.embed_distinct(segments["text"].tolist())  # one row per distinct text
         if log:
-            log(f"  {embedder.n_encoded} distinct texts encoded, {embedder.n_cached} from the cache")
+            mapped = " (memory-mapped)" if isinstance(vectors, np.memmap) else ""
+            log(f"  {embedder.n_encoded} distinct texts encoded, {embedder.n_cached} from the cache{mapped}")
     with timer.stage("themes"):
         if model_dir is not None:
             model = ThemeModel.load(model_dir, embedder=embedder)

@@ -376,10 +376,10 @@ class ThemeModel:
             rows = stratified_rows([None] * len(texts) if strata is None else strata, s.max_fit_segments, s.seed)
             if index is None:
                 self.fit([texts[i] for i in rows], X[rows])
-                self.labels_ = self._assign(self._space(X), texts)
+                self.labels_ = self._assign_unit(X, texts)
             else:
                 self.fit([texts[i] for i in rows], X[index[rows]])
-                self.labels_ = self._assign_indexed(self._space(X), texts, index)
+                self.labels_ = self._assign_indexed(X, texts, index)
             self.count_sizes(self.labels_)
             return self
         self.center_ = self._fit_center(X, s)
@@ -524,12 +524,22 @@ class ThemeModel:
         return self._placement(X, texts)[0]
 
     def _assign_indexed(self, X: np.ndarray, texts: list[str], index: np.ndarray) -> np.ndarray:
-        """:meth:`_assign` of ``X[index]``, computed once per embedding row (segments that
+        """:meth:`_assign_unit` of ``X[index]``, computed once per embedding row (segments that
         share a row share their text, so they get the same theme)."""
         used, first = np.unique(index, return_index=True)  # each row's first segment
         row_theme = np.full(len(X), OTHER_ID, dtype=np.int64)
-        row_theme[used] = self._assign(X if len(used) == len(X) else X[used], [texts[i] for i in first])
+        row_theme[used] = self._assign_unit(X, [texts[i] for i in first], None if len(used) == len(X) else used)
         return row_theme[index]
+
+    def _assign_unit(self, X: np.ndarray, texts: list[str], rows: np.ndarray | None = None) -> np.ndarray:
+        """:meth:`_assign` of unit vectors not yet in the model's space (``X[rows]``, or all of
+        ``X``), block by block: ``X`` may be memory-mapped and no copy of its size is made."""
+        n = len(X) if rows is None else len(rows)
+        out = np.empty(n, dtype=np.int64)
+        for block in _blocks(n):
+            part = X[block] if rows is None else X[rows[block]]
+            out[block] = self._assign(self._space(part), texts[block])
+        return out
 
     def _placement(self, X: np.ndarray, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(labels, best, guided)``: the :meth:`assign` rule's theme ids, each row's cosine to
@@ -690,8 +700,7 @@ class ThemeModel:
             texts, X, index = _check_indexed(texts, embeddings, index)
         if X.shape[1] != self.prototypes_.shape[1]:
             raise ValueError(f"embeddings have {X.shape[1]} dimensions, the model expects {self.prototypes_.shape[1]}")
-        X = self._space(X)
-        return self._assign(X, texts) if index is None else self._assign_indexed(X, texts, index)
+        return self._assign_unit(X, texts) if index is None else self._assign_indexed(X, texts, index)
 
     def extend(self, texts: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
         """Put a new wave on the existing themes and discover new themes among the rest.
