@@ -370,3 +370,70 @@ def test_ingest_truncates_very_long_comments(write_file):
     result = load_responses(write_file("s.csv", "comment,score\n" + "x" * 50 + ",9\n"), cfg)
     assert result.responses.loc[0, "text"] == "x" * 10
     assert any("truncated" in n for n in result.notes)
+
+
+# --- wide exports: only the columns a run reads are kept ---------------------------------
+
+
+WIDE = pd.DataFrame({
+    "StartDate": [f"2026-01-{d:02d}" for d in range(1, 8)],
+    "comment": ["late", "kind staff", "", "app crashed", "great", "refund slow", ""],
+    "IPAddress": ["10.0.0.1"] * 7,
+    "score": [3, 10, 7, 2, 9, 5, ""],
+    "Browser": ["Safari", "Chrome", "Edge", "Safari", "Chrome", "Edge", "Firefox"],  # the last row: data here only
+})
+
+
+def _wide_file(tmp_path, fmt: str):
+    path = tmp_path / f"wide.{fmt}"
+    if fmt == "csv":
+        WIDE.to_csv(path, index=False)
+    elif fmt == "xlsx":
+        WIDE.to_excel(path, index=False)
+    elif fmt == "parquet":
+        WIDE.astype(str).to_parquet(path)
+    else:
+        path.write_text("\n".join(json.dumps(r) for r in WIDE.astype(str).to_dict("records")) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "parquet", "jsonl"])
+@pytest.mark.parametrize("sample_rows", [2, 2000])  # the columns are fixed inside the file, or after its end
+def test_ingest_keeps_only_the_columns_it_reads(tmp_path, monkeypatch, fmt, sample_rows):
+    from verbatim import readers
+
+    monkeypatch.setattr(readers, "SAMPLE_ROWS", sample_rows)
+    path = _wide_file(tmp_path, fmt)
+    full = readers.read_table(path)
+    seen = []
+
+    def select(sample):
+        seen.append(sample)
+        return ["score", "comment", "no such column"]
+
+    table = readers.read_table(path, select=select)
+    assert len(seen) == 1 and list(seen[0].columns) == list(WIDE.columns)  # select sees every column
+    assert len(seen[0]) == min(sample_rows, len(WIDE))
+    assert list(table.frame.columns) == ["comment", "score"]  # the file's order
+    pd.testing.assert_frame_equal(table.frame, full.frame[["comment", "score"]])
+    assert table.rows == full.rows and len(table.rows) == 7  # data only in "Browser" still counts as a row
+    result = load_responses(path, config())  # ingestion selects its roles and loses no row
+    no_row_lost(result, 7)
+    assert result.columns.text == ("comment",) and result.columns.score == "score"
+
+
+def test_ingest_select_judges_trailing_empty_rows_on_every_column(tmp_path):
+    from verbatim.readers import read_table
+
+    path = tmp_path / "s.csv"
+    path.write_text("comment,score,extra\na,9,\n,,x\n,,\n , ,\n")
+    table = read_table(path, select=lambda sample: ["comment", "score"])
+    assert table.rows == [2, 3] and table.frame["score"].tolist() == ["9", ""]
+    assert table.notes == ["ignored 2 empty row(s) at the end of the file"]
+
+
+def test_ingest_wide_csv_in_cp1252_is_decoded_as_it_streams(write_file):
+    text = "comment,score,x\n" + "".join(f"caf\u00e9 {i},9,{i}\n" for i in range(5000))
+    result = load_responses(write_file("s.csv", text.encode("cp1252")), config())
+    assert result.encoding == "cp1252" and result.responses["text"].iloc[-1] == "caf\u00e9 4999"
+    no_row_lost(result, 5000)

@@ -74,6 +74,11 @@ class ColumnMap:
             lines.append(f"{role:<11} <- {shown}{how}")
         return lines
 
+    @property
+    def names(self) -> list[str]:
+        """Every input column the run reads."""
+        return [*self.text, *(c for c in (self.score, self.department, self.date, self.id, self.weight) if c)]
+
 
 @dataclass(frozen=True)
 class IngestResult:
@@ -344,10 +349,19 @@ def load_responses(path: str | Path, config: Config | None = None) -> IngestResu
     config = config or Config.default()
     settings: InputSettings = config.input
     scale = scale_from_settings(settings)
-    raw = read_table(path, sheet=settings.sheet, encoding=settings.encoding)
+    detected: list[ColumnMap] = []
+
+    def select(sample: pd.DataFrame) -> list[str]:
+        """Roles from the header and the first rows; only their columns are kept."""
+        if sample.empty:  # no data row: nothing to detect from, E106 below says so
+            return list(sample.columns)
+        detected.append(detect_columns(sample, config.columns, file=path))
+        return detected[0].names
+
+    raw = read_table(path, sheet=settings.sheet, encoding=settings.encoding, select=select)
     if raw.frame.empty and not raw.unreadable:
         raise InputError("E106", "no data rows below the header", file=path)
-    columns = detect_columns(raw.frame, config.columns, file=path)
+    columns = detected[0] if detected else detect_columns(raw.frame, config.columns, file=path)
     responses, rejected, notes = validate_rows(raw, columns, settings, scale)
     if raw.unreadable:
         unreadable = pd.DataFrame(raw.unreadable)

@@ -5,17 +5,26 @@ number a user would look for in the file, and the rows that could not even be re
 (a CSV line with too many fields, a JSONL line that is not JSON), so that ingestion can
 reject them with a reason instead of losing them. Typing and validation happen later,
 in :mod:`verbatim.ingest`, the same way for every format.
+
+Survey exports are wide (dozens of metadata columns) and only a few columns are used.
+With ``select``, a reader hands the header and the first ``SAMPLE_ROWS`` rows to
+``select``, which names the columns to keep, and holds only those cells of the remaining
+rows. CSV/TSV and XLSX are read as a stream of records (the file is never decoded or
+split into a list of records all at once); Parquet reads only the kept columns. JSON and
+JSONL are parsed whole, then reduced to the kept columns.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import Callable, Sequence
 
 import pandas as pd
 
@@ -35,6 +44,7 @@ FORMATS = {
     ".pq": "parquet",
 }
 SUPPORTED = "CSV/TSV, XLSX, JSON, JSONL, Parquet"
+SAMPLE_ROWS = 2000  # rows ``select`` sees before the columns to keep are fixed
 DELIMITERS = (",", ";", "\t", "|")
 RECORD_KEYS = ("responses", "data", "records", "items", "results", "rows")
 
@@ -52,8 +62,16 @@ class RawTable:
     notes: list[str] = field(default_factory=list)
 
 
-def read_table(path: str | Path, *, sheet: str = "", encoding: str = "") -> RawTable:
-    """Read any supported file; raise :class:`InputError` for a file that cannot be used."""
+Select = Callable[[pd.DataFrame], Sequence[str]]
+
+
+def read_table(path: str | Path, *, sheet: str = "", encoding: str = "", select: Select | None = None) -> RawTable:
+    """Read any supported file; raise :class:`InputError` for a file that cannot be used.
+
+    ``select(sample)`` receives the header and the first ``SAMPLE_ROWS`` rows (all columns,
+    strings) and returns the names of the columns to keep; the table then holds only those,
+    in the file's order (None: every column). Trailing empty rows are judged on every column.
+    """
     path = Path(path)
     if not path.exists():
         raise InputError("E101", "file not found", file=path)
@@ -63,7 +81,7 @@ def read_table(path: str | Path, *, sheet: str = "", encoding: str = "") -> RawT
         data = path.read_bytes()
     except OSError as exc:
         raise InputError("E102", f"cannot be read ({exc.strerror or exc})", file=path) from None
-    if not data.strip():
+    if not data or data.isspace():  # not data.strip(): that copies the whole file
         raise InputError("E103", "file is empty", file=path)
     fmt = FORMATS.get(path.suffix.lower()) or _sniff_format(data)
     if fmt is None:
@@ -72,12 +90,12 @@ def read_table(path: str | Path, *, sheet: str = "", encoding: str = "") -> RawT
         )
     reader = {"csv": _read_delimited, "xlsx": _read_xlsx, "json": _read_json, "jsonl": _read_jsonl, "parquet": _read_parquet}[fmt]
     if fmt == "xlsx":
-        table = reader(path, data, sheet=sheet)
-    elif fmt in ("csv", "json", "jsonl"):
-        table = reader(path, data, encoding=encoding)
-    else:
-        table = reader(path, data)
-    return _drop_trailing_empty(table)
+        return reader(path, data, sheet=sheet, select=select)
+    if fmt == "csv":
+        return reader(path, data, encoding=encoding, select=select)
+    if fmt == "parquet":
+        return reader(path, data, select=select)
+    return _keep_columns(_drop_trailing_empty(reader(path, data, encoding=encoding)), select)
 
 
 def _sniff_format(data: bytes) -> str | None:
@@ -112,6 +130,39 @@ def decode(path: Path, data: bytes, encoding: str = "") -> tuple[str, str]:
         except UnicodeDecodeError:
             continue
     return data.decode("latin-1"), "latin-1"
+
+
+def detect_encoding(path: Path, data: bytes, encoding: str = "") -> tuple[str, str]:
+    """``(codec, name)`` that :func:`decode` would use, found without building the decoded
+    text: a forced encoding, else BOM, else UTF-8, else cp1252, else Latin-1. ``codec`` is
+    what to decode ``data`` with (the BOM included), ``name`` what to report."""
+    import codecs
+
+    if encoding:
+        try:
+            codecs.lookup(encoding)
+        except LookupError as exc:
+            raise InputError("E102", f"cannot be decoded as {encoding}: {exc}", file=path) from None
+        candidates = (encoding,)
+    elif data.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig", "utf-8-sig"
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16", "utf-16"
+    elif b"\x00" in data[:8192]:
+        raise InputError("E107", "contains binary data; is it really a text file?", file=path)
+    else:
+        candidates = ("utf-8", "cp1252")
+    view, step = memoryview(data), 1 << 20
+    for candidate in candidates:
+        decoder = codecs.getincrementaldecoder(candidate)()
+        try:
+            for start in range(0, len(view), step):
+                decoder.decode(view[start : start + step], final=start + step >= len(view))
+            return candidate, candidate
+        except UnicodeDecodeError as exc:
+            if encoding:
+                raise InputError("E102", f"cannot be decoded as {encoding}: {exc}", file=path) from None
+    return "latin-1", "latin-1"
 
 
 def _sniff_delimiter(text: str, default: str) -> str:
@@ -156,36 +207,90 @@ def _header(names: list[object], notes: list[str]) -> list[str]:
     return out
 
 
-def _read_delimited(path: Path, data: bytes, *, encoding: str = "") -> RawTable:
-    text, used = decode(path, data, encoding)
+class _TableBuilder:
+    """Rows of string cells in, a :class:`RawTable` frame out, keeping only the columns
+    ``select`` names once it has seen the first ``SAMPLE_ROWS`` rows; remembers the last
+    row with any non-blank cell (in any column) to drop trailing empty rows."""
+
+    def __init__(self, header: list[str], select: Select | None) -> None:
+        self.header = header
+        self._select = select
+        self._keep: list[int] | None = None if select else list(range(len(header)))
+        self._sample: list[list[str]] = []
+        self.columns: list[list[str]] = [[] for _ in header] if self._keep is not None else []
+        self.rows: list[int] = []
+        self._last_filled = 0  # rows added up to the last non-blank one
+
+    def add(self, row: int, cells: list[str]) -> None:
+        self.rows.append(row)
+        if any(cells) and any(v.strip() for v in cells):
+            self._last_filled = len(self.rows)
+        if self._keep is None:
+            self._sample.append(cells)
+            if len(self._sample) >= SAMPLE_ROWS:
+                self._fix_columns()
+            return
+        for column, i in zip(self.columns, self._keep):
+            column.append(cells[i])
+
+    def _fix_columns(self) -> None:
+        sample = pd.DataFrame(self._sample, columns=self.header, dtype=object) if self._sample \
+            else pd.DataFrame(columns=self.header, dtype=object)
+        wanted = set(self._select(sample))
+        self._keep = [i for i, name in enumerate(self.header) if name in wanted]
+        self.columns = [[cells[i] for cells in self._sample] for i in self._keep]
+        self._sample = []
+
+    def frame(self, notes: list[str]) -> tuple[pd.DataFrame, list[int]]:
+        if self._keep is None:
+            self._fix_columns()
+        last = self._last_filled
+        if last < len(self.rows):
+            notes.append(f"ignored {len(self.rows) - last} empty row(s) at the end of the file")
+        names = [self.header[i] for i in self._keep]
+        frame = pd.DataFrame({name: pd.Series(column[:last] if last < len(column) else column, dtype=object)
+                              for name, column in zip(names, self.columns)}, columns=names)
+        if not names:
+            frame = pd.DataFrame(index=range(last))
+        return frame, self.rows[:last]
+
+
+def _read_delimited(path: Path, data: bytes, *, encoding: str = "", select: Select | None = None) -> RawTable:
+    codec, used = detect_encoding(path, data, encoding)
+    errors = "replace" if codec == "utf-8-sig" else "strict"
+
+    def stream() -> io.TextIOWrapper:  # decodes as csv reads: never the whole file at once
+        return io.TextIOWrapper(io.BytesIO(data), encoding=codec, errors=errors, newline="")
+
     default = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
-    delim = _sniff_delimiter(text, default)
+    delim = _sniff_delimiter(stream().read(65536), default)
     notes: list[str] = []
+    records = (r for r in csv.reader(stream(), delimiter=delim) if r)  # blank lines carry no data
     try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim))
+        first = next(records, None)
+        if first is None:
+            raise InputError("E103", "file is empty", file=path)
+        header = _header(first, notes)
+        width = len(header)
+        table = _TableBuilder(header, select)
+        unreadable = []
+        for index, record in enumerate(records, start=2):
+            if len(record) > width and any(v.strip() for v in record[width:]):
+                unreadable.append(
+                    {"row": index, "value": delim.join(record)[:200],
+                     "reason": f"row has {len(record)} fields but the header has {width}"}
+                )
+                continue
+            if len(record) != width:
+                record = (record + [""] * width)[:width]  # trailing empty cells are often trimmed
+            table.add(index, record)
     except csv.Error as exc:
         raise InputError("E107", f"not valid CSV: {exc}", file=path) from None
-    records = [r for r in records if r]  # blank lines carry no data
-    if not records:
-        raise InputError("E103", "file is empty", file=path)
-    header = _header(records[0], notes)
-    width = len(header)
-    cells, rows, unreadable = [], [], []
-    for index, record in enumerate(records[1:], start=2):
-        if len(record) > width and any(v.strip() for v in record[width:]):
-            unreadable.append(
-                {"row": index, "value": delim.join(record)[:200],
-                 "reason": f"row has {len(record)} fields but the header has {width}"}
-            )
-            continue
-        record = (record + [""] * width)[:width]  # trailing empty cells are often trimmed
-        cells.append(record)
-        rows.append(index)
-    frame = pd.DataFrame(cells, columns=header, dtype=object) if cells else pd.DataFrame(columns=header, dtype=object)
+    frame, rows = table.frame(notes)
     return RawTable(frame, rows, "csv", used, delim, unreadable, notes)
 
 
-def _read_xlsx(path: Path, data: bytes, *, sheet: str = "") -> RawTable:
+def _read_xlsx(path: Path, data: bytes, *, sheet: str = "", select: Select | None = None) -> RawTable:
     import zipfile
 
     import openpyxl
@@ -201,20 +306,26 @@ def _read_xlsx(path: Path, data: bytes, *, sheet: str = "") -> RawTable:
             ws = book[sheet]
         else:
             ws = book.worksheets[0]
-        values = list(ws.iter_rows(values_only=True))
+        values = ws.iter_rows(values_only=True)  # streamed: read_only workbooks parse as they go
+        header_values = None
+        offset = 0
+        for header_values in values:
+            offset += 1
+            if not all(v is None or str(v).strip() == "" for v in header_values):
+                break  # leading blank rows above the header are layout, not data
+        else:
+            header_values = None
+        if header_values is None:
+            raise InputError("E103", "workbook sheet is empty", file=path)
+        notes: list[str] = []
+        header = _header(list(header_values), notes)
+        width = len(header)
+        table = _TableBuilder(header, select)
+        for row, record in enumerate(values, start=offset + 1):  # openpyxl rows are 1-based
+            table.add(row, [cell_to_str(v) for v in (list(record) + [None] * width)[:width]])
     finally:
         book.close()
-    while values and all(v is None or str(v).strip() == "" for v in values[0]):
-        values.pop(0)  # leading blank rows above the header are layout, not data
-    if not values:
-        raise InputError("E103", "workbook sheet is empty", file=path)
-    offset = 1  # openpyxl rows are 1-based; the header is the first non-blank row
-    notes: list[str] = []
-    header = _header(list(values[0]), notes)
-    width = len(header)
-    cells = [[cell_to_str(v) for v in (list(r) + [None] * width)[:width]] for r in values[1:]]
-    rows = list(range(offset + 1, offset + 1 + len(cells)))
-    frame = pd.DataFrame(cells, columns=header, dtype=object) if cells else pd.DataFrame(columns=header, dtype=object)
+    frame, rows = table.frame(notes)
     return RawTable(frame, rows, "xlsx", None, None, [], notes)
 
 
@@ -280,19 +391,46 @@ def _read_jsonl(path: Path, data: bytes, *, encoding: str = "") -> RawTable:
     return _records_to_table(path, records, "jsonl", used, unreadable)
 
 
-def _read_parquet(path: Path, data: bytes) -> RawTable:
+def _read_parquet(path: Path, data: bytes, *, select: Select | None = None) -> RawTable:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    def strings(table) -> dict[str, list[str]]:
+        return {name: [cell_to_str(v) for v in table.column(i).to_pylist()] for i, name in enumerate(table.column_names)}
+
+    notes: list[str] = []
     try:
-        table = pq.read_table(io.BytesIO(data))
+        parquet = pq.ParquetFile(io.BytesIO(data))
+        names = parquet.schema_arrow.names
+        header = _header(names, notes)
+        wanted = list(range(len(names)))
+        if select is not None:
+            head = next(parquet.iter_batches(batch_size=SAMPLE_ROWS), None)
+            sample = pd.DataFrame(strings(head) if head is not None else {}, columns=names, dtype=object)
+            sample.columns = header
+            keep = set(select(sample))
+            wanted = [i for i, name in enumerate(header) if name in keep]
+        if len(set(names)) == len(names):  # read only the kept columns
+            table = parquet.read(columns=[names[i] for i in wanted])
+            cells = dict(zip((header[i] for i in wanted), strings(table).values()))
+        else:  # duplicate names cannot be selected by name: read all, keep by position
+            table = parquet.read()
+            columns = list(strings(table).values())
+            cells = {header[i]: columns[i] for i in wanted}
     except (pa.ArrowException, OSError) as exc:
         raise InputError("E107", f"not a readable Parquet file ({exc})", file=path) from None
-    notes: list[str] = []
-    header = _header(table.column_names, notes)
-    columns = {name: [cell_to_str(v) for v in table.column(i).to_pylist()] for i, name in enumerate(header)}
-    frame = pd.DataFrame(columns, columns=header, dtype=object)
-    return RawTable(frame, list(range(1, table.num_rows + 1)), "parquet", None, None, [], notes)
+    frame = pd.DataFrame(cells, columns=list(cells), dtype=object)
+    table = RawTable(frame, list(range(1, parquet.metadata.num_rows + 1)), "parquet", None, None, [], notes)
+    return _drop_trailing_empty(table) if select is None else table
+
+
+def _keep_columns(table: RawTable, select: Select | None) -> RawTable:
+    """The table reduced to the columns ``select`` names (for readers that parse whole)."""
+    if select is None:
+        return table
+    keep = set(select(table.frame.head(SAMPLE_ROWS)))
+    frame = table.frame[[name for name in table.frame.columns if name in keep]]
+    return dataclasses.replace(table, frame=frame)
 
 
 def cell_to_str(value: object) -> str:
