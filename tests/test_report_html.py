@@ -227,3 +227,57 @@ def test_report_html_shows_new_themes_only_when_a_reused_model_added_some():
     page = render_html(report, make_assignments())
     section = page.split('id="new-themes"', 1)[1].split("</section>", 1)[0]
     assert "New themes in this wave" in page and "&lt;script" in section and "<script" not in section
+
+
+# --- drill-down sample of large surveys ---------------------------------------------------
+
+
+def test_report_drilldown_sample_keeps_every_group_and_shares_the_rest():
+    import numpy as np
+
+    from verbatim.report.drilldown import sample_positions
+
+    groups = ["big"] * 9000 + ["mid"] * 900 + ["rare"] * 7 + ["small"] * 93
+    picked = sample_positions(groups, 1000, 20, seed=0)
+    assert len(picked) == 1000 and len(set(picked.tolist())) == 1000 and (np.diff(picked) > 0).all()
+    kept = {g: sum(groups[i] == g for i in picked) for g in ("big", "mid", "rare", "small")}
+    assert kept["rare"] == 7  # fewer than the minimum: all of them
+    assert kept["small"] >= 20 and kept["mid"] >= 20 + 80 and kept["big"] > 800  # the rest in proportion
+    assert picked.tolist() == sample_positions(groups, 1000, 20, seed=0).tolist()  # seeded
+    assert picked.tolist() != sample_positions(groups, 1000, 20, seed=1).tolist()
+    assert sample_positions(groups, 20000, 20, seed=0).tolist() == list(range(len(groups)))  # small enough: all
+    too_many = sample_positions([f"g{i}" for i in range(500)] * 4, 300, 20, seed=0)  # minimums exceed the size
+    assert len(too_many) == 300
+
+
+def test_report_drilldown_sample_groups_comments_by_their_rarest_theme():
+    from verbatim.report.drilldown import ReportSettings
+    from verbatim.report.write import drilldown_sample
+
+    rows = [{"department": "Shop", "themes": [1], "text": str(i)} for i in range(3000)]
+    rows += [{"department": "Shop", "themes": [1, 9], "text": f"rare {i}"} for i in range(15)]  # theme 9 only ever second
+    rows += [{"department": None, "themes": [], "text": f"other {i}"} for i in range(500)]
+    shown = drilldown_sample(rows, ReportSettings(html_max_comments=300, html_min_per_group=20))
+    assert len(shown) == 300
+    assert sum(9 in r["themes"] for r in shown) == 15 and sum(not r["themes"] for r in shown) >= 20
+    assert drilldown_sample(rows, ReportSettings(html_max_comments=0)) is rows  # 0: every comment
+    with pytest.raises(ValueError):
+        ReportSettings(html_max_comments=-1)
+
+
+@pytest.mark.slow
+def test_report_html_says_when_its_drilldown_is_a_sample(browser, tmp_path):
+    assignments = make_assignments()
+    path = write_html(make_report(), assignments[:30], tmp_path / "report.html", total_comments=len(assignments) + 500)
+    page, errors, _ = open_recorded(browser, path.resolve().as_uri())
+    count = page.locator("#dd-count")
+    assert count.get_attribute("data-sampled") == "true"
+    assert f"a sample of the {len(assignments) + 500} analysed comments" in count.inner_text()
+    assert "assignments.csv" in count.inner_text() and len(_listed(page)) == 30
+    page.close()
+    full = write_html(make_report(), assignments, tmp_path / "full.html")
+    page, errors2, _ = open_recorded(browser, full.resolve().as_uri())
+    assert page.locator("#dd-count").get_attribute("data-sampled") == "false"
+    assert "sample" not in page.locator("#dd-count").inner_text()
+    page.close()
+    assert errors == [] and errors2 == []

@@ -67,6 +67,7 @@ SECTIONS: dict[str, str] = {
     "impact": "verbatim.impact:ImpactSettings",
     "routing": "verbatim.departments:RoutingSettings",
     "trend": "verbatim.trends:TrendSettings",
+    "report": "verbatim.report.drilldown:ReportSettings",
 }
 
 

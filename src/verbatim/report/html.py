@@ -74,8 +74,10 @@ def _colour(row: Mapping[str, Any]) -> str:
     return NEG if row["impact"] < 0 else POS
 
 
-def drilldown_payload(report: Mapping[str, Any], assignments: Sequence[Mapping[str, Any]]) -> dict:
-    """The data the drill-down script reads: theme labels and the redacted per-response rows."""
+def drilldown_payload(report: Mapping[str, Any], assignments: Sequence[Mapping[str, Any]],
+                      total: int | None = None) -> dict:
+    """The data the drill-down script reads: theme labels, the redacted per-response rows and
+    ``total``, the number of analysed comments those rows are a sample of (None: all of them)."""
     labels = _theme_labels(report)
     rows = []
     for row in assignments:
@@ -85,7 +87,8 @@ def drilldown_payload(report: Mapping[str, Any], assignments: Sequence[Mapping[s
         score = clean["score"]
         clean["score"] = float(score) if w.is_number(score) else None
         rows.append(clean)
-    return {"themes": [{"id": k, "label": v} for k, v in labels.items()], "rows": rows}
+    total = len(rows) if total is None else max(int(total), len(rows))
+    return {"themes": [{"id": k, "label": v} for k, v in labels.items()], "rows": rows, "total": total}
 
 
 # --------------------------------------------------------------------------- SVG helpers
@@ -418,11 +421,14 @@ def _footer(report: Mapping[str, Any]) -> str:
     return "".join(f"<li>{_e(text)}</li>" for text in facts + notes)
 
 
-def render_html(report: Mapping[str, Any], assignments: Sequence[Mapping[str, Any]]) -> str:
+def render_html(report: Mapping[str, Any], assignments: Sequence[Mapping[str, Any]],
+                total_comments: int | None = None) -> str:
     """The complete, self-contained HTML report as one string.
 
     ``assignments``: one row per response, ``{"response_id", "department", "score",
-    "nps_group", "themes": [theme ids], "sentiment", "text"}``, text already redacted.
+    "nps_group", "themes": [theme ids], "sentiment", "text"}``, text already redacted;
+    ``total_comments``: how many analysed comments they are a sample of (None: all), see
+    :mod:`verbatim.report.drilldown`.
     """
     run = report["run"]
     fields = {
@@ -441,15 +447,16 @@ def render_html(report: Mapping[str, Any], assignments: Sequence[Mapping[str, An
         "departments": _department_table(report),
         "trend": trend_html(report) + _new_themes(report),
         "footer": _footer(report),
-        "data": json_for_script(drilldown_payload(report, assignments)),
+        "data": json_for_script(drilldown_payload(report, assignments, total_comments)),
         "js": _template("report.js"),
     }  # fmt: skip
     return Template(_template("report.html")).substitute(fields)
 
 
-def write_html(report: Mapping[str, Any], assignments: Sequence[Mapping[str, Any]], path: str | Path) -> Path:
+def write_html(report: Mapping[str, Any], assignments: Sequence[Mapping[str, Any]], path: str | Path,
+               total_comments: int | None = None) -> Path:
     """Write :func:`render_html` to ``path`` (UTF-8) and return the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_html(report, assignments), encoding="utf-8")
+    path.write_text(render_html(report, assignments, total_comments), encoding="utf-8")
     return path

@@ -7,6 +7,7 @@ run can hand other tools a document that breaks the contract.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,7 @@ from .build import validate_report
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..pipeline import Analysis
+    from .drilldown import ReportSettings
 
 FORMATS = ("md", "html", "json", "csv")
 
@@ -78,6 +80,21 @@ def html_assignments(table: pd.DataFrame) -> list[dict]:
     return rows
 
 
+def drilldown_sample(rows: list[dict], settings: "ReportSettings") -> list[dict]:
+    """The drill-down rows report.html embeds: all of them up to ``html_max_comments``, else
+    a sample in which every (department, theme) pair keeps some (a comment counts under its
+    rarest theme, so themes that mostly come second keep theirs too)."""
+    from .drilldown import sample_positions
+
+    if not settings.html_max_comments or len(rows) <= settings.html_max_comments:
+        return rows
+    frequency = Counter(t for row in rows for t in set(row["themes"]))
+    groups = [(row["department"], min(row["themes"], key=lambda t: (frequency[t], t)) if row["themes"] else None)
+              for row in rows]
+    keep = sample_positions(groups, settings.html_max_comments, settings.html_min_per_group, settings.seed)
+    return [rows[i] for i in keep]
+
+
 def redacted_rejections(analysis: "Analysis") -> pd.DataFrame:
     """rejected.csv rows; a rejected row's value may hold a comment, so it is redacted too."""
     rejected = analysis.ingest.rejected.copy()
@@ -118,6 +135,8 @@ def write_outputs(folder: Path, analysis: "Analysis", report: dict, formats: tup
         from .html import write_html
 
         path = folder / "report.html"
-        write_html(report, html_assignments(table), path)
+        rows = html_assignments(table)
+        shown = drilldown_sample(rows, analysis.config.report)
+        write_html(report, shown, path, total_comments=len(rows))
         written.append(path)
     return written

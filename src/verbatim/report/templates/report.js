@@ -96,8 +96,11 @@
     var fragment = document.createDocumentFragment();
     shown.slice(0, limit).forEach(function (row) { fragment.appendChild(item(row)); });
     ui.list.replaceChildren(fragment);
+    var sampled = (data.total || 0) > rows.length;
     ui.count.textContent = "Showing " + Math.min(limit, shown.length) + " of " + shown.length +
-      " matching comments (" + rows.length + " in total)";
+      " matching comments (" + rows.length + " in total" + (sampled ? ": a sample of the " + data.total +
+      " analysed comments, every department and theme represented; all of them are in assignments.csv" : "") + ")";
+    ui.count.setAttribute("data-sampled", sampled ? "true" : "false");
     ui.count.setAttribute("data-matching", String(shown.length));
     ui.more.hidden = shown.length <= limit;
   }
