@@ -97,6 +97,14 @@ def test_static_vectors_are_centred_by_the_theme_model(models_dir, sample_path, 
     loaded = ThemeModel.load(centred.save(tmp_path / "model"), embedder=embedder)
     np.testing.assert_array_equal(loaded.center_, centred.center_)
     np.testing.assert_array_equal(loaded.assign(texts, X), centred.labels_)
+    # The floor of Other in the centred space is its own quantile, kept with the model; the
+    # uncentred one keeps the configured cosine.
+    settings = ThemeSettings()
+    assert raw.assign_floor_ == settings.assign_floor and centred.assign_floor_ != settings.assign_floor
+    space = centred._space(X)
+    best = (space @ centred.prototypes_.T).max(axis=1)
+    assert abs((best < centred.assign_floor_).mean() - settings.centred_floor_quantile) < 0.005
+    assert loaded.assign_floor_ == centred.assign_floor_
 
 
 def test_onnx_backend_agrees_with_torch_on_real_comments(models_dir, sample_path):

@@ -45,7 +45,6 @@ def save_model(model, directory: Path) -> Path:
         "format": FORMAT,
         "model_id": model.model_id_,
         "novelty_floor": float(model.novelty_floor_),
-        "merge_similarity": float(model.merge_similarity_),
         "assign_floor": float(model.assign_floor_),
         "settings": dataclasses.asdict(model._settings()),
         "themes": _records(model.themes_),
@@ -79,8 +78,7 @@ def load_model(cls, directory: Path, embedder=None):
         # Models saved before centring existed worked in the embedder's own space.
         model.center_ = arrays.get("center", np.zeros(model.prototypes_.shape[1], np.float32))
         model.model_id_ = meta["model_id"]
-        # Models saved before the thresholds were learnt used the settings' values.
-        model.merge_similarity_ = float(meta.get("merge_similarity", model._settings().merge_similarity))
+        # Models saved before the floor could be learnt used the configured one.
         model.assign_floor_ = float(meta.get("assign_floor", model._settings().assign_floor))
         model.novelty_floor_ = float(meta.get("novelty_floor", model.assign_floor_))
         model.themes_ = _frame(meta["themes"], THEME_COLUMNS)

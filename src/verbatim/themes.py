@@ -102,14 +102,15 @@ class ThemeSettings:
         merges there: 31-40 % of the clothing reviews' segments became one theme of
         generic words ("just, doesn, did, like") that then led the improvement areas.
         The mean is learnt at fit time, saved with the model and applied by assign.
-    centred_merge_quantile, centred_floor_quantile: in a centred space the two absolute
-        cosines above, calibrated on MiniLM's own space, mean something else (centring
-        lowers every similarity). There the merge cut is this quantile of the fit data's
-        fine-centroid pairwise cosines and the floor this quantile of the fit segments'
-        best prototype cosines: where 0.7 and 0.3 sit in MiniLM's space (93-95 % of its
-        centroid pairs below 0.7, 1 % of its segments below 0.3, on SemEval and on clothing
-        reviews). Both thresholds are saved with the model (``merge_similarity_``,
-        ``assign_floor_``) and used by assign and extend.
+    centred_floor_quantile: in a centred space the absolute ``assign_floor``, calibrated
+        on MiniLM's own space, means something else (centring lowers every similarity: 8.7 %
+        of SemEval stayed "Other" with static vectors). There the floor is this quantile of
+        the fit segments' best prototype cosines instead: where 0.3 sits in MiniLM's space
+        (about 1 % of its segments below it, on SemEval and on clothing reviews). Saved with
+        the model (``assign_floor_``) and applied by assign and extend. The merge cut stays
+        an absolute cosine: a quantile of centroid similarities depends on how many themes
+        the data holds (at the 0.95 quantile the bundled sample's "easy app" swallowed "app
+        crashes"), so it would be tuned to one data set.
     """
 
     min_theme_size: int = 10
@@ -130,7 +131,6 @@ class ThemeSettings:
     max_fit_segments: int = 50000
     seed: int = 42
     center: str = "auto"
-    centred_merge_quantile: float = 0.95
     centred_floor_quantile: float = 0.01
 
     def __post_init__(self) -> None:
@@ -143,7 +143,7 @@ class ThemeSettings:
             raise ValueError(f"n_themes must be 0 (automatic) or more, got {self.n_themes}")
         if self.max_fine_clusters < 2 or self.max_fit_segments < 2:
             raise ValueError("max_fine_clusters and max_fit_segments must be at least 2")
-        for name in ("novelty_quantile", "centred_merge_quantile", "centred_floor_quantile"):
+        for name in ("novelty_quantile", "centred_floor_quantile"):
             if not 0.0 <= getattr(self, name) < 1.0:
                 raise ValueError(f"{name} is a share between 0 and 1, got {getattr(self, name)}")
         for name in ("merge_similarity", "assign_floor", "parent_similarity", "guided_similarity"):
@@ -354,14 +354,6 @@ class ThemeModel:
             return np.zeros(X.shape[1], np.float32)
         return X.mean(axis=0, dtype=np.float64).astype(np.float32)
 
-    def _merge_threshold(self, centroids: np.ndarray, s: ThemeSettings) -> float:
-        """The cosine at which fine clusters merge: ``merge_similarity``, or in a centred
-        space the ``centred_merge_quantile`` of the centroids' pairwise cosines."""
-        if not self.center_.any() or len(centroids) < 3:
-            return float(s.merge_similarity)
-        upper = np.triu_indices(len(centroids), 1)
-        return float(np.quantile((centroids @ centroids.T)[upper], s.centred_merge_quantile))
-
     # --------------------------------------------------------------------- fit
     def fit(self, texts: Sequence[str], embeddings: np.ndarray, strata: Sequence | None = None,
             index: Sequence[int] | None = None) -> "ThemeModel":
@@ -402,7 +394,7 @@ class ThemeModel:
             self.count_sizes(self.labels_)
             return self
         self.center_ = self._fit_center(X, s)
-        self.merge_similarity_, self.assign_floor_ = s.merge_similarity, s.assign_floor
+        self.assign_floor_ = s.assign_floor
         X = self._space(X)
         guided = load_guided_themes(s.guided_path) if s.guided_path else ()
         Xf, fit_texts = X, texts
@@ -440,8 +432,7 @@ class ThemeModel:
             fine[free_rows] = fine_free
             fine_ids = sorted(set(fine_free.tolist()))
             fine_centroids = _centroids(Xf[free_rows], fine_free, fine_ids)
-            self.merge_similarity_ = self._merge_threshold(fine_centroids, s)
-            groups = _group(fine_centroids, self.merge_similarity_)
+            groups = _group(fine_centroids, s.merge_similarity)
             theme_of_fine = {f: ("d", int(g)) for f, g in zip(fine_ids, groups)}
             discovered = sorted(set(theme_of_fine.values()))
             if s.n_themes and len(discovered) + len(keys) > s.n_themes:
@@ -749,7 +740,7 @@ class ThemeModel:
         sub.fit([texts[i] for i in rest], unit[rest])
         known = (sub.centroids_ @ self.centroids_.T).max(axis=1) if len(self.centroids_) else np.full(len(sub.centroids_), -1.0)
         keep = [int(t) for t, size in zip(sub.themes_["theme_id"], sub.themes_["size"])
-                if size >= s.min_theme_size and known[int(t)] < self.merge_similarity_]
+                if size >= s.min_theme_size and known[int(t)] < s.merge_similarity]
         # A new theme must hold its segments once it competes with the existing themes
         # (a cluster of merely badly-embedded text, typos say, loses them): drop the ones
         # left under min_theme_size and try again with the rest.
