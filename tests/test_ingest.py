@@ -376,9 +376,9 @@ def test_ingest_truncates_very_long_comments(write_file):
 
 
 WIDE = pd.DataFrame({
-    "StartDate": [f"2026-01-{d:02d}" for d in range(1, 8)],
+    "StartDate": [f"2026-01-{d:02d}" for d in range(1, 7)] + [""],
     "comment": ["late", "kind staff", "", "app crashed", "great", "refund slow", ""],
-    "IPAddress": ["10.0.0.1"] * 7,
+    "IPAddress": ["10.0.0.1"] * 6 + [""],
     "score": [3, 10, 7, 2, 9, 5, ""],
     "Browser": ["Safari", "Chrome", "Edge", "Safari", "Chrome", "Edge", "Firefox"],  # the last row: data here only
 })
@@ -413,7 +413,7 @@ def test_ingest_keeps_only_the_columns_it_reads(tmp_path, monkeypatch, fmt, samp
 
     table = readers.read_table(path, select=select)
     assert len(seen) == 1 and list(seen[0].columns) == list(WIDE.columns)  # select sees every column
-    assert len(seen[0]) == min(sample_rows, len(WIDE))
+    assert len(seen[0]) == (len(WIDE) if fmt == "jsonl" else min(sample_rows, len(WIDE)))  # JSON is parsed whole
     assert list(table.frame.columns) == ["comment", "score"]  # the file's order
     pd.testing.assert_frame_equal(table.frame, full.frame[["comment", "score"]])
     assert table.rows == full.rows and len(table.rows) == 7  # data only in "Browser" still counts as a row
@@ -437,3 +437,56 @@ def test_ingest_wide_csv_in_cp1252_is_decoded_as_it_streams(write_file):
     result = load_responses(write_file("s.csv", text.encode("cp1252")), config())
     assert result.encoding == "cp1252" and result.responses["text"].iloc[-1] == "caf\u00e9 4999"
     no_row_lost(result, 5000)
+
+
+def test_ingest_row_with_data_only_in_unread_columns_is_not_an_empty_row(tmp_path):
+    for fmt in ("csv", "xlsx", "jsonl"):
+        result = load_responses(_wide_file(tmp_path, fmt), config())
+        last = result.rejected[result.rejected["row"] == result.rejected["row"].max()]
+        assert last["reason"].tolist() != ["empty row"], fmt  # its Browser cell is data
+
+
+def test_ingest_parquet_with_repeated_column_names_keeps_each_column(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from verbatim.readers import read_table
+
+    path = tmp_path / "dup.parquet"
+    pq.write_table(pa.table([pa.array(["a1", "a2"]), pa.array(["b1", "b2"]), pa.array(["c1", ""])],
+                            names=["x", "x", "y"]), path)
+    table = read_table(path)
+    assert list(table.frame.columns) == ["x", "x.2", "y"]
+    assert table.frame.to_dict("list") == {"x": ["a1", "a2"], "x.2": ["b1", "b2"], "y": ["c1", ""]}
+    picked = read_table(path, select=lambda sample: ["x.2"])
+    assert picked.frame.to_dict("list") == {"x.2": ["b1", "b2"]}
+
+
+def test_ingest_parquet_trailing_empty_rows_are_judged_on_every_column(tmp_path):
+    from verbatim.readers import read_table
+
+    path = tmp_path / "t.parquet"
+    pd.DataFrame({"comment": ["good", "", None, None], "score": ["9", "", None, None],
+                  "extra": ["", "kept: data here", None, ""]}).to_parquet(path)
+    table = read_table(path, select=lambda sample: ["comment", "score"])
+    assert table.rows == [1, 2] and table.frame["comment"].tolist() == ["good", ""]
+    assert table.notes == ["ignored 2 empty row(s) at the end of the file"]
+
+
+def test_ingest_generated_header_names_never_collide(write_file):
+    from verbatim.readers import read_table
+
+    table = read_table(write_file("h.csv", "a,a,a.2,b\n1,2,3,4\n"))
+    assert list(table.frame.columns) == ["a", "a.3", "a.2", "b"]
+    assert table.frame.iloc[0].tolist() == ["1", "2", "3", "4"]
+
+
+def test_ingest_forced_encoding_that_is_not_for_text_is_E102(write_file):
+    cfg = load_config(overrides={"input": {"encoding": "hex"}}, environ={})
+    with pytest.raises(InputError, match="E102"):
+        load_responses(write_file("s.csv", GOOD_CSV), cfg)
+
+
+def test_ingest_header_and_blank_rows_only_is_E106(write_file):
+    with pytest.raises(InputError, match="E106"):
+        load_responses(write_file("s.csv", "feedback text,likelihood\n,\n , \n"), config())

@@ -270,9 +270,12 @@ def validate_rows(raw: RawTable, columns: ColumnMap, settings: InputSettings, sc
         bad_col[mask] = column
         bad_val[mask] = values[mask].str.slice(0, 200)
 
-    all_empty = pd.Series(np.ones(n, dtype=bool))
-    for name in frame.columns:
-        all_empty &= _as_text(frame[name]).str.strip().eq("").to_numpy()
+    if raw.blank is not None:  # judged on every column of the file, read or not
+        all_empty = pd.Series(np.asarray(raw.blank, dtype=bool))
+    else:
+        all_empty = pd.Series(np.ones(n, dtype=bool))
+        for name in frame.columns:
+            all_empty &= _as_text(frame[name]).str.strip().eq("").to_numpy()
     reject(all_empty, "empty row", None, blank)
 
     raw_score = col(columns.score)

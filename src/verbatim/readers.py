@@ -26,6 +26,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Callable, Sequence
 
+import numpy as np
 import pandas as pd
 
 from .errors import InputError
@@ -60,6 +61,9 @@ class RawTable:
     delimiter: str | None = None
     unreadable: list[dict] = field(default_factory=list)  # {row, value, reason}
     notes: list[str] = field(default_factory=list)
+    # Per frame row: every cell of the file's row is blank, in all columns, kept or not
+    # (None: judge on the frame's columns).
+    blank: list[bool] | None = None
 
 
 Select = Callable[[pd.DataFrame], Sequence[str]]
@@ -140,7 +144,8 @@ def detect_encoding(path: Path, data: bytes, encoding: str = "") -> tuple[str, s
 
     if encoding:
         try:
-            codecs.lookup(encoding)
+            if not getattr(codecs.lookup(encoding), "_is_text_encoding", True):  # "hex", "zlib"...
+                raise LookupError(f"{encoding!r} is not a text encoding")
         except LookupError as exc:
             raise InputError("E102", f"cannot be decoded as {encoding}: {exc}", file=path) from None
         candidates = (encoding,)
@@ -192,17 +197,19 @@ def _sniff_delimiter(text: str, default: str) -> str:
 
 def _header(names: list[object], notes: list[str]) -> list[str]:
     """Name blank headers and make duplicates unique, saying what was renamed."""
+    given = [cell_to_str(raw).strip() or f"column_{i}" for i, raw in enumerate(names, start=1)]
+    taken = set(given)
     out: list[str] = []
-    seen: dict[str, int] = {}
-    for i, raw in enumerate(names, start=1):
-        name = cell_to_str(raw).strip() or f"column_{i}"
-        if name in seen:
-            seen[name] += 1
-            new = f"{name}.{seen[name]}"
+    used: set[str] = set()
+    for i, name in enumerate(given, start=1):
+        if name in used:
+            n = 2
+            while f"{name}.{n}" in taken or f"{name}.{n}" in used:  # header "a,a,a.2": the second is a.3
+                n += 1
+            new = f"{name}.{n}"
             notes.append(f"duplicate column name {name!r} at column {i} renamed to {new!r}")
             name = new
-        else:
-            seen[name] = 1
+        used.add(name)
         out.append(name)
     return out
 
@@ -219,11 +226,14 @@ class _TableBuilder:
         self._sample: list[list[str]] = []
         self.columns: list[list[str]] = [[] for _ in header] if self._keep is not None else []
         self.rows: list[int] = []
+        self.blank: list[bool] = []
         self._last_filled = 0  # rows added up to the last non-blank one
 
     def add(self, row: int, cells: list[str]) -> None:
         self.rows.append(row)
-        if any(cells) and any(v.strip() for v in cells):
+        filled = any(cells) and any(v.strip() for v in cells)
+        self.blank.append(not filled)
+        if filled:
             self._last_filled = len(self.rows)
         if self._keep is None:
             self._sample.append(cells)
@@ -236,12 +246,13 @@ class _TableBuilder:
     def _fix_columns(self) -> None:
         sample = pd.DataFrame(self._sample, columns=self.header, dtype=object) if self._sample \
             else pd.DataFrame(columns=self.header, dtype=object)
-        wanted = set(self._select(sample))
+        sample = sample[[not b for b in self.blank[: len(sample)]]] if len(sample) else sample
+        wanted = set(self._select(sample.reset_index(drop=True)))
         self._keep = [i for i, name in enumerate(self.header) if name in wanted]
         self.columns = [[cells[i] for cells in self._sample] for i in self._keep]
         self._sample = []
 
-    def frame(self, notes: list[str]) -> tuple[pd.DataFrame, list[int]]:
+    def frame(self, notes: list[str]) -> tuple[pd.DataFrame, list[int], list[bool]]:
         if self._keep is None:
             self._fix_columns()
         last = self._last_filled
@@ -252,7 +263,7 @@ class _TableBuilder:
                               for name, column in zip(names, self.columns)}, columns=names)
         if not names:
             frame = pd.DataFrame(index=range(last))
-        return frame, self.rows[:last]
+        return frame, self.rows[:last], self.blank[:last]
 
 
 def _read_delimited(path: Path, data: bytes, *, encoding: str = "", select: Select | None = None) -> RawTable:
@@ -263,10 +274,10 @@ def _read_delimited(path: Path, data: bytes, *, encoding: str = "", select: Sele
         return io.TextIOWrapper(io.BytesIO(data), encoding=codec, errors=errors, newline="")
 
     default = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
-    delim = _sniff_delimiter(stream().read(65536), default)
     notes: list[str] = []
-    records = (r for r in csv.reader(stream(), delimiter=delim) if r)  # blank lines carry no data
     try:
+        delim = _sniff_delimiter(stream().read(65536), default)
+        records = (r for r in csv.reader(stream(), delimiter=delim) if r)  # blank lines carry no data
         first = next(records, None)
         if first is None:
             raise InputError("E103", "file is empty", file=path)
@@ -286,8 +297,10 @@ def _read_delimited(path: Path, data: bytes, *, encoding: str = "", select: Sele
             table.add(index, record)
     except csv.Error as exc:
         raise InputError("E107", f"not valid CSV: {exc}", file=path) from None
-    frame, rows = table.frame(notes)
-    return RawTable(frame, rows, "csv", used, delim, unreadable, notes)
+    except UnicodeDecodeError as exc:  # a BOM promised UTF-16 and the bytes were not
+        raise InputError("E102", f"cannot be decoded as {used}: {exc}", file=path) from None
+    frame, rows, blank = table.frame(notes)
+    return RawTable(frame, rows, "csv", used, delim, unreadable, notes, blank)
 
 
 def _read_xlsx(path: Path, data: bytes, *, sheet: str = "", select: Select | None = None) -> RawTable:
@@ -325,8 +338,8 @@ def _read_xlsx(path: Path, data: bytes, *, sheet: str = "", select: Select | Non
             table.add(row, [cell_to_str(v) for v in (list(record) + [None] * width)[:width]])
     finally:
         book.close()
-    frame, rows = table.frame(notes)
-    return RawTable(frame, rows, "xlsx", None, None, [], notes)
+    frame, rows, blank = table.frame(notes)
+    return RawTable(frame, rows, "xlsx", None, None, [], notes, blank)
 
 
 def _records_to_table(path: Path, records: list[tuple[int, object]], fmt: str, used: str, unreadable: list[dict]) -> RawTable:
@@ -395,42 +408,65 @@ def _read_parquet(path: Path, data: bytes, *, select: Select | None = None) -> R
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    def strings(table) -> dict[str, list[str]]:
-        return {name: [cell_to_str(v) for v in table.column(i).to_pylist()] for i, name in enumerate(table.column_names)}
+    def strings(table) -> list[list[str]]:  # by position: names may repeat
+        return [[cell_to_str(v) for v in table.column(i).to_pylist()] for i in range(table.num_columns)]
 
     notes: list[str] = []
     try:
         parquet = pq.ParquetFile(io.BytesIO(data))
         names = parquet.schema_arrow.names
         header = _header(names, notes)
+        n_rows = parquet.metadata.num_rows
+        last = _last_filled_parquet_row(parquet, strings)
         wanted = list(range(len(names)))
         if select is not None:
             head = next(parquet.iter_batches(batch_size=SAMPLE_ROWS), None)
-            sample = pd.DataFrame(strings(head) if head is not None else {}, columns=names, dtype=object)
-            sample.columns = header
-            keep = set(select(sample))
+            cells = strings(head) if head is not None else [[] for _ in names]
+            sample = pd.DataFrame(dict(zip(header, cells)), columns=header, dtype=object)
+            filled = sample.apply(lambda col: col.str.strip().ne(""), axis=0).any(axis=1) if len(sample) else []
+            keep = set(select(sample[filled].reset_index(drop=True) if len(sample) else sample))
             wanted = [i for i, name in enumerate(header) if name in keep]
         if len(set(names)) == len(names):  # read only the kept columns
-            table = parquet.read(columns=[names[i] for i in wanted])
-            cells = dict(zip((header[i] for i in wanted), strings(table).values()))
-        else:  # duplicate names cannot be selected by name: read all, keep by position
-            table = parquet.read()
-            columns = list(strings(table).values())
-            cells = {header[i]: columns[i] for i in wanted}
+            columns = strings(parquet.read(columns=[names[i] for i in wanted]))
+        else:  # repeated names cannot be selected by name: read all, keep by position
+            every = strings(parquet.read())
+            columns = [every[i] for i in wanted]
     except (pa.ArrowException, OSError) as exc:
         raise InputError("E107", f"not a readable Parquet file ({exc})", file=path) from None
-    frame = pd.DataFrame(cells, columns=list(cells), dtype=object)
-    table = RawTable(frame, list(range(1, parquet.metadata.num_rows + 1)), "parquet", None, None, [], notes)
-    return _drop_trailing_empty(table) if select is None else table
+    if last < n_rows:
+        notes.append(f"ignored {n_rows - last} empty row(s) at the end of the file")
+    kept = [header[i] for i in wanted]
+    frame = pd.DataFrame({name: pd.Series(column[:last], dtype=object) for name, column in zip(kept, columns)},
+                         columns=kept)
+    # Blank rows are judged on the kept columns (the others are never read); trailing ones on all.
+    return RawTable(frame, list(range(1, last + 1)), "parquet", None, None, [], notes)
+
+
+def _last_filled_parquet_row(parquet, strings) -> int:
+    """Rows up to the last one with a non-blank cell in any column, read from the last row
+    group backwards (trailing empty rows are rare and few: usually one group is read)."""
+    end = parquet.metadata.num_rows
+    for group in reversed(range(parquet.num_row_groups)):
+        table = parquet.read_row_group(group)
+        start = end - table.num_rows
+        columns = strings(table)
+        for r in range(table.num_rows - 1, -1, -1):
+            if any(column[r].strip() for column in columns):
+                return start + r + 1
+        end = start
+    return 0
 
 
 def _keep_columns(table: RawTable, select: Select | None) -> RawTable:
-    """The table reduced to the columns ``select`` names (for readers that parse whole)."""
+    """The table reduced to the columns ``select`` names (for readers that parse whole: the
+    sample is every row that is not blank)."""
     if select is None:
         return table
-    keep = set(select(table.frame.head(SAMPLE_ROWS)))
+    blank = ~table.frame.apply(lambda col: col.str.strip().ne(""), axis=0).any(axis=1).to_numpy() \
+        if len(table.frame.columns) else np.ones(len(table.frame), dtype=bool)
+    keep = set(select(table.frame[~blank].reset_index(drop=True)))
     frame = table.frame[[name for name in table.frame.columns if name in keep]]
-    return dataclasses.replace(table, frame=frame)
+    return dataclasses.replace(table, frame=frame, blank=blank.tolist())
 
 
 def cell_to_str(value: object) -> str:
