@@ -22,7 +22,7 @@ import pandas as pd
 
 from .config import ColumnSettings, Config, InputSettings
 from .errors import ConfigError, InputError
-from .readers import RawTable, read_table
+from .readers import RawTable, blank_rows, read_table
 from .scales import BUILTIN_SCALES, ScoreScale
 
 REJECTED_COLUMNS = ["row", "response_id", "column", "value", "reason"]
@@ -270,12 +270,8 @@ def validate_rows(raw: RawTable, columns: ColumnMap, settings: InputSettings, sc
         bad_col[mask] = column
         bad_val[mask] = values[mask].str.slice(0, 200)
 
-    if raw.blank is not None:  # judged on every column of the file, read or not
-        all_empty = pd.Series(np.asarray(raw.blank, dtype=bool))
-    else:
-        all_empty = pd.Series(np.ones(n, dtype=bool))
-        for name in frame.columns:
-            all_empty &= _as_text(frame[name]).str.strip().eq("").to_numpy()
+    # Judged on every column of the file, read or not, where the reader could tell.
+    all_empty = pd.Series(np.asarray(raw.blank, dtype=bool) if raw.blank is not None else blank_rows(frame))
     reject(all_empty, "empty row", None, blank)
 
     raw_score = col(columns.score)

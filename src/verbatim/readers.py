@@ -423,8 +423,7 @@ def _read_parquet(path: Path, data: bytes, *, select: Select | None = None) -> R
             head = next(parquet.iter_batches(batch_size=SAMPLE_ROWS), None)
             cells = strings(head) if head is not None else [[] for _ in names]
             sample = pd.DataFrame(dict(zip(header, cells)), columns=header, dtype=object)
-            filled = sample.apply(lambda col: col.str.strip().ne(""), axis=0).any(axis=1) if len(sample) else []
-            keep = set(select(sample[filled].reset_index(drop=True) if len(sample) else sample))
+            keep = set(select(sample[~blank_rows(sample)].reset_index(drop=True)))
             wanted = [i for i, name in enumerate(header) if name in keep]
         if len(set(names)) == len(names):  # read only the kept columns
             columns = strings(parquet.read(columns=[names[i] for i in wanted]))
@@ -457,13 +456,20 @@ def _last_filled_parquet_row(parquet, strings) -> int:
     return 0
 
 
+def blank_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Per row of a frame: whether every cell is blank (missing counts as blank)."""
+    blank = np.ones(len(frame), dtype=bool)
+    for i in range(frame.shape[1]):
+        blank &= frame.iloc[:, i].astype(object).fillna("").astype(str).str.strip().eq("").to_numpy(dtype=bool)
+    return blank
+
+
 def _keep_columns(table: RawTable, select: Select | None) -> RawTable:
     """The table reduced to the columns ``select`` names (for readers that parse whole: the
     sample is every row that is not blank)."""
     if select is None:
         return table
-    blank = ~table.frame.apply(lambda col: col.str.strip().ne(""), axis=0).any(axis=1).to_numpy() \
-        if len(table.frame.columns) else np.ones(len(table.frame), dtype=bool)
+    blank = blank_rows(table.frame)
     keep = set(select(table.frame[~blank].reset_index(drop=True)))
     frame = table.frame[[name for name in table.frame.columns if name in keep]]
     return dataclasses.replace(table, frame=frame, blank=blank.tolist())

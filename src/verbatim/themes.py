@@ -310,7 +310,10 @@ class ThemeModel:
     - ``parents_``: DataFrame ``parent_id``, ``label``, ``theme_ids`` (list), ``size``;
     - ``labels_``: int array, the theme of each fitted segment (-1 = Other);
     - ``centroids_`` (n_themes, dim), ``prototypes_`` (n_prototypes, dim) and
-      ``prototype_theme_`` (n_prototypes,) float32/int arrays.
+      ``prototype_theme_`` (n_prototypes,) float32/int arrays;
+    - ``center_`` (dim,): the vector removed before similarities (zeros = none);
+      ``assign_floor_``: the cosine under which a segment stays Other (``assign_floor``, or
+      learnt in a centred space); ``novelty_floor_``: see :meth:`extend`.
     """
 
     def __init__(self, settings: ThemeSettings | None = None, embedder=None) -> None:
