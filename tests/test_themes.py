@@ -308,6 +308,25 @@ def test_themes_extend_keeps_ids_and_adds_only_new_themes(truth, embedder):
     assert np.array_equal(wave1.assign(texts, X), labels)
 
 
+@pytest.mark.slow
+def test_themes_extend_on_distinct_rows_equals_extend_on_every_segment(truth, embedder):
+    """A new wave given as one vector per distinct text and an index (as the pipeline gives
+    it) is placed and extended exactly as its per-segment array, repeated texts included."""
+    texts, X, planted = truth
+    first = planted != "too_many_emails"
+    fit_texts = [t for t, f in zip(texts, first) if f]
+    wave = [texts[i] for i in np.random.default_rng(2).choice(len(texts), size=len(texts) + len(texts) // 2)]
+    vectors, index = embedder.embed_distinct(wave)
+    assert len(vectors) < len(wave)
+    expanded_model, indexed_model = (ThemeModel(ThemeSettings(), embedder=embedder).fit(fit_texts, X[first])
+                                     for _ in range(2))
+    expanded = expanded_model.extend(wave, vectors[index])
+    indexed = indexed_model.extend(wave, vectors, index=index)
+    assert indexed_model.themes_["new"].any()
+    np.testing.assert_array_equal(indexed, expanded)
+    pd.testing.assert_frame_equal(indexed_model.themes_, expanded_model.themes_)
+
+
 def test_themes_stratified_sample_keeps_each_group_share_and_is_seeded():
     from verbatim.themes import stratified_rows, stratum_quotas
 

@@ -143,7 +143,7 @@ def run_stages(ingest: IngestResult, config: Config, *, model_dir: str | Path | 
             model = ThemeModel.load(model_dir, embedder=embedder)
             texts = segments["text"].tolist()
             if extend_model:
-                theme_ids = model.extend(texts, vectors[index])
+                theme_ids = model.extend(texts, vectors, index=index)
             else:
                 theme_ids = model.assign(texts, vectors, index=index)
         else:

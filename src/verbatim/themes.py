@@ -551,11 +551,17 @@ class ThemeModel:
     def _assign_unit(self, X: np.ndarray, texts: list[str], rows: np.ndarray | None = None) -> np.ndarray:
         """:meth:`_assign` of unit vectors not yet in the model's space (``X[rows]``, or all of
         ``X``), block by block: ``X`` may be memory-mapped and no copy of its size is made."""
+        return self._placement_unit(X, texts, rows)[0]
+
+    def _placement_unit(self, X: np.ndarray, texts: list[str], rows: np.ndarray | None = None):
+        """:meth:`_placement` of ``X[rows]`` (or all of ``X``), unit vectors not yet in the
+        model's space, block by block as :meth:`_assign_unit`."""
         n = len(X) if rows is None else len(rows)
-        out = np.empty(n, dtype=np.int64)
+        out = (np.empty(n, dtype=np.int64), np.empty(n, dtype=np.float32), np.empty(n, dtype=np.int64))
         for block in _blocks(n):
             part = X[block] if rows is None else X[rows[block]]
-            out[block] = self._assign(self._space(part), texts[block])
+            for target, values in zip(out, self._placement(self._space(part), texts[block])):
+                target[block] = values
         return out
 
     def _placement(self, X: np.ndarray, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -719,7 +725,7 @@ class ThemeModel:
             raise ValueError(f"embeddings have {X.shape[1]} dimensions, the model expects {self.prototypes_.shape[1]}")
         return self._assign_unit(X, texts) if index is None else self._assign_indexed(X, texts, index)
 
-    def extend(self, texts: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
+    def extend(self, texts: Sequence[str], embeddings: np.ndarray, index: Sequence[int] | None = None) -> np.ndarray:
         """Put a new wave on the existing themes and discover new themes among the rest.
 
         Existing themes keep their ids, labels and prototypes. Segments the existing themes
@@ -728,19 +734,32 @@ class ThemeModel:
         resulting theme of at least ``min_theme_size`` segments that is not a near copy of
         an existing theme (centroid cosine below ``merge_similarity``) is added with the
         next free id and ``new=True``. Returns the theme id of every segment (the same rule
-        :meth:`assign` applies from now on).
+        :meth:`assign` applies from now on). ``index``: as in :meth:`fit`, one embedding row
+        per distinct text; each row is placed once and only the segments clustered in search
+        of new themes get a vector of their own.
         """
         self._check_fitted()
         s = self._settings()
-        texts, unit = _check_inputs(texts, embeddings)
-        X = self._space(unit)
-        labels, best, guided = self._placement(X, texts)
+        if index is None:
+            texts, unit = _check_inputs(texts, embeddings)
+            index = np.arange(len(texts))
+        else:
+            texts, unit, index = _check_indexed(texts, embeddings, index)
+        used, first = np.unique(index, return_index=True)  # each row's first segment
+        rows = None if len(used) == len(unit) else used
+        row_texts = [texts[i] for i in first]
+        at = np.searchsorted(used, index)  # each segment's position among the used rows
+
+        def place() -> np.ndarray:
+            return self._assign_unit(unit, row_texts, rows)[at]
+
+        labels, best, guided = (values[at] for values in self._placement_unit(unit, row_texts, rows))
         rest = np.flatnonzero(self._novel(labels, best, guided))
         if len(rest) < max(2, s.min_theme_size):
             return labels
         sub = ThemeModel(dataclasses.replace(s, guided_path=""), embedder=self.embedder)
         sub._given_center = self.center_  # cluster the rest in this model's space
-        sub.fit([texts[i] for i in rest], unit[rest])
+        sub.fit([texts[i] for i in rest], unit[index[rest]])
         known = (sub.centroids_ @ self.centroids_.T).max(axis=1) if len(self.centroids_) else np.full(len(sub.centroids_), -1.0)
         keep = [int(t) for t, size in zip(sub.themes_["theme_id"], sub.themes_["size"])
                 if size >= s.min_theme_size and known[int(t)] < s.merge_similarity]
@@ -750,7 +769,7 @@ class ThemeModel:
         before = (self.prototypes_, self.prototype_theme_, self.centroids_, self.themes_)
         while keep:
             self._add_themes(sub, keep)
-            labels = self._assign(X, texts)
+            labels = place()
             sizes = {t: int(n) for t, n in zip(*np.unique(labels, return_counts=True))}
             new_ids = self.themes_.loc[self.themes_["new"], "theme_id"].astype(int).tolist()
             held = [old for old, new_id in zip(keep, new_ids[-len(keep):]) if sizes.get(new_id, 0) >= s.min_theme_size]
@@ -759,7 +778,7 @@ class ThemeModel:
                 return labels
             self.prototypes_, self.prototype_theme_, self.centroids_, self.themes_ = before
             keep = held
-        return self._assign(X, texts)
+        return place()
 
     def count_sizes(self, labels: np.ndarray, only_new: bool = False) -> None:
         """Set theme and parent sizes to the number of ``labels`` (theme ids) on each; with
