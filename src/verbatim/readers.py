@@ -99,7 +99,7 @@ def read_table(path: str | Path, *, sheet: str = "", encoding: str = "", select:
         return reader(path, data, encoding=encoding, select=select)
     if fmt == "parquet":
         return reader(path, data, select=select)
-    return _keep_columns(_drop_trailing_empty(reader(path, data, encoding=encoding)), select)
+    return _finish_parsed(reader(path, data, encoding=encoding), select)
 
 
 def _sniff_format(data: bytes) -> str | None:
@@ -116,24 +116,12 @@ def _sniff_format(data: bytes) -> str | None:
 
 
 def decode(path: Path, data: bytes, encoding: str = "") -> tuple[str, str]:
-    """Decode bytes: a forced encoding, else BOM, else UTF-8, else cp1252, else Latin-1."""
-    if encoding:
-        try:
-            return data.decode(encoding), encoding
-        except (LookupError, UnicodeDecodeError) as exc:
-            raise InputError("E102", f"cannot be decoded as {encoding}: {exc}", file=path) from None
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
-    if b"\x00" in data[:8192]:
-        raise InputError("E107", "contains binary data; is it really a text file?", file=path)
-    for candidate in ("utf-8", "cp1252"):
-        try:
-            return data.decode(candidate), candidate
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1"), "latin-1"
+    """Decode bytes whole with the encoding :func:`detect_encoding` finds (JSON is parsed whole)."""
+    codec, used = detect_encoding(path, data, encoding)
+    try:
+        return data.decode(codec, errors="replace" if codec == "utf-8-sig" else "strict"), used
+    except UnicodeDecodeError as exc:  # a BOM promised UTF-16 and the bytes were not
+        raise InputError("E102", f"cannot be decoded as {used}: {exc}", file=path) from None
 
 
 def detect_encoding(path: Path, data: bytes, encoding: str = "") -> tuple[str, str]:
@@ -417,7 +405,7 @@ def _read_parquet(path: Path, data: bytes, *, select: Select | None = None) -> R
         names = parquet.schema_arrow.names
         header = _header(names, notes)
         n_rows = parquet.metadata.num_rows
-        last = _last_filled_parquet_row(parquet, strings)
+        last = _last_filled_parquet_row(parquet)
         wanted = list(range(len(names)))
         if select is not None:
             head = next(parquet.iter_batches(batch_size=SAMPLE_ROWS), None)
@@ -441,17 +429,31 @@ def _read_parquet(path: Path, data: bytes, *, select: Select | None = None) -> R
     return RawTable(frame, list(range(1, last + 1)), "parquet", None, None, [], notes)
 
 
-def _last_filled_parquet_row(parquet, strings) -> int:
+def _last_filled_parquet_row(parquet) -> int:
     """Rows up to the last one with a non-blank cell in any column, read from the last row
-    group backwards (trailing empty rows are rare and few: usually one group is read)."""
+    group backwards (trailing empty rows are rare and few: usually one group is read). A
+    cell is blank when :func:`cell_to_str` makes it blank: null, NaN or whitespace only."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def filled(column) -> np.ndarray:
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            mask = pc.not_equal(pc.utf8_trim_whitespace(column), "")
+        elif pa.types.is_floating(column.type):
+            mask = pc.invert(pc.is_nan(column))
+        else:
+            mask = pc.is_valid(column)
+        return mask.fill_null(False).to_numpy(zero_copy_only=False).astype(bool)
+
     end = parquet.metadata.num_rows
     for group in reversed(range(parquet.num_row_groups)):
         table = parquet.read_row_group(group)
         start = end - table.num_rows
-        columns = strings(table)
-        for r in range(table.num_rows - 1, -1, -1):
-            if any(column[r].strip() for column in columns):
-                return start + r + 1
+        any_filled = np.zeros(table.num_rows, dtype=bool)
+        for column in table.columns:
+            any_filled |= filled(column)
+        if any_filled.any():
+            return start + int(np.flatnonzero(any_filled)[-1]) + 1
         end = start
     return 0
 
@@ -464,15 +466,20 @@ def blank_rows(frame: pd.DataFrame) -> np.ndarray:
     return blank
 
 
-def _keep_columns(table: RawTable, select: Select | None) -> RawTable:
-    """The table reduced to the columns ``select`` names (for readers that parse whole: the
-    sample is every row that is not blank)."""
-    if select is None:
-        return table
+def _finish_parsed(table: RawTable, select: Select | None) -> RawTable:
+    """For readers that parse whole (JSON, JSONL): drop trailing empty rows (spreadsheet-like
+    padding, not data), then keep the columns ``select`` names, choosing them on every row
+    that is not blank."""
     blank = blank_rows(table.frame)
-    keep = set(select(table.frame[~blank].reset_index(drop=True)))
-    frame = table.frame[[name for name in table.frame.columns if name in keep]]
-    return dataclasses.replace(table, frame=frame, blank=blank.tolist())
+    last = len(blank) - int(np.argmin(blank[::-1])) if not blank.all() else 0
+    notes = table.notes
+    if last < len(blank):
+        notes = notes + [f"ignored {len(blank) - last} empty row(s) at the end of the file"]
+    frame, blank = table.frame.iloc[:last].reset_index(drop=True), blank[:last]
+    if select is not None:
+        keep = set(select(frame[~blank].reset_index(drop=True)))
+        frame = frame[[name for name in frame.columns if name in keep]]
+    return dataclasses.replace(table, frame=frame, rows=table.rows[:last], notes=notes, blank=blank.tolist())
 
 
 def cell_to_str(value: object) -> str:
@@ -494,19 +501,3 @@ def cell_to_str(value: object) -> str:
     if isinstance(value, (list, dict)):
         return json.dumps(value, ensure_ascii=False)
     return str(value)
-
-
-def _drop_trailing_empty(table: RawTable) -> RawTable:
-    """Rows of empty cells after the last real row are spreadsheet formatting, not data."""
-    frame = table.frame
-    if frame.empty:
-        return table
-    # From the end only: a wide export of 200,000 rows has millions of cells, the tail a few.
-    last = len(frame)
-    while last > 0 and not any(str(v).strip() for v in frame.iloc[last - 1]):
-        last -= 1
-    if last == len(frame):
-        return table
-    notes = table.notes + [f"ignored {len(frame) - last} empty row(s) at the end of the file"]
-    return RawTable(frame.iloc[:last].reset_index(drop=True), table.rows[:last], table.format,
-                    table.encoding, table.delimiter, table.unreadable, notes)

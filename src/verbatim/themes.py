@@ -225,6 +225,14 @@ def _check_indexed(texts: Sequence[str], embeddings: np.ndarray, index) -> tuple
     return texts, _finite_unit(embeddings), index.astype(np.int64, copy=False)
 
 
+def _used_rows(n_rows: int, texts: list[str], index: np.ndarray) -> tuple[np.ndarray | None, list[str], np.ndarray]:
+    """``(rows, row_texts, at)`` of an embedding matrix of ``n_rows`` rows that segments point
+    into by ``index``: the rows used (None: all of them), each one's text (that of its first
+    segment: segments sharing a row share their text) and each segment's position among them."""
+    used, first = np.unique(index, return_index=True)
+    return (None if len(used) == n_rows else used), [texts[i] for i in first], np.searchsorted(used, index)
+
+
 def _finite_unit(embeddings: np.ndarray) -> np.ndarray:
     if not all(np.isfinite(embeddings[block]).all() for block in _blocks(len(embeddings))):
         raise ValueError("embeddings contain NaN or infinite values")
@@ -543,10 +551,8 @@ class ThemeModel:
     def _assign_indexed(self, X: np.ndarray, texts: list[str], index: np.ndarray) -> np.ndarray:
         """:meth:`_assign_unit` of ``X[index]``, computed once per embedding row (segments that
         share a row share their text, so they get the same theme)."""
-        used, first = np.unique(index, return_index=True)  # each row's first segment
-        row_theme = np.full(len(X), OTHER_ID, dtype=np.int64)
-        row_theme[used] = self._assign_unit(X, [texts[i] for i in first], None if len(used) == len(X) else used)
-        return row_theme[index]
+        rows, row_texts, at = _used_rows(len(X), texts, index)
+        return self._assign_unit(X, row_texts, rows)[at]
 
     def _assign_unit(self, X: np.ndarray, texts: list[str], rows: np.ndarray | None = None) -> np.ndarray:
         """:meth:`_assign` of unit vectors not yet in the model's space (``X[rows]``, or all of
@@ -745,10 +751,7 @@ class ThemeModel:
             index = np.arange(len(texts))
         else:
             texts, unit, index = _check_indexed(texts, embeddings, index)
-        used, first = np.unique(index, return_index=True)  # each row's first segment
-        rows = None if len(used) == len(unit) else used
-        row_texts = [texts[i] for i in first]
-        at = np.searchsorted(used, index)  # each segment's position among the used rows
+        rows, row_texts, at = _used_rows(len(unit), texts, index)
 
         def place() -> np.ndarray:
             return self._assign_unit(unit, row_texts, rows)[at]
@@ -799,7 +802,7 @@ class ThemeModel:
         ``novelty_floor_`` while matching no guided theme."""
         self._check_fitted()
         texts, X = _check_inputs(texts, embeddings)
-        return self._novel(*self._placement(self._space(X), texts))
+        return self._novel(*self._placement_unit(X, texts))
 
     def _novel(self, labels: np.ndarray, best: np.ndarray, guided: np.ndarray) -> np.ndarray:
         return (labels == OTHER_ID) | ((best < self.novelty_floor_ - SIMILARITY_TIE) & (guided < 0))
