@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> dict:
     out = Path(args.out or results / ("semeval.json" if args.n_themes is None else "semeval_matched.json"))
 
     from verbatim.embed import Embedder, EmbedSettings
-    from verbatim.themes import ThemeModel, ThemeSettings, _bertopic
+    from verbatim.themes import ThemeModel, ThemeSettings, import_bertopic
 
     texts, categories = load_single_category_sentences(args.xml)
     embedder = Embedder(EmbedSettings(show_progress=False))
@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> dict:
     # UMAP (random_state) keeps every other default and makes each run reproducible.
     from umap import UMAP
 
-    BERTopic = _bertopic().BERTopic
+    BERTopic = import_bertopic().BERTopic
     ours_runs, theirs_runs = [], []
     for seed in range(args.seeds):
         start = time.perf_counter()

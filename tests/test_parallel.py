@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from verbatim.parallel import map_chunks, worker_count
+from verbatim.parallel import idle_work, map_chunks, worker_count
 
 
 def _pid_and_double(chunk):
@@ -45,3 +45,35 @@ def test_worker_count_rules(monkeypatch):
     assert worker_count(10) == 1
     assert worker_count(10_000) == 4  # capped
     assert worker_count(10, 3) == 3
+
+
+def _slow_double(chunk):
+    import time
+
+    time.sleep(0.05)
+    return [2 * x for x in chunk]
+
+
+def test_idle_work_runs_once_in_this_process_while_a_lending_map_waits():
+    ran: list[int] = []
+    with idle_work(lambda: ran.append(os.getpid())):
+        assert map_chunks(_slow_double, range(20), processes=2, chunk_size=5) == [2 * x for x in range(20)]
+        assert ran == []  # a map that does not lend its wait leaves the task alone
+        assert map_chunks(_slow_double, range(20), processes=2, chunk_size=5, lend_idle=True) == [2 * x for x in range(20)]
+        assert ran == [os.getpid()]
+        map_chunks(_slow_double, range(20), processes=2, chunk_size=5, lend_idle=True)
+    assert ran == [os.getpid()]  # once only
+
+
+def test_idle_work_is_dropped_unrun_and_its_errors_do_not_break_the_map():
+    ran: list[int] = []
+    with idle_work(lambda: ran.append(1)):
+        map_chunks(_slow_double, [1, 2, 3], processes=1, lend_idle=True)  # nothing forked: no wait to lend
+    map_chunks(_slow_double, range(20), processes=2, chunk_size=5, lend_idle=True)
+    assert ran == []  # the block ended before any lending map: dropped
+
+    def fail():
+        raise ImportError("not installed")
+
+    with idle_work(fail):
+        assert map_chunks(_slow_double, range(8), processes=2, chunk_size=2, lend_idle=True) == [2 * x for x in range(8)]

@@ -345,3 +345,21 @@ def test_themes_fit_rejects_strata_of_another_length():
     X = np.eye(4, 8, dtype=np.float32)
     with pytest.raises(ValueError, match="strata"):
         ThemeModel(ThemeSettings()).fit(["a b", "c d", "e f", "g h"], X, strata=["A", "B"])
+
+
+@pytest.mark.slow
+def test_labels_parse_only_the_texts_they_were_not_given(fitted, truth, monkeypatch):
+    # The theme model parses its label candidates once, for themes and parents alike.
+    from verbatim import labels
+
+    texts = truth[0]
+    ids = fitted.themes_["theme_id"].tolist()[:4]
+    theme_texts = [[texts[i] for i in np.flatnonzero(fitted.labels_ == t)][:20] for t in ids]
+    centroids, keywords = fitted.centroids_[ids], fitted.themes_["keywords"].tolist()[:4]
+    expected = labels.choose_labels(theme_texts, centroids, keywords, fitted.embed_texts)
+    given = labels.phrases_by_text([t for rows in theme_texts[:2] for t in rows])
+    parsed: list[str] = []
+    real = labels.phrases_by_text
+    monkeypatch.setattr(labels, "phrases_by_text", lambda found, **kw: parsed.extend(found) or real(found, **kw))
+    assert labels.choose_labels(theme_texts, centroids, keywords, fitted.embed_texts, phrases=given) == expected
+    assert set(parsed) == {t for rows in theme_texts[2:] for t in rows} - set(given)

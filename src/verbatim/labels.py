@@ -22,11 +22,11 @@ import functools
 import math
 import re
 from collections import Counter
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
-__all__ = ["LabelSettings", "candidate_phrases", "choose_labels"]
+__all__ = ["LabelSettings", "candidate_phrases", "phrases_by_text", "choose_labels"]
 
 _DROP_LEADING = {"DET", "PRON", "NUM", "PUNCT", "CCONJ", "ADP", "PART", "SYM", "X", "INTJ"}
 _FRAGMENTS = {"ve", "nt", "s", "re", "ll", "d", "m", "t", "wasn", "isn", "don", "didn", "doesn", "couldn", "won"}
@@ -106,7 +106,7 @@ def _readable(phrase: str) -> bool:
 def candidate_phrases(texts: Sequence[str]) -> Counter:
     """Count 2-5 word candidate label phrases in ``texts`` (each counted once per text)."""
     counts: Counter = Counter()
-    for phrases in _phrases_by_text(texts).values():
+    for phrases in phrases_by_text(texts).values():
         counts.update(phrases)
     return counts
 
@@ -115,15 +115,17 @@ def _phrases_of_texts(texts: list[str]) -> list[set[str]]:
     return [set(_phrases_of(doc)) for doc in _parser().pipe([t[:500] for t in texts], batch_size=64)]
 
 
-def _phrases_by_text(texts: Sequence[str]) -> dict[str, set[str]]:
+def phrases_by_text(texts: Sequence[str], *, lend_idle: bool = False) -> dict[str, set[str]]:
     """Candidate phrases of each distinct text, in one spaCy pass (forked workers when many,
-    which send back the phrases rather than spaCy Docs)."""
+    which send back the phrases rather than spaCy Docs). ``lend_idle``: run the
+    :func:`verbatim.parallel.idle_work` tasks while the workers parse."""
     from .parallel import map_chunks
     from .prepare import spacy_processes
 
     distinct = list(dict.fromkeys(texts))
     _parser()  # loaded before forking: the workers inherit it
-    return dict(zip(distinct, map_chunks(_phrases_of_texts, distinct, spacy_processes(len(distinct)))))
+    found = map_chunks(_phrases_of_texts, distinct, spacy_processes(len(distinct)), lend_idle=lend_idle)
+    return dict(zip(distinct, found))
 
 
 def choose_labels(
@@ -132,15 +134,20 @@ def choose_labels(
     keywords: Sequence[Sequence[str]],
     embed: Callable[[list[str]], np.ndarray],
     settings: LabelSettings = LabelSettings(),
+    phrases: Mapping[str, set[str]] | None = None,
 ) -> list[str]:
     """One distinct 2-5 word label per theme.
 
     ``theme_texts[i]``: segments of theme i, closest to its centroid first;
     ``centroids``: unit vectors, one row per theme; ``keywords[i]``: c-TF-IDF keywords of
     theme i, best first; ``embed``: texts -> unit vectors in the same space as centroids.
+    ``phrases``: :func:`phrases_by_text` of texts already parsed; the others are parsed here.
     """
     read = [list(texts)[: settings.segments_per_theme] for texts in theme_texts]
-    phrases = _phrases_by_text([t for texts in read for t in texts])
+    phrases = dict(phrases or {})
+    missing = [t for texts in read for t in texts if t not in phrases]
+    if missing:
+        phrases.update(phrases_by_text(missing))
     per_theme: list[Counter] = []
     for i, texts in enumerate(read):
         counts = Counter(p for t in texts for p in phrases[t])

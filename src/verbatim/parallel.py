@@ -9,21 +9,56 @@ ships whole ``Doc`` objects back instead, which cost more than the sentence pass
 
 Fork is what spaCy's ``n_process`` uses on Linux too. Where fork is unavailable (Windows,
 macOS defaults aside) the work runs in this process, with the same results.
+
+While the workers compute, this process has nothing to do but wait. :func:`idle_work`
+lends that time to a task a later stage needs anyway: the pipeline imports BERTopic
+(~10 s, most of it torch and transformers) while spaCy's workers segment new comments.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from typing import Callable, Sequence, TypeVar
+from contextlib import contextmanager
+from typing import Callable, Iterator, Sequence, TypeVar
 
-__all__ = ["usable_cores", "worker_count", "map_chunks"]
+__all__ = ["usable_cores", "worker_count", "map_chunks", "idle_work"]
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 # The chunk function of the running map, inherited by the forked workers (never pickled).
 _CHUNK_FN: Callable | None = None
+# Tasks waiting for this process to be idle (see idle_work), first registered first.
+_IDLE_TASKS: list[Callable[[], object]] = []
+
+
+@contextmanager
+def idle_work(task: Callable[[], object]) -> Iterator[None]:
+    """Within the block, run ``task`` once in this process the first time a
+    ``map_chunks(..., lend_idle=True)`` waits for its workers (they are forked before it
+    starts, so they never see what it does). Unrun when the block ends (no such map, or too
+    few items to fork), it is dropped: only long maps should lend their time, since the
+    task runs to its end before the map returns.
+
+    ``task`` must be safe to run early and to skip, such as importing a module a later stage
+    imports again; what it raises is ignored here, and meets its caller there.
+    """
+    _IDLE_TASKS.append(task)
+    try:
+        yield
+    finally:
+        if task in _IDLE_TASKS:
+            _IDLE_TASKS.remove(task)
+
+
+def _run_idle_tasks() -> None:
+    while _IDLE_TASKS:
+        task = _IDLE_TASKS.pop(0)
+        try:
+            task()
+        except Exception:  # noqa: BLE001 - an optional head start; the later stage reports it
+            pass
 
 
 def usable_cores() -> int:
@@ -46,12 +81,13 @@ def _run_chunk(chunk: list) -> list:
 
 
 def map_chunks(fn: Callable[[list[T]], list[R]], items: Sequence[T], processes: int,
-               chunk_size: int = 0) -> list[R]:
+               chunk_size: int = 0, *, lend_idle: bool = False) -> list[R]:
     """``fn`` over consecutive chunks of ``items``, results concatenated in input order.
 
     ``fn`` takes a list of items and returns one result per item; it runs in ``processes``
     forked workers (in this process when 1, for few items, or without fork). ``chunk_size``
     0 gives each worker about eight chunks, so none waits long for the slowest.
+    ``lend_idle``: run the :func:`idle_work` tasks while the workers compute.
     """
     global _CHUNK_FN
     items = list(items)
@@ -62,7 +98,10 @@ def map_chunks(fn: Callable[[list[T]], list[R]], items: Sequence[T], processes: 
     _CHUNK_FN = fn
     try:
         with multiprocessing.get_context("fork").Pool(processes) as pool:
-            parts = pool.map(_run_chunk, chunks, chunksize=1)
+            pending = pool.map_async(_run_chunk, chunks, chunksize=1)
+            if lend_idle:
+                _run_idle_tasks()
+            parts = pending.get()
     finally:
         _CHUNK_FN = None
     out: list[R] = []

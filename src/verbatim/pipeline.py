@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -111,28 +111,19 @@ def run_stages(ingest: IngestResult, config: Config, *, model_dir: str | Path | 
     from .embed import Embedder
     from .impact import analyze_impact
     from .mentions import theme_mentions
-    from .prepare import segment_fingerprint, segment_responses
-    from .run_cache import SegmentCache, ThemeFitCache
-    from .sentiment import score_sentiment
-    from .themes import ThemeModel
+    from .parallel import idle_work
+    from .run_cache import ThemeFitCache
+    from .themes import ThemeModel, import_bertopic
 
     timer = Timer(log)
     responses = ingest.responses
     notes: list[str] = []
     embedder = Embedder(config.embed)
     memo = embedder.cache_path.parent if config.embed.cache else None  # stage memos live beside the vectors
-    with timer.stage("segment"):
-        prepare = config.prepare
-        pii = config.pii if prepare.redact else None
-        cache = SegmentCache(memo / "segments.sqlite", segment_fingerprint(prepare, pii)) if memo else None
-        try:
-            segments, flags = segment_responses(responses, prepare, pii, cache=cache)
-        finally:
-            if cache is not None:
-                cache.close()
-    with timer.stage("sentiment"):
-        scored = score_sentiment(segments["text"].tolist(), config.sentiment)
-        segments = segments.assign(sentiment=scored["label"].to_numpy(), compound=scored["compound"].to_numpy())
+    # Fitting or extending themes imports BERTopic (~10 s): done while spaCy's workers
+    # segment new texts, when this process would only wait for them.
+    with idle_work(import_bertopic) if model_dir is None or extend_model else nullcontext():
+        segments, flags = _segment_and_score(responses, config, memo, timer)
     with timer.stage("embed"):
         vectors, index = embedder.embed_distinct(segments["text"].tolist())  # one row per distinct text
         if log:
@@ -175,6 +166,28 @@ def run_stages(ingest: IngestResult, config: Config, *, model_dir: str | Path | 
         pii_counts=sum_pii_counts(flags["pii_counts"]),
         timings=timer.timings, notes=tuple(notes), trends=trends,
     )
+
+
+def _segment_and_score(responses: pd.DataFrame, config: Config, memo: Path | None,
+                       timer: Timer) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The segment and sentiment stages: segments (with their sentiment) and response flags."""
+    from .prepare import segment_fingerprint, segment_responses
+    from .run_cache import SegmentCache
+    from .sentiment import score_sentiment
+
+    with timer.stage("segment"):
+        prepare = config.prepare
+        pii = config.pii if prepare.redact else None
+        cache = SegmentCache(memo / "segments.sqlite", segment_fingerprint(prepare, pii)) if memo else None
+        try:
+            segments, flags = segment_responses(responses, prepare, pii, cache=cache)
+        finally:
+            if cache is not None:
+                cache.close()
+    with timer.stage("sentiment"):
+        scored = score_sentiment(segments["text"].tolist(), config.sentiment)
+        segments = segments.assign(sentiment=scored["label"].to_numpy(), compound=scored["compound"].to_numpy())
+    return segments, flags
 
 
 def _fit_themes(texts: list[str], vectors, index, strata: list, config: Config, embedder, cache, log: Log | None):

@@ -489,7 +489,9 @@ def segment_responses(
         for texts, ner in ((with_ner, True), (without_ner, False)):
             # Forked workers (the loaded pipeline inherited) send back strings, not Docs.
             work = functools.partial(_segment_texts, nlp=nlp, ner=ner, settings=settings, pii=pii)
-            new.update(zip(texts, map_chunks(work, texts, spacy_processes(len(texts), settings.n_process))))
+            # The longest wait of a run: idle_work tasks (the BERTopic import) run meanwhile.
+            new.update(zip(texts, map_chunks(work, texts, spacy_processes(len(texts), settings.n_process),
+                                             lend_idle=True)))
         new = {text: new[text] for text in todo}  # the cache and the caller see input order
         results.update(new)
         if cache is not None:

@@ -52,7 +52,8 @@ import numpy as np
 import pandas as pd
 
 from .guided import GuidedTheme, load_guided_themes
-from .labels import LabelSettings, choose_labels
+from .labels import LabelSettings, choose_labels, phrases_by_text
+from .parallel import idle_work
 
 __all__ = ["ThemeSettings", "GuidedTheme", "ThemeModel", "load_guided_themes", "OTHER_ID", "OTHER_LABEL"]
 
@@ -173,9 +174,11 @@ def stratified_rows(strata: Sequence, size: int, seed: int) -> np.ndarray:
     return np.sort(np.concatenate(picked)) if picked else np.zeros(0, dtype=np.int64)
 
 
-def _bertopic():
+def import_bertopic():
     """Import BERTopic quietly: umap (imported by BERTopic's plotting) warns about the
-    absent TensorFlow at import time, which verbatim never needs."""
+    absent TensorFlow at import time, which verbatim never needs. The import takes ~10 s
+    (torch and transformers come with it); the pipeline starts it early, while spaCy's
+    workers run (:func:`verbatim.parallel.idle_work`)."""
     import warnings
 
     with warnings.catch_warnings():
@@ -294,7 +297,7 @@ class _EmbedderAdapter:
     """Adapts a verbatim Embedder to BERTopic's BaseEmbedder duck type (for KeyBERTInspired)."""
 
     def __new__(cls, embed: Callable[[list[str]], np.ndarray]):
-        BaseEmbedder = _bertopic().backend.BaseEmbedder
+        BaseEmbedder = import_bertopic().backend.BaseEmbedder
 
         class Adapter(BaseEmbedder):
             def embed(self, documents, verbose=False):
@@ -474,7 +477,7 @@ class ThemeModel:
     def _fine_clusters(self, texts: list[str], X: np.ndarray):
         """Run BERTopic with explicit components; returns fine cluster ids and the model."""
         s = self._settings()
-        bertopic = _bertopic()
+        bertopic = import_bertopic()
         BERTopic, ClassTfidfTransformer = bertopic.BERTopic, bertopic.vectorizers.ClassTfidfTransformer
         from sklearn.cluster import KMeans
         from sklearn.decomposition import PCA
@@ -486,9 +489,12 @@ class ThemeModel:
             embedding_model=_EmbedderAdapter(self._embed),
             umap_model=PCA(n_components=min(s.reduced_dims, n - 1, dim), svd_solver="covariance_eigh", random_state=s.seed),
             hdbscan_model=KMeans(n_clusters=k, n_init=1, random_state=s.seed),
-            vectorizer_model=CountVectorizer(stop_words="english", ngram_range=(1, s.ngram_max)),
+            # The fine clusters' words and representative documents are never read: keywords
+            # and labels come from update_topics on the final themes (see _finalise). Single
+            # words are the cheapest vocabulary BERTopic accepts (at 50,000 segments the
+            # n-gram one cost 5.6 of fit_transform's 8.6 s).
+            vectorizer_model=CountVectorizer(stop_words="english"),
             ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
-            # The representation runs once, on the final themes (see _finalise).
             representation_model=None,
             top_n_words=s.n_keywords,
             calculate_probabilities=False,
@@ -627,7 +633,6 @@ class ThemeModel:
 
         if topic_model is None and ids:  # every segment was guided: a model only for keywords
             topic_model = self._fine_clusters(list(texts), X)[1]
-        keywords = self._keywords(texts, labels, topic_model, ids, s)
         closest = []
         for t in ids:
             members = np.flatnonzero(labels == t)
@@ -635,7 +640,15 @@ class ThemeModel:
             closest.append(members[np.lexsort((members, -sims))])
         quotes = [_distinct([texts[i] for i in rows], s.n_quotes) for rows in closest]
         theme_texts = [[texts[i] for i in rows] for rows in closest]
-        found = choose_labels(theme_texts, self.centroids_, keywords, self._embed, LabelSettings()) if ids else []
+        # Labels read the segments closest to each centroid (parents read a subset of their
+        # children's): parsed once, by spaCy workers, while this process finds the keywords.
+        keywords: list[list[str]] = []
+        read = LabelSettings().segments_per_theme
+        with idle_work(lambda: keywords.extend(self._keywords(texts, labels, topic_model, ids, s))):
+            phrases = phrases_by_text([t for rows in theme_texts for t in rows[:read]], lend_idle=True)
+        if len(keywords) != len(ids):  # not run (too few texts to fork) or failed: here, raising
+            keywords = self._keywords(texts, labels, topic_model, ids, s)
+        found = choose_labels(theme_texts, self.centroids_, keywords, self._embed, LabelSettings(), phrases) if ids else []
         names = [guided_name.get(t, found[t]) for t in ids]
 
         parent_of = np.full(len(ids), -1, dtype=np.int64)
@@ -651,10 +664,10 @@ class ThemeModel:
                 parent_rows.append(children)
         parent_labels = []
         if parent_rows:
-            p_texts = [[q for c in ch for q in theme_texts[c][: 60 // len(ch) + 1]] for ch in parent_rows]
+            p_texts = [[q for c in ch for q in theme_texts[c][: read // len(ch) + 1]] for ch in parent_rows]
             p_cent = _unit(np.stack([self.centroids_[ch].mean(axis=0) for ch in parent_rows]))
             p_keys = [[w for c in ch for w in keywords[c][:3]] for ch in parent_rows]
-            parent_labels = choose_labels(p_texts, p_cent, p_keys, self._embed, LabelSettings())
+            parent_labels = choose_labels(p_texts, p_cent, p_keys, self._embed, LabelSettings(), phrases)
         self.parents_ = pd.DataFrame(
             {
                 "parent_id": pd.Series(range(len(parent_rows)), dtype="int64"),
@@ -681,7 +694,7 @@ class ThemeModel:
         """c-TF-IDF + KeyBERTInspired keywords of the final themes (BERTopic update_topics)."""
         if not ids:
             return []
-        bertopic = _bertopic()
+        bertopic = import_bertopic()
         KeyBERTInspired = bertopic.representation.KeyBERTInspired
         ClassTfidfTransformer = bertopic.vectorizers.ClassTfidfTransformer
         from sklearn.feature_extraction.text import CountVectorizer
