@@ -236,8 +236,9 @@ def test_pii_may_contain_name_false_where_guards_reject_every_entity(text):
 
 @pytest.mark.slow
 def test_pii_prefilter_changes_no_redaction(monkeypatch, sample_path):
-    """Running NER only where :func:`may_contain_name` says so gives the same text as
-    running it everywhere: on the bundled sample and on the name tests' sentences."""
+    """Running NER only where :func:`may_contain_name` says so (on the sentences it flags, each
+    with the one before) gives the same text as running it on every whole comment: on the
+    bundled sample and on the name tests' sentences."""
     import pandas as pd
 
     import verbatim.prepare as prepare
@@ -250,7 +251,7 @@ def test_pii_prefilter_changes_no_redaction(monkeypatch, sample_path):
     ]
     responses = pd.DataFrame({"response_id": range(len(texts)), "text": texts})
     filtered = prepare.segment_responses(responses, prepare.PrepareSettings(n_process=1))
-    monkeypatch.setattr(prepare, "may_contain_name", lambda text, settings=None: True)
+    monkeypatch.setattr(prepare, "may_contain_name", lambda text, settings=None, whole=None: True)
     everywhere = prepare.segment_responses(responses, prepare.PrepareSettings(n_process=1))
     assert filtered[1]["redacted_text"].tolist() == everywhere[1]["redacted_text"].tolist()
     assert filtered[0].equals(everywhere[0])

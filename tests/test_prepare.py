@@ -165,6 +165,23 @@ def test_prepare_segments_split_sentences_and_clauses():
 
 
 @pytest.mark.slow
+def test_prepare_ner_reads_the_sentences_that_may_hold_a_name_with_the_one_before():
+    from verbatim.nlp import load_pipeline
+    from verbatim.prepare import _name_windows
+
+    text = ("Stuck in a line for ages. The shelves were empty. Emma at the Glasgow store was brilliant! "
+            "The prices are fair. The delivery was quick. Sarah sorted my refund.")
+    doc = load_pipeline()(text)
+    windows = [span.text for span in _name_windows(doc, text, PiiSettings())]
+    assert windows == ["The shelves were empty. Emma at the Glasgow store was brilliant!",
+                       "The delivery was quick. Sarah sorted my refund."]
+    # Emma is found only with the sentence before her (alone, the small model misses her).
+    segments, flags = segment_responses(_responses(text))
+    assert flags.loc[0, "redacted_text"].count("[NAME]") == 2
+    assert "Emma" not in " ".join(segments["text"]) and "Sarah" not in " ".join(segments["text"])
+
+
+@pytest.mark.slow
 def test_prepare_segments_blank_and_non_answers_give_none():
     segments, flags = segment_responses(_responses("", None, "N/A", "  ", "😀", "Nothing.", "ok but delivery was late"))
     assert segments["response_id"].unique().tolist() == ["r6"]

@@ -407,20 +407,53 @@ def _prepare_texts(texts: list[str], settings: PrepareSettings,
     return out
 
 
-def _may_contain_names(texts: list[str], pii: PiiSettings) -> list[bool]:
-    return [may_contain_name(text, pii) for text in texts]
-
-
 def _segment_texts(texts: list[str], nlp, ner: bool, settings: PrepareSettings,
                    pii: PiiSettings) -> list[tuple[str, list[str], int]]:
-    """(redacted text, segments, names found) per text: one spaCy pass, NER only if asked."""
+    """(redacted text, segments, names found) per text: one sentence pass, then with ``ner``
+    the NER pass on the sentences that may hold a name (NER is nearly all of spaCy's cost)."""
+    with nlp.select_pipes(disable=[p for p in nlp.pipe_names if p == "ner"]):
+        docs = list(nlp.pipe(texts, batch_size=settings.batch_size))
+    names = _sentence_names(texts, docs, nlp, settings, pii) if ner else [[] for _ in docs]
     out = []
-    with nlp.select_pipes(disable=[] if ner else [p for p in nlp.pipe_names if p == "ner"]):
-        for text, doc in zip(texts, nlp.pipe(texts, batch_size=settings.batch_size)):
-            names = name_spans(doc, pii) if ner else []
-            redacted, segs = _segment_doc(doc, text, names, settings)
-            out.append((redacted, segs, len(names)))
+    for text, doc, found in zip(texts, docs, names):
+        redacted, segs = _segment_doc(doc, text, found, settings)
+        out.append((redacted, segs, len(found)))
     return out
+
+
+def _sentence_names(texts: list[str], docs: list, nlp, settings: PrepareSettings,
+                    pii: PiiSettings) -> list[list[tuple[int, int]]]:
+    """Name spans (characters) of each doc (parsed from ``texts``), NER run on its sentences
+    that may hold a name.
+
+    NER is nearly all of spaCy's cost and grows with the tokens it reads; a review whose
+    only candidate is one capitalised word needs one sentence read, not all of them (clothing
+    reviews: ~4 sentences each). The guards still see the whole comment (``whole=``)."""
+    if "ner" not in nlp.pipe_names:
+        return [[] for _ in docs]
+    wanted = [(i, span) for i, (text, doc) in enumerate(zip(texts, docs))
+              if may_contain_name(text, pii) for span in _name_windows(doc, text, pii)]
+    found: list[list[tuple[int, int]]] = [[] for _ in docs]
+    tagged = nlp.get_pipe("ner").pipe((span.as_doc() for _, span in wanted), batch_size=settings.batch_size)
+    for (i, span), part in zip(wanted, tagged):
+        found[i].extend((span.start_char + s, span.start_char + e) for s, e in name_spans(part, pii, whole=docs[i]))
+    return found
+
+
+def _name_windows(doc, text: str, pii: PiiSettings) -> list:
+    """Spans of ``doc`` (parsed from ``text``) NER reads: each sentence that may hold a name
+    with the sentence before it (the small model often needs it: "The shelves were empty.
+    Emma at the ..."), overlapping windows merged."""
+    sents = list(doc.sents)
+    windows: list[list[int]] = []
+    for k, sent in enumerate(sents):
+        if may_contain_name(text[sent.start_char : sent.end_char], pii, whole=text):
+            start = sents[max(k - 1, 0)].start
+            if windows and start <= windows[-1][1]:
+                windows[-1][1] = sent.end
+            else:
+                windows.append([start, sent.end])
+    return [doc[start:end] for start, end in windows]
 
 
 def _truncate(text: str, max_chars: int) -> str:
@@ -477,22 +510,11 @@ def segment_responses(
         from .nlp import load_pipeline
 
         nlp = load_pipeline(settings.spacy_model)
-        # NER is nearly all of spaCy's cost; only texts with a possible name need it.
-        if settings.redact and pii.names:
-            check = functools.partial(_may_contain_names, pii=pii)
-            needs_ner = map_chunks(check, todo, spacy_processes(len(todo), settings.n_process))
-        else:
-            needs_ner = [False] * len(todo)
-        with_ner = [t for t, ner in zip(todo, needs_ner) if ner]
-        without_ner = [t for t, ner in zip(todo, needs_ner) if not ner]
-        new = {}
-        for texts, ner in ((with_ner, True), (without_ner, False)):
-            # Forked workers (the loaded pipeline inherited) send back strings, not Docs.
-            work = functools.partial(_segment_texts, nlp=nlp, ner=ner, settings=settings, pii=pii)
-            # The longest wait of a run: idle_work tasks (the BERTopic import) run meanwhile.
-            new.update(zip(texts, map_chunks(work, texts, spacy_processes(len(texts), settings.n_process),
-                                             lend_idle=True)))
-        new = {text: new[text] for text in todo}  # the cache and the caller see input order
+        # Forked workers (the loaded pipeline inherited) send back strings, not Docs. The
+        # longest wait of a run: idle_work tasks (the BERTopic import) run meanwhile.
+        work = functools.partial(_segment_texts, nlp=nlp, ner=bool(settings.redact and pii.names),
+                                 settings=settings, pii=pii)
+        new = dict(zip(todo, map_chunks(work, todo, spacy_processes(len(todo), settings.n_process), lend_idle=True)))
         results.update(new)
         if cache is not None:
             cache.put(new)
