@@ -363,3 +363,17 @@ def test_labels_parse_only_the_texts_they_were_not_given(fitted, truth, monkeypa
     monkeypatch.setattr(labels, "phrases_by_text", lambda found, **kw: parsed.extend(found) or real(found, **kw))
     assert labels.choose_labels(theme_texts, centroids, keywords, fitted.embed_texts, phrases=given) == expected
     assert set(parsed) == {t for rows in theme_texts[2:] for t in rows} - set(given)
+
+
+def test_labels_show_keyword_ngrams_as_customers_wrote_them():
+    # c-TF-IDF forms n-grams after removing stop words: "ended up returning" -> "ended returning".
+    from verbatim.labels import _fallback, written_form
+
+    texts = ["i ended up returning it", "ended up returning the dress", "ended returning"]
+    assert written_form("ended returning", texts) == "ended up returning"  # the most frequent form
+    assert written_form("order days late", ["my order was days late"]) == "order was days late"
+    assert written_form("email need", ["email me if you ever need help"]) is None  # too far apart
+    assert written_form("late delivery", ["delivery was late"]) is None  # order matters
+    # With no phrase to choose, two single keywords, never an n-gram's skipped words.
+    assert _fallback(["email email need", "email need", "need"], set()) == "email and need"
+    assert _fallback(["email need"], {"email and need"}) == "email comments"

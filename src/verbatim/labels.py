@@ -26,11 +26,12 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
-__all__ = ["LabelSettings", "candidate_phrases", "phrases_by_text", "choose_labels"]
+__all__ = ["LabelSettings", "candidate_phrases", "phrases_by_text", "choose_labels", "written_form"]
 
 _DROP_LEADING = {"DET", "PRON", "NUM", "PUNCT", "CCONJ", "ADP", "PART", "SYM", "X", "INTJ"}
 _FRAGMENTS = {"ve", "nt", "s", "re", "ll", "d", "m", "t", "wasn", "isn", "don", "didn", "doesn", "couldn", "won"}
 _WORD = re.compile(r"[a-z][a-z'\-]*[a-z]|[a-z]")
+_ANY_WORD = re.compile(r"\w+")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -151,9 +152,14 @@ def choose_labels(
     per_theme: list[Counter] = []
     for i, texts in enumerate(read):
         counts = Counter(p for t in texts for p in phrases[t])
+        written: list[str] | None = None
         for word in keywords[i]:
             if len(word.split()) <= 3 and _readable(word):
-                counts[word] += 1
+                if written is None:
+                    written = [" ".join(_ANY_WORD.findall(t.lower())) for t in texts]
+                form = written_form(word, written)
+                if form and _readable(form):
+                    counts[form] += 1
         per_theme.append(counts)
     vocabulary = sorted({p for counts in per_theme for p in counts})
     scores: list[list[tuple[float, str]]] = []
@@ -188,17 +194,29 @@ def choose_labels(
     return labels
 
 
+def written_form(ngram: str, texts: Sequence[str], max_gap: int = 2) -> str | None:
+    """The words customers wrote for a c-TF-IDF n-gram: its most frequent form in ``texts``
+    (lower-case words separated by single spaces) with up to ``max_gap`` words between each
+    pair, or None when it does not occur. The n-grams are formed after stop words are removed,
+    so "ended returning" stands for "ended up returning" and "order days late" for "order was
+    days late"; shown as they are, such labels read as broken English."""
+    words = ngram.split()
+    gap = rf"(?: \w+){{0,{max_gap}}}? "
+    pattern = re.compile(r"\b" + gap.join(map(re.escape, words)) + r"\b")
+    forms = Counter(m.group(0) for text in texts for m in pattern.finditer(text))
+    return min(forms, key=lambda f: (-forms[f], len(f), f)) if forms else None
+
+
 def _fallback(keywords: Sequence[str], used: set[str]) -> str:
-    """Two top keywords joined ("price and value") when no phrase was found."""
-    words = [w for w in keywords if w]
+    """Two top keywords joined ("price and value") when no phrase was found. Single words
+    only: a keyword n-gram skips the stop words between its words ("email need")."""
+    words = list(dict.fromkeys(w for k in keywords for w in k.split() if _WORD.fullmatch(w) and w not in _FRAGMENTS))
     for a in range(len(words)):
         for b in range(a + 1, len(words)):
-            if set(words[a].split()) & set(words[b].split()):
-                continue
             label = f"{words[a]} and {words[b]}"
-            if len(label.split()) <= 5 and label not in used:
+            if label not in used:
                 return label
-    base = " ".join((words[0] if words else "other").split()[:3])
+    base = words[0] if words else "other"
     label, n = f"{base} comments", 2
     while label in used:
         label, n = f"{base} comments {n}", n + 1
