@@ -77,3 +77,11 @@ def test_idle_work_is_dropped_unrun_and_its_errors_do_not_break_the_map():
 
     with idle_work(fail):
         assert map_chunks(_slow_double, range(8), processes=2, chunk_size=2, lend_idle=True) == [2 * x for x in range(8)]
+
+
+def test_idle_work_may_map_too():
+    # An idle task that maps (on workers forked from this waiting process) leaves the outer map whole.
+    inner: list[list[int]] = []
+    with idle_work(lambda: inner.append(map_chunks(_slow_double, range(6), processes=2, chunk_size=2))):
+        outer = map_chunks(_slow_double, range(12), processes=2, chunk_size=3, lend_idle=True)
+    assert outer == [2 * x for x in range(12)] and inner == [[2 * x for x in range(6)]]

@@ -248,6 +248,9 @@ def test_pii_prefilter_changes_no_redaction(monkeypatch, sample_path):
         "The manager, Michael Brown, refused a refund.", "Ii'm not usually big on lace",
         "Beautifully made, the seams are neat.", "The Kobe was tender and the sake cold.",
         "Thanks. Grace was great and so was Tom", "Sarah's help was great",
+        # Names the small model finds only with the sentence after them.
+        "Shout out to Rose. Best shop ever", "Served by Jordan! Best shop ever", "Thanks Mohammed. x",
+        "Went in on Monday. Served by Grace! Lovely store, friendly staff.",
     ]
     responses = pd.DataFrame({"response_id": range(len(texts)), "text": texts})
     filtered = prepare.segment_responses(responses, prepare.PrepareSettings(n_process=1))

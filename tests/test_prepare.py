@@ -165,15 +165,15 @@ def test_prepare_segments_split_sentences_and_clauses():
 
 
 @pytest.mark.slow
-def test_prepare_ner_reads_the_sentences_that_may_hold_a_name_with_the_one_before():
+def test_prepare_ner_reads_the_sentences_that_may_hold_a_name_with_their_neighbours():
     from verbatim.nlp import load_pipeline
     from verbatim.prepare import _name_windows
 
     text = ("Stuck in a line for ages. The shelves were empty. Emma at the Glasgow store was brilliant! "
-            "The prices are fair. The delivery was quick. Sarah sorted my refund.")
+            "The prices are fair. The app is fine. The delivery was quick. Sarah sorted my refund.")
     doc = load_pipeline()(text)
     windows = [span.text for span in _name_windows(doc, text, PiiSettings())]
-    assert windows == ["The shelves were empty. Emma at the Glasgow store was brilliant!",
+    assert windows == ["The shelves were empty. Emma at the Glasgow store was brilliant! The prices are fair.",
                        "The delivery was quick. Sarah sorted my refund."]
     # Emma is found only with the sentence before her (alone, the small model misses her).
     segments, flags = segment_responses(_responses(text))

@@ -374,6 +374,9 @@ def test_labels_show_keyword_ngrams_as_customers_wrote_them():
     assert written_form("order days late", ["my order was days late"]) == "order was days late"
     assert written_form("email need", ["email me if you ever need help"]) is None  # too far apart
     assert written_form("late delivery", ["delivery was late"]) is None  # order matters
+    assert written_form("size small", ["i ordered the size size small"]) == "size small"  # readable forms only
+    assert written_form("customer service", ["the customer s service", "great customer service"]) == "customer service"
     # With no phrase to choose, two single keywords, never an n-gram's skipped words.
     assert _fallback(["email email need", "email need", "need"], set()) == "email and need"
     assert _fallback(["email need"], {"email and need"}) == "email comments"
+    assert _fallback(["größe", "qualität"], set()) == "größe and qualität"

@@ -32,6 +32,7 @@ _DROP_LEADING = {"DET", "PRON", "NUM", "PUNCT", "CCONJ", "ADP", "PART", "SYM", "
 _FRAGMENTS = {"ve", "nt", "s", "re", "ll", "d", "m", "t", "wasn", "isn", "don", "didn", "doesn", "couldn", "won"}
 _WORD = re.compile(r"[a-z][a-z'\-]*[a-z]|[a-z]")
 _ANY_WORD = re.compile(r"\w+")
+_LETTERS = re.compile(r"[^\W\d_]+(?:['-][^\W\d_]+)*")  # a word of letters in any alphabet
 
 
 @dataclasses.dataclass(frozen=True)
@@ -158,7 +159,7 @@ def choose_labels(
                 if written is None:
                     written = [" ".join(_ANY_WORD.findall(t.lower())) for t in texts]
                 form = written_form(word, written)
-                if form and _readable(form):
+                if form:
                     counts[form] += 1
         per_theme.append(counts)
     vocabulary = sorted({p for counts in per_theme for p in counts})
@@ -195,22 +196,25 @@ def choose_labels(
 
 
 def written_form(ngram: str, texts: Sequence[str], max_gap: int = 2) -> str | None:
-    """The words customers wrote for a c-TF-IDF n-gram: its most frequent form in ``texts``
-    (lower-case words separated by single spaces) with up to ``max_gap`` words between each
-    pair, or None when it does not occur. The n-grams are formed after stop words are removed,
+    """The words customers wrote for a c-TF-IDF n-gram: its most frequent readable form in
+    ``texts`` (lower-case words separated by single spaces) with up to ``max_gap`` words
+    between each pair, or None when there is none. The n-grams are formed after stop words are removed,
     so "ended returning" stands for "ended up returning" and "order days late" for "order was
     days late"; shown as they are, such labels read as broken English."""
     words = ngram.split()
     gap = rf"(?: \w+){{0,{max_gap}}}? "
-    pattern = re.compile(r"\b" + gap.join(map(re.escape, words)) + r"\b")
-    forms = Counter(m.group(0) for text in texts for m in pattern.finditer(text))
+    # Overlapping matches are all counted ("size size small" and "size small"), then only
+    # forms that read as a label compete.
+    pattern = re.compile(r"(?=\b(" + gap.join(map(re.escape, words)) + r")\b)")
+    forms = Counter(m.group(1) for text in texts for m in pattern.finditer(text))
+    forms = Counter({form: n for form, n in forms.items() if _readable(form)})
     return min(forms, key=lambda f: (-forms[f], len(f), f)) if forms else None
 
 
 def _fallback(keywords: Sequence[str], used: set[str]) -> str:
     """Two top keywords joined ("price and value") when no phrase was found. Single words
     only: a keyword n-gram skips the stop words between its words ("email need")."""
-    words = list(dict.fromkeys(w for k in keywords for w in k.split() if _WORD.fullmatch(w) and w not in _FRAGMENTS))
+    words = list(dict.fromkeys(w for k in keywords for w in k.split() if _LETTERS.fullmatch(w) and w not in _FRAGMENTS))
     for a in range(len(words)):
         for b in range(a + 1, len(words)):
             label = f"{words[a]} and {words[b]}"

@@ -51,7 +51,9 @@ def theme_mentions(response_ids: pd.Series, segments: pd.DataFrame, settings: Me
     # array is cheap where set() and Index.isin over string ids were not (120 themes x
     # 50,000 responses: ~1 s). Segments of ids not among response_ids mark nothing.
     codes, ids = pd.factorize(index)  # a notebook's table may repeat an id: each row is marked
-    row = pd.Index(ids).get_indexer(seg["response_id"].astype(str))
+    seg_ids = seg["response_id"].astype(str)
+    row = pd.Index(ids).get_indexer(seg_ids)
+    responder = pd.factorize(seg_ids)[0]  # sides are shares of the distinct responses mentioning
     theme = seg["theme_id"].to_numpy()
     negative = (seg["sentiment"] == "negative").to_numpy()
     positive = (seg["sentiment"] == "positive").to_numpy()
@@ -65,14 +67,18 @@ def theme_mentions(response_ids: pd.Series, segments: pd.DataFrame, settings: Me
         out[rows[rows >= 0]] = True
         return out[codes]
 
+    def responses(mask: np.ndarray) -> int:
+        return int(np.unique(responder[mask]).size)
+
     for tid in np.unique(theme):
         mine = theme == tid
         mentioned = marked(mine)
         complaint = marked(mine & negative)
         praise = marked(mine & positive)
-        n = int(mentioned.sum())
+        n = responses(mine)
         tid = int(tid)
-        if n and complaint.sum() / n >= settings.mixed_min_share and praise.sum() / n >= settings.mixed_min_share:
+        if (n and responses(mine & negative) / n >= settings.mixed_min_share
+                and responses(mine & positive) / n >= settings.mixed_min_share):
             mixed.add(tid)
             for side, flags in ((COMPLAINT, complaint), (PRAISE, praise)):
                 key = f"{tid}:{side}"

@@ -95,7 +95,7 @@ def map_chunks(fn: Callable[[list[T]], list[R]], items: Sequence[T], processes: 
         return list(fn(items)) if items else []
     size = chunk_size or max(1, -(-len(items) // (8 * processes)))
     chunks = [items[start : start + size] for start in range(0, len(items), size)]
-    _CHUNK_FN = fn
+    outer, _CHUNK_FN = _CHUNK_FN, fn  # an idle task may map too: the outer map's is restored
     try:
         with multiprocessing.get_context("fork").Pool(processes) as pool:
             pending = pool.map_async(_run_chunk, chunks, chunksize=1)
@@ -103,7 +103,7 @@ def map_chunks(fn: Callable[[list[T]], list[R]], items: Sequence[T], processes: 
                 _run_idle_tasks()
             parts = pending.get()
     finally:
-        _CHUNK_FN = None
+        _CHUNK_FN = outer
     out: list[R] = []
     for chunk, part in zip(chunks, parts):
         if len(part) != len(chunk):

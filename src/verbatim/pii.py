@@ -39,10 +39,11 @@ Rules (in this order, so a longer pattern is never eaten by a shorter one):
   is not the pronoun "I", not shouting, camel case or a contraction, not allow-listed, and
   not a sentence-opening common word), and only texts that have one go through NER: 8 % of
   those reviews, with identical redactions and segments. Within those texts NER reads only
-  the sentences that have such a word, each with the sentence before it (the small model
-  misses "Emma" in "... The shelves were empty. Emma at the Glasgow store ..." without it):
-  the 808 of 10,000 clothing reviews it flags get the same redactions and segments in 1.3 s
-  instead of 4.5 s, one process (``benchmarks/bench_spacy.py --n 10000``).
+  the sentences that have such a word, each with the sentences either side of it (without
+  them the small model misses "Emma" in "... The shelves were empty. Emma at the Glasgow
+  store ..." and "Rose" in "Shout out to Rose. Best shop ever"): the 808 of 10,000 clothing
+  reviews it flags get the same redactions and segments in 3.7 s instead of 7.4 s, one
+  process (``benchmarks/bench_spacy.py --n 10000``).
 """
 
 from __future__ import annotations

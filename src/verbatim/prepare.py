@@ -427,8 +427,8 @@ def _sentence_names(texts: list[str], docs: list, nlp, settings: PrepareSettings
     that may hold a name.
 
     NER is nearly all of spaCy's cost and grows with the tokens it reads; a review whose
-    only candidate is one capitalised word needs one sentence read, not all of them (clothing
-    reviews: ~4 sentences each). The guards still see the whole comment (``whole=``)."""
+    only candidate is one capitalised word needs three sentences read, not all of them
+    (clothing reviews: ~5 sentences each). The guards still see the whole comment (``whole=``)."""
     if "ner" not in nlp.pipe_names:
         return [[] for _ in docs]
     wanted = [(i, span) for i, (text, doc) in enumerate(zip(texts, docs))
@@ -442,17 +442,18 @@ def _sentence_names(texts: list[str], docs: list, nlp, settings: PrepareSettings
 
 def _name_windows(doc, text: str, pii: PiiSettings) -> list:
     """Spans of ``doc`` (parsed from ``text``) NER reads: each sentence that may hold a name
-    with the sentence before it (the small model often needs it: "The shelves were empty.
-    Emma at the ..."), overlapping windows merged."""
+    with the sentences on either side of it, overlapping windows merged. The small model needs
+    that context: alone, it misses "Emma" in "... The shelves were empty. Emma at the Glasgow
+    store ..." and "Rose" in "Shout out to Rose. Best shop ever"."""
     sents = list(doc.sents)
     windows: list[list[int]] = []
     for k, sent in enumerate(sents):
         if may_contain_name(text[sent.start_char : sent.end_char], pii, whole=text):
-            start = sents[max(k - 1, 0)].start
+            start, end = sents[max(k - 1, 0)].start, sents[min(k + 1, len(sents) - 1)].end
             if windows and start <= windows[-1][1]:
-                windows[-1][1] = sent.end
+                windows[-1][1] = max(windows[-1][1], end)
             else:
-                windows.append([start, sent.end])
+                windows.append([start, end])
     return [doc[start:end] for start, end in windows]
 
 

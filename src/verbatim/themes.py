@@ -642,12 +642,12 @@ class ThemeModel:
         theme_texts = [[texts[i] for i in rows] for rows in closest]
         # Labels read the segments closest to each centroid (parents read a subset of their
         # children's): parsed once, by spaCy workers, while this process finds the keywords.
-        keywords: list[list[str]] = []
+        early: list[list[str]] = []
         read = LabelSettings().segments_per_theme
-        with idle_work(lambda: keywords.extend(self._keywords(texts, labels, topic_model, ids, s))):
+        with idle_work(lambda: early.extend(self._keywords(texts, labels, topic_model, ids, s))):
             phrases = phrases_by_text([t for rows in theme_texts for t in rows[:read]], lend_idle=True)
-        if len(keywords) != len(ids):  # not run (too few texts to fork) or failed: here, raising
-            keywords = self._keywords(texts, labels, topic_model, ids, s)
+        # Not run (too few texts to fork) or failed: computed here, where an error is raised.
+        keywords = early if len(early) == len(ids) else self._keywords(texts, labels, topic_model, ids, s)
         found = choose_labels(theme_texts, self.centroids_, keywords, self._embed, LabelSettings(), phrases) if ids else []
         names = [guided_name.get(t, found[t]) for t in ids]
 
