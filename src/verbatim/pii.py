@@ -332,7 +332,7 @@ def _is_false_name(ent, doc_lower_words, common_words: frozenset[str], allow: se
 def name_spans(doc: "Doc", settings: PiiSettings | None = None, *, whole: "Doc | None" = None) -> list[tuple[int, int]]:
     """Character spans ``(start, end)`` in ``doc.text`` of PERSON entities that pass the guards.
 
-    ``whole``: the document ``doc`` is a sentence of (NER ran on that sentence alone); the
+    ``whole``: the document ``doc`` is a part of (NER ran on a few of its sentences); the
     guards then look for lower-case uses of a word in all of it, as they do without it."""
     from .nlp import english_words
 

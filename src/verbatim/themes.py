@@ -645,7 +645,7 @@ class ThemeModel:
         early: list[list[str]] = []
         read = LabelSettings().segments_per_theme
         with idle_work(lambda: early.extend(self._keywords(texts, labels, topic_model, ids, s))):
-            phrases = phrases_by_text([t for rows in theme_texts for t in rows[:read]], lend_idle=True)
+            phrases = phrases_by_text([t for rows in theme_texts for t in rows[:read]], lend_idle=True) if ids else {}
         # Not run (too few texts to fork) or failed: computed here, where an error is raised.
         keywords = early if len(early) == len(ids) else self._keywords(texts, labels, topic_model, ids, s)
         found = choose_labels(theme_texts, self.centroids_, keywords, self._embed, LabelSettings(), phrases) if ids else []
