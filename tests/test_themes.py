@@ -380,3 +380,20 @@ def test_labels_show_keyword_ngrams_as_customers_wrote_them():
     assert _fallback(["email email need", "email need", "need"], set()) == "email and need"
     assert _fallback(["email need"], {"email and need"}) == "email comments"
     assert _fallback(["größe", "qualität"], set()) == "größe and qualität"
+
+
+@pytest.mark.slow
+def test_labels_find_a_keywords_written_form_beyond_the_segments_they_read(fitted):
+    # Keywords come from all of a theme's segments; their written form is looked for in more
+    # than the few closest segments that noun phrases are read from.
+    from verbatim.labels import LabelSettings, choose_labels
+
+    texts = ["the parcel never came", "my order was days late again"]
+    centroid = fitted.embed_texts(["my order was days late"])
+
+    def label(**settings):
+        return choose_labels([texts], centroid, [["order days late"]], fitted.embed_texts,
+                             LabelSettings(segments_per_theme=1, **settings), phrases={texts[0]: set()})
+
+    assert label() == ["order was days late"]
+    assert label(keyword_segments=1) == ["order and days"]  # not found: single keywords joined

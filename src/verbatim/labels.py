@@ -40,11 +40,14 @@ class LabelSettings:
     """Tunables of label choice (kept inside ThemeSettings by the theme model).
 
     segments_per_theme: segments closest to the centroid that candidates are read from.
+    keyword_segments: segments closest to the centroid searched for the written form of a
+        keyword (keywords come from all of a theme's segments, not only the closest few).
     distinctiveness: weight (0-1) of the penalty for resembling another theme.
     frequency_bonus: weight of log-frequency of the phrase among the theme's segments.
     """
 
     segments_per_theme: int = 60
+    keyword_segments: int = 300
     distinctiveness: float = 0.5
     frequency_bonus: float = 0.03
 
@@ -157,7 +160,7 @@ def choose_labels(
         for word in keywords[i]:
             if len(word.split()) <= 3 and _readable(word):
                 if written is None:
-                    written = [" ".join(_ANY_WORD.findall(t.lower())) for t in texts]
+                    written = [" ".join(_ANY_WORD.findall(t.lower())) for t in list(theme_texts[i])[: settings.keyword_segments]]
                 form = written_form(word, written)
                 if form:
                     counts[form] += 1
@@ -206,7 +209,8 @@ def written_form(ngram: str, texts: Sequence[str], max_gap: int = 2) -> str | No
     # Overlapping matches are all counted ("size size small" and "size small"), then only
     # forms that read as a label compete.
     pattern = re.compile(r"(?=\b(" + gap.join(map(re.escape, words)) + r")\b)")
-    forms = Counter(m.group(1) for text in texts for m in pattern.finditer(text))
+    holding = (text for text in texts if all(word in text for word in words))  # cheap test first
+    forms = Counter(m.group(1) for text in holding for m in pattern.finditer(text))
     forms = Counter({form: n for form, n in forms.items() if _readable(form)})
     return min(forms, key=lambda f: (-forms[f], len(f), f)) if forms else None
 
