@@ -159,8 +159,9 @@ def choose_labels(
         written: list[str] | None = None
         for word in keywords[i]:
             if len(word.split()) <= 3 and _readable(word):
-                if written is None:
-                    written = [" ".join(_ANY_WORD.findall(t.lower())) for t in list(theme_texts[i])[: settings.keyword_segments]]
+                if written is None:  # keywords come from all of the theme: search beyond `read`
+                    searched = list(theme_texts[i])[: settings.keyword_segments]
+                    written = [" ".join(_ANY_WORD.findall(t.lower())) for t in searched]
                 form = written_form(word, written)
                 if form:
                     counts[form] += 1
@@ -201,9 +202,9 @@ def choose_labels(
 def written_form(ngram: str, texts: Sequence[str], max_gap: int = 2) -> str | None:
     """The words customers wrote for a c-TF-IDF n-gram: its most frequent readable form in
     ``texts`` (lower-case words separated by single spaces) with up to ``max_gap`` words
-    between each pair, or None when there is none. The n-grams are formed after stop words are removed,
-    so "ended returning" stands for "ended up returning" and "order days late" for "order was
-    days late"; shown as they are, such labels read as broken English."""
+    between each pair, or None when there is none. The n-grams are formed after stop words
+    are removed, so "ended returning" stands for "ended up returning" and "order days late"
+    for "order was days late"; shown as they are, such labels read as broken English."""
     words = ngram.split()
     gap = rf"(?: \w+){{0,{max_gap}}}? "
     # Overlapping matches are all counted ("size size small" and "size small"), then only
