@@ -27,6 +27,10 @@ def test_themes_settings_reject_bad_values():
         ThemeSettings(assign_floor=1.5)
     with pytest.raises(ValueError):
         ThemeSettings(min_theme_size=0)
+    with pytest.raises(ValueError, match="calibration"):
+        ThemeSettings(calibration_texts=-1)
+    with pytest.raises(ValueError, match="calibration"):
+        ThemeSettings(calibration_ridge=0)
 
 
 def test_themes_load_missing_model_is_E302(tmp_path):
@@ -160,8 +164,10 @@ def test_themes_save_load_round_trip_and_assign(fitted, truth, tmp_path, embedde
     pd.testing.assert_frame_equal(loaded.themes_, fitted.themes_)
     # The same texts land on the same themes as at fit time.
     np.testing.assert_array_equal(loaded.assign(texts, X), fitted.labels_)
-    # MiniLM vectors are used as they are (center = "auto" centres static vectors only).
+    # MiniLM vectors are used as they are (center = "auto" centres uncalibrated static vectors
+    # only; calibration maps static vectors into MiniLM's space).
     assert not fitted.center_.any() and not loaded.center_.any()
+    assert fitted.projection_ is None and loaded.projection_ is None
     # New segments: a paraphrase joins its theme; an opposite vector is "Other".
     late = fitted.labels_[texts.index(next(t for t in texts if "late" in t.lower() and "deliver" in t.lower()))]
     new = embedder.embed(["my delivery turned up four days late"])

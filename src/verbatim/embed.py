@@ -102,12 +102,15 @@ _MODEL_IDS: dict[str, Callable[[], str]] = {}
 _POOLABLE: set[str] = set()
 # Backends that compute vectors faster than the cache stores them: never cached.
 _UNCACHED: set[str] = set()
+# Backends whose vectors approximate another backend's (a static table distilled from a
+# transformer): name -> the teacher's backend name (see Embedder.teacher).
+_TEACHERS: dict[str, str] = {}
 # Fewer new texts than this are encoded in this process: starting workers costs seconds.
 POOL_MIN_TEXTS = 2000
 
 
 def register_backend(name: str, model_id: Callable[[], str] | None = None, *, poolable: bool = False,
-                     cacheable: bool = True) -> Callable:
+                     cacheable: bool = True, teacher: str | None = None) -> Callable:
     """Decorator registering ``factory(settings) -> EmbeddingBackend`` under ``name``.
 
     ``model_id``, when given, returns the backend's model id without loading the model,
@@ -115,7 +118,8 @@ def register_backend(name: str, model_id: Callable[[], str] | None = None, *, po
     factory may run in several worker processes at once (it builds nothing on disk) and
     honours ``settings.threads``; it needs ``model_id`` so the parent never loads weights.
     ``cacheable=False``: the backend recomputes a vector faster than the cache writes one
-    (a lookup table), so its vectors are never stored.
+    (a lookup table), so its vectors are never stored. ``teacher``: the backend whose vectors
+    this one was distilled from (:meth:`Embedder.teacher`).
     """
     if poolable and model_id is None:
         raise ValueError(f"backend {name!r}: a poolable backend needs a model_id function")
@@ -128,6 +132,8 @@ def register_backend(name: str, model_id: Callable[[], str] | None = None, *, po
             _POOLABLE.add(name)
         if not cacheable:
             _UNCACHED.add(name)
+        if teacher is not None:
+            _TEACHERS[name] = teacher
         return factory
 
     return decorate
@@ -398,6 +404,16 @@ class Embedder:
             raise
         finally:
             bar.close()
+
+    def teacher(self) -> "Embedder | None":
+        """An Embedder of the model this backend was distilled from (the static table's
+        MiniLM), with the same cache and settings; None when the backend is its own model.
+        The theme model uses it to calibrate static vectors (``ThemeSettings.calibration_texts``);
+        the caller closes it."""
+        name = _TEACHERS.get(self.settings.backend)
+        if name is None:
+            return None
+        return Embedder(dataclasses.replace(self.settings, backend=name, show_progress=False))
 
     def close(self) -> None:
         """Stop the worker processes and close the cache file (both come back when needed)."""

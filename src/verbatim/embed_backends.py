@@ -55,7 +55,7 @@ class StaticBackend:
 
 # Not cached: 104,000 segments are looked up in 3.4 s, and storing their vectors in the
 # SQLite cache took 9.8 s (pyinstrument, 50,000 comments; bench_pipeline.py --profile).
-@register_backend("static", model_id=static_model_id, cacheable=False)
+@register_backend("static", model_id=static_model_id, cacheable=False, teacher="minilm")
 def _static(settings: EmbedSettings) -> StaticBackend:
     """Fast mode: the static model distilled from MiniLM (256 dimensions), built on first use."""
     return StaticBackend(ensure_static_model(), static_model_id())

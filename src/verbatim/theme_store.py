@@ -37,6 +37,10 @@ def save_model(model, directory: Path) -> Path:
             "guide_theme": np.ascontiguousarray(model.guide_theme_, dtype=np.int64),
             "guide_polarity": np.ascontiguousarray(model.guide_polarity_, dtype=np.int64),
             "center": np.ascontiguousarray(model.center_, dtype=np.float32),
+            # (0, dim) when the model works in the embedder's own space
+            "projection": np.ascontiguousarray(
+                model.projection_ if model.projection_ is not None else np.zeros((0, model.prototypes_.shape[1])),
+                dtype=np.float32),
         },
         str(directory / "themes.safetensors"),
         metadata={"format": FORMAT},
@@ -77,6 +81,9 @@ def load_model(cls, directory: Path, embedder=None):
         model.guide_polarity_ = arrays["guide_polarity"]
         # Models saved before centring existed worked in the embedder's own space.
         model.center_ = arrays.get("center", np.zeros(model.prototypes_.shape[1], np.float32))
+        # Calibrated static vectors are mapped into their teacher's space first (none before).
+        projection = arrays.get("projection")
+        model.projection_ = projection if projection is not None and len(projection) else None
         model.model_id_ = meta["model_id"]
         # Models saved before the floor could be learnt used the configured one.
         model.assign_floor_ = float(meta.get("assign_floor", model._settings().assign_floor))

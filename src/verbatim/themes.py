@@ -97,12 +97,25 @@ class ThemeSettings:
     seed: random seed of PCA, k-means and sampling (fixed => byte-identical results).
     center: "auto", "on" or "off": subtract the fit data's mean vector from every vector
         (then rescale to unit length) before any similarity is taken. "auto" = on for the
-        static embedder only. Static vectors are averages of word vectors and share a large
+        static embedder when it is not calibrated. Static vectors are averages of word vectors and share a large
         common direction (mean pairwise cosine 0.32 on SemEval, 0.37 on clothing reviews,
         against MiniLM's 0.16 and 0.18), so the cosine thresholds above meant far looser
         merges there: 31-40 % of the clothing reviews' segments became one theme of
         generic words ("just, doesn, did, like") that then led the improvement areas.
         The mean is learnt at fit time, saved with the model and applied by assign.
+    calibration_texts: vectors of a backend distilled from a teacher (the static table,
+        distilled from MiniLM) are mapped into the teacher's space before anything else:
+        this many of the fit's distinct texts (a seeded sample) are encoded by the teacher
+        too, and a ridge regression (``calibration_ridge``) learns the affine map from the
+        static vectors to the teacher's; the map's output is then spread around the
+        teacher's mean by the ratio of the teacher's variance to the map's (a regression
+        shrinks towards the mean, which would raise every cosine), so MiniLM's thresholds
+        apply as they are and the space is not centred. The map is learnt on the data at
+        hand: static vectors have no context, and what the teacher adds differs by domain
+        (a map learnt on clothing reviews lifts SemEval's NMI far less than one learnt on
+        SemEval's own sentences, benchmarks/README.md). Saved with the model and applied by
+        assign and extend, which need no teacher. 0 = off (then static vectors are centred,
+        see ``center``).
     centred_floor_quantile: in a centred space the absolute ``assign_floor``, calibrated
         on MiniLM's own space, means something else (centring lowers every similarity: 8.7 %
         of SemEval stayed "Other" with static vectors). There the floor is this quantile of
@@ -133,6 +146,8 @@ class ThemeSettings:
     seed: int = 42
     center: str = "auto"
     centred_floor_quantile: float = 0.01
+    calibration_texts: int = 1000
+    calibration_ridge: float = 0.3
 
     def __post_init__(self) -> None:
         if self.center not in CENTER_MODES:
@@ -142,6 +157,8 @@ class ThemeSettings:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
         if self.n_themes < 0:
             raise ValueError(f"n_themes must be 0 (automatic) or more, got {self.n_themes}")
+        if self.calibration_texts < 0 or self.calibration_ridge <= 0:
+            raise ValueError("calibration_texts must be 0 (off) or more and calibration_ridge above 0")
         if self.max_fine_clusters < 2 or self.max_fit_segments < 2:
             raise ValueError("max_fine_clusters and max_fit_segments must be at least 2")
         for name in ("novelty_quantile", "centred_floor_quantile"):
@@ -322,6 +339,8 @@ class ThemeModel:
     - ``labels_``: int array, the theme of each fitted segment (-1 = Other);
     - ``centroids_`` (n_themes, dim), ``prototypes_`` (n_prototypes, dim) and
       ``prototype_theme_`` (n_prototypes,) float32/int arrays;
+    - ``projection_`` ((input dim + 1), dim) or None: the affine map of calibrated static
+      vectors into their teacher's space (last row: the offset), see ``calibration_texts``;
     - ``center_`` (dim,): the vector removed before similarities (zeros = none);
       ``assign_floor_``: the cosine under which a segment stays Other (``assign_floor``, or
       learnt in a centred space); ``novelty_floor_``: see :meth:`extend`.
@@ -331,7 +350,9 @@ class ThemeModel:
         self.settings = settings
         self.embedder = embedder
         self.center_ = None  # the mean vector removed before similarities; set by fit (zeros = none)
+        self.projection_ = None  # affine map into the teacher's space; set by fit (None = none)
         self._given_center = None  # extend's sub-model works in its parent's space
+        self._given_projection = None
 
     # ----------------------------------------------------------------- helpers
     def _settings(self) -> ThemeSettings:
@@ -350,13 +371,58 @@ class ThemeModel:
         return self._embed([str(t) for t in texts])
 
     def _space(self, X: np.ndarray) -> np.ndarray:
-        """Unit rows moved into the model's space: minus ``center_``, rescaled to unit length."""
+        """Unit rows moved into the model's space: through ``projection_``, minus ``center_``,
+        rescaled to unit length."""
+        if self.projection_ is not None:
+            W = self.projection_
+            out = np.empty((len(X), W.shape[1]), np.float32)
+            for block in _blocks(len(X)):
+                out[block] = _unit(X[block] @ W[:-1] + W[-1])
+            return self._centred(out, in_place=True)
+        return self._centred(X)
+
+    def _centred(self, X: np.ndarray, in_place: bool = False) -> np.ndarray:
+        """Unit rows minus ``center_``, rescaled to unit length (``X`` itself when nothing is removed)."""
         if self.center_ is None or not self.center_.any():
             return X
-        out = np.empty_like(X)
+        out = X if in_place else np.empty_like(X)
         for block in _blocks(len(X)):
             out[block] = _unit(X[block] - self.center_)
         return out
+
+    def _input_dim(self) -> int:
+        """Dimensions of the vectors :meth:`assign` takes (the embedder's)."""
+        return self.projection_.shape[0] - 1 if self.projection_ is not None else self.prototypes_.shape[1]
+
+    def _fit_projection(self, texts: list[str], X: np.ndarray, s: ThemeSettings) -> np.ndarray | None:
+        """The calibration map of ``calibration_texts`` (None when off or when the embedder
+        has no teacher): ridge regression from the unit rows of ``X`` to the teacher's
+        vectors of the same texts, its output spread around the teacher's mean to the
+        teacher's variance, as one affine matrix."""
+        if self._given_projection is not None:
+            return self._given_projection
+        make_teacher = getattr(self.embedder, "teacher", None)
+        teacher = make_teacher() if s.calibration_texts and make_teacher is not None else None
+        if teacher is None:
+            return None
+        first: dict[str, int] = {}
+        for row, text in enumerate(texts):
+            first.setdefault(text, row)
+        rows = np.fromiter(first.values(), dtype=np.int64, count=len(first))
+        if len(rows) > s.calibration_texts:
+            rows = np.sort(np.random.default_rng(s.seed).choice(rows, s.calibration_texts, replace=False))
+        try:
+            Y = _unit(teacher.embed([texts[i] for i in rows])).astype(np.float64)
+        finally:
+            teacher.close()
+        A = np.hstack([np.asarray(X[rows], dtype=np.float64), np.ones((len(rows), 1))])
+        W = np.linalg.solve(A.T @ A + s.calibration_ridge * np.eye(A.shape[1]), A.T @ Y)
+        mean = Y.mean(axis=0)
+        spread = np.sqrt(((Y - mean) ** 2).sum() / max(((A @ W - mean) ** 2).sum(), 1e-12))
+        # mean + spread * (A @ W - mean), with the offset folded into the last row
+        W *= spread
+        W[-1] += (1.0 - spread) * mean
+        return W.astype(np.float32)
 
     def _fit_center(self, X: np.ndarray, s: ThemeSettings) -> np.ndarray:
         """The vector :meth:`_space` removes: the mean of the fit data's unit vectors when
@@ -364,7 +430,8 @@ class ThemeModel:
         if self._given_center is not None:
             return self._given_center
         backend = getattr(getattr(self.embedder, "settings", None), "backend", "")
-        if s.center == "off" or (s.center == "auto" and backend not in CENTERED_BACKENDS):
+        calibrated = self.projection_ is not None  # in the teacher's space, as the teacher's vectors
+        if s.center == "off" or (s.center == "auto" and (backend not in CENTERED_BACKENDS or calibrated)):
             return np.zeros(X.shape[1], np.float32)
         return X.mean(axis=0, dtype=np.float64).astype(np.float32)
 
@@ -407,9 +474,12 @@ class ThemeModel:
                 self.labels_ = self._assign_indexed(X, texts, index)
             self.count_sizes(self.labels_)
             return self
+        self.projection_ = self._fit_projection(texts, X, s)
+        self.center_ = None
+        X = self._space(X)  # projected (when calibrated), not yet centred
         self.center_ = self._fit_center(X, s)
         self.assign_floor_ = s.assign_floor
-        X = self._space(X)
+        X = self._centred(X, in_place=self.projection_ is not None)  # a projection made a new array
         guided = load_guided_themes(s.guided_path) if s.guided_path else ()
         Xf, fit_texts = X, texts
 
@@ -740,8 +810,8 @@ class ThemeModel:
             texts, X = _check_inputs(texts, embeddings)
         else:
             texts, X, index = _check_indexed(texts, embeddings, index)
-        if X.shape[1] != self.prototypes_.shape[1]:
-            raise ValueError(f"embeddings have {X.shape[1]} dimensions, the model expects {self.prototypes_.shape[1]}")
+        if X.shape[1] != self._input_dim():
+            raise ValueError(f"embeddings have {X.shape[1]} dimensions, the model expects {self._input_dim()}")
         return self._assign_unit(X, texts) if index is None else self._assign_indexed(X, texts, index)
 
     def extend(self, texts: Sequence[str], embeddings: np.ndarray, index: Sequence[int] | None = None) -> np.ndarray:
@@ -775,6 +845,7 @@ class ThemeModel:
             return labels
         sub = ThemeModel(dataclasses.replace(s, guided_path=""), embedder=self.embedder)
         sub._given_center = self.center_  # cluster the rest in this model's space
+        sub._given_projection = self.projection_
         sub.fit([texts[i] for i in rest], unit[index[rest]])
         known = (sub.centroids_ @ self.centroids_.T).max(axis=1) if len(self.centroids_) else np.full(len(sub.centroids_), -1.0)
         keep = [int(t) for t, size in zip(sub.themes_["theme_id"], sub.themes_["size"])
