@@ -297,8 +297,9 @@ def bench_backends(n_texts: int, work: Path) -> dict:
 
 def bench_semeval(seeds: int = 5) -> dict:
     """NMI / ARI against SemEval-2016 aspect categories: verbatim's ThemeModel on the vectors
-    of each backend (minilm, onnx, static), means over theme seeds 0..seeds-1 (one seed moves
-    the NMI by about 0.01, see results/semeval.json)."""
+    of each backend (minilm, onnx, static; static also without its calibration into
+    MiniLM's space), means over theme seeds 0..seeds-1 (one seed moves the NMI by about
+    0.01, see results/semeval.json)."""
     import tempfile as _tempfile
 
     sys.path.insert(0, str(HERE))
@@ -310,20 +311,24 @@ def bench_semeval(seeds: int = 5) -> dict:
 
     texts, categories = load_single_category_sentences()
     out: dict = {"n_sentences": len(texts), "n_categories": len(set(categories)), "seeds": seeds}
+    variants = (("minilm", "minilm", {}), ("onnx", "onnx", {}), ("static", "static", {}),
+                ("static_uncalibrated", "static", {"calibration_texts": 0}))
     with _tempfile.TemporaryDirectory() as cache:
-        for name in ("minilm", "onnx", "static"):
-            embedder = Embedder(EmbedSettings(backend=name, cache_dir=cache, show_progress=False))
+        for name, backend, extra in variants:
+            embedder = Embedder(EmbedSettings(backend=backend, cache_dir=cache, show_progress=False))
             X = embedder.embed(texts)
-            runs = []
+            runs, models = [], []
             for seed in range(seeds):
                 start = time.perf_counter()
-                model = ThemeModel(ThemeSettings(seed=seed), embedder=embedder).fit(texts, X)
-                runs.append({"seed": seed, **_scores(categories, model.labels_, time.perf_counter() - start)})
+                models.append(ThemeModel(ThemeSettings(seed=seed, **extra), embedder=embedder).fit(texts, X))
+                runs.append({"seed": seed, **_scores(categories, models[-1].labels_, time.perf_counter() - start)})
             out[name] = {**_summary(runs), "vectors_only": _vector_probe(X, categories, seeds)}
+            if models[0].projection_ is not None:  # the calibrated vectors, seed 0's map
+                out[name]["calibrated_vectors_only"] = _vector_probe(models[0]._space(X), categories, seeds)
             print(f"  SemEval {name}: NMI {out[name]['nmi']} ({out[name]['nmi_min']}-{out[name]['nmi_max']}); "
                   f"vectors only: {out[name]['vectors_only']}", flush=True)
             embedder.close()
-    for name in ("onnx", "static"):
+    for name in ("onnx", "static", "static_uncalibrated"):
         out[f"{name}_nmi_share"] = round(out[name]["nmi"] / out["minilm"]["nmi"], 3)
     return out
 
