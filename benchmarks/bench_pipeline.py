@@ -19,8 +19,8 @@ each as a separate child process measured from outside (wall time, peak RSS via
 Also: ``verbatim --help`` and ``verbatim validate`` on 100,000 rows (``--cli``), embedding
 throughput and agreement of the minilm / onnx / static backends on real segments
 (``--backends``), SemEval-2016 NMI of the onnx and static backends vs minilm over 5 theme
-seeds (``--semeval``), and a
-pyinstrument profile of one cold run (``--profile N``).
+seeds (``--semeval``), how close the fast mode's themes come to the default mode's on N real
+reviews (``--agreement N``), and a pyinstrument profile of one cold run (``--profile N``).
 
     .venv/bin/python benchmarks/bench_pipeline.py --sizes 10000,50000
     .venv/bin/python benchmarks/bench_pipeline.py --sizes 200000 --runs cold   # memory check
@@ -351,6 +351,47 @@ def _vector_probe(X: np.ndarray, categories: list[str], seeds: int) -> dict:
     return {"kmeans_nmi": round(float(np.mean(nmi)), 4), "knn10_accuracy": round(float(np.mean(np.asarray(votes) == labels)), 4)}
 
 
+def bench_agreement(n: int, work: Path) -> dict:
+    """How close the fast mode's themes come to the default mode's on real reviews. The same
+    ``n`` comments (``write_sample``) go through the stages in this process with minilm, with
+    static and with static uncalibrated (``themes.calibration_texts = 0``); each static run's
+    per-segment themes are compared with minilm's (NMI, ARI; Other counts as one theme), with
+    the number of themes and the largest theme's share of segments."""
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+    from verbatim.config import load_config
+    from verbatim.ingest import load_responses
+    from verbatim.pipeline import resolved_config, run_stages
+
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    csv = write_sample(n, work / f"agreement_{n}.csv")
+    base = {"input": {"scale": "5"}, "embed": {"cache_dir": str(work / "cache_agreement"), "show_progress": False},
+            "columns": {"text": ["Review Text"], "score": "Rating", "department": "Department Name", "id": "id"}}
+    variants = {"minilm": {}, "static": {"embed": {"backend": "static"}},
+                "static_uncalibrated": {"embed": {"backend": "static"}, "themes": {"calibration_texts": 0}}}
+    out: dict = {"n_comments": n}
+    themes: dict[str, np.ndarray] = {}
+    for name, extra in variants.items():
+        overrides = {section: {**values, **extra.get(section, {})} for section, values in base.items()}
+        overrides.update({section: values for section, values in extra.items() if section not in base})
+        config = load_config(overrides=overrides, environ={})
+        ingest = load_responses(csv, config)
+        start = time.perf_counter()
+        analysis = run_stages(ingest, resolved_config(config, ingest))
+        segments = analysis.segments
+        themes[name] = segments["theme_id"].to_numpy()
+        sizes = np.bincount(themes[name][themes[name] >= 0])
+        out[name] = {"seconds": round(time.perf_counter() - start, 1), "segments": len(segments),
+                     "themes": len(analysis.themes), "largest_theme_share": round(float(sizes.max() / len(segments)), 4),
+                     "other_share": round(float((themes[name] < 0).mean()), 4)}
+        if name != "minilm":
+            assert len(themes[name]) == len(themes["minilm"])  # the same segments, in the same order
+            out[name]["nmi_to_minilm"] = round(float(normalized_mutual_info_score(themes["minilm"], themes[name])), 4)
+            out[name]["ari_to_minilm"] = round(float(adjusted_rand_score(themes["minilm"], themes[name])), 4)
+        print(f"  agreement {name}: {out[name]}", flush=True)
+    return out
+
+
 def bench_fit_sample(shares=(1.0, 0.5, 0.25)) -> dict:
     """Quality cost of fitting on a sample (``themes.max_fit_segments``) and assigning the
     rest: NMI / ARI against the SemEval-2016 categories when the ThemeModel sees all, half
@@ -429,6 +470,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--backends", type=int, default=0, metavar="N", help="compare backends on N real segments")
     parser.add_argument("--semeval", action="store_true", help="SemEval NMI of the onnx and static backends vs minilm")
     parser.add_argument("--fit-sample", action="store_true", help="SemEval NMI when fitting on a sample")
+    parser.add_argument("--agreement", type=int, default=0, metavar="N",
+                        help="fast mode's themes vs the default mode's on N real reviews")
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="pyinstrument profile of N comments")
     parser.add_argument("--profile-backend", default="minilm", help="embedding backend of the profiled run")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs, outputs)")
@@ -457,6 +500,8 @@ def main(argv: list[str] | None = None) -> dict:
             print(f"semeval: {shares}", flush=True)
         if args.fit_sample:
             results["fit_sample"] = {**bench_fit_sample(), "machine": machine()}
+        if args.agreement:
+            results["agreement"] = {**bench_agreement(args.agreement, work), "machine": machine()}
         if args.profile:
             key = f"profile_{args.profile_backend}"
             results[key] = {**profile(args.profile, work, args.profile_backend), "machine": machine()}
