@@ -13,9 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from verbatim.embed import Embedder, EmbedSettings, available_backends
+from verbatim.embed import Embedder, EmbeddingCache, EmbedSettings, available_backends
+from verbatim.run_cache import text_key
 from verbatim.static_model import ensure_static_model, static_model_id
-from verbatim.themes import ThemeModel, ThemeSettings
+from verbatim.themes import ThemeModel, ThemeSettings, calibration_sample
 
 PARAPHRASE_TRIPLE = [
     "The delivery was late and the parcel arrived damaged.",
@@ -156,6 +157,44 @@ def test_static_vectors_are_calibrated_into_minilms_space(models_dir, sample_pat
     again = ThemeModel(ThemeSettings(calibration_texts=600), embedder=static).fit(texts[:half], X[:half])
     np.testing.assert_array_equal(again.projection_, model.projection_)
     np.testing.assert_array_equal(again.labels_, model.labels_)
+
+    # calibration_sample names the texts a fit encodes with the teacher, so that the pipeline
+    # can encode them ahead of the fit: all of them are in the cache after a fit, also when
+    # the fit itself works on a stratified sample.
+    def all_cached(sample):  # read the cache without encoding anything into it
+        teacher = static.teacher()
+        cache = EmbeddingCache(teacher.cache_path)
+        try:
+            return len(cache.get(teacher.model_id, [text_key(t) for t in sample])) == len(set(sample))
+        finally:
+            cache.close()
+
+    sampled = ThemeSettings(calibration_texts=300, max_fit_segments=800)
+    strata = [len(t) % 3 for t in texts[:half]]
+    sample = calibration_sample(texts[:half], sampled, strata)
+    assert len(sample) == 300 and not all_cached(sample)
+    ThemeModel(sampled, embedder=static).fit(texts[:half], X[:half], strata=strata)
+    assert all_cached(sample)
+    assert all_cached(calibration_sample(texts[:half], ThemeSettings(calibration_texts=600)))
+
+
+@pytest.mark.slow
+def test_fast_mode_encodes_its_calibration_texts_ahead_with_the_same_themes(models_dir, sample_path, tmp_path):
+    """With the cache on, the pipeline encodes the calibration texts on a thread during the
+    embed stage (pipeline._warm_calibration) and the fit reads them from the cache; without
+    a cache the fit encodes them itself. Both give the same map and the same themes."""
+    from verbatim.config import load_config
+    from verbatim.pipeline import analyze
+
+    def run(cache: bool):
+        embed = {"backend": "static", "cache": cache, "cache_dir": str(tmp_path / "cache"), "show_progress": False}
+        return analyze(sample_path, config=load_config(overrides={"embed": embed}, environ={})).analysis
+
+    ahead, inline = run(True), run(False)
+    assert ahead.model.projection_ is not None
+    np.testing.assert_array_equal(ahead.model.projection_, inline.model.projection_)
+    pd.testing.assert_frame_equal(ahead.themes, inline.themes)
+    np.testing.assert_array_equal(ahead.segments["theme_id"].to_numpy(), inline.segments["theme_id"].to_numpy())
 
 
 def test_onnx_backend_agrees_with_torch_on_real_comments(models_dir, sample_path):

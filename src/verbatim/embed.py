@@ -405,15 +405,15 @@ class Embedder:
         finally:
             bar.close()
 
-    def teacher(self) -> "Embedder | None":
+    def teacher(self, **changes) -> "Embedder | None":
         """An Embedder of the model this backend was distilled from (the static table's
-        MiniLM), with the same cache and settings; None when the backend is its own model.
-        The theme model uses it to calibrate static vectors (``ThemeSettings.calibration_texts``);
-        the caller closes it."""
+        MiniLM), with the same cache and settings (``changes`` replaces some); None when the
+        backend is its own model. The theme model uses it to calibrate static vectors
+        (``ThemeSettings.calibration_texts``); the caller closes it."""
         name = _TEACHERS.get(self.settings.backend)
         if name is None:
             return None
-        return Embedder(dataclasses.replace(self.settings, backend=name, show_progress=False))
+        return Embedder(dataclasses.replace(self.settings, backend=name, show_progress=False, **changes))
 
     def close(self) -> None:
         """Stop the worker processes and close the cache file (both come back when needed)."""

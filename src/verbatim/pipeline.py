@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from concurrent import futures
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -124,12 +125,16 @@ def run_stages(ingest: IngestResult, config: Config, *, model_dir: str | Path | 
     # segment new texts, when this process would only wait for them.
     with idle_work(import_bertopic) if model_dir is None or extend_model else nullcontext():
         segments, flags = _segment_and_score(responses, config, memo, timer)
+    department = segments["response_id"].map(responses.set_index("response_id")["department"]).tolist()
     with timer.stage("embed"):
+        warming = _warm_calibration(segments["text"].tolist(), department, config, embedder) if model_dir is None else None
         vectors, index = embedder.embed_distinct(segments["text"].tolist())  # one row per distinct text
         if log:
             mapped = " (memory-mapped)" if isinstance(vectors, np.memmap) else ""
             log(f"  {embedder.n_encoded} distinct texts encoded, {embedder.n_cached} from the cache{mapped}")
     with timer.stage("themes"):
+        if warming is not None:
+            futures.wait([warming])  # its errors, if any, come back from the fit's own encode
         if model_dir is not None:
             model = ThemeModel.load(model_dir, embedder=embedder)
             texts = segments["text"].tolist()
@@ -138,8 +143,7 @@ def run_stages(ingest: IngestResult, config: Config, *, model_dir: str | Path | 
             else:
                 theme_ids = model.assign(texts, vectors, index=index)
         else:
-            department = segments["response_id"].map(responses.set_index("response_id")["department"])
-            model = _fit_themes(segments["text"].tolist(), vectors, index, department.tolist(), config, embedder,
+            model = _fit_themes(segments["text"].tolist(), vectors, index, department, config, embedder,
                                 ThemeFitCache(memo / "themes") if memo else None, log)
             theme_ids = model.labels_
         segments = segments.assign(theme_id=[int(t) for t in theme_ids])
@@ -188,6 +192,32 @@ def _segment_and_score(responses: pd.DataFrame, config: Config, memo: Path | Non
         scored = score_sentiment(segments["text"].tolist(), config.sentiment)
         segments = segments.assign(sentiment=scored["label"].to_numpy(), compound=scored["compound"].to_numpy())
     return segments, flags
+
+
+def _warm_calibration(texts: list[str], strata: list, config: Config, embedder) -> "futures.Future | None":
+    """Encode the texts the theme fit will calibrate static vectors on
+    (``themes.calibration_texts``) with the embedder's teacher, on a thread, into the
+    embedding cache, where the fit then finds them. The static lookups of the embed stage
+    keep one core busy and leave the other idle: the teacher's forward passes (~6 s for
+    1,000 segments), on one torch thread, use it. None when there is nothing to encode: no
+    teacher, calibration off, or no cache to hand the vectors over in."""
+    teacher = embedder.teacher(threads=1) if config.themes.calibration_texts and config.embed.cache else None
+    if teacher is None:
+        return None
+    from .themes import calibration_sample
+
+    sample = calibration_sample(texts, config.themes, strata)
+
+    def encode() -> None:
+        try:
+            teacher.embed(sample)
+        finally:
+            teacher.close()
+
+    pool = futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="verbatim-calibration")
+    future = pool.submit(encode)
+    pool.shutdown(wait=False)  # the thread ends after its one task; the caller waits for the future
+    return future
 
 
 def _fit_themes(texts: list[str], vectors, index, strata: list, config: Config, embedder, cache, log: Log | None):

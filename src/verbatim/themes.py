@@ -191,6 +191,29 @@ def stratified_rows(strata: Sequence, size: int, seed: int) -> np.ndarray:
     return np.sort(np.concatenate(picked)) if picked else np.zeros(0, dtype=np.int64)
 
 
+def calibration_rows(texts: Sequence[str], settings: ThemeSettings) -> np.ndarray:
+    """Sorted positions of the texts a fit calibrates on (``calibration_texts``): the first
+    occurrence of each distinct text, a seeded sample of them when there are more."""
+    first: dict[str, int] = {}
+    for row, text in enumerate(texts):
+        first.setdefault(text, row)
+    rows = np.fromiter(first.values(), dtype=np.int64, count=len(first))
+    if len(rows) > settings.calibration_texts:
+        rows = np.sort(np.random.default_rng(settings.seed).choice(rows, settings.calibration_texts, replace=False))
+    return rows
+
+
+def calibration_sample(texts: Sequence[str], settings: ThemeSettings, strata: Sequence | None = None) -> list[str]:
+    """The texts ``ThemeModel(settings).fit(texts, X, strata)`` encodes with the embedder's
+    teacher (from its stratified fit sample above ``max_fit_segments``), so that a caller can
+    encode them ahead of the fit, into the cache the fit then reads."""
+    texts = list(texts)
+    if len(texts) > settings.max_fit_segments:
+        rows = stratified_rows([None] * len(texts) if strata is None else strata, settings.max_fit_segments, settings.seed)
+        texts = [texts[i] for i in rows]
+    return [texts[i] for i in calibration_rows(texts, settings)]
+
+
 def import_bertopic():
     """Import BERTopic quietly: umap (imported by BERTopic's plotting) warns about the
     absent TensorFlow at import time, which verbatim never needs. The import takes ~10 s
@@ -405,12 +428,7 @@ class ThemeModel:
         teacher = make_teacher() if s.calibration_texts and make_teacher is not None else None
         if teacher is None:
             return None
-        first: dict[str, int] = {}
-        for row, text in enumerate(texts):
-            first.setdefault(text, row)
-        rows = np.fromiter(first.values(), dtype=np.int64, count=len(first))
-        if len(rows) > s.calibration_texts:
-            rows = np.sort(np.random.default_rng(s.seed).choice(rows, s.calibration_texts, replace=False))
+        rows = calibration_rows(texts, s)
         try:
             Y = _unit(teacher.embed([texts[i] for i in rows])).astype(np.float64)
         finally:
