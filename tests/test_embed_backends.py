@@ -7,6 +7,8 @@ build tries to reach the network.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import socket
 
 import numpy as np
@@ -107,6 +109,25 @@ def test_static_vectors_are_centred_by_the_theme_model(models_dir, sample_path, 
     best = (space @ centred.prototypes_.T).max(axis=1)
     assert abs((best < centred.assign_floor_).mean() - settings.centred_floor_quantile) < 0.005
     assert loaded.assign_floor_ == centred.assign_floor_
+
+    # A model saved before calibration existed (no projection array, no calibration settings)
+    # loads as uncalibrated, and a new wave is clustered in its own centred space: extend's
+    # sub-model inherits the space whatever the settings say, and never calibrates anew.
+    from safetensors.numpy import load_file, save_file
+
+    old = centred.save(tmp_path / "old")
+    arrays = load_file(str(old / "themes.safetensors"))
+    del arrays["projection"]
+    save_file(arrays, str(old / "themes.safetensors"), metadata={"format": "verbatim-themes/2"})
+    meta = json.loads((old / "themes.json").read_text(encoding="utf-8"))
+    del meta["settings"]["calibration_texts"], meta["settings"]["calibration_ridge"]
+    (old / "themes.json").write_text(json.dumps(meta), encoding="utf-8")
+    legacy = ThemeModel.load(old, embedder=embedder)
+    assert legacy.projection_ is None and legacy.settings.calibration_texts == 0
+    np.testing.assert_array_equal(legacy.assign(texts, X), centred.labels_)
+    legacy.settings = dataclasses.replace(legacy.settings, calibration_texts=1000)
+    wave = legacy.extend(texts[:400], X[:400])
+    assert len(wave) == 400 and legacy.projection_ is None
 
 
 @pytest.mark.slow

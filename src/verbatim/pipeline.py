@@ -128,13 +128,16 @@ def run_stages(ingest: IngestResult, config: Config, *, model_dir: str | Path | 
     department = segments["response_id"].map(responses.set_index("response_id")["department"]).tolist()
     with timer.stage("embed"):
         warming = _warm_calibration(segments["text"].tolist(), department, config, embedder) if model_dir is None else None
-        vectors, index = embedder.embed_distinct(segments["text"].tolist())  # one row per distinct text
+        try:
+            vectors, index = embedder.embed_distinct(segments["text"].tolist())  # one row per distinct text
+        except BaseException:
+            _end_warming(warming, cancel=True, log=log)
+            raise
         if log:
             mapped = " (memory-mapped)" if isinstance(vectors, np.memmap) else ""
             log(f"  {embedder.n_encoded} distinct texts encoded, {embedder.n_cached} from the cache{mapped}")
     with timer.stage("themes"):
-        if warming is not None:
-            futures.wait([warming])  # its errors, if any, come back from the fit's own encode
+        _end_warming(warming, cancel=False, log=log)
         if model_dir is not None:
             model = ThemeModel.load(model_dir, embedder=embedder)
             texts = segments["text"].tolist()
@@ -194,14 +197,17 @@ def _segment_and_score(responses: pd.DataFrame, config: Config, memo: Path | Non
     return segments, flags
 
 
-def _warm_calibration(texts: list[str], strata: list, config: Config, embedder) -> "futures.Future | None":
+def _warm_calibration(texts: list[str], strata: list, config: Config,
+                      embedder) -> "tuple[futures.ThreadPoolExecutor, futures.Future] | None":
     """Encode the texts the theme fit will calibrate static vectors on
     (``themes.calibration_texts``) with the embedder's teacher, on a thread, into the
     embedding cache, where the fit then finds them. The static lookups of the embed stage
-    keep one core busy and leave the other idle: the teacher's forward passes (~6 s for
-    1,000 segments), on one torch thread, use it. None when there is nothing to encode: no
+    keep one core busy and leave the other idle: the teacher's load and forward passes (~7 s
+    for 1,000 segments), on one torch thread as in the fit, use it. Returns the thread's
+    executor and future for :func:`_end_warming`; None when there is nothing to encode: no
     teacher, calibration off, or no cache to hand the vectors over in."""
-    teacher = embedder.teacher(threads=1) if config.themes.calibration_texts and config.embed.cache else None
+    on = config.themes.calibration_texts and config.embed.cache
+    teacher = embedder.teacher(threads=1, processes=1) if on else None
     if teacher is None:
         return None
     from .themes import calibration_sample
@@ -215,9 +221,21 @@ def _warm_calibration(texts: list[str], strata: list, config: Config, embedder) 
             teacher.close()
 
     pool = futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="verbatim-calibration")
-    future = pool.submit(encode)
-    pool.shutdown(wait=False)  # the thread ends after its one task; the caller waits for the future
-    return future
+    return pool, pool.submit(encode)
+
+
+def _end_warming(warming, *, cancel: bool, log: Log | None) -> None:
+    """Wait for :func:`_warm_calibration`'s thread to end (cancelled first when the run
+    failed), so that no thread outlives the stage or runs while workers are forked. A failure
+    there is only logged: the fit encodes whatever is missing itself, and raises if it must."""
+    if warming is None:
+        return
+    pool, future = warming
+    if cancel:
+        future.cancel()
+    pool.shutdown(wait=True)
+    if not future.cancelled() and future.exception() is not None and log:
+        log(f"  calibration texts not encoded ahead ({future.exception()}); the theme fit encodes them")
 
 
 def _fit_themes(texts: list[str], vectors, index, strata: list, config: Config, embedder, cache, log: Log | None):

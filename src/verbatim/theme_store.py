@@ -71,6 +71,8 @@ def load_model(cls, directory: Path, embedder=None):
         if meta.get("format") != FORMAT:
             raise ValueError(f"unknown format {meta.get('format')!r}")
         arrays = load_file(str(directory / "themes.safetensors"))
+        if "projection" not in arrays:  # saved before calibration existed: never calibrated
+            meta["settings"].setdefault("calibration_texts", 0)
         model = cls(ThemeSettings(**meta["settings"]), embedder=embedder)
         model.prototypes_ = arrays["prototypes"]
         model.prototype_theme_ = arrays["prototype_theme"]

@@ -374,8 +374,9 @@ class ThemeModel:
         self.embedder = embedder
         self.center_ = None  # the mean vector removed before similarities; set by fit (zeros = none)
         self.projection_ = None  # affine map into the teacher's space; set by fit (None = none)
-        self._given_center = None  # extend's sub-model works in its parent's space
-        self._given_projection = None
+        self._given_center = None  # extend's sub-model works in its parent's space:
+        self._given_projection = None  # these two, set with _inherit_space
+        self._inherit_space = False
 
     # ----------------------------------------------------------------- helpers
     def _settings(self) -> ThemeSettings:
@@ -389,8 +390,8 @@ class ThemeModel:
         return self._space(_unit(self.embedder.embed(texts)))
 
     def embed_texts(self, texts: Sequence[str]) -> np.ndarray:
-        """Vectors of ``texts`` in this model's space (embedded, centred as the model is),
-        comparable with ``centroids_`` and ``prototypes_``."""
+        """Vectors of ``texts`` in this model's space (embedded, then calibrated and centred as
+        the model is), comparable with ``centroids_`` and ``prototypes_``."""
         return self._embed([str(t) for t in texts])
 
     def _space(self, X: np.ndarray) -> np.ndarray:
@@ -422,10 +423,12 @@ class ThemeModel:
         has no teacher): ridge regression from the unit rows of ``X`` to the teacher's
         vectors of the same texts, its output spread around the teacher's mean to the
         teacher's variance, as one affine matrix."""
-        if self._given_projection is not None:
+        if self._inherit_space:
             return self._given_projection
         make_teacher = getattr(self.embedder, "teacher", None)
-        teacher = make_teacher() if s.calibration_texts and make_teacher is not None else None
+        # One torch thread, as pipeline._warm_calibration encodes the same texts ahead: the
+        # same vectors (and map) whichever of the two encodes them.
+        teacher = make_teacher(threads=1, processes=1) if s.calibration_texts and make_teacher is not None else None
         if teacher is None:
             return None
         rows = calibration_rows(texts, s)
@@ -443,9 +446,9 @@ class ThemeModel:
         return W.astype(np.float32)
 
     def _fit_center(self, X: np.ndarray, s: ThemeSettings) -> np.ndarray:
-        """The vector :meth:`_space` removes: the mean of the fit data's unit vectors when
-        centring is on, zeros otherwise."""
-        if self._given_center is not None:
+        """The vector :meth:`_space` removes: the mean of the fit data's unit vectors (after
+        the calibration map, when there is one) when centring is on, zeros otherwise."""
+        if self._inherit_space:
             return self._given_center
         backend = getattr(getattr(self.embedder, "settings", None), "backend", "")
         calibrated = self.projection_ is not None  # in the teacher's space, as the teacher's vectors
@@ -862,8 +865,8 @@ class ThemeModel:
         if len(rest) < max(2, s.min_theme_size):
             return labels
         sub = ThemeModel(dataclasses.replace(s, guided_path=""), embedder=self.embedder)
-        sub._given_center = self.center_  # cluster the rest in this model's space
-        sub._given_projection = self.projection_
+        # Cluster the rest in this model's space (uncalibrated stays uncalibrated).
+        sub._given_center, sub._given_projection, sub._inherit_space = self.center_, self.projection_, True
         sub.fit([texts[i] for i in rest], unit[index[rest]])
         known = (sub.centroids_ @ self.centroids_.T).max(axis=1) if len(self.centroids_) else np.full(len(sub.centroids_), -1.0)
         keep = [int(t) for t, size in zip(sub.themes_["theme_id"], sub.themes_["size"])
