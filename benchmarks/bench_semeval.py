@@ -4,7 +4,9 @@ Sentences with exactly one human aspect category are embedded once (all-MiniLM-L
 through verbatim's cached embedder); both models cluster the *same* embeddings in the
 same run, each with seeds 0..N-1 (``--seeds``, default 5). Reported per model: NMI and ARI
 (scikit-learn) against the categories, with "unassigned" (-1) counted as one more cluster,
-and the unassigned share, as means over the seeds with the NMI's spread and every run.
+and the unassigned share, as means over the seeds with the NMI's spread and every run; and
+how well the labels name their themes (``_label_scores``; BERTopic's labels are its own
+``generate_topic_labels`` of 3 words).
 
 With ``--n-themes K`` both models are asked for K themes (verbatim ``themes.n_themes``,
 BERTopic ``nr_topics``), ``--n-themes 0`` for as many as there are categories: the same
@@ -43,9 +45,46 @@ def _scores(categories, labels, seconds: float) -> dict:
     }
 
 
+def _label_scores(texts: list[str], X: np.ndarray, assigned, labels: dict[int, str], embed) -> dict:
+    """How well each theme's label (``labels``: theme id -> label; -1 left out) names it:
+
+    - ``label_in_own_words``: share of labels found, as written (case and spacing aside),
+      in at least one of their theme's sentences: the customers' words, not a keyword bag;
+    - ``label_2_to_5_words``: share of labels of 2-5 words;
+    - ``label_points_to_theme``: share of themes whose label's embedding (``embed``) is
+      closer to their own centroid than to any other theme's: the label tells them apart;
+    - ``label_distinct``: distinct labels per theme.
+    """
+    assigned = np.asarray(assigned)
+    ids = sorted(t for t in set(assigned.tolist()) if t != -1 and t in labels)
+    if not ids:
+        return dict.fromkeys(LABEL_KEYS, 0.0)
+
+    def fold(text: str) -> str:
+        return " ".join(str(text).casefold().split())
+
+    names = [labels[t] for t in ids]
+    folded = [fold(t) for t in texts]
+    own = [any(fold(name) in folded[i] for i in np.flatnonzero(assigned == t)) for t, name in zip(ids, names)]
+    centroids = np.stack([X[assigned == t].mean(axis=0) for t in ids])
+    centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
+    vectors = np.asarray(embed(names), dtype=np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    points = (vectors @ centroids.T).argmax(axis=1) == np.arange(len(ids))
+    return {
+        "label_in_own_words": round(float(np.mean(own)), 4),
+        "label_2_to_5_words": round(float(np.mean([2 <= len(name.split()) <= 5 for name in names])), 4),
+        "label_points_to_theme": round(float(np.mean(points)), 4),
+        "label_distinct": round(len(set(names)) / len(names), 4),
+    }
+
+
+LABEL_KEYS = ("label_in_own_words", "label_2_to_5_words", "label_points_to_theme", "label_distinct")
+
+
 def _summary(runs: list[dict]) -> dict:
     """Mean of each score over the seeded runs, the NMI's spread, and the runs themselves."""
-    keys = ("nmi", "ari", "unassigned_share", "n_themes", "seconds")
+    keys = ("nmi", "ari", "unassigned_share", "n_themes", "seconds") + tuple(k for k in LABEL_KEYS if k in runs[0])
     mean = {key: round(float(np.mean([run[key] for run in runs])), 4) for key in keys}
     nmi = [run["nmi"] for run in runs]
     return {**mean, "nmi_sd": round(float(np.std(nmi)), 4), "nmi_min": min(nmi), "nmi_max": max(nmi), "runs": runs}
@@ -84,13 +123,21 @@ def main(argv: list[str] | None = None) -> dict:
     for seed in range(args.seeds):
         start = time.perf_counter()
         model = ThemeModel(ThemeSettings(seed=seed, n_themes=n_themes or 0), embedder=embedder).fit(texts, X)
-        ours_runs.append({"seed": seed, **_scores(categories, model.labels_, time.perf_counter() - start)})
+        labels = dict(zip(model.themes_["theme_id"].astype(int), model.themes_["label"]))
+        ours_runs.append({"seed": seed, **_scores(categories, model.labels_, time.perf_counter() - start),
+                          **_label_scores(texts, X, model.labels_, labels, embedder.embed)})
         umap = UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", low_memory=False, random_state=seed)
         start = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            topics, _ = BERTopic(umap_model=umap, **bertopic_options).fit_transform(texts, embeddings=X)  # HDBSCAN etc.: defaults
-        theirs_runs.append({"seed": seed, **_scores(categories, topics, time.perf_counter() - start)})
+            topic_model = BERTopic(umap_model=umap, **bertopic_options)
+            topics, _ = topic_model.fit_transform(texts, embeddings=X)  # HDBSCAN etc.: defaults
+        seconds = time.perf_counter() - start
+        # BERTopic's own labels, in its readable form: its 3 top words, no topic number.
+        names = topic_model.generate_topic_labels(nr_words=3, topic_prefix=False, separator=" ")
+        labels = dict(zip(sorted(set(topic_model.topics_)), names))
+        theirs_runs.append({"seed": seed, **_scores(categories, topics, seconds),
+                            **_label_scores(texts, X, topics, labels, embedder.embed)})
         print(f"seed {seed}: verbatim NMI {ours_runs[-1]['nmi']}, BERTopic NMI {theirs_runs[-1]['nmi']}", flush=True)
     ours, theirs = _summary(ours_runs), _summary(theirs_runs)
 
