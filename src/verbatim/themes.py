@@ -97,12 +97,13 @@ class ThemeSettings:
     seed: random seed of PCA, k-means and sampling (fixed => byte-identical results).
     center: "auto", "on" or "off": subtract the fit data's mean vector from every vector
         (then rescale to unit length) before any similarity is taken. "auto" = on for the
-        static embedder when it is not calibrated. Static vectors are averages of word vectors and share a large
-        common direction (mean pairwise cosine 0.32 on SemEval, 0.37 on clothing reviews,
-        against MiniLM's 0.16 and 0.18), so the cosine thresholds above meant far looser
-        merges there: 31-40 % of the clothing reviews' segments became one theme of
-        generic words ("just, doesn, did, like") that then led the improvement areas.
-        The mean is learnt at fit time, saved with the model and applied by assign.
+        static embedder when it is not calibrated (``calibration_texts`` = 0). Static
+        vectors are averages of word vectors and share a large common direction (mean
+        pairwise cosine 0.32 on SemEval, 0.37 on clothing reviews, against MiniLM's 0.16
+        and 0.18), so the cosine thresholds above meant far looser merges there: 31-40 %
+        of the clothing reviews' segments became one theme of generic words ("just,
+        doesn, did, like") that then led the improvement areas. The mean is learnt at fit
+        time, saved with the model and applied by assign.
     calibration_texts: vectors of a backend distilled from a teacher (the static table,
         distilled from MiniLM) are mapped into the teacher's space before anything else:
         this many of the fit's distinct texts (a seeded sample) are encoded by the teacher
@@ -113,9 +114,9 @@ class ThemeSettings:
         apply as they are and the space is not centred. The map is learnt on the data at
         hand: static vectors have no context, and what the teacher adds differs by domain
         (a map learnt on clothing reviews lifts SemEval's NMI far less than one learnt on
-        SemEval's own sentences, benchmarks/README.md). Saved with the model and applied by
-        assign and extend, which need no teacher. 0 = off (then static vectors are centred,
-        see ``center``).
+        SemEval's own sentences, see README.md, Performance). Saved with the model and
+        applied by assign and extend, which need no teacher. 0 = off (then static vectors
+        are centred, see ``center``).
     centred_floor_quantile: in a centred space the absolute ``assign_floor``, calibrated
         on MiniLM's own space, means something else (centring lowers every similarity: 8.7 %
         of SemEval stayed "Other" with static vectors). There the floor is this quantile of
