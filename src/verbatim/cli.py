@@ -140,7 +140,8 @@ def analysis_options(func):
                      help="Period of the trend over time (needs a date column). Default: month."),
         click.option("--embedder", type=click.Choice(["minilm", "static", "onnx"]),
                      help="Embedding backend: minilm (default), static (fast mode: model2vec table distilled "
-                          "locally from MiniLM, built once) or onnx (int8 MiniLM). Same as --set embed.backend=..."),
+                          "locally from MiniLM, built once; its vectors calibrated on 1,000 of the run's texts "
+                          "encoded by MiniLM) or onnx (int8 MiniLM). Same as --set embed.backend=..."),
         click.option("--engine", type=click.Choice(["local", "spark"]), default="local", show_default=True,
                      help="Run on this machine, or on Apache Spark (needs the spark extra and Java 17+)."),
         click.option("--master", metavar="URL",
