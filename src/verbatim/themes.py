@@ -375,9 +375,7 @@ class ThemeModel:
         self.embedder = embedder
         self.center_ = None  # the mean vector removed before similarities; set by fit (zeros = none)
         self.projection_ = None  # affine map into the teacher's space; set by fit (None = none)
-        self._given_center = None  # extend's sub-model works in its parent's space:
-        self._given_projection = None  # these two, set with _inherit_space
-        self._inherit_space = False
+        self._space_of: ThemeModel | None = None  # extend's sub-model works in its parent's space
 
     # ----------------------------------------------------------------- helpers
     def _settings(self) -> ThemeSettings:
@@ -424,8 +422,8 @@ class ThemeModel:
         has no teacher): ridge regression from the unit rows of ``X`` to the teacher's
         vectors of the same texts, its output spread around the teacher's mean to the
         teacher's variance, as one affine matrix."""
-        if self._inherit_space:
-            return self._given_projection
+        if self._space_of is not None:
+            return self._space_of.projection_
         make_teacher = getattr(self.embedder, "teacher", None)
         # One torch thread, as pipeline._warm_calibration encodes the same texts ahead: the
         # same vectors (and map) whichever of the two encodes them.
@@ -449,8 +447,8 @@ class ThemeModel:
     def _fit_center(self, X: np.ndarray, s: ThemeSettings) -> np.ndarray:
         """The vector :meth:`_space` removes: the mean of the fit data's unit vectors (after
         the calibration map, when there is one) when centring is on, zeros otherwise."""
-        if self._inherit_space:
-            return self._given_center
+        if self._space_of is not None:
+            return self._space_of.center_
         backend = getattr(getattr(self.embedder, "settings", None), "backend", "")
         calibrated = self.projection_ is not None  # in the teacher's space, as the teacher's vectors
         if s.center == "off" or (s.center == "auto" and (backend not in CENTERED_BACKENDS or calibrated)):
@@ -866,8 +864,7 @@ class ThemeModel:
         if len(rest) < max(2, s.min_theme_size):
             return labels
         sub = ThemeModel(dataclasses.replace(s, guided_path=""), embedder=self.embedder)
-        # Cluster the rest in this model's space (uncalibrated stays uncalibrated).
-        sub._given_center, sub._given_projection, sub._inherit_space = self.center_, self.projection_, True
+        sub._space_of = self  # cluster the rest in this model's space (uncalibrated stays uncalibrated)
         sub.fit([texts[i] for i in rest], unit[index[rest]])
         known = (sub.centroids_ @ self.centroids_.T).max(axis=1) if len(self.centroids_) else np.full(len(sub.centroids_), -1.0)
         keep = [int(t) for t, size in zip(sub.themes_["theme_id"], sub.themes_["size"])
