@@ -125,9 +125,12 @@ def run_stages(ingest: IngestResult, config: Config, *, model_dir: str | Path | 
     # segment new texts, when this process would only wait for them.
     with idle_work(import_bertopic) if model_dir is None or extend_model else nullcontext():
         segments, flags = _segment_and_score(responses, config, memo, timer)
-    department = segments["response_id"].map(responses.set_index("response_id")["department"]).tolist()
+    fitting = model_dir is None
+    # Each segment's department: the strata of the theme fit's sample (and its calibration's)
+    department = (segments["response_id"].map(responses.set_index("response_id")["department"]).tolist()
+                  if fitting else None)
     with timer.stage("embed"):
-        warming = _warm_calibration(segments["text"].tolist(), department, config, embedder) if model_dir is None else None
+        warming = _warm_calibration(segments["text"].tolist(), department, config, embedder) if fitting else None
         try:
             vectors, index = embedder.embed_distinct(segments["text"].tolist())  # one row per distinct text
         except BaseException:
