@@ -26,8 +26,13 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` whose text columns are safe to open in a spreadsheet."""
     out = frame.copy()
     for name in out.columns:
-        if out[name].dtype == object or pd.api.types.is_string_dtype(out[name]):
-            out[name] = out[name].map(neutralise_cell)
+        column = out[name]
+        if isinstance(column.dtype, pd.StringDtype):  # strings or missing: one vectorised test
+            dangerous = column.str.startswith(DANGEROUS_FIRST).fillna(False).astype(bool)
+            if dangerous.any():
+                out[name] = column.mask(dangerous, "'" + column)
+        elif column.dtype == object or pd.api.types.is_string_dtype(column):
+            out[name] = column.map(neutralise_cell)
     return out
 
 

@@ -282,10 +282,13 @@ def _nps_row(rows: pd.DataFrame, label: object, settings: ImpactSettings) -> dic
 def _bootstrap_impacts(data: _Data, settings: ImpactSettings) -> dict[str, np.ndarray]:
     """Impact of every theme in every resample, per group: {group: (n_bootstrap, T)}."""
     t = len(data.theme_ids)
-    prom = data.promoter.astype(float)
-    det = data.detractor.astype(float)
-    x = data.themes.astype(float)
-    values = np.column_stack([prom, det, x, x * prom[:, None], x * det[:, None]])
+    # Every column is a 0/1 indicator: built as bool, one byte a cell (50,000 responses x
+    # 120 themes: 18 MB, where float64 columns stacked were 144 MB and 1.7 s of page faults).
+    values = np.empty((len(data.ids), 2 + 3 * t), dtype=bool)
+    values[:, 0], values[:, 1] = data.promoter, data.detractor
+    values[:, 2 : 2 + t] = data.themes
+    np.logical_and(data.themes, data.promoter[:, None], out=values[:, 2 + t : 2 + 2 * t])
+    np.logical_and(data.themes, data.detractor[:, None], out=values[:, 2 + 2 * t :])
     # Strata: each department, then respondents with no department; in sorted
     # response_id order within each, so the resamples do not depend on row order.
     strata = [np.flatnonzero(data.department == g) for g in data.groups[1:]]

@@ -179,7 +179,7 @@ def stratified_bootstrap_sums(values: np.ndarray, strata: list[np.ndarray], n_re
     """
     # Float32 sums of integer counts x 0/1 indicators are exact below 2**24 rows and
     # twice as fast; anything else (weights) needs float64.
-    exact = np.all((values == 0) | (values == 1)) and values.shape[0] < 2**24
+    exact = (values.dtype == bool or bool(np.all((values == 0) | (values == 1)))) and values.shape[0] < 2**24
     dtype = np.float32 if exact else np.float64
     # Theme indicators are mostly zeros: a sparse product does ~15x fewer operations,
     # and on a shared 2-core machine single-threaded sparse beats contended

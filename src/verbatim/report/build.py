@@ -97,38 +97,54 @@ class ReportBuilder:
         themes = analysis.themes
         self.labels = dict(zip(themes["theme_id"].astype(int), themes["label"]))
         self.labels[-1] = "Other"
-        responses = analysis.ingest.responses.set_index("response_id")
-        self.department_of = responses["department"].to_dict()
-        self.score_of = responses["score"].to_dict()
-        self.group_of = responses["nps_group"].to_dict()
-        flags = analysis.flags.set_index("response_id")
-        self.full_text = flags["redacted_text"].to_dict()
+        responses = analysis.ingest.responses
+        self.department_of = _column_dict(responses, "department")
+        self.score_of = _column_dict(responses, "score")
+        self.group_of = _column_dict(responses, "nps_group")
+        self.full_text = _column_dict(analysis.flags, "redacted_text")
         self._by_theme: dict[int, pd.DataFrame] | None = None
 
     # ---------------------------------------------------------------- quotes
 
-    def quote(self, segment: pd.Series) -> dict:
+    def quote(self, response_id: str, segment_text: str, sentiment: str) -> dict:
         """A quote: the whole redacted comment when short enough, else the segment."""
-        rid = segment["response_id"]
-        full = str(self.full_text.get(rid, "") or "")
-        text = full if 0 < len(full) <= QUOTE_MAX_CHARS else str(segment["text"])
-        score = self.score_of.get(rid)
+        full = str(self.full_text.get(response_id, "") or "")
+        text = full if 0 < len(full) <= QUOTE_MAX_CHARS else str(segment_text)
+        score = self.score_of.get(response_id)
         return {
             "text": text,
-            "response_id": str(rid),
-            "department": self.department_of.get(rid),
+            "response_id": str(response_id),
+            "department": self.department_of.get(response_id),
             "score": None if score is None or (isinstance(score, float) and math.isnan(score)) else float(score),
-            "sentiment": str(segment["sentiment"]),
+            "sentiment": str(sentiment),
         }
 
-    def _segments_of(self, theme_id: int) -> pd.DataFrame:
-        """The segments of one theme with their response's department (``_department``);
-        split once, since every theme is asked for quotes overall and per department."""
+    def _segments_of(self, theme_id: int) -> dict[str, np.ndarray]:
+        """The segments of one theme as arrays (``response_id``, ``text``, ``sentiment``,
+        ``compound``, their response's ``department`` and ``id_rank``, the rank of the
+        response id in sorted order); split once, since every theme is asked for quotes
+        overall and per department, and read as arrays: filtering, sorting and reading
+        rows of a DataFrame of Arrow-backed strings 229 times cost 2.8 s at 50,000 comments."""
         if self._by_theme is None:
             seg = self.a.segments
-            seg = seg.assign(_department=seg["response_id"].map(self.department_of))
-            self._by_theme = {int(tid): part for tid, part in seg.groupby("theme_id", sort=False)}
-            self._no_segments = seg.iloc[:0]
+            ids = np.array(seg["response_id"].tolist(), dtype=object)
+            columns = {
+                "response_id": ids,
+                "text": np.array(seg["text"].tolist(), dtype=object),
+                "sentiment": np.array(seg["sentiment"].tolist(), dtype=object),
+                "compound": seg["compound"].to_numpy(float),
+                "department": np.array([self.department_of.get(r) for r in ids], dtype=object),
+                "id_rank": np.unique(ids, return_inverse=True)[1].reshape(-1) if len(ids) else np.zeros(0, np.int64),
+            }
+            theme = seg["theme_id"].to_numpy()
+            order = np.argsort(theme, kind="stable")  # each theme's rows keep their order
+            starts = np.flatnonzero(np.r_[True, theme[order][1:] != theme[order][:-1]]) if len(theme) else []
+            bounds = list(starts) + [len(theme)]
+            self._by_theme = {}
+            for a, b in zip(bounds[:-1], bounds[1:]):
+                rows = order[a:b]
+                self._by_theme[int(theme[rows[0]])] = {k: v[rows] for k, v in columns.items()}
+            self._no_segments = {k: v[:0] for k, v in columns.items()}
         return self._by_theme.get(int(theme_id), self._no_segments)
 
     def quotes_for(self, theme_id: int, side: str, *, department: str | None = None,
@@ -136,24 +152,30 @@ class ReportBuilder:
         """Up to ``k`` distinct quotes of a theme, the clearest of the wanted side first.
 
         Complaints are ordered by most negative sentiment, praise by most positive;
-        ties break on response id so the choice is deterministic.
+        ties break on response id, then on the segments' order, so the choice is deterministic.
         """
         seg = self._segments_of(theme_id)
+        wanted = np.ones(len(seg["compound"]), dtype=bool)
         if department is not None:
-            seg = seg[seg["_department"] == department]
+            wanted &= seg["department"] == department
+        compound = seg["compound"]
         if side == "complaint":
-            seg = seg[seg["sentiment"] == "negative"].sort_values(["compound", "response_id"])
+            wanted &= seg["sentiment"] == "negative"
+            key = compound
         elif side == "praise":
-            seg = seg[seg["sentiment"] == "positive"].sort_values(["compound", "response_id"], ascending=[False, True])
+            wanted &= seg["sentiment"] == "positive"
+            key = -compound
         else:
-            seg = seg.assign(_strength=seg["compound"].abs()).sort_values(["_strength", "response_id"],
-                                                                           ascending=[False, True])
+            key = -np.abs(compound)
+        rows = np.flatnonzero(wanted)
+        rows = rows[np.lexsort((seg["id_rank"][rows], key[rows]))]  # stable: ties keep segment order
         out, seen_responses, seen_texts = [], set(), set()
-        for _, row in seg.iterrows():
-            quote = self.quote(row)
+        for i in rows:
+            text = seg["text"][i]
+            quote = self.quote(seg["response_id"][i], text, seg["sentiment"][i])
             # Customers repeat each other ("on hold for ages"): show different words, not
             # the same sentence three times.
-            keys = {_fold(quote["text"]), _fold(row["text"])}
+            keys = {_fold(quote["text"]), _fold(text)}
             if quote["response_id"] in seen_responses or keys & seen_texts:
                 continue
             seen_responses.add(quote["response_id"])
@@ -199,15 +221,14 @@ class ReportBuilder:
 
     def theme_blocks(self) -> list[dict]:
         a = self.a
-        seg = a.segments
         n_commenting = max(1, int((~a.flags["non_answer"]).sum()))
         owners = a.owners.set_index("theme_id") if a.owners is not None and len(a.owners) else None
         blocks = []
         for _, theme in a.themes.sort_values("theme_id").iterrows():
             tid = int(theme["theme_id"])
-            rows = seg[seg["theme_id"] == tid]
-            counts = rows["sentiment"].value_counts()
-            total = max(1, len(rows))
+            rows = self._segments_of(tid)
+            counts = pd.Series(rows["sentiment"]).value_counts()
+            total = max(1, len(rows["sentiment"]))
             owner = None
             if owners is not None and tid in owners.index:
                 o = owners.loc[tid]
@@ -219,9 +240,9 @@ class ReportBuilder:
                 "keywords": [str(k) for k in theme["keywords"]],
                 "parent_id": None if pd.isna(theme.get("parent_id")) else int(theme["parent_id"]),
                 "parent_label": None if pd.isna(theme.get("parent_label")) else str(theme["parent_label"]),
-                "segments": int(len(rows)),
-                "responses": int(rows["response_id"].nunique()),
-                "share": _prob(rows["response_id"].nunique() / n_commenting),
+                "segments": int(len(rows["response_id"])),
+                "responses": len(set(rows["response_id"])),
+                "share": _prob(len(set(rows["response_id"])) / n_commenting),
                 "sentiment": {s: _prob(counts.get(s, 0) / total) for s in ("negative", "neutral", "positive")},
                 "mixed": tid in a.mixed_themes,
                 "quotes": self.quotes_for(tid, "any"),
@@ -229,14 +250,14 @@ class ReportBuilder:
                 "new": bool(theme.get("new", False)),
                 "owner": owner,
             })
-        other = seg[seg["theme_id"] == -1]
-        if len(other):
-            counts = other["sentiment"].value_counts()
+        other = self._segments_of(-1)
+        if len(other["response_id"]):
+            counts = pd.Series(other["sentiment"]).value_counts()
             blocks.append({
                 "id": -1, "label": "Other", "keywords": [], "parent_id": None, "parent_label": None,
-                "segments": int(len(other)), "responses": int(other["response_id"].nunique()),
-                "share": _prob(other["response_id"].nunique() / n_commenting),
-                "sentiment": {s: _prob(counts.get(s, 0) / len(other)) for s in ("negative", "neutral", "positive")},
+                "segments": int(len(other["response_id"])), "responses": len(set(other["response_id"])),
+                "share": _prob(len(set(other["response_id"])) / n_commenting),
+                "sentiment": {s: _prob(counts.get(s, 0) / len(other["sentiment"])) for s in ("negative", "neutral", "positive")},
                 "mixed": False, "quotes": self.quotes_for(-1, "any"), "guided": False, "owner": None,
             })
         return blocks
@@ -397,6 +418,12 @@ class ReportBuilder:
 
             report["trend"] = trend_block(self.a.trends, self.a.theme_keys)
         return report
+
+
+def _column_dict(frame: pd.DataFrame, column: str) -> dict:
+    """``frame[column]`` by ``response_id`` as a dict (what ``Series.to_dict`` gives, at a
+    quarter of its cost on 50,000 rows)."""
+    return dict(zip(frame["response_id"].tolist(), frame[column].tolist()))
 
 
 def _fold(text: str) -> str:

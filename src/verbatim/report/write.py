@@ -66,16 +66,21 @@ def assignments_table(analysis: "Analysis") -> pd.DataFrame:
 
 def html_assignments(table: pd.DataFrame) -> list[dict]:
     """The drill-down rows embedded in report.html (analysed responses only)."""
+    analysed = table[table["status"] == "analysed"]
+    # Column lists, not itertuples: reading Arrow-backed strings cell by cell costs more
+    # than building the rows (50,000 comments: 1.8 s before).
+    columns = [analysed[c].tolist() for c in ("response_id", "department", "score", "nps_group", "theme_ids",
+                                               "sentiment", "text")]
     rows = []
-    for r in table[table["status"] == "analysed"].itertuples(index=False):
+    for response_id, department, score, nps_group, theme_ids, sentiment, text in zip(*columns):
         rows.append({
-            "response_id": str(r.response_id),
-            "department": None if r.department is None or pd.isna(r.department) else str(r.department),
-            "score": None if pd.isna(r.score) else float(r.score),
-            "nps_group": None if r.nps_group is None or pd.isna(r.nps_group) else str(r.nps_group),
-            "themes": [int(t) for t in r.theme_ids.split(";")] if r.theme_ids else [],
-            "sentiment": str(r.sentiment),
-            "text": str(r.text),
+            "response_id": str(response_id),
+            "department": None if department is None or pd.isna(department) else str(department),
+            "score": None if pd.isna(score) else float(score),
+            "nps_group": None if nps_group is None or pd.isna(nps_group) else str(nps_group),
+            "themes": [int(t) for t in theme_ids.split(";")] if theme_ids else [],
+            "sentiment": str(sentiment),
+            "text": str(text),
         })
     return rows
 
