@@ -403,3 +403,15 @@ def test_labels_find_a_keywords_written_form_beyond_the_segments_they_read(fitte
 
     assert label() == ["order was days late"]
     assert label(keyword_segments=1) == ["order and days"]  # not found: single keywords joined
+
+
+def test_themes_keywords_order_ignores_float_noise():
+    # KeyBERTInspired's scores for a bigram and its reverse differ in the last bits only, and
+    # came back in either order from run to run: the ranking must not depend on it.
+    from verbatim.themes import ranked_keywords
+
+    scored = [("fabric", 0.71), ("short length", 0.5200000001), ("length short", 0.52), ("wear", 0.3), ("", 0.9)]
+    expected = ["fabric", "length short", "short length"]
+    assert ranked_keywords(scored, 3) == expected
+    assert ranked_keywords(scored[::-1], 3) == expected
+    assert ranked_keywords([("b", 0.4), ("a", 0.3)], 5) == ["b", "a"]  # real differences still rank

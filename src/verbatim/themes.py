@@ -231,6 +231,12 @@ def import_bertopic():
     return bertopic
 
 
+#: Keyword scores are compared to this many decimals (ties then go by the word), and
+#: KeyBERTInspired returns this many keywords beyond ``n_keywords``, so that the cut is
+#: made after that order.
+KEYWORD_SCORE_DECIMALS = 5
+KEYWORD_SPARES = 5
+
 #: Rows per block of the row-wise products and checks, so that a million segments never
 #: need a (rows x prototypes) matrix or a temporary copy of the embeddings at once.
 ROW_BLOCK = 65_536
@@ -238,6 +244,16 @@ ROW_BLOCK = 65_536
 
 def _blocks(n: int):
     return (slice(start, min(start + ROW_BLOCK, n)) for start in range(0, n, ROW_BLOCK))
+
+
+def ranked_keywords(scored: Sequence[tuple[str, float]], n: int) -> list[str]:
+    """The ``n`` best words of ``(word, score)`` pairs, by score to
+    :data:`KEYWORD_SCORE_DECIMALS` decimals, then by word. Near-equal scores came back in
+    an order that changed from run to run at 50,000 segments ("short length" and "length
+    short" have one static vector, but for the last bits of a float)."""
+    pairs = [(str(w), float(v)) for w, v in scored if w]
+    pairs.sort(key=lambda pair: (-round(pair[1], KEYWORD_SCORE_DECIMALS), pair[0]))
+    return [w for w, _ in pairs[:n]]
 
 
 def _unit(rows: np.ndarray) -> np.ndarray:
@@ -799,11 +815,7 @@ class ThemeModel:
             self._update_topics(topic_model, texts, labels, s, KeyBERTInspired, ClassTfidfTransformer, CountVectorizer)
         finally:
             bertopic_logger.setLevel(previous)
-        out = []
-        for t in ids:
-            words = [w for w, _ in topic_model.get_topic(t) or [] if w]
-            out.append(words[: s.n_keywords])
-        return out
+        return [ranked_keywords(topic_model.get_topic(t) or [], s.n_keywords) for t in ids]
 
     @staticmethod
     def _update_topics(topic_model, texts, labels, s, KeyBERTInspired, ClassTfidfTransformer, CountVectorizer):
@@ -814,7 +826,7 @@ class ThemeModel:
             vectorizer_model=CountVectorizer(stop_words="english", ngram_range=(1, s.ngram_max)),
             ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
             representation_model=KeyBERTInspired(
-                top_n_words=s.n_keywords,
+                top_n_words=s.n_keywords + KEYWORD_SPARES,  # spares: the cut is made after the tie order
                 nr_candidate_words=max(s.keyword_candidates, s.n_keywords),
                 random_state=s.seed,
             ),
