@@ -414,4 +414,7 @@ def test_themes_keywords_order_ignores_float_noise():
     expected = ["fabric", "length short", "short length"]
     assert ranked_keywords(scored, 3) == expected
     assert ranked_keywords(scored[::-1], 3) == expected
+    # Either side of a rounding boundary (0.812345): still one tie.
+    near = [("purchase happy", 0.8123450001), ("happy purchase", 0.8123449999)]
+    assert ranked_keywords(near, 2) == ranked_keywords(near[::-1], 2) == ["happy purchase", "purchase happy"]
     assert ranked_keywords([("b", 0.4), ("a", 0.3)], 5) == ["b", "a"]  # real differences still rank
