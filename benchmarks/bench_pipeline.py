@@ -20,7 +20,8 @@ Also: ``verbatim --help`` and ``verbatim validate`` on 100,000 rows (``--cli``),
 throughput and agreement of the minilm / onnx / static backends on real segments
 (``--backends``), SemEval-2016 NMI of the onnx and static backends vs minilm over 5 theme
 seeds (``--semeval``), how close the fast mode's themes come to the default mode's on N real
-reviews (``--agreement N``), and a pyinstrument profile of one cold run (``--profile N``).
+reviews (``--agreement N``), whether two identical runs write identical files (``--repeat N``)
+and a pyinstrument profile of one cold run (``--profile N``).
 
     .venv/bin/python benchmarks/bench_pipeline.py --sizes 10000,50000
     .venv/bin/python benchmarks/bench_pipeline.py --sizes 200000 --runs cold   # memory check
@@ -438,6 +439,66 @@ def profile(n: int, work: Path, backend: str) -> dict:
     return {"n_comments": n, "backend": backend, **result, "report": str(report.relative_to(HERE.parent))}
 
 
+# Fields of report.json that differ between two runs by design: when, where and how long.
+_VOLATILE = (("run", "created_at"), ("run", "timings_s"), ("run", "config", "embed", "cache_dir"))
+
+
+def _stable_report(path: Path) -> dict:
+    report = json.loads(path.read_text(encoding="utf-8"))
+    for keys in _VOLATILE:
+        node = report
+        for key in keys[:-1]:
+            node = node.get(key, {})
+        node.pop(keys[-1], None)
+    return report
+
+
+def _first_difference(a, b, where: str = "") -> str | None:
+    """Path and values of the first difference between two JSON values, or None."""
+    if type(a) is not type(b):
+        return f"{where or '/'}: {a!r:.80} != {b!r:.80}"
+    if isinstance(a, dict):
+        for key in sorted(set(a) | set(b)):
+            if key not in a or key not in b:
+                return f"{where}/{key}: only in one run"
+            found = _first_difference(a[key], b[key], f"{where}/{key}")
+            if found:
+                return found
+        return None
+    if isinstance(a, list):
+        for i, (x, y) in enumerate(zip(a, b)):
+            found = _first_difference(x, y, f"{where}[{i}]")
+            if found:
+                return found
+        return None if len(a) == len(b) else f"{where}: {len(a)} items != {len(b)}"
+    return None if a == b else f"{where or '/'}: {a!r:.80} != {b!r:.80}"
+
+
+def bench_repeat(n: int, work: Path, backend: str) -> dict:
+    """Run the same ``verbatim analyze`` twice on N real comments, each with a fresh cache,
+    and compare what they wrote: every CSV file byte for byte, and report.json but for the
+    fields that differ by design (creation time, timings, cache folder). The sample's
+    determinism test runs in seconds on 2,400 comments; this one found keyword lists
+    whose order changed from run to run at 50,000 (fixed in 047c364)."""
+    csv = write_sample(n, work / f"comments_{n}.csv")
+    env = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+    outs = []
+    for k in (1, 2):
+        out = work / f"repeat_{n}_{k}"
+        cmd = [VERBATIM, "analyze", str(csv), "-o", str(out), "--force", "--quiet", *COLUMN_FLAGS,
+               "--set", f"embed.cache_dir={work / f'cache_repeat_{n}_{k}'}", "--set", "embed.show_progress=false",
+               "--set", f"embed.backend={backend}"]
+        run_child(cmd, env, work / f"repeat_{n}_{k}.log")
+        outs.append(out)
+    files = sorted(p.relative_to(outs[0]) for p in outs[0].rglob("*.csv"))
+    differing = [str(f) for f in files if (outs[0] / f).read_bytes() != (outs[1] / f).read_bytes()]
+    report = _first_difference(_stable_report(outs[0] / "report.json"), _stable_report(outs[1] / "report.json"))
+    record = {"n_comments": n, "backend": backend, "csv_files": len(files), "csv_files_differing": differing,
+              "report_json_first_difference": report, "identical": not differing and report is None}
+    print(f"repeat {n:,} ({backend}): {'identical' if record['identical'] else record}", flush=True)
+    return record
+
+
 def save(new: dict) -> dict:
     """Merge this run's entries into the results file (re-read first: other runs may have written)."""
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
@@ -472,6 +533,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--fit-sample", action="store_true", help="SemEval NMI when fitting on a sample")
     parser.add_argument("--agreement", type=int, default=0, metavar="N",
                         help="fast mode's themes vs the default mode's on N real reviews")
+    parser.add_argument("--repeat", type=int, default=0, metavar="N",
+                        help="run analyze twice on N comments and compare the outputs (determinism)")
+    parser.add_argument("--repeat-backend", default="static", help="embedding backend of the --repeat runs")
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="pyinstrument profile of N comments")
     parser.add_argument("--profile-backend", default="minilm", help="embedding backend of the profiled run")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs, outputs)")
@@ -502,6 +566,9 @@ def main(argv: list[str] | None = None) -> dict:
             results["fit_sample"] = {**bench_fit_sample(), "machine": machine()}
         if args.agreement:
             results["agreement"] = {**bench_agreement(args.agreement, work), "machine": machine()}
+        if args.repeat:
+            results[f"repeat_{args.repeat_backend}"] = {**bench_repeat(args.repeat, work, args.repeat_backend),
+                                                        "machine": machine()}
         if args.profile:
             key = f"profile_{args.profile_backend}"
             results[key] = {**profile(args.profile, work, args.profile_backend), "machine": machine()}
