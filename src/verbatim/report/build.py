@@ -102,7 +102,7 @@ class ReportBuilder:
         self.score_of = _column_dict(responses, "score")
         self.group_of = _column_dict(responses, "nps_group")
         self.full_text = _column_dict(analysis.flags, "redacted_text")
-        self._by_theme: dict[int, pd.DataFrame] | None = None
+        self._by_theme: dict[int, dict[str, np.ndarray]] | None = None
 
     # ---------------------------------------------------------------- quotes
 
