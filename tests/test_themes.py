@@ -388,6 +388,18 @@ def test_labels_show_keyword_ngrams_as_customers_wrote_them():
     assert _fallback(["größe", "qualität"], set()) == "größe and qualität"
 
 
+def test_labels_never_end_on_a_function_word():
+    # Written forms of keywords can stop mid-sentence ("maybe just" -> "maybe it is just"):
+    # such a fragment names no theme. Particles and nouns that spaCy counts as stop words stay.
+    from verbatim.labels import _readable, written_form
+
+    assert written_form("maybe just", ["maybe it is just me", "maybe it is just the cut"]) is None
+    for fragment in ("maybe it is just", "time the waitstaff did", "still what", "quick and"):
+        assert not _readable(fragment), fragment
+    for label in ("sold out", "beautiful top", "log in", "late delivery", "too many emails"):
+        assert _readable(label), label
+
+
 @pytest.mark.slow
 def test_labels_find_a_keywords_written_form_beyond_the_segments_they_read(fitted):
     # Keywords come from all of a theme's segments; their written form is looked for in more

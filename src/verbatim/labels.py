@@ -30,6 +30,18 @@ __all__ = ["LabelSettings", "candidate_phrases", "phrases_by_text", "choose_labe
 
 _DROP_LEADING = {"DET", "PRON", "NUM", "PUNCT", "CCONJ", "ADP", "PART", "SYM", "X", "INTJ"}
 _FRAGMENTS = {"ve", "nt", "s", "re", "ll", "d", "m", "t", "wasn", "isn", "don", "didn", "doesn", "couldn", "won"}
+# Closed-class words a label cannot end on: determiners, pronouns, auxiliaries and modals,
+# conjunctions, prepositions that are not particles ("sold out", "log in" stay), and focus
+# and hedging adverbs. A candidate ending on one is a fragment of a sentence ("maybe it is
+# just", "time the waitstaff did", "still what"), not the name of a theme.
+_NO_LABEL_END = frozenset(
+    "a an the this that these those my your his her its our their i me you he she it we they him "
+    "us them what which who whom whose some any each every is are was were be been being am do "
+    "does did have has had will would can could shall should may might must and or but nor so "
+    "because if when while although though than as of for to with at by from into onto just "
+    "still even also too very really quite rather only maybe perhaps normally usually always "
+    "never already yet then".split()
+)
 _WORD = re.compile(r"[a-z][a-z'\-]*[a-z]|[a-z]")
 _ANY_WORD = re.compile(r"\w+")
 _LETTERS = re.compile(r"[^\W\d_]+(?:['-][^\W\d_]+)*")  # a word of letters in any alphabet
@@ -100,9 +112,12 @@ def _phrases_of(doc) -> list[str]:
 
 
 def _readable(phrase: str) -> bool:
-    """2-5 words, no digits or contraction pieces, no word repeated ("sleeve sleeves")."""
+    """2-5 words, no digits or contraction pieces, no word repeated ("sleeve sleeves"), not
+    ending on a closed-class word ("maybe it is just")."""
     words = phrase.split()
     if not 2 <= len(words) <= 5 or any(ch.isdigit() for ch in phrase) or set(words) & _FRAGMENTS:
+        return False
+    if words[-1] in _NO_LABEL_END:
         return False
     stems = [w[:4] if len(w) >= 4 else w for w in words]
     return len(set(stems)) == len(stems)
