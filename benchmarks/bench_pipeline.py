@@ -198,15 +198,23 @@ print(len(set(topics)) - (-1 in topics), "topics")
 """
 
 
+# Environment of the measured children: offline, and no tokenizer threads beside the workers.
+CHILD_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+
+
+def analyze_args(csv: Path, out: Path, cache: Path, *extra: str) -> list[str]:
+    """Arguments of one ``verbatim analyze`` of a bench sample into ``out`` with its own cache."""
+    return ["analyze", str(csv), "-o", str(out), "--force", "--quiet", *COLUMN_FLAGS,
+            "--set", f"embed.cache_dir={cache}", "--set", "embed.show_progress=false", *extra]
+
+
 def bench_size(n: int, runs: tuple[str, ...], work: Path) -> dict:
     csv = write_sample(n, work / f"comments_{n}.csv")
-    env = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
     record: dict = {"n_comments": n}
 
     def analyze(tag: str, cache: Path, *extra: str) -> dict:
-        cmd = [VERBATIM, "analyze", str(csv), "-o", str(work / f"out_{n}_{tag}"), "--force", "--quiet",
-               *COLUMN_FLAGS, "--set", f"embed.cache_dir={cache}", "--set", "embed.show_progress=false", *extra]
-        return run_child(cmd, env, work / f"{tag}_{n}.log")
+        return run_child([VERBATIM, *analyze_args(csv, work / f"out_{n}_{tag}", cache, *extra)], CHILD_ENV,
+                         work / f"{tag}_{n}.log")
 
     if {"bare_encode", "cold"} & set(runs):
         texts = distinct_segments(csv)
@@ -226,12 +234,12 @@ def bench_size(n: int, runs: tuple[str, ...], work: Path) -> dict:
     if "bare_encode" in runs:
         (work / "texts.json").write_text(json.dumps(texts))
         log = work / f"bare_{n}.log"
-        record["bare_encode"] = run_child([sys.executable, "-c", BARE_ENCODE, str(work / "texts.json")], env, log)
+        record["bare_encode"] = run_child([sys.executable, "-c", BARE_ENCODE, str(work / "texts.json")], CHILD_ENV, log)
         inner = json.loads(log.read_text().strip().splitlines()[-1])
         record["bare_encode"].update({k: round(v, 2) for k, v in inner.items()})
         print(f"  {n}: bare encode {record['bare_encode']}", flush=True)
     if "bertopic" in runs:
-        record["bertopic"] = run_child([sys.executable, "-c", BERTOPIC, str(csv)], env, work / f"bertopic_{n}.log")
+        record["bertopic"] = run_child([sys.executable, "-c", BERTOPIC, str(csv)], CHILD_ENV, work / f"bertopic_{n}.log")
         print(f"  {n}: bertopic {record['bertopic']}", flush=True)
 
     def ratio(a: str, b: str) -> float | None:
@@ -431,10 +439,8 @@ def profile(n: int, work: Path, backend: str) -> dict:
     """
     csv = write_sample(n, work / f"profile_{n}.csv")
     report = HERE / "results" / f"profile_{n}_{backend}.txt"
-    cmd = [sys.executable, "-m", "pyinstrument", "--show-all", "-o", str(report), "-m", "verbatim.cli", "analyze",
-           str(csv), "-o", str(work / "out_profile"), "--force", "--quiet", *COLUMN_FLAGS,
-           "--set", f"embed.cache_dir={work / 'cache_profile'}", "--set", "embed.show_progress=false",
-           "--set", f"embed.backend={backend}"]
+    cmd = [sys.executable, "-m", "pyinstrument", "--show-all", "-o", str(report), "-m", "verbatim.cli",
+           *analyze_args(csv, work / "out_profile", work / "cache_profile", "--set", f"embed.backend={backend}")]
     result = run_child(cmd, {"HF_HUB_OFFLINE": "1"}, work / "profile.log")
     return {"n_comments": n, "backend": backend, **result, "report": str(report.relative_to(HERE.parent))}
 
@@ -481,14 +487,11 @@ def bench_repeat(n: int, work: Path, backend: str) -> dict:
     determinism test runs in seconds on 2,400 comments; this one found keyword lists
     whose order changed from run to run at 50,000 (fixed in 047c364)."""
     csv = write_sample(n, work / f"comments_{n}.csv")
-    env = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
     outs = []
     for k in (1, 2):
         out = work / f"repeat_{n}_{k}"
-        cmd = [VERBATIM, "analyze", str(csv), "-o", str(out), "--force", "--quiet", *COLUMN_FLAGS,
-               "--set", f"embed.cache_dir={work / f'cache_repeat_{n}_{k}'}", "--set", "embed.show_progress=false",
-               "--set", f"embed.backend={backend}"]
-        run_child(cmd, env, work / f"repeat_{n}_{k}.log")
+        args = analyze_args(csv, out, work / f"cache_repeat_{n}_{k}", "--set", f"embed.backend={backend}")
+        run_child([VERBATIM, *args], CHILD_ENV, work / f"repeat_{n}_{k}.log")
         outs.append(out)
     files = sorted(p.relative_to(outs[0]) for p in outs[0].rglob("*.csv"))
     differing = [str(f) for f in files if (outs[0] / f).read_bytes() != (outs[1] / f).read_bytes()]
