@@ -1,11 +1,12 @@
-"""Segment polarity: VADER with verbatim's complaint cues against a polarity learnt from scores.
+"""Segment polarity: VADER with verbatim's complaint cues against the polarity learnt from scores.
 
-A measure for a lever that is not built. verbatim labels each segment with VADER plus
-complaint cues (``verbatim.sentiment``); a theme's complaint side is its negative segments.
-VADER scores words, so complaints without a sentiment word ("the fabric is thin", "late
-again") come out neutral. A survey has something VADER never uses: each comment's score.
-This script measures what a linear probe on the segment embeddings, trained to tell
-promoters' segments from detractors', gets right that VADER does not.
+verbatim labels each segment with VADER plus complaint cues (``verbatim.sentiment``); a
+theme's complaint side is its negative segments. VADER scores words, so complaints without
+a sentiment word ("the fabric is thin", "late again") come out neutral. With
+``[sentiment] learn_from_scores = true``, :mod:`verbatim.polarity` also uses each comment's
+score: a ridge probe on the segment embeddings, trained to tell promoters' segments from
+detractors', cross-fitted by response and gated on its held-out AUC, relabels the segments
+whose lexicon score is weak. This script measures both on sentences with known polarity.
 
 Data: SemEval-2016 restaurant reviews (``../shared/data``), whose sentences carry opinion
 polarities. They have no scores, so each review gets a pseudo score: the share of positive
@@ -13,7 +14,8 @@ opinions among its positive and negative ones (>= 0.8 promoter, <= 0.5 detractor
 passive). The sentences' own polarities feed their review's pseudo score, as a comment's
 content feeds a real score; the probe is cross-fitted (5 folds grouped by review), so no
 sentence is labelled by a model that saw its own review. Scored: sentences whose opinions are
-all positive or all negative.
+all positive or all negative. The same probe with the pseudo scores shuffled across reviews
+must learn nothing (its gate fails).
 
     .venv/bin/python benchmarks/bench_polarity.py
 
@@ -33,7 +35,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from semeval import DEFAULT_PATH  # noqa: E402
 
 PROMOTER_SHARE, DETRACTOR_SHARE = 0.8, 0.5
-STRONG_VADER = 0.5  # |compound| from which the combined rule keeps VADER's sign
 
 
 def load_reviews(path: str | Path = DEFAULT_PATH) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
@@ -60,19 +61,6 @@ def load_reviews(path: str | Path = DEFAULT_PATH) -> tuple[list[str], np.ndarray
     return texts, np.array(reviews), np.array(polarity, dtype=object), group
 
 
-def probe_probabilities(X: np.ndarray, group: np.ndarray, reviews: np.ndarray, folds: int = 5) -> np.ndarray:
-    """P(promoter) of each row from a logistic regression fitted on the other folds' promoter
-    and detractor rows (folds grouped by review)."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import GroupKFold
-
-    prob = np.full(len(X), np.nan)
-    for train, test in GroupKFold(n_splits=folds).split(X, group, reviews):
-        train = train[group[train] >= 0]
-        prob[test] = LogisticRegression(max_iter=2000).fit(X[train], group[train]).predict_proba(X[test])[:, 1]
-    return prob
-
-
 def score(name: str, positive: np.ndarray, decided: np.ndarray, truth: np.ndarray) -> dict:
     """Coverage, accuracy where a side is given, and the share of the truly negative
     sentences called negative (the complaint side found)."""
@@ -91,29 +79,48 @@ def score(name: str, positive: np.ndarray, decided: np.ndarray, truth: np.ndarra
 
 
 def main() -> dict:
+    import dataclasses
+
     from verbatim.embed import Embedder, EmbedSettings
-    from verbatim.sentiment import score_sentiment
+    from verbatim.polarity import learn_polarity
+    from verbatim.sentiment import SentimentSettings, score_sentiment
 
     texts, reviews, polarity, group = load_reviews()
     X = Embedder(EmbedSettings(show_progress=False)).embed(texts)
-    prob = probe_probabilities(X, group, reviews)
     vader = score_sentiment(texts)
-    compound, label = vader["compound"].to_numpy(), vader["label"].to_numpy()
+    compound, label = vader["compound"].to_numpy(), vader["label"].to_numpy(dtype=object)
+    sign = np.where(group == 1, 1, np.where(group == 0, -1, 0)).astype(np.int8)
     known = polarity != None  # noqa: E711 - object array: elementwise
     truth = polarity[known]
     print(f"{len(texts)} sentences in {len(set(reviews))} reviews; {known.sum()} with one polarity; "
           f"pseudo groups: {(group == 1).sum()} promoter, {(group == 0).sum()} detractor, {(group == -1).sum()} passive")
-    every = np.ones(known.sum(), dtype=bool)
-    strong = np.abs(compound) >= STRONG_VADER
+    settings = dataclasses.replace(SentimentSettings(), learn_from_scores=True)
+
+    def learn(signs, **change):
+        return learn_polarity(X, np.arange(len(X)), reviews.tolist(), signs, label, compound,
+                              dataclasses.replace(settings, **change))
+
+    learnt, probe = learn(sign)
+    alone, _ = learn(sign, learn_keep_lexicon=1.01, learn_margin=0.0)
+    print(f"probe: held-out AUC {probe.auc:.3f}, used: {probe.used}, {probe.changed} labels changed")
     rows = [
-        score("VADER + complaint cues (verbatim today)", (label == "positive")[known], (label != "neutral")[known], truth),
-        score("probe", (prob > 0.5)[known], every, truth),
-        score(f"VADER where |compound| >= {STRONG_VADER}, else probe",
-              np.where(strong, compound > 0, prob > 0.5)[known], every, truth),
+        score("VADER + complaint cues (the default)", (label == "positive")[known], (label != "neutral")[known], truth),
+        score("learnt from scores (learn_from_scores)", (learnt == "positive")[known], (learnt != "neutral")[known], truth),
+        score("the probe alone, no margin", (alone == "positive")[known], (alone != "neutral")[known], truth),
     ]
+    shuffled = []
+    for seed in range(5):
+        rng = np.random.default_rng(seed)
+        by_review = dict(zip(sorted(set(reviews)), rng.permutation([sign[reviews == r][0] for r in sorted(set(reviews))])))
+        _, null = learn(np.array([by_review[r] for r in reviews], dtype=np.int8))
+        shuffled.append({"seed": seed, "auc": round(null.auc, 4), "p": null.p, "used": null.used})
+        print(f"shuffled pseudo scores, seed {seed}: held-out AUC {null.auc:.3f}, used: {null.used}")
     result = {"data": "SemEval-2016 restaurants train, pseudo review scores from opinion polarities",
               "promoter_share": PROMOTER_SHARE, "detractor_share": DETRACTOR_SHARE,
-              "sentences": len(texts), "scored_sentences": int(known.sum()), "rules": rows}
+              "sentences": len(texts), "scored_sentences": int(known.sum()),
+              "probe": {"auc": round(probe.auc, 4), "used": probe.used, "changed": probe.changed,
+                        "settings": {k: v for k, v in dataclasses.asdict(settings).items() if k.startswith("learn_")}},
+              "rules": rows, "shuffled_scores": shuffled}
     out = Path(__file__).resolve().parent / "results" / "polarity.json"
     out.write_text(json.dumps(result, indent=2) + "\n")
     print(f"wrote {out}")

@@ -32,8 +32,8 @@ FORMATS = ("md", "json", "csv")
 
 
 def _config(cache_dir, **themes):
-    return load_config(overrides={"embed": {"cache_dir": str(cache_dir), "show_progress": False}, "themes": themes},
-                       environ={})
+    return load_config(overrides={"embed": {"cache_dir": str(cache_dir), "show_progress": False}, "themes": themes,
+                                  "sentiment": {"learn_from_scores": True}}, environ={})
 
 
 def _rows(sample_path, path, keep):
@@ -95,6 +95,10 @@ def test_spark_engine_segments_and_theme_ids_equal_local(runs):
     pd.testing.assert_frame_equal(local.analysis.flags, spark.analysis.flags)
     pd.testing.assert_frame_equal(local.analysis.mentions.matrix, spark.analysis.mentions.matrix)
     assert local.analysis.mentions.keys == spark.analysis.mentions.keys
+    # The polarity learnt from the scores: statistics summed over partitions, the same probe.
+    a, b = local.analysis.polarity, spark.analysis.polarity
+    assert a.used and a.changed > 0 and (a.used, a.responses, a.changed) == (b.used, b.responses, b.changed)
+    assert a.auc == pytest.approx(b.auc, abs=1e-9)
 
 
 def test_spark_engine_top2_overall_and_per_department_equal_local(runs):

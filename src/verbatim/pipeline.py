@@ -4,9 +4,9 @@
 call it with a file path, or call :func:`run_stages` on an :class:`IngestResult` and use
 the returned :class:`Analysis` (plain DataFrames) directly.
 
-Stages: ingest -> clean, redact, segment -> sentiment -> embed -> themes (fit, or assign
-with a saved model) -> per-response mentions -> NPS impact and rankings -> department
-routing -> report files.
+Stages: ingest -> clean, redact, segment -> sentiment -> embed -> polarity learnt from the
+scores -> themes (fit, or assign with a saved model) -> per-response mentions -> NPS impact
+and rankings -> department routing -> report files.
 """
 
 from __future__ import annotations
@@ -34,7 +34,9 @@ class Analysis:
     """Everything one run computed, as plain tables.
 
     ``segments``: response_id, segment_index, text (redacted), sentiment
-    (negative/neutral/positive), compound (-1..1), theme_id (-1 = Other).
+    (negative/neutral/positive: the lexicon's, or learnt from the scores where the lexicon
+    is unsure, see :mod:`verbatim.polarity`), compound (the lexicon's, -1..1), theme_id
+    (-1 = Other).
     ``flags``: one row per response from :func:`verbatim.prepare.segment_responses`.
     ``themes``: theme_id, label, keywords, size, parent_id, parent_label, representative, guided.
     ``mentions``: per-response theme matrix and its keys (see :mod:`verbatim.mentions`).
@@ -58,6 +60,7 @@ class Analysis:
     timings: dict[str, float] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     trends: "object" = None
+    polarity: "object" = None  # verbatim.polarity.Probe, None when not learnt from scores
 
     @property
     def theme_keys(self) -> dict[str, tuple[int, str]]:
@@ -139,6 +142,15 @@ def run_stages(ingest: IngestResult, config: Config, *, model_dir: str | Path | 
         if log:
             mapped = " (memory-mapped)" if isinstance(vectors, np.memmap) else ""
             log(f"  {embedder.n_encoded} distinct texts encoded, {embedder.n_cached} from the cache{mapped}")
+    probe = None
+    if config.sentiment.learn_from_scores:
+        from .polarity import learn_segment_sentiment
+
+        with timer.stage("polarity"):
+            segments, probe = learn_segment_sentiment(segments, responses, vectors, index, config.sentiment)
+            notes.append(probe_summary(probe))
+            if log:
+                log(f"  {notes[-1]}")
     with timer.stage("themes"):
         _end_warming(warming, cancel=False, log=log)
         if model_dir is not None:
@@ -174,8 +186,16 @@ def run_stages(ingest: IngestResult, config: Config, *, model_dir: str | Path | 
         themes=themes, mentions=mentions, impact=impact, owners=owners, model=model,
         embedder_id=embedder.model_id, input_sha256=file_sha256(ingest.source),
         pii_counts=sum_pii_counts(flags["pii_counts"]),
-        timings=timer.timings, notes=tuple(notes), trends=trends,
+        timings=timer.timings, notes=tuple(notes), trends=trends, polarity=probe,
     )
+
+
+def probe_summary(probe) -> str:
+    """One line on the learnt polarity, for the log."""
+    if probe.used:
+        return (f"polarity learnt from {probe.responses[0]} promoters and {probe.responses[1]} detractors "
+                f"(held-out AUC {probe.auc:.3f}): {probe.changed} segment labels changed")
+    return f"polarity from the lexicon only: {probe.reason}"
 
 
 def _segment_and_score(responses: pd.DataFrame, config: Config, memo: Path | None,

@@ -78,6 +78,16 @@ class SentimentSettings:
     complaint_patterns: tuple[str, ...] = DEFAULT_COMPLAINT_PATTERNS
     # Worker processes: 0 = one per core once there are 500 distinct texts (see verbatim.parallel).
     n_process: int = 0
+    # Polarity learnt from the survey's scores (verbatim.polarity), after the embed stage;
+    # learn_keep_lexicon above 1 lets the probe decide every segment.
+    learn_from_scores: bool = False
+    learn_folds: int = 5
+    learn_ridge: float = 1e-3
+    learn_keep_lexicon: float = 0.5
+    learn_margin: float = 0.2
+    learn_min_responses: int = 30
+    learn_min_auc: float = 0.6
+    learn_max_p: float = 0.001
 
     def __post_init__(self) -> None:
         if not -1.0 <= self.negative_threshold <= self.positive_threshold <= 1.0:
@@ -86,6 +96,14 @@ class SentimentSettings:
             raise ValueError("complaint_shift must be between 0 and 2")
         if self.n_process < 0:
             raise ValueError("n_process must be 0 (automatic) or more")
+        if self.learn_folds < 2:
+            raise ValueError("learn_folds must be at least 2 (the probe is cross-fitted)")
+        if self.learn_ridge <= 0:
+            raise ValueError("learn_ridge must be positive")
+        if self.learn_keep_lexicon < 0 or self.learn_margin < 0:
+            raise ValueError("learn_keep_lexicon and learn_margin must be at least 0")
+        if self.learn_min_responses < 1 or not 0.5 <= self.learn_min_auc <= 1.0 or not 0 < self.learn_max_p <= 1:
+            raise ValueError("learn_min_responses >= 1, learn_min_auc in [0.5, 1] and learn_max_p in (0, 1] needed")
         for pattern in self.complaint_patterns:
             try:
                 re.compile(pattern)

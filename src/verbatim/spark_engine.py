@@ -322,6 +322,59 @@ def _novel_with_broadcast(batches, broadcast):
     return novelty_partition(batches, broadcast.value)
 
 
+def _learn_polarity(spark, embedded, responses: pd.DataFrame, settings):
+    """:func:`verbatim.polarity.learn_polarity` on Spark: ``(segments, Probe)``, the segments
+    with the learnt sentiment (``embedded`` itself when the probe fails its gate).
+
+    The executors sum the per-fold statistics of their partitions; the driver solves the
+    small per-fold systems, the executors score every segment with its fold's probe, and
+    the driver gates on the per-response means (one number per response is collected).
+    """
+    from pyspark import StorageLevel
+    from pyspark.sql import functions as F
+
+    from .polarity import Probe, gate_reason, group_sign, fold_of, probe_gate, solve_folds
+    from .spark_udfs import (POLARITY_SCORE_SCHEMA, POLARITY_STATS_SCHEMA, polarity_score_partition,
+                             polarity_statistics_partition, read_polarity_statistics)
+
+    folds = settings.learn_folds
+    ids = responses["response_id"].astype(str).drop_duplicates(keep="last")
+    group = responses.drop_duplicates("response_id", keep="last")["nps_group"]
+    keys = pd.DataFrame({"response_id": ids.to_numpy(), "sign": group_sign(group).astype("int32"),
+                         "fold": fold_of(ids.tolist(), folds).astype("int32")})
+    keyed = embedded.join(F.broadcast(spark.createDataFrame(keys)), "response_id", "left").fillna(0, ["sign"])
+    counts = {int(r["sign"]): int(r["n"]) for r in keyed.select("response_id", "sign").distinct()
+              .groupBy("sign").agg(F.count("*").alias("n")).collect()}
+    responded = (counts.get(1, 0), counts.get(-1, 0))
+    if min(responded) < settings.learn_min_responses:
+        return embedded, Probe(False, 0.5, 1.0, responded, reason=gate_reason(0.5, 1.0, responded, settings))
+    parts = (keyed.where(F.col("sign") != 0).select("vector", "sign", "fold")
+             .mapInPandas(functools.partial(polarity_statistics_partition, folds=folds), POLARITY_STATS_SCHEMA)
+             .collect())
+    stats = functools.reduce(lambda a, b: a + b, (read_polarity_statistics(r["stats"]) for r in parts))
+    weights = solve_folds(stats, settings.learn_ridge)
+    scores = (keyed.select("row", "segment_index", "vector", "fold")
+              .mapInPandas(functools.partial(polarity_score_partition, weights=weights), POLARITY_SCORE_SCHEMA))
+    scored = keyed.join(scores, ["row", "segment_index"]).persist()
+    means = scored.groupBy("response_id").agg(F.avg("score").alias("mean"), F.first("sign").alias("sign")).toPandas()
+    auc, p = probe_gate(means["mean"].to_numpy(float), means["sign"].to_numpy())
+    reason = gate_reason(auc, p, responded, settings)
+    if reason:
+        scored.unpersist()
+        return embedded, Probe(False, auc, p, responded, reason=reason)
+    margin = settings.learn_margin
+    learnt = (F.when(F.abs("compound") >= settings.learn_keep_lexicon, F.col("sentiment"))
+              .when(F.col("score") < -margin, "negative").when(F.col("score") > margin, "positive")
+              .otherwise("neutral"))
+    relabelled = scored.withColumn("learnt", learnt)
+    changed = relabelled.where(F.col("learnt") != F.col("sentiment")).count()
+    columns = [F.col("learnt").alias("sentiment") if c == "sentiment" else F.col(c) for c in embedded.columns]
+    result = relabelled.select(*columns).persist(StorageLevel.MEMORY_AND_DISK)
+    result.count()
+    scored.unpersist()
+    return result, Probe(True, auc, p, responded, changed=int(changed))
+
+
 def _mentions(themed, response_ids: pd.Series, settings):
     """:class:`verbatim.mentions.Mentions` aggregated in Spark (same rule as theme_mentions)."""
     from pyspark.sql import functions as F
@@ -398,6 +451,18 @@ def run_stages_spark(spark, ingest, responses, config: Config, *, model_dir=None
         # of several, and what does not fit in memory goes to disk.
         embedded = segments.join(vectors, "text").persist(StorageLevel.MEMORY_AND_DISK)
         n_segments = embedded.count()
+    probe, notes = None, [f"engine: spark ({spark.sparkContext.master})"]
+    if config.sentiment.learn_from_scores:
+        from .pipeline import probe_summary
+
+        with timer.stage("polarity"):
+            relabelled, probe = _learn_polarity(spark, embedded, ingest.responses, config.sentiment)
+            if relabelled is not embedded:  # persisted and counted: the vectors are not recomputed
+                embedded.unpersist()
+                embedded = relabelled
+            notes.append(probe_summary(probe))
+            if log:
+                log(f"  {notes[-1]}")
     with timer.stage("themes"):
         model, themed = _fit_or_load(spark, embedded, n_segments, config, embedder, model_dir, log, extend_model)
         themed = themed.persist()
@@ -430,7 +495,7 @@ def run_stages_spark(spark, ingest, responses, config: Config, *, model_dir=None
         config=config, ingest=ingest, summary=summarize(ingest), segments=seg, flags=flags, themes=themes,
         mentions=mentions, impact=impact, owners=owners, model=model, embedder_id=embedder.model_id,
         input_sha256=input_sha256, pii_counts=sum_pii_counts(flags["pii_counts"]), timings=timer.timings,
-        notes=(f"engine: spark ({spark.sparkContext.master})",), **({"trends": trends} if trends is not None else {}),
+        notes=tuple(notes), polarity=probe, **({"trends": trends} if trends is not None else {}),
     )
     return analysis, themed
 

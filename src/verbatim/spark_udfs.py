@@ -238,3 +238,60 @@ def executor_embed_settings(settings, threads: int):
     """Embedding settings for the executors: no progress bar, ``threads`` torch threads, no
     worker processes of their own (Spark already runs one task per core)."""
     return dataclasses.replace(settings, show_progress=False, threads=settings.threads or threads, processes=1)
+
+
+POLARITY_STATS_SCHEMA = "stats binary"
+POLARITY_SCORE_SCHEMA = "row long, segment_index long, score double"
+
+
+def polarity_statistics_partition(batches: Iterator["pd.DataFrame"], folds: int) -> Iterator["pd.DataFrame"]:
+    """The :class:`verbatim.polarity.FoldStatistics` of a partition of segments (``vector``,
+    ``sign``, ``fold``), serialised (``np.savez``) in one row; the driver adds them up."""
+    import io
+
+    import numpy as np
+    import pandas as pd
+
+    from .polarity import fold_statistics
+
+    total = None
+    for batch in batches:
+        if not len(batch):
+            continue
+        X = np.stack(batch["vector"].to_numpy()).astype(np.float32, copy=False)
+        part = fold_statistics(X, np.arange(len(X)), batch["fold"].to_numpy(np.int64),
+                               batch["sign"].to_numpy(np.int8), folds)
+        total = part if total is None else total + part
+    if total is not None:
+        buffer = io.BytesIO()
+        np.savez(buffer, xx=total.xx, x=total.x, n=total.n)
+        yield pd.DataFrame({"stats": [buffer.getvalue()]})
+
+
+def read_polarity_statistics(blob: bytes):
+    """The :class:`verbatim.polarity.FoldStatistics` that :func:`polarity_statistics_partition` wrote."""
+    import io
+
+    import numpy as np
+
+    from .polarity import FoldStatistics
+
+    with np.load(io.BytesIO(blob)) as arrays:
+        return FoldStatistics(arrays["xx"], arrays["x"], arrays["n"])
+
+
+def polarity_score_partition(batches: Iterator["pd.DataFrame"], weights) -> Iterator["pd.DataFrame"]:
+    """Each segment's (``row``, ``segment_index``, ``vector``, ``fold``) held-out probe score
+    (:func:`verbatim.polarity.held_out_scores`); ``weights``: the per-fold probes."""
+    import numpy as np
+    import pandas as pd
+
+    from .polarity import held_out_scores
+
+    for batch in batches:
+        if not len(batch):
+            continue
+        X = np.stack(batch["vector"].to_numpy()).astype(np.float32, copy=False)
+        score = held_out_scores(X, np.arange(len(X)), batch["fold"].to_numpy(np.int64), weights)
+        yield pd.DataFrame({"row": batch["row"].astype("int64").to_numpy(),
+                            "segment_index": batch["segment_index"].astype("int64").to_numpy(), "score": score})

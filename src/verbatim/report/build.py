@@ -21,7 +21,7 @@ import pandas as pd
 if TYPE_CHECKING:  # pragma: no cover
     from ..pipeline import Analysis
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 ALL = "__all__"
 QUOTE_MAX_CHARS = 280
 QUOTES_PER_THEME = 3
@@ -216,6 +216,10 @@ class ReportBuilder:
             },
             "pii_redacted": {str(k): int(v) for k, v in a.pii_counts.items()},
             "timings_s": {k: round(float(v), 3) for k, v in a.timings.items()},
+            "polarity": None if a.polarity is None else {
+                "learnt": a.polarity.used, "auc": round(a.polarity.auc, 4), "p": float(f"{a.polarity.p:.3g}"),
+                "promoters": a.polarity.responses[0], "detractors": a.polarity.responses[1],
+                "changed": a.polarity.changed, "reason": a.polarity.reason},
             "notes": list(summary.notes) + list(a.notes),
         }
 

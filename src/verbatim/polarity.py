@@ -1,0 +1,250 @@
+"""Polarity learnt from the survey's own scores, for what the sentiment lexicon cannot see.
+
+VADER (:mod:`verbatim.sentiment`) scores words, so domain complaints without a sentiment
+word ("the fabric is thin", "late again", "the sizing runs small") come out neutral and a
+theme made of them has no complaint side. A survey carries what a lexicon never uses: the
+score each customer gave. :func:`learn_polarity` fits a linear probe on the segment
+embeddings that tells promoters' segments from detractors' (ridge regression on a +1 / -1
+target, both groups weighted equally, passives left out) and re-labels the segments whose
+lexicon score is weak.
+
+Honesty, because the impact stage then relates these labels to the same scores:
+
+- **cross-fitted**: responses are split into ``learn_folds`` folds by a hash of their id,
+  and each segment is scored by the probe fitted on the *other* folds, so no response's
+  labels come from a model that saw its own score (changing one score never changes that
+  response's labels; a test checks it);
+- **gated**: the probe is used only when its held-out scores, averaged per response, tell
+  promoters from detractors (Mann-Whitney AUC at least ``learn_min_auc`` and one-sided
+  p below ``learn_max_p``). On a survey whose scores are shuffled it learns nothing,
+  fails the gate and the lexicon's labels stand (a test checks that too);
+- **the lexicon wins where it is sure**: a segment with ``|compound| >= learn_keep_lexicon``
+  keeps the lexicon's label; the probe decides the others, and leaves neutral those it
+  scores within ``learn_margin`` of zero.
+
+The arithmetic is split into per-fold sufficient statistics (:func:`fold_statistics`,
+summed block by block and across Spark partitions alike), one small solve per fold
+(:func:`solve_folds`) and a projection (:func:`held_out_scores`), so the Spark engine
+runs the same probe without collecting any vector.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import zlib
+from typing import Sequence
+
+import numpy as np
+
+__all__ = ["Probe", "FoldStatistics", "fold_of", "fold_statistics", "solve_folds", "held_out_scores",
+           "probe_gate", "relabel", "learn_polarity", "group_sign", "response_signs", "learn_segment_sentiment"]
+
+_BLOCK = 8192  # rows per block of the sufficient statistics (bounded float64 copies)
+
+
+def fold_of(response_ids: Sequence, folds: int) -> np.ndarray:
+    """The fold of each response id: CRC-32 of its text, modulo ``folds`` (the same in any
+    order, engine and run)."""
+    return np.fromiter((zlib.crc32(str(r).encode("utf-8")) % folds for r in response_ids),
+                       dtype=np.int64, count=len(response_ids))
+
+
+def group_sign(nps_group: Sequence) -> np.ndarray:
+    """+1 promoter, -1 detractor, 0 passive or unscored."""
+    group = np.asarray(nps_group, dtype=object)
+    return np.where(group == "promoter", 1, np.where(group == "detractor", -1, 0)).astype(np.int8)
+
+
+@dataclasses.dataclass
+class FoldStatistics:
+    """Per fold and group (0 detractor, 1 promoter): the sums of x xᵀ, of x and the segment
+    count, x being a unit vector with a trailing 1 (the intercept). Additive: the statistics
+    of two parts of a survey sum to those of the whole."""
+
+    xx: np.ndarray  # (folds, 2, d + 1, d + 1) float64
+    x: np.ndarray  # (folds, 2, d + 1) float64
+    n: np.ndarray  # (folds, 2) int64
+
+    @classmethod
+    def zeros(cls, folds: int, dim: int) -> "FoldStatistics":
+        return cls(np.zeros((folds, 2, dim + 1, dim + 1)), np.zeros((folds, 2, dim + 1)),
+                   np.zeros((folds, 2), dtype=np.int64))
+
+    def __add__(self, other: "FoldStatistics") -> "FoldStatistics":
+        return FoldStatistics(self.xx + other.xx, self.x + other.x, self.n + other.n)
+
+
+def _design(vectors: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """float64 unit rows ``vectors[rows]`` with a trailing 1 (the intercept)."""
+    X = np.asarray(vectors[rows], dtype=np.float64)
+    norm = np.linalg.norm(X, axis=1, keepdims=True)
+    X = np.divide(X, norm, out=np.zeros_like(X), where=norm > 0)
+    return np.hstack([X, np.ones((len(X), 1))])
+
+
+def fold_statistics(vectors: np.ndarray, index: np.ndarray, fold: np.ndarray, sign: np.ndarray,
+                    folds: int) -> FoldStatistics:
+    """Sufficient statistics of the segments whose ``sign`` is +1 or -1; segment i's vector
+    is ``vectors[index[i]]`` (distinct texts are stored once)."""
+    stats = FoldStatistics.zeros(folds, vectors.shape[1])
+    keep = np.flatnonzero(sign != 0)
+    for f in range(folds):
+        for g, s in ((0, -1), (1, 1)):
+            rows = keep[(fold[keep] == f) & (sign[keep] == s)]
+            stats.n[f, g] = len(rows)
+            for start in range(0, len(rows), _BLOCK):
+                Z = _design(vectors, index[rows[start:start + _BLOCK]])
+                stats.xx[f, g] += Z.T @ Z
+                stats.x[f, g] += Z.sum(axis=0)
+    return stats
+
+
+def solve_folds(stats: FoldStatistics, ridge: float) -> np.ndarray:
+    """(folds, d + 1) weights: fold k's probe is fitted on every other fold.
+
+    Weighted least squares of the target (+1 promoter, -1 detractor) with each group's
+    segments weighing 1/2 in total, so the decision value 0 means "as likely either way"
+    whatever the share of promoters; ``ridge`` penalises the weights, not the intercept.
+    """
+    folds, _, size, _ = stats.xx.shape
+    penalty = np.eye(size) * ridge
+    penalty[-1, -1] = 0.0
+    weights = np.zeros((folds, size))
+    for k in range(folds):
+        others = [f for f in range(folds) if f != k]
+        n = stats.n[others].sum(axis=0)
+        if (n == 0).any():
+            continue  # a group missing from the training folds: no probe (scores 0, neutral)
+        xx = sum(stats.xx[others, g].sum(axis=0) / (2 * n[g]) for g in (0, 1))
+        xy = (stats.x[others, 1].sum(axis=0) / (2 * n[1])) - (stats.x[others, 0].sum(axis=0) / (2 * n[0]))
+        weights[k] = np.linalg.solve(xx + penalty, xy)
+    return weights
+
+
+def held_out_scores(vectors: np.ndarray, index: np.ndarray, fold: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Each segment's decision value from the probe of its own fold (fitted without that fold)."""
+    out = np.empty(len(index), dtype=np.float64)
+    for start in range(0, len(index), _BLOCK):
+        block = slice(start, start + _BLOCK)
+        Z = _design(vectors, index[block])
+        out[block] = np.einsum("ij,ij->i", Z, weights[fold[block]])
+    return out
+
+
+def probe_gate(mean_score: np.ndarray, sign: np.ndarray) -> tuple[float, float]:
+    """(AUC, one-sided p) of the held-out scores, one value per response (its segments'
+    mean), separating promoters (+1) from detractors (-1): Mann-Whitney U with the normal
+    approximation and tie correction. (0.5, 1.0) without both groups."""
+    from scipy.stats import rankdata
+
+    pos, neg = mean_score[sign == 1], mean_score[sign == -1]
+    n1, n2 = len(pos), len(neg)
+    if n1 == 0 or n2 == 0:
+        return 0.5, 1.0
+    ranks = rankdata(np.concatenate([pos, neg]))
+    u = ranks[:n1].sum() - n1 * (n1 + 1) / 2
+    auc = u / (n1 * n2)
+    _, counts = np.unique(ranks, return_counts=True)
+    n = n1 + n2
+    variance = n1 * n2 / 12 * ((n + 1) - (counts ** 3 - counts).sum() / (n * (n - 1)))
+    if variance <= 0:
+        return float(auc), 1.0
+    z = (u - n1 * n2 / 2) / math.sqrt(variance)
+    return float(auc), float(0.5 * math.erfc(z / math.sqrt(2)))
+
+
+def relabel(labels: np.ndarray, compound: np.ndarray, score: np.ndarray, keep_lexicon: float,
+            margin: float) -> np.ndarray:
+    """The lexicon's label where ``|compound| >= keep_lexicon``; elsewhere the probe's side
+    ('negative' below ``-margin``, 'positive' above ``margin``, else 'neutral')."""
+    probe = np.where(score < -margin, "negative", np.where(score > margin, "positive", "neutral"))
+    return np.where(np.abs(compound) >= keep_lexicon, labels, probe).astype(object)
+
+
+@dataclasses.dataclass(frozen=True)
+class Probe:
+    """What :func:`learn_polarity` found: ``used`` (the gate passed), ``auc`` and ``p`` of
+    the held-out scores per response, ``responses`` (promoters, detractors) it learnt from,
+    ``changed`` (segments whose label the probe changed) and ``reason`` (why it is unused)."""
+
+    used: bool
+    auc: float
+    p: float
+    responses: tuple[int, int]
+    changed: int = 0
+    reason: str = ""
+
+    def as_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def gate_reason(auc: float, p: float, responses: tuple[int, int], settings) -> str:
+    """Why the probe may not relabel ('' when it may)."""
+    if min(responses) < settings.learn_min_responses:
+        return (f"{responses[0]} promoters and {responses[1]} detractors with segments; "
+                f"learning needs {settings.learn_min_responses} of each")
+    if auc < settings.learn_min_auc or p > settings.learn_max_p:
+        return (f"held-out AUC {auc:.3f} (p = {p:.2g}) does not reach {settings.learn_min_auc} "
+                f"with p <= {settings.learn_max_p}")
+    return ""
+
+
+def learn_polarity(vectors: np.ndarray, index: np.ndarray, response_ids: Sequence, sign: np.ndarray,
+                   labels: np.ndarray, compound: np.ndarray, settings) -> tuple[np.ndarray, Probe]:
+    """New segment labels and the :class:`Probe` behind them.
+
+    ``vectors``: one unit row per distinct text; ``index``: each segment's row in it;
+    ``response_ids`` and ``sign`` (:func:`group_sign` of its response), ``labels`` and
+    ``compound`` (the lexicon's) per segment; ``settings``: a
+    :class:`verbatim.sentiment.SentimentSettings`. Without a passing gate the labels come
+    back unchanged.
+    """
+    index = np.asarray(index, dtype=np.int64)
+    sign = np.asarray(sign, dtype=np.int8)
+    labels = np.asarray(labels, dtype=object)
+    codes, ids = _codes(response_ids)
+    per_response = np.zeros(len(ids), dtype=np.int8)
+    per_response[codes] = sign
+    responses = (int((per_response == 1).sum()), int((per_response == -1).sum()))
+    if len(index) == 0 or min(responses) < settings.learn_min_responses:
+        return labels, Probe(False, 0.5, 1.0, responses, reason=gate_reason(0.5, 1.0, responses, settings))
+    fold = fold_of(ids, settings.learn_folds)[codes]
+    weights = solve_folds(fold_statistics(vectors, index, fold, sign, settings.learn_folds), settings.learn_ridge)
+    score = held_out_scores(vectors, index, fold, weights)
+    auc, p = probe_gate(_mean_by(codes, score, len(ids)), per_response)
+    reason = gate_reason(auc, p, responses, settings)
+    if reason:
+        return labels, Probe(False, auc, p, responses, reason=reason)
+    new = relabel(labels, np.asarray(compound, dtype=float), score, settings.learn_keep_lexicon,
+                  settings.learn_margin)
+    return new, Probe(True, auc, p, responses, changed=int((new != labels).sum()))
+
+
+def _codes(response_ids: Sequence) -> tuple[np.ndarray, np.ndarray]:
+    import pandas as pd
+
+    codes, ids = pd.factorize(pd.Series(response_ids, dtype=object).astype(str), sort=False)
+    return codes.astype(np.int64), np.asarray(ids, dtype=object)
+
+
+def _mean_by(codes: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    total = np.bincount(codes, weights=values, minlength=n)
+    count = np.bincount(codes, minlength=n)
+    return np.divide(total, count, out=np.zeros(n), where=count > 0)
+
+
+def response_signs(segment_response_ids, responses) -> np.ndarray:
+    """:func:`group_sign` of each segment's response (``responses``: response_id, nps_group)."""
+    group_of = dict(zip(responses["response_id"].astype(str), responses["nps_group"]))
+    return group_sign([group_of.get(str(r)) for r in segment_response_ids])
+
+
+def learn_segment_sentiment(segments, responses, vectors: np.ndarray, index, settings):
+    """``segments`` (response_id, sentiment, compound) with the learnt labels, and the
+    :class:`Probe`: :func:`learn_polarity` on a run's tables."""
+    ids = segments["response_id"].tolist()
+    labels, probe = learn_polarity(vectors, np.asarray(index), ids, response_signs(ids, responses),
+                                   segments["sentiment"].to_numpy(dtype=object),
+                                   segments["compound"].to_numpy(dtype=float), settings)
+    return segments.assign(sentiment=labels), probe
