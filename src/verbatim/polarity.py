@@ -224,7 +224,7 @@ def learn_polarity(vectors: np.ndarray, index: np.ndarray, response_ids: Sequenc
 def _codes(response_ids: Sequence) -> tuple[np.ndarray, np.ndarray]:
     import pandas as pd
 
-    codes, ids = pd.factorize(pd.Series(response_ids, dtype=object).astype(str), sort=False)
+    codes, ids = pd.factorize(pd.Index(response_ids).astype(str), sort=False)
     return codes.astype(np.int64), np.asarray(ids, dtype=object)
 
 
@@ -235,9 +235,14 @@ def _mean_by(codes: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
 
 
 def response_signs(segment_response_ids, responses) -> np.ndarray:
-    """:func:`group_sign` of each segment's response (``responses``: response_id, nps_group)."""
-    group_of = dict(zip(responses["response_id"].astype(str), responses["nps_group"]))
-    return group_sign([group_of.get(str(r)) for r in segment_response_ids])
+    """:func:`group_sign` of each segment's response (``responses``: response_id, nps_group;
+    a repeated id takes its last row's group)."""
+    import pandas as pd
+
+    last = responses.drop_duplicates("response_id", keep="last")
+    sign = group_sign(last["nps_group"].to_numpy(dtype=object))
+    at = pd.Index(last["response_id"].astype(str)).get_indexer(pd.Index(segment_response_ids).astype(str))
+    return np.where(at >= 0, sign[at], 0).astype(np.int8)
 
 
 def learn_segment_sentiment(segments, responses, vectors: np.ndarray, index, settings):
