@@ -22,6 +22,9 @@ Honesty, because the impact stage then relates these labels to the same scores:
   keeps the lexicon's label; the probe decides the others, and leaves neutral those it
   scores within ``learn_margin`` of zero.
 
+Each run learns from its own scores, a new wave put on saved themes (``verbatim assign``)
+included; nothing of the probe is saved with the theme model.
+
 The arithmetic is split into per-fold sufficient statistics (:func:`fold_statistics`,
 summed block by block and across Spark partitions alike), one small solve per fold
 (:func:`solve_folds`) and a projection (:func:`held_out_scores`), so the Spark engine
