@@ -573,6 +573,7 @@ class ThemeModel:
         index = {k: i for i, k in enumerate(keys)}
         # Prototypes, then the final assignment with the very rule assign() uses.
         self._build_prototypes(fine_ids, fine_centroids, theme_of_fine, index, X.shape[1])
+        self._add_guided_prototypes(Xf, g_best, index)
         self.guide_theme_ = np.array([index.get(("g", int(g)), -1) for g in guide_owner], dtype=np.int64)
         if self.center_.any() and len(self.prototypes_):
             self.assign_floor_ = float(np.quantile(self._nearest(X)[1], s.centred_floor_quantile))
@@ -669,6 +670,24 @@ class ThemeModel:
         """One prototype per fine cluster, owned by its theme."""
         self.prototypes_ = _unit(fine_centroids) if len(fine_ids) else np.zeros((0, dim), np.float32)
         self.prototype_theme_ = np.array([index[theme_of_fine[f]] for f in fine_ids], dtype=np.int64)
+
+    def _add_guided_prototypes(self, X: np.ndarray, g_best: np.ndarray, index: dict) -> None:
+        """One more prototype per guided theme: the centroid of the segments it claimed.
+
+        A segment under ``guided_similarity`` to every example phrase may still say what a
+        guided theme's members say ("I had to chase it again and again" beside "I had to call
+        three times and it's still not fixed"). Without a prototype of their own, guided
+        themes could not take such segments, and the k-means cluster of leftovers they fell
+        in became a grab bag of unrelated complaints (on the sample with the retail taxonomy,
+        a quarter of "Problem not resolved" sat in one). With it, the nearest-prototype rule
+        gives each to the guided theme when its members are the closest.
+        """
+        claimed = sorted(set(g_best[g_best >= 0].tolist()))
+        if not claimed:
+            return
+        centroids = _unit(np.stack([X[g_best == g].mean(axis=0) for g in claimed]).astype(np.float32))
+        self.prototypes_ = np.vstack([self.prototypes_, centroids]).astype(np.float32)
+        self.prototype_theme_ = np.concatenate([self.prototype_theme_, [index[("g", g)] for g in claimed]]).astype(np.int64)
 
     def _assign(self, X: np.ndarray, texts: Sequence[str]) -> np.ndarray:
         """Guided examples first (segment-level match), then the nearest discovered prototype."""
