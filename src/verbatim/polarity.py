@@ -78,12 +78,12 @@ class FoldStatistics:
         return FoldStatistics(self.xx + other.xx, self.x + other.x, self.n + other.n)
 
 
-def _design(vectors: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """float64 unit rows ``vectors[rows]`` with a trailing 1 (the intercept)."""
+def _unit_rows(vectors: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """float64 unit rows ``vectors[rows]`` (a zero row stays zero)."""
     X = np.asarray(vectors[rows], dtype=np.float64)
-    norm = np.linalg.norm(X, axis=1, keepdims=True)
-    X = np.divide(X, norm, out=np.zeros_like(X), where=norm > 0)
-    return np.hstack([X, np.ones((len(X), 1))])
+    norm = np.sqrt(np.einsum("ij,ij->i", X, X))
+    X /= np.where(norm > 0, norm, 1.0)[:, None]
+    return X
 
 
 def fold_statistics(vectors: np.ndarray, index: np.ndarray, fold: np.ndarray, sign: np.ndarray,
@@ -91,15 +91,22 @@ def fold_statistics(vectors: np.ndarray, index: np.ndarray, fold: np.ndarray, si
     """Sufficient statistics of the segments whose ``sign`` is +1 or -1; segment i's vector
     is ``vectors[index[i]]`` (distinct texts are stored once)."""
     stats = FoldStatistics.zeros(folds, vectors.shape[1])
+    dim = vectors.shape[1]
     keep = np.flatnonzero(sign != 0)
     for f in range(folds):
         for g, s in ((0, -1), (1, 1)):
             rows = keep[(fold[keep] == f) & (sign[keep] == s)]
             stats.n[f, g] = len(rows)
+            xx, x = stats.xx[f, g], stats.x[f, g]
             for start in range(0, len(rows), _BLOCK):
-                Z = _design(vectors, index[rows[start:start + _BLOCK]])
-                stats.xx[f, g] += Z.T @ Z
-                stats.x[f, g] += Z.sum(axis=0)
+                X = _unit_rows(vectors, index[rows[start:start + _BLOCK]])
+                total = X.sum(axis=0)
+                xx[:dim, :dim] += X.T @ X  # the intercept's row and column: the sums and the count
+                xx[:dim, dim] += total
+                xx[dim, :dim] += total
+                xx[dim, dim] += len(X)
+                x[:dim] += total
+                x[dim] += len(X)
     return stats
 
 
@@ -128,10 +135,15 @@ def solve_folds(stats: FoldStatistics, ridge: float) -> np.ndarray:
 def held_out_scores(vectors: np.ndarray, index: np.ndarray, fold: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Each segment's decision value from the probe of its own fold (fitted without that fold)."""
     out = np.empty(len(index), dtype=np.float64)
+    dim = vectors.shape[1]
     for start in range(0, len(index), _BLOCK):
         block = slice(start, start + _BLOCK)
-        Z = _design(vectors, index[block])
-        out[block] = np.einsum("ij,ij->i", Z, weights[fold[block]])
+        X, block_fold = _unit_rows(vectors, index[block]), fold[block]
+        scores = np.empty(len(X))
+        for f in np.unique(block_fold):
+            mine = block_fold == f
+            scores[mine] = X[mine] @ weights[f, :dim] + weights[f, dim]
+        out[block] = scores
     return out
 
 
@@ -139,13 +151,13 @@ def probe_gate(mean_score: np.ndarray, sign: np.ndarray) -> tuple[float, float]:
     """(AUC, one-sided p) of the held-out scores, one value per response (its segments'
     mean), separating promoters (+1) from detractors (-1): Mann-Whitney U with the normal
     approximation and tie correction. (0.5, 1.0) without both groups."""
-    from scipy.stats import rankdata
+    import pandas as pd  # its rank is scipy's rankdata without importing scipy.stats (1.5 s)
 
     pos, neg = mean_score[sign == 1], mean_score[sign == -1]
     n1, n2 = len(pos), len(neg)
     if n1 == 0 or n2 == 0:
         return 0.5, 1.0
-    ranks = rankdata(np.concatenate([pos, neg]))
+    ranks = pd.Series(np.concatenate([pos, neg])).rank(method="average").to_numpy()
     u = ranks[:n1].sum() - n1 * (n1 + 1) / 2
     auc = u / (n1 * n2)
     _, counts = np.unique(ranks, return_counts=True)

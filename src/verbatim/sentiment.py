@@ -80,7 +80,7 @@ class SentimentSettings:
     n_process: int = 0
     # Polarity learnt from the survey's scores (verbatim.polarity), after the embed stage;
     # learn_keep_lexicon above 1 lets the probe decide every segment.
-    learn_from_scores: bool = False
+    learn_from_scores: bool = True
     learn_folds: int = 5
     learn_ridge: float = 1e-3
     learn_keep_lexicon: float = 0.5
