@@ -37,6 +37,8 @@ def test_sentiment_hand_made_examples(text, label):
         "I was on hold for 40 minutes",
         "The colour is not as pictured",
         "had to chase them for an update",
+        "the app crashes when I try to pay",
+        "after the update the app won't even open",
     ],
 )
 def test_sentiment_complaint_cues_push_negative(text):
@@ -49,10 +51,17 @@ def test_sentiment_complaint_cues_push_negative(text):
 @pytest.mark.parametrize(
     "text",
     ["It has arrived quickly", "Delivery took only 2 days", "never had a problem", "Everything arrived on time",
-     "Works perfectly", "I got a call back within the hour"],
+     "Works perfectly", "I got a call back within the hour", "the app opens in a second", "frozen yoghurt was lovely"],
 )
 def test_sentiment_complaint_cues_no_false_alarm(text):
     assert not complaint_cues([text])[0]
+
+
+def test_sentiment_hedges_are_not_praise():
+    # VADER scores "honest" +2.3 and "fair" +1.3: as hedges they judge nothing.
+    hedged = score_sentiment(["To be honest the delivery was late", "Honestly, the worst service ever",
+                              "to be fair it was a Monday", "the staff were honest and fair"])
+    assert hedged["label"].tolist() == ["neutral", "negative", "neutral", "positive"]
 
 
 def test_sentiment_strong_praise_with_cue_only_pulled_down():

@@ -9,6 +9,11 @@ by ``complaint_shift`` (and clipped to [-1, 1]): a neutral complaint becomes cle
 negative, while a segment with strong praise *and* a cue ("took 3 weeks but worth the
 wait, love it") is only pulled down, not overruled.
 
+Discourse hedges ("to be honest", "honestly", "to be fair", "frankly") are left out of
+VADER's reading: its lexicon scores "honest" +2.3 and "fair" +1.3, so "to be honest the app
+crashes" came out positive (compound 0.51, above the 0.5 at which the learnt polarity
+defers to the lexicon) and a complaint landed on the praise side of its theme.
+
 Scores: ``compound`` in [-1, 1] (VADER's normalised sum; after the cue shift), labels from
 ``SentimentSettings`` thresholds (defaults are VADER's: <= -0.05 negative, >= 0.05 positive).
 """
@@ -59,11 +64,22 @@ DEFAULT_COMPLAINT_PATTERNS: tuple[str, ...] = (
     # things that do not work
     r"\b(?:keeps?|kept) (?:crashing|freezing|breaking|failing|logging me out|cancell?ing|dropping)\b",
     r"\b(?:stopped|stops) working\b",
+    # VADER knows "crash" but not its inflections (it does not lemmatise)
+    r"\b(?:crash(?:es|ed|ing)|freezes|freezing up|glitch(?:es|y|ing))\b",
+    rf"\b(?:wo|would|does|did|ca){_NOT} (?:even )?(?:open|load|start|launch|connect|sync)\b",
     rf"\b(?:does|did|do|wo|is|was){_NOT} work(?:ing)?\b",
     r"\b(?:wrong|missing|damaged|broken) (?:item|items|size|order|parcel|package|product|parts?)\b",
     r"\bnot (?:as|what was|like the) (?:pictured|picture|described|advertised|shown|ordered|photo)\b",
     r"\b(?:lost|misplaced) (?:my |the |our )?(?:parcel|package|order|delivery|item|luggage)\b",
     r"\bhad to (?:chase|call|ring|email|phone|contact|ask|complain|send it back|return)\b",
+)
+
+
+# Phrases that frame a statement without judging anything; VADER reads them as praise.
+_HEDGES = re.compile(
+    r"\b(?:to be (?:totally |completely |perfectly |quite )?(?:honest|fair|frank)|(?:quite |very |totally )?honestly|"
+    r"if i'?m (?:being )?honest|in (?:all )?(?:fairness|honesty)|frankly|truth be told)\b,?",
+    re.I,
 )
 
 
@@ -153,7 +169,7 @@ def _score_distinct(texts: list[str], settings: SentimentSettings) -> list[tuple
     """(VADER compound, complaint cue) per text."""
     analyzer = _analyzer()
     cues = complaint_cues(texts, settings) if settings.complaint_cues else [False] * len(texts)
-    return [(analyzer.polarity_scores(t)["compound"], bool(cue)) for t, cue in zip(texts, cues)]
+    return [(analyzer.polarity_scores(_HEDGES.sub("", t))["compound"], bool(cue)) for t, cue in zip(texts, cues)]
 
 
 def score_sentiment(texts: Sequence[str], settings: SentimentSettings | None = None) -> pd.DataFrame:
