@@ -101,6 +101,19 @@ def test_pipeline_department_pages_name_their_planted_top2(run, planted_of):
             assert labels[area["theme_id"]] in issues, (dept["name"], labels[area["theme_id"]])
 
 
+def test_pipeline_themes_have_sides_when_the_polarity_is_learnt(run):
+    # themes.sides = "auto": the sample's scores teach the polarity (the probe's gate passes),
+    # so complaints and the rest form separate themes and no complaint sits on a theme that
+    # only has praise-side prototypes.
+    result, _ = run
+    model, segments = result.analysis.model, result.analysis.segments
+    assert result.analysis.polarity.used and model.sided_
+    praise_only = {int(t) for t in model.themes_["theme_id"]
+                   if set(model.prototype_side_[model.prototype_theme_ == t].tolist()) == {1}}
+    complaints = segments[segments["sentiment"] == "negative"]
+    assert praise_only and not complaints["theme_id"].isin(praise_only).any()
+
+
 def test_pipeline_trend_flags_the_planted_changes(run, planted_of):
     result, out = run
     trend_truth = planted_truth()["trend"]

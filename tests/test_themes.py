@@ -20,6 +20,7 @@ from verbatim.themes import OTHER_ID, ThemeModel, ThemeSettings, load_guided_the
 ROOT = Path(__file__).resolve().parents[1]
 TRUTH = ROOT / "data" / "samples" / "nps_survey_segments_truth.csv"
 GUIDED = ROOT / "configs" / "themes.toml"
+SAMPLE = ROOT / "data" / "samples" / "nps_survey.csv"
 
 
 def test_themes_settings_reject_bad_values():
@@ -42,6 +43,15 @@ def test_themes_guided_file_needs_examples(write_file):
     path = write_file("bad.toml", '[[theme]]\nname = "Late delivery"\nexamples = []\n')
     with pytest.raises(ConfigError, match="E203"):
         load_guided_themes(path)
+
+
+def test_themes_guided_file_side_is_checked(write_file):
+    good = write_file("good.toml", '[[theme]]\nname = "Quick refund"\nside = "praise"\nexamples = ["refund was quick"]\n'
+                                   '[[theme]]\nname = "Prices"\nexamples = ["prices"]\n')
+    assert [t.side for t in load_guided_themes(good)] == ["praise", ""]
+    bad = write_file("bad.toml", '[[theme]]\nname = "Quick refund"\nside = "positive"\nexamples = ["quick"]\n')
+    with pytest.raises(ConfigError, match="E203.*side"):
+        load_guided_themes(bad)
 
 
 def test_themes_bundled_guided_file_parses():
@@ -89,14 +99,124 @@ def test_themes_sample_at_most_5pct_unassigned(fitted, truth):
 @pytest.mark.slow
 @pytest.mark.xfail(
     strict=True,
-    reason="known limit without guidance: MiniLM puts 'refund was quick' and 'refund took weeks' "
+    reason="known limit without a polarity: MiniLM puts 'refund was quick' and 'refund took weeks' "
     "together (purity ~0.4/0.56) and mixes unhelpful agents with friendly staff (~0.67); with the "
-    "retail taxonomy 19 of 22 planted themes are pure (see the guided test below)",
+    "polarity the pipeline passes, every planted theme is pure (test_themes_sides_*)",
 )
-def test_themes_sample_every_planted_theme_is_pure(fitted, truth):
+def test_themes_sample_every_planted_theme_is_pure_without_polarity(fitted, truth):
     purity = _purity_by_planted(truth[2], fitted.labels_)
     impure = {k: round(v, 2) for k, v in purity.items() if v < 0.8}
     assert not impure, impure
+
+
+@pytest.fixture(scope="module")
+def polarity(truth):
+    """Each truth segment's polarity as the pipeline gives it to the theme model: the
+    lexicon's label, relabelled by the probe learnt (cross-fitted) from the sample's scores."""
+    from verbatim.polarity import group_sign, learn_polarity
+    from verbatim.sentiment import SentimentSettings, score_sentiment
+
+    texts, X, _ = truth
+    frame = pd.read_csv(TRUTH)
+    scores = frame["response_id"].map(pd.read_csv(SAMPLE).set_index("response_id")["score"])
+    group = np.where(scores >= 9, "promoter", np.where(scores <= 6, "detractor", "passive"))
+    lexicon = score_sentiment(texts)
+    labels, probe = learn_polarity(X, np.arange(len(texts)), frame["response_id"].tolist(), group_sign(group),
+                                   lexicon["label"].to_numpy(object), lexicon["compound"].to_numpy(float),
+                                   SentimentSettings())
+    assert probe.used
+    return labels
+
+
+@pytest.fixture(scope="module")
+def sided(truth, polarity, embedder):
+    texts, X, _ = truth
+    return ThemeModel(ThemeSettings(), embedder=embedder).fit(texts, X, polarity=polarity)
+
+
+@pytest.mark.slow
+def test_themes_sides_every_planted_theme_is_pure(sided, truth):
+    # The issue's bar: each planted theme maps to one discovered theme of purity >= 0.8,
+    # opposite experiences of one topic (quick / slow refund, fast / late delivery, friendly
+    # / unhelpful staff) included, with at most 5 % of segments unassigned.
+    purity = _purity_by_planted(truth[2], sided.labels_)
+    impure = {k: round(v, 2) for k, v in purity.items() if v < 0.8}
+    assert not impure, impure
+    assert (sided.labels_ == OTHER_ID).mean() <= 0.05
+    table = pd.crosstab(truth[2], sided.labels_)
+    best = {theme: table.loc[theme].idxmax() for theme in table.index}
+    for complaint, praise in (("slow_refund", "quick_refund"), ("late_delivery", "fast_delivery"),
+                              ("unhelpful_agents", "friendly_staff")):
+        assert best[complaint] != best[praise]
+
+
+@pytest.mark.slow
+def test_themes_sides_complaints_only_on_complaint_prototypes(sided, truth, polarity):
+    from verbatim.themes import polarity_signs
+
+    side = np.where(polarity_signs(polarity) < 0, -1, 1)
+    assert set(sided.prototype_side_.tolist()) == {-1, 1}  # every discovered prototype has a side
+    for theme in sided.themes_["theme_id"]:
+        sides = set(sided.prototype_side_[sided.prototype_theme_ == theme].tolist())
+        members = set(side[sided.labels_ == theme].tolist())
+        assert members <= sides, (theme, members, sides)
+    # A complaint worded like praise of the same topic stays on the complaint side.
+    texts, X, _ = truth
+    row = texts.index(next(t for t in texts if "refund" in t.lower() and "ages" in t.lower()))
+    as_complaint, as_praise = sided.assign([texts[row]] * 2, X[[row, row]], polarity=["negative", "positive"])
+    assert -1 in sided.prototype_side_[sided.prototype_theme_ == as_complaint]
+    assert 1 in sided.prototype_side_[sided.prototype_theme_ == as_praise]
+
+
+@pytest.mark.slow
+def test_themes_sides_survive_save_load_blocks_and_shared_rows(sided, truth, polarity, tmp_path, embedder, monkeypatch):
+    import verbatim.themes as themes
+
+    texts, X, _ = truth
+    np.testing.assert_array_equal(sided.assign(texts, X, polarity=polarity), sided.labels_)
+    sided.save(tmp_path / "model")
+    loaded = ThemeModel.load(tmp_path / "model", embedder=embedder)
+    assert loaded.sided_ and np.array_equal(loaded.prototype_side_, sided.prototype_side_)
+    np.testing.assert_array_equal(loaded.assign(texts, X, polarity=polarity), sided.labels_)
+    # One vector row per distinct text: segments sharing a text but not a polarity (the
+    # learnt polarity is scored per response) are placed once per polarity.
+    vectors, index = embedder.embed_distinct(texts)
+    assert len(vectors) < len(texts)
+    np.testing.assert_array_equal(loaded.assign(texts, vectors, index=index, polarity=polarity), sided.labels_)
+    monkeypatch.setattr(themes, "ROW_BLOCK", 97)
+    np.testing.assert_array_equal(loaded.assign(texts, X, polarity=polarity), sided.labels_)
+    with pytest.raises(ValueError, match="polarity"):
+        loaded.assign(texts, X, polarity=polarity[:-1])
+
+
+@pytest.mark.slow
+def test_themes_sides_with_the_guided_taxonomy(truth, polarity, embedder):
+    # The pipeline's path with the retail taxonomy: guided themes declare their side, so the
+    # slow refunds that resemble "the refund was quick" stay out of the praise theme.
+    texts, X, planted = truth
+    model = ThemeModel(ThemeSettings(guided_path=str(GUIDED)), embedder=embedder).fit(texts, X, polarity=polarity)
+    purity = _purity_by_planted(planted, model.labels_)
+    assert purity["quick_refund"] >= 0.8 and purity["slow_refund"] >= 0.8, purity
+    assert sum(v >= 0.8 for v in purity.values()) >= 19, purity
+    assert (model.labels_ == OTHER_ID).mean() <= 0.05
+    np.testing.assert_array_equal(model.assign(texts, X, polarity=polarity), model.labels_)
+
+
+def test_themes_split_by_side_and_group_within_sides():
+    from verbatim.themes import _group_sided, _split_by_side
+
+    fine = np.array([0] * 30 + [1] * 30)
+    side = np.array([-1] * 12 + [1] * 18 + [-1] * 3 + [1] * 27)
+    split, side_of = _split_by_side(fine, side, min_size=10)
+    # Cluster 0 holds enough of both sides for a theme each: cut in two. Cluster 1 keeps its
+    # majority side; its 3 complaints leave it (-1, placed later on their own side).
+    assert side_of == {0: -1, 1: 1, 2: 1}
+    np.testing.assert_array_equal(split, [0] * 12 + [1] * 18 + [-1] * 3 + [2] * 27)
+    # Identical centroids merge only within a side.
+    centroids = np.tile(np.eye(1, 4, dtype=np.float32), (4, 1))
+    groups = _group_sided(centroids, 0.7, np.array([-1, 1, -1, 1]))
+    assert groups[0] == groups[2] and groups[1] == groups[3] and groups[0] != groups[1]
+    assert len(set(_group_sided(centroids, 0.7, None).tolist())) == 1
 
 
 @pytest.mark.slow

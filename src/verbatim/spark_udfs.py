@@ -48,7 +48,7 @@ PREPARE_SCHEMA = (
     "seg_text array<string>, seg_sentiment array<string>, seg_compound array<double>"
 )
 EMBED_SCHEMA = "text string, vector array<float>"
-NOVELTY_SCHEMA = "row long, segment_index long, text string, vector array<float>"
+NOVELTY_SCHEMA = "row long, segment_index long, text string, sentiment string, vector array<float>"
 ASSIGN_SCHEMA = (
     "row long, response_id string, segment_index long, text string, sentiment string, compound double, theme_id long"
 )
@@ -194,27 +194,31 @@ def assign_partition(batches: Iterator["pd.DataFrame"], model) -> Iterator["pd.D
     """
     import numpy as np
 
+    from .themes import theme_polarity
+
     for batch in batches:
         if not len(batch):
             continue
         X = np.stack(batch["vector"].to_numpy()).astype(np.float32, copy=False)
-        theme_ids = model.assign(batch["text"].astype(str).tolist(), X)
+        theme_ids = model.assign(batch["text"].astype(str).tolist(), X, polarity=theme_polarity(batch, model._sided()))
         out = batch.drop(columns=["vector"]).assign(theme_id=np.asarray(theme_ids, dtype="int64"))
         yield _plain(out[["row", "response_id", "segment_index", "text", "sentiment", "compound", "theme_id"]])
 
 
 def novelty_partition(batches: Iterator["pd.DataFrame"], model) -> Iterator["pd.DataFrame"]:
-    """The segments (``row``, ``segment_index``, ``text``, ``vector``) that
+    """The segments (``row``, ``segment_index``, ``text``, ``sentiment``, ``vector``) that
     ``model.extend`` would cluster in search of new themes (``model.novelty_candidates``)."""
     import numpy as np
+
+    from .themes import theme_polarity
 
     for batch in batches:
         if not len(batch):
             continue
         X = np.stack(batch["vector"].to_numpy()).astype(np.float32, copy=False)
-        keep = model.novelty_candidates(batch["text"].astype(str).tolist(), X)
+        keep = model.novelty_candidates(batch["text"].astype(str).tolist(), X, polarity=theme_polarity(batch, model._sided()))
         if keep.any():
-            yield batch.loc[keep, ["row", "segment_index", "text", "vector"]]
+            yield batch.loc[keep, ["row", "segment_index", "text", "sentiment", "vector"]]
 
 
 def assignable_model(model):

@@ -31,6 +31,7 @@ def save_model(model, directory: Path) -> Path:
         {
             "prototypes": np.ascontiguousarray(model.prototypes_, dtype=np.float32),
             "prototype_theme": np.ascontiguousarray(model.prototype_theme_, dtype=np.int64),
+            "prototype_side": np.ascontiguousarray(model.prototype_side_, dtype=np.int64),
             "centroids": np.ascontiguousarray(model.centroids_, dtype=np.float32),
             "labels": np.ascontiguousarray(model.labels_, dtype=np.int64),
             "guide_vectors": np.ascontiguousarray(model.guide_vectors_, dtype=np.float32),
@@ -50,6 +51,7 @@ def save_model(model, directory: Path) -> Path:
         "model_id": model.model_id_,
         "novelty_floor": float(model.novelty_floor_),
         "assign_floor": float(model.assign_floor_),
+        "sided": bool(model._sided()),
         "settings": dataclasses.asdict(model._settings()),
         "themes": _records(model.themes_),
         "parents": _records(model.parents_),
@@ -76,6 +78,8 @@ def load_model(cls, directory: Path, embedder=None):
         model = cls(ThemeSettings(**meta["settings"]), embedder=embedder)
         model.prototypes_ = arrays["prototypes"]
         model.prototype_theme_ = arrays["prototype_theme"]
+        # Models saved before themes had sides (complaints / the rest) take any segment.
+        model.prototype_side_ = arrays.get("prototype_side", np.zeros(len(model.prototype_theme_), np.int64))
         model.centroids_ = arrays["centroids"]
         model.labels_ = arrays["labels"]
         model.guide_vectors_ = arrays["guide_vectors"]
@@ -90,6 +94,7 @@ def load_model(cls, directory: Path, embedder=None):
         # Models saved before the floor could be learnt used the configured one.
         model.assign_floor_ = float(meta.get("assign_floor", model._settings().assign_floor))
         model.novelty_floor_ = float(meta.get("novelty_floor", model.assign_floor_))
+        model.sided_ = bool(meta.get("sided", False))  # saved before themes had sides: none
         model.themes_ = _frame(meta["themes"], THEME_COLUMNS)
         model.parents_ = _frame(meta["parents"], PARENT_COLUMNS)
     except VerbatimError:
