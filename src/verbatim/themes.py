@@ -6,13 +6,17 @@ Pipeline of :meth:`ThemeModel.fit` (every stage is set explicitly from ThemeSett
    clusterer) over-clusters the segments into *fine clusters* of ~``fine_cluster_size``
    segments; CountVectorizer (English stop words, 1-``ngram_max``-grams) + c-TF-IDF +
    KeyBERTInspired give the keywords once the final themes are known (``update_topics``).
-2. Guided themes: a fine cluster whose centroid is within ``guided_similarity`` of a
-   guided theme's seed (mean embedding of its example phrases) joins that theme.
-3. Near-duplicate fine clusters are merged: average-linkage agglomeration of their
-   centroids, cut at cosine ``merge_similarity``; then down to ``n_themes`` if set.
+2. Guided themes: a segment within ``guided_similarity`` of its closest guided example
+   phrase joins that theme (never one of the opposite polarity); the rest is clustered.
+   With a polarity per segment (``themes.sides``), a fine cluster holding enough
+   complaints and enough other segments is cut in two, one per side.
+3. Near-duplicate fine clusters are merged (within their side): average-linkage
+   agglomeration of their centroids, cut at cosine ``merge_similarity``; then down to
+   ``n_themes`` if set.
 4. Themes under ``min_theme_size`` segments are dissolved.
 5. Every segment goes to the theme of its most similar *prototype* (the centroids of the
-   theme's fine clusters, plus the seed for guided themes) when that cosine is at least
+   theme's fine clusters, plus that of its claimed segments for a guided theme; with
+   sides, only prototypes of the segment's side) when that cosine is at least
    ``assign_floor``; the rest is theme -1 "Other". ``assign`` applies the very same rule,
    so the same text gets the same theme at fit and at assign time. Several prototypes
    per theme let a theme keep a non-spherical shape.
@@ -36,8 +40,8 @@ all-MiniLM-L6-v2 vectors, see benchmarks/bench_semeval.py and the module tests):
 - A spectral embedding (kNN graph, no JIT) matched UMAP on SemEval but took 55 s on 9k
   sentences (ARPACK), so it was not kept.
 Known limit: sentence embeddings place "refund was quick" and "refund took weeks" close
-together; such opposite-polarity pairs under one topic separate only partly without a
-guided theme for each side.
+together; such opposite-polarity pairs under one topic separate only with a polarity per
+segment (sides, see :meth:`ThemeModel.fit`) or a guided theme for each side.
 
 Heavy libraries are imported inside functions.
 """
