@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -81,6 +82,20 @@ def test_cli_analyze_writes_rejected_and_config(runner, write_file, tmp_path):
     # The resolved configuration repeats the run.
     again = runner.invoke(main, ["analyze", str(path), "-o", str(out), "--config", str(out / "config.toml")])
     assert again.exit_code == 0, again.output
+
+
+def test_cli_analyze_rows_without_a_department(runner, write_file, tmp_path):
+    # A department column with blank cells: those rows are analysed, and their quotes name
+    # no department (null in report.json, which is validated before it is written).
+    rows = [f"{i},{text},{score},{'A' if i % 3 == 0 else ''}" for i, (text, score) in enumerate(
+        [("The delivery was late again", 2), ("Lovely staff, very helpful", 10), ("Refund took weeks", 3)] * 10)]
+    path = write_file("blank.csv", "id,comment,score,team\n" + "\n".join(rows) + "\n")
+    out = tmp_path / "out"
+    result = runner.invoke(main, ["analyze", str(path), "-o", str(out), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads((out / "report.json").read_text())
+    quotes = [q for theme in report["themes"] for q in theme["quotes"]]
+    assert quotes and {q["department"] for q in quotes} <= {"A", None} and None in {q["department"] for q in quotes}
 
 
 def test_cli_analyze_refuses_foreign_folder(runner, write_file, tmp_path):

@@ -98,7 +98,9 @@ class ReportBuilder:
         self.labels = dict(zip(themes["theme_id"].astype(int), themes["label"]))
         self.labels[-1] = "Other"
         responses = analysis.ingest.responses
-        self.department_of = _column_dict(responses, "department")
+        # A row without a department holds NaN (pandas' missing value): quotes say null.
+        self.department_of = {r: None if d is None or (isinstance(d, float) and math.isnan(d)) else d
+                              for r, d in _column_dict(responses, "department").items()}
         self.score_of = _column_dict(responses, "score")
         self.group_of = _column_dict(responses, "nps_group")
         self.full_text = _column_dict(analysis.flags, "redacted_text")
