@@ -112,6 +112,11 @@ def test_pipeline_themes_have_sides_when_the_polarity_is_learnt(run):
                    if set(model.prototype_side_[model.prototype_theme_ == t].tolist()) == {1}}
     complaints = segments[segments["sentiment"] == "negative"]
     assert praise_only and not complaints["theme_id"].isin(praise_only).any()
+    # report.json says each theme's side (schema 1.4): the planted issues are complaint themes.
+    side = {t["id"]: t["side"] for t in result.report["themes"]}
+    assert {side[t] for t in praise_only} == {"praise"}
+    labels = {t["label"]: t["side"] for t in result.report["themes"]}
+    assert labels["Late delivery"] == "complaint" and labels["Fast delivery"] == "praise"
 
 
 def test_pipeline_trend_flags_the_planted_changes(run, planted_of):

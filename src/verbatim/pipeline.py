@@ -293,11 +293,14 @@ def sum_pii_counts(per_response) -> dict[str, int]:
 
 
 def theme_table(model) -> pd.DataFrame:
-    """The model's themes with the parent label joined in (parent_id None when no parent)."""
+    """The model's themes with the parent label joined in (parent_id None when no parent) and
+    each theme's side (``ThemeModel.theme_sides``: None without sides)."""
     themes = model.themes_.copy()
     parents = dict(zip(model.parents_["parent_id"], model.parents_["label"])) if len(model.parents_) else {}
     parent = themes["parent_id"].map(lambda p: None if p is None or int(p) < 0 else int(p))
-    return themes.assign(parent_id=parent, parent_label=parent.map(lambda p: parents.get(p)))
+    sides = model.theme_sides()
+    return themes.assign(parent_id=parent, parent_label=parent.map(lambda p: parents.get(p)),
+                         side=pd.Series([sides[int(t)] for t in themes["theme_id"]], index=themes.index, dtype=object))
 
 
 def route_themes_to_departments(model, config: Config) -> pd.DataFrame:

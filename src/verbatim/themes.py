@@ -800,6 +800,17 @@ class ThemeModel:
         """Whether the model was fitted with sides (a polarity per segment, see :meth:`fit`)."""
         return bool(getattr(self, "sided_", False))
 
+    def theme_sides(self) -> dict[int, str | None]:
+        """Each theme's side: "complaint" or "praise" when every prototype of it takes that
+        side only, "both" otherwise; None for every theme of a model fitted without sides."""
+        self._check_fitted()
+        out: dict[int, str | None] = {}
+        for theme in self.themes_["theme_id"].astype(int):
+            sides = set(self.prototype_side_[self.prototype_theme_ == theme].tolist())
+            out[theme] = (None if not self._sided() else "complaint" if sides == {-1}
+                          else "praise" if sides == {1} else "both")
+        return out
+
     def _add_guided_prototypes(self, X: np.ndarray, g_best: np.ndarray, index: dict,
                                theme_sign: np.ndarray | None = None) -> None:
         """One more prototype per guided theme: the centroid of the segments it claimed.

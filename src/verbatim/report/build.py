@@ -21,7 +21,7 @@ import pandas as pd
 if TYPE_CHECKING:  # pragma: no cover
     from ..pipeline import Analysis
 
-SCHEMA_VERSION = "1.3"
+SCHEMA_VERSION = "1.4"
 ALL = "__all__"
 QUOTE_MAX_CHARS = 280
 QUOTES_PER_THEME = 3
@@ -253,6 +253,7 @@ class ReportBuilder:
                 "mixed": tid in a.mixed_themes,
                 "quotes": self.quotes_for(tid, "any"),
                 "guided": bool(theme.get("guided", False)),
+                "side": theme.get("side") if isinstance(theme.get("side"), str) else None,
                 "new": bool(theme.get("new", False)),
                 "owner": owner,
             })
@@ -264,7 +265,7 @@ class ReportBuilder:
                 "segments": int(len(other["response_id"])), "responses": len(set(other["response_id"])),
                 "share": _prob(len(set(other["response_id"])) / n_commenting),
                 "sentiment": {s: _prob(counts.get(s, 0) / len(other["sentiment"])) for s in ("negative", "neutral", "positive")},
-                "mixed": False, "quotes": self.quotes_for(-1, "any"), "guided": False, "owner": None,
+                "mixed": False, "quotes": self.quotes_for(-1, "any"), "guided": False, "side": None, "owner": None,
             })
         return blocks
 
