@@ -387,13 +387,15 @@ def test_themes_on_memory_mapped_vectors_equal_in_memory(truth, embedder, tmp_pa
 
 
 @pytest.mark.slow
-def test_themes_deterministic_saved_files_identical(truth, embedder, tmp_path):
+def test_themes_deterministic_saved_files_identical(truth, polarity, embedder, tmp_path):
     texts, X, _ = truth
     texts, X = texts[:1200], X[:1200]
-    for name in ("a", "b"):
-        ThemeModel(ThemeSettings(), embedder=embedder).fit(texts, X).save(tmp_path / name)
+    for name, sides in (("a", None), ("b", None), ("c", polarity[:1200]), ("d", polarity[:1200])):
+        ThemeModel(ThemeSettings(), embedder=embedder).fit(texts, X, polarity=sides).save(tmp_path / name)
     for file in ("themes.json", "themes.safetensors"):
         assert (tmp_path / "a" / file).read_bytes() == (tmp_path / "b" / file).read_bytes()
+        assert (tmp_path / "c" / file).read_bytes() == (tmp_path / "d" / file).read_bytes()
+    assert (tmp_path / "a" / "themes.json").read_bytes() != (tmp_path / "c" / "themes.json").read_bytes()
 
 
 @pytest.mark.slow
