@@ -890,10 +890,12 @@ class ThemeModel:
             return np.full(len(X), OTHER_ID, dtype=np.int64), np.full(len(X), -1.0, dtype=np.float32)
         nearest = np.empty(len(X), dtype=np.int64)
         best = np.empty(len(X), dtype=np.float32)
+        complaint_only, praise_only = self.prototype_side_ < 0, self.prototype_side_ > 0
         for block in _blocks(len(X)):
             sims = X[block] @ self.prototypes_.T
-            if sides is not None:
-                sims[np.outer(sides[block], self.prototype_side_) < 0] = -1.0
+            if sides is not None:  # boolean masks: an int64 outer product was 0.5 s per 65,536 rows
+                side = sides[block]
+                sims[((side < 0)[:, None] & praise_only) | ((side > 0)[:, None] & complaint_only)] = -1.0
             arg = sims.argmax(axis=1)
             nearest[block] = self.prototype_theme_[arg]
             best[block] = sims[np.arange(len(arg)), arg]
