@@ -203,6 +203,19 @@ def test_compare_load_run_reads_a_run_folder(tmp_path):
     assert result["match"] == "id" and result["same_input"]
 
 
+def test_compare_load_run_reads_an_earlier_minor_version(tmp_path):
+    # Last month's run, written before themes[].side was added (1.4), still compares; a
+    # later or another major version is refused.
+    report = make_report()
+    for version, readable in (("1.3", True), ("1.9", False), ("2.0", False)):
+        (tmp_path / "report.json").write_text(json.dumps({**report, "schema_version": version}), encoding="utf-8")
+        if readable:
+            assert load_run(tmp_path)["schema_version"] == version
+        else:
+            with pytest.raises(VerbatimError, match="report schema"):
+                load_run(tmp_path)
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [(None, "no report.json"), ("{not json", "not readable JSON"), ('{"schema_version": "1.0"}', "report schema")],

@@ -48,11 +48,26 @@ def load_run(path: str | Path) -> dict:
     from .report.build import validate_report
 
     try:
-        validate_report(report)
+        validate_report(_as_current_minor(report))
     except ValidationError as exc:
         where = "/".join(str(p) for p in exc.absolute_path) or "top level"
         raise VerbatimError("E303", f"report.json does not match the report schema at {where}: {exc.message}",
                             file=file) from None  # fmt: skip
+    return report
+
+
+def _as_current_minor(report: dict) -> dict:
+    """``report`` as the current schema checks it: a report of an earlier minor version of
+    the same major (written by an earlier verbatim: a MINOR bump only adds optional fields)
+    is checked as if it were of the current version, so last month's run still compares."""
+    from .report.build import SCHEMA_VERSION
+
+    version = report.get("schema_version") if isinstance(report, dict) else None
+    if isinstance(version, str) and version != SCHEMA_VERSION:
+        major, _, minor = version.partition(".")
+        current_major, _, current_minor = SCHEMA_VERSION.partition(".")
+        if major == current_major and minor.isdigit() and int(minor) < int(current_minor):
+            return {**report, "schema_version": SCHEMA_VERSION}
     return report
 
 
