@@ -163,6 +163,26 @@ def test_cli_entry_point_subprocess(write_file):
     assert "Traceback" not in bad.stderr
 
 
+def test_cli_run_exits_fast_but_runs_exit_handlers_and_flushes(write_file):
+    """The console command skips the interpreter's teardown (os._exit), not what must happen
+    at exit: handlers registered with atexit run, buffered output is written, the status is
+    the command's."""
+    path = write_file("s.csv", CSV)
+    code = (
+        "import atexit, sys; from verbatim.cli import run\n"
+        "atexit.register(lambda: print('handler ran'))\n"
+        "run(sys.argv[1:])\n"
+        "print('never reached')\n"
+    )
+    ok = subprocess.run([sys.executable, "-c", code, "validate", str(path)], capture_output=True, text=True, timeout=60)
+    assert ok.returncode == 0, ok.stderr
+    assert "rows read   3" in ok.stdout and ok.stdout.rstrip().endswith("handler ran")
+    assert "never reached" not in ok.stdout
+    bad = subprocess.run([sys.executable, "-c", code, "validate", str(path) + ".missing"], capture_output=True,
+                         text=True, timeout=60)
+    assert bad.returncode == 2 and "E101" in bad.stderr and "handler ran" in bad.stdout
+
+
 def test_cli_validate_does_not_import_models(write_file):
     path = write_file("s.csv", CSV)
     code = (
