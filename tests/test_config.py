@@ -56,6 +56,8 @@ def test_config_round_trips_through_toml(tmp_path):
         ('[inptu]\nscale = "5"\n', "E202", "unknown section [inptu]"),
         ("[input]\ndayfirst = 1\n", "E203", "input.dayfirst must be true or false"),
         ('[input]\nmax_text_chars = "lots"\n', "E203", "input.max_text_chars must be a whole number"),
+        ("[input]\nmax_text_chars = -1\n", "E203", "max_text_chars must be at least 1"),
+        ('[input]\ndate_format = "%Q"\n', "E203", "date_format '%Q': 'Q' is a bad directive"),
         ("[input\n", "E201", "not valid TOML"),
     ],
 )

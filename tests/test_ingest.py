@@ -203,6 +203,42 @@ def test_ingest_parses_scores_with_labels():
     assert pd.isna(parsed[5]) and pd.isna(parsed[6])
 
 
+def test_ingest_does_not_guess_scores(write_file):
+    """Only a number, a number with its answer label, or "N/<the scale's top>" is a score:
+    a range, a thousands separator, hex or scientific notation were read as their first
+    digits (or as 10). A "no answer" marker is an empty score: the comment is still read."""
+    values = ["3-4", "1,000", "0x5", "1e1", "inf", "4/5", "9/10", "N/A", "-", "10 - Extremely likely", "8,0"]
+    text = "comment,score\n" + "".join(f'c{i},"{v}"\n' for i, v in enumerate(values))
+    result = load_responses(write_file("s.csv", text), config())
+    no_row_lost(result, len(values))
+    why = dict(zip(result.rejected["value"], result.rejected["reason"]))
+    assert {v: why[v] for v in values[:5]} == dict.fromkeys(values[:5], "score is not a number")
+    assert why["4/5"] == "score is given out of 5, not on the nps scale (0-10)"
+    kept = dict(zip(result.responses["text"], result.responses["score"]))
+    assert kept["c6"] == 9.0 and kept["c9"] == 10.0 and kept["c10"] == 8.0
+    assert pd.isna(kept["c7"]) and pd.isna(kept["c8"])  # N/A and "-": no score, comment kept
+    five = load_config(overrides={"input": {"scale": "5"}}, environ={})
+    assert load_responses(write_file("f.csv", "comment,score\nfine,4/5\n"), five).responses["score"].tolist() == [4.0]
+
+
+def test_ingest_dates_outside_the_calendar_and_with_offsets(write_file):
+    """9999-12-31 ("no date" in some exports) is a rejected row, not a crash; a timestamp
+    with an offset keeps its customer's own day (not the UTC one)."""
+    text = ("comment,score,date\nsentinel,9,9999-12-31\nancient,9,0001-01-01\n"
+            "paris,9,2026-01-01T00:30:00+01:00\nutc,9,2026-01-01T00:30:00Z\n")
+    result = load_responses(write_file("d.csv", text), config(date="date"))
+    no_row_lost(result, 4)
+    assert reasons(result) == ["unparseable date (or outside 1677-2262)"] * 2
+    assert result.responses["submitted_at"].astype(str).tolist() == ["2026-01-01 00:30:00"] * 2
+
+
+def test_ingest_rejects_weights_that_cannot_be_added_up(write_file):
+    text = "comment,score,revenue\na,9,100\nb,9,inf\nc,9,1e308\nd,9,-1\n"
+    result = load_responses(write_file("w.csv", text), config(weight="revenue"))
+    no_row_lost(result, 4)
+    assert reasons(result) == ["weight is not a finite number", "weight is above 1e+100", "weight is negative"]
+
+
 def test_ingest_keeps_text_without_score(write_file):
     text = "comment,score\nno score here,\nscored,9\n"
     result = load_responses(write_file("s.csv", text), config())
@@ -319,7 +355,7 @@ def test_ingest_rejects_each_bad_row_with_reason(write_file):
         5: "duplicate response_id (first seen at row 2)",
         6: "score is outside the nps scale (0-10)",
         7: "score is not a whole number",
-        8: "unparseable date",
+        8: "unparseable date (or outside 1677-2262)",
         9: "row has 6 fields but the header has 5",
         10: "empty row",
         11: "score is outside the nps scale (0-10)",

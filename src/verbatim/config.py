@@ -13,6 +13,7 @@ be passed back with ``--config`` to repeat a run exactly.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import importlib
 import json
 import math
@@ -39,6 +40,17 @@ class InputSettings:
     sheet: str = ""
     encoding: str = ""
     max_text_chars: int = 10000
+
+    def __post_init__(self) -> None:
+        if self.max_text_chars < 1:
+            raise ValueError("max_text_chars must be at least 1")
+        if self.date_format and self.date_format not in ("ISO8601", "mixed"):  # pandas' own two names
+            try:
+                datetime.datetime.strptime("", self.date_format)
+            except ValueError as exc:
+                # Any format fails on "" ("time data '' does not match"); a broken one says why.
+                if not str(exc).startswith("time data"):
+                    raise ValueError(f"date_format {self.date_format!r}: {exc}") from None
 
 
 @dataclasses.dataclass(frozen=True)

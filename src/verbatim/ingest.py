@@ -49,7 +49,20 @@ CONTAINS_WORDS = {
     "department": ["department", "dept"],
     "date": ["date", "submitted", "timestamp"],
 }
-LEADING_NUMBER = re.compile(r"^\s*([+-]?\d+(?:[.,]\d+)?)\s*(?:[-–—:(/]|[A-Za-z]).*$", re.S)
+# A score as a number: "7", "7.5", "8,5" (decimal comma: one or two digits, so that "1,000"
+# is not read as 1).
+_NUMBER = r"[+-]?[0-9]+(?:\.[0-9]+|,[0-9]{1,2})?"
+PLAIN_NUMBER = re.compile(rf"^{_NUMBER}$")
+# A number with its answer label, as survey tools export them: "10 - Extremely likely",
+# "0 (Not at all likely)", "9 Very likely". The label starts with a letter or a bracket, so
+# a range ("3-4"), a hex-like "0x5" or a thousands separator are not read as their first number.
+LEADING_NUMBER = re.compile(rf"^({_NUMBER})(?:\s*[-–—:]\s*|\s*\(|\s+)[^\W\d_(]", re.S)
+# A number out of another: "9/10", "4 / 5". Read only when the denominator is the scale's top.
+OUT_OF = re.compile(rf"^({_NUMBER})\s*/\s*([0-9]+)$")
+#: Largest weight accepted: sums of squared weights of a million rows stay finite.
+MAX_WEIGHT = 1e100
+# Answers that mean "no score given": treated as an empty cell (the comment is still read).
+NO_SCORE = frozenset({"n/a", "na", "n.a.", "#n/a", "null", "none", "nan", "-", "--", "–", "—"})
 
 
 @dataclass(frozen=True)
@@ -191,29 +204,54 @@ def detect_columns(frame: pd.DataFrame, settings: ColumnSettings, *, file: str |
                      detected=tuple(detected))
 
 
-def parse_scores(values: pd.Series) -> pd.Series:
+def parse_scores(values: pd.Series, maximum: float | None = None) -> pd.Series:
     """Strings -> float scores; '' -> NaN; '10 - Extremely likely' -> 10; junk -> NaN.
 
     Survey tools often export the answer label with the number ("0 (Not at all likely)",
-    "9/10"), so a leading number followed by a separator or a word is accepted.
+    "9/10"), so a number followed by a label is accepted; "N/D" only when D is ``maximum``
+    (the scale's top; any D when None). Nothing else is guessed: "3-4", "1,000", "0x5",
+    "1e1" and "inf" are not numbers here (see :func:`score_problems`).
     """
     stripped = values.str.strip()
-    parsed = pd.to_numeric(stripped.str.replace(",", ".", regex=False), errors="coerce")
-    retry = parsed.isna() & stripped.ne("")
+    plain = stripped.str.fullmatch(PLAIN_NUMBER)
+    parsed = pd.Series(np.nan, index=values.index, dtype=float)
+    parsed[plain] = pd.to_numeric(stripped[plain].str.replace(",", ".", regex=False), errors="coerce")
+    retry = ~plain & stripped.ne("")
     if retry.any():
-        lead = stripped[retry].str.extract(LEADING_NUMBER, expand=False).str.replace(",", ".", regex=False)
-        parsed.loc[retry] = pd.to_numeric(lead, errors="coerce")
-    return parsed.astype(float)
+        lead = stripped[retry].str.extract(LEADING_NUMBER, expand=False)
+        out_of = stripped[retry].str.extract(OUT_OF)
+        if maximum is not None:
+            denominator = pd.to_numeric(out_of[1], errors="coerce")
+            out_of.loc[denominator.ne(maximum), 0] = np.nan
+        number = lead.fillna(out_of[0]).str.replace(",", ".", regex=False)
+        parsed.loc[retry] = pd.to_numeric(number, errors="coerce")
+    return parsed.astype(float) + 0.0  # + 0.0: "-0" is 0, not -0.0
+
+
+def score_denominators(values: pd.Series) -> pd.Series:
+    """The D of scores written "N/D" (NaN elsewhere), to tell "4/5" on a 0-10 scale apart
+    from a score that is not a number at all."""
+    return pd.to_numeric(values.str.strip().str.extract(OUT_OF)[1], errors="coerce")
+
+
+# A UTC offset or zone letter at the end of a timestamp ("+01:00", "+0100", "Z").
+_UTC_OFFSET = re.compile(r"(?:[+-]\d{2}:?\d{2}|Z)$")
+# What datetime64[ns] can hold; a sentinel such as 9999-12-31 ("no date") is outside it.
+_FIRST, _LAST = pd.Timestamp.min.tz_localize("UTC"), pd.Timestamp.max.tz_localize("UTC")
 
 
 def parse_dates(values: pd.Series, settings: InputSettings) -> pd.Series:
-    """Strings -> naive UTC timestamps (NaT when empty or unparseable)."""
+    """Strings -> naive timestamps (NaT when empty, unparseable or outside 1677-2262).
+
+    A timestamp with a UTC offset keeps its own wall-clock time ("2026-01-01 00:00+01:00"
+    is 1 January, not 31 December in UTC): a response belongs to the day, week and month
+    in which its customer wrote it."""
     stripped = values.str.strip()
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
     filled = stripped.ne("")
     if not filled.any():
         return out
-    sub = stripped[filled]
+    sub = stripped[filled].str.replace(_UTC_OFFSET, "", regex=True).str.strip()
     if settings.date_format:
         parsed = pd.to_datetime(sub, format=settings.date_format, errors="coerce", utc=True)
     else:
@@ -222,6 +260,7 @@ def parse_dates(values: pd.Series, settings: InputSettings) -> pd.Series:
         if retry.any():
             parsed.loc[retry] = pd.to_datetime(sub[retry], format="mixed", dayfirst=settings.dayfirst,
                                                errors="coerce", utc=True)
+    parsed = parsed.where((parsed >= _FIRST) & (parsed <= _LAST))
     out.loc[filled] = parsed.dt.tz_convert(None).astype("datetime64[ns]")
     return out
 
@@ -275,8 +314,13 @@ def validate_rows(raw: RawTable, columns: ColumnMap, settings: InputSettings, sc
     reject(all_empty, "empty row", None, blank)
 
     raw_score = col(columns.score)
-    score = parse_scores(raw_score)
-    has_score = raw_score.str.strip().ne("")
+    score = parse_scores(raw_score, scale.maximum)
+    has_score = raw_score.str.strip().ne("") & ~raw_score.str.strip().str.lower().isin(NO_SCORE)
+    out_of = score_denominators(raw_score)
+    wrong_top = has_score & score.isna() & out_of.notna() & out_of.ne(scale.maximum)
+    why_top = pd.Series([None if d != d else f"score is given out of {_fmt_number(d)}, not on the {scale.name} "
+                         f"scale ({scale.describe()})" for d in out_of.where(wrong_top)], dtype=object)
+    reject(wrong_top, why_top, columns.score, raw_score)
     reject(has_score & score.isna(), "score is not a number", columns.score, raw_score)
     if scale.whole_numbers:
         reject(has_score & score.notna() & (score % 1 != 0), "score is not a whole number", columns.score, raw_score)
@@ -286,7 +330,7 @@ def validate_rows(raw: RawTable, columns: ColumnMap, settings: InputSettings, sc
     if columns.date:
         raw_date = col(columns.date)
         dates = parse_dates(raw_date, settings).reset_index(drop=True)
-        reject(raw_date.str.strip().ne("") & dates.isna(), "unparseable date", columns.date, raw_date)
+        reject(raw_date.str.strip().ne("") & dates.isna(), "unparseable date (or outside 1677-2262)", columns.date, raw_date)
     else:
         dates = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
 
@@ -295,6 +339,9 @@ def validate_rows(raw: RawTable, columns: ColumnMap, settings: InputSettings, sc
         weight = pd.to_numeric(raw_weight.str.strip(), errors="coerce").astype(float)
         reject(raw_weight.str.strip().eq(""), "weight is missing", columns.weight, raw_weight)
         reject(weight.isna(), "weight is not a number", columns.weight, raw_weight)
+        reject(~np.isfinite(weight.fillna(0.0)), "weight is not a finite number", columns.weight, raw_weight)
+        # Weighted statistics add up squared weights: 1e308 would overflow to inf mid-run.
+        reject(weight > MAX_WEIGHT, f"weight is above {MAX_WEIGHT:g}", columns.weight, raw_weight)
         reject(weight < 0, "weight is negative", columns.weight, raw_weight)
     else:
         weight = pd.Series(np.ones(n), dtype=float)
