@@ -201,3 +201,20 @@ def test_pipeline_rerun_reuses_memos_and_writes_the_same_report(run, sample_path
     for name in ("themes.json", "themes.safetensors"):
         assert (out / "model" / name).read_bytes() == (tmp_path / "again" / "model" / name).read_bytes()
     assert again.analysis.segments.equals(result.analysis.segments)
+
+
+@pytest.mark.parametrize("comments", [["The parcel came two days late and nobody said sorry", "n/a"],
+                                       ["n/a", "nothing", "-"]],
+                         ids=["one comment", "only non-answers"])
+def test_pipeline_runs_with_fewer_than_two_comments(tmp_path, comments):
+    """A department's wave with one usable comment, or none, still gets its reports (no
+    themes: the comment is "Other"); it used to end in "at least 2 segments are needed"."""
+    path = tmp_path / "tiny.csv"
+    path.write_text("score,comment\n" + "".join(f"{9 - 3 * i},{c}\n" for i, c in enumerate(comments)))
+    config = load_config(overrides={"embed": {"cache_dir": str(tmp_path / "cache"), "show_progress": False}},
+                         environ={})
+    result = analyze(path, tmp_path / "out", config)
+    validate_report(json.loads((tmp_path / "out" / "report.json").read_text()))
+    assert result.report["run"]["rows"]["usable"] == len(comments)
+    assert result.analysis.themes.empty
+    assert set(result.analysis.segments["theme_id"]) <= {-1}

@@ -556,3 +556,14 @@ def test_themes_keywords_order_ignores_float_noise():
     near = [("purchase happy", 0.8123450001), ("happy purchase", 0.8123449999)]
     assert ranked_keywords(near, 2) == ranked_keywords(near[::-1], 2) == ["happy purchase", "purchase happy"]
     assert ranked_keywords([("b", 0.4), ("a", 0.3)], 5) == ["b", "a"]  # real differences still rank
+
+
+@pytest.mark.slow
+def test_themes_fit_when_no_word_survives_the_stop_words(embedder):
+    """Segments that are all stop words or single letters ("no", "ok", "a") left
+    scikit-learn's CountVectorizer with an empty vocabulary, and the fit raised; the words
+    are then counted without the stop-word list."""
+    texts = ["no", "not", "a", "b", "it", "so", "x", "the", "me", "us"] * 4
+    model = ThemeModel(ThemeSettings(min_theme_size=3), embedder=embedder).fit(texts, embedder.embed(texts))
+    assert len(model.labels_) == len(texts)
+    assert all(isinstance(words, list) for words in model.themes_["keywords"])

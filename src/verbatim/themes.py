@@ -610,8 +610,6 @@ class ThemeModel:
             if len(texts) <= s.max_fit_segments:
                 return self.fit(texts, X[index], strata, polarity=polarity)
         signs = _checked_signs(polarity, len(texts))
-        if len(texts) < 2:
-            raise ValueError("at least 2 segments are needed to find themes")
         if strata is not None and len(strata) != len(texts):
             raise ValueError(f"{len(strata)} strata for {len(texts)} segments")
         if len(texts) > s.max_fit_segments:
@@ -718,27 +716,31 @@ class ThemeModel:
 
         n, dim = X.shape
         k = int(np.clip(n // s.fine_cluster_size, 2, min(s.max_fine_clusters, n)))
-        topic_model = BERTopic(
-            embedding_model=_EmbedderAdapter(self._embed),
-            umap_model=PCA(n_components=min(s.reduced_dims, n - 1, dim), svd_solver="covariance_eigh", random_state=s.seed),
-            hdbscan_model=KMeans(n_clusters=k, n_init=1, random_state=s.seed),
-            # The fine clusters' words and representative documents are never read: keywords
-            # and labels come from update_topics on the final themes (see _finalise). Single
-            # words are the cheapest vocabulary BERTopic accepts (at 50,000 segments the
-            # n-gram one cost 5.6 of fit_transform's 8.6 s).
-            vectorizer_model=CountVectorizer(stop_words="english"),
-            ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
-            representation_model=None,
-            top_n_words=s.n_keywords,
-            calculate_probabilities=False,
-            verbose=False,
-        )
-        # fit_transform ends by picking 3 representative documents per fine cluster (c-TF-IDF
-        # of 500 sampled documents each: 2-3 s at 50,000 segments, every one of them thrown
-        # away). update_topics, which gives the final themes their words, does not need them.
-        topic_model._save_representative_docs = lambda documents: None
-        topics, _ = topic_model.fit_transform(texts, embeddings=X)
-        return np.asarray(topics, dtype=int), topic_model
+
+        def fit(vectorizer):
+            topic_model = BERTopic(
+                embedding_model=_EmbedderAdapter(self._embed),
+                umap_model=PCA(n_components=min(s.reduced_dims, n - 1, dim), svd_solver="covariance_eigh", random_state=s.seed),
+                hdbscan_model=KMeans(n_clusters=k, n_init=1, random_state=s.seed),
+                vectorizer_model=vectorizer,
+                ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
+                representation_model=None,
+                top_n_words=s.n_keywords,
+                calculate_probabilities=False,
+                verbose=False,
+            )
+            # fit_transform ends by picking 3 representative documents per fine cluster (c-TF-IDF
+            # of 500 sampled documents each: 2-3 s at 50,000 segments, every one of them thrown
+            # away). update_topics, which gives the final themes their words, does not need them.
+            topic_model._save_representative_docs = lambda documents: None
+            topics, _ = topic_model.fit_transform(texts, embeddings=X)
+            return np.asarray(topics, dtype=int), topic_model
+
+        # The fine clusters' words and representative documents are never read: keywords and
+        # labels come from update_topics on the final themes (see _finalise). Single words are
+        # the cheapest vocabulary BERTopic accepts (at 50,000 segments the n-gram one cost 5.6
+        # of fit_transform's 8.6 s).
+        return _with_vocabulary(fit, CountVectorizer, stop_words="english")
 
     @staticmethod
     def _reduce_to(theme_of_fine: dict, keys: list, X, fine, n_themes: int) -> dict:
@@ -1016,18 +1018,21 @@ class ThemeModel:
 
     @staticmethod
     def _update_topics(topic_model, texts, labels, s, KeyBERTInspired, ClassTfidfTransformer, CountVectorizer):
-        topic_model.update_topics(
-            texts,
-            topics=labels.tolist(),
-            top_n_words=s.n_keywords,
-            vectorizer_model=CountVectorizer(stop_words="english", ngram_range=(1, s.ngram_max)),
-            ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
-            representation_model=KeyBERTInspired(
-                top_n_words=s.n_keywords + KEYWORD_SPARES,  # spares: the cut is made after the tie order
-                nr_candidate_words=max(s.keyword_candidates, s.n_keywords),
-                random_state=s.seed,
-            ),
-        )
+        def update(vectorizer):
+            topic_model.update_topics(
+                texts,
+                topics=labels.tolist(),
+                top_n_words=s.n_keywords,
+                vectorizer_model=vectorizer,
+                ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
+                representation_model=KeyBERTInspired(
+                    top_n_words=s.n_keywords + KEYWORD_SPARES,  # spares: the cut is made after the tie order
+                    nr_candidate_words=max(s.keyword_candidates, s.n_keywords),
+                    random_state=s.seed,
+                ),
+            )
+
+        _with_vocabulary(update, CountVectorizer, stop_words="english", ngram_range=(1, s.ngram_max))
 
     # ------------------------------------------------------------------ assign
     def assign(self, texts: Sequence[str], embeddings: np.ndarray, index: Sequence[int] | None = None,
@@ -1162,6 +1167,18 @@ class ThemeModel:
         from .theme_store import load_model
 
         return load_model(cls, Path(directory), embedder)
+
+
+def _with_vocabulary(call, CountVectorizer, **settings):
+    """``call(CountVectorizer(**settings))``; when no word survives those settings (every
+    segment a stop word or a single letter: "ok", "a", "no"), again with every word of one
+    letter or more kept. scikit-learn raises "empty vocabulary" rather than count nothing."""
+    try:
+        return call(CountVectorizer(**settings))
+    except ValueError as exc:
+        if "empty vocabulary" not in str(exc):
+            raise
+    return call(CountVectorizer(**{**settings, "stop_words": None, "token_pattern": r"(?u)\b\w+\b"}))
 
 
 def _closest_first(sims: np.ndarray, members: np.ndarray) -> np.ndarray:
