@@ -526,3 +526,17 @@ def test_ingest_forced_encoding_that_is_not_for_text_is_E102(write_file):
 def test_ingest_header_and_blank_rows_only_is_E106(write_file):
     with pytest.raises(InputError, match="E106"):
         load_responses(write_file("s.csv", "feedback text,likelihood\n,\n , \n"), config())
+
+
+@pytest.mark.parametrize("dayfirst,dates,expected", [
+    (False, ["05/01/2026", "13/01/2026"], ["2026-01-05", "2026-01-13"]),  # 13/01 settles it: day first
+    (True, ["01/05/2026", "01/13/2026"], ["2026-01-05", "2026-01-13"]),   # 01/13 settles it: month first
+    (False, ["05/01/2026", "06/02/2026"], ["2026-05-01", "2026-06-02"]),  # nothing settles it: the setting
+])
+def test_ingest_one_date_order_per_column(write_file, dayfirst, dates, expected):
+    """Read one by one, 05/01/2026 was 1 May and 13/01/2026 13 January in the same column."""
+    text = "comment,score,date\n" + "".join(f"c{i},9,{d}\n" for i, d in enumerate(dates))
+    cfg = load_config(overrides={"columns": {"date": "date"}, "input": {"dayfirst": dayfirst}}, environ={})
+    result = load_responses(write_file("d.csv", text), cfg)
+    assert result.responses["submitted_at"].dt.strftime("%Y-%m-%d").tolist() == expected
+    assert any("first throughout" in note for note in result.notes) == (expected != ["2026-05-01", "2026-06-02"])

@@ -12,6 +12,7 @@ reported so the user can check it.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 from dataclasses import dataclass, field
@@ -240,6 +241,26 @@ _UTC_OFFSET = re.compile(r"(?:[+-]\d{2}:?\d{2}|Z)$")
 _FIRST, _LAST = pd.Timestamp.min.tz_localize("UTC"), pd.Timestamp.max.tz_localize("UTC")
 
 
+# A date written with numbers only, day and month in either order: 05/01/2026, 5.1.26.
+_NUMERIC_DATE = re.compile(r"^([0-9]{1,2})[/.-]([0-9]{1,2})[/.-][0-9]{2,4}\b")
+
+
+def numeric_date_order(values: pd.Series, dayfirst: bool) -> tuple[bool, bool]:
+    """(day first?, order mixed?) of a column's all-number dates.
+
+    Read one by one, "05/01/2026" is 1 May (month first, the default) but "13/01/2026" is
+    13 January, since no month 13 exists: one column would mix both orders. A column whose
+    first field exceeds 12 somewhere, and whose second never does, is day-first throughout
+    (and the reverse); when both happen the file mixes the orders and ``dayfirst`` decides."""
+    fields = values.str.strip().str.extract(_NUMERIC_DATE).dropna()
+    if fields.empty:
+        return dayfirst, False
+    first_over, second_over = bool((fields[0].astype(int) > 12).any()), bool((fields[1].astype(int) > 12).any())
+    if first_over != second_over:
+        return first_over, False
+    return dayfirst, first_over and second_over
+
+
 def parse_dates(values: pd.Series, settings: InputSettings) -> pd.Series:
     """Strings -> naive timestamps (NaT when empty, unparseable or outside 1677-2262).
 
@@ -329,7 +350,15 @@ def validate_rows(raw: RawTable, columns: ColumnMap, settings: InputSettings, sc
 
     if columns.date:
         raw_date = col(columns.date)
-        dates = parse_dates(raw_date, settings).reset_index(drop=True)
+        dayfirst, mixed = numeric_date_order(raw_date, settings.dayfirst) if not settings.date_format else (False, False)
+        if dayfirst != settings.dayfirst:
+            example = "13/01/2026" if dayfirst else "01/13/2026"
+            notes.append(f"dates in '{columns.date}' read {'day' if dayfirst else 'month'} first throughout "
+                         f"({example} is 13 January and has no other reading)")
+        elif mixed:
+            notes.append(f"dates in '{columns.date}' put the day first in some rows and the month first in others; "
+                         f"ambiguous ones such as 05/01 are read {'day' if dayfirst else 'month'} first")
+        dates = parse_dates(raw_date, dataclasses.replace(settings, dayfirst=dayfirst)).reset_index(drop=True)
         reject(raw_date.str.strip().ne("") & dates.isna(), "unparseable date (or outside 1677-2262)", columns.date, raw_date)
     else:
         dates = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
