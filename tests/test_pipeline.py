@@ -45,6 +45,17 @@ def test_pipeline_writes_every_output(run):
     assert len(list((out / "departments").glob("*.md"))) == 6
 
 
+def test_pipeline_assignments_theme_ids_parse_as_integers(run):
+    """Other (-1) comes last in a list: "-1;0;7" opened with a minus and was quoted as a formula."""
+    import pandas as pd
+
+    _, out = run
+    ids = pd.read_csv(out / "assignments.csv", dtype=str)["theme_ids"].dropna()
+    parsed = [[int(t) for t in cell.split(";")] for cell in ids]
+    assert any(-1 in row and len(row) > 1 for row in parsed)
+    assert all(-1 not in row[:-1] for row in parsed)
+
+
 def test_pipeline_report_json_is_schema_valid(run):
     _, out = run
     validate_report(json.loads((out / "report.json").read_text()))

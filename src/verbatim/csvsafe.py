@@ -3,21 +3,25 @@
 A cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is run as a
 formula by Excel, LibreOffice and Google Sheets (CSV/formula injection, OWASP). Customer
 text is untrusted, so every text cell that starts that way is prefixed with a single quote,
-which spreadsheets show as text. Numeric columns are left as numbers.
+which spreadsheets show as text. Numeric columns are left as numbers, and so is a text cell
+that is a plain number ("-1", "+3.5"): a spreadsheet reads it as that number, and a quote
+would break every tool that parses the column.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
 
 DANGEROUS_FIRST = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = r"[+-]?[0-9]+(?:\.[0-9]+)?"
 
 
 def neutralise_cell(value: object) -> object:
     """Prefix ``'`` to a string that a spreadsheet would evaluate."""
-    if isinstance(value, str) and value.startswith(DANGEROUS_FIRST):
+    if isinstance(value, str) and value.startswith(DANGEROUS_FIRST) and not re.fullmatch(_PLAIN_NUMBER, value):
         return "'" + value
     return value
 
@@ -28,7 +32,7 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     for name in out.columns:
         column = out[name]
         if isinstance(column.dtype, pd.StringDtype):  # strings or missing: one vectorised test
-            dangerous = column.str.startswith(DANGEROUS_FIRST).fillna(False).astype(bool)
+            dangerous = (column.str.startswith(DANGEROUS_FIRST) & ~column.str.fullmatch(_PLAIN_NUMBER)).fillna(False).astype(bool)
             if dangerous.any():
                 out[name] = column.mask(dangerous, "'" + column)
         elif column.dtype == object or pd.api.types.is_string_dtype(column):

@@ -35,14 +35,17 @@ def assignments_table(analysis: "Analysis") -> pd.DataFrame:
     """One row per analysed response: its themes, sentiment and redacted text.
 
     Columns: row, response_id, department, score, nps_group, status ("analysed" or
-    "no comment"), theme_ids ("3;7"), themes (labels joined by "; "), sentiment, text.
+    "no comment"), theme_ids ("3;7"; Other, -1, comes last so that no list opens with a
+    minus sign, which spreadsheets take for a formula), themes (labels joined by "; "),
+    sentiment, text.
     """
     responses = analysis.ingest.responses
     seg = analysis.segments
     labels = dict(zip(analysis.themes["theme_id"].astype(int), analysis.themes["label"]))
     labels[-1] = "Other"
     ids_of: dict = {}  # one pass over distinct (response, theme) pairs, not a Python call per group
-    pairs = seg[["response_id", "theme_id"]].drop_duplicates().sort_values(["response_id", "theme_id"])
+    pairs = seg[["response_id", "theme_id"]].drop_duplicates()
+    pairs = pairs.assign(other=pairs["theme_id"].lt(0)).sort_values(["response_id", "other", "theme_id"])
     for response, theme in zip(pairs["response_id"].tolist(), pairs["theme_id"].astype(int).tolist()):
         ids_of.setdefault(response, []).append(theme)
     sentiment = response_sentiment(seg)
