@@ -56,6 +56,17 @@ def test_pipeline_assignments_theme_ids_parse_as_integers(run):
     assert all(-1 not in row[:-1] for row in parsed)
 
 
+def test_pipeline_passive_themes_are_only_those_beyond_noise(run):
+    """The reports say passives "bring these up more than others do": only themes whose
+    passive share is significantly higher (BH) are listed."""
+    result, _ = run
+    table = result.analysis.impact.passive_themes
+    significant = {(g, result.analysis.theme_keys[t][0]) for g, t, s in
+                   zip(table["group"], table["theme"], table["significant"]) if s}
+    listed = [("__all__", p["theme_id"]) for p in result.report["overall"]["passive_themes"]]
+    assert set(listed) <= significant
+
+
 def test_pipeline_report_json_is_schema_valid(run):
     _, out = run
     validate_report(json.loads((out / "report.json").read_text()))

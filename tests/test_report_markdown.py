@@ -180,3 +180,13 @@ def test_report_markdown_lists_new_themes_with_quotes():
     summary = render_summary_md(report)
     section = summary.split("## New themes in this wave", 1)[1].split("\n## ", 1)[0]
     assert escape_md(theme["label"]) in section and "Stop e-mailing me three times a day" in section
+
+
+def test_report_markdown_does_not_claim_causes(report):
+    """The NPS of those who did not mention a theme is what the theme goes with, not what
+    the NPS "would be without the problem"; an interval is not where a rerun "would land"."""
+    page = render_summary_md(report)
+    assert "Without this problem" not in page and "would land inside" not in page
+    if any(e.get("nps_without") is not None for e in report["overall"]["improvement_areas"]):
+        assert "**Customers who did not mention it** give an NPS of about" in page
+    assert "not a promise of what fixing it would bring" in page

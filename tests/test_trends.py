@@ -343,3 +343,28 @@ def test_trends_trend_block_is_valid_json_for_the_proposed_schema(sample):
     assert flag["direction"] == "rising"
     # Pairs nobody mentions (checkout queues in App) are left out of the report.
     assert not any(f["group"] == "App" and f["theme_id"] == ids["checkout_queues"] for f in block["flags"])
+
+
+def _trend_report(n_last: tuple[int, int], direction: str) -> dict:
+    flag = {"group": "__all__", "theme_id": 0, "side": None, "latest_mentions": 12, "latest_share": 0.12,
+            "trailing_mean": 0.05, "trailing_sd": 0.01, "z": 2.4, "spiking": True, "direction": direction,
+            "fixed": False, "recent_share": 0.1, "earlier_share": 0.05, "p_value": 0.2, "q_value": 0.8,
+            "too_small": False}
+    series = {"group": "__all__", "nps": [10.0, -20.0], "ci_low": [0.0, -40.0], "ci_high": [20.0, 0.0],
+              "n": list(n_last), "change": [None, -30.0], "change_significant": [False, True]}
+    return {"themes": [{"id": 0, "label": "Late delivery"}],
+            "trend": {"periods": ["2026-10", "2026-11"], "nps": [series], "flags": [flag], "recent_periods": 3,
+                      "min_period_responses": 30, "n_undated": 0}}
+
+
+def test_trends_markdown_claims_only_what_was_tested():
+    """A spike (a control-chart signal over every theme and department) is an early warning
+    unless the tested window change agrees; a month of 29 respondents is not compared."""
+    from verbatim.report.trend_view import trend_markdown
+
+    text = "\n".join(trend_markdown(_trend_report((40, 29), "stable")))
+    assert "too few respondents in 2026-10 or 2026-11" in text and "beyond noise." not in text.split("\n")[2]
+    assert "early warning: not yet beyond noise" in text and "No theme rose or fell beyond noise." in text
+    text = "\n".join(trend_markdown(_trend_report((40, 45), "rising")))
+    assert "-30.0 points against 2026-10: beyond noise." in text
+    assert "rising beyond noise." in text and "No theme rose or fell" not in text

@@ -320,9 +320,10 @@ class ReportBuilder:
 
     def passive_block(self, group: str, limit: int = 5) -> list[dict]:
         table = self.a.impact.passive_themes
-        rows = table[(table["group"] == group)]
-        if "over_represented" in rows:
-            rows = rows[rows["over_represented"]]
+        # Only themes passives raise more often beyond noise (BH over every passive test):
+        # the reports say "they bring these up more than others do", which a lift of 1.01
+        # at p = 0.96 does not support.
+        rows = table[(table["group"] == group) & table["significant"]]
         rows = rows.sort_values(["lift", "theme"], ascending=[False, True]).head(limit)
         out = []
         for _, r in rows.iterrows():

@@ -315,7 +315,7 @@ def _issue_cards(report: Mapping[str, Any]) -> str:
             f' <span class="badge{" sig" if entry.get("significant") else ""}">{badge}</span></p>'
             f'<ul class="facts"><li>{_e(w.stability_phrase(entry.get("rank_stability"), kind="issue", k=k).capitalize())}</li>'
             f'<li>Mentioned by {_e(w.mention_phrase(entry.get("share"), entry.get("n_mentions")))}</li>'
-            + (f"<li>Without it, NPS would be {_e(without)}</li>" if without else "")
+            + (f"<li>NPS of the customers who did not mention it: {_e(without)}</li>" if without else "")
             + f"</ul>{_quote_items(entry.get('quotes') or [])}</article>"
         )  # fmt: skip
     return "".join(cards)

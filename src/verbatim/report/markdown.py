@@ -63,7 +63,7 @@ def _ranked_block(entry: Mapping[str, Any], rank: int, *, kind: str, group_nps: 
     lines.append(f"- **Who mentions it:** {w.mention_phrase(entry.get('share'), entry.get('n_mentions'), population)}.")
     without = w.without_phrase(entry.get("nps_without"), group_nps)
     if without and kind == "issue":
-        lines.append(f"- **Without this problem** the NPS would be {without}.")
+        lines.append(f"- **Customers who did not mention it** give an NPS of {without}.")
     quotes = entry.get("quotes") or []
     if quotes:
         lines += ["", "What customers say:", ""] + _quote_lines(quotes, with_department=with_department)
@@ -103,7 +103,8 @@ def _how_to_read(report: Mapping[str, Any]) -> list[str]:
         "- **NPS** (Net Promoter Score) is the percentage of promoters (scores 9–10) minus the "
         "percentage of detractors (0–6), from −100 to +100.",
         "- **Effect on NPS** compares the NPS of everyone with the NPS of the customers who did not "
-        "mention the theme: “costs 6 points” means the score would be about 6 points higher without it.",
+        "mention the theme: “costs 6 points” means those customers score 6 points higher than everyone. "
+        "It measures what the theme goes with, not a promise of what fixing it would bring.",
         f"- **How sure is the ranking:** the survey was reshuffled many times; the percentage is how "
         f"often the theme still came out in the top {k}.",
         "- **Ranges** in brackets: see the explanation under the headline score.",

@@ -27,6 +27,10 @@ def _pct(value: Any) -> str:
     return "n/a" if value is None else f"{100 * float(value):.0f}%"
 
 
+def _respondents(n: int) -> str:
+    return f"{n} respondent" + ("" if n == 1 else "s")
+
+
 def _series(trend: Mapping[str, Any], group: str) -> Mapping[str, Any] | None:
     return next((s for s in trend.get("nps") or [] if s["group"] == group), None)
 
@@ -53,19 +57,25 @@ def trend_markdown(report: Mapping[str, Any], group: str = ALL, escape=lambda s:
     lines = ["## What changed over time", ""]
     series = _series(trend, group)
     if series and len(periods) >= 2 and series["nps"][-1] is not None and series["nps"][-2] is not None:
-        change = series["change"][-1]
-        verdict = "beyond noise" if series["change_significant"][-1] else "within the noise of the survey"
-        lines.append(
-            f"NPS in {periods[-1]} was **{series['nps'][-1]:+.1f}** (likely between {series['ci_low'][-1]:+.1f} and "
-            f"{series['ci_high'][-1]:+.1f}, {series['n'][-1]} respondents), {change:+.1f} points against "
-            f"{periods[-2]}: {verdict}."
-        )
+        latest = (f"NPS in {periods[-1]} was **{series['nps'][-1]:+.1f}** (likely between "
+                  f"{series['ci_low'][-1]:+.1f} and {series['ci_high'][-1]:+.1f}, {_respondents(series['n'][-1])})")
+        if min(series["n"][-2:]) < trend.get("min_period_responses", 0):
+            lines.append(f"{latest}: too few respondents in {periods[-2]} or {periods[-1]} to tell a change from "
+                         f"noise.")
+        else:
+            verdict = "beyond noise" if series["change_significant"][-1] else "within the noise of the survey"
+            lines.append(f"{latest}, {series['change'][-1]:+.1f} points against {periods[-2]}: {verdict}.")
         lines.append("")
     found = changes(report, group)
     window = trend.get("recent_periods", 3)
+    # A spike is a control-chart signal (module trends), not a test corrected for the many
+    # themes and departments watched: it is an early warning unless the tested window
+    # change agrees.
     wording = {
         "spiking": lambda f: f"**Spiking:** {escape(_name(f, labels))}: {_pct(f['latest_share'])} of respondents "
-                             f"recently, against a usual {_pct(f['trailing_mean'])}.",
+                             f"recently, against a usual {_pct(f['trailing_mean'])}"
+                             + ("; rising beyond noise." if f["direction"] == "rising"
+                                else " (an early warning: not yet beyond noise)."),
         "rising": lambda f: f"**Rising:** {escape(_name(f, labels))}: {_pct(f['recent_share'])} in the last "
                             f"{window} periods against {_pct(f['earlier_share'])} before.",
         "fixed": lambda f: f"**Fixed:** {escape(_name(f, labels))}: {_pct(f['earlier_share'])} of respondents before, "
@@ -74,7 +84,10 @@ def trend_markdown(report: Mapping[str, Any], group: str = ALL, escape=lambda s:
                              f"{window} periods against {_pct(f['earlier_share'])} before.",
     }
     items = [f"- {wording[kind](f)}" for kind in ("spiking", "rising", "fixed", "falling") for f in found[kind]]
-    lines += items or ["No theme rose or fell beyond noise."]
+    tested = any(found[kind] for kind in ("rising", "fixed", "falling")) or any(
+        f["direction"] == "rising" for f in found["spiking"])
+    lines += items + ([] if tested else ["", "No theme rose or fell beyond noise."] if items else
+                      ["No theme rose or fell beyond noise."])
     if trend.get("n_undated"):
         lines += ["", f"{trend['n_undated']} responses had no date and are not in the trend."]
     return lines + [""]

@@ -73,8 +73,8 @@ def interval_explainer(level: float = DEFAULT_CI_LEVEL) -> str:
     pct = f"{100 * level:.0f}%"
     return (
         f"Ranges in brackets are {pct} confidence intervals: a survey only hears from some "
-        "customers, so each number is an estimate. If we asked a fresh set of customers, the "
-        f"figure would land inside the range {pct} of the time. A narrow range means a "
+        "customers, so each number is an estimate. The range holds the values the true figure "
+        f"could plausibly take: ranges worked out this way contain it in {pct} of surveys. A narrow range means a "
         "precise number; a wide one means treat it as a rough guide. An effect is called "
         "\"clearly beyond noise\" only when it is too large to be explained by chance, "
         "even after allowing for the many themes tested at once."
@@ -157,11 +157,13 @@ def passive_phrase(share_passives: Any, share_all: Any, lift: Any) -> str:
 
 
 def without_phrase(nps_without: Any, nps_now: Any) -> str:
-    """What the NPS would be without the theme's effect: ``'about +19.3 instead of +12.5'``."""
+    """The NPS of the customers who did not mention the theme, beside everyone's:
+    ``'about +19.3 (everyone: +12.5)'``. Not "the NPS without the problem": the comparison
+    shows what the theme goes with, not what removing it would bring."""
     if not is_number(nps_without):
         return ""
     text = f"about {fmt_points(nps_without)}"
-    return text + f" instead of {fmt_points(nps_now)}" if is_number(nps_now) else text
+    return text + f" (everyone: {fmt_points(nps_now)})" if is_number(nps_now) else text
 
 
 def small_sample_warning(name: str, n: Any) -> str:
