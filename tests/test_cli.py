@@ -193,3 +193,16 @@ def test_cli_validate_does_not_import_models(write_file):
     )
     out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=60)
     assert "HEAVY []" in out.stdout, out.stdout + out.stderr
+
+
+@pytest.mark.parametrize("backend", ["minilm", "static"])
+def test_cli_quiet_prints_nothing_on_stderr(write_file, tmp_path, backend):
+    """--quiet: the summary on stdout and nothing else; model loading bars ("Loading weights"),
+    model2vec's normalisation warning and the embedding bars used to come through."""
+    rows = [("The delivery was late again", 2), ("Lovely staff, very helpful", 10), ("Refund took weeks", 3)] * 4
+    path = write_file("q.csv", "comment,score\n" + "".join(f"{t},{s}\n" for t, s in rows))
+    run = subprocess.run([_entry_point(), "analyze", str(path), "-o", str(tmp_path / "out"), "--quiet",
+                          "--set", f"embed.backend={backend}", "--set", f"embed.cache_dir={tmp_path / 'cache'}"],
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    assert run.stderr == "" and "wrote " in run.stdout

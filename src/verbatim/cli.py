@@ -222,6 +222,9 @@ def run_analysis(input_path, output_dir, force, config, *, formats=(), model_dir
         if not quiet:
             click.echo(message, err=True)
 
+    if quiet:  # no progress at all: the embedding bars are progress too
+        config = config.updated({"embed": {"show_progress": False}}, source="--quiet")
+
     options = dict(force=force, model_dir=model_dir, extend_model=extend_model, log=log,
                    formats=tuple(formats) or ("md", "html", "json", "csv"))
     if engine == "spark":

@@ -157,8 +157,12 @@ class _SentenceTransformerBackend:
         _set_offline()
         import torch
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
 
         torch.set_num_threads(threads or os.cpu_count() or 1)
+        # A local load takes a second: its "Loading weights" bar is noise on stderr, even
+        # under --quiet. The encoding progress is verbatim's own bar (show_progress).
+        transformers_logging.disable_progress_bar()
         self.model_id = model_id
         self._model = SentenceTransformer(str(model_dir), device="cpu")
 

@@ -15,6 +15,7 @@ them under the backend's ``model_id``. Heavy libraries are imported inside funct
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import sys
@@ -41,8 +42,15 @@ class StaticBackend:
 
         self.model_id = model_id
         # normalize=False: the table is float16 and model2vec would normalise in float16;
-        # the Embedder normalises after casting to float32.
-        self._model = StaticModel.from_pretrained(str(folder), normalize=False)
+        # the Embedder normalises after casting to float32. model2vec warns that this differs
+        # from the saved config, on every run: deliberate, so not shown.
+        model2vec_logger = logging.getLogger("model2vec")
+        level = model2vec_logger.level
+        model2vec_logger.setLevel(logging.ERROR)
+        try:
+            self._model = StaticModel.from_pretrained(str(folder), normalize=False)
+        finally:
+            model2vec_logger.setLevel(level)
 
     def encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
         # batch_size is tuned for transformers (padding); a lookup table has no padding, so
