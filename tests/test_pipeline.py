@@ -240,3 +240,26 @@ def test_pipeline_runs_with_fewer_than_two_comments(tmp_path, comments):
     assert result.report["run"]["rows"]["usable"] == len(comments)
     assert result.analysis.themes.empty
     assert set(result.analysis.segments["theme_id"]) <= {-1}
+
+
+def test_pipeline_routed_departments_rank_their_own_themes(tmp_path, sample_path):
+    """Without a department column, departments come from the routing file: each page
+    ranks the themes routed to it. They were cut from the survey's top five, so App,
+    Billing and Stores read "no theme clearly costs you points" beside costly themes."""
+    import pandas as pd
+
+    path = tmp_path / "no_department.csv"
+    pd.read_csv(sample_path).drop(columns=["department"]).to_csv(path, index=False)
+    config = load_config(overrides={"embed": {"cache_dir": str(tmp_path / "cache"), "show_progress": False},
+                                    "routing": {"file": str(sample_path.parents[2] / "configs" / "departments.toml")}},
+                         environ={})
+    result = analyze(path, None, config)
+    areas = result.analysis.impact.improvement_areas
+    areas = areas[areas["group"] == "__all__"].sort_values("rank")
+    costly = [result.analysis.theme_keys[key][0] for key in areas["theme"]]
+    routed = [d for d in result.report["departments"] if d["source"] == "routing"]
+    assert len(routed) == 6
+    for department in routed:
+        expected = [t for t in costly if t in department["owned_themes"]][:5]
+        assert [e["theme_id"] for e in department["ranking"]["improvement_areas"]] == expected, department["name"]
+    assert sum(bool(d["ranking"]["improvement_areas"]) for d in routed) >= 5

@@ -7,6 +7,8 @@ names and rounds. NaN never reaches the JSON: it becomes ``null``.
 
 from __future__ import annotations
 
+import functools
+
 import json
 import math
 import re
@@ -291,9 +293,13 @@ class ReportBuilder:
         return rows
 
     def ranked(self, table: pd.DataFrame, group: str, kind: str, *, drivers: bool = False,
-               department: str | None = None, limit: int = 5) -> list[dict]:
-        """Ranked themes of one group, joined with their impact row for intervals."""
-        rows = table[table["group"] == group].sort_values("rank").head(limit)
+               department: str | None = None, limit: int = 5, only: set[int] | None = None) -> list[dict]:
+        """Ranked themes of one group, joined with their impact row for intervals (of the
+        theme ids ``only`` when given)."""
+        rows = table[table["group"] == group]
+        if only is not None:
+            rows = rows[[self.a.theme_keys[key][0] in only for key in rows["theme"]]]
+        rows = rows.sort_values("rank").head(limit)
         impact = self.a.impact.theme_impact.set_index(["group", "theme"])
         out = []
         for _, r in rows.iterrows():
@@ -318,8 +324,10 @@ class ReportBuilder:
             })
         return out
 
-    def passive_block(self, group: str, limit: int = 5) -> list[dict]:
+    def passive_block(self, group: str, limit: int = 5, only: set[int] | None = None) -> list[dict]:
         table = self.a.impact.passive_themes
+        if only is not None:
+            table = table[[self.a.theme_keys[key][0] in only for key in table["theme"]]]
         # Only themes passives raise more often beyond noise (BH over every passive test):
         # the reports say "they bring these up more than others do", which a lift of 1.01
         # at p = 0.96 does not support.
@@ -335,17 +343,18 @@ class ReportBuilder:
             })
         return out
 
-    def ranking(self, group: str, department: str | None = None) -> dict:
+    def ranking(self, group: str, department: str | None = None, only: set[int] | None = None) -> dict:
+        """The ranked lists of ``group``; ``only``: of these theme ids alone (a routed
+        department's themes, picked before the lists are cut to length)."""
         imp = self.a.impact
+        ranked = functools.partial(self.ranked, group=group, department=department, only=only)
         return {
             "method": imp.settings.method,
-            "improvement_areas": self.ranked(imp.improvement_areas, group, "improvement", department=department),
-            "strengths": self.ranked(imp.strengths, group, "strength", department=department),
-            "passive_themes": self.passive_block(group),
-            "driver_improvement_areas": self.ranked(imp.driver_improvement_areas, group, "improvement",
-                                                    drivers=True, department=department),
-            "driver_strengths": self.ranked(imp.driver_strengths, group, "strength", drivers=True,
-                                            department=department),
+            "improvement_areas": ranked(imp.improvement_areas, kind="improvement"),
+            "strengths": ranked(imp.strengths, kind="strength"),
+            "passive_themes": self.passive_block(group, only=only),
+            "driver_improvement_areas": ranked(imp.driver_improvement_areas, kind="improvement", drivers=True),
+            "driver_strengths": ranked(imp.driver_strengths, kind="strength", drivers=True),
         }
 
     def department_blocks(self) -> list[dict]:
@@ -388,16 +397,17 @@ class ReportBuilder:
         blocks = []
         for name in sorted(set(owners["department"]) - known - {"Unassigned"}):
             owned = sorted(int(t) for t in owners.loc[owners["department"] == name, "theme_id"])
-            ranking = self.ranking(ALL)
-            for key in ("improvement_areas", "strengths", "driver_improvement_areas", "driver_strengths"):
-                ranking[key] = [r for r in ranking[key] if r["theme_id"] in owned]
-            ranking["passive_themes"] = [r for r in ranking["passive_themes"] if r["theme_id"] in owned]
+            # Its own themes first, then the top five: cut from the survey's top five, App's
+            # "Login problems" (-1.4 points, beyond noise) went missing behind other
+            # departments' issues.
+            ranking = self.ranking(ALL, only=set(owned))
             blocks.append({
                 "name": str(name), "slug": slugify(str(name)), "source": "routing", "nps": None,
                 "responses": int(self.a.segments.loc[self.a.segments["theme_id"].isin(owned), "response_id"].nunique()),
                 "too_small": False, "ranking": ranking, "owned_themes": owned,
                 "warnings": ["The survey has no department column: this department's issues are the themes "
-                             "routed to it by meaning, ranked on the whole survey."],
+                             "routed to it by meaning, ranked on the whole survey (how sure a ranking is "
+                             "refers to the survey's top themes)."],
             })
         return blocks
 

@@ -140,7 +140,8 @@ def render_department_md(report: Mapping[str, Any], department: Mapping[str, Any
 
     ranking = department.get("ranking") or {}
     issues = w.leading(ranking, "improvement")[:k]
-    population = "your respondents"
+    # A routed department has no respondents of its own: its shares are of the whole survey.
+    population = "respondents" if department.get("source") == "routing" else "your respondents"
     lines += [f"## Your top {k} issues", ""]
     if not issues:
         reason = "there are too few responses to rank themes" if department.get("too_small") else "no theme clearly costs you points"
