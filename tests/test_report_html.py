@@ -281,3 +281,18 @@ def test_report_html_says_when_its_drilldown_is_a_sample(browser, tmp_path):
     assert "sample" not in page.locator("#dd-count").inner_text()
     page.close()
     assert errors == [] and errors2 == []
+
+
+def test_report_html_heatmap_has_every_departments_top_issues(monkeypatch):
+    """Columns were the survey's largest effects only: half of the departments' own top-2
+    issues had no column (the demo: 6 of 12). A cap of 2 columns makes the fixture's 9
+    themes too many to show."""
+    from verbatim.report import html as report_html
+    from verbatim.report import wording as w
+
+    monkeypatch.setattr(report_html, "MAX_HEATMAP_THEMES", 2)
+    report = make_report()
+    heads = re.findall(r'<g class="col-head"><title>([^<]*)</title>', report_html.heatmap_chart(report))
+    wanted = {w.theme_name(e["label"], e.get("side")) for d in report["departments"]
+              for e in w.leading(d["ranking"], "improvement")[: w.top_k(report)]}
+    assert len(wanted) > 2 and wanted <= set(heads)

@@ -233,11 +233,21 @@ def heatmap_chart(report: Mapping[str, Any]) -> str:
     """Department x theme grid of impact (NPS points); blank cells have too few mentions."""
     labels = _theme_labels(report)
     departments = [d for d in report.get("departments") or [] if d.get("source") == "column"]
-    # The largest effects either way, then ordered from most costly to most helpful.
-    columns = [r for r in _chart_rows(report) if r["theme_id"] != -1 and w.is_number(r.get("impact"))]
-    columns = sorted(sorted(columns, key=lambda r: -abs(r["impact"]))[:MAX_HEATMAP_THEMES], key=lambda r: r["impact"])
+    # Every department's top issues, then the largest effects either way up to the cap,
+    # ordered from most costly to most helpful (the largest effects alone left out half of
+    # the departments' own top-2 issues).
+    k = w.top_k(report)
+    wanted = {(e["theme_id"], e.get("side")) for d in departments for e in w.leading(d.get("ranking") or {}, "improvement")[:k]}
+    candidates = sorted((r for r in _chart_rows(report) if r["theme_id"] != -1 and w.is_number(r.get("impact"))),
+                        key=lambda r: (-abs(r["impact"]), r["theme_id"]))
+    keep = [r for r in candidates if (r["theme_id"], r["side"]) in wanted]
+    keep += [r for r in candidates if (r["theme_id"], r["side"]) not in wanted][: max(0, MAX_HEATMAP_THEMES - len(keep))]
+    columns = sorted(keep, key=lambda r: r["impact"])
     if not departments or not columns:
-        return '<p class="empty">No department breakdown in this survey.</p>'
+        routed = any(d.get("source") == "routing" for d in report.get("departments") or [])
+        return ('<p class="empty">No department column in this survey, so no NPS by department; the table below '
+                'lists the themes routed to each department by meaning.</p>' if routed
+                else '<p class="empty">No department breakdown in this survey.</p>')
     groups = [(w.ALL_GROUP, "All respondents", False)] + [(d["name"], d["name"], d.get("too_small")) for d in departments]
     cells = {(r["group"], r["theme_id"], r["side"]): r for r in report.get("impact") or []}
     values = [c["impact"] for c in cells.values() if w.is_number(c.get("impact"))]
@@ -370,14 +380,14 @@ def _department_table(report: Mapping[str, Any]) -> str:
             top = f'{_e(w.theme_name(issues[0]["label"], issues[0].get("side")))} <span class="muted">({_e(w.impact_phrase(issues[0].get("impact")))})</span>'
         else:
             top = '<span class="muted">None stands out</span>'
-        rng = f'{w.fmt_points(nps.get("ci_low"))} to {w.fmt_points(nps.get("ci_high"))}' if w.is_number(nps.get("ci_low")) else "n/a"
-        gap = w.nps_difference(nps.get("nps"), company)
         tr_class = ' class="small"' if d.get("too_small") else ""
-        rows.append(
-            f'<tr{tr_class}><th scope="row">{_e(d["name"])}</th>'
-            f'<td class="num">{_e(w.fmt_count(nps.get("n", 0)))}</td><td class="num strong">{_e(w.fmt_points(nps.get("nps")))}</td>'
-            f'<td class="num">{_e(rng)}</td><td>{_e(gap)}</td><td>{top}</td></tr>'
-        )  # fmt: skip
+        if d.get("source") == "routing":  # no respondents of its own: no score to show
+            figures = '<td class="num">—</td><td class="num">—</td><td class="num">—</td><td class="muted">themes routed by meaning</td>'
+        else:
+            rng = f'{w.fmt_points(nps.get("ci_low"))} to {w.fmt_points(nps.get("ci_high"))}' if w.is_number(nps.get("ci_low")) else "n/a"
+            figures = (f'<td class="num">{_e(w.fmt_count(nps.get("n", 0)))}</td><td class="num strong">{_e(w.fmt_points(nps.get("nps")))}</td>'
+                       f'<td class="num">{_e(rng)}</td><td>{_e(w.nps_difference(nps.get("nps"), company))}</td>')
+        rows.append(f'<tr{tr_class}><th scope="row">{_e(d["name"])}</th>{figures}<td>{top}</td></tr>')
     if not rows:
         return ""
     return (
