@@ -296,3 +296,17 @@ def test_report_html_heatmap_has_every_departments_top_issues(monkeypatch):
     wanted = {w.theme_name(e["label"], e.get("side")) for d in report["departments"]
               for e in w.leading(d["ranking"], "improvement")[: w.top_k(report)]}
     assert len(wanted) > 2 and wanted <= set(heads)
+
+
+def test_report_html_scatter_stays_inside_the_nps_scale_and_the_plot():
+    """Ticks ran to +150 on a small survey, and labels pushed apart ran over the x axis."""
+    from verbatim.report.html import scatter_chart
+
+    report = make_report()
+    for i, row in enumerate(r for r in report["impact"] if r["group"] == "__all__"):
+        row["nps_with"] = -99.0 + 0.1 * i  # every dot at the bottom: their labels must stack upwards
+    svg = scatter_chart(report)
+    ticks = [float(t.replace("+", "").replace("−", "-")) for t in re.findall(r'class="tick">([+−-]?\d+)<', svg)]
+    assert ticks and min(ticks) >= -100 and max(ticks) <= 100
+    label_ys = [float(y) for y in re.findall(r'<text x="[\d.]+" y="([\d.]+)" text-anchor="start" class="point-label"', svg)]
+    assert len(label_ys) >= 3 and max(label_ys) <= 420 - 52

@@ -169,13 +169,22 @@ def impact_chart(report: Mapping[str, Any]) -> str:
     return "".join(parts) + "</svg>"
 
 
-def _spread_labels(points: list[tuple[float, float, str]], gap: float = 13.0) -> list[float]:
-    """Label y positions nudged apart so neighbouring labels do not overprint."""
+def _spread_labels(points: list[tuple[float, float, str]], gap: float = 13.0,
+                   lowest: float = math.inf) -> list[float]:
+    """Label y positions nudged apart so neighbouring labels do not overprint, and none
+    below ``lowest`` (the plot's bottom edge: pushed further, labels ran over the axis)."""
     order = sorted(range(len(points)), key=lambda i: points[i][1])
     ys = [p[1] for p in points]
+    near = lambda a, b: abs(points[a][0] - points[b][0]) < 170  # noqa: E731 - labels that can overlap
     for prev, cur in zip(order, order[1:]):
-        if abs(points[cur][0] - points[prev][0]) < 170 and ys[cur] - ys[prev] < gap:
+        if near(prev, cur) and ys[cur] - ys[prev] < gap:
             ys[cur] = ys[prev] + gap
+    for cur, prev in zip(order[::-1], order[::-1][1:]):  # bottom up: pull back what fell off the plot
+        ys[cur] = min(ys[cur], lowest)
+        if near(prev, cur) and ys[cur] - ys[prev] < gap:
+            ys[prev] = ys[cur] - gap
+    if order:
+        ys[order[0]] = min(ys[order[0]], lowest)
     return ys
 
 
@@ -187,7 +196,8 @@ def scatter_chart(report: Mapping[str, Any]) -> str:
     if not rows:
         return '<p class="empty">No theme had enough mentions to place on this chart.</p>'
     ys = [r["nps_with"] for r in rows] + ([overall] if w.is_number(overall) else [])
-    yt = _ticks(max(-100.0, min(ys) - 5), min(100.0, max(ys) + 5), 8)
+    # NPS lives in [-100, +100]: ticks past it (+150 on a small survey) only squeeze the dots.
+    yt = [t for t in _ticks(max(-100.0, min(ys) - 5), min(100.0, max(ys) + 5), 8) if -100.0 <= t <= 100.0]
     xt = _ticks(0.0, max(r["share"] for r in rows) * 1.12, 5)
     left, right, top, bottom = 64, 190, 20, 52
     width, height = 820, 420
@@ -209,12 +219,15 @@ def scatter_chart(report: Mapping[str, Any]) -> str:
         parts.append(f'<line class="reference" x1="{left}" x2="{width - right}" y1="{y(overall):.1f}" y2="{y(overall):.1f}"/>')
         parts.append(_text(width - right + 6, y(overall) + 4, f"Overall NPS {w.fmt_points(overall)}", "ref-label"))
     points = [(x(r["share"]), y(r["nps_with"]), _row_name(r, labels)) for r in rows]
-    label_ys = _spread_labels(points)
+    label_ys = _spread_labels(points, lowest=height - bottom - 4)
     for row, (px, py, name), ly in zip(rows, points, label_ys):
         tip = (f"{name}: mentioned by {w.mention_phrase(row['share'], row.get('n_mentions'))}; their NPS is "
                f"{w.fmt_points(row['nps_with'])}; {w.impact_phrase(row.get('impact'), row.get('ci_low'), row.get('ci_high'))}")  # fmt: skip
         parts.append(f'<g class="sc-point" data-theme="{row["theme_id"]}" tabindex="0"><title>{_e(tip)}</title>')
         parts.append(f'<circle class="point" cx="{px:.1f}" cy="{py:.1f}" r="7" fill="{_colour(row)}"/>')
+        if abs(ly - py) > 6:  # a label moved off its dot points back to it
+            parts.append(f'<line class="leader" x1="{px + 7:.1f}" y1="{py:.1f}" x2="{px + 9:.1f}" y2="{ly:.1f}" '
+                         'stroke="#94a3b8" stroke-width="1"/>')
         parts.append(_text(px + 10, ly + 4, _short(name, 30), "point-label"))
         parts.append("</g>")
     return "".join(parts) + "</svg>"
