@@ -190,3 +190,11 @@ def test_report_markdown_does_not_claim_causes(report):
     if any(e.get("nps_without") is not None for e in report["overall"]["improvement_areas"]):
         assert "**Customers who did not mention it** give an NPS of about" in page
     assert "not a promise of what fixing it would bring" in page
+
+
+def test_report_markdown_counts_respondents_in_the_singular_too():
+    from verbatim.report import wording as w
+
+    assert w.scored_respondents(1) == "1 scored respondent"
+    assert w.scored_respondents(2280) == "2,280 scored respondents"
+    assert "only 1 scored respondent." in w.small_sample_warning("Trend", 1)

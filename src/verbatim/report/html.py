@@ -457,7 +457,7 @@ def render_html(report: Mapping[str, Any], assignments: Sequence[Mapping[str, An
     fields = {
         "csp": _e(CSP),
         "title": _e(f"Customer feedback report: {Path(str(run['input']['path'])).name}"),
-        "subtitle": _e(f"{run['input']['path']} · analysed {run['created_at'][:10]} · {w.fmt_count(report['nps'].get('n', 0))} scored respondents"),
+        "subtitle": _e(f"{run['input']['path']} · analysed {run['created_at'][:10]} · {w.scored_respondents(report['nps'].get('n', 0))}"),
         "css": _template("report.css"),
         "headline": _headline(report),
         "interval_note": _e(w.interval_explainer(w.ci_level(report))),

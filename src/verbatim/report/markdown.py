@@ -130,7 +130,7 @@ def render_department_md(report: Mapping[str, Any], department: Mapping[str, Any
     if nps and w.is_number(nps.get("nps")):
         gap = w.nps_difference(nps["nps"], (company or {}).get("nps"))
         lines.append(
-            f"Your NPS is **{w.nps_with_range(nps)}**, from {w.fmt_count(nps['n'])} scored respondents"
+            f"Your NPS is **{w.nps_with_range(nps)}**, from {w.scored_respondents(nps['n'])}"
             f" ({w.nps_breakdown(nps)}). The company as a whole scores {w.nps_with_range(company)}"
             + (f": you are {gap}." if gap else ".")
         )
@@ -185,7 +185,7 @@ def render_summary_md(report: Mapping[str, Any]) -> str:
     lines.append(f"*Survey file `{_code(run['input']['path'])}`, analysed {run['created_at'][:10]} "
                  f"with verbatim {escape_md(run['verbatim_version'])}.*")  # fmt: skip
     lines += ["", "## Headline", ""]
-    lines.append(f"**NPS {w.nps_with_range(nps)}** from {w.fmt_count(nps['n'])} scored respondents ({w.nps_breakdown(nps)}).")
+    lines.append(f"**NPS {w.nps_with_range(nps)}** from {w.scored_respondents(nps['n'])} ({w.nps_breakdown(nps)}).")
     if nps.get("too_small"):
         lines += ["", f"> **Warning.** {escape_md(w.small_sample_warning('This survey', nps.get('n')))}"]
     no_comment = report.get("no_comment") or {}

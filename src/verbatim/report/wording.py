@@ -54,6 +54,11 @@ def fmt_count(n: Any) -> str:
     return f"{int(n):,}" if is_number(n) else "n/a"
 
 
+def scored_respondents(n: Any) -> str:
+    """``'2,280 scored respondents'``, ``'1 scored respondent'``."""
+    return f"{fmt_count(n)} scored respondent" + ("" if is_number(n) and int(n) == 1 else "s")
+
+
 def ci_level(report: Mapping[str, Any]) -> float:
     """The confidence level of the report's intervals (0-1), from the run's config."""
     config = report.get("run", {}).get("config", {}) or {}
@@ -168,7 +173,7 @@ def without_phrase(nps_without: Any, nps_now: Any) -> str:
 
 def small_sample_warning(name: str, n: Any) -> str:
     """The warning shown when a group is too small for reliable numbers."""
-    count = f"only {fmt_count(n)} scored respondents" if is_number(n) else "too few scored respondents"
+    count = f"only {scored_respondents(n)}" if is_number(n) else "too few scored respondents"
     return (
         f"Small sample: {name} has {count}. That is too few for reliable numbers, so "
         "themes are not ranked here and every figure is a rough indication at best. "
