@@ -2,9 +2,10 @@
 
 Every reader returns a :class:`RawTable`: all cells as strings ('' when empty), the row
 number a user would look for in the file, and the rows that could not even be read
-(a CSV line with too many fields, a JSONL line that is not JSON), so that ingestion can
-reject them with a reason instead of losing them. Typing and validation happen later,
-in :mod:`verbatim.ingest`, the same way for every format.
+(a CSV line with too many fields, a workbook row with data right of its header, a JSONL
+line that is not JSON), so that ingestion can reject them with a reason instead of losing
+them. Typing and validation happen later, in :mod:`verbatim.ingest`, the same way for
+every format.
 
 Survey exports are wide (dozens of metadata columns) and only a few columns are used.
 With ``select``, a reader hands the header and the first ``SAMPLE_ROWS`` rows to
@@ -12,19 +13,27 @@ With ``select``, a reader hands the header and the first ``SAMPLE_ROWS`` rows to
 rows. CSV/TSV and XLSX are read as a stream of records (the file is never decoded or
 split into a list of records all at once); Parquet reads only the kept columns. JSON and
 JSONL are parsed whole, then reduced to the kept columns.
+
+Row numbers are the ones a spreadsheet shows for the file (the header's row, then one row
+per record: blank lines count, a quoted cell spanning lines is one row), so a user finds a
+rejected row where the report says it is. JSON Lines rows are line numbers, JSON rows
+record numbers.
 """
 
 from __future__ import annotations
 
+import bisect
+import codecs
 import csv
 import dataclasses
 import io
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -48,6 +57,16 @@ SUPPORTED = "CSV/TSV, XLSX, JSON, JSONL, Parquet"
 SAMPLE_ROWS = 2000  # rows ``select`` sees before the columns to keep are fixed
 DELIMITERS = (",", ";", "\t", "|")
 RECORD_KEYS = ("responses", "data", "records", "items", "results", "rows")
+# The csv module's default field limit (131,072 characters) fails the whole file on one long
+# comment; ingestion truncates long comments itself, with a note. 2**31 - 1 fits a C long
+# everywhere (sys.maxsize does not on Windows).
+CSV_FIELD_LIMIT = 2**31 - 1
+# Appended after a CSV's last line to tell a closed last quote from one left open (see
+# _csv_records); private-use code points, which no survey export contains.
+END_OF_FILE = "\ue000verbatim: end of file\ue000"
+ANY_LINE_END = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")  # lines as csv and spreadsheets split them
+LF_LINE_END = re.compile(rb"[^\n]*\n|[^\n]+")  # lines as JSON counts them
+LISTED = 10  # row numbers a note lists before "and N more"
 
 
 @dataclass(frozen=True)
@@ -92,6 +111,7 @@ def read_table(path: str | Path, *, sheet: str = "", encoding: str = "", select:
         raise InputError(
             "E104", f"unknown format {path.suffix or '(no extension)'!r}; supported: {SUPPORTED}", file=path
         )
+    _refuse_binary_as_text(path, data, fmt)
     reader = {"csv": _read_delimited, "xlsx": _read_xlsx, "json": _read_json, "jsonl": _read_jsonl, "parquet": _read_parquet}[fmt]
     if fmt == "xlsx":
         return reader(path, data, sheet=sheet, select=select)
@@ -115,47 +135,181 @@ def _sniff_format(data: bytes) -> str | None:
     return None
 
 
-def decode(path: Path, data: bytes, encoding: str = "") -> tuple[str, str]:
-    """Decode bytes whole with the encoding :func:`detect_encoding` finds (JSON is parsed whole)."""
-    codec, used = detect_encoding(path, data, encoding)
+def _refuse_binary_as_text(path: Path, data: bytes, fmt: str) -> None:
+    """A workbook or Parquet file saved with a text extension would fail as 'binary data' or
+    read as garbage; its first bytes say what it is, so the error can say how to fix it."""
+    if fmt not in ("csv", "json", "jsonl"):
+        return
+    if data.startswith(b"PK\x03\x04"):
+        what, fix = ("an XLSX workbook (ZIP data)", "rename it to .xlsx") if _is_workbook(data) \
+            else ("a ZIP archive", "extract the export from it first")
+    elif data.startswith(b"PAR1"):
+        what, fix = "a Parquet file", "rename it to .parquet"
+    else:
+        return
+    raise InputError("E107", f"looks like {what}, not {fmt.upper()} text; {fix}", file=path)
+
+
+def _is_workbook(data: bytes) -> bool:
+    import zipfile
+
     try:
-        return data.decode(codec, errors="replace" if codec == "utf-8-sig" else "strict"), used
-    except UnicodeDecodeError as exc:  # a BOM promised UTF-16 and the bytes were not
-        raise InputError("E102", f"cannot be decoded as {used}: {exc}", file=path) from None
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return any(name.startswith("xl/") for name in archive.namelist())
+    except zipfile.BadZipFile:
+        return False
 
 
-def detect_encoding(path: Path, data: bytes, encoding: str = "") -> tuple[str, str]:
-    """``(codec, name)`` that :func:`decode` would use, found without building the decoded
-    text: a forced encoding, else BOM, else UTF-8, else cp1252, else Latin-1. ``codec`` is
-    what to decode ``data`` with (the BOM included), ``name`` what to report."""
-    import codecs
+@dataclass(frozen=True)
+class _Decoding:
+    """How a text file is decoded: see :func:`_choose_decoding`."""
 
+    codec: str | None  # decodes the whole file; None: line by line (see _DecodedLines)
+    name: str = ""  # the encoding to report; '' to judge it from the lines
+    skip: int = 0  # bytes before the first line (a BOM), line by line only
+
+
+def _choose_decoding(path: Path, data: bytes, encoding: str = "") -> _Decoding:
+    """A forced encoding (checked now, so a wrong one fails before any row is read), else
+    the one a BOM names, else UTF-8 when every byte is valid UTF-8, else cp1252 when no
+    line could be UTF-8 (a plain Windows export, decoded as fast as UTF-8), else line by
+    line: UTF-8 where a line is valid UTF-8 and cp1252 (or Latin-1) where it is not."""
     if encoding:
         try:
             if not getattr(codecs.lookup(encoding), "_is_text_encoding", True):  # "hex", "zlib"...
                 raise LookupError(f"{encoding!r} is not a text encoding")
-        except LookupError as exc:
+            _check_decodes(data, encoding)
+        except (LookupError, UnicodeDecodeError) as exc:
             raise InputError("E102", f"cannot be decoded as {encoding}: {exc}", file=path) from None
-        candidates = (encoding,)
-    elif data.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig", "utf-8-sig"
-    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "utf-16", "utf-16"
-    elif b"\x00" in data[:8192]:
+        return _Decoding(encoding)
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return _Decoding("utf-16")  # its body is checked as it is read
+    if data.startswith(codecs.BOM_UTF8):
+        return _Decoding("utf-8-sig") if _decodes(data, "utf-8") else _Decoding(None, "utf-8-sig", len(codecs.BOM_UTF8))
+    if b"\x00" in data[:8192]:
         raise InputError("E107", "contains binary data; is it really a text file?", file=path)
-    else:
-        candidates = ("utf-8", "cp1252")
+    if _decodes(data, "utf-8"):
+        return _Decoding("utf-8")
+    if not _has_utf8_text(data) and _decodes(data, "cp1252"):
+        return _Decoding("cp1252")  # what line by line would give: no line is valid UTF-8 text
+    return _Decoding(None)
+
+
+def _decoded_chunks(data: bytes, codec: str, errors: str = "strict") -> Iterator[str]:
+    """``data`` decoded 1 MiB at a time, never as a whole."""
+    decoder = codecs.getincrementaldecoder(codec)(errors)
     view, step = memoryview(data), 1 << 20
-    for candidate in candidates:
-        decoder = codecs.getincrementaldecoder(candidate)()
+    for start in range(0, len(view), step):
+        yield decoder.decode(view[start : start + step], final=start + step >= len(view))
+
+
+def _check_decodes(data: bytes, codec: str) -> None:
+    """Raise UnicodeDecodeError unless ``data`` is valid in ``codec``."""
+    for _ in _decoded_chunks(data, codec):
+        pass
+
+
+def _has_utf8_text(data: bytes) -> bool:
+    """Whether any non-ASCII character of ``data`` is valid UTF-8 (invalid bytes dropped,
+    what remains is ASCII or valid UTF-8; str.isascii() is a flag look-up)."""
+    return not all(chunk.isascii() for chunk in _decoded_chunks(data, "utf-8", "ignore"))
+
+
+def _decodes(data: bytes, codec: str) -> bool:
+    try:
+        _check_decodes(data, codec)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _decode_line(raw: bytes) -> tuple[str, str]:
+    """``(text, codec)`` of one line: UTF-8 if it is valid UTF-8, else cp1252, else Latin-1
+    (which decodes any byte)."""
+    for codec in ("utf-8", "cp1252"):
         try:
-            for start in range(0, len(view), step):
-                decoder.decode(view[start : start + step], final=start + step >= len(view))
-            return candidate, candidate
-        except UnicodeDecodeError as exc:
-            if encoding:
-                raise InputError("E102", f"cannot be decoded as {encoding}: {exc}", file=path) from None
-    return "latin-1", "latin-1"
+            return raw.decode(codec), codec
+        except UnicodeDecodeError:
+            pass
+    return raw.decode("latin-1"), "latin-1"
+
+
+class _DecodedLines:
+    """One pass over a text file's lines (line endings kept), decoded as they are read: the
+    file is never decoded whole.
+
+    Line by line, each line gets the encoding it is valid in (:func:`_decode_line`): exports
+    are concatenated from several tools, and one line saved by a Windows tool must not turn
+    every accented letter of a UTF-8 file into mojibake ('cafÃ©'), nor a BOM-marked file's
+    bad bytes into U+FFFD. ``fallback`` holds, per encoding, the numbers of the lines that
+    were not valid UTF-8 and were decoded in it, so they can be reported.
+    """
+
+    def __init__(self, data: bytes, decoding: _Decoding, line_ends: re.Pattern = ANY_LINE_END) -> None:
+        self._data = data
+        self._decoding = decoding
+        self._line_ends = line_ends
+        self.fallback: dict[str, list[int]] = {"cp1252": [], "latin-1": []}
+        self._utf8_lines = 0  # lines with non-ASCII text that were valid UTF-8
+
+    def __iter__(self) -> Iterator[str]:
+        if self._decoding.codec is not None:  # newline="": line ends as csv wants them
+            return iter(io.TextIOWrapper(io.BytesIO(self._data), encoding=self._decoding.codec, newline=""))
+        return self._by_line()
+
+    def _by_line(self) -> Iterator[str]:
+        lines = self._line_ends.finditer(self._data, self._decoding.skip)
+        for number, match in enumerate(lines, start=1):
+            raw = match.group()
+            text, codec = _decode_line(raw)
+            if codec != "utf-8":
+                self.fallback[codec].append(number)
+            elif not raw.isascii():
+                self._utf8_lines += 1
+            yield text
+
+    @property
+    def name(self) -> str:
+        """The file's encoding, as reported: UTF-8 when any line needed it (a cp1252 line is
+        almost never valid UTF-8 by chance), else cp1252 when a line was, else Latin-1."""
+        if self._decoding.name or self._decoding.codec:
+            return self._decoding.name or self._decoding.codec
+        if self._utf8_lines:
+            return "utf-8"
+        return "cp1252" if self.fallback["cp1252"] else "latin-1"
+
+    def odd_lines(self) -> dict[str, list[int]]:
+        """Line numbers decoded in another encoding than :attr:`name`, by encoding."""
+        name = self.name
+        return {codec: numbers for codec, numbers in self.fallback.items() if numbers and codec != name}
+
+
+def _decoding_notes(text: _DecodedLines, unit: str, rows_end: list[int] | None = None) -> list[str]:
+    """One note per encoding some lines were decoded in instead of the file's. With
+    ``rows_end`` (the line each row ends on), lines are reported as the rows they are in."""
+    notes = []
+    for codec, lines in text.odd_lines().items():
+        numbers = sorted({bisect.bisect_left(rows_end, n) + 1 for n in lines}) if rows_end is not None else lines
+        notes.append(f"{len(numbers)} {unit}(s) could not be decoded as {text.name} and were decoded as {codec}: "
+                     f"{unit}{'s' if len(numbers) > 1 else ''} {_listing(numbers)}")
+    return notes
+
+
+def _listing(numbers: list[int]) -> str:
+    shown = ", ".join(str(n) for n in numbers[:LISTED])
+    return shown + (f" and {len(numbers) - LISTED} more" if len(numbers) > LISTED else "")
+
+
+def decode(path: Path, data: bytes, encoding: str = "", *, unit: str = "line") -> tuple[str, str, list[str]]:
+    """``(text, encoding, notes)`` of a file decoded whole (JSON is parsed whole) by the rules
+    of :func:`_choose_decoding`. The notes name, as ``unit`` s, the lines decoded in another
+    encoding than the file's (lines end at line feeds, as JSON counts them)."""
+    lines = _DecodedLines(data, _choose_decoding(path, data, encoding), LF_LINE_END)
+    try:
+        text = "".join(lines)
+    except UnicodeDecodeError as exc:  # a BOM promised UTF-16 and the bytes were not
+        raise InputError("E102", f"cannot be decoded as {lines.name}: {exc}", file=path) from None
+    return text, lines.name, _decoding_notes(lines, unit)
 
 
 def _sniff_delimiter(text: str, default: str) -> str:
@@ -254,41 +408,97 @@ class _TableBuilder:
         return frame, self.rows[:last], self.blank[:last]
 
 
+class _UnclosedQuote(Exception):
+    """A quoted cell still open at the end of a CSV file."""
+
+    def __init__(self, row: int, line: int, cell: int) -> None:
+        super().__init__(row, line, cell)
+        self.row, self.line, self.cell = row, line, cell  # cell: 0-based position in its row
+
+
+def _then_end_marker(lines: Iterable[str]) -> Iterator[str]:
+    """The lines, then :data:`END_OF_FILE` on a line of its own: a quote still open at the end
+    takes the marker into its cell. The csv module ends such a cell at the end of the file
+    without a word, and the rest of the file after the quote becomes one cell."""
+    line = "\n"
+    for line in lines:
+        yield line
+    if not line.endswith(("\n", "\r")):
+        yield "\n"
+    yield END_OF_FILE
+
+
+def _csv_records(lines: Iterable[str], delimiter: str, rows_end: list[int]) -> Iterator[tuple[int, list[str]]]:
+    """``(row, cells)`` of every record, numbered as a spreadsheet numbers the rows it shows
+    for the file: a blank line is a row (with no cells), a quoted cell spanning lines is in
+    one row. Appends the line each row ends on to ``rows_end``. Raises
+    :class:`_UnclosedQuote` when a quote is still open at the end of the file."""
+    reader = csv.reader(_then_end_marker(lines), delimiter=delimiter)
+    for record in reader:
+        if record and record[-1].endswith(END_OF_FILE):
+            if record == [END_OF_FILE]:
+                return
+            raise _UnclosedQuote(len(rows_end) + 1, rows_end[-1] + 1 if rows_end else 1, len(record) - 1)
+        rows_end.append(reader.line_num)
+        yield len(rows_end), record
+
+
+def _head(lines: Iterable[str], chars: int) -> str:
+    """The first whole lines holding at least ``chars`` characters (all of them if fewer)."""
+    head, size = [], 0
+    for line in lines:
+        head.append(line)
+        size += len(line)
+        if size >= chars:
+            break
+    return "".join(head)
+
+
 def _read_delimited(path: Path, data: bytes, *, encoding: str = "", select: Select | None = None) -> RawTable:
-    codec, used = detect_encoding(path, data, encoding)
-    errors = "replace" if codec == "utf-8-sig" else "strict"
-
-    def stream() -> io.TextIOWrapper:  # decodes as csv reads: never the whole file at once
-        return io.TextIOWrapper(io.BytesIO(data), encoding=codec, errors=errors, newline="")
-
+    if csv.field_size_limit() < CSV_FIELD_LIMIT:
+        csv.field_size_limit(CSV_FIELD_LIMIT)
+    decoding = _choose_decoding(path, data, encoding)
+    lines = _DecodedLines(data, decoding)  # decodes as csv reads: never the whole file at once
     default = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
     notes: list[str] = []
+    header: list[str] = []
+    rows_end: list[int] = []
     try:
-        delim = _sniff_delimiter(stream().read(65536), default)
-        records = (r for r in csv.reader(stream(), delimiter=delim) if r)  # blank lines carry no data
-        first = next(records, None)
+        delim = _sniff_delimiter(_head(_DecodedLines(data, decoding), 65536), default)
+        records = _csv_records(lines, delim, rows_end)
+        # Blank rows above the header are layout, as in a workbook.
+        header_row, first = next(((row, cells) for row, cells in records if any(v.strip() for v in cells)), (0, None))
         if first is None:
-            raise InputError("E103", "file is empty", file=path)
+            raise InputError("E103", "no header: every row is blank", file=path)
+        if header_row > 1:
+            notes.append(f"skipped {header_row - 1} blank row(s) above the header (row {header_row})")
         header = _header(first, notes)
         width = len(header)
         table = _TableBuilder(header, select)
         unreadable = []
-        for index, record in enumerate(records, start=2):
+        for row, record in records:
             if len(record) > width and any(v.strip() for v in record[width:]):
                 unreadable.append(
-                    {"row": index, "value": delim.join(record)[:200],
+                    {"row": row, "value": delim.join(record)[:200],
                      "reason": f"row has {len(record)} fields but the header has {width}"}
                 )
                 continue
-            if len(record) != width:
-                record = (record + [""] * width)[:width]  # trailing empty cells are often trimmed
-            table.add(index, record)
+            if len(record) != width:  # trailing empty cells are often trimmed; a blank line has none
+                record = (record + [""] * width)[:width]
+            table.add(row, record)
+    except _UnclosedQuote as exc:
+        raise InputError(
+            "E107", f"a quote opened in this row (line {exc.line} of the file) is never closed, so the rest of the "
+            "file would be read as one cell; close or remove the quote",
+            file=path, row=exc.row, column=header[exc.cell] if exc.cell < len(header) else None,
+        ) from None
     except csv.Error as exc:
         raise InputError("E107", f"not valid CSV: {exc}", file=path) from None
     except UnicodeDecodeError as exc:  # a BOM promised UTF-16 and the bytes were not
-        raise InputError("E102", f"cannot be decoded as {used}: {exc}", file=path) from None
+        raise InputError("E102", f"cannot be decoded as {lines.name}: {exc}", file=path) from None
+    notes += _decoding_notes(lines, "row", rows_end)
     frame, rows, blank = table.frame(notes)
-    return RawTable(frame, rows, "csv", used, delim, unreadable, notes, blank)
+    return RawTable(frame, rows, "csv", lines.name, delim, unreadable, notes, blank)
 
 
 def _read_xlsx(path: Path, data: bytes, *, sheet: str = "", select: Select | None = None) -> RawTable:
@@ -307,30 +517,58 @@ def _read_xlsx(path: Path, data: bytes, *, sheet: str = "", select: Select | Non
             ws = book[sheet]
         else:
             ws = book.worksheets[0]
+        # Read-only openpyxl stops at the size the sheet declares (its <dimension> tag), which
+        # some writers leave stale: rows and columns past it would vanish. Reading past it
+        # (openpyxl's documented remedy) rows keep their own length; the declared width still
+        # names columns whose header cell is blank, as it did.
+        declared_width = ws.max_column or 0
+        ws.reset_dimensions()
         values = ws.iter_rows(values_only=True)  # streamed: read_only workbooks parse as they go
         header_values = None
         offset = 0
         for header_values in values:
             offset += 1
-            if not all(v is None or str(v).strip() == "" for v in header_values):
+            if not all(_blank_cell(v) for v in header_values):
                 break  # leading blank rows above the header are layout, not data
         else:
             header_values = None
         if header_values is None:
             raise InputError("E103", "workbook sheet is empty", file=path)
         notes: list[str] = []
-        header = _header(list(header_values), notes)
-        width = len(header)
+        if offset > 1:
+            notes.append(f"skipped {offset - 1} blank row(s) above the header (row {offset})")
+        width = max(len(header_values), declared_width)
+        header = _header(list(header_values) + [None] * (width - len(header_values)), notes)
         table = _TableBuilder(header, select)
+        unreadable = []
         for row, record in enumerate(values, start=offset + 1):  # openpyxl rows are 1-based
+            if len(record) > width and not all(_blank_cell(v) for v in record[width:]):
+                unreadable.append(_wider_than_header(row, record, width))
+                continue
             table.add(row, [cell_to_str(v) for v in (list(record) + [None] * width)[:width]])
     finally:
         book.close()
     frame, rows, blank = table.frame(notes)
-    return RawTable(frame, rows, "xlsx", None, None, [], notes, blank)
+    return RawTable(frame, rows, "xlsx", None, None, unreadable, notes, blank)
 
 
-def _records_to_table(path: Path, records: list[tuple[int, object]], fmt: str, used: str, unreadable: list[dict]) -> RawTable:
+def _blank_cell(value: object) -> bool:
+    return value is None or str(value).strip() == ""
+
+
+def _wider_than_header(row: int, record: Sequence[object], width: int) -> dict:
+    """A workbook row with data right of the header's last column, which only a sheet whose
+    declared size is missing or stale can have: rejected like a CSV row with too many fields."""
+    from openpyxl.utils import get_column_letter
+
+    last = max(i for i, v in enumerate(record) if not _blank_cell(v)) + 1
+    return {"row": row, "value": ", ".join(cell_to_str(v) for v in record[:last])[:200],
+            "reason": f"row has data in column {get_column_letter(last)}, right of the header's last column "
+                      f"({get_column_letter(width)})"}
+
+
+def _records_to_table(path: Path, records: list[tuple[int, object]], fmt: str, used: str, unreadable: list[dict],
+                      notes: list[str]) -> RawTable:
     """Flatten JSON objects (nested objects become ``a.b`` columns) into a string table."""
     objects, rows = [], []
     for row, record in records:
@@ -346,7 +584,7 @@ def _records_to_table(path: Path, records: list[tuple[int, object]], fmt: str, u
             if key not in columns:
                 columns.append(key)
     frame = pd.DataFrame([[cell_to_str(o.get(c)) for c in columns] for o in objects], columns=columns, dtype=object)
-    return RawTable(frame, rows, fmt, used, None, unreadable, [])
+    return RawTable(frame, rows, fmt, used, None, unreadable, notes)
 
 
 def _flatten(obj: dict, prefix: str = "") -> dict:
@@ -361,11 +599,14 @@ def _flatten(obj: dict, prefix: str = "") -> dict:
 
 
 def _read_json(path: Path, data: bytes, *, encoding: str = "") -> RawTable:
-    text, used = decode(path, data, encoding)
+    text, used, notes = decode(path, data, encoding, unit="line")
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InputError("E107", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", file=path) from None
+        hint = "; it looks like JSON Lines (one record per line): rename it to .jsonl" \
+            if exc.msg == "Extra data" and _starts_with_one_line_record(text) else ""
+        raise InputError("E107", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}{hint}",
+                         file=path) from None
     if isinstance(doc, dict):
         lists = {k: v for k, v in doc.items() if isinstance(v, list)}
         key = next((k for k in RECORD_KEYS if k in lists), None)
@@ -376,20 +617,46 @@ def _read_json(path: Path, data: bytes, *, encoding: str = "") -> RawTable:
         doc = lists[key]
     if not isinstance(doc, list):
         raise InputError("E107", "expected a list of records", file=path)
-    return _records_to_table(path, list(enumerate(doc, start=1)), "json", used, [])
+    return _records_to_table(path, list(enumerate(doc, start=1)), "json", used, [], notes)
+
+
+def _starts_with_one_line_record(text: str) -> bool:
+    """Whether the first non-blank line is a whole JSON object: JSON Lines saved as .json."""
+    first = text.lstrip().partition("\n")[0]
+    try:
+        return isinstance(json.loads(first), dict)
+    except json.JSONDecodeError:
+        return False
 
 
 def _read_jsonl(path: Path, data: bytes, *, encoding: str = "") -> RawTable:
-    text, used = decode(path, data, encoding)
+    text, used, notes = decode(path, data, encoding, unit="row")
     records, unreadable = [], []
-    for lineno, line in enumerate(text.splitlines(), start=1):
+    # Lines end at line feeds only: str.splitlines() also splits at U+2028, U+2029 and NEL,
+    # which JSON strings may hold as they are (text pasted from a web page), and at form feeds
+    # and other controls; a record would become several invalid rows.
+    for lineno, line in enumerate(text.split("\n"), start=1):
+        line = line.removesuffix("\r")
         if not line.strip():
             continue
         try:
             records.append((lineno, json.loads(line)))
         except json.JSONDecodeError as exc:
             unreadable.append({"row": lineno, "value": line[:200], "reason": f"invalid JSON ({exc.msg})"})
-    return _records_to_table(path, records, "jsonl", used, unreadable)
+    if unreadable and _is_one_json_document(text):
+        raise InputError("E107", "is one JSON document spread over several lines, not JSON Lines (one record "
+                                 "per line); rename it to .json", file=path)
+    return _records_to_table(path, records, "jsonl", used, unreadable, notes)
+
+
+def _is_one_json_document(text: str) -> bool:
+    """Whether the whole text parses as one JSON value: a pretty-printed JSON file saved as
+    .jsonl, whose '[' and ']' lines would otherwise be rejected rows and records lost."""
+    try:
+        json.loads(text)
+    except json.JSONDecodeError:
+        return False
+    return True
 
 
 def _read_parquet(path: Path, data: bytes, *, select: Select | None = None) -> RawTable:

@@ -1,0 +1,215 @@
+"""The file readers on messy exports: each test builds a small file that once lost rows,
+garbled text or failed without saying why, and checks what the reader does now."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import zipfile
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from verbatim.cli import main
+from verbatim.errors import InputError
+from verbatim.ingest import load_responses
+from verbatim.readers import read_table
+
+
+def _error(path) -> InputError:
+    with pytest.raises(InputError) as info:
+        read_table(path)
+    assert "\n" not in str(info.value) and str(path) in str(info.value)
+    return info.value
+
+
+def _workbook(path, cells: dict[tuple[int, int], object], dimension: str | None = None):
+    """Write cells {(row, column): value}; with ``dimension``, overwrite the sheet's
+    <dimension ref> the way a writer that forgets to update it leaves it."""
+    book = openpyxl.Workbook()
+    for (row, column), value in cells.items():
+        book.active.cell(row=row, column=column, value=value)
+    book.save(path)
+    if dimension is not None:
+        with zipfile.ZipFile(path) as archive:
+            parts = {name: archive.read(name) for name in archive.namelist()}
+        sheet = parts["xl/worksheets/sheet1.xml"].decode()
+        parts["xl/worksheets/sheet1.xml"] = re.sub(r'<dimension ref="[^"]*"', f'<dimension ref="{dimension}"',
+                                                   sheet).encode()
+        with zipfile.ZipFile(path, "w") as archive:
+            for name, content in parts.items():
+                archive.writestr(name, content)
+    return path
+
+
+# --- 1. a quote left open at the end of a CSV -------------------------------------------
+
+
+def test_readers_csv_unclosed_quote_is_E107_naming_row_and_column(write_file):
+    path = write_file("s.csv", 'id,score,comment\n1,9,"never closed\n2,3,bad service\n3,8,fine\n')
+    error = _error(path)
+    assert error.code == "E107" and (error.row, error.column) == (2, "comment")
+    assert "row 2, column 'comment'" in str(error) and "never closed" in str(error)
+
+
+@pytest.mark.parametrize("text,row", [
+    ('id,score,comment\n1,9,ok\n2,3,"opened on the last line', 3),  # no line end after it
+    ('id,score,comment\n1,9,"two\nlines",\n2,3,"ends in an escaped quote ""\n', 3),  # "" keeps it open
+    ('id,score,"comment\n1,9,ok\n', 1),  # in the header
+])
+def test_readers_csv_unclosed_quote_anywhere_is_E107(write_file, text, row):
+    error = _error(write_file("s.csv", text))
+    assert error.code == "E107" and error.row == row
+
+
+@pytest.mark.parametrize("ending", ["", "\n", "\r\n", "\r"])
+def test_readers_csv_closed_quote_in_last_row_is_read(write_file, ending):
+    table = read_table(write_file("s.csv", f'id,score,comment\n1,9,"two\nlines"{ending}'))
+    assert table.frame["comment"].tolist() == ["two\nlines"] and table.rows == [2]
+
+
+def test_readers_cli_unclosed_quote_is_one_line_and_exit_code_2(write_file):
+    path = write_file("s.csv", 'id,score,comment\n1,9,"never closed\n2,3,bad\n')
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.output.strip().count("\n") == 0 and "E107" in result.output and "row 2" in result.output
+
+
+# --- 2. a workbook whose declared size is stale -------------------------------------------
+
+
+def test_readers_xlsx_reads_rows_and_columns_past_a_stale_dimension(tmp_path):
+    cells = {(1, c): name for c, name in enumerate(["id", "score", "comment", "team"], start=1)}
+    for r in range(2, 7):
+        cells.update({(r, 1): r - 1, (r, 2): r, (r, 3): f"comment {r - 1}", (r, 4): "T"})
+    table = read_table(_workbook(tmp_path / "s.xlsx", cells, dimension="A1:C3"))
+    assert list(table.frame.columns) == ["id", "score", "comment", "team"]
+    assert table.rows == [2, 3, 4, 5, 6] and table.frame["team"].tolist() == ["T"] * 5
+
+
+def test_readers_xlsx_row_wider_than_header_and_stale_dimension_is_rejected(tmp_path):
+    cells = {(1, 1): "score", (1, 2): "comment", (2, 1): 9, (2, 2): "ok", (3, 1): 3, (3, 2): "bad", (3, 4): "extra"}
+    path = _workbook(tmp_path / "s.xlsx", cells, dimension="A1:B2")
+    table = read_table(path)
+    assert table.rows == [2] and len(table.unreadable) == 1
+    assert table.unreadable[0]["row"] == 3 and "column D" in table.unreadable[0]["reason"]
+    result = load_responses(path)
+    assert result.rows_read == 2 and result.rejected["row"].tolist() == [3]
+
+
+def test_readers_xlsx_blank_header_cell_within_the_declared_size_names_a_column(tmp_path):
+    cells = {(1, 1): "score", (1, 2): "comment", (2, 1): 9, (2, 2): "ok", (2, 3): "note"}
+    table = read_table(_workbook(tmp_path / "s.xlsx", cells))  # declared A1:C2, header A1:B1
+    assert list(table.frame.columns) == ["score", "comment", "column_3"] and table.unreadable == []
+
+
+# --- 3. a comment longer than the csv module's field limit ---------------------------------
+
+
+def test_readers_csv_reads_a_cell_longer_than_the_csv_field_limit(write_file):
+    default = csv.field_size_limit(131072)  # as in a fresh interpreter, whatever ran before
+    try:
+        table = read_table(write_file("s.csv", "id,score,comment\n1,9," + "y" * 150_000 + "\n2,3,short\n"))
+    finally:
+        csv.field_size_limit(max(default, csv.field_size_limit()))
+    assert [len(v) for v in table.frame["comment"]] == [150_000, 5]
+
+
+# --- 4. JSON Lines split at line feeds only ------------------------------------------------
+
+
+def test_readers_jsonl_splits_lines_only_at_line_feeds(write_file):
+    comments = ["line\u2028separator", "paragraph\u2029separator", "next\x85line"]
+    lines = [json.dumps({"id": i, "score": 9, "comment": c}, ensure_ascii=False) for i, c in enumerate(comments, 1)]
+    table = read_table(write_file("s.jsonl", "\r\n".join(lines + ["{broken"]) + "\r\n"))
+    assert table.frame["comment"].tolist() == comments and table.rows == [1, 2, 3]
+    assert [u["row"] for u in table.unreadable] == [4]
+
+
+# --- 5. blank lines and row numbers in CSV -------------------------------------------------
+
+LAYOUT = "\n\nid,score,comment\n1,9,a\n\n2,3,\"two\nlines\"\n3,5,c\n\n"  # header on row 3
+
+
+def test_readers_csv_rows_are_numbered_as_a_spreadsheet_shows_them(write_file):
+    table = read_table(write_file("s.csv", LAYOUT))
+    assert table.rows == [4, 5, 6, 7] and table.blank == [False, True, False, False]
+    assert table.notes == ["skipped 2 blank row(s) above the header (row 3)",
+                           "ignored 1 empty row(s) at the end of the file"]
+    result = load_responses(write_file("s.csv", LAYOUT))
+    assert result.rows_read == 4 and result.responses["row"].tolist() == [4, 6, 7]
+    assert dict(zip(result.rejected["row"], result.rejected["reason"])) == {5: "empty row"}
+
+
+def test_readers_csv_blank_rows_are_treated_as_in_a_workbook(write_file, tmp_path):
+    cells = {(3, 1): "id", (3, 2): "score", (3, 3): "comment", (4, 1): 1, (4, 2): 9, (4, 3): "a",
+             (6, 1): 2, (6, 2): 3, (6, 3): "two\nlines", (7, 1): 3, (7, 2): 5, (7, 3): "c", (8, 1): " "}
+    workbook = read_table(_workbook(tmp_path / "s.xlsx", cells))
+    text = read_table(write_file("s.csv", LAYOUT))
+    assert (text.rows, text.blank, text.notes) == (workbook.rows, workbook.blank, workbook.notes)
+    assert text.frame.to_dict("list") == workbook.frame.to_dict("list")
+
+
+# --- 6. files that mix encodings -------------------------------------------------------------
+
+
+def test_readers_csv_utf8_with_a_cp1252_row_decodes_each_line_as_it_is(write_file):
+    data = ("id,score,comment\n1,9,caf\u00e9 tr\u00e8s bon\n2,3,\"na\u00efve\n".encode()
+            + "d\u00e9\u00e7u\"\n".encode("cp1252") + "3,5,r\u00e9sum\u00e9\n".encode())
+    table = read_table(write_file("s.csv", data))
+    assert table.frame["comment"].tolist() == ["caf\u00e9 tr\u00e8s bon", "na\u00efve\nd\u00e9\u00e7u", "r\u00e9sum\u00e9"]
+    assert table.encoding == "utf-8"
+    assert table.notes == ["1 row(s) could not be decoded as utf-8 and were decoded as cp1252: row 3"]
+
+
+def test_readers_csv_bom_file_with_invalid_bytes_is_decoded_with_a_note(write_file):
+    data = "\ufeffid,score,comment\n1,9,ok\n".encode() + "2,3,d\u00e9\u00e7u\n".encode("cp1252")
+    table = read_table(write_file("s.csv", data))
+    assert table.frame["comment"].tolist() == ["ok", "d\u00e9\u00e7u"] and table.encoding == "utf-8-sig"
+    assert table.notes == ["1 row(s) could not be decoded as utf-8-sig and were decoded as cp1252: row 3"]
+
+
+def test_readers_cp1252_file_is_still_cp1252_without_a_note(write_file):
+    table = read_table(write_file("s.csv", "id,score,comment\n1,9,caf\u00e9\n2,3,d\u00e9\u00e7u\n", "cp1252"))
+    assert table.encoding == "cp1252" and table.notes == []
+    assert table.frame["comment"].tolist() == ["caf\u00e9", "d\u00e9\u00e7u"]
+
+
+def test_readers_jsonl_utf8_with_a_cp1252_line_names_the_row(write_file):
+    data = (json.dumps({"comment": "caf\u00e9", "score": 9}, ensure_ascii=False).encode() + b"\n"
+            + json.dumps({"comment": "d\u00e9\u00e7u", "score": 3}, ensure_ascii=False).encode("cp1252") + b"\n")
+    table = read_table(write_file("s.jsonl", data))
+    assert table.frame["comment"].tolist() == ["caf\u00e9", "d\u00e9\u00e7u"]
+    assert table.notes == ["1 row(s) could not be decoded as utf-8 and were decoded as cp1252: row 2"]
+
+
+# --- 7. files saved under the wrong extension ------------------------------------------------
+
+
+def test_readers_json_lines_saved_as_json_hints_jsonl(write_file):
+    error = _error(write_file("s.json", '{"comment": "a", "score": 9}\n{"comment": "b", "score": 3}\n'))
+    assert error.code == "E107" and "looks like JSON Lines" in str(error) and ".jsonl" in str(error)
+
+
+def test_readers_json_array_saved_as_jsonl_is_E107_with_a_hint(write_file):
+    text = json.dumps([{"comment": "a", "score": 9}, {"comment": "b", "score": 3}], indent=1)
+    error = _error(write_file("s.jsonl", text))
+    assert error.code == "E107" and "one JSON document" in str(error) and "rename it to .json" in str(error)
+
+
+def test_readers_workbook_saved_as_csv_says_it_is_a_workbook(tmp_path):
+    path = _workbook(tmp_path / "export.xlsx", {(1, 1): "comment", (1, 2): "score"})
+    disguised = path.rename(tmp_path / "export.csv")
+    error = _error(disguised)
+    assert error.code == "E107" and "XLSX workbook" in str(error) and "rename it to .xlsx" in str(error)
+
+
+def test_readers_zip_archive_saved_as_csv_is_not_called_a_workbook(write_file):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("export.csv", "comment,score\na,9\n")
+    error = _error(write_file("s.csv", buffer.getvalue()))
+    assert "a ZIP archive" in str(error) and "XLSX" not in str(error)
