@@ -67,6 +67,19 @@ def test_pipeline_passive_themes_are_only_those_beyond_noise(run):
     assert set(listed) <= significant
 
 
+def test_pipeline_report_json_lists_the_parents_themes_point_to(run):
+    """parent_id is the parents' own numbering: report.json lists them (schema 1.5), so a
+    tool no longer mistakes parent 5 for theme 5."""
+    report = run[0].report
+    parents = {p["id"]: p for p in report["parents"]}
+    assert parents
+    for theme in report["themes"]:
+        if theme["parent_id"] is not None:
+            assert theme["id"] in parents[theme["parent_id"]]["theme_ids"]
+    assert sorted(t for p in parents.values() for t in p["theme_ids"]) == sorted(
+        t["id"] for t in report["themes"] if t["parent_id"] is not None)
+
+
 def test_pipeline_report_json_is_schema_valid(run):
     _, out = run
     validate_report(json.loads((out / "report.json").read_text()))

@@ -16,6 +16,7 @@ PUBLISHED = {
     "1.2": "5c2229818a5fa5010f1c301d169bdc1d1dcd28aae775ad8f48b641a9d316da75",
     "1.3": "3fb5221a571b2f0ec251b81b4e081c24913b0bf812eeb069331c2ca7794c470f",  # run.polarity
     "1.4": "c7e956b174768520ea73bba29ae908c52c2288c65037429d1c91a84f3b46b7d8",  # themes[].side
+    "1.5": "17c14ebacab8f9c82536f9393486cb64788bafe4175a863a313ed653d6571689",  # parents; share, parent_id described
 }
 
 

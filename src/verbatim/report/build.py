@@ -23,7 +23,7 @@ import pandas as pd
 if TYPE_CHECKING:  # pragma: no cover
     from ..pipeline import Analysis
 
-SCHEMA_VERSION = "1.4"
+SCHEMA_VERSION = "1.5"
 ALL = "__all__"
 QUOTE_MAX_CHARS = 280
 QUOTES_PER_THEME = 3
@@ -271,6 +271,13 @@ class ReportBuilder:
             })
         return blocks
 
+    def parent_blocks(self) -> list[dict]:
+        """The parent themes (``ThemeModel.parents_``), which themes[].parent_id points into."""
+        parents = self.a.model.parents_
+        return [{"id": int(pid), "label": str(label), "theme_ids": [int(t) for t in ids], "size": int(size)}
+                for pid, label, ids, size in zip(parents["parent_id"], parents["label"], parents["theme_ids"],
+                                                 parents["size"])]
+
     def impact_rows(self) -> list[dict]:
         imp = self.a.impact.theme_impact
         drivers = self.a.impact.drivers.set_index(["group", "theme"])
@@ -427,6 +434,7 @@ class ReportBuilder:
             "no_comment": {"n": int(non_answer.sum()), "share": _prob(non_answer.mean() if len(non_answer) else 0) or 0.0,
                            "nps": no_comment_nps},
             "themes": self.theme_blocks(),
+            "parents": self.parent_blocks(),
             "impact": self.impact_rows(),
             "overall": self.ranking(ALL),
             "departments": self.department_blocks(),
