@@ -368,3 +368,23 @@ def test_trends_markdown_claims_only_what_was_tested():
     text = "\n".join(trend_markdown(_trend_report((40, 45), "rising")))
     assert "-30.0 points against 2026-10: beyond noise." in text
     assert "rising beyond noise." in text and "No theme rose or fell" not in text
+
+
+def test_trends_chart_x_labels_do_not_run_together():
+    """Twelve monthly labels on the theme chart's 512 px ran together ("2025-122026-01")."""
+    import re
+
+    from verbatim.report.trend_view import nps_trend_chart, theme_trend_chart
+
+    periods = [f"2025-{m:02d}" for m in range(1, 13)]
+    report = _trend_report((40, 45), "rising")
+    series = report["trend"]["nps"][0]
+    for key, value in (("nps", 10.0), ("ci_low", 0.0), ("ci_high", 20.0), ("n", 40), ("change", 1.0),
+                       ("change_significant", False)):
+        series[key] = [value] * len(periods)
+    report["trend"]["periods"] = periods
+    report["trend"]["themes"] = [{"group": "__all__", "theme_id": 0, "side": None, "share": [0.1] * len(periods)}]
+    for svg in (nps_trend_chart(report), theme_trend_chart(report)):
+        xs = [float(x) for x, label in re.findall(r'<text x="([\d.]+)" y="[\d.]+" text-anchor="middle" font-size="11">(20\d\d-\d\d)<', svg)]
+        assert xs and periods[-1] in svg and min(b - a for a, b in zip(xs, xs[1:])) >= 52
+        assert max(xs) + 24 <= 760 - 8  # the last label is not cut by the edge

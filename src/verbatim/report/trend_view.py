@@ -8,6 +8,7 @@ periods stands well above its usual level.
 from __future__ import annotations
 
 import html
+import math
 from typing import Any, Mapping
 
 ALL = "__all__"
@@ -93,6 +94,14 @@ def trend_markdown(report: Mapping[str, Any], group: str = ALL, escape=lambda s:
     return lines + [""]
 
 
+def _label_step(n_periods: int, plot_width: float, min_gap: float = 52.0) -> int:
+    """Every how many periods an x label fits: "2026-11" is ~45 px at 11 px, so labels
+    closer than ``min_gap`` ran together."""
+    if n_periods < 2:
+        return 1
+    return max(1, math.ceil(min_gap / (plot_width / (n_periods - 1))))
+
+
 def _scale(value: float, low: float, high: float, start: float, end: float) -> float:
     return start if high == low else start + (value - low) * (end - start) / (high - low)
 
@@ -104,7 +113,7 @@ def nps_trend_chart(report: Mapping[str, Any], group: str = ALL) -> str:
     periods = trend.get("periods") or []
     if not series or len(periods) < 2:
         return ""
-    width, height, left, right, top, bottom = 760, 260, 48, 16, 16, 40
+    width, height, left, right, top, bottom = 760, 260, 48, 32, 16, 40  # right: half the last x label
     lows = [v for v in series["ci_low"] if v is not None]
     highs = [v for v in series["ci_high"] if v is not None]
     if not lows:
@@ -132,8 +141,9 @@ def nps_trend_chart(report: Mapping[str, Any], group: str = ALL) -> str:
         parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y(0):.1f}" y2="{y(0):.1f}" stroke="#999" stroke-dasharray="3 3"/>')
     for x, v, _, _ in pts:
         parts.append(f'<circle class="trend-point" cx="{x:.1f}" cy="{y(v):.1f}" r="3" fill="#1b4f72"><title>{v:+.1f}</title></circle>')
+    step = _label_step(len(periods), width - left - right)
     for i, x in enumerate(xs):
-        if len(periods) <= 12 or i % max(1, len(periods) // 12) == 0:
+        if (len(periods) - 1 - i) % step == 0:  # the latest period always labelled
             parts.append(f'<text x="{x:.1f}" y="{height - 18}" text-anchor="middle" font-size="11">{html.escape(periods[i])}</text>')
     for v in (low, (low + high) / 2, high):
         parts.append(f'<text x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end" font-size="11">{v:+.0f}</text>')
@@ -172,8 +182,9 @@ def theme_trend_chart(report: Mapping[str, Any], group: str = ALL, limit: int = 
                      f'fill="none" stroke="{colour}" stroke-width="2"/>')
         parts.append(f'<text x="{width - right + 8}" y="{top + 16 + 18 * n}" font-size="12" fill="{colour}">'
                      f'{html.escape(_name(flag, labels)[:30])}</text>')
+    step = _label_step(len(periods), width - left - right)
     for i, x in enumerate(xs):
-        if len(periods) <= 12 or i % max(1, len(periods) // 12) == 0:
+        if (len(periods) - 1 - i) % step == 0:  # the latest period always labelled
             parts.append(f'<text x="{x:.1f}" y="{height - 18}" text-anchor="middle" font-size="11">{html.escape(periods[i])}</text>')
     for v in (0.0, high / 2, high):
         parts.append(f'<text x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end" font-size="11">{100 * v:.0f}%</text>')
