@@ -213,3 +213,34 @@ def test_readers_zip_archive_saved_as_csv_is_not_called_a_workbook(write_file):
         archive.writestr("export.csv", "comment,score\na,9\n")
     error = _error(write_file("s.csv", buffer.getvalue()))
     assert "a ZIP archive" in str(error) and "XLSX" not in str(error)
+
+
+def test_readers_xlsx_reads_the_first_visible_sheet_and_says_which(tmp_path):
+    """A hidden first sheet (last wave, kept out of sight) was read instead of the one on
+    screen; with several sheets the note says which one was read."""
+    book = openpyxl.Workbook()
+    old = book.active
+    old.title = "Old"
+    old.append(["comment", "score"])
+    old.append(["last year's comment", 3])
+    old.sheet_state = "hidden"
+    current = book.create_sheet("Current")
+    current.append(["comment", "score"])
+    current.append(["this wave's comment", 9])
+    book.save(tmp_path / "w.xlsx")
+    table = read_table(tmp_path / "w.xlsx")
+    assert table.frame["comment"].tolist() == ["this wave's comment"]
+    assert any("read sheet 'Current' of 2 ('Old' (hidden), 'Current')" in note for note in table.notes)
+
+
+def test_readers_xlsx_cover_sheet_first_points_to_sheet(tmp_path):
+    book = openpyxl.Workbook()
+    book.active.title = "Cover"
+    book.active.append(["Survey export"])
+    book.active.append(["Wave 12, November"])
+    data = book.create_sheet("Responses")
+    data.append(["comment", "score"])
+    data.append(["fine", 9])
+    book.save(tmp_path / "c.xlsx")
+    with pytest.raises(InputError, match="this is sheet 'Cover', the workbook also has 'Responses': choose one with --sheet"):
+        load_responses(tmp_path / "c.xlsx")

@@ -316,12 +316,17 @@ def _read_xlsx(path: Path, data: bytes, *, sheet: str = "", select: Select | Non
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise InputError("E107", f"not a readable XLSX workbook ({exc})", file=path) from None
     try:
+        notes: list[str] = []
         if sheet:
             if sheet not in book.sheetnames:
                 raise InputError("E105", f"no sheet {sheet!r}; sheets: {', '.join(book.sheetnames)}", file=path)
             ws = book[sheet]
         else:
-            ws = book.worksheets[0]
+            ws = _first_visible_sheet(book)
+            if len(book.worksheets) > 1:
+                listed = ", ".join(f"{w.title!r}" + ("" if w.sheet_state == "visible" else f" ({w.sheet_state})")
+                                   for w in book.worksheets)
+                notes.append(f"read sheet {ws.title!r} of {len(book.worksheets)} ({listed}); choose another with --sheet")
         # Read-only openpyxl stops at the size the sheet declares (its <dimension> tag), which
         # some writers leave stale: rows and columns past it would vanish. Reading past it
         # (openpyxl's documented remedy) rows keep their own length; the declared width still
@@ -339,22 +344,36 @@ def _read_xlsx(path: Path, data: bytes, *, sheet: str = "", select: Select | Non
             header_values = None
         if header_values is None:
             raise InputError("E103", "workbook sheet is empty", file=path)
-        notes: list[str] = []
         if offset > 1:
             notes.append(f"skipped {offset - 1} blank row(s) above the header (row {offset})")
         width = max(len(header_values), declared_width)
         header = _header(list(header_values) + [None] * (width - len(header_values)), notes)
         table = _TableBuilder(header, select)
         unreadable = []
-        for row, record in enumerate(values, start=offset + 1):  # openpyxl rows are 1-based
-            if len(record) > width and not all(_blank_cell(v) for v in record[width:]):
-                unreadable.append(_wider_than_header(row, record, width))
-                continue
-            table.add(row, [cell_to_str(v) for v in (list(record) + [None] * width)[:width]])
+        try:
+            for row, record in enumerate(values, start=offset + 1):  # openpyxl rows are 1-based
+                if len(record) > width and not all(_blank_cell(v) for v in record[width:]):
+                    unreadable.append(_wider_than_header(row, record, width))
+                    continue
+                table.add(row, [cell_to_str(v) for v in (list(record) + [None] * width)[:width]])
+            frame, rows, blank = table.frame(notes)
+        except InputError as exc:
+            others = [w.title for w in book.worksheets if w is not ws]
+            if exc.code != "E105" or sheet or not others:
+                raise
+            # A cover or notes sheet first: the columns are on another sheet.
+            raise InputError("E105", f"{exc.message}; this is sheet {ws.title!r}, the workbook also has "
+                                     f"{', '.join(repr(t) for t in others)}: choose one with --sheet",
+                             file=exc.file, row=exc.row, column=exc.column) from None
     finally:
         book.close()
-    frame, rows, blank = table.frame(notes)
     return RawTable(frame, rows, "xlsx", None, None, unreadable, notes, blank)
+
+
+def _first_visible_sheet(book):
+    """The first sheet a user sees: a hidden one (an old wave kept out of sight) is never
+    read unless named with --sheet."""
+    return next((ws for ws in book.worksheets if ws.sheet_state == "visible"), book.worksheets[0])
 
 
 def _blank_cell(value: object) -> bool:
