@@ -54,7 +54,7 @@ def input_options(func):
         click.option("--id", "id_column", help="Response id column."),
         click.option("--weight", help="Value weight column (e.g. revenue) for value-weighted NPS."),
         click.option("--scale", type=click.Choice(["nps", "5", "custom"]), help="Score scale: nps (0-10), 5 (1-5 stars) or custom (from the config)."),
-        click.option("--sheet", help="XLSX sheet name (default: the first sheet)."),
+        click.option("--sheet", help="XLSX sheet name (default: the first visible sheet)."),
         click.option("--set", "assignments", multiple=True, metavar="SECTION.KEY=VALUE", help="Override any configuration value, e.g. --set impact.n_bootstrap=200."),
     ]
     for option in reversed(options):
