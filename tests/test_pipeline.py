@@ -276,3 +276,17 @@ def test_pipeline_routed_departments_rank_their_own_themes(tmp_path, sample_path
         expected = [t for t in costly if t in department["owned_themes"]][:5]
         assert [e["theme_id"] for e in department["ranking"]["improvement_areas"]] == expected, department["name"]
     assert sum(bool(d["ranking"]["improvement_areas"]) for d in routed) >= 5
+
+
+def test_pipeline_outputs_written_by_two_processes_are_the_same(run, tmp_path, monkeypatch):
+    """Large runs write report.html in a forked process beside the other formats: the files
+    must be byte for byte those of the serial path (the bundled sample is under the threshold)."""
+    from verbatim.report import write
+
+    result, out = run
+    monkeypatch.setattr(write, "PARALLEL_MIN_ROWS", 1)
+    written = write.write_outputs(tmp_path, result.analysis, result.report)
+    names = sorted(str(p.relative_to(tmp_path)) for p in written if p.is_file())
+    assert {"report.json", "report.html", "assignments.csv", "summary.md"} <= set(names)
+    for name in names:
+        assert (tmp_path / name).read_bytes() == (out / name).read_bytes(), name
