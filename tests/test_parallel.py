@@ -65,6 +65,18 @@ def test_idle_work_runs_once_in_this_process_while_a_lending_map_waits():
     assert ran == [os.getpid()]  # once only
 
 
+def test_idle_work_nested_runs_inner_first_one_per_map():
+    """Each lending map runs one task, the latest registered: the pipeline's cleaning map
+    loads spaCy (inner), and the sentence map then imports BERTopic (outer)."""
+    ran: list[str] = []
+    with idle_work(lambda: ran.append("outer")):
+        with idle_work(lambda: ran.append("inner")):
+            map_chunks(_slow_double, range(20), processes=2, chunk_size=5, lend_idle=True)
+            assert ran == ["inner"]
+        map_chunks(_slow_double, range(20), processes=2, chunk_size=5, lend_idle=True)
+    assert ran == ["inner", "outer"]
+
+
 def test_idle_work_is_dropped_unrun_and_its_errors_do_not_break_the_map():
     ran: list[int] = []
     with idle_work(lambda: ran.append(1)):

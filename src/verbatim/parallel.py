@@ -35,11 +35,14 @@ _IDLE_TASKS: list[Callable[[], object]] = []
 
 @contextmanager
 def idle_work(task: Callable[[], object]) -> Iterator[None]:
-    """Within the block, run ``task`` once in this process the first time a
+    """Within the block, run ``task`` once in this process while a
     ``map_chunks(..., lend_idle=True)`` waits for its workers (they are forked before it
-    starts, so they never see what it does). Unrun when the block ends (no such map, or too
-    few items to fork), it is dropped: only long maps should lend their time, since the
-    task runs to its end before the map returns.
+    starts, so they never see what it does). Each such map runs one task, the one
+    registered last: a nested block lends the inner, shorter map's wait to its own task and
+    leaves the outer task for a later map (the pipeline loads spaCy while the texts are
+    cleaned, and imports BERTopic while spaCy segments them). Unrun when the block ends (no
+    such map, or too few items to fork), it is dropped: only long maps should lend their
+    time, since the task runs to its end before the map returns.
 
     ``task`` must be safe to run early and to skip, such as importing a module a later stage
     imports again; what it raises is ignored here, and meets its caller there.
@@ -52,9 +55,9 @@ def idle_work(task: Callable[[], object]) -> Iterator[None]:
             _IDLE_TASKS.remove(task)
 
 
-def _run_idle_tasks() -> None:
-    while _IDLE_TASKS:
-        task = _IDLE_TASKS.pop(0)
+def _run_idle_task() -> None:
+    if _IDLE_TASKS:
+        task = _IDLE_TASKS.pop()
         try:
             task()
         except Exception:  # noqa: BLE001 - an optional head start; the later stage reports it
@@ -87,7 +90,7 @@ def map_chunks(fn: Callable[[list[T]], list[R]], items: Sequence[T], processes: 
     ``fn`` takes a list of items and returns one result per item; it runs in ``processes``
     forked workers (in this process when 1, for few items, or without fork). ``chunk_size``
     0 gives each worker about eight chunks, so none waits long for the slowest.
-    ``lend_idle``: run the :func:`idle_work` tasks while the workers compute.
+    ``lend_idle``: run the latest :func:`idle_work` task while the workers compute.
     """
     global _CHUNK_FN
     items = list(items)
@@ -100,7 +103,7 @@ def map_chunks(fn: Callable[[list[T]], list[R]], items: Sequence[T], processes: 
         with multiprocessing.get_context("fork").Pool(processes) as pool:
             pending = pool.map_async(_run_chunk, chunks, chunksize=1)
             if lend_idle:
-                _run_idle_tasks()
+                _run_idle_task()
             parts = pending.get()
     finally:
         _CHUNK_FN = outer

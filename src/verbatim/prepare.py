@@ -19,7 +19,7 @@ import unicodedata
 from typing import TYPE_CHECKING, Sequence
 
 from .nlp import DEFAULT_SPACY_MODEL
-from .parallel import map_chunks
+from .parallel import idle_work, map_chunks
 from .pii import PII_KINDS, PLACEHOLDERS, PiiSettings, may_contain_name, name_spans, redact_patterns, replace_spans
 
 if TYPE_CHECKING:  # pragma: no cover - typing only; pandas loads inside segment_responses
@@ -500,7 +500,13 @@ def segment_responses(
     raw = ["" if t is None or (isinstance(t, float) and t != t) else str(t) for t in responses["text"].tolist()]
     distinct_raw = list(dict.fromkeys(raw))
     work = functools.partial(_prepare_texts, settings=settings, pii=pii)
-    prepared = dict(zip(distinct_raw, map_chunks(work, distinct_raw, spacy_processes(len(distinct_raw), settings.n_process))))
+    # While workers clean the texts, this process loads spaCy (~2 s), which the sentence
+    # pass below then forks with; unrun (few texts, nothing forked), it loads below.
+    from .nlp import load_pipeline
+
+    with idle_work(functools.partial(load_pipeline, settings.spacy_model)):
+        prepared = dict(zip(distinct_raw, map_chunks(work, distinct_raw, spacy_processes(len(distinct_raw), settings.n_process),
+                                                     lend_idle=True)))
     cleaned, non_answer, staged, language = zip(*(prepared[t] for t in raw)) if raw else ((),) * 4
 
     # One spaCy pass per distinct answer text serves both name redaction and sentences.
@@ -508,8 +514,6 @@ def segment_responses(
     results: dict[str, tuple[str, list[str], int]] = dict(cache.get(distinct)) if cache is not None and distinct else {}
     todo = [t for t in distinct if t not in results]
     if todo:
-        from .nlp import load_pipeline
-
         nlp = load_pipeline(settings.spacy_model)
         # Forked workers (the loaded pipeline inherited) send back strings, not Docs. The
         # longest wait of a run: idle_work tasks (the BERTopic import) run meanwhile.
