@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from verbatim.cli import main
+from verbatim.config import load_config
 from verbatim.errors import InputError
 from verbatim.ingest import load_responses
 from verbatim.readers import read_table
@@ -244,3 +245,27 @@ def test_readers_xlsx_cover_sheet_first_points_to_sheet(tmp_path):
     book.save(tmp_path / "c.xlsx")
     with pytest.raises(InputError, match="this is sheet 'Cover', the workbook also has 'Responses': choose one with --sheet"):
         load_responses(tmp_path / "c.xlsx")
+
+
+def test_readers_header_row_skips_a_title_above_the_table(write_file, tmp_path):
+    """Exports with a title above the column names: the E105 says how to point at the
+    header, and input.header_row reads the table below it (CSV and XLSX alike)."""
+    text = "NPS survey export, November\n\ncomment,score\nfine,9\nslow,3\n"
+    path = write_file("t.csv", text)
+    with pytest.raises(InputError, match=r"give its number with --set input\.header_row=N"):
+        load_responses(path)
+    book = openpyxl.Workbook()
+    for row in text.splitlines():
+        book.active.append(row.split(",") if row else [None])
+    book.save(tmp_path / "t.xlsx")
+    config = load_config(overrides={"input": {"header_row": 3}}, environ={})
+    for source in (path, tmp_path / "t.xlsx"):
+        result = load_responses(source, config)
+        assert result.responses["text"].tolist() == ["fine", "slow"] and result.responses["row"].tolist() == [4, 5]
+        assert any("skipped 2 row(s) above the header (row 3" in note for note in result.notes)
+
+
+def test_readers_excel_sep_line_names_the_delimiter(write_file):
+    table = read_table(write_file("s.csv", "sep=;\ncomment;score\nfine, really;9\n"))
+    assert table.frame.to_dict("list") == {"comment": ["fine, really"], "score": ["9"]}
+    assert any("Excel's delimiter line 'sep=;'" in note for note in table.notes)

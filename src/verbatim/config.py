@@ -40,10 +40,13 @@ class InputSettings:
     sheet: str = ""
     encoding: str = ""
     max_text_chars: int = 10000
+    header_row: int = 0
 
     def __post_init__(self) -> None:
         if self.max_text_chars < 1:
             raise ValueError("max_text_chars must be at least 1")
+        if self.header_row < 0:
+            raise ValueError("header_row must be 0 (the first row that is not blank) or a row number")
         if self.date_format and self.date_format not in ("ISO8601", "mixed"):  # pandas' own two names
             try:
                 datetime.datetime.strptime("", self.date_format)

@@ -194,12 +194,14 @@ def detect_columns(frame: pd.DataFrame, settings: ColumnSettings, *, file: str |
             roles[role] = (name,) if name else ()
         else:
             roles[role] = name
+    # A title above the table ("Survey export, November") is read as the header.
+    hint = "; if the column names are on a later row, give its number with --set input.header_row=N"
     if not roles["text"]:
-        raise InputError("E105", f"no comment column found; name it with --text (columns are: {', '.join(header)})",
-                         file=file)
+        raise InputError("E105", f"no comment column found; name it with --text (columns are: {', '.join(header)})"
+                         + hint, file=file)
     if roles.get("score") is None:
-        raise InputError("E105", f"no score column found; name it with --score (columns are: {', '.join(header)})",
-                         file=file)
+        raise InputError("E105", f"no score column found; name it with --score (columns are: {', '.join(header)})"
+                         + hint, file=file)
     return ColumnMap(text=tuple(roles["text"]), score=roles["score"], department=roles.get("department"),
                      date=roles.get("date"), id=roles.get("id"), weight=roles.get("weight"),
                      detected=tuple(detected))
@@ -433,7 +435,8 @@ def load_responses(path: str | Path, config: Config | None = None) -> IngestResu
         detected.append(detect_columns(sample, config.columns, file=path))
         return detected[0].names
 
-    raw = read_table(path, sheet=settings.sheet, encoding=settings.encoding, select=select)
+    raw = read_table(path, sheet=settings.sheet, encoding=settings.encoding, select=select,
+                     header_row=settings.header_row)
     if raw.frame.empty and not raw.unreadable:
         raise InputError("E106", "no data rows below the header", file=path)
     columns = detected[0] if detected else detect_columns(raw.frame, config.columns, file=path)

@@ -27,6 +27,7 @@ import dataclasses
 import io
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -83,12 +84,15 @@ class RawTable:
 Select = Callable[[pd.DataFrame], Sequence[str]]
 
 
-def read_table(path: str | Path, *, sheet: str = "", encoding: str = "", select: Select | None = None) -> RawTable:
+def read_table(path: str | Path, *, sheet: str = "", encoding: str = "", select: Select | None = None,
+               header_row: int = 0) -> RawTable:
     """Read any supported file; raise :class:`InputError` for a file that cannot be used.
 
     ``select(sample)`` receives the header and the first ``SAMPLE_ROWS`` rows (all columns,
     strings) and returns the names of the columns to keep; the table then holds only those,
     in the file's order (None: every column). Trailing empty rows are judged on every column.
+    ``header_row``: the row of the column names in a CSV or XLSX file (0: the first row that
+    is not blank); the rows above it are skipped, with a note.
     """
     path = Path(path)
     if not path.exists():
@@ -109,9 +113,9 @@ def read_table(path: str | Path, *, sheet: str = "", encoding: str = "", select:
     refuse_binary_as_text(path, data, fmt)
     reader = {"csv": _read_delimited, "xlsx": _read_xlsx, "json": _read_json, "jsonl": _read_jsonl, "parquet": _read_parquet}[fmt]
     if fmt == "xlsx":
-        return reader(path, data, sheet=sheet, select=select)
+        return reader(path, data, sheet=sheet, select=select, header_row=header_row)
     if fmt == "csv":
-        return reader(path, data, encoding=encoding, select=select)
+        return reader(path, data, encoding=encoding, select=select, header_row=header_row)
     if fmt == "parquet":
         return reader(path, data, select=select)
     return _finish_parsed(reader(path, data, encoding=encoding), select)
@@ -259,7 +263,30 @@ def _head(lines: Iterable[str], chars: int) -> str:
     return "".join(head)
 
 
-def _read_delimited(path: Path, data: bytes, *, encoding: str = "", select: Select | None = None) -> RawTable:
+def _find_header(records: Iterator[tuple[int, list]], header_row: int, notes: list[str]) -> tuple[int, list | None]:
+    """``(row, cells)`` of the header: row ``header_row`` when given, else the first row that
+    is not blank (blank rows above it are layout, as in a workbook). Notes the rows skipped."""
+    if header_row:
+        found = next(((row, cells) for row, cells in records if row == header_row), (0, None))
+        if found[1] is not None and header_row > 1:
+            notes.append(f"skipped {header_row - 1} row(s) above the header (row {header_row}, input.header_row)")
+        return found
+    found = next(((row, cells) for row, cells in records if any(_cell_filled(v) for v in cells)), (0, None))
+    if found[1] is not None and found[0] > 1:
+        notes.append(f"skipped {found[0] - 1} blank row(s) above the header (row {found[0]})")
+    return found
+
+
+def _cell_filled(value: object) -> bool:
+    return not _blank_cell(value)
+
+
+# Excel's first line "sep=;" names the delimiter of the lines below it.
+_EXCEL_SEP = re.compile(r'^"?sep=(.)"?\r?\n?$')
+
+
+def _read_delimited(path: Path, data: bytes, *, encoding: str = "", select: Select | None = None,
+                    header_row: int = 0) -> RawTable:
     if csv.field_size_limit() < CSV_FIELD_LIMIT:
         csv.field_size_limit(CSV_FIELD_LIMIT)
     decoding = choose_decoding(path, data, encoding)
@@ -269,14 +296,24 @@ def _read_delimited(path: Path, data: bytes, *, encoding: str = "", select: Sele
     header: list[str] = []
     rows_end: list[int] = []
     try:
-        delim = _sniff_delimiter(_head(DecodedLines(data, decoding), 65536), default)
+        head = _head(DecodedLines(data, decoding), 65536)
+        first_line = head.split("\n", 1)[0]
+        excel_sep = _EXCEL_SEP.match(first_line)
+        if excel_sep:  # the delimiter is named; the line itself is not a row of the table
+            delim = excel_sep.group(1)
+            notes.append(f"row 1 is Excel's delimiter line {first_line.strip()!r}: skipped")
+        else:  # sniffed from the header down: a title row above it has no delimiter
+            skip = max(header_row - 1, 0)
+            delim = _sniff_delimiter("".join(head.splitlines(keepends=True)[skip:]), default)
         records = _csv_records(lines, delim, rows_end)
-        # Blank rows above the header are layout, as in a workbook.
-        header_row, first = next(((row, cells) for row, cells in records if any(v.strip() for v in cells)), (0, None))
+        if excel_sep:
+            next(records, None)
+        # Below Excel's line the header is the next row that is not blank; its own note says why
+        # row 1 was skipped.
+        found_row, first = _find_header(records, header_row, notes if header_row or not excel_sep else [])
         if first is None:
-            raise InputError("E103", "no header: every row is blank", file=path)
-        if header_row > 1:
-            notes.append(f"skipped {header_row - 1} blank row(s) above the header (row {header_row})")
+            raise InputError("E103", f"no row {header_row} to read the column names from" if header_row
+                             else "no header: every row is blank", file=path)
         header = _header(first, notes)
         width = len(header)
         table = _TableBuilder(header, select)
@@ -306,7 +343,8 @@ def _read_delimited(path: Path, data: bytes, *, encoding: str = "", select: Sele
     return RawTable(frame, rows, "csv", lines.name, delim, unreadable, notes, blank)
 
 
-def _read_xlsx(path: Path, data: bytes, *, sheet: str = "", select: Select | None = None) -> RawTable:
+def _read_xlsx(path: Path, data: bytes, *, sheet: str = "", select: Select | None = None,
+               header_row: int = 0) -> RawTable:
     import zipfile
 
     import openpyxl
@@ -334,18 +372,10 @@ def _read_xlsx(path: Path, data: bytes, *, sheet: str = "", select: Select | Non
         declared_width = ws.max_column or 0
         ws.reset_dimensions()
         values = ws.iter_rows(values_only=True)  # streamed: read_only workbooks parse as they go
-        header_values = None
-        offset = 0
-        for header_values in values:
-            offset += 1
-            if not all(_blank_cell(v) for v in header_values):
-                break  # leading blank rows above the header are layout, not data
-        else:
-            header_values = None
+        offset, header_values = _find_header(enumerate(values, start=1), header_row, notes)
         if header_values is None:
-            raise InputError("E103", "workbook sheet is empty", file=path)
-        if offset > 1:
-            notes.append(f"skipped {offset - 1} blank row(s) above the header (row {offset})")
+            raise InputError("E103", f"no row {header_row} to read the column names from" if header_row
+                             else "workbook sheet is empty", file=path)
         width = max(len(header_values), declared_width)
         header = _header(list(header_values) + [None] * (width - len(header_values)), notes)
         table = _TableBuilder(header, select)

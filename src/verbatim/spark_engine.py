@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 
 from .config import Config
-from .errors import InputError, VerbatimError
+from .errors import ConfigError, InputError, VerbatimError
 
 __all__ = ["analyze_spark", "assign_spark", "spark_session", "local_driver_memory", "ingest_spark", "embed_stage",
            "DRIVER_INGEST_MAX_BYTES", "DETECTION_ROWS"]
@@ -196,6 +196,9 @@ def ingest_spark(spark, source, config: Config, *, driver_max_bytes: int = DRIVE
         ingest = load_responses(source, config)
         return ingest, spark.createDataFrame(ingest.responses[keep].astype({"department": object}))
     raw, fmt, first = _read_raw(spark, source)
+    if fmt == "csv" and config.input.header_row > 1:
+        raise ConfigError("E203", "input.header_row: Spark reads the column names from the first row of a CSV too "
+                                  "large for the driver; remove the rows above them", file=str(source))
     header = raw.columns
     indexed = raw.rdd.zipWithIndex().map(lambda pair: (*pair[0], pair[1] + first))
     raw = spark.createDataFrame(indexed, raw.schema.add("__row", "long"))
