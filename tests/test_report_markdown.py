@@ -198,3 +198,13 @@ def test_report_markdown_counts_respondents_in_the_singular_too():
     assert w.scored_respondents(1) == "1 scored respondent"
     assert w.scored_respondents(2280) == "2,280 scored respondents"
     assert "only 1 scored respondent." in w.small_sample_warning("Trend", 1)
+
+
+def test_report_markdown_breakdown_adds_up_to_100():
+    """28.5 / 28.5 / 43.0 printed 28 / 28 / 43 (99 %)."""
+    from verbatim.report import wording as w
+
+    assert w.whole_percentages([43.0, 28.5, 28.5]) == [43, 29, 28]
+    assert w.whole_percentages([33.3, 33.3, 33.4]) == [33, 33, 34]
+    assert w.nps_breakdown({"pct_promoters": 42.6, "pct_passives": 28.7, "pct_detractors": 28.7}) == \
+        "42% promoters, 29% passives, 29% detractors"

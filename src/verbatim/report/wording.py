@@ -10,7 +10,7 @@ Units follow the report schema: NPS and impact in NPS points, shares in 0-1.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 ALL_GROUP = "__all__"
@@ -205,14 +205,25 @@ def score_group(score: float) -> str:
     return "promoter" if score >= 9 else "passive" if score >= 7 else "detractor"
 
 
+def whole_percentages(values: Sequence[float]) -> list[int]:
+    """Percentages (summing to 100) rounded to whole numbers that still sum to 100: the
+    largest remainders round up (43 / 28.5 / 28.5 is 43 / 29 / 28, where rounding each
+    gave 43 / 28 / 28, 99 in all)."""
+    floors = [math.floor(v) for v in values]
+    short = round(sum(values)) - sum(floors)
+    order = sorted(range(len(values)), key=lambda i: (-(values[i] - floors[i]), i))
+    for i in order[: max(short, 0)]:
+        floors[i] += 1
+    return floors
+
+
 def nps_breakdown(nps: Mapping[str, Any] | None) -> str:
-    """``'45% promoters, 22% passives, 33% detractors'`` from an nps object."""
+    """``'45% promoters, 22% passives, 33% detractors'`` from an nps object, in whole
+    percentages that add up to 100."""
     if not nps or not is_number(nps.get("pct_promoters")):
         return ""
-    return (
-        f"{nps['pct_promoters']:.0f}% promoters, {nps['pct_passives']:.0f}% passives, "
-        f"{nps['pct_detractors']:.0f}% detractors"
-    )
+    pro, pas, det = whole_percentages([float(nps[k]) for k in ("pct_promoters", "pct_passives", "pct_detractors")])
+    return f"{pro}% promoters, {pas}% passives, {det}% detractors"
 
 
 def leading(ranking: Mapping[str, Any], kind: str) -> list[dict]:
