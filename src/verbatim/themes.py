@@ -6,8 +6,9 @@ Pipeline of :meth:`ThemeModel.fit` (every stage is set explicitly from ThemeSett
    clusterer) over-clusters the segments into *fine clusters* of ~``fine_cluster_size``
    segments; CountVectorizer (English stop words, 1-``ngram_max``-grams) + c-TF-IDF +
    KeyBERTInspired give the keywords once the final themes are known (``update_topics``).
-2. Guided themes: a segment within ``guided_similarity`` of its closest guided example
-   phrase joins that theme (never one of the opposite polarity); the rest is clustered.
+2. Guided themes: a segment within ``guided_similarity`` of a guided example phrase joins
+   the theme whose ``guided_examples`` closest examples it resembles most (never one of the
+   opposite polarity); the rest is clustered.
    With a polarity per segment (``themes.sides``), a fine cluster holding enough
    complaints and enough other segments is cut in two, one per side.
 3. Near-duplicate fine clusters are merged (within their side): average-linkage
@@ -91,6 +92,8 @@ class ThemeSettings:
         for a new theme (the floor is measured on the fit data, not fixed).
     parent_similarity: themes at least this similar are grouped under one parent theme.
     guided_similarity: a segment at least this similar to its closest guided example joins that theme.
+    guided_examples: of the guided themes within reach, the segment joins the one whose this
+        many closest examples are closest on average (1: the single closest example decides).
     guided_path: TOML file of guided themes ("" = none), see configs/themes.toml.
     ngram_max: longest n-gram of the CountVectorizer behind c-TF-IDF keywords.
     n_keywords: keywords kept per theme.
@@ -151,6 +154,7 @@ class ThemeSettings:
     novelty_quantile: float = 0.02
     parent_similarity: float = 0.6
     guided_similarity: float = 0.45
+    guided_examples: int = 2
     guided_path: str = ""
     ngram_max: int = 3
     n_keywords: int = 10
@@ -169,7 +173,8 @@ class ThemeSettings:
             raise ValueError(f"center must be one of {', '.join(CENTER_MODES)}, got {self.center!r}")
         if self.sides not in SIDE_MODES:
             raise ValueError(f"sides must be one of {', '.join(SIDE_MODES)}, got {self.sides!r}")
-        for name in ("min_theme_size", "fine_cluster_size", "reduced_dims", "ngram_max", "n_keywords", "keyword_candidates", "n_quotes"):
+        for name in ("min_theme_size", "fine_cluster_size", "reduced_dims", "ngram_max", "n_keywords", "keyword_candidates", "n_quotes",
+                     "guided_examples"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
         if self.n_themes < 0:
@@ -353,8 +358,15 @@ def _group(centroids: np.ndarray, similarity: float, n_groups: int = 0) -> np.nd
 
 
 def _guided_match(X: np.ndarray, examples: np.ndarray, owner: np.ndarray, floor: float,
-                  row_polarity: np.ndarray | None = None, example_polarity: np.ndarray | None = None) -> np.ndarray:
-    """Owner of the example each row resembles most, or -1 below ``floor`` (cosine).
+                  row_polarity: np.ndarray | None = None, example_polarity: np.ndarray | None = None,
+                  k: int = 1) -> np.ndarray:
+    """The guided theme (owner) each row matches, or -1: among the themes with an example at
+    cosine ``floor`` or more, the one whose ``k`` closest examples are closest on average.
+
+    One example decides poorly where a theme's examples share a word with the row but not
+    its point: "had to wait on hold forever to speak to an advisor" is closest to the staff
+    theme's "the advisor didn't care about my problem" (0.54) but closer on average to the
+    waiting theme's examples (0.51 against 0.42 over the two closest).
 
     With polarities (-1, 0, +1), a row never matches an example of the opposite sign:
     sentence embeddings barely see negation ("not helpful" sits next to "helpful"), the
@@ -363,13 +375,21 @@ def _guided_match(X: np.ndarray, examples: np.ndarray, owner: np.ndarray, floor:
     matched = np.full(len(X), -1, dtype=np.int64)
     if len(examples) == 0 or len(X) == 0:
         return matched
+    owners = np.unique(owner)
     for block in _blocks(len(X)):
         sims = X[block] @ examples.T
         if row_polarity is not None and example_polarity is not None:
             sims = np.where(np.outer(row_polarity[block], example_polarity) < 0, -np.inf, sims)
-        best = sims.argmax(axis=1)
-        ok = sims[np.arange(len(best)), best] >= floor
-        matched[block] = np.where(ok, owner[best], -1)
+        best = np.full((len(sims), len(owners)), -np.inf)
+        score = np.full((len(sims), len(owners)), -np.inf)
+        for j, o in enumerate(owners):
+            theirs = -np.sort(-sims[:, owner == o], axis=1)  # closest first
+            best[:, j] = theirs[:, 0]
+            score[:, j] = theirs[:, : min(k, theirs.shape[1])].mean(axis=1)
+        score = np.where(best >= floor, score, -np.inf)
+        pick = score.argmax(axis=1)
+        ok = np.isfinite(score[np.arange(len(pick)), pick])
+        matched[block] = np.where(ok, owners[pick], -1)
     return matched
 
 
@@ -633,8 +653,8 @@ class ThemeModel:
         Xf, fit_texts = X, texts
 
         # Guided themes claim segments one by one: a segment joins the guided theme whose
-        # closest example phrase it resembles most, when that similarity reaches
-        # guided_similarity. Matching single segments to single examples (not cluster
+        # closest examples it resembles most (the mean of its guided_examples closest), when
+        # its closest reaches guided_similarity. Matching single segments to examples (not cluster
         # centres to averaged seeds) is what separates "refund took weeks" from "refund
         # was quick": the topic is shared, the example that matches is not.
         self.guide_vectors_ = np.zeros((0, X.shape[1]), np.float32)
@@ -658,7 +678,7 @@ class ThemeModel:
         self.sided_ = signs is not None
         row_signs = _polarity(fit_texts) if guided and signs is None else signs
         g_best = _guided_match(Xf, self.guide_vectors_, guide_owner, s.guided_similarity,
-                               row_signs if guided else None, self.guide_polarity_)
+                               row_signs if guided else None, self.guide_polarity_, k=s.guided_examples)
         free_rows = np.flatnonzero(g_best < 0)
 
         keys: list[tuple] = sorted({("g", int(g)) for g in g_best[g_best >= 0]})
@@ -909,7 +929,8 @@ class ThemeModel:
         if not active.any():
             return np.full(len(X), OTHER_ID, dtype=np.int64)
         return _guided_match(X, self.guide_vectors_[active], self.guide_theme_[active],
-                             self._settings().guided_similarity, signs, self.guide_polarity_[active])
+                             self._settings().guided_similarity, signs, self.guide_polarity_[active],
+                             k=self._settings().guided_examples)
 
     def _novelty_floor(self, X_placed: np.ndarray, s: ThemeSettings, signs: np.ndarray | None = None) -> float:
         """How well the fitted segments fit their themes: the ``novelty_quantile`` of their
