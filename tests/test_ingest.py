@@ -540,3 +540,23 @@ def test_ingest_one_date_order_per_column(write_file, dayfirst, dates, expected)
     result = load_responses(write_file("d.csv", text), cfg)
     assert result.responses["submitted_at"].dt.strftime("%Y-%m-%d").tolist() == expected
     assert any("first throughout" in note for note in result.notes) == (expected != ["2026-05-01", "2026-06-02"])
+
+
+def test_ingest_dates_with_dashes_and_labelled_fractions(write_file):
+    """The offset stripped from "…T00:30+01:00" took "-2026" off "05-01-2026"; "9/10 - great"
+    is a score out of 10 with its label."""
+    text = 'comment,score,date\na,9/10 - great,05-01-2026\nb,7,5-1-2026\nc,8,2026-01-05T10:00:00-0500\n'
+    result = load_responses(write_file("d.csv", text), config(date="date"))
+    no_row_lost(result, 3)
+    assert result.responses["submitted_at"].dt.strftime("%Y-%m-%d").tolist() == ["2026-05-01", "2026-05-01", "2026-01-05"]
+    assert result.responses["score"].tolist() == [9.0, 7.0, 8.0]
+    dated = load_config(overrides={"columns": {"date": "date"}, "input": {"date_format": "%d-%m-%Y"}}, environ={})
+    one = load_responses(write_file("e.csv", "comment,score,date\na,9,05-01-2026\n"), dated)
+    assert one.responses["submitted_at"].dt.strftime("%Y-%m-%d").tolist() == ["2026-01-05"] and not one.notes
+
+
+def test_ingest_spark_partition_notes_merge_with_and_without_counts():
+    from verbatim.spark_engine import _merge_notes
+
+    assert _merge_notes(["3 comment(s) truncated", "2 comment(s) truncated", "dates in 'd' read day first",
+                         "dates in 'd' read day first"]) == ["5 comment(s) truncated", "dates in 'd' read day first"]

@@ -59,7 +59,7 @@ PLAIN_NUMBER = re.compile(rf"^{_NUMBER}$")
 # a range ("3-4"), a hex-like "0x5" or a thousands separator are not read as their first number.
 LEADING_NUMBER = re.compile(rf"^({_NUMBER})(?:\s*[-–—:]\s*|\s*\(|\s+)[^\W\d_(]", re.S)
 # A number out of another: "9/10", "4 / 5". Read only when the denominator is the scale's top.
-OUT_OF = re.compile(rf"^({_NUMBER})\s*/\s*([0-9]+)$")
+OUT_OF = re.compile(rf"^({_NUMBER})\s*/\s*([0-9]+)(?:(?:\s*[-–—:]\s*|\s*\(|\s+)[^\W\d_(].*)?$", re.S)
 #: Largest weight accepted: sums of squared weights of a million rows stay finite.
 MAX_WEIGHT = 1e100
 # Answers that mean "no score given": treated as an empty cell (the comment is still read).
@@ -238,13 +238,14 @@ def score_denominators(values: pd.Series) -> pd.Series:
 
 
 # A UTC offset or zone letter at the end of a timestamp ("+01:00", "+0100", "Z").
-_UTC_OFFSET = re.compile(r"(?:[+-]\d{2}:?\d{2}|Z)$")
+_UTC_OFFSET = re.compile(r"(?<=\d:\d\d)((?::\d\d)?(?:[.,]\d+)?)\s*(?:[+-]\d\d(?::?\d\d)?|Z)$")
 # What datetime64[ns] can hold; a sentinel such as 9999-12-31 ("no date") is outside it.
 _FIRST, _LAST = pd.Timestamp.min.tz_localize("UTC"), pd.Timestamp.max.tz_localize("UTC")
 
 
 # A date written with numbers only, day and month in either order: 05/01/2026, 5.1.26.
-_NUMERIC_DATE = re.compile(r"^([0-9]{1,2})[/.-]([0-9]{1,2})[/.-][0-9]{2,4}\b")
+NUMERIC_DATE = r"^([0-9]{1,2})[/.-]([0-9]{1,2})[/.-][0-9]{2,4}\b"
+_NUMERIC_DATE = re.compile(NUMERIC_DATE)
 
 
 def numeric_date_order(values: pd.Series, dayfirst: bool) -> tuple[bool, bool]:
@@ -257,10 +258,15 @@ def numeric_date_order(values: pd.Series, dayfirst: bool) -> tuple[bool, bool]:
     fields = values.str.strip().str.extract(_NUMERIC_DATE).dropna()
     if fields.empty:
         return dayfirst, False
-    first_over, second_over = bool((fields[0].astype(int) > 12).any()), bool((fields[1].astype(int) > 12).any())
-    if first_over != second_over:
-        return first_over, False
-    return dayfirst, first_over and second_over
+    return date_order(bool((fields[0].astype(int) > 12).any()), bool((fields[1].astype(int) > 12).any()), dayfirst)
+
+
+def date_order(first_over_12: bool, second_over_12: bool, dayfirst: bool) -> tuple[bool, bool]:
+    """(day first?, order mixed?) from whether some all-number date's first field, and some
+    date's second field, exceeds 12 (see :func:`numeric_date_order`)."""
+    if first_over_12 != second_over_12:
+        return first_over_12, False
+    return dayfirst, first_over_12 and second_over_12
 
 
 def parse_dates(values: pd.Series, settings: InputSettings) -> pd.Series:
@@ -274,7 +280,9 @@ def parse_dates(values: pd.Series, settings: InputSettings) -> pd.Series:
     filled = stripped.ne("")
     if not filled.any():
         return out
-    sub = stripped[filled].str.replace(_UTC_OFFSET, "", regex=True).str.strip()
+    sub = stripped[filled]
+    if "%z" not in settings.date_format:  # the offset after a time of day; "05-01-2026" has none
+        sub = sub.str.replace(_UTC_OFFSET, r"\1", regex=True).str.strip()
     if settings.date_format:
         parsed = pd.to_datetime(sub, format=settings.date_format, errors="coerce", utc=True)
     else:
@@ -300,8 +308,12 @@ def _as_text(values: pd.Series) -> pd.Series:
     return values.astype(object).fillna("").reset_index(drop=True).astype(str)
 
 
-def validate_rows(raw: RawTable, columns: ColumnMap, settings: InputSettings, scale: ScoreScale) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
-    """Type every row and split it into responses and rejected rows (vectorised)."""
+def validate_rows(raw: RawTable, columns: ColumnMap, settings: InputSettings, scale: ScoreScale,
+                  date_order: bool | None = None) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """Type every row and split it into responses and rejected rows (vectorised).
+
+    ``date_order``: day first (True) or month first (False) for every all-number date, as
+    decided on the whole column elsewhere; None: decided here (:func:`numeric_date_order`)."""
     frame = raw.frame
     n = len(frame)
     rows = pd.Series(raw.rows, dtype="int64")
@@ -341,8 +353,10 @@ def validate_rows(raw: RawTable, columns: ColumnMap, settings: InputSettings, sc
     has_score = raw_score.str.strip().ne("") & ~raw_score.str.strip().str.lower().isin(NO_SCORE)
     out_of = score_denominators(raw_score)
     wrong_top = has_score & score.isna() & out_of.notna() & out_of.ne(scale.maximum)
-    why_top = pd.Series([None if d != d else f"score is given out of {_fmt_number(d)}, not on the {scale.name} "
-                         f"scale ({scale.describe()})" for d in out_of.where(wrong_top)], dtype=object)
+    why_top = pd.Series(None, index=out_of.index, dtype=object)
+    if wrong_top.any():
+        why_top[wrong_top] = ("score is given out of " + out_of[wrong_top].map(_fmt_number)
+                              + f", not on the {scale.name} scale ({scale.describe()})")
     reject(wrong_top, why_top, columns.score, raw_score)
     reject(has_score & score.isna(), "score is not a number", columns.score, raw_score)
     if scale.whole_numbers:
@@ -352,7 +366,12 @@ def validate_rows(raw: RawTable, columns: ColumnMap, settings: InputSettings, sc
 
     if columns.date:
         raw_date = col(columns.date)
-        dayfirst, mixed = numeric_date_order(raw_date, settings.dayfirst) if not settings.date_format else (False, False)
+        if date_order is not None:  # decided elsewhere for the whole column (the Spark engine)
+            dayfirst, mixed = date_order, False
+        elif settings.date_format:  # the format says where the day is
+            dayfirst, mixed = settings.dayfirst, False
+        else:
+            dayfirst, mixed = numeric_date_order(raw_date, settings.dayfirst)
         if dayfirst != settings.dayfirst:
             example = "13/01/2026" if dayfirst else "01/13/2026"
             notes.append(f"dates in '{columns.date}' read {'day' if dayfirst else 'month'} first throughout "

@@ -172,12 +172,32 @@ def _read_raw(spark, source):
 
 
 def _merge_notes(notes: list[str]) -> list[str]:
-    """Add up partition notes of the form '<count> <what>' (validate_rows writes those)."""
+    """Add up partition notes of the form '<count> <what>' (validate_rows writes those);
+    a note without a count (the date order) is said once."""
     counts: Counter = Counter()
     for note in notes:
-        count, what = note.split(" ", 1)
-        counts[what] += int(count)
-    return [f"{n} {what}" for what, n in counts.items()]
+        count, _, what = note.partition(" ")
+        if count.isdigit():
+            counts[what] += int(count)
+        else:
+            counts.setdefault(note, None)
+    return [note if n is None else f"{n} {note}" for note, n in counts.items()]
+
+
+def _date_order(raw, column: str | None, settings) -> bool | None:
+    """Day first or not for the whole date column, decided over every row as the local engine
+    does (:func:`verbatim.ingest.numeric_date_order`), so no partition reads 05/01 otherwise;
+    None without a date column or with a date_format."""
+    from pyspark.sql import functions as F
+
+    from .ingest import NUMERIC_DATE, date_order
+
+    if not column or settings.date_format:
+        return None
+    value = F.trim(F.col(f"`{column}`"))
+    field = [F.regexp_extract(value, NUMERIC_DATE, i).cast("int") for i in (1, 2)]
+    over = raw.agg(*(F.max(F.when(f > 12, 1).otherwise(0)).alias(f"over{i}") for i, f in enumerate(field))).first()
+    return date_order(bool(over["over0"]), bool(over["over1"]), settings.dayfirst)[0]
 
 
 def ingest_spark(spark, source, config: Config, *, driver_max_bytes: int = DRIVER_INGEST_MAX_BYTES):
@@ -207,7 +227,8 @@ def ingest_spark(spark, source, config: Config, *, driver_max_bytes: int = DRIVE
     if columns.id:  # every row of an id in one partition, so the first one wins as locally
         raw = raw.repartition(spark.sparkContext.defaultParallelism * 2, F.col(f"`{columns.id}`"))
     scale = scale_from_settings(config.input)
-    validate = functools.partial(validate_partition, columns=columns, settings=config.input, scale=scale)
+    validate = functools.partial(validate_partition, columns=columns, settings=config.input, scale=scale,
+                                 date_order=_date_order(raw, columns.date, config.input))
     checked = raw.mapInPandas(validate, INGEST_SCHEMA).persist()
     table = checked.toPandas()
     checked.unpersist()

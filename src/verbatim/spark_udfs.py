@@ -72,7 +72,8 @@ def _offline() -> None:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 
-def validate_partition(batches: Iterator["pd.DataFrame"], columns, settings, scale) -> Iterator["pd.DataFrame"]:
+def validate_partition(batches: Iterator["pd.DataFrame"], columns, settings, scale,
+                       date_order: bool | None = None) -> Iterator["pd.DataFrame"]:
     """Type and validate raw string rows with :func:`verbatim.ingest.validate_rows`.
 
     Input batches hold the raw columns (all strings) plus ``__row`` (the user-visible row
@@ -94,7 +95,7 @@ def validate_partition(batches: Iterator["pd.DataFrame"], columns, settings, sca
     part = pd.concat(frames, ignore_index=True).sort_values("__row", kind="stable").reset_index(drop=True)
     rows = part.pop("__row").astype("int64").tolist()
     raw = RawTable(part.astype(object).fillna(""), rows, "csv")
-    responses, rejected, notes = validate_rows(raw, columns, settings, scale)
+    responses, rejected, notes = validate_rows(raw, columns, settings, scale, date_order)
     ok = responses.assign(rejected_column=None, rejected_value=None, reason=None)
     bad = pd.DataFrame({
         "row": rejected["row"], "response_id": rejected["response_id"], "text": None, "score": float("nan"),
