@@ -313,3 +313,17 @@ def test_pipeline_outputs_written_by_two_processes_are_the_same(run, tmp_path, m
     assert {"report.json", "report.html", "assignments.csv", "summary.md"} <= set(names)
     for name in names:
         assert (tmp_path / name).read_bytes() == (out / name).read_bytes(), name
+
+
+def test_pipeline_routed_ranking_of_empty_tables(run):
+    """A routed department's lists are picked from tables that may be empty (a small survey,
+    no passive theme): an empty list, not a KeyError."""
+    import pandas as pd
+
+    from verbatim.report.build import ReportBuilder
+
+    builder = ReportBuilder(run[0].analysis)
+    empty = run[0].analysis.impact.improvement_areas.iloc[0:0]
+    assert builder.ranked(empty, "__all__", "improvement", only={0, 1}) == []
+    assert isinstance(builder.passive_block("__all__", only=set()), list)
+    assert builder.ranked(pd.DataFrame(columns=empty.columns), "__all__", "improvement", only={0}) == []

@@ -305,7 +305,7 @@ class ReportBuilder:
         theme ids ``only`` when given)."""
         rows = table[table["group"] == group]
         if only is not None:
-            rows = rows[[self.a.theme_keys[key][0] in only for key in rows["theme"]]]
+            rows = rows[self._owned(rows, only)]
         rows = rows.sort_values("rank").head(limit)
         impact = self.a.impact.theme_impact.set_index(["group", "theme"])
         out = []
@@ -331,10 +331,15 @@ class ReportBuilder:
             })
         return out
 
+    def _owned(self, table: pd.DataFrame, only: set[int]) -> np.ndarray:
+        """Boolean mask of the rows of ``table`` whose theme is one of ``only`` (a mask, not a
+        list: an empty list would select no columns of an empty table)."""
+        return np.fromiter((self.a.theme_keys[key][0] in only for key in table["theme"]), dtype=bool, count=len(table))
+
     def passive_block(self, group: str, limit: int = 5, only: set[int] | None = None) -> list[dict]:
         table = self.a.impact.passive_themes
         if only is not None:
-            table = table[[self.a.theme_keys[key][0] in only for key in table["theme"]]]
+            table = table[self._owned(table, only)]
         # Only themes passives raise more often beyond noise (BH over every passive test):
         # the reports say "they bring these up more than others do", which a lift of 1.01
         # at p = 0.96 does not support.

@@ -413,9 +413,11 @@ def _department_table(report: Mapping[str, Any]) -> str:
 def _headline(report: Mapping[str, Any]) -> str:
     nps, rows = report.get("nps") or {}, report["run"]["rows"]
     no_comment = report.get("no_comment") or {}
+    groups = (("pct_detractors", "det", "Detractors"), ("pct_passives", "pas", "Passives"), ("pct_promoters", "pro", "Promoters"))
+    whole = w.whole_percentages([float(nps.get(key) or 0) for key, _, _ in groups])  # as the text under the bar
     bar = "".join(
-        f'<span class="seg {cls}" style="width:{float(nps.get(key) or 0):.2f}%" title="{_e(f"{name}: {float(nps.get(key) or 0):.0f}%")}"></span>'
-        for key, cls, name in (("pct_detractors", "det", "Detractors"), ("pct_passives", "pas", "Passives"), ("pct_promoters", "pro", "Promoters"))
+        f'<span class="seg {cls}" style="width:{float(nps.get(key) or 0):.2f}%" title="{_e(f"{name}: {pct}%")}"></span>'
+        for (key, cls, name), pct in zip(groups, whole)
     )  # fmt: skip
     rng = f'likely between {w.fmt_points(nps.get("ci_low"))} and {w.fmt_points(nps.get("ci_high"))}' if w.is_number(nps.get("ci_low")) else ""
     warn = f'<p class="badge warn">{_e(w.small_sample_warning("This survey", nps.get("n")))}</p>' if nps.get("too_small") else ""
