@@ -567,3 +567,13 @@ def test_themes_fit_when_no_word_survives_the_stop_words(embedder):
     model = ThemeModel(ThemeSettings(min_theme_size=3), embedder=embedder).fit(texts, embedder.embed(texts))
     assert len(model.labels_) == len(texts)
     assert all(isinstance(words, list) for words in model.themes_["keywords"])
+
+
+def test_themes_fit_on_no_segment_centres_on_nothing():
+    """A wave of non-answers fits no segment: the centre is zeros, not a NaN mean with a warning."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = ThemeModel(ThemeSettings(center="on")).fit([], np.zeros((0, 16), np.float32))
+    assert not model.center_.any() and len(model.labels_) == 0

@@ -591,8 +591,8 @@ class ThemeModel:
             return self._space_of.center_
         backend = getattr(getattr(self.embedder, "settings", None), "backend", "")
         calibrated = self.projection_ is not None  # in the teacher's space, as the teacher's vectors
-        if s.center == "off" or (s.center == "auto" and (backend not in CENTERED_BACKENDS or calibrated)):
-            return np.zeros(X.shape[1], np.float32)
+        if len(X) == 0 or s.center == "off" or (s.center == "auto" and (backend not in CENTERED_BACKENDS or calibrated)):
+            return np.zeros(X.shape[1], np.float32)  # no segment (a wave of non-answers): nothing to centre on
         return X.mean(axis=0, dtype=np.float64).astype(np.float32)
 
     # --------------------------------------------------------------------- fit
