@@ -206,3 +206,4 @@ def test_cli_quiet_prints_nothing_on_stderr(write_file, tmp_path, backend):
                          capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr
     assert run.stderr == "" and "wrote " in run.stdout
+    assert "show_progress = true" in (tmp_path / "out" / "config.toml").read_text()  # the outputs are not changed

@@ -8,6 +8,8 @@ short message (``--debug`` shows the traceback).
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 from pathlib import Path
 
@@ -222,24 +224,40 @@ def run_analysis(input_path, output_dir, force, config, *, formats=(), model_dir
         if not quiet:
             click.echo(message, err=True)
 
-    if quiet:  # no progress at all: the embedding bars are progress too
-        config = config.updated({"embed": {"show_progress": False}}, source="--quiet")
-
     options = dict(force=force, model_dir=model_dir, extend_model=extend_model, log=log,
                    formats=tuple(formats) or ("md", "html", "json", "csv"))
-    if engine == "spark":
-        from .spark_engine import analyze_spark
+    if master and engine != "spark":
+        raise click.UsageError("--master needs --engine spark")
+    with _no_progress(quiet):
+        if engine == "spark":
+            from .spark_engine import analyze_spark
 
-        result = analyze_spark(input_path, output_dir, config, master=master, **options)
-    else:
-        if master:
-            raise click.UsageError("--master needs --engine spark")
-        from .pipeline import analyze as analyze_file
+            result = analyze_spark(input_path, output_dir, config, master=master, **options)
+        else:
+            from .pipeline import analyze as analyze_file
 
-        result = analyze_file(input_path, output_dir, config, **options)
+            result = analyze_file(input_path, output_dir, config, **options)
     click.echo(format_summary(result.summary))
     click.echo(format_findings(result.report))
     click.echo(f"wrote {result.output_dir}/")
+
+
+@contextlib.contextmanager
+def _no_progress(quiet: bool):
+    """--quiet: no progress bar either (VERBATIM_NO_PROGRESS, read by the embedder), while the
+    configuration written with the outputs stays as given, so --quiet changes none of them."""
+    if not quiet:
+        yield
+        return
+    before = os.environ.get("VERBATIM_NO_PROGRESS")
+    os.environ["VERBATIM_NO_PROGRESS"] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("VERBATIM_NO_PROGRESS", None)
+        else:
+            os.environ["VERBATIM_NO_PROGRESS"] = before
 
 
 def format_findings(report: dict) -> str:
