@@ -269,3 +269,14 @@ def test_readers_excel_sep_line_names_the_delimiter(write_file):
     table = read_table(write_file("s.csv", "sep=;\ncomment;score\nfine, really;9\n"))
     assert table.frame.to_dict("list") == {"comment": ["fine, really"], "score": ["9"]}
     assert any("Excel's delimiter line 'sep=;'" in note for note in table.notes)
+
+
+def test_readers_csv_without_a_last_line_end_has_no_phantom_row(write_file):
+    table = read_table(write_file("n.csv", "text,score\nhello,9"))
+    assert table.rows == [2] and table.notes == []
+
+
+def test_readers_excel_sep_line_rows_are_numbered_as_excel_shows_them(write_file):
+    """Excel hides its "sep=;" line: the header is its row 1, and input.header_row = 1 means it."""
+    table = read_table(write_file("s.csv", "sep=;\ncomment;score\nfine;9\n"), header_row=1)
+    assert table.frame.to_dict("list") == {"comment": ["fine"], "score": ["9"]} and table.rows == [2]

@@ -229,11 +229,13 @@ def _then_end_marker(lines: Iterable[str]) -> Iterator[str]:
     """The lines, then :data:`END_OF_FILE` on a line of its own: a quote still open at the end
     takes the marker into its cell. The csv module ends such a cell at the end of the file
     without a word, and the rest of the file after the quote becomes one cell."""
-    line = "\n"
+    last = None
     for line in lines:
-        yield line
-    if not line.endswith(("\n", "\r")):
-        yield "\n"
+        if last is not None:
+            yield last
+        last = line
+    if last is not None:  # a last line without its line end gets one (as its own line it was a blank row)
+        yield last if last.endswith(("\n", "\r")) else last + "\n"
     yield END_OF_FILE
 
 
@@ -301,13 +303,15 @@ def _read_delimited(path: Path, data: bytes, *, encoding: str = "", select: Sele
         excel_sep = _EXCEL_SEP.match(first_line)
         if excel_sep:  # the delimiter is named; the line itself is not a row of the table
             delim = excel_sep.group(1)
-            notes.append(f"row 1 is Excel's delimiter line {first_line.strip()!r}: skipped")
+            notes.append(f"the first line is Excel's delimiter line {first_line.strip()!r}, which Excel does not "
+                         "show: skipped, and rows are numbered as Excel shows them")
         else:  # sniffed from the header down: a title row above it has no delimiter
             skip = max(header_row - 1, 0)
             delim = _sniff_delimiter("".join(head.splitlines(keepends=True)[skip:]), default)
         records = _csv_records(lines, delim, rows_end)
         if excel_sep:
             next(records, None)
+            records = ((row - 1, cells) for row, cells in records)
         # Below Excel's line the header is the next row that is not blank; its own note says why
         # row 1 was skipped.
         found_row, first = _find_header(records, header_row, notes if header_row or not excel_sep else [])
