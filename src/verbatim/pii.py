@@ -320,7 +320,12 @@ _INFORMAL_WORDS = frozenset({
     "yrs", "wks", "ya", "hun", "hon", "luv", "wanna", "wtf", "ffs", "ok", "okay", "erm", "umm", "meh",
     "haha", "ugh", "app", "apps", "login", "logon", "signup", "contactless", "covid", "brexit", "selfie",
     "bluetooth", "smartphone", "smartwatch", "earbuds", "sim", "aircon", "emoji", "preorder", "giftcard",
-    "ebay", "tiktok", "instagram", "facebook", "whatsapp", "youtube",
+    "ebay", "tiktok", "instagram", "facebook", "whatsapp", "youtube", "whilst", "amongst", "etc", "lmao",
+    "lmfao", "rofl", "asap", "aka", "xx", "xxx",
+    # Couriers, payment and retail brands a comment names where a person could stand ("our courier
+    # Evri", "paid with Klarna at the checkout"); add your own with name_allowlist.
+    "evri", "hermes", "dpd", "ups", "fedex", "dhl", "yodel", "parcelforce", "usps", "paypal", "klarna",
+    "clearpay", "afterpay", "applepay", "amazon", "argos", "tesco", "asda", "primark", "ikea", "adidas", "nike",
 })
 # Before a name that opens a staff-role context: not a subject ("they ahd in store": a typo
 # of "had"), a copula ("to be faiir the agent"), a determiner or possessive, or a number.
@@ -584,7 +589,20 @@ def _word_kind(low: str, model: str) -> str:
                 found.add(pos if pos != "noun" or forms & words else "inflected")
     if found - {"noun"}:
         return "common"
+    if not found and _misspelt(low, by_pos):
+        return "common"
     return "noun" if found else "unknown"
+
+
+def _misspelt(low: str, by_pos: dict) -> bool:
+    """Whether swapping two neighbouring letters makes ``low`` an English word: "reciept",
+    "recieved", "freind" are misspellings in a name's slot ("no reciept at the till"), not
+    names."""
+    for i in range(len(low) - 1):
+        swapped = low[:i] + low[i + 1] + low[i] + low[i + 2 :]
+        if swapped != low and any(swapped in words for words in by_pos.values()):
+            return True
+    return False
 
 
 # Words as the name guards see them, and where sentences (or lines) open: the start of the
