@@ -195,7 +195,7 @@ def _date_order(raw, column: str | None, settings) -> bool | None:
     if not column or settings.date_format:
         return None
     value = F.trim(F.col(f"`{column}`"))
-    field = [F.regexp_extract(value, NUMERIC_DATE, i).cast("int") for i in (1, 2)]
+    field = [F.regexp_extract(value, NUMERIC_DATE, i).try_cast("int") for i in (1, 2)]  # '' (no match): null
     over = raw.agg(*(F.max(F.when(f > 12, 1).otherwise(0)).alias(f"over{i}") for i, f in enumerate(field))).first()
     return date_order(bool(over["over0"]), bool(over["over1"]), settings.dayfirst)[0]
 
