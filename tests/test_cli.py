@@ -198,12 +198,14 @@ def test_cli_validate_does_not_import_models(write_file):
 @pytest.mark.parametrize("backend", ["minilm", "static"])
 def test_cli_quiet_prints_nothing_on_stderr(write_file, tmp_path, backend):
     """--quiet: the summary on stdout and nothing else; model loading bars ("Loading weights"),
-    model2vec's normalisation warning and the embedding bars used to come through."""
+    model2vec's normalisation warning and the embedding bars used to come through, and so did
+    the first run's build of the static model (a fresh clone's: a models folder of its own here)."""
     rows = [("The delivery was late again", 2), ("Lovely staff, very helpful", 10), ("Refund took weeks", 3)] * 4
     path = write_file("q.csv", "comment,score\n" + "".join(f"{t},{s}\n" for t, s in rows))
+    env = {**os.environ, "VERBATIM_MODELS_DIR": str(tmp_path / "models")}
     run = subprocess.run([_entry_point(), "analyze", str(path), "-o", str(tmp_path / "out"), "--quiet",
                           "--set", f"embed.backend={backend}", "--set", f"embed.cache_dir={tmp_path / 'cache'}"],
-                         capture_output=True, text=True, timeout=600)
+                         capture_output=True, text=True, timeout=600, env=env)
     assert run.returncode == 0, run.stderr
     assert run.stderr == "" and "wrote " in run.stdout
     assert "show_progress = true" in (tmp_path / "out" / "config.toml").read_text()  # the outputs are not changed

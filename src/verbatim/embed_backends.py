@@ -199,6 +199,7 @@ def _onnx(settings: EmbedSettings) -> OnnxBackend:
     """all-MiniLM-L6-v2 as int8 ONNX (onnxruntime), exported on first use."""
     folder = onnx_model_dir()
     if not _onnx_is_current(folder):
-        print(f"exporting all-MiniLM-L6-v2 to int8 ONNX into {folder} (once, ~30 s)...", file=sys.stderr, flush=True)
+        if os.environ.get("VERBATIM_NO_PROGRESS") != "1":  # --quiet says nothing
+            print(f"exporting all-MiniLM-L6-v2 to int8 ONNX into {folder} (once, ~30 s)...", file=sys.stderr, flush=True)
         build_onnx_model(folder)
     return OnnxBackend(folder, onnx_model_id(), settings.threads)

@@ -20,6 +20,8 @@ Heavy libraries (model2vec, torch, transformers) are imported inside functions.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import shutil
@@ -155,6 +157,9 @@ def ensure_static_model(folder: str | Path | None = None,
     folder = Path(folder) if folder is not None else static_model_dir()
     if _is_current(folder):
         return folder
+    if os.environ.get("VERBATIM_NO_PROGRESS") == "1":  # --quiet: not a line, not a bar of the build
+        with contextlib.redirect_stderr(io.StringIO()):
+            return build_static_model(folder)
     message = (f"building the static embedding model into {folder} "
                "(once, distilled offline from all-MiniLM-L6-v2, ~30 s)...")
     (notify or (lambda text: print(text, file=sys.stderr, flush=True)))(message)
