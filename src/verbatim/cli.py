@@ -342,7 +342,6 @@ def run(args: list[str] | None = None) -> None:
     debuggers that report after the program returns.
     """
     import atexit
-    import os
 
     try:
         main(args=args, prog_name="verbatim")

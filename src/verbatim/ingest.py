@@ -258,10 +258,10 @@ def numeric_date_order(values: pd.Series, dayfirst: bool) -> tuple[bool, bool]:
     fields = values.str.strip().str.extract(_NUMERIC_DATE).dropna()
     if fields.empty:
         return dayfirst, False
-    return date_order(bool((fields[0].astype(int) > 12).any()), bool((fields[1].astype(int) > 12).any()), dayfirst)
+    return order_from_fields(bool((fields[0].astype(int) > 12).any()), bool((fields[1].astype(int) > 12).any()), dayfirst)
 
 
-def date_order(first_over_12: bool, second_over_12: bool, dayfirst: bool) -> tuple[bool, bool]:
+def order_from_fields(first_over_12: bool, second_over_12: bool, dayfirst: bool) -> tuple[bool, bool]:
     """(day first?, order mixed?) from whether some all-number date's first field, and some
     date's second field, exceeds 12 (see :func:`numeric_date_order`)."""
     if first_over_12 != second_over_12:

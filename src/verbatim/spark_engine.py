@@ -190,14 +190,14 @@ def _date_order(raw, column: str | None, settings) -> bool | None:
     None without a date column or with a date_format."""
     from pyspark.sql import functions as F
 
-    from .ingest import NUMERIC_DATE, date_order
+    from .ingest import NUMERIC_DATE, order_from_fields
 
     if not column or settings.date_format:
         return None
     value = F.trim(F.col(f"`{column}`"))
     field = [F.regexp_extract(value, NUMERIC_DATE, i).try_cast("int") for i in (1, 2)]  # '' (no match): null
     over = raw.agg(*(F.max(F.when(f > 12, 1).otherwise(0)).alias(f"over{i}") for i, f in enumerate(field))).first()
-    return date_order(bool(over["over0"]), bool(over["over1"]), settings.dayfirst)[0]
+    return order_from_fields(bool(over["over0"]), bool(over["over1"]), settings.dayfirst)[0]
 
 
 def ingest_spark(spark, source, config: Config, *, driver_max_bytes: int = DRIVER_INGEST_MAX_BYTES):
