@@ -273,14 +273,10 @@ def _find_header(records: Iterator[tuple[int, list]], header_row: int, notes: li
         if found[1] is not None and header_row > 1:
             notes.append(f"skipped {header_row - 1} row(s) above the header (row {header_row}, input.header_row)")
         return found
-    found = next(((row, cells) for row, cells in records if any(_cell_filled(v) for v in cells)), (0, None))
+    found = next(((row, cells) for row, cells in records if not all(_blank_cell(v) for v in cells)), (0, None))
     if found[1] is not None and found[0] > 1:
         notes.append(f"skipped {found[0] - 1} blank row(s) above the header (row {found[0]})")
     return found
-
-
-def _cell_filled(value: object) -> bool:
-    return not _blank_cell(value)
 
 
 # Excel's first line "sep=;" names the delimiter of the lines below it.
