@@ -8,7 +8,6 @@ short message (``--debug`` shows the traceback).
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 from pathlib import Path
@@ -228,7 +227,9 @@ def run_analysis(input_path, output_dir, force, config, *, formats=(), model_dir
                    formats=tuple(formats) or ("md", "html", "json", "csv"))
     if master and engine != "spark":
         raise click.UsageError("--master needs --engine spark")
-    with _no_progress(quiet):
+    from .progress import hidden_progress
+
+    with hidden_progress(quiet):  # progress only: the config written with the outputs stays as given
         if engine == "spark":
             from .spark_engine import analyze_spark
 
@@ -240,24 +241,6 @@ def run_analysis(input_path, output_dir, force, config, *, formats=(), model_dir
     click.echo(format_summary(result.summary))
     click.echo(format_findings(result.report))
     click.echo(f"wrote {result.output_dir}/")
-
-
-@contextlib.contextmanager
-def _no_progress(quiet: bool):
-    """--quiet: no progress bar either (VERBATIM_NO_PROGRESS, read by the embedder), while the
-    configuration written with the outputs stays as given, so --quiet changes none of them."""
-    if not quiet:
-        yield
-        return
-    before = os.environ.get("VERBATIM_NO_PROGRESS")
-    os.environ["VERBATIM_NO_PROGRESS"] = "1"
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop("VERBATIM_NO_PROGRESS", None)
-        else:
-            os.environ["VERBATIM_NO_PROGRESS"] = before
 
 
 def format_findings(report: dict) -> str:

@@ -388,10 +388,10 @@ class Embedder:
             size = max(64, min(size, -(-len(texts) // (16 * pool.processes))))
         chunks = [order[start : start + size] for start in range(0, len(order), size)]
         model_id = self.model_id
-        # VERBATIM_NO_PROGRESS=1 (the CLI's --quiet) hides the bar without changing the
-        # settings, which are written with the run's outputs.
-        quiet = os.environ.get("VERBATIM_NO_PROGRESS") == "1"
-        bar = tqdm(total=len(texts), desc="embedding", unit="text", disable=quiet or not self.settings.show_progress)
+        from .progress import progress_hidden  # the CLI's --quiet, without changing the settings
+
+        bar = tqdm(total=len(texts), desc="embedding", unit="text",
+                   disable=progress_hidden() or not self.settings.show_progress)
         try:
             if pool is not None:
                 encoded = pool.map(([texts[i] for i in chunk] for chunk in chunks), self.settings.batch_size)

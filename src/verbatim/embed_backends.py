@@ -28,6 +28,7 @@ import numpy as np
 
 from .embed import EmbedSettings, _minilm_model_id, _set_offline, register_backend
 from .errors import ConfigError
+from .progress import progress_hidden
 from .static_model import ensure_static_model, models_dir, static_model_id
 
 __all__ = ["StaticBackend", "OnnxBackend", "build_onnx_model", "onnx_model_dir", "onnx_model_id"]
@@ -199,7 +200,7 @@ def _onnx(settings: EmbedSettings) -> OnnxBackend:
     """all-MiniLM-L6-v2 as int8 ONNX (onnxruntime), exported on first use."""
     folder = onnx_model_dir()
     if not _onnx_is_current(folder):
-        if os.environ.get("VERBATIM_NO_PROGRESS") != "1":  # --quiet says nothing
+        if not progress_hidden():  # --quiet says nothing
             print(f"exporting all-MiniLM-L6-v2 to int8 ONNX into {folder} (once, ~30 s)...", file=sys.stderr, flush=True)
         build_onnx_model(folder)
     return OnnxBackend(folder, onnx_model_id(), settings.threads)

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Callable
 
 from .errors import ConfigError
+from .progress import progress_hidden
 
 __all__ = [
     "STATIC_MODEL_NAME",
@@ -157,7 +158,7 @@ def ensure_static_model(folder: str | Path | None = None,
     folder = Path(folder) if folder is not None else static_model_dir()
     if _is_current(folder):
         return folder
-    if os.environ.get("VERBATIM_NO_PROGRESS") == "1":  # --quiet: not a line, not a bar of the build
+    if progress_hidden():  # --quiet: not a line, not a bar of the build
         with contextlib.redirect_stderr(io.StringIO()):
             return build_static_model(folder)
     message = (f"building the static embedding model into {folder} "
