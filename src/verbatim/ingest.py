@@ -350,9 +350,13 @@ def validate_rows(raw: RawTable, columns: ColumnMap, settings: InputSettings, sc
 
     raw_score = col(columns.score)
     score = parse_scores(raw_score, scale.maximum)
-    has_score = raw_score.str.strip().ne("") & ~raw_score.str.strip().str.lower().isin(NO_SCORE)
-    out_of = score_denominators(raw_score)
-    wrong_top = has_score & score.isna() & out_of.notna() & out_of.ne(scale.maximum)
+    stripped_score = raw_score.str.strip()
+    has_score = stripped_score.ne("") & ~stripped_score.str.lower().isin(NO_SCORE)
+    unread = has_score & score.isna()  # only these can be "out of" another maximum
+    out_of = pd.Series(np.nan, index=raw_score.index)
+    if unread.any():
+        out_of[unread] = score_denominators(raw_score[unread])
+    wrong_top = unread & out_of.notna() & out_of.ne(scale.maximum)
     why_top = pd.Series(None, index=out_of.index, dtype=object)
     if wrong_top.any():
         why_top[wrong_top] = ("score is given out of " + out_of[wrong_top].map(_fmt_number)
