@@ -280,3 +280,58 @@ def test_readers_excel_sep_line_rows_are_numbered_as_excel_shows_them(write_file
     """Excel hides its "sep=;" line: the header is its row 1, and input.header_row = 1 means it."""
     table = read_table(write_file("s.csv", "sep=;\ncomment;score\nfine;9\n"), header_row=1)
     assert table.frame.to_dict("list") == {"comment": ["fine"], "score": ["9"]} and table.rows == [2]
+
+
+# --- 10. line ends doubled to "\r\r\n" ---------------------------------------------------------
+
+DOUBLED_NOTE = "the lines of this file end in '\\r\\r\\n'"
+
+
+def _doubled(text: str) -> str:
+    """``text`` (with Windows line ends) converted to Windows line ends a second time: every
+    "\n" becomes "\r\n", so "\r\n" becomes "\r\r\n" and a line break in a cell "\r\n"."""
+    return text.replace("\n", "\r\n")
+
+
+def test_readers_csv_doubled_line_ends_are_one_line_end_with_a_note(write_file):
+    path = write_file("s.csv", _doubled("id,score,comment\r\n1,9,great\r\n2,3,slow\r\n"))
+    table = read_table(path)
+    assert table.frame.to_dict("list") == {"id": ["1", "2"], "score": ["9", "3"], "comment": ["great", "slow"]}
+    assert table.rows == [2, 3] and table.blank == [False, False]
+    assert len(table.notes) == 1 and table.notes[0].startswith(DOUBLED_NOTE)
+    assert "rows are numbered so" in table.notes[0]
+    result = load_responses(path)
+    assert result.rows_read == 2 and result.rejected.empty
+
+
+def test_readers_csv_doubled_line_ends_read_as_the_file_before_the_second_conversion(write_file):
+    """Quoted cells holding a line break ("\r\n" after the conversion when Excel wrote "\n",
+    "\r\r\n" when it was "\r\n"), a blank line mid-file (still an "empty row", numbered as in
+    the repaired file) and blank lines above the header and at the end."""
+    once = '\r\nid,score,comment\r\n1,9,"two\nlines"\r\n\r\n2,3,"crlf\r\nin cell"\r\n3,5,"a ""quoted"" word"\r\n\r\n'
+    expected, table = read_table(write_file("once.csv", once)), read_table(write_file("twice.csv", _doubled(once)))
+    assert (table.rows, table.blank) == (expected.rows, expected.blank) == ([3, 4, 5, 6], [False, True, False, False])
+    assert table.frame["comment"].str.replace("\r\n", "\n").tolist() == ["two\nlines", "", "crlf\nin cell",
+                                                                          'a "quoted" word']
+    assert table.notes[0].startswith(DOUBLED_NOTE) and table.notes[1:] == expected.notes
+    result = load_responses(write_file("twice.csv", _doubled(once)))
+    assert dict(zip(result.rejected["row"], result.rejected["reason"])) == {4: "empty row"}
+
+
+def test_readers_csv_doubled_line_ends_keep_row_numbers_of_odd_encodings(write_file):
+    """Decoded line by line (a cp1252 row in a UTF-8 file), the note names the row as counted
+    with one line end per "\r\r\n"."""
+    data = (b"id,score,comment\r\r\n1,9," + "caf\u00e9\r\r\n".encode() + b"2,3,"
+            + "d\u00e9\u00e7u\r\r\n".encode("cp1252") + b"3,5,ok\r\r\n")
+    table = read_table(write_file("s.csv", data))
+    assert table.frame["comment"].tolist() == ["caf\u00e9", "d\u00e9\u00e7u", "ok"] and table.rows == [2, 3, 4]
+    assert table.notes[1:] == ["1 row(s) could not be decoded as utf-8 and were decoded as cp1252: row 3"]
+
+
+@pytest.mark.parametrize("text", [
+    "id,score,comment\r\n1,9,great\r\r\n2,3,slow\r\n",  # one stray "\r": a blank row, as a spreadsheet shows
+    "id,score,comment\r\r\n1,9,great\r\n2,3,slow\r\r\n",  # not every line end
+])
+def test_readers_csv_some_doubled_line_ends_are_not_a_doubled_file(write_file, text):
+    table = read_table(write_file("s.csv", text))
+    assert not any(note.startswith(DOUBLED_NOTE) for note in table.notes) and True in table.blank

@@ -17,7 +17,9 @@ JSONL are parsed whole, then reduced to the kept columns.
 Row numbers are the ones a spreadsheet shows for the file (the header's row, then one row
 per record: blank lines count, a quoted cell spanning lines is one row), so a user finds a
 rejected row where the report says it is. JSON Lines rows are line numbers, JSON rows
-record numbers.
+record numbers. A CSV file whose lines all end in "\r\r\n" (Windows line ends converted
+twice, which a spreadsheet shows with a blank row after every row) is read, with a note, as
+the repaired file: one line end each, and rows numbered so.
 """
 
 from __future__ import annotations
@@ -279,6 +281,35 @@ def _find_header(records: Iterator[tuple[int, list]], header_row: int, notes: li
     return found
 
 
+# Line ends and the quotes that open and close a cell, as csv reads them.
+_QUOTE_OR_LINE_END = re.compile(r'"|\r\r\n|\r\n|\r|\n')
+DOUBLED_CRLF_NOTE = (
+    "the lines of this file end in '\\r\\r\\n' (Windows line ends converted to Windows line ends a "
+    "second time): each is read as one line end, and rows are numbered so, as the repaired file shows them; "
+    "a spreadsheet opening the file as it is shows a blank row after every row, and row numbers about twice these")
+
+
+def line_ends_doubled(head: str) -> bool:
+    """Whether every line end of ``head`` (the first lines of a CSV file) outside a quoted
+    cell is "\r\r\n": a Windows file whose line ends were converted to Windows ones again,
+    which would read as a blank row after every row. Decided on the whole head, never line by
+    line: in an ordinary file a blank line is a row, and one stray "\r" is not a pattern. A
+    line break inside a quoted cell may be anything (Excel writes "\n" there, which the second
+    conversion made "\r\n")."""
+    if head.endswith("\r"):  # the head may stop between the "\r" and the "\r\n" of a line end
+        head = head[:-1]
+    quoted, doubled = False, 0
+    for match in _QUOTE_OR_LINE_END.finditer(head):
+        token = match.group()
+        if token == '"':  # an escaped quote ("") toggles twice: parity tells inside from outside
+            quoted = not quoted
+        elif not quoted:
+            if token != "\r\r\n":
+                return False
+            doubled += 1
+    return doubled > 0
+
+
 # Excel's first line "sep=;" names the delimiter of the lines below it.
 _EXCEL_SEP = re.compile(r'^"?sep=(.)"?\r?\n?$')
 
@@ -295,6 +326,10 @@ def _read_delimited(path: Path, data: bytes, *, encoding: str = "", select: Sele
     rows_end: list[int] = []
     try:
         head = _head(DecodedLines(data, decoding), 65536)
+        if line_ends_doubled(head):
+            lines = DecodedLines(data, decoding, doubled_crlf=True)
+            head = _head(DecodedLines(data, decoding, doubled_crlf=True), 65536)
+            notes.append(DOUBLED_CRLF_NOTE)
         first_line = head.split("\n", 1)[0]
         excel_sep = _EXCEL_SEP.match(first_line)
         if excel_sep:  # the delimiter is named; the line itself is not a row of the table

@@ -21,6 +21,9 @@ from typing import Iterator
 from .errors import InputError
 
 ANY_LINE_END = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")  # lines as csv and spreadsheets split them
+# A Windows file converted to Windows line ends once more ends its lines in "\r\r\n"; read so,
+# each is one line end (see DecodedLines' doubled_crlf).
+DOUBLED_CRLF_LINE_END = re.compile(rb"[^\r\n]*(?:\r\r\n|\r\n|\r|\n)|[^\r\n]+")
 LF_LINE_END = re.compile(rb"[^\n]*\n|[^\n]+")  # lines as JSON counts them
 LISTED = 10  # row numbers a note lists before "and N more"
 
@@ -146,24 +149,33 @@ class DecodedLines:
     every accented letter of a UTF-8 file into mojibake ('cafÃ©'), nor a BOM-marked file's
     bad bytes into U+FFFD. ``fallback`` holds, per encoding, the numbers of the lines that
     were not valid UTF-8 and were decoded in it, so they can be reported.
+
+    With ``doubled_crlf``, "\r\r\n" is one line end, given as "\r\n" (the caller decides
+    that for the whole file: see :func:`verbatim.readers.line_ends_doubled`); the line
+    numbers then count it once, as the csv module does.
     """
 
-    def __init__(self, data: bytes, decoding: Decoding, line_ends: re.Pattern = ANY_LINE_END) -> None:
+    def __init__(self, data: bytes, decoding: Decoding, line_ends: re.Pattern = ANY_LINE_END, *,
+                 doubled_crlf: bool = False) -> None:
         self._data = data
         self._decoding = decoding
-        self._line_ends = line_ends
+        self._line_ends = DOUBLED_CRLF_LINE_END if doubled_crlf else line_ends
+        self._doubled_crlf = doubled_crlf
         self.fallback: dict[str, list[int]] = {"cp1252": [], "latin-1": []}
         self._utf8_lines = 0  # lines with non-ASCII text that were valid UTF-8
 
     def __iter__(self) -> Iterator[str]:
         if self._decoding.codec is not None:  # newline="": line ends as csv wants them
-            return iter(io.TextIOWrapper(io.BytesIO(self._data), encoding=self._decoding.codec, newline=""))
+            lines = iter(io.TextIOWrapper(io.BytesIO(self._data), encoding=self._decoding.codec, newline=""))
+            return _join_doubled_crlf(lines) if self._doubled_crlf else lines
         return self._by_line()
 
     def _by_line(self) -> Iterator[str]:
         lines = self._line_ends.finditer(self._data, self._decoding.skip)
         for number, match in enumerate(lines, start=1):
             raw = match.group()
+            if self._doubled_crlf and raw.endswith(b"\r\r\n"):
+                raw = raw[:-3] + b"\r\n"
             text, codec = _decode_line(raw)
             if codec != "utf-8":
                 self.fallback[codec].append(number)
@@ -185,6 +197,26 @@ class DecodedLines:
         """Line numbers decoded in another encoding than :attr:`name`, by encoding."""
         name = self.name
         return {codec: numbers for codec, numbers in self.fallback.items() if numbers and codec != name}
+
+
+def _join_doubled_crlf(lines: Iterator[str]) -> Iterator[str]:
+    """Lines split at "\r" and at "\r\n" (as :class:`io.TextIOWrapper` splits "x\r\r\n" into
+    "x\r" and "\r\n"), with each "\r\r\n" made one "\r\n" line end again."""
+    pending = None  # a line ending in a lone "\r", which may be the first half of "\r\r\n"
+    for line in lines:
+        if pending is not None:
+            if line == "\r\n":
+                yield pending[:-1] + "\r\n"
+                pending = None
+                continue
+            yield pending
+            pending = None
+        if line.endswith("\r"):
+            pending = line
+        else:
+            yield line
+    if pending is not None:
+        yield pending
 
 
 def decoding_notes(text: DecodedLines, unit: str, rows_end: list[int] | None = None) -> list[str]:
