@@ -335,3 +335,90 @@ def test_readers_csv_doubled_line_ends_keep_row_numbers_of_odd_encodings(write_f
 def test_readers_csv_some_doubled_line_ends_are_not_a_doubled_file(write_file, text):
     table = read_table(write_file("s.csv", text))
     assert not any(note.startswith(DOUBLED_NOTE) for note in table.notes) and True in table.blank
+
+
+# --- 11. workbook cells read-only openpyxl reads as blank without a word -----------------------
+
+FORMULA_REASON = "'score' is a formula without a saved result (open and save the file in Excel so formula results are stored)"
+
+
+def _survey_book(scores: list[object], extra: dict[str, list[object]] | None = None) -> openpyxl.Workbook:
+    book = openpyxl.Workbook()
+    extra = extra or {}
+    book.active.append(["id", "score", "comment", *extra])
+    for i, score in enumerate(scores):
+        book.active.append([i + 1, score, f"comment {i + 1}", *(values[i] for values in extra.values())])
+    return book
+
+
+def test_readers_xlsx_formula_without_saved_result_rejects_its_rows(tmp_path):
+    """openpyxl and pandas write "=..." as a formula with an empty value: read only, it is a
+    blank score, and the row silently left the NPS."""
+    path = tmp_path / "f.xlsx"
+    _survey_book([9, "=B2-6", 7, "=B2+1"]).save(path)
+    result = load_responses(path)
+    assert result.responses["row"].tolist() == [2, 4] and result.rows_read == 4
+    assert result.rejected[["row", "column", "value", "reason"]].to_dict("records") == [
+        {"row": 3, "column": "score", "value": "=B2-6", "reason": FORMULA_REASON},
+        {"row": 5, "column": "score", "value": "=B2+1", "reason": FORMULA_REASON}]
+    assert any(note.startswith("column 'score': 2 formula cell(s) without a saved result (first row 3)")
+               and "Open and save the file in Excel" in note for note in result.notes)
+
+
+def test_readers_xlsx_formulas_written_by_pandas_are_found_too(tmp_path):
+    import pandas as pd
+
+    path = tmp_path / "p.xlsx"
+    pd.DataFrame({"comment": ["fine", "slow"], "base": [8, 2], "score": ["=B2+1", "=B3+1"]}).to_excel(path, index=False)
+    with pytest.raises(InputError, match="no usable row among 2 .'score' is a formula without a saved result"):
+        load_responses(path)
+
+
+def test_readers_xlsx_formula_results_saved_by_excel_are_read(tmp_path):
+    """As Excel saves them: the result in <v>, and "" as an empty string value (t="str")."""
+    path = tmp_path / "x.xlsx"
+    _survey_book(["=9", "=3"], {"note": ['=""', '=""']}).save(path)
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    sheet = sheet.replace("<f>9</f><v />", "<f>9</f><v>9</v>").replace("<f>3</f><v />", "<f>3</f><v>3</v>")
+    parts["xl/worksheets/sheet1.xml"] = re.sub(r'<c r="(D\d)"><f>""</f><v />', r'<c r="\1" t="str"><f>""</f><v></v>',
+                                               sheet).encode()
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, content in parts.items():
+            archive.writestr(name, content)
+    table = read_table(path)
+    assert table.frame["score"].tolist() == ["9", "3"] and table.frame["note"].tolist() == ["", ""]
+    assert table.unreadable == [] and table.notes == []
+
+
+def test_readers_xlsx_formula_in_an_unused_column_rejects_nothing(tmp_path):
+    path = tmp_path / "u.xlsx"
+    _survey_book([9, 3], {"check": ["=A2*2", "=A3*2"]}).save(path)
+    result = load_responses(path)
+    assert result.rejected.empty and not any("formula" in note for note in result.notes)
+
+
+def test_readers_xlsx_merged_department_is_filled_within_its_range_with_notes(tmp_path):
+    path = tmp_path / "m.xlsx"
+    book = _survey_book([9, 8, 7, 3, 2], {"department": ["Support", None, None, "Billing", None]})
+    book.active.merge_cells("D2:D4")  # Support over rows 2-4; row 6 is a real blank below Billing
+    book.active.merge_cells("C5:C6")  # one comment over two rows: noted, never copied
+    book.save(path)
+    table = read_table(path)
+    assert table.merged_down == {"comment": [(5, 6)], "department": [(2, 4)]}
+    assert table.notes == ["2 merged cell range(s) cover data rows in column(s) 'comment', 'department' "
+                           "(D2:D4, C5:C6): a merged range holds its value in its top-left cell only, and its other "
+                           "cells read blank"]
+    result = load_responses(path)
+    assert result.responses["department"].tolist()[:4] == ["Support"] * 3 + ["Billing"]
+    assert not isinstance(result.responses["department"].iloc[4], str)  # no department, as the sheet shows
+    assert result.responses["text"].tolist()[3:] == ["comment 4", ""]
+    assert "department 'department': 2 row(s) inside merged cells took the department" in " ".join(result.notes)
+
+
+def test_readers_xlsx_without_formulas_or_merges_has_no_note(tmp_path):
+    path = tmp_path / "plain.xlsx"
+    _survey_book([9, 3]).save(path)
+    table = read_table(path)
+    assert table.notes == [] and table.unreadable == [] and table.merged_down == {}

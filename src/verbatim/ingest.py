@@ -440,6 +440,36 @@ def validate_rows(raw: RawTable, columns: ColumnMap, settings: InputSettings, sc
     return responses, rejected, notes
 
 
+def fill_merged_department(raw: RawTable, department: str | None) -> tuple[RawTable, list[str]]:
+    """A department cell merged over several rows of a workbook (hand-made exports group a
+    team's rows so) is that department on every row of its range: the sheet shows it so,
+    while the reader sees it in the range's first row only. Filled within each range only
+    (never down past it, where a blank is a real blank), and only for the department: a
+    comment or score merged over rows is one answer, not one per row. Returns the table and
+    a note when rows were filled."""
+    spans = raw.merged_down.get(department) if department else None
+    if not spans:
+        return raw, []
+    values = raw.frame[department].to_numpy(dtype=object, copy=True)
+    where = {row: i for i, row in enumerate(raw.rows)}
+    filled = 0
+    for first, last in spans:
+        top = values[where[first]] if first in where else ""
+        if not top.strip():
+            continue
+        for row in range(first + 1, last + 1):
+            i = where.get(row)
+            if i is not None and not values[i].strip():
+                values[i] = top
+                filled += 1
+    if not filled:
+        return raw, []
+    frame = raw.frame.assign(**{department: pd.Series(values, index=raw.frame.index, dtype=object)})
+    note = (f"department '{department}': {filled} row(s) inside merged cells took the department of the merged "
+            "range, shown across its rows in the sheet but saved in its first row only")
+    return dataclasses.replace(raw, frame=frame), [note]
+
+
 def load_responses(path: str | Path, config: Config | None = None) -> IngestResult:
     """Read a survey export and return usable responses and rejected rows.
 
@@ -463,10 +493,14 @@ def load_responses(path: str | Path, config: Config | None = None) -> IngestResu
     if raw.frame.empty and not raw.unreadable:
         raise InputError("E106", "no data rows below the header", file=path)
     columns = detected[0] if detected else detect_columns(raw.frame, config.columns, file=path)
+    raw, filled = fill_merged_department(raw, columns.department)
     responses, rejected, notes = validate_rows(raw, columns, settings, scale)
+    notes = filled + notes
     if raw.unreadable:
         unreadable = pd.DataFrame(raw.unreadable)
-        unreadable = unreadable.assign(response_id="", column=None)[REJECTED_COLUMNS]
+        # Only a workbook's formula cells name their column (see readers._check_sheet_xml).
+        column = unreadable.get("column", pd.Series(None, index=unreadable.index, dtype=object)).astype(object)
+        unreadable = unreadable.assign(response_id="", column=column.where(column.notna(), None))[REJECTED_COLUMNS]
         rejected = pd.concat([unreadable, rejected], ignore_index=True) if len(rejected) else unreadable
     rejected = rejected.sort_values("row", kind="stable").reset_index(drop=True)
     rows_read = len(raw.frame) + len(raw.unreadable)

@@ -19,7 +19,9 @@ per record: blank lines count, a quoted cell spanning lines is one row), so a us
 rejected row where the report says it is. JSON Lines rows are line numbers, JSON rows
 record numbers. A CSV file whose lines all end in "\r\r\n" (Windows line ends converted
 twice, which a spreadsheet shows with a blank row after every row) is read, with a note, as
-the repaired file: one line end each, and rows numbered so.
+the repaired file: one line end each, and rows numbered so. Workbook cells that read as blank
+without being blank (a formula whose result was never saved, the cells of a merged range)
+are found by :mod:`verbatim.sheetxml`.
 """
 
 from __future__ import annotations
@@ -81,6 +83,9 @@ class RawTable:
     # Per frame row: every cell of the file's row is blank, in all columns, kept or not
     # (None: judge on the frame's columns).
     blank: list[bool] | None = None
+    # Workbooks: per kept column, the (first row, last row) of each merged range that starts
+    # in that column on a data row and spans rows: the rows below its first read blank.
+    merged_down: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
 
 
 Select = Callable[[pd.DataFrame], Sequence[str]]
@@ -384,6 +389,8 @@ def _read_xlsx(path: Path, data: bytes, *, sheet: str = "", select: Select | Non
 
     import openpyxl
 
+    from .sheetxml import check_sheet  # imports openpyxl
+
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
@@ -422,6 +429,7 @@ def _read_xlsx(path: Path, data: bytes, *, sheet: str = "", select: Select | Non
                     continue
                 table.add(row, [cell_to_str(v) for v in (list(record) + [None] * width)[:width]])
             frame, rows, blank = table.frame(notes)
+            frame, rows, blank, merged_down = check_sheet(ws, header, offset, frame, rows, blank, unreadable, notes)
         except InputError as exc:
             others = [w.title for w in book.worksheets if w is not ws]
             if exc.code != "E105" or sheet or not others:
@@ -432,7 +440,7 @@ def _read_xlsx(path: Path, data: bytes, *, sheet: str = "", select: Select | Non
                              file=exc.file, row=exc.row, column=exc.column) from None
     finally:
         book.close()
-    return RawTable(frame, rows, "xlsx", None, None, unreadable, notes, blank)
+    return RawTable(frame, rows, "xlsx", None, None, unreadable, notes, blank, merged_down)
 
 
 def _first_visible_sheet(book):
