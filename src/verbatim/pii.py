@@ -33,7 +33,7 @@ Rules (in this order, so a longer pattern is never eaten by a shorter one):
   or dish names it tags PERSON are redacted; add those to ``name_allowlist``. A sign-off
   ("... over an hour Cheers") and a word after a possessive ("my Nintendo Switch") are
   never names either.
-* **staff names** (:func:`staff_name_spans`, with or without capitals): a word that is not
+* **staff names** (:func:`verbatim.staffnames.staff_name_spans`, with or without capitals): a word that is not
   English standing where a staff member's name stands ("Olu the driver", "the chat agent
   sophie", "aisha at the manchester store", "Emma on the phone"). On the bundled sample
   this and NER find 41 of the 50 planted staff names, NER alone 20.
@@ -57,9 +57,11 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
-from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 from .nlp import DEFAULT_SPACY_MODEL
+from .staffnames import (DETERMINERS, SIGN_OFFS, STAFF_PLACES, STAFF_ROLES, allowed_words, merge_spans,
+                         staff_name_spans)
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from spacy.tokens import Doc
@@ -306,33 +308,6 @@ def redact_patterns(text: str, settings: PiiSettings | None = None) -> tuple[str
 _CONTRACTION_RE = re.compile(r"'(?:m|re|ve|ll|d)$|n't$", re.I)
 
 
-# Determiners and possessives do not precede people's names ("the Spicy Tuna", "a Kobe",
-# "this Uniqlo", "my Nintendo Switch"). "her" is left out: it is also an object ("told her Tom").
-_DETERMINERS = frozenset({"a", "an", "the", "this", "that", "these", "those", "some", "any", "every",
-                          "my", "your", "our", "their", "his", "its"})
-# Sign-offs close a comment; one written without a full stop before it ("... over an hour
-# Cheers") looks like a name to the small model, and is never one.
-_SIGN_OFFS = frozenset({"cheers", "regards", "rgds", "thanks", "thankyou", "thx", "ta", "sincerely"})
-# Informal and recent words the lemmatizer's dictionary (WordNet, 2006) lacks; spaCy's norm
-# table and tokenizer exceptions add "pls", "cos", "dont", ... Never a name in a staff context.
-_INFORMAL_WORDS = frozenset({
-    "lol", "omg", "tbh", "idk", "btw", "fyi", "imo", "imho", "smh", "ty", "ppl", "mins", "hrs", "secs",
-    "yrs", "wks", "ya", "hun", "hon", "luv", "wanna", "wtf", "ffs", "ok", "okay", "erm", "umm", "meh",
-    "haha", "ugh", "app", "apps", "login", "logon", "signup", "contactless", "covid", "brexit", "selfie",
-    "bluetooth", "smartphone", "smartwatch", "earbuds", "sim", "aircon", "emoji", "preorder", "giftcard",
-    "ebay", "tiktok", "instagram", "facebook", "whatsapp", "youtube", "whilst", "amongst", "etc", "lmao",
-    "lmfao", "rofl", "asap", "aka", "xx", "xxx",
-    # Couriers, payment and retail brands a comment names where a person could stand ("our courier
-    # Evri", "paid with Klarna at the checkout"); add your own with name_allowlist.
-    "evri", "hermes", "dpd", "ups", "fedex", "dhl", "yodel", "parcelforce", "usps", "paypal", "klarna",
-    "clearpay", "afterpay", "applepay", "amazon", "argos", "tesco", "asda", "primark", "ikea", "adidas", "nike",
-})
-# Before a name that opens a staff-role context: not a subject ("they ahd in store": a typo
-# of "had"), a copula ("to be faiir the agent"), a determiner or possessive, or a number.
-_NOT_BEFORE_NAME = _DETERMINERS | {"i", "you", "we", "they", "he", "she", "it",
-                                   "be", "been", "being", "am", "is", "are", "was", "were"}
-
-
 def _is_false_name(ent, doc_lower_words, common_words: frozenset[str], allow: frozenset[str]) -> bool:
     text = ent.text
     if any(ch.isdigit() for ch in text) or "[" in text:
@@ -351,14 +326,14 @@ def _is_false_name(ent, doc_lower_words, common_words: frozenset[str], allow: fr
         return True  # iPhone, eBay
     if any(_CONTRACTION_RE.search(t) for t in tokens if t.lower() != "'s"):
         return True  # "I'm", "Ii'm", "Can't": a contraction, never a name ("O'Brien" passes)
-    if len(ent) == 1 and ent[0].lower_ in _SIGN_OFFS:
+    if len(ent) == 1 and ent[0].lower_ in SIGN_OFFS:
         return True
     if len(ent) == 1 and ent[0].is_sent_start:
         word = ent[0].text.lower()
         if word in common_words or word in doc_lower_words():
             return True  # "Beautifully made", "Size runs small ... the size chart"
     doc = ent.doc
-    if ent.start > 0 and doc[ent.start - 1].lower_ in _DETERMINERS:
+    if ent.start > 0 and doc[ent.start - 1].lower_ in DETERMINERS:
         return True
     return False
 
@@ -385,224 +360,7 @@ def name_spans(doc: "Doc", settings: PiiSettings | None = None, *, whole: "Doc |
     dates = [(e.start_char, e.end_char) for e in doc.ents if e.label_ in ("DATE", "TIME")]
     spans += [(s, e) for s, e in staff_name_spans(doc.text, settings, sentence_starts=starts, lower_words=lower_words)
               if not any(s < d_end and e > d_start for d_start, d_end in dates)]
-    return _merge_spans(spans)
-
-
-def _merge_spans(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
-    merged: list[list[int]] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([start, end])
-    return [(start, end) for start, end in merged]
-
-
-# --- names in staff-role contexts -----------------------------------------------------------
-# One word of letters, inner hyphens or apostrophes ("O'Brien"), possibly before "'s" but
-# never before another clitic ("couldn't", "Sarah'll").
-_NAME_WORD = (r"(?<![\w'’-])(?P<name>[^\W\d_]+(?:['’](?!(?:s|m|d|ll|re|ve|t)\b)[^\W\d_]+|-[^\W\d_]+)*)"
-              r"(?!\w|['’](?!s\b)\w)")
-# The name right before a context that follows it ("Olu| the driver"), and the word before it.
-_NAME_BEFORE_RE = re.compile(_NAME_WORD + r",?\s+\Z")
-_WORD_BEFORE_RE = re.compile(r"([\w'’]+)\W*\Z")
-_LOWER_WORD_RE = re.compile(r"[a-z]+")
-# Staff-role contexts: a name next to a role ("Olu the driver", "our driver Fatima") or before
-# a place ("aisha at the manchester store", "Emma on the phone"); words of the place may come
-# between ("the returns desk", "the live chat"). A plural "s" is allowed after each.
-STAFF_ROLES: tuple[str, ...] = (
-    "driver", "courier", "agent", "advisor", "adviser", "rep", "representative", "assistant",
-    "manager", "supervisor", "colleague", "cashier", "employee", "engineer", "technician",
-    "consultant", "operator", "receptionist", "member of staff", "staff member", "team member",
-)
-STAFF_PLACES: tuple[str, ...] = (
-    "store", "shop", "branch", "desk", "counter", "till", "checkout", "reception", "floor", "phone",
-    "chat", "helpline", "team", "department", "office", "depot", "warehouse", "centre", "center",
-    "customer service", "customer services", "customer care",
-)
-_PERSON_NOUNS = ("lady", "gentleman", "guy", "man", "woman", "girl", "lad", "chap", "bloke", "person", "someone")
-_VERBS_BEFORE_NAME = ("thanks", "thank you", "shout out", "shoutout", "kudos", "spoke", "speaking", "talked",
-                      "chatted", "served", "helped", "dealt")
-
-
-@functools.cache
-def _staff_patterns(roles: tuple[str, ...] = STAFF_ROLES, places: tuple[str, ...] = STAFF_PLACES):
-    """(gate, contexts after a name, contexts before a name), for lower-case text (a
-    case-blind alternation is several times slower): the words a context opens with, to skip
-    most texts quickly, then the contexts, each found by its key words first (a regex
-    opening with the name is tried at every character); group ``ctx`` is the role or place
-    word."""
-
-    def alternation(words: Iterable[str]) -> str:
-        return "|".join(r"\s+".join(map(re.escape, w.split())) for w in sorted(words, key=len, reverse=True))
-
-    role, place = alternation(roles), alternation(places)
-    multiword_place = alternation(w for w in places if " " in w)
-    # Set look-up of the words is faster than any regex over the text.
-    keys = {w.split()[0] for w in (*roles, *places, *_PERSON_NOUNS, *_VERBS_BEFORE_NAME, "name")}
-    gate = frozenset(keys | {w + "s" for w in keys})
-    after = [
-        # "Olu the driver", "Tom, our store manager": a name, then who they are.
-        role and rf"\b(?:the|our|your|my)\s+(?:[^\W\d_]+\s+)?(?P<ctx>{role})s?\b",
-        # "Priya at the Leeds store", "jake from the billing team", "Emma on the phone" (not
-        # "on my phone": a device).
-        place and rf"\b(?:at|on|from)\s+(?:the\s+(?:[^\W\d_]+\s+){{0,2}}?)?(?P<ctx>{place})s?\b",
-        # "olu in the cardiff branch", "Sarah in customer services": "in (the) store" alone
-        # mostly says where something happened ("the fabric was pilling in store").
-        place and rf"\bin\s+the\s+(?:[^\W\d_]+\s+){{1,2}}?(?P<ctx>{place})s?\b",
-        multiword_place and rf"\bin\s+(?P<ctx>{multiword_place})\b",
-    ]
-    before = [
-        # "the chat agent sophie", "our driver Fatima", "the agent, Aisha,".
-        role and rf"\b(?P<ctx>{role})s?,?\s+{_NAME_WORD}",
-        # "a lady called Rose", "an advisor named Wei".
-        rf"\b(?P<ctx>{alternation((*roles, *_PERSON_NOUNS))})\s+(?:called|named)\s+{_NAME_WORD}",
-        # "big thanks to Olu who went above and beyond", "spoke to Tom, he sorted it".
-        rf"\b(?:{alternation(_VERBS_BEFORE_NAME)})(?:\s+(?:to|with|by))?\s+{_NAME_WORD},?\s+(?P<ctx>who|she|he)\b",
-        # "her name was Priya", "my name is Tom".
-        rf"\b(?:his|her|their|my)\s+name\s+(?:is|was|'s)\s+{_NAME_WORD}",
-    ]
-    # A context whose word list is empty is left out, not matched with an empty role or place.
-    after, before = (tuple(re.compile(p) for p in group if p) for group in (after, before))
-    return gate, after, before
-
-
-def _staff_candidates(text: str):
-    """(name start, name end, role/place word) of every word standing in a staff-role context."""
-    gate, after, before = _staff_patterns()
-    low = text.lower()
-    if len(low) != len(text):  # "İ" lowers to two characters: keep offsets aligned
-        low = "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
-    if gate.isdisjoint(_LOWER_WORD_RE.findall(low)):
-        return
-    for pattern in after:
-        for m in pattern.finditer(low):
-            name = _NAME_BEFORE_RE.search(low, max(0, m.start() - 40), m.start())
-            if name is None:
-                continue
-            word_before = _WORD_BEFORE_RE.search(low, max(0, name.start() - 40), name.start())
-            if word_before and (word_before.group(1) in _NOT_BEFORE_NAME or word_before.group(1)[0].isdigit()):
-                continue
-            yield name.start("name"), name.end("name"), text[m.start("ctx") : m.end("ctx")]
-    for pattern in before:
-        for m in pattern.finditer(low):
-            ctx = m.span("ctx") if "ctx" in pattern.groupindex else (0, 0)
-            yield m.start("name"), m.end("name"), text[ctx[0] : ctx[1]]
-
-
-def staff_name_spans(
-    text: str,
-    settings: PiiSettings | None = None,
-    *,
-    sentence_starts: Callable[[], set[int]] | None = None,
-    lower_words: Callable[[], set[str]] | None = None,
-) -> list[tuple[int, int]]:
-    """Character spans of words that stand where a staff member's name stands.
-
-    The small NER model misses many first names in survey comments ("Olu the driver",
-    "Mohammed on the phone") and every name in lower-case text ("the chat agent sophie").
-    This rule complements it: a word in one of a few staff-role contexts (a role word before
-    or after it, "<word> at/in/on/from the <place>", "thanks to <word> who", "her name was
-    <word>"; roles and places in ``STAFF_ROLES`` and ``STAFF_PLACES``), capitalised or not,
-    is a name when it is not an English word: not a stop word, not in the lemmatizer's
-    dictionary as any part of speech (with regular and irregular inflections: "prices",
-    "waited", "hours"), not in spaCy's norm and tokenizer-exception tables ("pls", "colour",
-    "dont"), not a chat or recent word ("tbh", "covid"), a sign-off, allow-listed, shouting
-    or camel case, and has a vowel (every first name has one; "xs in the store" is a size).
-    A name before its context is also not right after a determiner, possessive, subject
-    pronoun, copula or number ("my parcel at the depot", "they ahd in store", "to be faiir
-    the agent", "40 mins on the phone").
-
-    The dictionary (WordNet) also lists some first names as nouns ("tom", "raj": 16 % of
-    2,387 English-locale first names, against 3 % it lists as verbs or adjectives, "Grace",
-    "Frank", never found here). Such a noun counts only written as a proper noun: capitalised,
-    not opening a sentence, next to a lower-case role or place word (in Title Case writing
-    capitals say nothing) and not used in lower case elsewhere in the comment. So "Honestly
-    Raj at the returns desk" is found and "Parking at the Leeds store", "Advice on the phone"
-    are kept; so are, a known limit, "Raj at the Bristol store" opening a sentence and
-    "mohammed on the phone" in lower case (NER may still find the capitalised ones).
-
-    ``sentence_starts`` and ``lower_words``: callables returning the character offsets where
-    sentences start and the comment's lower-case words (built only when a noun needs them);
-    None skips that check. Returns [] when the pipeline has no dictionary (every word would
-    look like a name).
-    """
-    settings = settings or PiiSettings()
-    if _name_vocabulary(settings.spacy_model) is None:
-        return []
-    allow = _guard_words(settings)[1]
-    spans = []
-    for start, end, ctx in _staff_candidates(text):
-        word = text[start:end]
-        low = word.lower()
-        if len(word) < 2 or low in allow or low in _SIGN_OFFS or low in _INFORMAL_WORDS:
-            continue
-        if word.isupper() or re.match(r"[a-z]+[A-Z]", word) or not re.search(r"[aeiouy]", low):
-            continue  # DPD, eBay, sizes ("xs in the store"): every first name has a vowel
-        kind = _word_kind(low, settings.spacy_model)
-        if kind == "common":
-            continue
-        if kind == "noun":
-            proper = word[0].isupper() and word[1:].islower() and not ctx[:1].isupper()
-            if not proper or (sentence_starts is not None and start in sentence_starts()):
-                continue
-            if lower_words is not None and low in lower_words():
-                continue
-        spans.append((start, end))
-    return _merge_spans(spans)
-
-
-@functools.lru_cache(maxsize=4)
-def _name_vocabulary(model: str):
-    """(words that are never a name, spaCy's norm table, the dictionary's words by part of
-    speech, lemmatizer rules and exceptions by part of speech), or None without a dictionary."""
-    from .nlp import english_words, load_pipeline
-
-    by_pos = {pos: english_words(model, (pos,)) for pos in ("noun", "verb", "adj", "adv")}
-    if not by_pos["noun"]:
-        return None
-    nlp = load_pipeline(model)
-    lookups = nlp.get_pipe("lemmatizer").lookups
-    rules = lookups.get_table("lemma_rules") if lookups.has_table("lemma_rules") else {}
-    exc = lookups.get_table("lemma_exc") if lookups.has_table("lemma_exc") else {}
-    norms = nlp.vocab.lookups.get_table("lexeme_norm") if nlp.vocab.lookups.has_table("lexeme_norm") else {}
-    never = _stop_words(model) | {k.lower() for k in nlp.Defaults.tokenizer_exceptions if k.isalpha()}
-    return never, norms, by_pos, {pos: rules.get(pos, []) for pos in by_pos}, {pos: exc.get(pos, {}) for pos in by_pos}
-
-
-@functools.lru_cache(maxsize=8192)
-def _word_kind(low: str, model: str) -> str:
-    """'common' (a stop word, an informal word, or an English adjective, adverb or verb),
-    'noun' (English only as a noun; WordNet also lists many first names so) or 'unknown'."""
-    never, norms, by_pos, rules, exc = _name_vocabulary(model)
-    forms = {low, re.sub(r"(.)\1{2,}", r"\1", low), re.sub(r"(.)\1{2,}", r"\1\1", low)}  # "sooo"
-    if forms & never or any(norms.get(f) is not None for f in forms):
-        return "common"
-    found = set()
-    for pos, words in by_pos.items():
-        for form in forms:
-            lemmas = {form, *exc[pos].get(form, ())}
-            lemmas.update(form[: len(form) - len(old)] + new for old, new in rules[pos]
-                          if form.endswith(old) and len(form) > len(old) + 1)
-            if lemmas & words:
-                # An inflected noun ("hours", "ages") is a common word; a base form may be a name.
-                found.add(pos if pos != "noun" or forms & words else "inflected")
-    if found - {"noun"}:
-        return "common"
-    if not found and _misspelt(low, by_pos):
-        return "common"
-    return "noun" if found else "unknown"
-
-
-def _misspelt(low: str, by_pos: dict) -> bool:
-    """Whether swapping two neighbouring letters makes ``low`` an English word: "reciept",
-    "recieved", "freind" are misspellings in a name's slot ("no reciept at the till"), not
-    names."""
-    for i in range(len(low) - 1):
-        swapped = low[:i] + low[i + 1] + low[i] + low[i + 2 :]
-        if swapped != low and any(swapped in words for words in by_pos.values()):
-            return True
-    return False
+    return merge_spans(spans)
 
 
 # Words as the name guards see them, and where sentences (or lines) open: the start of the
@@ -615,10 +373,10 @@ _CLITIC_RE = re.compile(r"['’](?:s|m|re|ve|ll|d)$|n['’]t$", re.I)
 
 @functools.lru_cache(maxsize=4)
 def _guard_words(settings: PiiSettings) -> tuple[frozenset[str], frozenset[str]]:
-    from .nlp import english_words
+    from .nlp import english_words, stop_words
 
-    common = english_words(settings.spacy_model) | _stop_words(settings.spacy_model)
-    return common, frozenset(w.lower() for w in settings.name_allowlist)
+    common = english_words(settings.spacy_model) | stop_words(settings.spacy_model)
+    return common, allowed_words(settings)
 
 
 def may_contain_name(text: str, settings: PiiSettings | None = None, *, whole: str | None = None) -> bool:
@@ -642,7 +400,7 @@ def may_contain_name(text: str, settings: PiiSettings | None = None, *, whole: s
         if word.islower() or not any(ch.isupper() for ch in word):
             continue
         low = word.lower()
-        if low == "i" or low in allow or low in _SIGN_OFFS:
+        if low == "i" or low in allow or low in SIGN_OFFS:
             continue
         letters = [ch for ch in word if ch.isalpha()]
         if len(letters) > 1 and all(ch.isupper() for ch in letters):
@@ -661,16 +419,10 @@ def may_contain_name(text: str, settings: PiiSettings | None = None, *, whole: s
     return bool(staff_name_spans(text, settings))
 
 
-def _stop_words(model: str) -> frozenset[str]:
-    from .nlp import load_pipeline
-
-    return frozenset(load_pipeline(model).Defaults.stop_words)
-
-
 def replace_spans(text: str, spans: Iterable[tuple[int, int]], repl: str) -> str:
     """Replace character spans of ``text`` with ``repl``; overlapping/adjacent spans merge."""
     out, pos = [], 0
-    for start, end in _merge_spans(spans):
+    for start, end in merge_spans(spans):
         out.append(text[pos:start])
         out.append(repl)
         pos = end

