@@ -256,6 +256,25 @@ def test_themes_sample_guided_taxonomy_separates_opposite_experiences(fitted_gui
 
 
 @pytest.mark.slow
+def test_themes_model_saved_before_guided_examples_keeps_its_rule(fitted_guided, truth, embedder, tmp_path):
+    # A model saved before guided_examples existed matched a segment to its single closest
+    # example; loaded now, it must keep doing so rather than take today's default.
+    import json
+
+    texts, X, _ = truth
+    old = fitted_guided.save(tmp_path / "old")
+    meta = json.loads((old / "themes.json").read_text(encoding="utf-8"))
+    del meta["settings"]["guided_examples"]
+    (old / "themes.json").write_text(json.dumps(meta), encoding="utf-8")
+    legacy = ThemeModel.load(old, embedder=embedder)
+    assert legacy.settings.guided_examples == 1
+    assert ThemeModel.load(fitted_guided.save(tmp_path / "new"), embedder=embedder).settings.guided_examples == 2
+    single = ThemeModel.load(fitted_guided.save(tmp_path / "k1"), embedder=embedder)
+    single.settings = dataclasses.replace(single.settings, guided_examples=1)
+    np.testing.assert_array_equal(legacy.assign(texts, X), single.assign(texts, X))
+
+
+@pytest.mark.slow
 def test_themes_table_columns_labels_and_quotes(fitted, truth):
     themes = fitted.themes_
     assert list(themes.columns) == ["theme_id", "label", "keywords", "size", "parent_id", "representative", "guided", "new"]

@@ -75,6 +75,9 @@ def load_model(cls, directory: Path, embedder=None):
         arrays = load_file(str(directory / "themes.safetensors"))
         if "projection" not in arrays:  # saved before calibration existed: never calibrated
             meta["settings"].setdefault("calibration_texts", 0)
+        # Saved before guided_examples existed: a segment joined the guided theme of its single
+        # closest example, and reusing the model must not change that.
+        meta["settings"].setdefault("guided_examples", 1)
         model = cls(ThemeSettings(**meta["settings"]), embedder=embedder)
         model.prototypes_ = arrays["prototypes"]
         model.prototype_theme_ = arrays["prototype_theme"]
