@@ -195,6 +195,26 @@ def test_readers_json_lines_saved_as_json_hints_jsonl(write_file):
     assert error.code == "E107" and "looks like JSON Lines" in str(error) and ".jsonl" in str(error)
 
 
+def test_readers_json_keys_differing_only_in_case_are_one_column_when_never_together(write_file):
+    # Records merged from two systems: "Comment"/"Score" in one, "comment"/"score" in the
+    # other. Read apart, the second record had neither and was rejected.
+    records = [{"id": 1, "score": 9, "comment": "great"}, {"id": 2, "Score": 3, "Comment": "slow"},
+               {"id": 3, "score": 10, "comment": "love", "meta": {"Source": "web"}},
+               {"id": 4, "score": 8, "comment": "ok", "meta": {"source": "app"}}]
+    result = load_responses(write_file("s.json", json.dumps(records)))
+    assert result.responses["text"].tolist() == ["great", "slow", "love", "ok"] and len(result.rejected) == 0
+    table = read_table(write_file("s.json", json.dumps(records)))
+    assert list(table.frame.columns) == ["id", "score", "comment", "meta.Source"]
+    assert table.frame["meta.Source"].tolist() == ["", "", "web", "app"]
+    assert "keys 'comment' and 'Comment' differ only in case and never appear in the same record: " \
+           "read as one column 'comment'" in table.notes
+    # Keys that share a record stay apart: which one is meant is not the reader's guess.
+    both = read_table(write_file("t.jsonl", '{"comment": "a", "Comment": "b", "score": 9}\n{"Comment": "c", "score": 3}\n'))
+    assert list(both.frame.columns) == ["comment", "Comment", "score"]
+    assert both.notes == ["keys 'comment' and 'Comment' differ only in case and appear together in 1 record(s): "
+                          "read as separate columns"]
+
+
 def test_readers_json_array_saved_as_jsonl_is_E107_with_a_hint(write_file):
     text = json.dumps([{"comment": "a", "score": 9}, {"comment": "b", "score": 3}], indent=1)
     error = _error(write_file("s.jsonl", text))

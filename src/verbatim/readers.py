@@ -480,8 +480,38 @@ def _records_to_table(path: Path, records: list[tuple[int, object]], fmt: str, u
         for key in obj:
             if key not in columns:
                 columns.append(key)
+    columns, objects = _merge_case_variants(columns, objects, notes)
     frame = pd.DataFrame([[cell_to_str(o.get(c)) for c in columns] for o in objects], columns=columns, dtype=object)
     return RawTable(frame, rows, fmt, used, None, unreadable, notes)
+
+
+def _merge_case_variants(columns: list[str], objects: list[dict], notes: list[str]) -> tuple[list[str], list[dict]]:
+    """Keys that differ only in case ("comment", "Comment"; records merged from two systems)
+    and never stand in the same record are one column, named as first seen; read apart, each
+    record would miss the other's comment or score. Keys that do share a record stay apart
+    (which one is meant is not for the reader to guess). A note says which."""
+    groups: dict[str, list[str]] = {}
+    for key in columns:
+        groups.setdefault(key.casefold(), []).append(key)
+    variants = [keys for keys in groups.values() if len(keys) > 1]
+    if not variants:
+        return columns, objects
+    rename: dict[str, str] = {}
+    for keys in variants:
+        together = sum(1 for obj in objects if sum(k in obj for k in keys) > 1)
+        shown = " and ".join(repr(k) for k in keys)
+        if together:
+            notes.append(f"keys {shown} differ only in case and appear together in {together} record(s): "
+                         "read as separate columns")
+            continue
+        rename.update((k, keys[0]) for k in keys[1:])
+        notes.append(f"keys {shown} differ only in case and never appear in the same record: "
+                     f"read as one column {keys[0]!r}")
+    if not rename:
+        return columns, objects
+    objects = [{rename.get(k, k): v for k, v in obj.items()} if not rename.keys().isdisjoint(obj) else obj
+               for obj in objects]
+    return [c for c in columns if c not in rename], objects
 
 
 def _flatten(obj: dict, prefix: str = "") -> dict:
