@@ -395,6 +395,16 @@ def test_ingest_ignores_trailing_empty_rows_with_a_note(write_file):
     assert any("2 empty row(s) at the end" in n for n in result.notes)
 
 
+def test_ingest_generated_id_never_takes_a_users_id(write_file):
+    # Row 3 has no id; "row-3" is row 2's own id. Named "row-3" too, row 3 was rejected as a
+    # duplicate of row 2 (and on Spark, read apart, both were kept under one id).
+    path = write_file("s.csv", "id,score,comment\nrow-3,9,great\n,3,slow\nrow-3.2,10,love\n,8,fine\n")
+    result = load_responses(path)
+    assert result.responses["response_id"].tolist() == ["row-3", "row-3.3", "row-3.2", "row-5"]
+    assert len(result.rejected) == 0
+    assert any("without an id were given 'row-<row number>'" in n for n in result.notes)
+
+
 def test_ingest_renames_duplicate_headers(write_file):
     result = load_responses(write_file("s.csv", "comment,comment,score\na,b,9\n"), config(text=["comment", "comment.2"]))
     assert result.responses.loc[0, "text"] == "a\nb"

@@ -155,6 +155,11 @@ def test_spark_ingest_on_executors_equals_load_responses(spark, tmp_path, sample
     frame.loc[7, "score"] = "12"
     frame.loc[20, "response_id"] = frame.loc[150, "response_id"]  # the later row is the duplicate
     frame.loc[40, ["score", "comment"]] = ""
+    # Ids as validate_rows reads them: a row without one is "row-62", which row 63 already
+    # uses (so it becomes "row-62.2", no duplicate); " <id> " is the id of row 12, stripped.
+    frame.loc[60, "response_id"] = ""
+    frame.loc[61, "response_id"] = "row-62"
+    frame.loc[90, "response_id"] = f" {frame.loc[10, 'response_id']}\t"
     csv_path = tmp_path / "survey.csv"
     frame.to_csv(csv_path, index=False)
     parquet_path = tmp_path / "survey.parquet"
@@ -167,7 +172,10 @@ def test_spark_ingest_on_executors_equals_load_responses(spark, tmp_path, sample
         pd.testing.assert_frame_equal(expected.rejected, got.rejected)
         assert got.rows_read == expected.rows_read == 300
         assert got.columns == expected.columns
-        assert sorted(got.rejected["reason"].str.split(" ").str[0]) == ["duplicate", "no", "score", "score"]
+        assert sorted(got.rejected["reason"].str.split(" ").str[0]) == ["duplicate", "duplicate", "no", "score", "score"]
+        assert got.responses["response_id"].is_unique
+        if path == csv_path:  # Parquet numbers records from 1, so there the blank row is "row-61"
+            assert {"row-62", "row-62.2"} <= set(got.responses["response_id"])
         assert responses.count() == len(expected.responses)
 
 

@@ -404,6 +404,7 @@ def validate_rows(raw: RawTable, columns: ColumnMap, settings: InputSettings, sc
 
     raw_id = col(columns.id).str.strip()
     ids = pd.Series(np.where(raw_id.eq(""), "row-" + rows.astype(str), raw_id), dtype=object)
+    ids, renamed = _unclaimed_generated_ids(ids, raw_id.eq(""))
     if columns.id:
         candidate = reason.isna()
         first_row = rows[candidate].groupby(ids[candidate].to_numpy()).transform("min")
@@ -415,6 +416,9 @@ def validate_rows(raw: RawTable, columns: ColumnMap, settings: InputSettings, sc
         unnamed = int((raw_id.eq("") & reason.isna()).sum())
         if unnamed:
             notes.append(f"{unnamed} row(s) without an id were given 'row-<row number>'")
+        if renamed:
+            notes.append(f"{renamed} row(s) without an id were given 'row-<row number>.2' (or .3, ...): "
+                         "the file already uses 'row-<row number>' as an id")
 
     department = col(columns.department).str.strip()
     ok = reason.isna().to_numpy()
@@ -438,6 +442,23 @@ def validate_rows(raw: RawTable, columns: ColumnMap, settings: InputSettings, sc
         "reason": reason[bad].to_numpy(dtype=object),
     })
     return responses, rejected, notes
+
+
+def _unclaimed_generated_ids(ids: pd.Series, generated: pd.Series) -> tuple[pd.Series, int]:
+    """``ids`` where each generated ``row-<row>`` that is also a user's id somewhere in the file
+    becomes ``row-<row>.2`` (or the next free number), and how many did: the row without an
+    id is not a duplicate of the one whose id is "row-3"."""
+    taken = set(ids[~generated])
+    clash = generated & ids.isin(taken)
+    if not clash.any():
+        return ids, 0
+    ids = ids.copy()
+    for i in np.flatnonzero(clash.to_numpy()):
+        k = 2
+        while f"{ids.iat[i]}.{k}" in taken:
+            k += 1
+        ids.iat[i] = f"{ids.iat[i]}.{k}"
+    return ids, int(clash.sum())
 
 
 def fill_merged_department(raw: RawTable, department: str | None) -> tuple[RawTable, list[str]]:

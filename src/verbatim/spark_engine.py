@@ -225,7 +225,11 @@ def ingest_spark(spark, source, config: Config, *, driver_max_bytes: int = DRIVE
     sample = raw.limit(DETECTION_ROWS).toPandas()[header].astype(object).fillna("")
     columns = detect_columns(sample, config.columns, file=str(source))
     if columns.id:  # every row of an id in one partition, so the first one wins as locally
-        raw = raw.repartition(spark.sparkContext.defaultParallelism * 2, F.col(f"`{columns.id}`"))
+        # The id as validate_rows reads it: stripped, and "row-<row>" where blank, so " A1" meets
+        # "A1", and a row without an id meets the row whose own id is its generated one.
+        given = F.regexp_replace(F.col(f"`{columns.id}`"), r"(?U)^\s+|\s+$", "")
+        effective = F.when(F.coalesce(given, F.lit("")) == "", F.concat(F.lit("row-"), F.col("__row").cast("string")))
+        raw = raw.repartition(spark.sparkContext.defaultParallelism * 2, effective.otherwise(given))
     scale = scale_from_settings(config.input)
     validate = functools.partial(validate_partition, columns=columns, settings=config.input, scale=scale,
                                  date_order=_date_order(raw, columns.date, config.input))
