@@ -426,7 +426,7 @@ def test_readers_xlsx_merged_department_is_filled_within_its_range_with_notes(tm
     book.active.merge_cells("C5:C6")  # one comment over two rows: noted, never copied
     book.save(path)
     table = read_table(path)
-    assert table.merged_down == {"comment": [(5, 6)], "department": [(2, 4)]}
+    assert table.merged_down == {"comment": [(5, 6, "comment 4")], "department": [(2, 4, "Support")]}
     assert table.notes == ["2 merged cell range(s) cover data rows in column(s) 'comment', 'department' "
                            "(D2:D4, C5:C6): a merged range holds its value in its top-left cell only, and its other "
                            "cells read blank"]
@@ -442,3 +442,69 @@ def test_readers_xlsx_without_formulas_or_merges_has_no_note(tmp_path):
     _survey_book([9, 3]).save(path)
     table = read_table(path)
     assert table.notes == [] and table.unreadable == [] and table.merged_down == {}
+
+
+def _rewrite_parts(path, replace: dict[str, tuple[str, str]]) -> None:
+    """Rewrite parts of the workbook at ``path``: {part name: (old text, new text), ...}."""
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    for name, (old, new) in replace.items():
+        assert old.encode() in parts[name], (name, old)
+        parts[name] = parts[name].replace(old.encode(), new.encode())
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, content in parts.items():
+            archive.writestr(name, content)
+
+
+def test_readers_xlsx_last_row_of_formulas_without_results_is_rejected_not_ignored_as_empty(tmp_path):
+    """A last row whose kept cells are all formulas without a saved result read blank, and was
+    dropped as an 'empty row at the end of the file': neither analysed nor rejected."""
+    path = tmp_path / "t.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["score", "comment"])
+    book.active.append([9, "fine"])
+    book.active.append(["=B2", '="comment " & 3'])
+    book.save(path)
+    result = load_responses(path)
+    assert result.responses["row"].tolist() == [2] and result.rows_read == 2
+    assert result.rejected[["row", "column"]].to_dict("records") == [{"row": 3, "column": "score"}]
+    assert not any("empty row" in note for note in result.notes)
+
+
+def test_readers_xlsx_merged_department_is_filled_when_its_first_row_is_rejected(tmp_path):
+    """The department's value stands in the range's first row; that row rejected for a formula
+    in another column, the rows below it lost their department."""
+    path = tmp_path / "m.xlsx"
+    book = _survey_book(["=7", 8, 3, 9], {"department": ["Support", None, None, "Billing"]})
+    book.active.merge_cells("D2:D4")
+    book.save(path)
+    result = load_responses(path)
+    assert result.rejected["row"].tolist() == [2]
+    assert result.responses["department"].tolist() == ["Support", "Support", "Billing"]
+    assert "department 'department': 2 row(s) inside merged cells" in " ".join(result.notes)
+
+
+def test_readers_xlsx_placeholder_zero_of_a_workbook_that_asks_for_recalculation_is_rejected(tmp_path):
+    """xlsxwriter (pandas' first choice of engine) saves 0 as every formula's result and marks
+    the workbook fullCalcOnLoad: read as it is, a computed score of 9 was a detractor's 0."""
+    path = tmp_path / "z.xlsx"
+    _survey_book([9, "=B2", 3]).save(path)  # openpyxl marks the workbook fullCalcOnLoad="1" too
+    _rewrite_parts(path, {"xl/worksheets/sheet1.xml": ("<f>B2</f><v />", "<f>B2</f><v>0</v>")})
+    result = load_responses(path)
+    assert result.responses["row"].tolist() == [2, 4]
+    assert result.rejected[["row", "column", "value"]].to_dict("records") == [
+        {"row": 3, "column": "score", "value": "=B2"}]
+    # Saved by a spreadsheet application (no request to recalculate), 0 is the formula's result.
+    _rewrite_parts(path, {"xl/workbook.xml": ('fullCalcOnLoad="1"', "")})
+    result = load_responses(path)
+    assert result.rejected.empty and result.responses["score"].tolist() == [9, 0, 3]
+
+
+def test_readers_xlsx_formula_cell_with_single_quoted_reference_is_located(tmp_path):
+    """XML allows attributes in single quotes; a formula cell written so was not located and
+    its row kept with a blank score."""
+    path = tmp_path / "q.xlsx"
+    _survey_book([9, "=B2", 3]).save(path)
+    _rewrite_parts(path, {"xl/worksheets/sheet1.xml": ('<c r="B3"><f>', "<c r='B3'><f>")})
+    result = load_responses(path)
+    assert result.rejected[["row", "column"]].to_dict("records") == [{"row": 3, "column": "score"}]

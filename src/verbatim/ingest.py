@@ -474,8 +474,7 @@ def fill_merged_department(raw: RawTable, department: str | None) -> tuple[RawTa
     values = raw.frame[department].to_numpy(dtype=object, copy=True)
     where = {row: i for i, row in enumerate(raw.rows)}
     filled = 0
-    for first, last in spans:
-        top = values[where[first]] if first in where else ""
+    for first, last, top in spans:  # top: the range's value, though its first row be rejected
         if not top.strip():
             continue
         for row in range(first + 1, last + 1):

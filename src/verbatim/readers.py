@@ -83,9 +83,10 @@ class RawTable:
     # Per frame row: every cell of the file's row is blank, in all columns, kept or not
     # (None: judge on the frame's columns).
     blank: list[bool] | None = None
-    # Workbooks: per kept column, the (first row, last row) of each merged range that starts
-    # in that column on a data row and spans rows: the rows below its first read blank.
-    merged_down: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    # Workbooks: per kept column, the (first row, last row, value) of each merged range that
+    # starts in that column on a data row and spans rows: the rows below its first read blank.
+    # The value is its first row's (read before any row was rejected: that row may be).
+    merged_down: dict[str, list[tuple[int, int, str]]] = field(default_factory=dict)
 
 
 Select = Callable[[pd.DataFrame], Sequence[str]]
@@ -210,10 +211,18 @@ class _TableBuilder:
         self.columns = [[cells[i] for cells in self._sample] for i in self._keep]
         self._sample = []
 
-    def frame(self, notes: list[str]) -> tuple[pd.DataFrame, list[int], list[bool]]:
+    def frame(self, notes: list[str],
+              filled: Iterable[tuple[int, int]] = ()) -> tuple[pd.DataFrame, list[int], list[bool]]:
+        """``filled``: (row, 0-based column) of cells that read blank without being blank (a
+        workbook's formula without a saved result); a row with one in a kept column is never
+        an empty row at the end, to be dropped: it is the caller's to reject."""
         if self._keep is None:
             self._fix_columns()
         last = self._last_filled
+        if filled and last < len(self.rows):
+            kept = set(self._keep)
+            tail = {row: i for i, row in enumerate(self.rows[last:], start=last)}
+            last = max([last] + [tail[row] + 1 for row, column in filled if column in kept and row in tail])
         if last < len(self.rows):
             notes.append(f"ignored {len(self.rows) - last} empty row(s) at the end of the file")
         names = [self.header[i] for i in self._keep]
@@ -389,7 +398,7 @@ def _read_xlsx(path: Path, data: bytes, *, sheet: str = "", select: Select | Non
 
     import openpyxl
 
-    from .sheetxml import check_sheet  # imports openpyxl
+    from .sheetxml import check_sheet, scan_worksheet  # imports openpyxl
 
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -428,8 +437,9 @@ def _read_xlsx(path: Path, data: bytes, *, sheet: str = "", select: Select | Non
                     unreadable.append(_wider_than_header(row, record, width))
                     continue
                 table.add(row, [cell_to_str(v) for v in (list(record) + [None] * width)[:width]])
-            frame, rows, blank = table.frame(notes)
-            frame, rows, blank, merged_down = check_sheet(ws, header, offset, frame, rows, blank, unreadable, notes)
+            scan = scan_worksheet(ws)
+            frame, rows, blank = table.frame(notes, [(row, column - 1) for row, column, _ in scan.unsaved_formulas])
+            frame, rows, blank, merged_down = check_sheet(scan, header, offset, frame, rows, blank, unreadable, notes)
         except InputError as exc:
             others = [w.title for w in book.worksheets if w is not ws]
             if exc.code != "E105" or sheet or not others:

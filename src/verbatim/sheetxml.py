@@ -9,6 +9,11 @@ with each cell (``data_only``). Two things then read as blank without a word:
 * the cells of a merged range other than its top-left one, which holds the range's value
   (a read-only worksheet has no ``merged_cells``: the ranges are listed after the cells).
 
+A third reads as a value that is not one: xlsxwriter (pandas' first choice of engine, when
+installed) saves 0 as the result of every formula it writes and marks the workbook to be
+computed when opened (``fullCalcOnLoad``); in such a workbook a formula's saved 0 is that
+placeholder, and is taken as no saved result.
+
 :func:`scan_sheet` finds both in one streamed pass over the sheet's XML (decompressed a
 chunk at a time, never whole), with byte searches rather than an XML parser, so a large
 sheet costs a small share of what openpyxl's own parse does.
@@ -26,11 +31,15 @@ from openpyxl.utils import column_index_from_string, get_column_letter
 CHUNK = 1 << 22
 # A formula element, then no saved value (no <v>, or an empty one) before the cell ends.
 # Tags may carry a namespace prefix ("x:c"), the same on every tag of the sheet.
+# Group 3: the saved value's text (None when there is no <v>, '' for "<v/>").
 _FORMULA_WITHOUT_VALUE = re.compile(
-    rb"<((?:\w+:)?)f\b[^>]*?(?:/>|>([^<]*)</\1f>)\s*(<\1v\s*/>|<\1v>\s*</\1v>)?\s*</\1c>")
-_CELL_REF = re.compile(rb'\sr="([A-Z]+)([0-9]+)"')
-_CELL_TYPE = re.compile(rb'\st="([^"]*)"')
-_MERGED = re.compile(rb'<(?:\w+:)?mergeCell\s[^>]*?ref="([A-Z]+)([0-9]+)(?::([A-Z]+)([0-9]+))?"')
+    rb"<((?:\w+:)?)f\b[^>]*?(?:/>|>([^<]*)</\1f>)\s*(?:<\1v\s*/>()|<\1v>([^<]*)</\1v>)?\s*</\1c>")
+# Attribute values may be quoted either way in XML.
+_CELL_REF = re.compile(rb"""\sr=["']([A-Z]+)([0-9]+)["']""")
+_CELL_TYPE = re.compile(rb"""\st=["']([^"']*)["']""")
+_MERGED = re.compile(rb"""<(?:\w+:)?mergeCell\s[^>]*?ref=["']([A-Z]+)([0-9]+)(?::([A-Z]+)([0-9]+))?["']""")
+# The workbook asks to be computed when opened: its saved formula results may be placeholders.
+_FULL_CALC_ON_LOAD = re.compile(rb"""<(?:\w+:)?calcPr\b[^>]*?\sfullCalcOnLoad=["'](?:1|true)["']""")
 _ENTITIES = {"&lt;": "<", "&gt;": ">", "&quot;": '"', "&apos;": "'", "&amp;": "&"}
 
 
@@ -44,23 +53,43 @@ class SheetScan:
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)
 
 
-def check_sheet(ws, header: list[str], header_row: int, frame: pd.DataFrame, rows: list[int],
-                blank: list[bool], unreadable: list[dict], notes: list[str]):
-    """What read-only openpyxl read as blank without a word in the kept columns of a sheet's
-    table (``frame``, its ``rows`` and ``blank`` flags, below ``header_row``). Rows with a
-    formula whose result was never saved are added to ``unreadable``, to be rejected: their
-    value is unknown, not missing, and read as blank a computed score would silently leave
-    the NPS. Merged ranges over data rows get a note. Returns the frame, rows and blank flags
-    without the rejected rows, and :attr:`verbatim.readers.RawTable.merged_down`."""
+def scan_worksheet(ws) -> SheetScan:
+    """:func:`scan_sheet` of a read-only openpyxl worksheet (an empty scan for any other),
+    taking a saved 0 as a placeholder when the workbook asks to be computed on opening."""
     open_xml = getattr(ws, "_get_source", None)  # read-only openpyxl's own access to the sheet's XML
     if open_xml is None:
-        return frame, rows, blank, {}
+        return SheetScan()
     with open_xml() as xml:
-        scan = scan_sheet(xml)
+        return scan_sheet(xml, placeholder_zero=_recalculated_on_load(getattr(ws.parent, "_archive", None)))
+
+
+def _recalculated_on_load(archive) -> bool:
+    """Whether the workbook's calculation properties ask for every formula to be computed
+    when it is opened (``fullCalcOnLoad``), as writers that do not compute formulas set them."""
+    if archive is None:
+        return False
+    names = archive.namelist()
+    name = "xl/workbook.xml" if "xl/workbook.xml" in names else next(
+        (n for n in names if n.endswith("workbook.xml") and "/_rels/" not in n), None)
+    if name is None:
+        return False
+    return _FULL_CALC_ON_LOAD.search(archive.read(name)) is not None  # a small part: sheets' names, calcPr
+
+
+def check_sheet(scan: SheetScan, header: list[str], header_row: int, frame: pd.DataFrame, rows: list[int],
+                blank: list[bool], unreadable: list[dict], notes: list[str]):
+    """What read-only openpyxl read as blank without a word in the kept columns of a sheet's
+    table (``frame``, its ``rows`` and ``blank`` flags, below ``header_row``), as ``scan``
+    (:func:`scan_worksheet`) found it. Rows with a formula whose result was never saved are
+    added to ``unreadable``, to be rejected: their value is unknown, not missing, and read as
+    blank a computed score would silently leave the NPS. Merged ranges over data rows get a
+    note. Returns the frame, rows and blank flags without the rejected rows, and
+    :attr:`verbatim.readers.RawTable.merged_down`."""
     kept = {i: name for i, name in enumerate(header, start=1) if name in frame.columns}
-    merged_down: dict[str, list[tuple[int, int]]] = {}
+    where = {row: i for i, row in enumerate(rows)}
+    merged_notes: list[str] = []  # after the formulas' notes
+    merged_down = _merged_ranges(scan, header, header_row, frame, kept, where, merged_notes)
     if scan.unsaved_formulas:
-        where = {row: i for i, row in enumerate(rows)}
         bad: dict[int, tuple[str, str]] = {}  # row -> (column, formula) of its first such cell
         per_column: dict[str, list[int]] = {}
         for row, column, formula in scan.unsaved_formulas:
@@ -80,6 +109,15 @@ def check_sheet(ws, header: list[str], header_row: int, frame: pd.DataFrame, row
             frame = frame[keep].reset_index(drop=True)
             rows = [row for row, k in zip(rows, keep) if k]
             blank = [b for b, k in zip(blank, keep) if k]
+    notes.extend(merged_notes)
+    return frame, rows, blank, merged_down
+
+
+def _merged_ranges(scan: SheetScan, header: list[str], header_row: int, frame: pd.DataFrame,
+                   kept: dict[int, str], where: dict[int, int], notes: list[str]):
+    """The note on merged ranges over data rows, and ``merged_down`` with each range's value
+    (read before any row is rejected: the range's first row may be)."""
+    merged_down: dict[str, list[tuple[int, int, str]]] = {}
     over_data = [(r1, c1, r2, c2) for r1, c1, r2, c2 in scan.merged
                  if r2 > header_row and (r1, c1) != (r2, c2) and any(c in kept for c in range(c1, c2 + 1))]
     if over_data:
@@ -92,22 +130,24 @@ def check_sheet(ws, header: list[str], header_row: int, frame: pd.DataFrame, row
                      "top-left cell only, and its other cells read blank")
         for r1, c1, r2, _ in over_data:
             if c1 in kept and r1 > header_row and r2 > r1:
-                merged_down.setdefault(kept[c1], []).append((r1, r2))
-    return frame, rows, blank, merged_down
+                top = frame[kept[c1]].iat[where[r1]] if r1 in where else ""
+                merged_down.setdefault(kept[c1], []).append((r1, r2, top))
+    return merged_down
 
 
-def scan_sheet(source: BinaryIO) -> SheetScan:
-    """Formula cells without a saved result and merged ranges of a sheet's XML ``source``."""
+def scan_sheet(source: BinaryIO, *, placeholder_zero: bool = False) -> SheetScan:
+    """Formula cells without a saved result and merged ranges of a sheet's XML ``source``.
+    With ``placeholder_zero``, a numeric formula result of 0 counts as not saved."""
     scan = SheetScan()
     carry = b""
     while True:
         chunk = source.read(CHUNK)
         buffer = carry + chunk
         if not chunk:
-            _scan_part(buffer, scan)
+            _scan_part(buffer, scan, placeholder_zero)
             return scan
         cut = _after_last_cell(buffer)  # a cell is never split between two parts
-        _scan_part(buffer[:cut], scan)
+        _scan_part(buffer[:cut], scan, placeholder_zero)
         carry = buffer[cut:]
 
 
@@ -117,16 +157,22 @@ def _after_last_cell(buffer: bytes) -> int:
     return max(plain + 4 if plain >= 0 else 0, prefixed + 3 if prefixed >= 0 else 0)
 
 
-def _scan_part(part: bytes, scan: SheetScan) -> None:
+def _scan_part(part: bytes, scan: SheetScan, placeholder_zero: bool = False) -> None:
     if b"f" in part and (b"<f" in part or b":f" in part):  # most sheets have no formula at all
         for match in _FORMULA_WITHOUT_VALUE.finditer(part):
-            prefix, text, empty_value = match.group(1), match.group(2), match.group(3)
+            prefix, text = match.group(1), match.group(2)
+            value = b"" if match.group(3) is not None else match.group(4)  # None: no <v> at all
+            if value is not None and value.strip() and not (placeholder_zero and value.strip() == b"0"):
+                continue  # a saved result
             start = part.rfind(b"<" + prefix + b"c ", 0, match.start())
             if start < 0:
                 continue
             tag = part[start : part.find(b">", start)]
             kind = _CELL_TYPE.search(tag)
-            if empty_value is not None and kind is not None and kind.group(1) == b"str":
+            kind = kind.group(1) if kind is not None else b"n"
+            if value is not None and value.strip() == b"0" and kind != b"n":
+                continue  # "0" saved as text, a boolean's false: a result, not the numeric placeholder
+            if value is not None and not value.strip() and kind == b"str":
                 continue  # a formula whose result is the empty string, as Excel saves it
             ref = _CELL_REF.search(tag)
             if ref is None:  # cells without a reference are rare; such a cell is not located
