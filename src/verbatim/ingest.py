@@ -404,8 +404,8 @@ def validate_rows(raw: RawTable, columns: ColumnMap, settings: InputSettings, sc
 
     raw_id = col(columns.id).str.strip()
     ids = pd.Series(np.where(raw_id.eq(""), "row-" + rows.astype(str), raw_id), dtype=object)
-    ids, renamed = _unclaimed_generated_ids(ids, raw_id.eq(""))
     if columns.id:
+        ids, renamed = _unclaimed_generated_ids(ids, raw_id.eq(""))
         candidate = reason.isna()
         first_row = rows[candidate].groupby(ids[candidate].to_numpy()).transform("min")
         dup = pd.Series(False, index=range(n))
@@ -518,7 +518,7 @@ def load_responses(path: str | Path, config: Config | None = None) -> IngestResu
     notes = filled + notes
     if raw.unreadable:
         unreadable = pd.DataFrame(raw.unreadable)
-        # Only a workbook's formula cells name their column (see readers._check_sheet_xml).
+        # Only a workbook's formula cells name their column (see sheetxml.check_sheet).
         column = unreadable.get("column", pd.Series(None, index=unreadable.index, dtype=object)).astype(object)
         unreadable = unreadable.assign(response_id="", column=column.where(column.notna(), None))[REJECTED_COLUMNS]
         rejected = pd.concat([unreadable, rejected], ignore_index=True) if len(rejected) else unreadable
