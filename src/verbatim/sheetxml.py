@@ -21,6 +21,7 @@ sheet costs a small share of what openpyxl's own parse does.
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field
 from typing import BinaryIO
@@ -40,7 +41,6 @@ _CELL_TYPE = re.compile(rb"""\st=["']([^"']*)["']""")
 _MERGED = re.compile(rb"""<(?:\w+:)?mergeCell\s[^>]*?ref=["']([A-Z]+)([0-9]+)(?::([A-Z]+)([0-9]+))?["']""")
 # The workbook asks to be computed when opened: its saved formula results may be placeholders.
 _FULL_CALC_ON_LOAD = re.compile(rb"""<(?:\w+:)?calcPr\b[^>]*?\sfullCalcOnLoad=["'](?:1|true)["']""")
-_ENTITIES = {"&lt;": "<", "&gt;": ">", "&quot;": '"', "&apos;": "'", "&amp;": "&"}
 
 
 @dataclass
@@ -178,13 +178,9 @@ def _scan_part(part: bytes, scan: SheetScan, placeholder_zero: bool = False) -> 
             if ref is None:  # cells without a reference are rare; such a cell is not located
                 continue
             scan.unsaved_formulas.append((int(ref.group(2)), column_index_from_string(ref.group(1).decode()),
-                                          _unescape(text.decode("utf-8", "replace")) if text else ""))
+                                          html.unescape(text.decode("utf-8", "replace")) if text else ""))
     if b"mergeCell" in part:
         for match in _MERGED.finditer(part):
             first_col, first_row, last_col, last_row = match.groups()
             scan.merged.append((int(first_row), column_index_from_string(first_col.decode()),
                                 int(last_row or first_row), column_index_from_string((last_col or first_col).decode())))
-
-
-def _unescape(text: str) -> str:
-    return re.sub(r"&(?:lt|gt|quot|apos|amp);", lambda m: _ENTITIES[m.group()], text) if "&" in text else text
