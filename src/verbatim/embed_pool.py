@@ -11,8 +11,8 @@ over their stdin/stdout with pickled messages, not ``multiprocessing``: spawning
 ``multiprocessing`` re-imports the caller's ``__main__``, which breaks scripts and
 notebooks without an ``if __name__ == "__main__"`` guard. Each worker loads the backend
 once, then answers ``(texts, batch_size)`` requests with a float32 array (or an error
-message). The pool itself never imports torch in the parent (BERTopic, which the theme stage
-needs, does: the pipeline imports it during segmentation).
+message). The pool itself never imports torch in the parent (spaCy does: thinc loads it when
+installed).
 """
 
 from __future__ import annotations

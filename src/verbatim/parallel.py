@@ -12,7 +12,7 @@ macOS defaults aside) the work runs in this process, with the same results.
 
 While the workers compute, this process has nothing to do but wait. :func:`idle_work`
 lends that time to a task a later stage needs anyway: the pipeline imports BERTopic
-(~10 s, most of it torch and transformers) while spaCy's workers segment new comments.
+(:mod:`verbatim.bertopic_import`) while spaCy's workers segment new comments.
 """
 
 from __future__ import annotations

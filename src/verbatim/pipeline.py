@@ -124,7 +124,7 @@ def run_stages(ingest: IngestResult, config: Config, *, model_dir: str | Path | 
     notes: list[str] = []
     embedder = Embedder(config.embed)
     memo = embedder.cache_path.parent if config.embed.cache else None  # stage memos live beside the vectors
-    # Fitting or extending themes imports BERTopic (~10 s): done while spaCy's workers
+    # Fitting or extending themes imports BERTopic (1.5 CPU-s, bertopic_import): done while spaCy's workers
     # segment new texts, when this process would only wait for them.
     with idle_work(import_bertopic) if model_dir is None or extend_model else nullcontext():
         segments, flags = _segment_and_score(responses, config, memo, timer)

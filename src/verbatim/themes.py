@@ -56,6 +56,7 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from .bertopic_import import import_bertopic
 from .guided import SIDES, GuidedTheme, load_guided_themes
 from .labels import LabelSettings, choose_labels, phrases_by_text
 from .parallel import idle_work
@@ -234,22 +235,6 @@ def calibration_sample(texts: Sequence[str], settings: ThemeSettings, strata: Se
         rows = stratified_rows([None] * len(texts) if strata is None else strata, settings.max_fit_segments, settings.seed)
         texts = [texts[i] for i in rows]
     return [texts[i] for i in calibration_rows(texts, settings)]
-
-
-def import_bertopic():
-    """Import BERTopic quietly: umap (imported by BERTopic's plotting) warns about the
-    absent TensorFlow at import time, which verbatim never needs. The import takes ~10 s
-    (torch and transformers come with it); the pipeline starts it early, while spaCy's
-    workers run (:func:`verbatim.parallel.idle_work`)."""
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ImportWarning)
-        import bertopic
-        import bertopic.representation
-        import bertopic.vectorizers
-
-    return bertopic
 
 
 #: Keyword scores closer than this are one value (a tie, ordered by word), and
