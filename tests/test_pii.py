@@ -298,6 +298,16 @@ def test_pii_prefilter_changes_no_redaction(monkeypatch, sample_path):
         # A name the dictionary lists as a noun ("raj": British rule) counts when written as one.
         ("Honestly Raj at the returns desk could not have been nicer",
          "Honestly [NAME] at the returns desk could not have been nicer"),
+        # Listed first names the dictionary also knows as nouns: opening a sentence, in lower
+        # case opening a clause or after "to", in Title Case writing.
+        ("Where do I start. Mohammed on the phone was so patient with me.",
+         "Where do I start. [NAME] on the phone was so patient with me."),
+        ("Daniel from the billing team was kind", "[NAME] from the billing team was kind"),
+        ("out of stock again; gary at the norwich store was brilliant",
+         "out of stock again; [NAME] at the norwich store was brilliant"),
+        ("big thanks to gary on the shop floor who went above and beyond",
+         "big thanks to [NAME] on the shop floor who went above and beyond"),
+        ("Daniel From The Billing Team Was Kind", "[NAME] From The Billing Team Was Kind"),
     ],
 )
 def test_pii_staff_names_redacted(text, expected):
@@ -332,6 +342,8 @@ def test_pii_staff_names_redacted(text, expected):
         "Paid with Klarna at checkout",
         "No reciept at the till",  # misspellings in a name's slot
         "parcel recieved at the depot",
+        "we bought basil at the store",  # a listed first name used as a word, after another word
+        "pasta with basil from the deli counter",
     ],
 )
 def test_pii_staff_names_ordinary_words_kept(text):
@@ -350,8 +362,9 @@ def test_pii_staff_names_allowlist_and_switch():
 
 @pytest.mark.slow
 def test_pii_sample_staff_names_found_products_kept(sample_path):
-    """On the bundled sample (segment_responses): at most 9 of the 50 planted staff names
-    survive (NER alone: 30), every [NAME] replaces a planted name, every product stays."""
+    """On the bundled sample (segment_responses): at most 3 of the 50 planted staff names
+    survive (NER alone: 30; 9 before first names the dictionary lists as nouns were told
+    apart), every [NAME] replaces a planted name, every product stays."""
     import pandas as pd
 
     from verbatim.prepare import PrepareSettings, segment_responses
@@ -369,7 +382,7 @@ def test_pii_sample_staff_names_found_products_kept(sample_path):
     redacted = dict(zip(flags["response_id"], flags["redacted_text"]))
     survived = sum(min(len(name_re.findall(redacted[rid])), n) for rid, n in planted.items())
     assert sum(planted.values()) == 50
-    assert survived <= 9
+    assert survived <= 3
     assert sum(t.count("[NAME]") for t in redacted.values()) == 50 - survived
     for product in generator["PRODUCTS"]:
         for clean, text in zip(flags["clean_text"], flags["redacted_text"]):

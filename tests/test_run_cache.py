@@ -20,6 +20,16 @@ def test_run_cache_segment_fingerprint_follows_what_changes_segments():
     assert base != segment_fingerprint(PrepareSettings(), None)
 
 
+def test_run_cache_segment_fingerprint_follows_the_first_name_list(monkeypatch):
+    # The list is a data file, not source code: a new list must not reuse old redactions.
+    from verbatim import staffnames
+
+    base = segment_fingerprint(PrepareSettings(), PiiSettings())
+    listed = staffnames.first_names()
+    monkeypatch.setattr(staffnames, "first_names", lambda: listed | {"zebedee"})
+    assert segment_fingerprint(PrepareSettings(), PiiSettings()) != base
+
+
 def test_run_cache_fingerprint_covers_module_source(monkeypatch, tmp_path):
     module = tmp_path / "memo_probe_mod.py"
     module.write_text("X = 1\n")

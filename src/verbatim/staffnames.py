@@ -6,9 +6,11 @@ complements it: a word that is not English, standing where a staff member's name
 to a role word of :data:`STAFF_ROLES`, before a place of :data:`STAFF_PLACES`, after "thanks to"
 or "her name was"), capitalised or not. :mod:`verbatim.pii` adds these spans to NER's.
 
-On the bundled sample this rule and NER find 41 of the 50 planted staff names, NER alone 20.
+On the bundled sample this rule and NER find 47 of the 50 planted staff names, NER alone 20.
 Whether a word is English comes from the packaged spaCy pipeline's lemmatizer tables (WordNet),
-its norm and tokenizer-exception tables, and the informal words listed here.
+its norm and tokenizer-exception tables, and the informal words listed here; WordNet also lists
+many first names as nouns ("Daniel", "Gary", "Mohammed"), which a list of first names
+(``resources/first_names.txt``, from Faker's English-speaking locales) tells apart.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from .pii import PiiSettings
 
-__all__ = ["STAFF_ROLES", "STAFF_PLACES", "DETERMINERS", "SIGN_OFFS", "allowed_words", "merge_spans",
+__all__ = ["STAFF_ROLES", "STAFF_PLACES", "DETERMINERS", "SIGN_OFFS", "allowed_words", "first_names", "merge_spans",
            "staff_name_spans"]
 
 # Determiners and possessives do not precede people's names ("the Spicy Tuna", "a Kobe",
@@ -181,14 +183,18 @@ def staff_name_spans(
     pronoun, copula or number ("my parcel at the depot", "they ahd in store", "to be faiir
     the agent", "40 mins on the phone").
 
-    The dictionary (WordNet) also lists some first names as nouns ("tom", "raj": 16 % of
-    2,387 English-locale first names, against 3 % it lists as verbs or adjectives, "Grace",
-    "Frank", never found here). Such a noun counts only written as a proper noun: capitalised,
-    not opening a sentence, next to a lower-case role or place word (in Title Case writing
-    capitals say nothing) and not used in lower case elsewhere in the comment. So "Honestly
-    Raj at the returns desk" is found and "Parking at the Leeds store", "Advice on the phone"
-    are kept; so are, a known limit, "Raj at the Bristol store" opening a sentence and
-    "mohammed on the phone" in lower case (NER may still find the capitalised ones).
+    The dictionary (WordNet) also lists many first names as nouns (448 of the 3,197 names of
+    :func:`first_names`: "Daniel", "Gary", "Mohammed"; those it lists as verbs or adjectives,
+    "Grace", "Frank", are never found here). A dictionary noun that is a listed first name
+    counts written as a proper noun (capitalised, next to a lower-case role or place word)
+    wherever it stands, or in any case when it opens a sentence or clause or follows "to"
+    ("Daniel from the billing team", "thanks to gary on the shop floor"), not after another
+    word ("we bought basil at the store"). Any other dictionary noun counts only written as a
+    proper noun, not opening a sentence and not used in lower case elsewhere in the comment
+    (in Title Case writing capitals say nothing). So "Honestly Raj at the returns desk" is
+    found and "Parking at the Leeds store", "Advice on the phone" are kept; so are, a known
+    limit, unlisted names the dictionary knows opening a sentence ("Raj at the Bristol
+    store"; NER may still find them) or in lower case.
 
     ``sentence_starts`` and ``lower_words``: callables returning the character offsets where
     sentences start and the comment's lower-case words (built only when a noun needs them);
@@ -213,14 +219,40 @@ def staff_name_spans(
         kind = _word_kind(low, settings.spacy_model)
         if kind == "common":
             continue
-        if kind == "noun":
-            proper = word[0].isupper() and word[1:].islower() and not ctx[:1].isupper()
+        proper = word[0].isupper() and word[1:].islower() and not ctx[:1].isupper()
+        if kind == "noun" and low in first_names():
+            # A first name the dictionary also lists: a name as a proper noun, wherever it
+            # stands (sentence starts included), or in lower case or Title Case writing when it
+            # opens a clause or follows "to" ("gary at the norwich store", "thanks to daniel on
+            # the shop floor"); not after another word ("we bought basil at the store").
+            if not (proper or _opens_clause_or_after_to(text, start)):
+                continue
+        elif kind == "noun":
             if not proper or (sentence_starts is not None and start in sentence_starts()):
                 continue
             if lower_words is not None and low in lower_words():
                 continue
         spans.append((start, end))
     return merge_spans(spans)
+
+
+_CLAUSE_OPEN_RE = re.compile(r"(?:\A|[.!?;:(\n\u2013\u2014-]|\bto)\s*\Z")
+
+
+def _opens_clause_or_after_to(text: str, start: int) -> bool:
+    """Whether the word at ``start`` opens the text, a sentence or a clause (after . ! ? ; : (
+    a line break or a dash), or follows "to"."""
+    return _CLAUSE_OPEN_RE.search(text, max(0, start - 12), start) is not None
+
+
+@functools.cache
+def first_names() -> frozenset[str]:
+    """First names, lower case (``resources/first_names.txt``: Faker's lists for English-speaking
+    locales, see ``scripts/build_first_names.py``)."""
+    from importlib.resources import files
+
+    lines = files("verbatim").joinpath("resources", "first_names.txt").read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
 
 
 @functools.lru_cache(maxsize=4)
