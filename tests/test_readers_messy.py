@@ -385,6 +385,24 @@ def test_readers_xlsx_formula_without_saved_result_rejects_its_rows(tmp_path):
                and "Open and save the file in Excel" in note for note in result.notes)
 
 
+def test_readers_xlsx_formula_in_the_header_row_says_why_its_column_has_no_name(tmp_path):
+    """A header cell computed by a formula ("=\"Comment\"") that was never saved reads blank:
+    the column gets a made-up name, and the note says why and what to do."""
+    path = tmp_path / "h.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["id", "score", '="Comment"'])
+    book.active.append([1, 9, "great"])
+    book.active.append([2, 3, "slow"])
+    book.save(path)
+    table = read_table(path)
+    assert table.frame.columns.tolist() == ["id", "score", "column_3"]
+    assert ("header cell C1 is a formula without a saved result (=\"Comment\"), so its column is named "
+            "'column_3'. Open and save the file in Excel so formula results are stored, or pass the column by "
+            "that name") in table.notes
+    result = load_responses(path, load_config(overrides={"columns": {"text": ["column_3"], "score": "score"}}, environ={}))
+    assert result.responses["text"].tolist() == ["great", "slow"] and result.rejected.empty
+
+
 def test_readers_xlsx_formulas_written_by_pandas_are_found_too(tmp_path):
     import pandas as pd
 

@@ -87,6 +87,12 @@ def check_sheet(scan: SheetScan, header: list[str], header_row: int, frame: pd.D
     :attr:`verbatim.readers.RawTable.merged_down`."""
     kept = {i: name for i, name in enumerate(header, start=1) if name in frame.columns}
     where = {row: i for i, row in enumerate(rows)}
+    for row, column, formula in scan.unsaved_formulas:
+        if row == header_row and column <= len(header):  # its name read as blank: say why
+            notes.append(f"header cell {get_column_letter(column)}{row} is a formula without a saved result"
+                         f"{f' (={formula})' if formula else ''}, so its column is named {header[column - 1]!r}. "
+                         "Open and save the file in Excel so formula results are stored, or pass the column by "
+                         "that name")
     merged_notes: list[str] = []  # after the formulas' notes
     merged_down = _merged_ranges(scan, header, header_row, frame, kept, where, merged_notes)
     if scan.unsaved_formulas:
