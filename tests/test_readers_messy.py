@@ -401,6 +401,10 @@ def test_readers_xlsx_formula_in_the_header_row_says_why_its_column_has_no_name(
             "that name") in table.notes
     result = load_responses(path, load_config(overrides={"columns": {"text": ["column_3"], "score": "score"}}, environ={}))
     assert result.responses["text"].tolist() == ["great", "slow"] and result.rejected.empty
+    # Left to detect the comment column, the one-line error says why it found none.
+    with pytest.raises(InputError, match=r"no comment column found.*; header cell C1 is a formula without a saved "
+                                         r"result \(=\"Comment\"\), so its column is named 'column_3'"):
+        load_responses(path)
 
 
 def test_readers_xlsx_formulas_written_by_pandas_are_found_too(tmp_path):

@@ -398,7 +398,7 @@ def _read_xlsx(path: Path, data: bytes, *, sheet: str = "", select: Select | Non
 
     import openpyxl
 
-    from .sheetxml import check_sheet, scan_worksheet  # imports openpyxl
+    from .sheetxml import check_sheet, header_formula_notes, scan_worksheet  # imports openpyxl
 
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -442,6 +442,10 @@ def _read_xlsx(path: Path, data: bytes, *, sheet: str = "", select: Select | Non
             frame, rows, blank, merged_down = check_sheet(scan, header, offset, frame, rows, blank, unreadable, notes)
         except InputError as exc:
             others = [w.title for w in book.worksheets if w is not ws]
+            if exc.code == "E105" and (why := header_formula_notes(scan_worksheet(ws), header, offset)):
+                # A column was not found because its name is a formula never computed: say so.
+                raise InputError("E105", f"{exc.message}; {'; '.join(why)}", file=exc.file, row=exc.row,
+                                 column=exc.column) from None
             if exc.code != "E105" or sheet or not others:
                 raise
             # A cover or notes sheet first: the columns are on another sheet.

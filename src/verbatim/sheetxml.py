@@ -87,12 +87,7 @@ def check_sheet(scan: SheetScan, header: list[str], header_row: int, frame: pd.D
     :attr:`verbatim.readers.RawTable.merged_down`."""
     kept = {i: name for i, name in enumerate(header, start=1) if name in frame.columns}
     where = {row: i for i, row in enumerate(rows)}
-    for row, column, formula in scan.unsaved_formulas:
-        if row == header_row and column <= len(header):  # its name read as blank: say why
-            notes.append(f"header cell {get_column_letter(column)}{row} is a formula without a saved result"
-                         f"{f' (={formula})' if formula else ''}, so its column is named {header[column - 1]!r}. "
-                         "Open and save the file in Excel so formula results are stored, or pass the column by "
-                         "that name")
+    notes.extend(header_formula_notes(scan, header, header_row))
     merged_notes: list[str] = []  # after the formulas' notes
     merged_down = _merged_ranges(scan, header, header_row, frame, kept, where, merged_notes)
     if scan.unsaved_formulas:
@@ -117,6 +112,15 @@ def check_sheet(scan: SheetScan, header: list[str], header_row: int, frame: pd.D
             blank = [b for b, k in zip(blank, keep) if k]
     notes.extend(merged_notes)
     return frame, rows, blank, merged_down
+
+
+def header_formula_notes(scan: SheetScan, header: list[str], header_row: int) -> list[str]:
+    """Why a column has a made-up name: its header cell is a formula without a saved result,
+    which read-only openpyxl reads as blank (one note per such cell)."""
+    return [f"header cell {get_column_letter(column)}{row} is a formula without a saved result"
+            f"{f' (={formula})' if formula else ''}, so its column is named {header[column - 1]!r}. "
+            "Open and save the file in Excel so formula results are stored, or pass the column by that name"
+            for row, column, formula in scan.unsaved_formulas if row == header_row and column <= len(header)]
 
 
 def _merged_ranges(scan: SheetScan, header: list[str], header_row: int, frame: pd.DataFrame,
