@@ -197,6 +197,7 @@ def test_report_markdown_counts_respondents_in_the_singular_too():
 
     assert w.scored_respondents(1) == "1 scored respondent"
     assert w.scored_respondents(2280) == "2,280 scored respondents"
+    assert w.respondents(1) == "1 respondent" and w.respondents(12000) == "12,000 respondents"
     assert "only 1 scored respondent." in w.small_sample_warning("Trend", 1)
 
 

@@ -11,6 +11,8 @@ import html
 import math
 from typing import Any, Mapping
 
+from .wording import respondents
+
 ALL = "__all__"
 COLOURS = ("#c0392b", "#2471a3", "#7d3c98", "#b9770e", "#138d75")
 
@@ -26,10 +28,6 @@ def _name(flag: Mapping[str, Any], labels: Mapping[int, str]) -> str:
 
 def _pct(value: Any) -> str:
     return "n/a" if value is None else f"{100 * float(value):.0f}%"
-
-
-def _respondents(n: int) -> str:
-    return f"{n} respondent" + ("" if n == 1 else "s")
 
 
 def _series(trend: Mapping[str, Any], group: str) -> Mapping[str, Any] | None:
@@ -59,7 +57,7 @@ def trend_markdown(report: Mapping[str, Any], group: str = ALL, escape=lambda s:
     series = _series(trend, group)
     if series and len(periods) >= 2 and series["nps"][-1] is not None and series["nps"][-2] is not None:
         latest = (f"NPS in {periods[-1]} was **{series['nps'][-1]:+.1f}** (likely between "
-                  f"{series['ci_low'][-1]:+.1f} and {series['ci_high'][-1]:+.1f}, {_respondents(series['n'][-1])})")
+                  f"{series['ci_low'][-1]:+.1f} and {series['ci_high'][-1]:+.1f}, {respondents(series['n'][-1])})")
         if min(series["n"][-2:]) < trend.get("min_period_responses", 0):
             lines.append(f"{latest}: too few respondents in {periods[-2]} or {periods[-1]} to tell a change from "
                          f"noise.")

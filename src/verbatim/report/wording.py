@@ -54,9 +54,14 @@ def fmt_count(n: Any) -> str:
     return f"{int(n):,}" if is_number(n) else "n/a"
 
 
+def respondents(n: Any, kind: str = "") -> str:
+    """``'2,280 respondents'``, ``'1 respondent'``; with ``kind``: ``'2,280 scored respondents'``."""
+    return f"{fmt_count(n)} {kind + ' ' if kind else ''}respondent" + ("" if is_number(n) and int(n) == 1 else "s")
+
+
 def scored_respondents(n: Any) -> str:
     """``'2,280 scored respondents'``, ``'1 scored respondent'``."""
-    return f"{fmt_count(n)} scored respondent" + ("" if is_number(n) and int(n) == 1 else "s")
+    return respondents(n, "scored")
 
 
 def ci_level(report: Mapping[str, Any]) -> float:
