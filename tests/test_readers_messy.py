@@ -101,6 +101,19 @@ def test_readers_xlsx_row_wider_than_header_and_stale_dimension_is_rejected(tmp_
     assert result.rows_read == 2 and result.rejected["row"].tolist() == [3]
 
 
+def test_readers_xlsx_rejected_unreadable_rows_keep_their_id(tmp_path):
+    """A workbook row rejected before validation (data right of the header, an unsaved
+    formula) still has its cells in their columns: rejected.csv names its id, so the response
+    can be found in the survey tool."""
+    cells = {(1, 1): "id", (1, 2): "score", (1, 3): "comment", (2, 1): "A1", (2, 2): 9, (2, 3): "ok",
+             (3, 1): " A2 ", (3, 2): 3, (3, 3): "bad", (3, 5): "extra"}
+    result = load_responses(_workbook(tmp_path / "w.xlsx", cells, dimension="A1:C2"))
+    assert result.rejected[["row", "response_id"]].to_dict("records") == [{"row": 3, "response_id": "A2"}]
+    path = tmp_path / "f.xlsx"
+    _survey_book([9, "=B2-6", 7]).save(path)
+    assert load_responses(path).rejected[["row", "response_id"]].to_dict("records") == [{"row": 3, "response_id": "2"}]
+
+
 def test_readers_xlsx_blank_header_cell_within_the_declared_size_names_a_column(tmp_path):
     cells = {(1, 1): "score", (1, 2): "comment", (2, 1): 9, (2, 2): "ok", (2, 3): "note"}
     table = read_table(_workbook(tmp_path / "s.xlsx", cells))  # declared A1:C2, header A1:B1

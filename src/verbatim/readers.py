@@ -78,7 +78,9 @@ class RawTable:
     format: str
     encoding: str | None = None
     delimiter: str | None = None
-    unreadable: list[dict] = field(default_factory=list)  # {row, value, reason}
+    # {row, value, reason}, and where the row's cells stand in their columns (workbooks) the
+    # rejected cell's ``column`` and the row's ``cells`` ({column: str}), which give its id
+    unreadable: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     # Per frame row: every cell of the file's row is blank, in all columns, kept or not
     # (None: judge on the frame's columns).
@@ -434,7 +436,7 @@ def _read_xlsx(path: Path, data: bytes, *, sheet: str = "", select: Select | Non
         try:
             for row, record in enumerate(values, start=offset + 1):  # openpyxl rows are 1-based
                 if len(record) > width and not all(_blank_cell(v) for v in record[width:]):
-                    unreadable.append(_wider_than_header(row, record, width))
+                    unreadable.append(_wider_than_header(row, record, header))
                     continue
                 table.add(row, [cell_to_str(v) for v in (list(record) + [None] * width)[:width]])
             scan = scan_worksheet(ws)
@@ -467,15 +469,17 @@ def _blank_cell(value: object) -> bool:
     return value is None or str(value).strip() == ""
 
 
-def _wider_than_header(row: int, record: Sequence[object], width: int) -> dict:
+def _wider_than_header(row: int, record: Sequence[object], header: list[str]) -> dict:
     """A workbook row with data right of the header's last column, which only a sheet whose
-    declared size is missing or stale can have: rejected like a CSV row with too many fields."""
+    declared size is missing or stale can have: rejected like a CSV row with too many fields.
+    Unlike a CSV row's, its cells stand in their columns, so its ``cells`` (the id) are known."""
     from openpyxl.utils import get_column_letter
 
+    width = len(header)
     last = max(i for i, v in enumerate(record) if not _blank_cell(v)) + 1
     return {"row": row, "value": ", ".join(cell_to_str(v) for v in record[:last])[:200],
             "reason": f"row has data in column {get_column_letter(last)}, right of the header's last column "
-                      f"({get_column_letter(width)})"}
+                      f"({get_column_letter(width)})", "cells": dict(zip(header, map(cell_to_str, record[:width])))}
 
 
 def _records_to_table(path: Path, records: list[tuple[int, object]], fmt: str, used: str, unreadable: list[dict],

@@ -104,7 +104,8 @@ def check_sheet(scan: SheetScan, header: list[str], header_row: int, frame: pd.D
         for row, (name, formula) in bad.items():
             unreadable.append({"row": row, "value": f"={formula}" if formula else "", "column": name,
                                "reason": f"'{name}' is a formula without a saved result (open and save the file "
-                                         "in Excel so formula results are stored)"})
+                                         "in Excel so formula results are stored)",
+                               "cells": frame.iloc[where[row]].to_dict()})
         if bad:
             keep = [row not in bad for row in rows]
             frame = frame[keep].reset_index(drop=True)
