@@ -523,7 +523,7 @@ def load_responses(path: str | Path, config: Config | None = None) -> IngestResu
         # A workbook row's cells stand in their columns: its id is known (a CSV row with too
         # many fields, or a broken JSON line, has none that can be trusted).
         cells = unreadable.get("cells", pd.Series(None, index=unreadable.index, dtype=object))
-        ids = [str((c or {}).get(columns.id, "")).strip() if columns.id and isinstance(c, dict) else "" for c in cells]
+        ids = [c.get(columns.id, "").strip() if columns.id and isinstance(c, dict) else "" for c in cells]
         unreadable = unreadable.assign(response_id=ids, column=column.where(column.notna(), None))[REJECTED_COLUMNS]
         rejected = pd.concat([unreadable, rejected], ignore_index=True) if len(rejected) else unreadable
     rejected = rejected.sort_values("row", kind="stable").reset_index(drop=True)
