@@ -528,9 +528,14 @@ def test_labels_show_keyword_ngrams_as_customers_wrote_them():
     assert written_form("size small", ["i ordered the size size small"]) == "size small"  # readable forms only
     assert written_form("customer service", ["the customer s service", "great customer service"]) == "customer service"
     # With no phrase to choose, two single keywords, never an n-gram's skipped words.
+    # A negation keeps its "not" ("wasn't" is split at its apostrophe before the search).
+    assert written_form("wasn flattering", ["it wasn t flattering on me"]) == "was not flattering"
+    assert written_form("won fit", ["they won t fit anyone"]) == "will not fit"
+    assert written_form("refund hasn", ["the refund hasn t come"]) is None  # a fragment still
     assert _fallback(["email email need", "email need", "need"], set()) == "email and need"
     assert _fallback(["email need"], {"email and need"}) == "email comments"
     assert _fallback(["größe", "qualität"], set()) == "größe and qualität"
+    assert _fallback(["love", "love love", "just love love", "absolutely love"], set()) == "love and absolutely"
 
 
 def test_labels_never_end_on_a_function_word():
@@ -539,10 +544,25 @@ def test_labels_never_end_on_a_function_word():
     from verbatim.labels import _readable, written_form
 
     assert written_form("maybe just", ["maybe it is just me", "maybe it is just the cut"]) is None
-    for fragment in ("maybe it is just", "time the waitstaff did", "still what", "quick and"):
+    for fragment in ("maybe it is just", "time the waitstaff did", "still what", "quick and",
+                     # a contraction stem, a preposition, a linking verb without its complement
+                     "showing that shouldn", "picture it looks like", "dress looked",
+                     # a sentence's continuation rather than a name
+                     "just would have preferred", "and the fit"):
         assert not _readable(fragment), fragment
-    for label in ("sold out", "beautiful top", "log in", "late delivery", "too many emails"):
+    for label in ("sold out", "beautiful top", "log in", "late delivery", "too many emails",
+                  "casual look", "still no refund", "package never arrived", "did not work"):
         assert _readable(label), label
+
+
+def test_label_phrases_never_drop_a_negation():
+    # "<noun> was <adjective>" gives "<adjective> <noun>" only when nothing negates it: a
+    # complaint must not read as praise ("the staff was not very helpful" -> "helpful staff").
+    from verbatim.labels import candidate_phrases
+
+    negated = ["The staff was not very helpful.", "The dress wasn't flattering on me.", "Staff were never rude."]
+    assert not {"helpful staff", "flattering dress", "rude staff"} & set(candidate_phrases(negated))
+    assert {"late delivery", "rude staff"} <= set(candidate_phrases(["Delivery was late and the staff were rude."]))
 
 
 @pytest.mark.slow

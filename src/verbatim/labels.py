@@ -29,19 +29,36 @@ import numpy as np
 __all__ = ["LabelSettings", "candidate_phrases", "phrases_by_text", "choose_labels", "written_form"]
 
 _DROP_LEADING = {"DET", "PRON", "NUM", "PUNCT", "CCONJ", "ADP", "PART", "SYM", "X", "INTJ"}
-_FRAGMENTS = {"ve", "nt", "s", "re", "ll", "d", "m", "t", "wasn", "isn", "don", "didn", "doesn", "couldn", "won"}
+# What is left of a contraction once its apostrophe is gone: "'ve", "n't", and the stems of
+# every "n't" ("shouldn", "aren").
+_FRAGMENTS = frozenset(
+    "ve nt s re ll d m t ain aren couldn didn doesn don hadn hasn haven isn mightn mustn needn shan "
+    "shouldn wasn weren won wouldn".split()
+)
 # Closed-class words a label cannot end on: determiners, pronouns, auxiliaries and modals,
-# conjunctions, prepositions that are not particles ("sold out", "log in" stay), and focus
-# and hedging adverbs. A candidate ending on one is a fragment of a sentence ("maybe it is
-# just", "time the waitstaff did", "still what"), not the name of a theme.
+# conjunctions, prepositions that are not particles ("sold out", "log in" stay), negation,
+# question words, focus and hedging adverbs, and the forms of linking verbs that cannot be
+# nouns ("looked", not "look": "casual look" stays), whose complement is missing.
+# A candidate ending on one is a fragment of a sentence ("maybe it is just", "time the
+# waitstaff did", "still what", "picture it looks like", "dress looked"), not the name of a theme.
 _NO_LABEL_END = frozenset(
     "a an the this that these those my your his her its our their i me you he she it we they him "
     "us them what which who whom whose some any each every is are was were be been being am do "
     "does did have has had will would can could shall should may might must and or but nor so "
-    "because if when while although though than as of for to with at by from into onto just "
-    "still even also too very really quite rather only maybe perhaps normally usually always "
-    "never already yet then".split()
+    "because if when while although though than as of for to with at by from into onto like "
+    "not how why where just still even also too very really quite rather only maybe perhaps "
+    "normally usually always never already yet then "
+    "looks looked seem seems seemed feels sounds sounded become becomes became".split()
 )
+# Nor start on a conjunction or a focus adverb: "just would have preferred", "and the fit"
+# continue a sentence rather than name a theme ("too many emails", "still no refund" stay).
+_NO_LABEL_START = frozenset(
+    "and or but nor because if when while although though than then yet just also".split()
+)
+# The stem of each "n't" and what it stands for; "can't" and "won't" are irregular.
+_NOT_STEMS = {stem: stem[:-1] for stem in "aren couldn didn doesn hadn hasn haven isn mightn mustn needn shouldn wasn "
+              "weren wouldn".split()} | {"don": "do", "won": "will", "can": "can", "shan": "shall", "ain": "is"}
+_NEGATION = re.compile(r"\b(" + "|".join(sorted(_NOT_STEMS)) + r") t\b")
 _WORD = re.compile(r"[a-z][a-z'\-]*[a-z]|[a-z]")
 _ANY_WORD = re.compile(r"\w+")
 _LETTERS = re.compile(r"[^\W\d_]+(?:['-][^\W\d_]+)*")  # a word of letters in any alphabet
@@ -97,8 +114,9 @@ def _phrases_of(doc) -> list[str]:
         if tokens:
             found.append(_clean(tokens))
     for token in doc:
-        # "<noun> was/is <adjective>" -> "<adjective> <noun>" (e.g. "late delivery").
-        if token.pos_ == "ADJ" and token.dep_ == "acomp":
+        # "<noun> was/is <adjective>" -> "<adjective> <noun>" (e.g. "late delivery"), unless
+        # negated: "the staff was not very helpful" is no "helpful staff".
+        if token.pos_ == "ADJ" and token.dep_ == "acomp" and not _negated(token):
             subjects = [c for c in token.head.children if c.dep_ == "nsubj" and c.pos_ == "NOUN"]
             for subject in subjects:
                 compounds = [c for c in subject.children if c.dep_ == "compound"]
@@ -111,13 +129,19 @@ def _phrases_of(doc) -> list[str]:
     return [p for p in found if _readable(p)]
 
 
+def _negated(adjective) -> bool:
+    """True when the adjective or its verb is negated ("wasn't flattering", "never rude")."""
+    return any(c.dep_ == "neg" for c in (*adjective.children, *adjective.head.children))
+
+
 def _readable(phrase: str) -> bool:
     """2-5 words, no digits or contraction pieces, no word repeated ("sleeve sleeves"), not
-    ending on a closed-class word ("maybe it is just")."""
+    ending on a closed-class word ("maybe it is just") nor starting on a conjunction or a
+    focus adverb ("just would have preferred")."""
     words = phrase.split()
     if not 2 <= len(words) <= 5 or any(ch.isdigit() for ch in phrase) or set(words) & _FRAGMENTS:
         return False
-    if words[-1] in _NO_LABEL_END:
+    if words[-1] in _NO_LABEL_END or words[0] in _NO_LABEL_START:
         return False
     stems = [w[:4] if len(w) >= 4 else w for w in words]
     return len(set(stems)) == len(stems)
@@ -226,15 +250,23 @@ def written_form(ngram: str, texts: Sequence[str], max_gap: int = 2) -> str | No
     # forms that read as a label compete.
     pattern = re.compile(r"(?=\b(" + gap.join(map(re.escape, words)) + r")\b)")
     holding = (text for text in texts if all(word in text for word in words))  # cheap test first
-    forms = Counter(m.group(1) for text in holding for m in pattern.finditer(text))
+    forms = Counter(_spell_negation(m.group(1)) for text in holding for m in pattern.finditer(text))
     forms = Counter({form: n for form, n in forms.items() if _readable(form)})
     return min(forms, key=lambda f: (-forms[f], len(f), f)) if forms else None
 
 
+def _spell_negation(form: str) -> str:
+    """ "wasn t flattering" (a written form: "wasn't" split at its apostrophe) -> "was not
+    flattering": a negated complaint keeps its "not" and reads as English."""
+    return _NEGATION.sub(lambda m: _NOT_STEMS[m.group(1)] + " not", form)
+
+
 def _fallback(keywords: Sequence[str], used: set[str]) -> str:
     """Two top keywords joined ("price and value") when no phrase was found. Single words
-    only: a keyword n-gram skips the stop words between its words ("email need")."""
-    words = list(dict.fromkeys(w for k in keywords for w in k.split() if _LETTERS.fullmatch(w) and w not in _FRAGMENTS))
+    only: a keyword n-gram skips the stop words between its words ("email need"). Closed-class
+    words are no keyword of their own ("love and just")."""
+    words = list(dict.fromkeys(w for k in keywords for w in k.split()
+                               if _LETTERS.fullmatch(w) and w not in _FRAGMENTS and w not in _NO_LABEL_END))
     for a in range(len(words)):
         for b in range(a + 1, len(words)):
             label = f"{words[a]} and {words[b]}"

@@ -1,0 +1,119 @@
+"""Every theme label verbatim gives on three corpora, to review a change to label choice.
+
+Labels are read by people, so a change to how they are chosen is judged by reading them.
+This fits the default themes (MiniLM, seed 0) on
+
+- ``sample``: the bundled survey (``data/samples/nps_survey.csv``), as ``verbatim demo``;
+- ``semeval``: the 1,265 single-category SemEval-2016 restaurant sentences (as bench_semeval);
+- ``clothing``: ``--clothing N`` reviews (default 8,000) of ``womens_clothing_reviews``,
+  drawn with seed 1;
+
+prints each theme's id, size, label and top keywords, and writes them to
+``benchmarks/results/labels.json``. With ``--compare OLD.json`` (a copy of that file from
+another commit) it prints only the labels that changed. Vectors are cached in
+``--cache`` (default ``.cache/labels`` of the clone), so a second run takes under a
+minute.
+
+    .venv/bin/python benchmarks/label_audit.py
+    cp benchmarks/results/labels.json /tmp/before.json   # ... change labels.py ...
+    .venv/bin/python benchmarks/label_audit.py --compare /tmp/before.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+RESULTS = HERE / "results" / "labels.json"
+CLOTHING = ROOT.parent / "shared" / "data" / "womens_clothing_reviews" / "reviews.csv"
+
+
+def _rows(themes) -> list[list]:
+    return [[int(t.theme_id), int(t.size), str(t.label), list(t.keywords)[:4]] for t in themes.itertuples()]
+
+
+def sample_labels(cache: str) -> list[list]:
+    from verbatim.config import Config
+    from verbatim.pipeline import analyze
+
+    config = Config.default().updated({"embed": {"cache_dir": cache, "show_progress": False}}, source="audit")
+    return _rows(analyze(ROOT / "data" / "samples" / "nps_survey.csv", None, config).analysis.themes)
+
+
+def clothing_labels(cache: str, n: int) -> list[list]:
+    import pandas as pd
+
+    from verbatim.config import Config
+    from verbatim.pipeline import analyze
+
+    reviews = pd.read_csv(CLOTHING).dropna(subset=["Review Text"])
+    config = Config.default().updated({
+        "embed": {"cache_dir": cache, "show_progress": False},
+        "columns": {"text": ["Review Text"], "score": "Rating", "department": "Department Name"},
+        "input": {"scale": "5"},
+    }, source="audit")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "reviews.csv"
+        reviews.sample(min(n, len(reviews)), random_state=1).to_csv(path, index=False)
+        return _rows(analyze(path, None, config).analysis.themes)
+
+
+def semeval_labels(cache: str) -> list[list]:
+    import numpy as np
+
+    from semeval import load_single_category_sentences
+    from verbatim.embed import Embedder, EmbedSettings
+    from verbatim.themes import ThemeModel, ThemeSettings
+
+    texts, _ = load_single_category_sentences()
+    embedder = Embedder(EmbedSettings(show_progress=False, cache_dir=cache))
+    vectors = np.asarray(embedder.embed(texts), dtype=np.float32)
+    return _rows(ThemeModel(ThemeSettings(seed=0), embedder=embedder).fit(texts, vectors).themes_)
+
+
+def changed(old: dict, new: dict) -> list[str]:
+    """One line per theme whose label differs (themes matched by corpus and id)."""
+    lines = []
+    for corpus, rows in new.items():
+        before = {row[0]: row[2] for row in old.get(corpus, [])}
+        for theme_id, size, label, keywords in rows:
+            if before.get(theme_id, label) != label:
+                lines.append(f"{corpus:>8} {theme_id:>4} {size:>5}  {before[theme_id]!r} -> {label!r}  {keywords}")
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpora", default="sample,semeval,clothing")
+    parser.add_argument("--clothing", type=int, default=8000, help="number of clothing reviews")
+    parser.add_argument("--cache", default=str(ROOT / ".cache" / "labels"))
+    parser.add_argument("--compare", type=Path, help="an earlier labels.json: print only what changed")
+    args = parser.parse_args()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    fits = {"sample": lambda: sample_labels(args.cache), "semeval": lambda: semeval_labels(args.cache),
+            "clothing": lambda: clothing_labels(args.cache, args.clothing)}
+    labels = {corpus: fits[corpus]() for corpus in args.corpora.split(",")}
+    if args.compare:
+        lines = changed(json.loads(args.compare.read_text())["labels"], labels)
+        print("\n".join(lines) or "no label changed")
+    else:
+        for corpus, rows in labels.items():
+            print(f"== {corpus}: {len(rows)} themes")
+            for theme_id, size, label, keywords in rows:
+                print(f"  {theme_id:>4} {size:>5}  {label:<40} {keywords}")
+    from bench_pipeline import machine
+
+    RESULTS.write_text(json.dumps({"machine": machine(), "clothing_reviews": args.clothing,
+                                   "labels": labels}, indent=1) + "\n")
+    print(f"wrote {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()
