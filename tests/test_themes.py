@@ -565,6 +565,25 @@ def test_label_phrases_never_drop_a_negation():
     assert {"late delivery", "rude staff"} <= set(candidate_phrases(["Delivery was late and the staff were rude."]))
 
 
+def test_labels_do_not_contradict_their_themes_polarity():
+    # A theme of complaints is not named by praise its segments negate ("flattering look"
+    # for "it wasn't flattering"); a mixed theme keeps the best-scored candidate.
+    from verbatim.labels import _agreeing_first, theme_signs
+    from verbatim.themes import _polarity
+
+    complaints = ["it wasn't flattering at all", "sadly it was not flattering on me", "so frumpy, awful look"]
+    praise = ["love how flattering it is", "such a flattering and lovely cut", "great look"]
+    mixed = ["flattering at first", "awful after one wash", "it arrived on tuesday"]
+    assert theme_signs([complaints, praise, mixed], _polarity) == [-1, 1, 0]
+    ranked = [(0.9, "flattering look"), (0.85, "awful look"), (0.8, "frumpy look"), (0.7, "sleeve length")]
+    vocabulary = ["awful look", "flattering look", "frumpy look", "sleeve length"]
+    reordered = _agreeing_first([ranked] * 3, [complaints, praise, mixed], vocabulary, _polarity)
+    # the lexicon's polarity: "frumpy" is not in it (neutral), nor is "sleeve length"
+    assert [phrase for _, phrase in reordered[0]] == ["awful look", "frumpy look", "sleeve length", "flattering look"]
+    assert [phrase for _, phrase in reordered[1]] == ["flattering look", "frumpy look", "sleeve length", "awful look"]
+    assert reordered[2] == ranked
+
+
 @pytest.mark.slow
 def test_labels_find_a_keywords_written_form_beyond_the_segments_they_read(fitted):
     # Keywords come from all of a theme's segments; their written form is looked for in more

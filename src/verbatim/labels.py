@@ -26,7 +26,7 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
-__all__ = ["LabelSettings", "candidate_phrases", "phrases_by_text", "choose_labels", "written_form"]
+__all__ = ["LabelSettings", "candidate_phrases", "phrases_by_text", "choose_labels", "theme_signs", "written_form"]
 
 _DROP_LEADING = {"DET", "PRON", "NUM", "PUNCT", "CCONJ", "ADP", "PART", "SYM", "X", "INTJ"}
 # What is left of a contraction once its apostrophe is gone: "'ve", "n't", and the stems of
@@ -179,6 +179,7 @@ def choose_labels(
     embed: Callable[[list[str]], np.ndarray],
     settings: LabelSettings = LabelSettings(),
     phrases: Mapping[str, set[str]] | None = None,
+    polarity: Callable[[list[str]], np.ndarray] | None = None,
 ) -> list[str]:
     """One distinct 2-5 word label per theme.
 
@@ -186,6 +187,9 @@ def choose_labels(
     ``centroids``: unit vectors, one row per theme; ``keywords[i]``: c-TF-IDF keywords of
     theme i, best first; ``embed``: texts -> unit vectors in the same space as centroids.
     ``phrases``: :func:`phrases_by_text` of texts already parsed; the others are parsed here.
+    ``polarity``: texts -> -1/0/+1 each (the sentiment lexicon's): a theme most of whose
+    segments read one way is not named by a phrase that reads the other way, while another
+    candidate is left ("flattering look" for segments saying "it wasn't flattering").
     """
     read = [list(texts)[: settings.segments_per_theme] for texts in theme_texts]
     phrases = dict(phrases or {})
@@ -227,6 +231,8 @@ def choose_labels(
             scores.append(ranked)
     else:
         scores = [[] for _ in per_theme]
+    if polarity is not None and vocabulary:
+        scores = _agreeing_first(scores, read, vocabulary, polarity)
     labels: list[str] = []
     used: set[str] = set()
     for i, ranked in enumerate(scores):
@@ -236,6 +242,31 @@ def choose_labels(
         used.add(label)
         labels.append(label)
     return labels
+
+
+def theme_signs(read: Sequence[Sequence[str]], polarity: Callable[[list[str]], np.ndarray]) -> list[int]:
+    """-1 / +1 for a theme more than half of whose ``read`` segments are negative / positive, else 0."""
+    flat = [t for texts in read for t in texts]
+    signs = np.asarray(polarity(flat)) if flat else np.zeros(0)
+    out, start = [], 0
+    for texts in read:
+        part = signs[start:start + len(texts)]
+        start += len(texts)
+        neg, pos = int((part < 0).sum()), int((part > 0).sum())
+        out.append(-1 if 2 * neg > len(part) else 1 if 2 * pos > len(part) else 0)
+    return out
+
+
+def _agreeing_first(scores: list[list[tuple[float, str]]], read: Sequence[Sequence[str]], vocabulary: list[str],
+                    polarity: Callable[[list[str]], np.ndarray]) -> list[list[tuple[float, str]]]:
+    """Each theme's ranked candidates with those contradicting the theme's polarity moved last."""
+    sign_of = dict(zip(vocabulary, np.asarray(polarity(vocabulary)).tolist()))
+    reordered = []
+    for sign, ranked in zip(theme_signs(read, polarity), scores):
+        if sign:
+            ranked = sorted(ranked, key=lambda sp: sign_of[sp[1]] == -sign)  # stable: score order kept within
+        reordered.append(ranked)
+    return reordered
 
 
 def written_form(ngram: str, texts: Sequence[str], max_gap: int = 2) -> str | None:

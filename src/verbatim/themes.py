@@ -50,6 +50,7 @@ Heavy libraries are imported inside functions.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -959,7 +960,9 @@ class ThemeModel:
             phrases = phrases_by_text([t for rows in theme_texts for t in rows[:read]], lend_idle=True) if ids else {}
         # Not run (too few texts to fork) or failed: computed here, where an error is raised.
         keywords = early if len(early) == len(ids) else self._keywords(texts, labels, topic_model, ids, s)
-        found = choose_labels(theme_texts, self.centroids_, keywords, self._embed, LabelSettings(), phrases) if ids else []
+        polarity = functools.partial(_polarity, as_sign=True)
+        found = (choose_labels(theme_texts, self.centroids_, keywords, self._embed, LabelSettings(), phrases, polarity)
+                 if ids else [])
         names = [guided_name.get(t, found[t]) for t in ids]
 
         parent_of = np.full(len(ids), -1, dtype=np.int64)
@@ -978,7 +981,7 @@ class ThemeModel:
             p_texts = [[q for c in ch for q in theme_texts[c][: read // len(ch) + 1]] for ch in parent_rows]
             p_cent = _unit(np.stack([self.centroids_[ch].mean(axis=0) for ch in parent_rows]))
             p_keys = [[w for c in ch for w in keywords[c][:3]] for ch in parent_rows]
-            parent_labels = choose_labels(p_texts, p_cent, p_keys, self._embed, LabelSettings(), phrases)
+            parent_labels = choose_labels(p_texts, p_cent, p_keys, self._embed, LabelSettings(), phrases, polarity)
         self.parents_ = pd.DataFrame(
             {
                 "parent_id": pd.Series(range(len(parent_rows)), dtype="int64"),
