@@ -535,7 +535,8 @@ def test_labels_show_keyword_ngrams_as_customers_wrote_them():
     assert _fallback(["email email need", "email need", "need"], set()) == "email and need"
     assert _fallback(["email need"], {"email and need"}) == "email comments"
     assert _fallback(["größe", "qualität"], set()) == "größe and qualität"
-    assert _fallback(["love", "love love", "just love love", "absolutely love"], set()) == "love and absolutely"
+    assert _fallback(["love", "love love", "just love love", "absolutely love"], set()) == "love comments"
+    assert _fallback(["love", "absolutely love", "dress"], set()) == "love and dress"
 
 
 def test_labels_never_end_on_a_function_word():
@@ -548,7 +549,9 @@ def test_labels_never_end_on_a_function_word():
                      # a contraction stem, a preposition, a linking verb without its complement
                      "showing that shouldn", "picture it looks like", "dress looked",
                      # a sentence's continuation rather than a name
-                     "just would have preferred", "and the fit"):
+                     "just would have preferred", "and the fit",
+                     # a degree word without its adjective, a sentence adverb
+                     "sleeves were a little", "neckline is a tad", "style unfortunately"):
         assert not _readable(fragment), fragment
     for label in ("sold out", "beautiful top", "log in", "late delivery", "too many emails",
                   "casual look", "still no refund", "package never arrived", "did not work"):
@@ -563,6 +566,17 @@ def test_label_phrases_never_drop_a_negation():
     negated = ["The staff was not very helpful.", "The dress wasn't flattering on me.", "Staff were never rude."]
     assert not {"helpful staff", "flattering dress", "rude staff"} & set(candidate_phrases(negated))
     assert {"late delivery", "rude staff"} <= set(candidate_phrases(["Delivery was late and the staff were rude."]))
+
+
+def test_labels_prefer_what_many_say_to_one_customers_story():
+    # "arrived i was pleasantly surprised" is a clause of one account; "you", the company
+    # addressed, is no story's subject ("shop with you absolutely brilliant").
+    from verbatim.labels import _stories_last
+
+    ranked = [(0.9, "arrived i was pleasantly surprised"), (0.8, "shop with you"), (0.7, "we waited ages"),
+              (0.6, "pleasantly surprised"), (0.5, "long wait")]
+    assert [p for _, p in _stories_last(ranked)] == [
+        "shop with you", "pleasantly surprised", "long wait", "arrived i was pleasantly surprised", "we waited ages"]
 
 
 def test_labels_do_not_contradict_their_themes_polarity():

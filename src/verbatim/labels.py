@@ -37,7 +37,8 @@ _FRAGMENTS = frozenset(
 )
 # Closed-class words a label cannot end on: determiners, pronouns, auxiliaries and modals,
 # conjunctions, prepositions that are not particles ("sold out", "log in" stay), negation,
-# question words, focus and hedging adverbs, and the forms of linking verbs that cannot be
+# question words, focus, hedging and sentence adverbs, degree words left without their
+# adjective ("a little"), and the forms of linking verbs that cannot be
 # nouns ("looked", not "look": "casual look" stays), whose complement is missing.
 # A candidate ending on one is a fragment of a sentence ("maybe it is just", "time the
 # waitstaff did", "still what", "picture it looks like", "dress looked"), not the name of a theme.
@@ -48,8 +49,15 @@ _NO_LABEL_END = frozenset(
     "because if when while although though than as of for to with at by from into onto like "
     "not how why where just still even also too very really quite rather only maybe perhaps "
     "normally usually always never already yet then "
-    "looks looked seem seems seemed feels sounds sounded become becomes became".split()
+    "looks looked seem seems seemed feels sounds sounded become becomes became "
+    "little tad bit want wants wanted absolutely definitely totally completely honestly literally "
+    "actually basically extremely sadly unfortunately fortunately luckily thankfully hopefully".split()
 )
+# A candidate holding the subject of a story ("older adult so i want", "arrived i was
+# pleasantly surprised": a clause of one customer's account, not what many say) comes after
+# every other candidate of its theme; "you", the company addressed, does not count ("shop
+# with you").
+_STORY_SUBJECTS = frozenset("i we they he she".split())
 # Nor start on a conjunction or a focus adverb: "just would have preferred", "and the fit"
 # continue a sentence rather than name a theme ("too many emails", "still no refund" stay).
 _NO_LABEL_START = frozenset(
@@ -227,8 +235,7 @@ def choose_labels(
                     + settings.frequency_bonus * math.log1p(count)
                 )
                 ranked.append((score, phrase))
-            ranked.sort(key=lambda sp: (-sp[0], sp[1]))
-            scores.append(ranked)
+            scores.append(_stories_last(ranked))
     else:
         scores = [[] for _ in per_theme]
     if polarity is not None and vocabulary:
@@ -242,6 +249,11 @@ def choose_labels(
         used.add(label)
         labels.append(label)
     return labels
+
+
+def _stories_last(ranked: list[tuple[float, str]]) -> list[tuple[float, str]]:
+    """(score, phrase) pairs best score first, a phrase holding a story's subject after all others."""
+    return sorted(ranked, key=lambda sp: (not _STORY_SUBJECTS.isdisjoint(sp[1].split()), -sp[0], sp[1]))
 
 
 def theme_signs(read: Sequence[Sequence[str]], polarity: Callable[[list[str]], np.ndarray]) -> list[int]:
@@ -259,7 +271,8 @@ def theme_signs(read: Sequence[Sequence[str]], polarity: Callable[[list[str]], n
 
 def _agreeing_first(scores: list[list[tuple[float, str]]], read: Sequence[Sequence[str]], vocabulary: list[str],
                     polarity: Callable[[list[str]], np.ndarray]) -> list[list[tuple[float, str]]]:
-    """Each theme's ranked candidates with those contradicting the theme's polarity moved last."""
+    """Each theme's ranked candidates with those contradicting the theme's polarity moved last
+    (after the stories too: a story that agrees says more than a phrase that contradicts)."""
     sign_of = dict(zip(vocabulary, np.asarray(polarity(vocabulary)).tolist()))
     reordered = []
     for sign, ranked in zip(theme_signs(read, polarity), scores):
