@@ -101,7 +101,8 @@ QUOTES = {
 
 def _quote(row: tuple) -> dict:
     response_id, department, score, sentiment, text = row
-    return {"text": text, "response_id": response_id, "department": department, "score": float(score), "sentiment": sentiment}
+    return {"text": text, "response_id": response_id, "department": department, "score": float(score),
+            "nps_group": _group(score), "sentiment": sentiment}
 
 
 def _nps(group: str) -> dict:
@@ -219,7 +220,7 @@ def make_report() -> dict:
             "warnings": warnings,
         })  # fmt: skip
     return {
-        "schema_version": "1.5",
+        "schema_version": "1.6",
         "run": {
             "verbatim_version": "0.1.0",
             "created_at": "2026-12-01T09:30:00Z",
@@ -228,6 +229,8 @@ def make_report() -> dict:
             "config": {"impact": {"ci_level": 0.95, "top_k": 2, "min_group_size": 30, "n_bootstrap": 1000}},
             "redacted": True,
             "embedder": "all-MiniLM-L6-v2",
+            "scale": {"name": "nps", "minimum": 0.0, "maximum": 10.0, "promoter_min": 9.0, "detractor_max": 6.0,
+                      "whole_numbers": True},
             "rows": {
                 "read": 1300, "usable": 1260, "rejected": 40, "without_score": 60, "without_comment": 90,
                 "segments": 1630, "segments_unassigned": 112, "rejections": {"score is not a number": 31, "score out of range": 9},

@@ -327,3 +327,33 @@ def test_pipeline_routed_ranking_of_empty_tables(run):
     assert builder.ranked(empty, "__all__", "improvement", only={0, 1}) == []
     assert isinstance(builder.passive_block("__all__", only=set()), list)
     assert builder.ranked(pd.DataFrame(columns=empty.columns), "__all__", "improvement", only={0}) == []
+
+
+def test_pipeline_five_star_scale_reads_groups_on_that_scale(tmp_path, sample_path):
+    """--scale 5: a 5 is a promoter, a 4 a passive. The report's quotes and explanations
+    said "score 5 (detractor)" and "passives (scores 7–8)", read on the 0-10 scale."""
+    import pandas as pd
+
+    from verbatim.validation import summarize
+
+    frame = pd.read_csv(sample_path).head(600)
+    frame["score"] = [5 if s >= 9 else 4 if s >= 7 else 1 + int(s) // 3 for s in frame["score"]]
+    path = tmp_path / "stars.csv"
+    frame.to_csv(path, index=False)
+    config = load_config(overrides={"embed": {"cache_dir": str(tmp_path / "cache"), "show_progress": False},
+                                    "input": {"scale": "5"}}, environ={})
+    result = analyze(path, tmp_path / "out", config)
+    report = result.report
+    assert report["run"]["scale"] == {"name": "5", "minimum": 1.0, "maximum": 5.0, "promoter_min": 5.0,
+                                      "detractor_max": 3.0, "whole_numbers": True}
+    expected = {5.0: "promoter", 4.0: "passive", 3.0: "detractor", 2.0: "detractor", 1.0: "detractor"}
+    quotes = [q for t in report["themes"] for q in t["quotes"]]
+    assert quotes and all(q["nps_group"] == expected[q["score"]] for q in quotes)
+    summary = (tmp_path / "out" / "summary.md").read_text(encoding="utf-8")
+    assert "score 5 (promoter)" in summary and "score 5 (detractor)" not in summary
+    assert "promoters (score 5) minus the percentage of detractors (scores 1–3)" in summary
+    assert "(scores 7–8)" not in summary and "9–10" not in summary
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "Passives (score 4)" in html and "9–10" not in html
+    # The figure `validate` prints is the report's, to the last digit shown.
+    assert f"{summarize(result.ingest).nps:+.1f}" == f"{report['nps']['nps']:+.1f}"

@@ -209,3 +209,29 @@ def test_report_markdown_breakdown_adds_up_to_100():
     assert w.whole_percentages([33.3, 33.3, 33.4]) == [33, 33, 34]
     assert w.nps_breakdown({"pct_promoters": 42.6, "pct_passives": 28.7, "pct_detractors": 28.7}) == \
         "42% promoters, 29% passives, 29% detractors"
+
+
+def test_report_markdown_groups_read_on_the_runs_scale(report):
+    # The scale is in report.json: on five stars a 5 is a promoter and passives score 4.
+    nps = {"name": "nps", "minimum": 0.0, "maximum": 10.0, "promoter_min": 9.0, "detractor_max": 6.0, "whole_numbers": True}
+    stars = {**nps, "name": "5", "minimum": 1.0, "maximum": 5.0, "promoter_min": 5.0, "detractor_max": 3.0}
+    percent = {**nps, "name": "custom", "maximum": 100.0, "promoter_min": 90.0, "detractor_max": 60.0, "whole_numbers": False}
+    assert wording.group_scores({"run": {"scale": nps}}) == {
+        "promoter": "scores 9–10", "passive": "scores 7–8", "detractor": "scores 0–6"}
+    assert wording.group_scores({"run": {"scale": stars}}) == {
+        "promoter": "score 5", "passive": "score 4", "detractor": "scores 1–3"}
+    assert wording.group_scores({"run": {"scale": percent}})["passive"] == "scores above 60 and below 90"
+    # A report written before the scale was recorded: 0-10 unless its config names another.
+    assert wording.group_scores({"run": {}})["passive"] == "scores 7–8"
+    assert wording.group_scores({"run": {"config": {"input": {"scale": "5"}}}})["passive"] == "the middle scores"
+
+    starred = json.loads(json.dumps(report))
+    starred["run"]["scale"] = stars
+    for theme in starred["themes"]:
+        for quote in theme["quotes"]:
+            quote["score"], quote["nps_group"] = 5.0, "promoter"
+    page = render_summary_md(starred)
+    assert "promoters (score 5) minus the percentage of detractors (scores 1–3)" in page
+    assert "9–10" not in page and "7–8" not in page
+    assert wording.quote_attribution({"score": 5.0, "nps_group": "promoter", "department": "App"}) == "score 5 (promoter), App"
+    assert wording.quote_attribution({"score": 5.0}) == "score 5"  # no group recorded: none guessed

@@ -17,6 +17,7 @@ PUBLISHED = {
     "1.3": "3fb5221a571b2f0ec251b81b4e081c24913b0bf812eeb069331c2ca7794c470f",  # run.polarity
     "1.4": "c7e956b174768520ea73bba29ae908c52c2288c65037429d1c91a84f3b46b7d8",  # themes[].side
     "1.5": "17c14ebacab8f9c82536f9393486cb64788bafe4175a863a313ed653d6571689",  # parents; share, parent_id described
+    "1.6": "fb7f690cf5b5efdf7cfcce42c5d3c3a2aa60059f69cd2642ccd08bfb67a2bebd",  # run.scale, quotes' nps_group
 }
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from .ingest import IngestResult
 from .scales import DETRACTOR, PROMOTER
+from .stats import nps_points
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,8 @@ def summarize(result: IngestResult) -> ValidationSummary:
     groups = responses.loc[scored, "nps_group"]
     nps = None
     if len(groups):
-        nps = float(100.0 * ((groups == PROMOTER).mean() - (groups == DETRACTOR).mean()))
+        # As the report computes it (from counts), so both print the same rounded figure.
+        nps = float(nps_points(int((groups == PROMOTER).sum()), int((groups == DETRACTOR).sum()), len(groups)))
     scores = responses.loc[scored, "score"]
     score_counts = {_fmt(s): int(c) for s, c in scores.value_counts().sort_index().items()}
     departments = (

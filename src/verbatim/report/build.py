@@ -23,7 +23,7 @@ import pandas as pd
 if TYPE_CHECKING:  # pragma: no cover
     from ..pipeline import Analysis
 
-SCHEMA_VERSION = "1.5"
+SCHEMA_VERSION = "1.6"
 ALL = "__all__"
 QUOTE_MAX_CHARS = 280
 QUOTES_PER_THEME = 3
@@ -120,6 +120,8 @@ class ReportBuilder:
             "response_id": str(response_id),
             "department": self.department_of.get(response_id),
             "score": None if score is None or (isinstance(score, float) and math.isnan(score)) else float(score),
+            "nps_group": None if score is None or (isinstance(score, float) and math.isnan(score))
+            else self.group_of.get(response_id),
             "sentiment": str(sentiment),
         }
 
@@ -220,6 +222,10 @@ class ReportBuilder:
             },
             "pii_redacted": {str(k): int(v) for k, v in a.pii_counts.items()},
             "timings_s": {k: round(float(v), 3) for k, v in a.timings.items()},
+            "scale": {"name": ingest.scale.name, "minimum": float(ingest.scale.minimum),
+                      "maximum": float(ingest.scale.maximum), "promoter_min": float(ingest.scale.promoter_min),
+                      "detractor_max": float(ingest.scale.detractor_max),
+                      "whole_numbers": bool(ingest.scale.whole_numbers)},
             "polarity": None if a.polarity is None else {
                 "learnt": a.polarity.used, "auc": round(a.polarity.auc, 4), "p": float(f"{a.polarity.p:.3g}"),
                 "promoters": a.polarity.responses[0], "detractors": a.polarity.responses[1],

@@ -362,7 +362,8 @@ def _strengths_and_passives(report: Mapping[str, Any]) -> str:
     return (
         '<div class="card"><h3>Top strengths</h3>'
         + (f'<ul class="plain">{"".join(items)}</ul>' if items else none.format("No theme clearly adds points yet."))
-        + '</div><div class="card"><h3>What passives talk about</h3><p class="note">Passives score 7–8: one step from promoting you.</p>'
+        + '</div><div class="card"><h3>What passives talk about</h3><p class="note">Passives ('
+        + _e(w.group_scores(report)["passive"]) + "): one step from promoting you.</p>"
         + (f'<ul class="plain">{"".join(passives)}</ul>' if passives else none.format("No theme stands out among passives."))
         + "</div>"
     )
@@ -464,6 +465,7 @@ def render_html(report: Mapping[str, Any], assignments: Sequence[Mapping[str, An
         "headline": _headline(report),
         "interval_note": _e(w.interval_explainer(w.ci_level(report))),
         "top_k": str(w.top_k(report)),
+        **{f"{group}_scores": _e(text) for group, text in w.group_scores(report).items()},
         "issues": _issue_cards(report),
         "strengths": _strengths_and_passives(report),
         "impact_chart": impact_chart(report),

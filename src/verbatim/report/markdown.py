@@ -85,10 +85,11 @@ def _strength_lines(strengths: list[Mapping[str, Any]], population: str, *, with
     return lines + [""]
 
 
-def _passive_lines(passive: list[Mapping[str, Any]]) -> list[str]:
+def _passive_lines(passive: list[Mapping[str, Any]], report: Mapping[str, Any]) -> list[str]:
+    scores = w.group_scores(report)["passive"]
     if not passive:
-        return ["No theme stands out among passives (customers scoring 7 or 8).", ""]
-    lines = ["Passives (scores 7–8) are one step from promoting you. They bring these up more than others do:", ""]
+        return [f"No theme stands out among passives (customers with {scores}).", ""]
+    lines = [f"Passives ({scores}) are one step from promoting you. They bring these up more than others do:", ""]
     for entry in passive[:3]:
         phrase = w.passive_phrase(entry.get("share_passives"), entry.get("share_all"), entry.get("lift"))
         lines.append(f"- **{escape_md(entry['label'])}**: {phrase}.")
@@ -97,11 +98,12 @@ def _passive_lines(passive: list[Mapping[str, Any]]) -> list[str]:
 
 def _how_to_read(report: Mapping[str, Any]) -> list[str]:
     k = w.top_k(report)
+    scores = w.group_scores(report)
     return [
         "## How to read this report",
         "",
-        "- **NPS** (Net Promoter Score) is the percentage of promoters (scores 9–10) minus the "
-        "percentage of detractors (0–6), from −100 to +100.",
+        f"- **NPS** (Net Promoter Score) is the percentage of promoters ({scores['promoter']}) minus the "
+        f"percentage of detractors ({scores['detractor']}), from −100 to +100.",
         "- **Effect on NPS** compares the NPS of everyone with the NPS of the customers who did not "
         "mention the theme: “costs 6 points” means those customers score 6 points higher than everyone. "
         "It measures what the theme goes with, not a promise of what fixing it would bring.",
@@ -151,7 +153,7 @@ def render_department_md(report: Mapping[str, Any], department: Mapping[str, Any
                                with_department=False)
 
     lines += ["## What customers praise you for", ""] + _strength_lines(w.leading(ranking, "strengths"), population, with_department=False)
-    lines += ["## What your passives talk about", ""] + _passive_lines(ranking.get("passive_themes") or [])
+    lines += ["## What your passives talk about", ""] + _passive_lines(ranking.get("passive_themes") or [], report)
     lines += trend_markdown(report, department["name"], escape_md)
     warnings = department.get("warnings") or []
     if warnings:
@@ -212,7 +214,7 @@ def render_summary_md(report: Mapping[str, Any]) -> str:
     for rank, entry in enumerate(issues, start=1):
         lines += _ranked_block(entry, rank, kind="issue", group_nps=nps.get("nps"), population="respondents", k=k)
     lines += ["## Top strengths", ""] + _strength_lines(w.leading(overall, "strengths"), "respondents")
-    lines += ["## What passives talk about", ""] + _passive_lines(overall.get("passive_themes") or [])
+    lines += ["## What passives talk about", ""] + _passive_lines(overall.get("passive_themes") or [], report)
 
     lines += trend_markdown(report, escape=escape_md)
     new_themes = [t for t in report.get("themes") or [] if t.get("new")]

@@ -194,20 +194,42 @@ def theme_name(label: str, side: str | None = "all") -> str:
 
 
 def quote_attribution(quote: Mapping[str, Any], *, with_department: bool = True) -> str:
-    """Who said it, without identifying them: ``'score 3 (detractor), Delivery'``."""
+    """Who said it, without identifying them: ``'score 3 (detractor), Delivery'``. The group
+    is the quote's ``nps_group``, which the run's score scale decided (a 5 of five stars is
+    a promoter); a quote without one (a report before schema 1.6) shows the score alone."""
     parts = []
     score = quote.get("score")
     if is_number(score):
-        parts.append(f"score {score:g} ({score_group(score)})" if 0 <= score <= 10 else f"score {score:g}")
+        group = SCORE_GROUPS.get(str(quote.get("nps_group")))
+        parts.append(f"score {score:g} ({group})" if group else f"score {score:g}")
     department = quote.get("department")
     if with_department and department:
         parts.append(str(department))
     return ", ".join(parts)
 
 
-def score_group(score: float) -> str:
-    """The NPS group of a 0-10 score (9-10 promoter, 7-8 passive, 0-6 detractor)."""
-    return "promoter" if score >= 9 else "passive" if score >= 7 else "detractor"
+def group_scores(report: Mapping[str, Any]) -> dict[str, str]:
+    """The scores of each NPS group on the run's scale, as a reader writes them: on 0-10
+    ``{'promoter': 'scores 9–10', 'passive': 'scores 7–8', 'detractor': 'scores 0–6'}``, on
+    five stars ``'score 5'``, ``'score 4'``, ``'scores 1–3'``. Reports without a scale
+    (before schema 1.6) were 0-10 unless their config said otherwise."""
+    run = report.get("run") or {}
+    scale = run.get("scale") or {}
+    if not scale and ((run.get("config") or {}).get("input") or {}).get("scale", "nps") != "nps":
+        return {"promoter": "the top scores", "passive": "the middle scores", "detractor": "the low scores"}
+    low, high = scale.get("minimum", 0), scale.get("maximum", 10)
+    promoter_min, detractor_max = scale.get("promoter_min", 9), scale.get("detractor_max", 6)
+
+    def span(a: float, b: float) -> str:
+        return f"score {a:g}" if a == b else f"scores {a:g}–{b:g}"
+
+    if scale.get("whole_numbers", True):
+        first, last = math.floor(detractor_max) + 1, math.ceil(promoter_min) - 1
+        passive = span(first, last) if first <= last else f"scores between {detractor_max:g} and {promoter_min:g}"
+        return {"promoter": span(math.ceil(promoter_min), high), "passive": passive,
+                "detractor": span(low, math.floor(detractor_max))}
+    return {"promoter": span(promoter_min, high), "passive": f"scores above {detractor_max:g} and below {promoter_min:g}",
+            "detractor": span(low, detractor_max)}
 
 
 def whole_percentages(values: Sequence[float]) -> list[int]:
