@@ -67,6 +67,26 @@ def test_pipeline_passive_themes_are_only_those_beyond_noise(run):
     assert set(listed) <= significant
 
 
+def test_pipeline_quotes_speak_in_the_voice_of_their_side(run):
+    """An issue is quoted from detractors first, a strength from promoters first: a passive's
+    "overall ok" led the top issue of the sample before detractors who said the same."""
+    _, out = run
+    report = json.loads((out / "report.json").read_text())
+    voice = {"improvement_areas": {"detractor": 0, "passive": 1, None: 2, "promoter": 3},
+             "strengths": {"promoter": 0, "passive": 1, None: 2, "detractor": 3}}
+    rankings = [report["overall"]] + [d["ranking"] for d in report["departments"]]
+    checked = 0
+    for ranking in rankings:
+        for kind, order in voice.items():
+            for entry in ranking[kind]:
+                ranks = [order[q["nps_group"]] for q in entry["quotes"]]
+                assert ranks == sorted(ranks), (entry["label"], [q["nps_group"] for q in entry["quotes"]])
+                checked += len(ranks)
+    assert checked > 50
+    first = [e["quotes"][0]["nps_group"] for e in report["overall"]["improvement_areas"] if e["quotes"]]
+    assert first and set(first) == {"detractor"}
+
+
 def test_pipeline_report_json_lists_the_parents_themes_point_to(run):
     """parent_id is the parents' own numbering: report.json lists them (schema 1.5), so a
     tool no longer mistakes parent 5 for theme 5."""

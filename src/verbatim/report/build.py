@@ -64,6 +64,15 @@ def _prob(value: Any) -> float | None:
     return None if value is None else min(1.0, max(0.0, value))
 
 
+# Whose words a complaint / praise is shown in first (lower first); no score: 2.
+_COMPLAINT_VOICES = {"detractor": 0, "passive": 1, "promoter": 3}
+_PRAISE_VOICES = {"promoter": 0, "passive": 1, "detractor": 3}
+
+
+def _group_or_none(group: Any) -> str | None:
+    return group if isinstance(group, str) else None
+
+
 def nps_block(row: pd.Series | None) -> dict | None:
     """One row of :func:`verbatim.impact.nps_table` as the schema's ``nps`` object."""
     if row is None:
@@ -120,8 +129,7 @@ class ReportBuilder:
             "response_id": str(response_id),
             "department": self.department_of.get(response_id),
             "score": None if score is None or (isinstance(score, float) and math.isnan(score)) else float(score),
-            "nps_group": None if score is None or (isinstance(score, float) and math.isnan(score))
-            else self.group_of.get(response_id),
+            "nps_group": _group_or_none(self.group_of.get(response_id)),
             "sentiment": str(sentiment),
         }
 
@@ -140,6 +148,7 @@ class ReportBuilder:
                 "sentiment": np.array(seg["sentiment"].tolist(), dtype=object),
                 "compound": seg["compound"].to_numpy(float),
                 "department": np.array([self.department_of.get(r) for r in ids], dtype=object),
+                "group": np.array([_group_or_none(self.group_of.get(r)) for r in ids], dtype=object),
                 "id_rank": np.unique(ids, return_inverse=True)[1].reshape(-1) if len(ids) else np.zeros(0, np.int64),
             }
             theme = seg["theme_id"].to_numpy()
@@ -157,24 +166,31 @@ class ReportBuilder:
                    k: int = QUOTES_PER_THEME) -> list[dict]:
         """Up to ``k`` distinct quotes of a theme, the clearest of the wanted side first.
 
-        Complaints are ordered by most negative sentiment, praise by most positive;
-        ties break on response id, then on the segments' order, so the choice is deterministic.
+        Complaints come from detractors first, then passives, respondents without a score and
+        promoters, each by most negative sentiment; praise from promoters first, by most
+        positive: a strength is shown in the words of those who recommend (a passive's
+        "simple, beautiful and comfortable" led the "lovely dress" strength of 4,000 clothing
+        reviews). Ties break on response id, then on the segments' order, so the choice is
+        deterministic.
         """
         seg = self._segments_of(theme_id)
         wanted = np.ones(len(seg["compound"]), dtype=bool)
         if department is not None:
             wanted &= seg["department"] == department
         compound = seg["compound"]
+        first = np.zeros(len(compound), dtype=np.int8)
         if side == "complaint":
             wanted &= seg["sentiment"] == "negative"
             key = compound
+            first = np.fromiter((_COMPLAINT_VOICES.get(g, 2) for g in seg["group"]), np.int8, len(compound))
         elif side == "praise":
             wanted &= seg["sentiment"] == "positive"
             key = -compound
+            first = np.fromiter((_PRAISE_VOICES.get(g, 2) for g in seg["group"]), np.int8, len(compound))
         else:
             key = -np.abs(compound)
         rows = np.flatnonzero(wanted)
-        rows = rows[np.lexsort((seg["id_rank"][rows], key[rows]))]  # stable: ties keep segment order
+        rows = rows[np.lexsort((seg["id_rank"][rows], key[rows], first[rows]))]  # stable: ties keep segment order
         out, seen_responses, seen_texts = [], set(), set()
         for i in rows:
             text = seg["text"][i]
