@@ -229,6 +229,16 @@ def test_report_html_shows_new_themes_only_when_a_reused_model_added_some():
     assert "New themes in this wave" in page and "&lt;script" in section and "<script" not in section
 
 
+def test_report_html_says_when_no_top_issue_is_beyond_noise():
+    report = make_report()
+    note = "None of these is clearly beyond noise"
+    assert note not in render_html(report, make_assignments())
+    for entry in report["overall"]["improvement_areas"]:
+        entry["significant"] = False
+    page = render_html(report, make_assignments())
+    assert page.index(note) < page.index('class="card issue"')
+
+
 # --- drill-down sample of large surveys ---------------------------------------------------
 
 

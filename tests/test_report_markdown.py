@@ -235,3 +235,20 @@ def test_report_markdown_groups_read_on_the_runs_scale(report):
     assert "9–10" not in page and "7–8" not in page
     assert wording.quote_attribution({"score": 5.0, "nps_group": "promoter", "department": "App"}) == "score 5 (promoter), App"
     assert wording.quote_attribution({"score": 5.0}) == "score 5"  # no group recorded: none guessed
+
+
+def test_report_markdown_says_when_no_ranked_issue_is_beyond_noise(report):
+    # A department head reads "1. comfortable bra" as a finding unless told first that
+    # chance could explain every ranked issue.
+    department = next(d for d in report["departments"] if not d["too_small"])
+    assert any(e["significant"] for e in department["ranking"]["improvement_areas"][:2])
+    note = "None of these is clearly beyond noise"
+    assert note not in render_department_md(report, department)
+    unsure = json.loads(json.dumps(department))
+    for entry in unsure["ranking"]["improvement_areas"]:
+        entry["significant"] = False
+    assert note in _visible_text(render_department_md(report, unsure))
+    overall = json.loads(json.dumps(report))
+    for entry in overall["overall"]["improvement_areas"]:
+        entry["significant"] = False
+    assert note in _visible_text(render_summary_md(overall)) and note not in render_summary_md(report)

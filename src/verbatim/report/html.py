@@ -344,6 +344,11 @@ def _issue_cards(report: Mapping[str, Any]) -> str:
     return "".join(cards)
 
 
+def _issues_note(report: Mapping[str, Any]) -> str:
+    note = w.all_chance_note(w.leading(report.get("overall") or {}, "improvement")[:w.top_k(report)])
+    return f'<p class="note">{_e(note)}</p>' if note else ""
+
+
 def _strengths_and_passives(report: Mapping[str, Any]) -> str:
     overall = report.get("overall") or {}
     strengths = w.leading(overall, "strengths")[:3]
@@ -467,6 +472,7 @@ def render_html(report: Mapping[str, Any], assignments: Sequence[Mapping[str, An
         "top_k": str(w.top_k(report)),
         **{f"{group}_scores": _e(text) for group, text in w.group_scores(report).items()},
         "issues": _issue_cards(report),
+        "issues_note": _issues_note(report),
         "strengths": _strengths_and_passives(report),
         "impact_chart": impact_chart(report),
         "scatter_chart": scatter_chart(report),

@@ -148,6 +148,8 @@ def render_department_md(report: Mapping[str, Any], department: Mapping[str, Any
     if not issues:
         reason = "there are too few responses to rank themes" if department.get("too_small") else "no theme clearly costs you points"
         lines += [f"No issue is ranked here: {reason}.", ""]
+    if w.all_chance_note(issues):
+        lines += [f"*{w.all_chance_note(issues)}*", ""]
     for rank, entry in enumerate(issues, start=1):
         lines += _ranked_block(entry, rank, kind="issue", group_nps=(nps or {}).get("nps"), population=population, k=k,
                                with_department=False)
@@ -211,6 +213,8 @@ def render_summary_md(report: Mapping[str, Any]) -> str:
     lines += [f"## Top {k} improvement areas", ""]
     if not issues:
         lines += ["No theme clearly costs points in this survey.", ""]
+    if w.all_chance_note(issues):
+        lines += [f"*{w.all_chance_note(issues)}*", ""]
     for rank, entry in enumerate(issues, start=1):
         lines += _ranked_block(entry, rank, kind="issue", group_nps=nps.get("nps"), population="respondents", k=k)
     lines += ["## Top strengths", ""] + _strength_lines(w.leading(overall, "strengths"), "respondents")

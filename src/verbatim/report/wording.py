@@ -135,6 +135,17 @@ def evidence_phrase(significant: bool) -> str:
     return "clearly beyond noise" if significant else "could still be chance"
 
 
+def all_chance_note(entries: Sequence[Mapping[str, Any]], kind: str = "issue") -> str:
+    """A line above a ranking none of whose entries is beyond noise ("" otherwise): the
+    ranking still names the themes that went with lower scores, and a reader should know
+    before the first of them that chance could explain every one."""
+    if not entries or any(e.get("significant") for e in entries):
+        return ""
+    lower = "lower" if kind == "issue" else "higher"
+    return (f"None of these is clearly beyond noise: they are the themes that went with {lower} scores "
+            "here, but chance could explain each of them. Read the comments before acting on them.")
+
+
 def stability_phrase(stability: Any, *, kind: str = "issue", k: int = DEFAULT_TOP_K) -> str:
     """Rank stability in words: ``'very likely a top-2 issue (97% of resamples)'``.
 
