@@ -181,6 +181,20 @@ def test_ingest_five_star_scale(write_file):
     assert reasons(result) == ["score is outside the 5 scale (1-5)"]
 
 
+def test_ingest_notes_star_ratings_read_as_nps(write_file):
+    # 1-5 ratings on the default 0-10 scale are all valid and all detractors (NPS -100):
+    # the user hears that --scale 5 may be what they meant.
+    stars = "review,rating\n" + "".join(f"r{i},{1 + i % 5}\n" for i in range(25))
+    hint = "if they are 1-5 star ratings, rerun with --scale 5"
+    assert any(hint in n and "'rating' is between 1 and 5" in n for n in load_responses(write_file("s.csv", stars), config()).notes)
+    five = load_config(overrides={"input": {"scale": "5"}}, environ={})
+    assert not any(hint in n for n in load_responses(write_file("s.csv", stars), five).notes)
+    for other in ("r25,0\n", "r25,9\n"):  # a 0 or a score above 5: a 0-10 survey
+        assert not any(hint in n for n in load_responses(write_file("s.csv", stars + other), config()).notes)
+    few = "review,rating\n" + "".join(f"r{i},{1 + i % 5}\n" for i in range(10))  # too few to tell
+    assert not any(hint in n for n in load_responses(write_file("s.csv", few), config()).notes)
+
+
 def test_ingest_custom_scale(write_file):
     text = "comment,score\na,100\nb,75\nc,40\nd,72.5\n"
     cfg = load_config(overrides={"input": {"scale": "custom", "custom_minimum": 0, "custom_maximum": 100,

@@ -114,6 +114,24 @@ class IngestResult:
         return len(self.responses)
 
 
+# Fewer scores than this say too little about the scale they were given on.
+SCALE_HINT_MIN_SCORES = 20
+
+
+def scale_notes(scores: pd.Series, scale: ScoreScale, column: str) -> list[str]:
+    """A note when every score of a 0-10 survey lies within 1-5: star ratings read as NPS
+    make everyone a detractor (NPS -100) without a single row out of range, and the user
+    who forgot ``--scale 5`` should hear so before reading the reports."""
+    scores = pd.to_numeric(scores, errors="coerce").dropna()
+    if scale.name != "nps" or len(scores) < SCALE_HINT_MIN_SCORES:
+        return []
+    low, high = float(scores.min()), float(scores.max())
+    if low < 1 or high > 5:
+        return []
+    return [f"every score in '{column}' is between {low:g} and {high:g}: read on the 0-10 NPS scale, all of them "
+            "are detractors; if they are 1-5 star ratings, rerun with --scale 5"]
+
+
 def scale_from_settings(settings: InputSettings) -> ScoreScale:
     """The score scale named in the configuration."""
     if settings.scale in BUILTIN_SCALES:
@@ -515,7 +533,7 @@ def load_responses(path: str | Path, config: Config | None = None) -> IngestResu
     columns = detected[0] if detected else detect_columns(raw.frame, config.columns, file=path)
     raw, filled = fill_merged_department(raw, columns.department)
     responses, rejected, notes = validate_rows(raw, columns, settings, scale)
-    notes = filled + notes
+    notes = filled + notes + scale_notes(responses["score"], scale, columns.score)
     if raw.unreadable:
         unreadable = pd.DataFrame(raw.unreadable)
         # Only a workbook's formula cells name their column (see sheetxml.check_sheet).

@@ -208,7 +208,7 @@ def ingest_spark(spark, source, config: Config, *, driver_max_bytes: int = DRIVE
     """
     from pyspark.sql import functions as F
 
-    from .ingest import IngestResult, detect_columns, load_responses, scale_from_settings
+    from .ingest import IngestResult, detect_columns, load_responses, scale_from_settings, scale_notes
     from .spark_udfs import INGEST_SCHEMA, validate_partition
 
     keep = ["row", "response_id", "text", "department"]
@@ -252,6 +252,7 @@ def ingest_spark(spark, source, config: Config, *, driver_max_bytes: int = DRIVE
     if responses.empty:
         summary = "; ".join(f"{why}: {n}" for why, n in rejected["reason"].value_counts().head(3).items())
         raise InputError("E106", f"no usable row among {len(table)} ({summary})", file=str(source))
+    notes += scale_notes(responses["score"], scale, columns.score)
     ingest = IngestResult(responses, rejected, columns, scale, str(source), fmt, len(table), notes=tuple(notes))
     return ingest, spark.createDataFrame(responses[keep].astype({"department": object}))
 
