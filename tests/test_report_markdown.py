@@ -252,3 +252,13 @@ def test_report_markdown_says_when_no_ranked_issue_is_beyond_noise(report):
     for entry in overall["overall"]["improvement_areas"]:
         entry["significant"] = False
     assert note in _visible_text(render_summary_md(overall)) and note not in render_summary_md(report)
+
+
+def test_report_markdown_department_table_marks_a_top_issue_that_could_be_chance(report):
+    unsure = json.loads(json.dumps(report))
+    department = next(d for d in unsure["departments"] if not d["too_small"])
+    department["ranking"]["improvement_areas"][0]["significant"] = False
+    row = next(line for line in render_summary_md(unsure).splitlines() if f"departments/{department['slug']}.md)" in line)
+    assert row.endswith("could still be chance) |")
+    sure = next(line for line in render_summary_md(report).splitlines() if f"departments/{department['slug']}.md)" in line)
+    assert "could still be chance" not in sure

@@ -396,7 +396,7 @@ def _department_table(report: Mapping[str, Any]) -> str:
         if d.get("too_small"):
             top = '<span class="badge warn">Too few responses to rank</span>'
         elif issues:
-            top = f'{_e(w.theme_name(issues[0]["label"], issues[0].get("side")))} <span class="muted">({_e(w.impact_phrase(issues[0].get("impact")))})</span>'
+            top = f'{_e(w.theme_name(issues[0]["label"], issues[0].get("side")))} <span class="muted">({_e(w.impact_phrase(issues[0].get("impact")) + w.chance_suffix(issues[0]))})</span>'
         else:
             top = '<span class="muted">None stands out</span>'
         tr_class = ' class="small"' if d.get("too_small") else ""

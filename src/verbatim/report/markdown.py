@@ -171,7 +171,7 @@ def _department_row(report: Mapping[str, Any], department: Mapping[str, Any]) ->
         top = "⚠ too few responses to rank"
     elif issues:
         top = escape_md(w.theme_name(issues[0]["label"], issues[0].get("side")))
-        top += f" ({w.impact_phrase(issues[0].get('impact'))})"
+        top += f" ({w.impact_phrase(issues[0].get('impact'))}{w.chance_suffix(issues[0])})"
     else:
         top = "none stands out"
     value = w.fmt_points(nps.get("nps"))

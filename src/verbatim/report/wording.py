@@ -135,6 +135,12 @@ def evidence_phrase(significant: bool) -> str:
     return "clearly beyond noise" if significant else "could still be chance"
 
 
+def chance_suffix(entry: Mapping[str, Any]) -> str:
+    """``', could still be chance'`` after a one-line mention of a ranked theme that is not
+    beyond noise (a table cell has no room for its interval), else ``''``."""
+    return "" if entry.get("significant") else f", {evidence_phrase(False)}"
+
+
 def all_chance_note(entries: Sequence[Mapping[str, Any]], kind: str = "issue") -> str:
     """A line above a ranking none of whose entries is beyond noise ("" otherwise): the
     ranking still names the themes that went with lower scores, and a reader should know
