@@ -377,3 +377,11 @@ def test_pipeline_five_star_scale_reads_groups_on_that_scale(tmp_path, sample_pa
     assert "Passives (score 4)" in html and "9–10" not in html
     # The figure `validate` prints is the report's, to the last digit shown.
     assert f"{summarize(result.ingest).nps:+.1f}" == f"{report['nps']['nps']:+.1f}"
+
+
+def test_pipeline_notes_speak_plainly_about_the_learnt_sentiment(run):
+    """The executive summary's notes are read by people without statistics training."""
+    _, out = run
+    notes = (out / "summary.md").read_text(encoding="utf-8").split("## Notes", 1)[1].split("## How to read", 1)[0]
+    assert "sentiment tuned on this survey's own scores" in notes
+    assert "of the time" in notes and "held-out" not in notes

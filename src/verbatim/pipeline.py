@@ -193,11 +193,14 @@ def run_stages(ingest: IngestResult, config: Config, *, model_dir: str | Path | 
 
 
 def probe_summary(probe) -> str:
-    """One line on the learnt polarity, for the log."""
+    """One line on the learnt polarity, for the log and the reports' notes (read by people
+    without statistics training: the AUC is said in words, its figure kept for analysts)."""
     if probe.used:
-        return (f"polarity learnt from {probe.responses[0]} promoters and {probe.responses[1]} detractors "
-                f"(held-out AUC {probe.auc:.3f}): {probe.changed} segment labels changed")
-    return f"polarity from the lexicon only: {probe.reason}"
+        return (f"sentiment tuned on this survey's own scores, learnt from {probe.responses[0]:,} promoters and "
+                f"{probe.responses[1]:,} detractors (on comments it had not learnt from, it rated a promoter's above "
+                f"a detractor's {probe.auc:.0%} of the time; AUC {probe.auc:.3f}): "
+                f"{probe.changed:,} comment segment(s) changed sentiment")
+    return f"sentiment from the word lexicon only, not tuned on this survey's scores: {probe.reason}"
 
 
 def _segment_and_score(responses: pd.DataFrame, config: Config, memo: Path | None,
