@@ -539,6 +539,19 @@ def test_labels_show_keyword_ngrams_as_customers_wrote_them():
     assert _fallback(["love", "absolutely love", "dress"], set()) == "love and dress"
 
 
+def test_labels_keyword_forms_never_span_punctuation():
+    # "it's beautiful, lovely quality, gorgeous bird" lists three things; read without its
+    # commas it offered the label "beautiful lovely quality gorgeous".
+    from verbatim.labels import phrase_pieces, written_form
+
+    texts = ["It's beautiful, lovely quality, gorgeous bird. But the T-shirt - wasn't great", "ring me on [PHONE]"]
+    assert phrase_pieces(texts) == ["it s beautiful", "lovely quality", "gorgeous bird", "but the t shirt",
+                                    "wasn t great", "ring me on phone"]
+    assert written_form("beautiful quality gorgeous", phrase_pieces(texts[:1])) is None
+    assert written_form("lovely quality", phrase_pieces(texts[:1])) == "lovely quality"
+    assert written_form("wasn great", phrase_pieces(texts[:1])) == "was not great"
+
+
 def test_labels_never_end_on_a_function_word():
     # Written forms of keywords can stop mid-sentence ("maybe just" -> "maybe it is just"):
     # such a fragment names no theme. Particles and nouns that spaCy counts as stop words stay.

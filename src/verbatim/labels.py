@@ -22,7 +22,7 @@ import functools
 import math
 import re
 from collections import Counter
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -69,6 +69,11 @@ _NOT_STEMS = {stem: stem[:-1] for stem in "aren couldn didn doesn hadn hasn have
 _NEGATION = re.compile(r"\b(" + "|".join(sorted(_NOT_STEMS)) + r") t\b")
 _WORD = re.compile(r"[a-z][a-z'\-]*[a-z]|[a-z]")
 _ANY_WORD = re.compile(r"\w+")
+# Where a phrase ends: a written form never spans punctuation ("it's beautiful, lovely
+# quality, gorgeous" is a list, not the phrase "beautiful lovely quality gorgeous"). A hyphen
+# inside a word ("t-shirt") and an apostrophe ("wasn't") are no break, nor the brackets of a
+# redaction placeholder ("ring me on [PHONE]").
+_PHRASE_BREAK = re.compile(r"[.,;:!?(){}\"…|/\n]+|\s[-–—]+\s|[–—]")
 _LETTERS = re.compile(r"[^\W\d_]+(?:['-][^\W\d_]+)*")  # a word of letters in any alphabet
 
 
@@ -212,7 +217,7 @@ def choose_labels(
             if len(word.split()) <= 3 and _readable(word):
                 if written is None:  # keywords come from all of the theme: search beyond `read`
                     searched = list(theme_texts[i])[: settings.keyword_segments]
-                    written = [" ".join(_ANY_WORD.findall(t.lower())) for t in searched]
+                    written = phrase_pieces(searched)
                 form = written_form(word, written)
                 if form:
                     counts[form] += 1
@@ -280,6 +285,13 @@ def _agreeing_first(scores: list[list[tuple[float, str]]], read: Sequence[Sequen
             ranked = sorted(ranked, key=lambda sp: sign_of[sp[1]] == -sign)  # stable: score order kept within
         reordered.append(ranked)
     return reordered
+
+
+def phrase_pieces(texts: Iterable[str]) -> list[str]:
+    """The stretches of ``texts`` between punctuation, as :func:`written_form` searches them:
+    lower-case words separated by single spaces."""
+    return [" ".join(_ANY_WORD.findall(piece)) for text in texts
+            for piece in _PHRASE_BREAK.split(text.lower()) if piece.strip()]
 
 
 def written_form(ngram: str, texts: Sequence[str], max_gap: int = 2) -> str | None:

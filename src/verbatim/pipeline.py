@@ -199,7 +199,7 @@ def probe_summary(probe) -> str:
         return (f"sentiment tuned on this survey's own scores, learnt from {probe.responses[0]:,} promoters and "
                 f"{probe.responses[1]:,} detractors (on comments it had not learnt from, it rated a promoter's above "
                 f"a detractor's {probe.auc:.0%} of the time; AUC {probe.auc:.3f}): "
-                f"{probe.changed:,} comment segment(s) changed sentiment")
+                f"{probe.changed:,} comment segment{'' if probe.changed == 1 else 's'} changed sentiment")
     return f"sentiment from the word lexicon only, not tuned on this survey's scores: {probe.reason}"
 
 
