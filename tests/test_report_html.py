@@ -308,6 +308,42 @@ def test_report_html_heatmap_has_every_departments_top_issues(monkeypatch):
     assert len(wanted) > 2 and wanted <= set(heads)
 
 
+def test_report_html_scatter_labels_never_overprint():
+    """Nudged up and down only, the labels of the sample's small themes piled into an
+    unreadable heap; each now takes a free spot near its dot, or none (its dot keeps the
+    tooltip) with a note saying how many went without."""
+    from verbatim.report.html import LABEL_CHAR_W, LABEL_H, place_labels, scatter_chart
+
+    crowd = [(100.0 + (i % 4) * 3, 200.0 + (i // 4) * 3, f"theme number {i}") for i in range(24)]
+    box = (64.0, 20.0, 816.0, 368.0)
+    spots = place_labels(crowd, box)
+    assert spots[0] is not None  # the first in priority order always finds a spot here
+    assert place_labels([(100.0, 200.0, "alone")], box) == [("start", 110.0, 204.0)]  # right of its dot
+    rects = []
+    for (px, py, text), spot in zip(crowd, spots):
+        if spot is None:
+            continue
+        anchor, x, baseline = spot
+        width = len(text) * LABEL_CHAR_W
+        x0 = x if anchor == "start" else x - width if anchor == "end" else x - width / 2
+        rects.append((x0, baseline - 4 - LABEL_H / 2, x0 + width, baseline - 4 + LABEL_H / 2))
+    assert 8 <= len(rects) < len(crowd)
+    assert all(box[0] <= a0 and a1 <= box[2] and box[1] <= b0 and b1 <= box[3] for a0, b0, a1, b1 in rects)
+    assert not any(a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+                   for i, a in enumerate(rects) for b in rects[i + 1:])
+    assert not any(a[0] < px + 7 and px - 7 < a[2] and a[1] < py + 7 and py - 7 < a[3]
+                   for a in rects for px, py, _ in crowd)
+
+    report = make_report()
+    for row in (r for r in report["impact"] if r["group"] == "__all__"):
+        row["nps_with"], row["share"] = -20.0, 0.05  # every dot on one spot
+    svg = scatter_chart(report)
+    labelled = len(re.findall(r'class="point-label"', svg))
+    dots = len(re.findall(r'<circle class="point"', svg))
+    assert 1 <= labelled <= dots and ("crowded theme" in svg) == (labelled < dots)
+    assert "crowded theme" not in scatter_chart(make_report())
+
+
 def test_report_html_scatter_stays_inside_the_nps_scale_and_the_plot():
     """Ticks ran to +150 on a small survey, and labels pushed apart ran over the x axis."""
     from verbatim.report.html import scatter_chart

@@ -169,23 +169,46 @@ def impact_chart(report: Mapping[str, Any]) -> str:
     return "".join(parts) + "</svg>"
 
 
-def _spread_labels(points: list[tuple[float, float, str]], gap: float = 13.0,
-                   lowest: float = math.inf) -> list[float]:
-    """Label y positions nudged apart so neighbouring labels do not overprint, and none
-    below ``lowest`` (the plot's bottom edge: pushed further, labels ran over the axis)."""
-    order = sorted(range(len(points)), key=lambda i: points[i][1])
-    ys = [p[1] for p in points]
-    near = lambda a, b: abs(points[a][0] - points[b][0]) < 170  # noqa: E731 - labels that can overlap
-    for prev, cur in zip(order, order[1:]):
-        if near(prev, cur) and ys[cur] - ys[prev] < gap:
-            ys[cur] = ys[prev] + gap
-    for cur, prev in zip(order[::-1], order[::-1][1:]):  # bottom up: pull back what fell off the plot
-        ys[cur] = min(ys[cur], lowest)
-        if near(prev, cur) and ys[cur] - ys[prev] < gap:
-            ys[prev] = ys[cur] - gap
-    if order:
-        ys[order[0]] = min(ys[order[0]], lowest)
-    return ys
+# A point label's box: 12 px text (report.css), wide letters counted generously.
+LABEL_CHAR_W, LABEL_H = 6.6, 14.0
+# Where a label may go around its dot, tried in order: right, left, above, below, then right
+# and left up to four lines up or down and further out (with a leader line back to the dot).
+_LABEL_SPOTS = [("start", 10, 0), ("end", -10, 0), ("middle", 0, -14), ("middle", 0, 18)] + [
+    (anchor, sign * dx, dy) for dx in (10, 40) for dy in (-14, 14, -28, 28, -42, 42, -56, 56)
+    for anchor, sign in (("start", 1), ("end", -1))
+]
+
+
+def place_labels(points: list[tuple[float, float, str]], box: tuple[float, float, float, float],
+                 dot: float = 7.0) -> list[tuple[str, float, float] | None]:
+    """Where each point's label goes: ``(anchor, x, baseline y)``, or None when no spot near
+    its dot is free. ``points``: ``(x, y, text)`` in priority order (the first get the best
+    spots); ``box``: (left, top, right, bottom) that labels stay inside. A label overprints
+    no other label and no dot: crowded small themes keep their dot and its tooltip instead
+    of a heap of unreadable text."""
+    dots = [(x - dot, y - dot, x + dot, y + dot) for x, y, _ in points]
+    taken: list[tuple[float, float, float, float]] = []
+
+    def free(rect) -> bool:
+        a0, b0, a1, b1 = rect
+        if a0 < box[0] or a1 > box[2] or b0 < box[1] or b1 > box[3]:
+            return False
+        return not any(a0 < c1 and c0 < a1 and b0 < d1 and d0 < b1 for c0, d0, c1, d1 in (*taken, *dots))
+
+    out: list[tuple[str, float, float] | None] = []
+    for px, py, text in points:
+        width = len(text) * LABEL_CHAR_W
+        spot = None
+        for anchor, dx, dy in _LABEL_SPOTS:
+            x = px + dx
+            x0 = x if anchor == "start" else x - width if anchor == "end" else x - width / 2
+            rect = (x0, py + dy - LABEL_H / 2, x0 + width, py + dy + LABEL_H / 2)
+            if free(rect):
+                spot = (anchor, x, py + dy + 4)  # baseline: 4 px below the box's middle
+                taken.append(rect)
+                break
+        out.append(spot)
+    return out
 
 
 def scatter_chart(report: Mapping[str, Any]) -> str:
@@ -218,19 +241,25 @@ def scatter_chart(report: Mapping[str, Any]) -> str:
     if w.is_number(overall):
         parts.append(f'<line class="reference" x1="{left}" x2="{width - right}" y1="{y(overall):.1f}" y2="{y(overall):.1f}"/>')
         parts.append(_text(width - right + 6, y(overall) + 4, f"Overall NPS {w.fmt_points(overall)}", "ref-label"))
+    # Themes beyond noise are labelled first, then the most mentioned.
+    rows = sorted(rows, key=lambda r: (not r.get("significant"), -r["share"], r["theme_id"]))
     points = [(x(r["share"]), y(r["nps_with"]), _row_name(r, labels)) for r in rows]
-    label_ys = _spread_labels(points, lowest=height - bottom - 4)
-    for row, (px, py, name), ly in zip(rows, points, label_ys):
+    spots = place_labels([(px, py, _short(name, 30)) for px, py, name in points], (left, top, width - 4, height - bottom))
+    for row, (px, py, name), spot in zip(rows, points, spots):
         tip = (f"{name}: mentioned by {w.mention_phrase(row['share'], row.get('n_mentions'))}; their NPS is "
                f"{w.fmt_points(row['nps_with'])}; {w.impact_phrase(row.get('impact'), row.get('ci_low'), row.get('ci_high'))}")  # fmt: skip
         parts.append(f'<g class="sc-point" data-theme="{row["theme_id"]}" tabindex="0"><title>{_e(tip)}</title>')
-        parts.append(f'<circle class="point" cx="{px:.1f}" cy="{py:.1f}" r="7" fill="{_colour(row)}"/>')
-        if abs(ly - py) > 6:  # a label moved off its dot points back to it
-            parts.append(f'<line class="leader" x1="{px + 7:.1f}" y1="{py:.1f}" x2="{px + 9:.1f}" y2="{ly:.1f}" '
+        if spot is not None and abs(spot[2] - 4 - py) > 6:  # a label off its dot's line points back to it
+            parts.append(f'<line class="leader" x1="{px:.1f}" y1="{py:.1f}" x2="{spot[1]:.1f}" y2="{spot[2] - 4:.1f}" '
                          'stroke="#94a3b8" stroke-width="1"/>')
-        parts.append(_text(px + 10, ly + 4, _short(name, 30), "point-label"))
+        parts.append(f'<circle class="point" cx="{px:.1f}" cy="{py:.1f}" r="7" fill="{_colour(row)}"/>')
+        if spot is not None:
+            parts.append(_text(spot[1], spot[2], _short(name, 30), "point-label", spot[0]))
         parts.append("</g>")
-    return "".join(parts) + "</svg>"
+    unlabelled = sum(spot is None for spot in spots)
+    note = (f'<p class="note">{unlabelled} crowded theme{"s" if unlabelled > 1 else ""} without a label here: '
+            "point at a dot for its name, or read them all in the chart above.</p>") if unlabelled else ""
+    return "".join(parts) + "</svg>" + note
 
 
 def _cell_fill(value: Any, scale: float) -> str:
