@@ -262,3 +262,20 @@ def test_report_markdown_department_table_marks_a_top_issue_that_could_be_chance
     assert row.endswith("could still be chance) |")
     sure = next(line for line in render_summary_md(report).splitlines() if f"departments/{department['slug']}.md)" in line)
     assert "could still be chance" not in sure
+
+
+def test_report_quotes_say_different_things():
+    # Three quotes of one theme should not read "sadly i had to return it", "sadly i had to
+    # return this", ...; the alike come back only when nothing else is left.
+    from verbatim.report.build import pick_distinct_quotes
+
+    def candidates(*texts):
+        return [({"text": t, "response_id": f"R{i}"}, t) for i, t in enumerate(texts)]
+
+    chosen = pick_distinct_quotes(candidates("sadly i had to return it", "sadly i had to return this",
+                                             "Sadly I had to return it!", "the fabric itched", "too small"), 3)
+    assert [q["text"] for q in chosen] == ["sadly i had to return it", "the fabric itched", "too small"]
+    chosen = pick_distinct_quotes(candidates("sadly i had to return it", "sadly i had to return this", "too small"), 3)
+    assert [q["text"] for q in chosen] == ["sadly i had to return it", "sadly i had to return this", "too small"]
+    one_response = [({"text": "long wait", "response_id": "R1"}, "long wait"), ({"text": "rude", "response_id": "R1"}, "rude")]
+    assert [q["text"] for q in pick_distinct_quotes(one_response, 3)] == ["long wait"]
