@@ -81,6 +81,18 @@ def test_prepare_non_answer_tricky_answers_kept(text):
     assert not is_non_answer(text)
 
 
+def test_prepare_fillers_dropped_only_beside_something_else():
+    from verbatim.prepare import drop_fillers
+
+    assert drop_fillers(["Where do I start.", "Quick refund.", "That's all."]) == ["Quick refund."]
+    assert drop_fillers(["Thanks."]) == ["Thanks."]  # nothing else: kept (the comment decides)
+    assert drop_fillers(["Thanks for the quick refund."]) == ["Thanks for the quick refund."]
+    for text in ("Nothing to add. Thanks!", "Thanks", "That's all.", "N/A. Cheers"):
+        assert is_non_answer(text), text
+    for text in ("Thanks for nothing", "Well done!", "No. The box was damaged", "That's all I wanted: a refund"):
+        assert not is_non_answer(text), text
+
+
 def test_prepare_non_answer_phrases_from_settings():
     settings = PrepareSettings(non_answer_phrases=("all good",))
     assert is_non_answer("All good!", settings)
@@ -192,8 +204,18 @@ def test_prepare_segments_blank_and_non_answers_give_none():
 
 @pytest.mark.slow
 def test_prepare_segments_short_fragments_merged():
-    segments, _ = segment_responses(_responses("Wow. The sleeves are far too long. Thanks!"))
-    assert segments["text"].tolist() == ["Wow. The sleeves are far too long. Thanks!"]
+    segments, _ = segment_responses(_responses("Wow. The sleeves are far too long. Ugh!"))
+    assert segments["text"].tolist() == ["Wow. The sleeves are far too long. Ugh!"]
+
+
+@pytest.mark.slow
+def test_prepare_segments_leave_out_sentences_without_a_topic():
+    # "That's all." and "Where do I start." made themes of their own on the bundled sample.
+    segments, flags = segment_responses(_responses(
+        "Where do I start. The refund took six weeks. That's all.", "Hmm. Thanks! The app keeps crashing.",
+        "Nothing to add. Thanks!", "Thanks"))
+    assert segments["text"].tolist() == ["The refund took six weeks.", "The app keeps crashing."]
+    assert flags["non_answer"].tolist() == [False, False, True, True]
 
 
 @pytest.mark.slow

@@ -37,6 +37,7 @@ __all__ = [
     "normalize_whitespace",
     "clean_text",
     "is_non_answer",
+    "drop_fillers",
     "guess_language",
     "split_clauses",
     "merge_short_segments",
@@ -66,6 +67,18 @@ class PrepareSettings:
         "no further comment", "no further comments", "no", "nope", "nah", "no thanks", "not really",
         "no not really", "ok", "okay", "k", "idk", "i don't know", "dont know", "don't know",
         "no idea", "not sure", "not applicable", "nil", "null", "x", "xx", "xxx", "test", "-", ".", "?",
+    )
+    # Openers and closers that carry no topic ("That's all.", "Where do I start..."): dropped
+    # from a comment's segments when it says something else, and a comment made only of
+    # them and non-answers is a non-answer. Compared like the non-answers.
+    filler_phrases: tuple[str, ...] = (
+        "that's all", "that is all", "that's it", "that is it", "that's all i have to say", "that's about it",
+        "nothing else to add", "nothing more to add", "nothing further to add", "nothing else to say",
+        "where do i start", "where do i begin", "where to start", "where to begin",
+        "thanks", "thank you", "thankyou", "thank you very much", "thanks a lot", "many thanks", "cheers",
+        "regards", "kind regards", "best regards", "best wishes",
+        "well", "hmm", "hm", "um", "umm", "erm", "so", "ok so", "anyway", "anyways", "overall", "in short",
+        "see above", "as above", "same as above", "as i said", "as before",
     )
     clause_markers: tuple[str, ...] = ("but", "however", "although", "whereas", "and also", "except that")
     # Markers that split only right after a comma or semicolon ("plus size" is no boundary).
@@ -112,6 +125,8 @@ _BOILERPLATE_RE = re.compile(
 )
 # A "--" (or "—", "__") line after some text starts an e-mail signature: drop it and the
 # (short) rest. Only when it begins a line, so "fit -- not great" mid-text survives.
+# Where a sentence ends, for telling a comment made only of fillers ("Nothing to add. Thanks!").
+_SENTENCE_END_RE = re.compile(r"[.!?;\n]+")
 _SIGNATURE_RE = re.compile(r"(?<=\S)[ \t]*\n[ \t]*(?:--|—|__)[ \t]*(?:\n|[^\n]{0,80}(?:\n|$))(?:[^\n]{0,120}(?:\n|$)){0,6}\Z")
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "′": "'", "`": "'", "´": "'",
                          "“": '"', "”": '"', "„": '"', "‟": '"', "″": '"'})
@@ -201,10 +216,12 @@ def _phrase_keys(phrases: tuple[str, ...]) -> frozenset[str]:
 
 
 def is_non_answer(text: str | None, settings: PrepareSettings | None = None) -> bool:
-    """True for comments that say nothing: blank, punctuation/emoji/digits only, or one of
-    ``settings.non_answer_phrases`` ignoring case and punctuation ("N/A.", "Nothing!!").
+    """True for comments that say nothing: blank, punctuation/emoji/digits only, one of
+    ``settings.non_answer_phrases`` ignoring case and punctuation ("N/A.", "Nothing!!"), or
+    sentences each of which is one of those or of ``settings.filler_phrases`` ("Nothing to
+    add. Thanks!").
 
-    "ok but delivery was late" is an answer: only the whole comment is compared.
+    "ok but delivery was late" is an answer: a phrase must be a whole sentence.
     """
     settings = settings or PrepareSettings()
     if not text:
@@ -212,7 +229,20 @@ def is_non_answer(text: str | None, settings: PrepareSettings | None = None) -> 
     key = _phrase_key(str(text))
     if not any(ch.isalpha() for ch in key):
         return True
-    return key in _phrase_keys(settings.non_answer_phrases)
+    if key in _phrase_keys(settings.non_answer_phrases):
+        return True
+    empty = _phrase_keys(settings.non_answer_phrases + settings.filler_phrases)
+    pieces = [_phrase_key(piece) for piece in _SENTENCE_END_RE.split(str(text))]
+    return all(piece in empty or not any(ch.isalpha() for ch in piece) for piece in pieces)
+
+
+def drop_fillers(segments: Sequence[str], settings: PrepareSettings | None = None) -> list[str]:
+    """``segments`` without those that are a filler or non-answer phrase ("That's all.",
+    "Where do I start"), unless nothing else is left."""
+    settings = settings or PrepareSettings()
+    empty = _phrase_keys(settings.non_answer_phrases + settings.filler_phrases)
+    kept = [seg for seg in segments if _phrase_key(seg) not in empty]
+    return kept or list(segments)
 
 
 def _spacy_stop_words(lang: str) -> frozenset[str]:
@@ -365,7 +395,7 @@ def _segment_doc(doc, text: str, names: list[tuple[int, int]], settings: Prepare
         inside = [(max(s, start) - start, min(e, end) - start) for s, e in names if s < end and e > start]
         sentence = " ".join(replace_spans(text[start:end], inside, PLACEHOLDERS["name"]).split())
         clauses.extend(split_clauses(sentence, settings))
-    merged = merge_short_segments(clauses, settings.min_segment_words)
+    merged = merge_short_segments(drop_fillers(clauses, settings), settings.min_segment_words)
     # A segment with no word at all ("[NAME]", "...") says nothing to embed.
     return redacted, [seg for seg in merged if count_words(seg) > 0]
 
