@@ -308,6 +308,22 @@ def test_report_html_heatmap_has_every_departments_top_issues(monkeypatch):
     assert len(wanted) > 2 and wanted <= set(heads)
 
 
+def test_report_html_impact_chart_draws_the_largest_effects(monkeypatch):
+    # 140 themes drew a chart 4,200 px tall; the smallest effects are left out, and said so.
+    from verbatim.report import html as report_html
+
+    report = make_report()
+    rows = [r for r in report["impact"] if r["group"] == "__all__"]
+    assert len(rows) > 4
+    assert "not drawn" not in report_html.impact_chart(report)
+    monkeypatch.setattr(report_html, "MAX_IMPACT_ROWS", 4)
+    svg = report_html.impact_chart(report)
+    drawn = [int(t) for t in re.findall(r'<g class="imp-row[^"]*" data-theme="(\d+)"', svg)]
+    largest = sorted((r for r in rows if r["impact"] is not None), key=lambda r: -abs(r["impact"]))
+    assert sorted(drawn) == sorted(r["theme_id"] for r in largest[:4])
+    assert f"{len(largest) - 4} more themes with smaller effects" in svg
+
+
 def test_report_html_scatter_labels_never_overprint():
     """Nudged up and down only, the labels of the sample's small themes piled into an
     unreadable heap; each now takes a free spot near its dot, or none (its dot keeps the
