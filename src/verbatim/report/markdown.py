@@ -85,6 +85,11 @@ def _strength_lines(strengths: list[Mapping[str, Any]], population: str, *, with
     return lines + [""]
 
 
+def _chance_lines(issues: list[Mapping[str, Any]]) -> list[str]:
+    note = w.all_chance_note(issues)
+    return [f"*{note}*", ""] if note else []
+
+
 def _passive_lines(passive: list[Mapping[str, Any]], report: Mapping[str, Any]) -> list[str]:
     scores = w.group_scores(report)["passive"]
     if not passive:
@@ -148,8 +153,7 @@ def render_department_md(report: Mapping[str, Any], department: Mapping[str, Any
     if not issues:
         reason = "there are too few responses to rank themes" if department.get("too_small") else "no theme clearly costs you points"
         lines += [f"No issue is ranked here: {reason}.", ""]
-    if w.all_chance_note(issues):
-        lines += [f"*{w.all_chance_note(issues)}*", ""]
+    lines += _chance_lines(issues)
     for rank, entry in enumerate(issues, start=1):
         lines += _ranked_block(entry, rank, kind="issue", group_nps=(nps or {}).get("nps"), population=population, k=k,
                                with_department=False)
@@ -213,8 +217,7 @@ def render_summary_md(report: Mapping[str, Any]) -> str:
     lines += [f"## Top {k} improvement areas", ""]
     if not issues:
         lines += ["No theme clearly costs points in this survey.", ""]
-    if w.all_chance_note(issues):
-        lines += [f"*{w.all_chance_note(issues)}*", ""]
+    lines += _chance_lines(issues)
     for rank, entry in enumerate(issues, start=1):
         lines += _ranked_block(entry, rank, kind="issue", group_nps=nps.get("nps"), population="respondents", k=k)
     lines += ["## Top strengths", ""] + _strength_lines(w.leading(overall, "strengths"), "respondents")

@@ -141,14 +141,13 @@ def chance_suffix(entry: Mapping[str, Any]) -> str:
     return "" if entry.get("significant") else f", {evidence_phrase(False)}"
 
 
-def all_chance_note(entries: Sequence[Mapping[str, Any]], kind: str = "issue") -> str:
-    """A line above a ranking none of whose entries is beyond noise ("" otherwise): the
-    ranking still names the themes that went with lower scores, and a reader should know
-    before the first of them that chance could explain every one."""
-    if not entries or any(e.get("significant") for e in entries):
+def all_chance_note(issues: Sequence[Mapping[str, Any]]) -> str:
+    """A line above ranked issues none of which is beyond noise ("" otherwise): the ranking
+    still names the themes that went with lower scores, and a reader should know before the
+    first of them that chance could explain every one."""
+    if not issues or any(e.get("significant") for e in issues):
         return ""
-    lower = "lower" if kind == "issue" else "higher"
-    return (f"None of these is clearly beyond noise: they are the themes that went with {lower} scores "
+    return ("None of these is clearly beyond noise: they are the themes that went with lower scores "
             "here, but chance could explain each of them. Read the comments before acting on them.")
 
 
