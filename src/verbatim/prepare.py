@@ -125,8 +125,10 @@ _BOILERPLATE_RE = re.compile(
 )
 # A "--" (or "—", "__") line after some text starts an e-mail signature: drop it and the
 # (short) rest. Only when it begins a line, so "fit -- not great" mid-text survives.
-# Where a sentence ends, for telling a comment made only of fillers ("Nothing to add. Thanks!").
+# Where a sentence ends, for telling a comment made only of fillers ("Nothing to add. Thanks!"),
+# which is never longer than this.
 _SENTENCE_END_RE = re.compile(r"[.!?;\n]+")
+_FILLERS_MAX_CHARS = 200
 _SIGNATURE_RE = re.compile(r"(?<=\S)[ \t]*\n[ \t]*(?:--|—|__)[ \t]*(?:\n|[^\n]{0,80}(?:\n|$))(?:[^\n]{0,120}(?:\n|$)){0,6}\Z")
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "′": "'", "`": "'", "´": "'",
                          "“": '"', "”": '"', "„": '"', "‟": '"', "″": '"'})
@@ -231,8 +233,10 @@ def is_non_answer(text: str | None, settings: PrepareSettings | None = None) -> 
         return True
     if key in _phrase_keys(settings.non_answer_phrases):
         return True
+    if len(key) > _FILLERS_MAX_CHARS:  # no comment this long is fillers alone: skip the split
+        return False
     empty = _phrase_keys(settings.non_answer_phrases + settings.filler_phrases)
-    pieces = [_phrase_key(piece) for piece in _SENTENCE_END_RE.split(str(text))]
+    pieces = (_phrase_key(piece) for piece in _SENTENCE_END_RE.split(str(text)))
     return all(piece in empty or not any(ch.isalpha() for ch in piece) for piece in pieces)
 
 
