@@ -228,6 +228,17 @@ def test_readers_json_keys_differing_only_in_case_are_one_column_when_never_toge
                           "read as separate columns"]
 
 
+def test_readers_json_object_where_other_records_hold_a_value_is_noted(write_file):
+    # {"comment": {"a": 1}} is flattened to a column 'comment.a': that record's comment reads
+    # blank, which the user must hear about.
+    records = [{"comment": "great", "score": 9}, {"comment": {"text": "slow", "lang": "en"}, "score": 3},
+               {"comment": "ok", "score": 7, "meta": {"source": "app"}}]
+    table = read_table(write_file("s.json", json.dumps(records)))
+    assert table.frame["comment"].tolist() == ["great", "", "ok"]
+    assert table.notes == ["'comment' holds an object, not a value, in 1 record(s) (first: row 2): "
+                           "read there as 'comment.text', 'comment.lang', and 'comment' as blank"]
+
+
 def test_readers_json_array_saved_as_jsonl_is_E107_with_a_hint(write_file):
     text = json.dumps([{"comment": "a", "score": 9}, {"comment": "b", "score": 3}], indent=1)
     error = _error(write_file("s.jsonl", text))

@@ -498,9 +498,25 @@ def _records_to_table(path: Path, records: list[tuple[int, object]], fmt: str, u
         for key in obj:
             if key not in columns:
                 columns.append(key)
+    _note_objects_among_values(columns, objects, rows, notes)
     columns, objects = _merge_case_variants(columns, objects, notes)
     frame = pd.DataFrame([[cell_to_str(o.get(c)) for c in columns] for o in objects], columns=columns, dtype=object)
     return RawTable(frame, rows, fmt, used, None, unreadable, notes)
+
+
+def _note_objects_among_values(columns: list[str], objects: list[dict], rows: list[int], notes: list[str]) -> None:
+    """A note for each key that holds a value in some records and an object in others
+    (``"comment": {"text": ...}``): flattened, the object's fields are other columns and the
+    key reads blank in those records, which must not go unsaid."""
+    for key in columns:
+        nested = [c for c in columns if c.startswith(f"{key}.")]
+        if not nested:
+            continue
+        held = [row for row, obj in zip(rows, objects) if any(c in obj for c in nested)]
+        if held:
+            shown = ", ".join(repr(c) for c in nested[:3]) + (", ..." if len(nested) > 3 else "")
+            notes.append(f"'{key}' holds an object, not a value, in {len(held)} record(s) (first: row {held[0]}): "
+                         f"read there as {shown}, and '{key}' as blank")
 
 
 def _merge_case_variants(columns: list[str], objects: list[dict], notes: list[str]) -> tuple[list[str], list[dict]]:
