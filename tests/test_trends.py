@@ -388,3 +388,29 @@ def test_trends_chart_x_labels_do_not_run_together():
         xs = [float(x) for x, label in re.findall(r'<text x="([\d.]+)" y="[\d.]+" text-anchor="middle" font-size="11">(20\d\d-\d\d)<', svg)]
         assert xs and periods[-1] in svg and min(b - a for a, b in zip(xs, xs[1:])) >= 52
         assert max(xs) + 24 <= 760 - 8  # the last label is not cut by the edge
+
+
+def test_trends_chart_y_axes_have_round_ticks():
+    """The NPS axis read "+41, +16, -10" (the padded range and its middle): ticks are now
+    round steps spanning it, with 0 where the range crosses it."""
+    import re
+
+    from verbatim.report.trend_view import nps_trend_chart, theme_trend_chart
+
+    periods = [f"2025-{m:02d}" for m in range(1, 7)]
+    report = _trend_report((40, 45), "rising")
+    series = report["trend"]["nps"][0]
+    for key, value in (("nps", [14.0, 12.0, 16.0, 8.0, 25.0, 13.0]), ("ci_low", [4.0, 2.0, 6.0, -4.0, 14.0, 2.0]),
+                       ("ci_high", [24.0, 22.0, 26.0, 20.0, 36.0, 23.0]), ("n", [40] * 6), ("change", [1.0] * 6),
+                       ("change_significant", [False] * 6)):
+        series[key] = value
+    report["trend"]["periods"] = periods
+    report["trend"]["themes"] = [{"group": "__all__", "theme_id": 0, "side": None,
+                                  "share": [0.02, 0.03, 0.07, 0.04, 0.01, 0.06]}]
+    ticks = [t for t in re.findall(r'text-anchor="end" font-size="11">([^<]+)<', nps_trend_chart(report))]
+    values = [int(t) for t in ticks]
+    steps = {b - a for a, b in zip(values, values[1:])}
+    assert len(steps) == 1 and steps.pop() in (10, 20, 25, 50) and 0 in values
+    assert values[0] <= -4 and values[-1] >= 36 and all(v % 10 == 0 for v in values)
+    shares = re.findall(r'text-anchor="end" font-size="11">(\d+)%<', theme_trend_chart(report))
+    assert shares[0] == "0" and int(shares[-1]) >= 7 and len({int(b) - int(a) for a, b in zip(shares, shares[1:])}) == 1

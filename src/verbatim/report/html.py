@@ -20,6 +20,7 @@ from string import Template
 from typing import Any
 
 from verbatim.report import wording as w
+from verbatim.report.axes import nice_ticks
 from verbatim.report.trend_view import trend_html
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
@@ -97,16 +98,6 @@ def drilldown_payload(report: Mapping[str, Any], assignments: Sequence[Mapping[s
 # --------------------------------------------------------------------------- SVG helpers
 
 
-def _ticks(low: float, high: float, count: int = 6) -> list[float]:
-    """Round tick values covering [low, high] (steps of 1, 2 or 5 times a power of ten)."""
-    span = max(high - low, 1e-9)
-    raw = span / count
-    power = 10 ** math.floor(math.log10(raw))
-    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
-    start = math.floor(low / step) * step
-    return [start + i * step for i in range(int(math.ceil((high - start) / step + 1e-9)) + 1)]
-
-
 def _svg_open(chart_id: str, width: int, height: int, title: str, desc: str) -> str:
     return (
         f'<svg id="{chart_id}-svg" class="chart" viewBox="0 0 {width} {height}" role="img" '
@@ -141,7 +132,7 @@ def impact_chart(report: Mapping[str, Any]) -> str:
                 f'and {_e(w.fmt_points(high))} points) are not drawn; report.json lists every theme.</p>')
     rows = sorted(rows, key=lambda r: r["impact"])
     values = [0.0] + [v for r in rows for v in (r["impact"], r.get("ci_low"), r.get("ci_high")) if w.is_number(v)]
-    ticks = _ticks(min(values), max(values))
+    ticks = nice_ticks(min(values), max(values))
     lo, hi = ticks[0], ticks[-1]
     left, right, top, row_h = 300, 24, 34, 30
     width, height = 860, top + row_h * len(rows) + 48
@@ -231,8 +222,8 @@ def scatter_chart(report: Mapping[str, Any]) -> str:
         return '<p class="empty">No theme had enough mentions to place on this chart.</p>'
     ys = [r["nps_with"] for r in rows] + ([overall] if w.is_number(overall) else [])
     # NPS lives in [-100, +100]: ticks past it (+150 on a small survey) only squeeze the dots.
-    yt = [t for t in _ticks(max(-100.0, min(ys) - 5), min(100.0, max(ys) + 5), 8) if -100.0 <= t <= 100.0]
-    xt = _ticks(0.0, max(r["share"] for r in rows) * 1.12, 5)
+    yt = [t for t in nice_ticks(max(-100.0, min(ys) - 5), min(100.0, max(ys) + 5), 8) if -100.0 <= t <= 100.0]
+    xt = nice_ticks(0.0, max(r["share"] for r in rows) * 1.12, 5)
     left, right, top, bottom = 64, 190, 20, 52
     width, height = 820, 420
     x = lambda v: left + (v - xt[0]) / (xt[-1] - xt[0]) * (width - left - right)  # noqa: E731

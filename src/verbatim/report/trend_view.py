@@ -11,6 +11,7 @@ import html
 import math
 from typing import Any, Mapping
 
+from .axes import nice_ticks
 from .wording import respondents
 
 ALL = "__all__"
@@ -118,7 +119,9 @@ def nps_trend_chart(report: Mapping[str, Any], group: str = ALL) -> str:
         return ""
     low, high = min(lows), max(highs)
     pad = max(5.0, 0.1 * (high - low))
-    low, high = max(-100.0, low - pad), min(100.0, high + pad)
+    # Round ticks (+40, +20, 0, -20) span the axis, inside NPS's own -100 to +100.
+    ticks = [t for t in nice_ticks(max(-100.0, low - pad), min(100.0, high + pad), 4) if -100.0 <= t <= 100.0]
+    low, high = ticks[0], ticks[-1]
     xs = [_scale(i, 0, len(periods) - 1, left, width - right) for i in range(len(periods))]
 
     def y(v):
@@ -143,8 +146,9 @@ def nps_trend_chart(report: Mapping[str, Any], group: str = ALL) -> str:
     for i, x in enumerate(xs):
         if (len(periods) - 1 - i) % step == 0:  # the latest period always labelled
             parts.append(f'<text x="{x:.1f}" y="{height - 18}" text-anchor="middle" font-size="11">{html.escape(periods[i])}</text>')
-    for v in (low, (low + high) / 2, high):
-        parts.append(f'<text x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end" font-size="11">{v:+.0f}</text>')
+    for v in ticks:
+        parts.append(f'<text x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end" font-size="11">'
+                     f'{"0" if v == 0 else f"{v:+.0f}"}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -162,11 +166,12 @@ def theme_trend_chart(report: Mapping[str, Any], group: str = ALL, limit: int = 
         return ""
     labels = _labels(report)
     width, height, left, right, top, bottom = 760, 260, 48, 200, 16, 40
-    high = max((v for _, r in lines for v in r["share"] if v is not None), default=0.0) or 0.01
+    top_share = max((v for _, r in lines for v in r["share"] if v is not None), default=0.0) or 0.01
+    ticks = nice_ticks(0.0, top_share * 1.05, 4)
     xs = [_scale(i, 0, len(periods) - 1, left, width - right) for i in range(len(periods))]
 
     def y(v):
-        return _scale(v, 0.0, high * 1.1, height - bottom, top)
+        return _scale(v, 0.0, ticks[-1], height - bottom, top)
 
     parts = [
         f'<svg id="theme-trend-svg" class="chart" viewBox="0 0 {width} {height}" role="img" '
@@ -184,7 +189,7 @@ def theme_trend_chart(report: Mapping[str, Any], group: str = ALL, limit: int = 
     for i, x in enumerate(xs):
         if (len(periods) - 1 - i) % step == 0:  # the latest period always labelled
             parts.append(f'<text x="{x:.1f}" y="{height - 18}" text-anchor="middle" font-size="11">{html.escape(periods[i])}</text>')
-    for v in (0.0, high / 2, high):
+    for v in ticks:
         parts.append(f'<text x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end" font-size="11">{100 * v:.0f}%</text>')
     parts.append("</svg>")
     return "".join(parts)
