@@ -70,7 +70,7 @@ NEAR_DUPLICATE_QUOTE = 0.6
 # Candidates read for a theme's quotes, clearest first: a theme of 5,000 alike sentences is
 # not read to its end for three different ones.
 QUOTE_SCAN = 500
-# Whose words a complaint / praise is shown in first (lower first); no score: 2.
+# Whose words a complaint / praise is shown in first (lower first); no score (None): 2.
 _COMPLAINT_VOICES = {"detractor": 0, "passive": 1, "promoter": 3}
 _PRAISE_VOICES = {"promoter": 0, "passive": 1, "detractor": 3}
 
@@ -154,7 +154,9 @@ class ReportBuilder:
                 "sentiment": np.array(seg["sentiment"].tolist(), dtype=object),
                 "compound": seg["compound"].to_numpy(float),
                 "department": np.array([self.department_of.get(r) for r in ids], dtype=object),
-                "group": np.array([_group_or_none(self.group_of.get(r)) for r in ids], dtype=object),
+                # Whose voice each segment is in, for complaints and for praise (lower first).
+                **{f"voice_{side}": np.array([voices.get(_group_or_none(self.group_of.get(r)), 2) for r in ids], dtype=np.int8)
+                   for side, voices in (("complaint", _COMPLAINT_VOICES), ("praise", _PRAISE_VOICES))},
                 "id_rank": np.unique(ids, return_inverse=True)[1].reshape(-1) if len(ids) else np.zeros(0, np.int64),
             }
             theme = seg["theme_id"].to_numpy()
@@ -184,15 +186,13 @@ class ReportBuilder:
         if department is not None:
             wanted &= seg["department"] == department
         compound = seg["compound"]
-        first = np.zeros(len(compound), dtype=np.int8)
+        first = seg.get(f"voice_{side}", np.zeros(len(compound), dtype=np.int8))  # "any": no voice first
         if side == "complaint":
             wanted &= seg["sentiment"] == "negative"
             key = compound
-            first = np.fromiter((_COMPLAINT_VOICES.get(g, 2) for g in seg["group"]), np.int8, len(compound))
         elif side == "praise":
             wanted &= seg["sentiment"] == "positive"
             key = -compound
-            first = np.fromiter((_PRAISE_VOICES.get(g, 2) for g in seg["group"]), np.int8, len(compound))
         else:
             key = -np.abs(compound)
         rows = np.flatnonzero(wanted)
