@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import sqlite3
 
 from verbatim.pii import PiiSettings
 from verbatim.prepare import PrepareSettings, segment_fingerprint
-from verbatim.run_cache import SegmentCache, ThemeFitCache, fingerprint
+from verbatim.run_cache import SegmentCache, ThemeFitCache, fingerprint, open_sqlite
 from verbatim.themes import ThemeSettings
 
 
@@ -72,3 +73,26 @@ def test_run_cache_missing_or_broken_theme_entry_is_a_miss(tmp_path):
     (tmp_path / "themes" / "bad").mkdir(parents=True)
     (tmp_path / "themes" / "bad" / "themes.json").write_text("{not json")
     assert cache.load("bad", ThemeModel) is None
+
+
+def _open_together(args) -> str:
+    path, barrier = args
+    barrier.wait()
+    try:
+        open_sqlite(path, "CREATE TABLE IF NOT EXISTS t (a TEXT)").close()
+        return "ok"
+    except sqlite3.OperationalError as exc:
+        return str(exc)
+
+
+def test_run_cache_new_database_opened_by_many_processes_at_once(tmp_path):
+    # Spark's tasks open a fresh embedding cache together: the race to switch its journal to
+    # WAL made SQLite answer "database is locked" at once, without waiting (7 of 240 opens).
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    with context.Manager() as manager, context.Pool(6) as pool:
+        for i in range(40):
+            barrier = manager.Barrier(6)
+            results = pool.map(_open_together, [(tmp_path / f"cache{i}.sqlite", barrier)] * 6)
+            assert results == ["ok"] * 6, results

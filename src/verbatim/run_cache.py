@@ -23,6 +23,7 @@ import json
 import shutil
 import sqlite3
 import tempfile
+import time
 from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -59,13 +60,33 @@ def text_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+#: Seconds a cache connection waits for another process's lock.
+SQLITE_WAIT = 60.0
+
+
+def _switch_to_wal(conn: sqlite3.Connection) -> None:
+    """``PRAGMA journal_mode=WAL``, retried while another process holds the lock. SQLite
+    answers "database is locked" at once, without waiting, when processes that open a new
+    cache together race to switch its journal (Spark's tasks embedding their partitions: 7 of
+    240 such opens failed, six processes at a time)."""
+    deadline = time.monotonic() + SQLITE_WAIT
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 def open_sqlite(path: str | Path, schema: str) -> sqlite3.Connection:
     """A cache database at ``path`` (folder created) with ``schema`` applied: WAL journal so
     parallel runs can read while one writes, and a 60 s wait for another run's commit."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), timeout=60.0)
-    conn.execute("PRAGMA journal_mode=WAL")
+    conn = sqlite3.connect(str(path), timeout=SQLITE_WAIT)
+    _switch_to_wal(conn)
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute(schema)
     conn.commit()
