@@ -532,6 +532,12 @@ def test_labels_show_keyword_ngrams_as_customers_wrote_them():
     assert written_form("wasn flattering", ["it wasn t flattering on me"]) == "was not flattering"
     assert written_form("won fit", ["they won t fit anyone"]) == "will not fit"
     assert written_form("refund hasn", ["the refund hasn t come"]) is None  # a fragment still
+    assert written_form("didn't work", ["it just didn t work"]) == "did not work"  # keywords keep "n't" whole
+    # A form is never read out of a negation: "never had a single problem" is no "single problem".
+    assert written_form("single problem shopping", ["never had a single problem shopping with you"]) is None
+    assert written_form("stock item", ["they didn t have stock of the item"]) is None
+    assert written_form("no stock item", ["no stock of the item"]) == "no stock of the item"
+    assert written_form("stock item", ["stock of the item ran out", "no stock of the item"]) == "stock of the item"
     assert _fallback(["email email need", "email need", "need"], set()) == "email and need"
     assert _fallback(["email need"], {"email and need"}) == "email comments"
     assert _fallback(["größe", "qualität"], set()) == "größe and qualität"

@@ -26,6 +26,8 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
+from .keywords import NEGATORS
+
 __all__ = ["LabelSettings", "candidate_phrases", "phrases_by_text", "choose_labels", "theme_signs", "written_form"]
 
 _DROP_LEADING = {"DET", "PRON", "NUM", "PUNCT", "CCONJ", "ADP", "PART", "SYM", "X", "INTJ"}
@@ -68,6 +70,9 @@ _NOT_STEMS = {stem: stem[:-1] for stem in "aren couldn didn doesn hadn hasn have
               "weren wouldn".split()} | {"don": "do", "won": "will", "can": "can", "shan": "shall", "ain": "is"}
 _NEGATION = re.compile(r"\b(" + "|".join(sorted(_NOT_STEMS)) + r") t\b")
 _WORD = re.compile(r"[a-z][a-z'\-]*[a-z]|[a-z]")
+# A negation ("no", "never", "didn t": a written form of "didn't") and at most two words after
+# it, at the end of a stretch of text.
+_NEGATED_END = re.compile(r"\b(?:" + "|".join(sorted(NEGATORS)) + "|(?:" + "|".join(sorted(_NOT_STEMS)) + r") t)(?: \w+){0,2} $")
 _ANY_WORD = re.compile(r"\w+")
 # Where a phrase ends: a written form never spans punctuation ("it's beautiful, lovely
 # quality, gorgeous" is a list, not the phrase "beautiful lovely quality gorgeous"). A hyphen
@@ -300,15 +305,23 @@ def written_form(ngram: str, texts: Sequence[str], max_gap: int = 2) -> str | No
     between each pair, or None when there is none. The n-grams are formed after stop words
     are removed, so "ended returning" stands for "ended up returning" and "order days late"
     for "order was days late"; shown as they are, such labels read as broken English."""
-    words = ngram.split()
+    # A keyword keeps its "n't" ("didn't work"), which the searched texts hold as "didn t".
+    words = [" ".join(_ANY_WORD.findall(word)) for word in ngram.split()]
     gap = rf"(?: \w+){{0,{max_gap}}}? "
     # Overlapping matches are all counted ("size size small" and "size small"), then only
     # forms that read as a label compete.
     pattern = re.compile(r"(?=\b(" + gap.join(map(re.escape, words)) + r")\b)")
     holding = (text for text in texts if all(word in text for word in words))  # cheap test first
-    forms = Counter(_spell_negation(m.group(1)) for text in holding for m in pattern.finditer(text))
+    forms = Counter(_spell_negation(m.group(1)) for text in holding for m in pattern.finditer(text)
+                    if not _negated_before(text, m.start()))
     forms = Counter({form: n for form, n in forms.items() if _readable(form)})
     return min(forms, key=lambda f: (-forms[f], len(f), f)) if forms else None
+
+
+def _negated_before(text: str, start: int) -> bool:
+    """True when a word up to three words before ``start`` negates what follows: "single problem"
+    in "never a single problem", "stock" in "no stock" ("didn t" ends on "t")."""
+    return bool(_NEGATED_END.search(text, max(start - 40, 0), start))
 
 
 def _spell_negation(form: str) -> str:

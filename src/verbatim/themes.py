@@ -59,6 +59,7 @@ import pandas as pd
 
 from .bertopic_import import import_bertopic
 from .guided import SIDES, GuidedTheme, load_guided_themes
+from .keywords import KeywordAnalyzer, distinct_keywords, english_analyzer
 from .labels import LabelSettings, choose_labels, phrases_by_text
 from .parallel import idle_work
 
@@ -238,11 +239,8 @@ def calibration_sample(texts: Sequence[str], settings: ThemeSettings, strata: Se
     return [texts[i] for i in calibration_rows(texts, settings)]
 
 
-#: Keyword scores closer than this are one value (a tie, ordered by word), and
-#: KeyBERTInspired returns this many keywords beyond ``n_keywords``, so that the cut is
-#: made after that order.
+#: Keyword scores closer than this are one value (a tie, ordered by word).
 KEYWORD_SCORE_TIE = 1e-5
-KEYWORD_SPARES = 5
 
 #: Rows per block of the row-wise products and checks, so that a million segments never
 #: need a (rows x prototypes) matrix or a temporary copy of the embeddings at once.
@@ -1023,7 +1021,8 @@ class ThemeModel:
             self._update_topics(topic_model, texts, labels, s, KeyBERTInspired, ClassTfidfTransformer, CountVectorizer)
         finally:
             bertopic_logger.setLevel(previous)
-        return [ranked_keywords(topic_model.get_topic(t) or [], s.n_keywords) for t in ids]
+        return [distinct_keywords(ranked_keywords(topic_model.get_topic(t) or [], len(topic_model.get_topic(t) or [])),
+                                  s.n_keywords) for t in ids]
 
     @staticmethod
     def _update_topics(topic_model, texts, labels, s, KeyBERTInspired, ClassTfidfTransformer, CountVectorizer):
@@ -1035,13 +1034,15 @@ class ThemeModel:
                 vectorizer_model=vectorizer,
                 ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
                 representation_model=KeyBERTInspired(
-                    top_n_words=s.n_keywords + KEYWORD_SPARES,  # spares: the cut is made after the tie order
+                    # every candidate ranked: the cut is made after the tie order and after
+                    # distinct_keywords has skipped the keywords that add no word
+                    top_n_words=max(s.keyword_candidates, s.n_keywords),
                     nr_candidate_words=max(s.keyword_candidates, s.n_keywords),
                     random_state=s.seed,
                 ),
             )
 
-        _with_vocabulary(update, CountVectorizer, stop_words="english", ngram_range=(1, s.ngram_max))
+        _with_vocabulary(update, CountVectorizer, analyzer=english_analyzer(s.ngram_max))
 
     # ------------------------------------------------------------------ assign
     def assign(self, texts: Sequence[str], embeddings: np.ndarray, index: Sequence[int] | None = None,
@@ -1187,6 +1188,8 @@ def _with_vocabulary(call, CountVectorizer, **settings):
     except ValueError as exc:
         if "empty vocabulary" not in str(exc):
             raise
+    if "analyzer" in settings:
+        return call(CountVectorizer(analyzer=dataclasses.replace(settings["analyzer"], stop_words=None, negation=False)))
     return call(CountVectorizer(**{**settings, "stop_words": None, "token_pattern": r"(?u)\b\w+\b"}))
 
 
