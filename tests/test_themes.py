@@ -543,6 +543,7 @@ def test_labels_show_keyword_ngrams_as_customers_wrote_them():
     assert _fallback(["größe", "qualität"], set()) == "größe and qualität"
     assert _fallback(["love", "love love", "just love love", "absolutely love"], set()) == "love comments"
     assert _fallback(["love", "absolutely love", "dress"], set()) == "love and dress"
+    assert _fallback(["experience couldn't fault", "not fault"], set()) == "experience and fault"
 
 
 def test_labels_keyword_forms_never_span_punctuation():
@@ -570,7 +571,9 @@ def test_labels_never_end_on_a_function_word():
                      # a sentence's continuation rather than a name
                      "just would have preferred", "and the fit",
                      # a degree word without its adjective, a sentence adverb
-                     "sleeves were a little", "neckline is a tad", "style unfortunately"):
+                     "sleeves were a little", "neckline is a tad", "style unfortunately",
+                     # a sentence adverb in front, one customer's spelling
+                     "unfortunately returning", "sadly had to return", "chat was fantastic and soooo"):
         assert not _readable(fragment), fragment
     for label in ("sold out", "beautiful top", "log in", "late delivery", "too many emails",
                   "casual look", "still no refund", "package never arrived", "did not work"):
@@ -596,6 +599,20 @@ def test_labels_prefer_what_many_say_to_one_customers_story():
               (0.6, "pleasantly surprised"), (0.5, "long wait")]
     assert [p for _, p in _stories_last(ranked)] == [
         "shop with you", "pleasantly surprised", "long wait", "arrived i was pleasantly surprised", "we waited ages"]
+
+
+def test_labels_never_repeat_one_customers_typo():
+    # "Fatima on the phone was so patinet with me." gave the demo's theme the label "so patinet".
+    from verbatim.labels import _typos, known_word
+
+    texts = ["She was so patinet with me", "very patient on the phone", "patient and kind on the phone",
+             "the chair arrived with a snpped leg", "a snapped leg", "pilcro jeans fit", "love my pilcro pants"]
+    assert _typos(texts) == {"patinet", "snpped"}  # "pilcro", a brand several name, stays
+    assert _typos(texts[:2]) == frozenset()  # too few texts to tell
+    for word in ("patient", "snapped", "shipped", "bought", "wore", "happier", "unflattering", "jumpsuit", "returning"):
+        assert known_word(word), word
+    for word in ("patinet", "snpped", "wiith", "fntastic", "soooo"):
+        assert not known_word(word), word
 
 
 def test_labels_do_not_contradict_their_themes_polarity():

@@ -60,10 +60,13 @@ _NO_LABEL_END = frozenset(
 # every other candidate of its theme; "you", the company addressed, does not count ("shop
 # with you").
 _STORY_SUBJECTS = frozenset("i we they he she".split())
-# Nor start on a conjunction or a focus adverb: "just would have preferred", "and the fit"
-# continue a sentence rather than name a theme ("too many emails", "still no refund" stay).
+
+# Nor start on a conjunction, a focus adverb or a sentence adverb: "just would have
+# preferred", "and the fit", "unfortunately returning" continue a sentence rather than name a
+# theme ("too many emails", "still no refund" stay).
 _NO_LABEL_START = frozenset(
-    "and or but nor because if when while although though than then yet just also".split()
+    "and or but nor because if when while although though than then yet just also "
+    "unfortunately sadly fortunately luckily thankfully hopefully basically actually anyway".split()
 )
 # The stem of each "n't" and what it stands for; "can't" and "won't" are irregular.
 _NOT_STEMS = {stem: stem[:-1] for stem in "aren couldn didn doesn hadn hasn haven isn mightn mustn needn shouldn wasn "
@@ -79,6 +82,7 @@ _ANY_WORD = re.compile(r"\w+")
 # inside a word ("t-shirt") and an apostrophe ("wasn't") are no break, nor the brackets of a
 # redaction placeholder ("ring me on [PHONE]").
 _PHRASE_BREAK = re.compile(r"[.,;:!?(){}\"…|/\n]+|\s[-–—]+\s|[–—]")
+_ELONGATED = re.compile(r"([^\W\d_])\1\1")  # a letter three times in a row
 _LETTERS = re.compile(r"[^\W\d_]+(?:['-][^\W\d_]+)*")  # a word of letters in any alphabet
 
 
@@ -153,11 +157,13 @@ def _negated(adjective) -> bool:
 
 
 def _readable(phrase: str) -> bool:
-    """2-5 words, no digits or contraction pieces, no word repeated ("sleeve sleeves"), not
+    """2-5 words, no digits, contraction pieces or elongated words ("soooo"), no word repeated ("sleeve sleeves"), not
     ending on a closed-class word ("maybe it is just") nor starting on a conjunction or a
     focus adverb ("just would have preferred")."""
     words = phrase.split()
     if not 2 <= len(words) <= 5 or any(ch.isdigit() for ch in phrase) or set(words) & _FRAGMENTS:
+        return False
+    if _ELONGATED.search(phrase):  # "soooo", "loooove": how one customer typed, not a name
         return False
     if words[-1] in _NO_LABEL_END or words[0] in _NO_LABEL_START:
         return False
@@ -217,16 +223,17 @@ def choose_labels(
     per_theme: list[Counter] = []
     for i, texts in enumerate(read):
         counts = Counter(p for t in texts for p in phrases[t])
+        searched = list(theme_texts[i])[: settings.keyword_segments]  # keywords come from all of the theme
         written: list[str] | None = None
         for word in keywords[i]:
             if len(word.split()) <= 3 and _readable(word):
-                if written is None:  # keywords come from all of the theme: search beyond `read`
-                    searched = list(theme_texts[i])[: settings.keyword_segments]
+                if written is None:
                     written = phrase_pieces(searched)
                 form = written_form(word, written)
                 if form:
                     counts[form] += 1
-        per_theme.append(counts)
+        typos = _typos(searched)
+        per_theme.append(Counter({p: n for p, n in counts.items() if typos.isdisjoint(p.split())}))
     vocabulary = sorted({p for counts in per_theme for p in counts})
     scores: list[list[tuple[float, str]]] = []
     if vocabulary:
@@ -264,6 +271,49 @@ def choose_labels(
 def _stories_last(ranked: list[tuple[float, str]]) -> list[tuple[float, str]]:
     """(score, phrase) pairs best score first, a phrase holding a story's subject after all others."""
     return sorted(ranked, key=lambda sp: (not _STORY_SUBJECTS.isdisjoint(sp[1].split()), -sp[0], sp[1]))
+
+
+def _typos(texts: Sequence[str]) -> frozenset[str]:
+    """Words (as labels spell them) that only one of ``texts`` uses and that are no English
+    word (:func:`known_word`): one customer's typo ("so patinet", "chair arrived with a
+    snpped"), which a label must not repeat. A brand or an abbreviation that several use stays."""
+    if len(texts) < 3:
+        return frozenset()
+    used = Counter(word for text in texts
+                   for word in set(_spell_negation(" ".join(_ANY_WORD.findall(text.lower()))).split()))
+    return frozenset(word for word, n in used.items() if n == 1 and not known_word(word))
+
+
+# "snapped" -> "snapp" -> "snap", but not "snpped" -> "snp" (an acronym, not a stem).
+_VOWEL = re.compile("[aeiouy]")
+# Inflections undone to find a word's dictionary form: (ending, replacement).
+_INFLECTIONS = (("s", ""), ("es", ""), ("ies", "y"), ("ed", ""), ("ed", "e"), ("ied", "y"), ("ing", ""),
+                ("ing", "e"), ("er", ""), ("est", ""), ("ly", ""))
+
+
+def known_word(word: str) -> bool:
+    """True when ``word`` (lower case) or a dictionary form of it ("snapped" -> "snap") is in
+    the English dictionary of the spaCy pipeline's lemmatizer tables, or is a stop word; also
+    True for every word when the pipeline has no such tables."""
+    words = _dictionary()
+    if not words or word in words or not word.isalpha():
+        return True
+    for ending, replacement in _INFLECTIONS:
+        if word.endswith(ending) and len(word) > len(ending) + 1:
+            stem = word[: -len(ending)] + replacement
+            if stem in words or (stem[-1] == stem[-2] and _VOWEL.search(stem) and stem[:-1] in words):
+                return True
+    return False
+
+
+@functools.lru_cache(maxsize=1)
+def _dictionary() -> frozenset[str]:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    from .nlp import DEFAULT_SPACY_MODEL, english_forms
+
+    words = english_forms(DEFAULT_SPACY_MODEL)
+    return words | frozenset(ENGLISH_STOP_WORDS) if words else frozenset()
 
 
 def theme_signs(read: Sequence[Sequence[str]], polarity: Callable[[list[str]], np.ndarray]) -> list[int]:
@@ -333,9 +383,10 @@ def _spell_negation(form: str) -> str:
 def _fallback(keywords: Sequence[str], used: set[str]) -> str:
     """Two top keywords joined ("price and value") when no phrase was found. Single words
     only: a keyword n-gram skips the stop words between its words ("email need"). Closed-class
-    words are no keyword of their own ("love and just")."""
+    words and negations are no keyword of their own ("love and just", "experience and couldn't")."""
     words = list(dict.fromkeys(w for k in keywords for w in k.split()
-                               if _LETTERS.fullmatch(w) and w not in _FRAGMENTS and w not in _NO_LABEL_END))
+                               if _LETTERS.fullmatch(w) and w not in _FRAGMENTS and w not in _NO_LABEL_END
+                               and w not in NEGATORS and not w.endswith("n't")))
     for a in range(len(words)):
         for b in range(a + 1, len(words)):
             label = f"{words[a]} and {words[b]}"

