@@ -651,9 +651,22 @@ def test_labels_find_a_keywords_written_form_beyond_the_segments_they_read(fitte
     assert label(keyword_segments=1) == ["order and days"]  # not found: single keywords joined
 
 
+def test_themes_keywords_ranked_by_closeness_to_their_theme(fitted):
+    # c-TF-IDF proposes, the theme's centroid ranks: each keyword is at least as close to its
+    # theme's centroid as the next (ties within float noise aside), and each adds a word.
+    from verbatim.themes import KEYWORD_SCORE_TIE
+
+    for theme in fitted.themes_.itertuples():
+        words = list(theme.keywords)
+        assert words and len(words) <= 10
+        sims = fitted.embed_texts(words) @ fitted.centroids_[theme.theme_id]
+        assert all(a >= b - KEYWORD_SCORE_TIE - 1e-6 for a, b in zip(sims, sims[1:])), (theme.label, words, sims)
+        assert all(not set(w.split()) <= set(v.split()) for i, w in enumerate(words) for v in words[:i])
+
+
 def test_themes_keywords_order_ignores_float_noise():
-    # KeyBERTInspired's scores for a bigram and its reverse differ in the last bits only, and
-    # came back in either order from run to run: the ranking must not depend on it.
+    # The scores of a bigram and its reverse (one static vector) differ in the last bits only,
+    # and came back in either order from run to run: the ranking must not depend on it.
     from verbatim.themes import ranked_keywords
 
     scored = [("fabric", 0.71), ("short length", 0.5200000001), ("length short", 0.52), ("wear", 0.3), ("", 0.9)]

@@ -4,7 +4,7 @@
 that turns ``ModuleNotFoundError`` into a "not installed" stub: text generation and zero-shot
 classification (transformers' ``pipelines``, the bulk of transformers), the visual
 representation, and UMAP for its topic plots. verbatim reduces with PCA and represents
-themes with c-TF-IDF and KeyBERTInspired, so it needs none of them, yet they were most of the
+themes with c-TF-IDF and its own KeyBERT-style ranking, so it needs none of them, yet they were most of the
 import: after spaCy, pandas and scikit-learn (what a run has loaded by then) ``import
 bertopic`` took 10.5 s of CPU on a 2-core Xeon, and 1.5 s without them (medians of 3,
 ``benchmarks/bench_import.py``, which writes ``benchmarks/results/import.json``).
