@@ -698,3 +698,18 @@ def test_themes_fit_on_no_segment_centres_on_nothing():
         warnings.simplefilter("error")
         model = ThemeModel(ThemeSettings(center="on")).fit([], np.zeros((0, 16), np.float32))
     assert not model.center_.any() and len(model.labels_) == 0
+
+
+def test_themes_mostly_foreign_theme_is_named_for_its_languages():
+    # The bundled sample's Spanish, French and German comments made a theme labelled
+    # "entrega llegó tarde": the English model groups them by language, not by topic.
+    from verbatim.themes import OTHER_LANGUAGES_LABEL, other_languages_named
+
+    foreign = ["La entrega llegó tarde y nadie avisó.", "Die Rücksendung war viel zu kompliziert.",
+               "Trop d'attente au téléphone, c'est inadmissible."]
+    english = ["The delivery was late and nobody told me.", "Returns are far too complicated for me."]
+    themes = [english + foreign[:1], foreign + english[:1], foreign[1:], english]
+    assert other_languages_named(["late delivery", "entrega llegó tarde", "viel zu", "returns"], themes, read=60) == [
+        "late delivery", OTHER_LANGUAGES_LABEL, f"{OTHER_LANGUAGES_LABEL} (2)", "returns"]
+    # Only the segments a label is read from count.
+    assert other_languages_named(["x"], [english + foreign], read=2) == ["x"]

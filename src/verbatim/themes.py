@@ -68,6 +68,8 @@ __all__ = ["ThemeSettings", "GuidedTheme", "ThemeModel", "load_guided_themes", "
 
 OTHER_ID = -1
 OTHER_LABEL = "Other"
+#: The label of a theme most of whose segments are not in English (see other_languages_named).
+OTHER_LANGUAGES_LABEL = "Comments in other languages"
 # Cosine similarities closer than this are one value. The novelty floor is a quantile of the
 # fit data's own similarities, so a text seen at fit time sits exactly on it; the same text
 # embedded in another batch, or multiplied in another block or on a Spark executor, comes
@@ -270,6 +272,25 @@ def ranked_keywords(scored: Sequence[tuple[str, float]], n: int) -> list[str]:
         tie.append(word)
     ranked.extend(sorted(tie))
     return ranked[:n]
+
+
+def other_languages_named(labels: Sequence[str], theme_texts: Sequence[Sequence[str]], read: int) -> list[str]:
+    """``labels`` with each theme more than half of whose ``read`` segments closest to its
+    centroid are not in English (:func:`verbatim.prepare.guess_language`) named
+    :data:`OTHER_LANGUAGES_LABEL` (then "... (2)", ...). The embedding model reads English:
+    such a theme gathers comments by language more than by topic, and was labelled by one of
+    its phrases ("entrega llegó tarde" for the bundled sample's Spanish, French and German
+    comments), which read as a topic of its own."""
+    from .prepare import guess_language
+
+    named, n = [], 0
+    for label, texts in zip(labels, theme_texts):
+        part = list(texts)[:read]
+        if part and 2 * sum(guess_language(t) == "other" for t in part) > len(part):
+            n += 1
+            label = OTHER_LANGUAGES_LABEL if n == 1 else f"{OTHER_LANGUAGES_LABEL} ({n})"
+        named.append(label)
+    return named
 
 
 def _unit(rows: np.ndarray) -> np.ndarray:
@@ -962,7 +983,7 @@ class ThemeModel:
         polarity = functools.partial(_polarity, as_sign=True)
         found = (choose_labels(theme_texts, self.centroids_, keywords, self._embed, LabelSettings(), phrases, polarity)
                  if ids else [])
-        names = [guided_name.get(t, found[t]) for t in ids]
+        names = [guided_name.get(t, name) for t, name in zip(ids, other_languages_named(found, theme_texts, read))]
 
         parent_of = np.full(len(ids), -1, dtype=np.int64)
         parent_rows = []
