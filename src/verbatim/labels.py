@@ -60,7 +60,6 @@ _NO_LABEL_END = frozenset(
 # every other candidate of its theme; "you", the company addressed, does not count ("shop
 # with you").
 _STORY_SUBJECTS = frozenset("i we they he she".split())
-
 # Nor start on a conjunction, a focus adverb or a sentence adverb: "just would have
 # preferred", "and the fit", "unfortunately returning" continue a sentence rather than name a
 # theme ("too many emails", "still no refund" stay).
@@ -75,7 +74,8 @@ _NEGATION = re.compile(r"\b(" + "|".join(sorted(_NOT_STEMS)) + r") t\b")
 _WORD = re.compile(r"[a-z][a-z'\-]*[a-z]|[a-z]")
 # A negation ("no", "never", "didn t": a written form of "didn't") and at most two words after
 # it, at the end of a stretch of text.
-_NEGATED_END = re.compile(r"\b(?:" + "|".join(sorted(NEGATORS)) + "|(?:" + "|".join(sorted(_NOT_STEMS)) + r") t)(?: \w+){0,2} $")
+_NEGATED_END = re.compile(r"\b(?:" + "|".join(sorted(NEGATORS)) + "|(?:" + "|".join(sorted(_NOT_STEMS)) + r") t)"
+                          r"(?: \w+){0,2} $")
 _ANY_WORD = re.compile(r"\w+")
 # Where a phrase ends: a written form never spans punctuation ("it's beautiful, lovely
 # quality, gorgeous" is a list, not the phrase "beautiful lovely quality gorgeous"). A hyphen
@@ -157,9 +157,9 @@ def _negated(adjective) -> bool:
 
 
 def _readable(phrase: str) -> bool:
-    """2-5 words, no digits, contraction pieces or elongated words ("soooo"), no word repeated ("sleeve sleeves"), not
-    ending on a closed-class word ("maybe it is just") nor starting on a conjunction or a
-    focus adverb ("just would have preferred")."""
+    """2-5 words, no digits, contraction pieces or elongated words ("soooo"), no word repeated
+    ("sleeve sleeves"), not ending on a closed-class word ("maybe it is just") nor starting on
+    a conjunction or a focus or sentence adverb ("just would have preferred")."""
     words = phrase.split()
     if not 2 <= len(words) <= 5 or any(ch.isdigit() for ch in phrase) or set(words) & _FRAGMENTS:
         return False

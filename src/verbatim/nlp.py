@@ -92,8 +92,8 @@ def english_forms(model: str = DEFAULT_SPACY_MODEL) -> frozenset[str]:
     words = english_words(model, ("adj", "adv", "noun", "verb"))
     if not words:
         return words
-    exceptions = load_pipeline(model).get_pipe("lemmatizer").lookups
-    irregular = exceptions.get_table("lemma_exc") if exceptions.has_table("lemma_exc") else {}
+    lookups = load_pipeline(model).get_pipe("lemmatizer").lookups
+    irregular = lookups.get_table("lemma_exc") if lookups.has_table("lemma_exc") else {}
     return words | frozenset(form.lower() for table in irregular.values() for form in table if "_" not in form)
 
 

