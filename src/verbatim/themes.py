@@ -766,7 +766,7 @@ class ThemeModel:
         # labels come from update_topics on the final themes (see _finalise). Single words are
         # the cheapest vocabulary BERTopic accepts (at 50,000 segments the n-gram one cost 5.6
         # of fit_transform's 8.6 s).
-        return _with_vocabulary(fit, CountVectorizer, stop_words="english")
+        return _with_vocabulary(fit, CountVectorizer, ngram_max=1)
 
     @staticmethod
     def _reduce_to(theme_of_fine: dict, keys: list, X, fine, n_themes: int) -> dict:
@@ -1055,7 +1055,7 @@ class ThemeModel:
         previous = bertopic_logger.level
         bertopic_logger.setLevel(logging.ERROR)
         try:
-            _with_vocabulary(update, CountVectorizer, analyzer=english_analyzer(s.ngram_max))
+            _with_vocabulary(update, CountVectorizer, ngram_max=s.ngram_max)
         finally:
             bertopic_logger.setLevel(previous)
         candidates = [[str(w) for w, _ in (topic_model.get_topic(t) or []) if w] for t in ids]
@@ -1205,18 +1205,18 @@ class ThemeModel:
         return load_model(cls, Path(directory), embedder)
 
 
-def _with_vocabulary(call, CountVectorizer, **settings):
-    """``call(CountVectorizer(**settings))``; when no word survives those settings (every
-    segment a stop word or a single letter: "ok", "a", "no"), again with every word of one
-    letter or more kept. scikit-learn raises "empty vocabulary" rather than count nothing."""
+def _with_vocabulary(call, CountVectorizer, ngram_max: int):
+    """``call(CountVectorizer)`` with :func:`verbatim.keywords.english_analyzer` of 1- to
+    ``ngram_max``-grams; when no word survives its stop words (every segment a stop word or a
+    single letter: "ok", "a", "no"), again with every word of one letter or more kept.
+    scikit-learn raises "empty vocabulary" rather than count nothing."""
+    analyzer = english_analyzer(ngram_max)
     try:
-        return call(CountVectorizer(**settings))
+        return call(CountVectorizer(analyzer=analyzer))
     except ValueError as exc:
         if "empty vocabulary" not in str(exc):
             raise
-    if "analyzer" in settings:
-        return call(CountVectorizer(analyzer=dataclasses.replace(settings["analyzer"], stop_words=None, negation=False)))
-    return call(CountVectorizer(**{**settings, "stop_words": None, "token_pattern": r"(?u)\b\w+\b"}))
+    return call(CountVectorizer(analyzer=dataclasses.replace(analyzer, stop_words=None, negation=False)))
 
 
 def _closest_first(sims: np.ndarray, members: np.ndarray) -> np.ndarray:
