@@ -385,3 +385,13 @@ def test_pipeline_notes_speak_plainly_about_the_learnt_sentiment(run):
     notes = (out / "summary.md").read_text(encoding="utf-8").split("## Notes", 1)[1].split("## How to read", 1)[0]
     assert "sentiment tuned on this survey's own scores" in notes
     assert "of the time" in notes and "held-out" not in notes
+
+
+def test_pipeline_notes_say_how_many_comments_are_not_in_english(run):
+    # The sample holds 24 Spanish, French and German comments (data/samples/README.md); the
+    # model reads English, and the theme they make is named for their languages.
+    _, out = run
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    (note,) = [n for n in report["run"]["notes"] if "seem not to be in English" in n]
+    assert int(note.split(" of ", 1)[0]) >= 20
+    assert "Comments in other languages" in [t["label"] for t in report["themes"]]

@@ -15,6 +15,7 @@ from verbatim.prepare import (
     count_words,
     guess_language,
     is_non_answer,
+    language_notes,
     merge_short_segments,
     segment_responses,
     split_clauses,
@@ -114,6 +115,15 @@ def test_prepare_non_answer_phrases_from_settings():
 )
 def test_prepare_guess_language(text, expected):
     assert guess_language(text) == expected
+
+
+def test_prepare_language_note_counts_comments_with_something_to_say():
+    flags = pd.DataFrame({"non_answer": [False, False, False, True, False],
+                          "n_segments": [2, 1, 3, 0, 0],
+                          "language": ["en", "other", "en", "other", "other"]})
+    (note,) = language_notes(flags)
+    assert note.startswith("1 of 3 comments (33.3%) seem not to be in English")
+    assert language_notes(flags.assign(language="en")) == []
 
 
 # --- clauses and merging --------------------------------------------------------------------

@@ -116,6 +116,7 @@ def run_stages(ingest: IngestResult, config: Config, *, model_dir: str | Path | 
     from .impact import analyze_impact
     from .mentions import theme_mentions
     from .parallel import idle_work
+    from .prepare import language_notes
     from .run_cache import ThemeFitCache
     from .themes import ThemeModel, import_bertopic, theme_polarity, wants_sides
 
@@ -128,6 +129,7 @@ def run_stages(ingest: IngestResult, config: Config, *, model_dir: str | Path | 
     # segment new texts, when this process would only wait for them.
     with idle_work(import_bertopic) if model_dir is None or extend_model else nullcontext():
         segments, flags = _segment_and_score(responses, config, memo, timer)
+    notes.extend(language_notes(flags))
     fitting = model_dir is None
     # Each segment's department: the strata of the theme fit's sample (and its calibration's)
     department = (segments["response_id"].map(responses.set_index("response_id")["department"]).tolist()

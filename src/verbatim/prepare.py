@@ -310,6 +310,20 @@ def guess_language(text: str, settings: PrepareSettings | None = None) -> str:
     return "en"
 
 
+def language_notes(flags: pd.DataFrame) -> list[str]:
+    """A note on the comments that seem not to be in English (``flags``: the response flags
+    of :func:`segment_responses`), counted among those with something to say. The embedding
+    model reads English: it groups such comments by language more than by topic, and an
+    analyst should know how many there are before reading the themes."""
+    said = flags.loc[~flags["non_answer"].astype(bool) & (flags["n_segments"] > 0), "language"]
+    other = int((said == "other").sum())
+    if not other:
+        return []
+    return [f"{other:,} of {len(said):,} comments ({other / len(said):.1%}) seem not to be in English: the "
+            "embedding model reads English and groups them by language more than by topic (a theme made mostly of "
+            "them is named 'Comments in other languages')"]
+
+
 # --- segmentation --------------------------------------------------------------------------
 def count_words(text: str) -> int:
     """Number of words in ``text``, not counting placeholders such as ``[NAME]``."""

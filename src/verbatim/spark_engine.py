@@ -457,6 +457,7 @@ def run_stages_spark(spark, ingest, responses, config: Config, *, model_dir=None
     from .embed import Embedder
     from .impact import analyze_impact
     from .pipeline import Analysis, Timer, route_themes_to_departments, sum_pii_counts, theme_table
+    from .prepare import language_notes
     from .spark_udfs import PREPARE_SCHEMA, prepare_partition
     from .validation import summarize
 
@@ -483,7 +484,7 @@ def run_stages_spark(spark, ingest, responses, config: Config, *, model_dir=None
         # of several, and what does not fit in memory goes to disk.
         embedded = segments.join(vectors, "text").persist(StorageLevel.MEMORY_AND_DISK)
         n_segments = embedded.count()
-    probe, notes = None, [f"engine: spark ({spark.sparkContext.master})"]
+    probe, notes = None, [f"engine: spark ({spark.sparkContext.master})", *language_notes(flags)]
     if config.sentiment.learn_from_scores:
         from .pipeline import probe_summary
 
