@@ -607,8 +607,10 @@ def test_labels_never_repeat_one_customers_typo():
 
     texts = ["She was so patinet with me", "very patient on the phone", "patient and kind on the phone",
              "the chair arrived with a snpped leg", "a snapped leg", "pilcro jeans fit", "love my pilcro pants"]
-    assert _typos(texts) == {"patinet", "snpped"}  # "pilcro", a brand several name, stays
-    assert _typos(texts[:2]) == frozenset()  # too few texts to tell
+    unknown = {w for w in "so patinet chair arrived with a snpped pilcro jeans".split() if not known_word(w)}
+    assert unknown == {"patinet", "snpped", "pilcro"}
+    assert _typos(texts, unknown) == {"patinet", "snpped"}  # "pilcro", a brand several name, stays
+    assert _typos(texts[:2], unknown) == frozenset()  # too few texts to tell
     for word in ("patient", "snapped", "shipped", "bought", "wore", "happier", "unflattering", "jumpsuit", "returning"):
         assert known_word(word), word
     for word in ("patinet", "snpped", "wiith", "fntastic", "soooo"):

@@ -232,7 +232,7 @@ def choose_labels(
                 form = written_form(word, written)
                 if form:
                     counts[form] += 1
-        typos = _typos(searched)
+        typos = _typos(searched, {w for p in counts for w in p.split() if not known_word(w)})
         per_theme.append(Counter({p: n for p, n in counts.items() if typos.isdisjoint(p.split())}))
     vocabulary = sorted({p for counts in per_theme for p in counts})
     scores: list[list[tuple[float, str]]] = []
@@ -273,15 +273,16 @@ def _stories_last(ranked: list[tuple[float, str]]) -> list[tuple[float, str]]:
     return sorted(ranked, key=lambda sp: (not _STORY_SUBJECTS.isdisjoint(sp[1].split()), -sp[0], sp[1]))
 
 
-def _typos(texts: Sequence[str]) -> frozenset[str]:
-    """Words (as labels spell them) that only one of ``texts`` uses and that are no English
-    word (:func:`known_word`): one customer's typo ("so patinet", "chair arrived with a
-    snpped"), which a label must not repeat. A brand or an abbreviation that several use stays."""
-    if len(texts) < 3:
+def _typos(texts: Sequence[str], unknown: set[str]) -> frozenset[str]:
+    """The words of ``unknown`` (no English word: :func:`known_word`) that only one of
+    ``texts`` uses (as labels spell them): one customer's typo ("so patinet", "chair arrived
+    with a snpped"), which a label must not repeat. A brand or an abbreviation that several
+    use stays. Only the unknown words of a theme's candidates are counted, most themes have none."""
+    if len(texts) < 3 or not unknown:
         return frozenset()
     used = Counter(word for text in texts
-                   for word in set(_spell_negation(" ".join(_ANY_WORD.findall(text.lower()))).split()))
-    return frozenset(word for word, n in used.items() if n == 1 and not known_word(word))
+                   for word in set(_spell_negation(" ".join(_ANY_WORD.findall(text.lower()))).split()) & unknown)
+    return frozenset(word for word, n in used.items() if n == 1)
 
 
 # "snapped" -> "snapp" -> "snap", but not "snpped" -> "snp" (an acronym, not a stem).
