@@ -123,12 +123,12 @@ _BOILERPLATE_RE = re.compile(
     r"|\bget\s+outlook\s+for\s+(?:ios|android|windows|mac)\b",
     re.I,
 )
-# A "--" (or "—", "__") line after some text starts an e-mail signature: drop it and the
-# (short) rest. Only when it begins a line, so "fit -- not great" mid-text survives.
 # Where a sentence ends, for telling a comment made only of fillers ("Nothing to add. Thanks!"),
 # which is never longer than this.
 _SENTENCE_END_RE = re.compile(r"[.!?;\n]+")
 _FILLERS_MAX_CHARS = 200
+# A "--" (or "—", "__") line after some text starts an e-mail signature: drop it and the
+# (short) rest. Only when it begins a line, so "fit -- not great" mid-text survives.
 _SIGNATURE_RE = re.compile(r"(?<=\S)[ \t]*\n[ \t]*(?:--|—|__)[ \t]*(?:\n|[^\n]{0,80}(?:\n|$))(?:[^\n]{0,120}(?:\n|$)){0,6}\Z")
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "′": "'", "`": "'", "´": "'",
                          "“": '"', "”": '"', "„": '"', "‟": '"', "″": '"'})
@@ -217,6 +217,11 @@ def _phrase_keys(phrases: tuple[str, ...]) -> frozenset[str]:
     return frozenset(_phrase_key(p) for p in phrases)
 
 
+def _empty_keys(settings: PrepareSettings) -> frozenset[str]:
+    """Phrase keys of what says nothing on its own: non-answers and fillers."""
+    return _phrase_keys(settings.non_answer_phrases + settings.filler_phrases)
+
+
 def is_non_answer(text: str | None, settings: PrepareSettings | None = None) -> bool:
     """True for comments that say nothing: blank, punctuation/emoji/digits only, one of
     ``settings.non_answer_phrases`` ignoring case and punctuation ("N/A.", "Nothing!!"), or
@@ -235,7 +240,7 @@ def is_non_answer(text: str | None, settings: PrepareSettings | None = None) -> 
         return True
     if len(key) > _FILLERS_MAX_CHARS:  # no comment this long is fillers alone: skip the split
         return False
-    empty = _phrase_keys(settings.non_answer_phrases + settings.filler_phrases)
+    empty = _empty_keys(settings)
     pieces = (_phrase_key(piece) for piece in _SENTENCE_END_RE.split(str(text)))
     return all(piece in empty or not any(ch.isalpha() for ch in piece) for piece in pieces)
 
@@ -244,7 +249,7 @@ def drop_fillers(segments: Sequence[str], settings: PrepareSettings | None = Non
     """``segments`` without those that are a filler or non-answer phrase ("That's all.",
     "Where do I start"), unless nothing else is left."""
     settings = settings or PrepareSettings()
-    empty = _phrase_keys(settings.non_answer_phrases + settings.filler_phrases)
+    empty = _empty_keys(settings)
     kept = [seg for seg in segments if _phrase_key(seg) not in empty]
     return kept or list(segments)
 
@@ -315,7 +320,7 @@ def language_notes(flags: pd.DataFrame) -> list[str]:
     of :func:`segment_responses`), counted among those with something to say. The embedding
     model reads English: it groups such comments by language more than by topic, and an
     analyst should know how many there are before reading the themes."""
-    said = flags.loc[~flags["non_answer"].astype(bool) & (flags["n_segments"] > 0), "language"]
+    said = flags.loc[flags["n_segments"] > 0, "language"]  # a non-answer has no segment
     other = int((said == "other").sum())
     if not other:
         return []
