@@ -666,6 +666,22 @@ def test_themes_keywords_ranked_by_closeness_to_their_theme(fitted):
         assert all(not set(w.split()) <= set(v.split()) for i, w in enumerate(words) for v in words[:i])
 
 
+@pytest.mark.slow
+def test_themes_keywords_never_span_two_segments(fitted, truth):
+    # BERTopic joins a theme's segments with a space (and line ends become spaces) before
+    # counting n-grams: "dress color" from "I love this dress" and "Color is great". Every
+    # keyword n-gram is one that a single segment of its theme holds.
+    from verbatim.keywords import english_analyzer, keyword_documents
+
+    texts, _, _ = truth
+    analyze = english_analyzer(ThemeSettings().ngram_max)
+    for theme in fitted.themes_.itertuples():
+        grams = {g for i in np.flatnonzero(fitted.labels_ == theme.theme_id) for g in analyze(texts[i])}
+        assert set(theme.keywords) <= grams, (theme.label, set(theme.keywords) - grams)
+    assert keyword_documents(["Disappointed\nThis dress", "Color is great"]) == [
+        "Disappointed | This dress |", "Color is great |"]
+
+
 def test_themes_keywords_order_ignores_float_noise():
     # The scores of a bigram and its reverse (one static vector) differ in the last bits only,
     # and came back in either order from run to run: the ranking must not depend on it.

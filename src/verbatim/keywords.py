@@ -23,7 +23,7 @@ import dataclasses
 import re
 from typing import Iterable
 
-__all__ = ["NEGATORS", "KeywordAnalyzer", "english_analyzer", "distinct_keywords"]
+__all__ = ["NEGATORS", "KeywordAnalyzer", "english_analyzer", "distinct_keywords", "keyword_documents"]
 
 # A word of two or more letters or digits, with a "n't" or another contraction kept attached;
 # without stop words, one-letter words too.
@@ -83,6 +83,16 @@ class KeywordAnalyzer:
                     if not open_[start + n - 1] and len(set(gram)) == n:
                         grams.append(" ".join(gram))
         return grams
+
+
+def keyword_documents(segments: Iterable[str]) -> list[str]:
+    """``segments`` as documents for BERTopic's c-TF-IDF, each line end and each segment's end
+    marked with a "|" (a :data:`_BREAK`). BERTopic joins a theme's documents with a space and
+    turns line ends into spaces before the analyzer sees them, so without the mark an n-gram
+    would span two segments ("dress color" from "I love this dress" and "Color is great") or a
+    one-word title and the line under it ("disappointed dress" from "Disappointed" over "This
+    dress ...")."""
+    return [segment.replace("\n", " | ") + " |" for segment in segments]
 
 
 def english_analyzer(ngram_max: int) -> KeywordAnalyzer:

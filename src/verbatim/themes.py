@@ -60,7 +60,7 @@ import pandas as pd
 
 from .bertopic_import import import_bertopic
 from .guided import SIDES, GuidedTheme, load_guided_themes
-from .keywords import distinct_keywords, english_analyzer
+from .keywords import distinct_keywords, english_analyzer, keyword_documents
 from .labels import LabelSettings, choose_labels, phrases_by_text
 from .parallel import idle_work
 
@@ -1043,9 +1043,10 @@ class ThemeModel:
         import logging
 
         n_candidates = max(s.keyword_candidates, s.n_keywords)
+        documents = keyword_documents(texts)
 
         def update(vectorizer):
-            topic_model.update_topics(texts, topics=labels.tolist(), top_n_words=n_candidates,
+            topic_model.update_topics(documents, topics=labels.tolist(), top_n_words=n_candidates,
                                       vectorizer_model=vectorizer,
                                       ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
                                       representation_model=None)
