@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from verbatim.report.html import CSP, drilldown_payload, render_html, write_html
+from verbatim.report import wording as w
 
 sys.path.insert(0, str(Path(__file__).parent))
 from report_fixture import XSS_IMG, XSS_PAYLOADS, XSS_SCRIPT, XSS_SVG, make_assignments, make_empty_report, make_report  # noqa: E402
@@ -210,6 +211,22 @@ def test_report_html_works_in_chromium_without_network_or_injection(browser, tmp
         page.screenshot(path=str(tmp_path / "top.png"), clip={"x": 0, "y": 0, "width": 1280, "height": 1900}, full_page=True)
         shutil.copyfile(tmp_path / "top.png", target)
     page.close()
+
+
+@pytest.mark.slow
+def test_report_html_quotes_keep_the_customers_line_breaks(browser, tmp_path):
+    # A title over its review ("--text Title --text Review") reads as two lines, not as
+    # "Disappointed This dress ...".
+    report = make_report()
+    card = w.leading(report["overall"], "improvement")[0]
+    card["quotes"][0]["text"] = "Disappointed\nThis dress runs small."
+    page, errors, _ = open_recorded(browser, write_html(report, make_assignments(), tmp_path / "r.html").resolve().as_uri())
+    first = page.locator("#top-issues .quote p").first
+    assert first.inner_text() == "Disappointed\nThis dress runs small."
+    box = first.bounding_box()
+    assert box and box["height"] > 1.5 * float(first.evaluate("p => parseFloat(getComputedStyle(p).lineHeight)"))
+    page.close()
+    assert errors == []
 
 
 def test_report_html_handles_a_survey_without_results():

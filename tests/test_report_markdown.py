@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from verbatim.report import wording
-from verbatim.report.markdown import escape_md, render_department_md, render_summary_md, write_markdown
+from verbatim.report.markdown import QUOTE_LINE_BREAK, escape_md, render_department_md, render_summary_md, write_markdown
 
 sys.path.insert(0, str(Path(__file__).parent))
 from report_fixture import MD_INJECTION, XSS_IMG, XSS_SCRIPT, make_empty_report, make_report  # noqa: E402
@@ -159,6 +159,22 @@ def test_report_markdown_escape_renders_text_literally(text):
     inner = rendered[len("<blockquote>\n<p>") : -len("</p>\n</blockquote>\n")]
     assert "<" not in inner.replace("&lt;", "")  # no element of any kind
     assert " ".join(html.unescape(inner).replace(WORD_JOINER, "").split()) == f"“{flat}”"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Co", "Cn")) | st.sampled_from("\n\r\u2028"),
+               min_size=1, max_size=80))
+def test_report_markdown_quote_shows_line_breaks_on_one_line(text):
+    # A line break inside a comment (a title over its review) is shown as " / ", still one paragraph.
+    lines = (" ".join(line.split()) for line in text.replace(WORD_JOINER, "").splitlines())
+    expected = QUOTE_LINE_BREAK.join(line for line in lines if line)
+    if not expected:
+        return
+    rendered = MD.render(f"> “{escape_md(text, line_break=QUOTE_LINE_BREAK)}”")
+    assert rendered.startswith("<blockquote>\n<p>") and rendered.count("<p>") == 1 and "<br" not in rendered
+    inner = rendered[len("<blockquote>\n<p>") : -len("</p>\n</blockquote>\n")]
+    assert " ".join(html.unescape(inner).replace(WORD_JOINER, "").split()) == " ".join(f"“{expected}”".split())
+    assert escape_md("Disappointed\n\nThis dress", line_break=QUOTE_LINE_BREAK) == "Disappointed / This dress"
 
 
 def test_report_markdown_handles_a_survey_without_results():

@@ -25,17 +25,21 @@ _BARE_LINK = re.compile(r"(?i)(://|www\.)")
 _WORD_JOINER = "\u2060"
 
 MAX_QUOTES = 3
+#: How a line break inside a customer's comment is shown in a one-line Markdown quote.
+QUOTE_LINE_BREAK = " / "
 
 
-def escape_md(text: Any) -> str:
+def escape_md(text: Any, line_break: str = " ") -> str:
     """Plain text -> Markdown that renders as exactly that text, on one line.
 
-    Newlines (and Unicode line/paragraph separators) become spaces: a quote can never
-    start a new block, and so never a heading, list or table row. The result is meant
-    for inline positions: callers always put a prefix ("- ", "> “", "| ") before it, so
-    line-start markers such as "#" or "1." need no escaping.
+    Line breaks (and Unicode line/paragraph separators, blank lines) become ``line_break``,
+    a space unless the caller marks them (quotes: " / ", so that a title stays apart from the
+    text under it): a quote can never start a new block, and so never a heading, list or
+    table row. The result is meant for inline positions: callers always put a prefix
+    ("- ", "> “", "| ") before it, so line-start markers such as "#" or "1." need no escaping.
     """
-    flat = " ".join(str(text).split())
+    lines = (" ".join(line.split()) for line in str(text).splitlines())
+    flat = line_break.join(line for line in lines if line)
     flat = _INLINE_SPECIAL.sub(r"\\\1", flat)
     return _BARE_LINK.sub(lambda m: m.group(0)[0] + _WORD_JOINER + m.group(0)[1:], flat)
 
@@ -45,7 +49,7 @@ def _quote_lines(quotes: list[Mapping[str, Any]], *, with_department: bool = Tru
     for quote in quotes[:MAX_QUOTES]:
         who = w.quote_attribution(quote, with_department=with_department)
         suffix = f" — *{escape_md(who)}*" if who else ""
-        lines.append(f"{indent}> “{escape_md(quote.get('text', ''))}”{suffix}")
+        lines.append(f"{indent}> “{escape_md(quote.get('text', ''), line_break=QUOTE_LINE_BREAK)}”{suffix}")
         lines.append(f"{indent}>")
     return lines[:-1] if lines else []
 
