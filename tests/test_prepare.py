@@ -156,6 +156,10 @@ def test_prepare_merge_short_segments():
     assert merge_short_segments(["Fits well.", "Runs small."], 2) == ["Fits well.", "Runs small."]
     assert merge_short_segments(["Hi.", "Ok."], 2) == ["Hi. Ok."]
     assert merge_short_segments([], 2) == []
+    # A segment starting a line ("\n", from _segment_doc) stays on its line when joined.
+    assert merge_short_segments(["Disappointed", "\nThis dress runs small."], 2) == ["Disappointed\nThis dress runs small."]
+    assert merge_short_segments(["Fits well.", "\nThanks"], 2) == ["Fits well.\nThanks"]
+    assert merge_short_segments(["Fits well.", "\nRuns small."], 2) == ["Fits well.", "Runs small."]
 
 
 def test_prepare_count_words_ignores_placeholders():
@@ -216,6 +220,17 @@ def test_prepare_segments_blank_and_non_answers_give_none():
 def test_prepare_segments_short_fragments_merged():
     segments, _ = segment_responses(_responses("Wow. The sleeves are far too long. Ugh!"))
     assert segments["text"].tolist() == ["Wow. The sleeves are far too long. Ugh!"]
+
+
+@pytest.mark.slow
+def test_prepare_segments_keep_the_line_break_under_a_one_word_title():
+    # Title and review joined by a line break (--text Title --text "Review Text"): the
+    # one-word title joins the line under it without losing the boundary, where keywords and
+    # labels read "disappointed this dress".
+    segments, _ = segment_responses(_responses("Disappointed\nThis dress has been in my basket for months. "
+                                               "It runs small.", "Lovely\n\n  the colour is great"))
+    assert segments["text"].tolist() == ["Disappointed\nThis dress has been in my basket for months.",
+                                         "It runs small.", "Lovely\nthe colour is great"]
 
 
 @pytest.mark.slow

@@ -376,21 +376,30 @@ def split_clauses(sentence: str, settings: PrepareSettings | None = None) -> lis
 
 def merge_short_segments(segments: Sequence[str], min_words: int) -> list[str]:
     """Join every segment shorter than ``min_words`` words to the previous one (to the next
-    one when it comes first), so "Thanks!" or "Wow." never stands alone."""
+    one when it comes first), so "Thanks!" or "Wow." never stands alone.
+
+    A segment that starts a new line of the comment starts with "\n" (see
+    :func:`_segment_doc`); joined, it stays on its own line, so that a one-word title keeps
+    its boundary with the text under it ("Disappointed\nThis dress ...", not "Disappointed
+    This dress ...", where keywords and labels would read "disappointed this dress"). No
+    segment returned starts with "\n"."""
+    def join(left: str, right: str) -> str:
+        return left + right if right.startswith("\n") else f"{left} {right}"
+
     merged: list[str] = []
     pending = ""  # short leading fragments waiting for a following segment
     for seg in segments:
         if pending:
-            seg, pending = f"{pending} {seg}", ""
+            seg, pending = join(pending, seg), ""
         if count_words(seg) >= min_words:
             merged.append(seg)
         elif merged:
-            merged[-1] = f"{merged[-1]} {seg}"
+            merged[-1] = join(merged[-1], seg)
         else:
             pending = seg
     if pending:
         merged.append(pending)
-    return merged
+    return [seg.lstrip("\n") for seg in merged]
 
 
 def _sentence_pieces(doc, text: str) -> list[tuple[int, int]]:
@@ -417,7 +426,10 @@ def _segment_doc(doc, text: str, names: list[tuple[int, int]], settings: Prepare
     for start, end in _sentence_pieces(doc, text):
         inside = [(max(s, start) - start, min(e, end) - start) for s, e in names if s < end and e > start]
         sentence = " ".join(replace_spans(text[start:end], inside, PLACEHOLDERS["name"]).split())
-        clauses.extend(split_clauses(sentence, settings))
+        pieces = split_clauses(sentence, settings)
+        if pieces and clauses and text[:start].rstrip(" \t").endswith("\n"):
+            pieces[0] = "\n" + pieces[0]  # starts a line: merge_short_segments keeps the break
+        clauses.extend(pieces)
     merged = merge_short_segments(drop_fillers(clauses, settings), settings.min_segment_words)
     # A segment with no word at all ("[NAME]", "...") says nothing to embed.
     return redacted, [seg for seg in merged if count_words(seg) > 0]
