@@ -516,6 +516,7 @@ def test_labels_parse_only_the_texts_they_were_not_given(fitted, truth, monkeypa
     assert set(parsed) == {t for rows in theme_texts[2:] for t in rows} - set(given)
 
 
+@pytest.mark.slow  # reads the spaCy pipeline's dictionary (written forms that end inside a noun phrase)
 def test_labels_show_keyword_ngrams_as_customers_wrote_them():
     # c-TF-IDF forms n-grams after removing stop words: "ended up returning" -> "ended returning".
     from verbatim.labels import _fallback, written_form
@@ -544,6 +545,22 @@ def test_labels_show_keyword_ngrams_as_customers_wrote_them():
     assert _fallback(["love", "love love", "just love love", "absolutely love"], set()) == "love comments"
     assert _fallback(["love", "absolutely love", "dress"], set()) == "love and dress"
     assert _fallback(["experience couldn't fault", "not fault"], set()) == "experience and fault"
+
+
+@pytest.mark.slow
+def test_labels_keyword_forms_never_stop_inside_a_noun_phrase():
+    # "pockets nice" is written "the pockets are a nice touch": "pockets are a nice" names nothing.
+    from verbatim.labels import written_form
+
+    assert written_form("pockets nice", ["the pockets are a nice touch", "pockets are a nice touch"]) is None
+    assert written_form("easily fixed quick", ["wrinkles easily fixed with a quick steam"]) is None
+    assert written_form("waiting dressing", ["waiting outside the dressing room"]) is None
+    # A determiner and a noun that the text goes on from with a verb, a stop word or nothing stay.
+    assert written_form("stock item", ["stock of the item advertised"]) == "stock of the item"
+    assert written_form("love top", ["i love the top and the colour", "love the top"]) == "love the top"
+    # Decided by most of the form's occurrences.
+    assert written_form("pockets nice", ["pockets are a nice touch", "pockets are a nice", "pockets are a nice"]) == \
+        "pockets are a nice"
 
 
 def test_labels_keyword_forms_never_span_punctuation():
@@ -653,6 +670,7 @@ def test_labels_find_a_keywords_written_form_beyond_the_segments_they_read(fitte
     assert label(keyword_segments=1) == ["order and days"]  # not found: single keywords joined
 
 
+@pytest.mark.slow
 def test_themes_keywords_ranked_by_closeness_to_their_theme(fitted):
     # c-TF-IDF proposes, the theme's centroid ranks: each keyword is at least as close to its
     # theme's centroid as the next (ties within float noise aside), and each adds a word.

@@ -77,6 +77,11 @@ _WORD = re.compile(r"[a-z][a-z'\-]*[a-z]|[a-z]")
 _NEGATED_END = re.compile(r"\b(?:" + "|".join(sorted(NEGATORS)) + "|(?:" + "|".join(sorted(_NOT_STEMS)) + r") t)"
                           r"(?: \w+){0,2} $")
 _ANY_WORD = re.compile(r"\w+")
+# Determiners: a written form ending on one and a word ("pockets are a nice", "waiting
+# outside the dressing") stops inside a noun phrase when the text goes on with a content word
+# ("a nice touch", "the dressing room").
+_DETERMINERS = frozenset("a an the this that these those my your his her its our their".split())
+_NEXT_WORD = re.compile(r" (\w+)")
 # Where a phrase ends: a written form never spans punctuation ("it's beautiful, lovely
 # quality, gorgeous" is a list, not the phrase "beautiful lovely quality gorgeous"). A hyphen
 # inside a word ("t-shirt") and an apostrophe ("wasn't") are no break, nor the brackets of a
@@ -363,10 +368,40 @@ def written_form(ngram: str, texts: Sequence[str], max_gap: int = 2) -> str | No
     # forms that read as a label compete.
     pattern = re.compile(r"(?=\b(" + gap.join(map(re.escape, words)) + r")\b)")
     holding = (text for text in texts if all(word in text for word in words))  # cheap test first
-    forms = Counter(_spell_negation(m.group(1)) for text in holding for m in pattern.finditer(text)
-                    if not _negated_before(text, m.start()))
-    forms = Counter({form: n for form, n in forms.items() if _readable(form)})
+    forms: Counter = Counter()
+    cut: Counter = Counter()  # occurrences that stop inside a noun phrase
+    for text in holding:
+        for m in pattern.finditer(text):
+            if not _negated_before(text, m.start()):
+                form = _spell_negation(m.group(1))
+                forms[form] += 1
+                cut[form] += _ends_inside_noun_phrase(form, text, m.end(1))
+    forms = Counter({form: n for form, n in forms.items() if _readable(form) and 2 * cut[form] < n})
     return min(forms, key=lambda f: (-forms[f], len(f), f)) if forms else None
+
+
+def _ends_inside_noun_phrase(form: str, text: str, end: int) -> bool:
+    """True when ``form``, found in ``text`` up to ``end``, ends on a determiner and one word
+    and the text goes on with a noun (of the dictionary, :func:`_nouns`): "pockets are a nice"
+    in "pockets are a nice touch", "fixed with a quick" in "fixed with a quick steam" (not
+    "love the top" in "love the top and the colour", nor "no stock of the item" in "no stock of
+    the item advertised")."""
+    words = form.split()
+    if len(words) < 3 or words[-2] not in _DETERMINERS:
+        return False
+    following = _NEXT_WORD.match(text, end)
+    return bool(following) and following.group(1) in _nouns()
+
+
+@functools.lru_cache(maxsize=1)
+def _nouns() -> frozenset[str]:
+    """Nouns of the dictionary (their base forms; "touch", "room", not "advertised"), stop
+    words out; empty without the lemmatizer tables."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    from .nlp import DEFAULT_SPACY_MODEL, english_words
+
+    return english_words(DEFAULT_SPACY_MODEL, ("noun",)) - ENGLISH_STOP_WORDS
 
 
 def _negated_before(text: str, start: int) -> bool:
