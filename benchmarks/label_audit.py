@@ -1,4 +1,4 @@
-"""Every theme label verbatim gives on three corpora, to review a change to label choice.
+"""Every theme label verbatim gives on four corpora, to review a change to label choice.
 
 Labels are read by people, so a change to how they are chosen is judged by reading them.
 This fits the default themes (MiniLM, seed 0) on
@@ -7,6 +7,9 @@ This fits the default themes (MiniLM, seed 0) on
 - ``semeval``: the 1,265 single-category SemEval-2016 restaurant sentences (as bench_semeval);
 - ``clothing``: ``--clothing N`` reviews (default 8,000) of ``womens_clothing_reviews``,
   drawn with seed 1;
+- ``titled``: 4,000 reviews of the same file drawn with seed 7, read with their titles
+  (``--text Title --text "Review Text"``: a title over its review, as multi-column exports
+  give them), as ``verbatim analyze`` reads them;
 
 prints each theme's id, size, label and top keywords, and writes them to
 ``benchmarks/results/labels.json``. With ``--compare OLD.json`` (a copy of that file from
@@ -65,6 +68,24 @@ def clothing_labels(cache: str, n: int) -> list[list]:
         return _rows(analyze(path, None, config).analysis.themes)
 
 
+def titled_labels(cache: str) -> list[list]:
+    import pandas as pd
+
+    from verbatim.config import Config
+    from verbatim.pipeline import analyze
+
+    config = Config.default().updated({
+        "embed": {"cache_dir": cache, "show_progress": False},
+        "columns": {"text": ["Title", "Review Text"], "score": "Rating", "department": "Department Name",
+                    "id": "Unnamed: 0"},
+        "input": {"scale": "5"},
+    }, source="audit")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "reviews.csv"
+        pd.read_csv(CLOTHING).sample(4000, random_state=7).to_csv(path, index=False)
+        return _rows(analyze(path, None, config).analysis.themes)
+
+
 def semeval_labels(cache: str) -> list[list]:
     import numpy as np
 
@@ -79,9 +100,17 @@ def semeval_labels(cache: str) -> list[list]:
 
 
 def changed(old: dict, new: dict) -> list[str]:
-    """One line per theme whose label differs (themes matched by corpus and id)."""
+    """One line per theme whose label differs (themes matched by corpus and id). Where the
+    themes themselves differ (their sizes: a change to segmentation or clustering), ids do not
+    match the same themes: the labels that came and went are listed instead."""
     lines = []
     for corpus, rows in new.items():
+        if corpus in old and [row[1] for row in old[corpus]] != [row[1] for row in rows]:
+            gone = sorted({row[2] for row in old[corpus]} - {row[2] for row in rows})
+            came = sorted({row[2] for row in rows} - {row[2] for row in old[corpus]})
+            lines.append(f"{corpus:>8}: the themes changed ({len(old[corpus])} -> {len(rows)}); "
+                         f"{len(gone)} labels gone: {gone}; {len(came)} new: {came}")
+            continue
         before = {row[0]: row[2] for row in old.get(corpus, [])}
         for theme_id, size, label, keywords in rows:
             if before.get(theme_id, label) != label:
@@ -91,14 +120,14 @@ def changed(old: dict, new: dict) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpora", default="sample,semeval,clothing")
+    parser.add_argument("--corpora", default="sample,semeval,clothing,titled")
     parser.add_argument("--clothing", type=int, default=8000, help="number of clothing reviews")
     parser.add_argument("--cache", default=str(ROOT / ".cache" / "labels"))
     parser.add_argument("--compare", type=Path, help="an earlier labels.json: print only what changed")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     fits = {"sample": lambda: sample_labels(args.cache), "semeval": lambda: semeval_labels(args.cache),
-            "clothing": lambda: clothing_labels(args.cache, args.clothing)}
+            "clothing": lambda: clothing_labels(args.cache, args.clothing), "titled": lambda: titled_labels(args.cache)}
     labels = {corpus: fits[corpus]() for corpus in args.corpora.split(",")}
     if args.compare:
         lines = changed(json.loads(args.compare.read_text())["labels"], labels)
