@@ -554,3 +554,27 @@ def test_readers_xlsx_formula_cell_with_single_quoted_reference_is_located(tmp_p
     _rewrite_parts(path, {"xl/worksheets/sheet1.xml": ('<c r="B3"><f>', "<c r='B3'><f>")})
     result = load_responses(path)
     assert result.rejected[["row", "column"]].to_dict("records") == [{"row": 3, "column": "score"}]
+
+
+def test_csv_layout_numbers_rows_as_read_table(tmp_path):
+    # What the Spark engine needs of a CSV it reads itself (its reader skips blank lines):
+    # where the blank lines, the rows with too many fields and the empty rows at the end are,
+    # numbered as read_table numbers them.
+    from verbatim.readers import csv_layout
+
+    path = tmp_path / "layout.csv"
+    path.write_text('\n\nid,score,comment\n1,9,"two\n\nlines"\n\n2,3,bad\n3,5,x,y\n   \n4,7,ok\n,,\n\n', encoding="utf-8")
+    layout = csv_layout(path, ",")
+    raw = read_table(path)
+    assert (layout.header_row, layout.header) == (3, ["id", "score", "comment"])
+    # Rows: 4 the quoted cell over three lines, 5 a blank line, 7 too wide, 8 blank cells, 10-11 empty at the end.
+    assert layout.blank_lines == [5] and layout.last_filled == 9 and layout.trailing == 2
+    assert [w["row"] for w in layout.too_wide] == [w["row"] for w in raw.unreadable] == [7]
+    assert layout.too_wide[0]["reason"] == raw.unreadable[0]["reason"]
+    assert raw.rows == [4, 5, 6, 8, 9] and raw.notes[-1] == "ignored 2 empty row(s) at the end of the file"
+    assert not layout.cells_before_header
+    (tmp_path / "above.csv").write_text(",,\nid,score\n1,9\n", encoding="utf-8")
+    assert csv_layout(tmp_path / "above.csv", ",").cells_before_header
+    (tmp_path / "open.csv").write_text('id,score,comment\n1,9,"never closed\n2,3,bad\n', encoding="utf-8")
+    with pytest.raises(InputError, match="never closed"):
+        csv_layout(tmp_path / "open.csv", ",")

@@ -179,6 +179,38 @@ def test_spark_ingest_on_executors_equals_load_responses(spark, tmp_path, sample
         assert responses.count() == len(expected.responses)
 
 
+def test_spark_ingest_numbers_rows_around_blank_lines_as_load_responses(spark, tmp_path, sample_path):
+    """Spark's CSV reader skips blank lines; the local reader counts each as a row (rejected,
+    empty), ignores empty rows at the end and rejects a row with too many fields. The rows after
+    a blank line keep their numbers, and every row ends in the same table for the same reason."""
+    from verbatim.spark_engine import ingest_spark
+
+    frame = pd.read_csv(sample_path, dtype=str, keep_default_na=False).head(120)
+    frame.loc[5, "comment"] = "first line\n\nafter a blank line in the cell"  # a blank line inside a quoted cell
+    frame.loc[30, "score"] = "eleven"
+    header = ",".join(frame.columns)
+    rows = [frame.iloc[[i]].to_csv(index=False, header=False, lineterminator="\n").rstrip("\n") for i in range(len(frame))]
+    body = rows[:3] + ["", ""] + rows[3:40] + ["   "] + rows[40:60] + [rows[60] + ",extra,cells"] + rows[61:90] \
+        + [""] + rows[90:] + [",,,,", "", ""]
+    path = tmp_path / "blank-lines.csv"
+    # Row 1 is a blank line above the header (row 2); the blank lines and "   " are rows 6, 7, 45
+    # and 96, the row with too many fields 66, and the last three rows are empty.
+    path.write_text("\n" + header + "\n" + "\n".join(body) + "\n", encoding="utf-8")
+    config = load_config(environ={})
+    expected = load_responses(path, config)
+    got, responses = ingest_spark(spark, path, config, driver_max_bytes=0)
+    pd.testing.assert_frame_equal(expected.responses, got.responses)
+    pd.testing.assert_frame_equal(expected.rejected, got.rejected)
+    assert got.rows_read == expected.rows_read == 120 + 4
+    assert sorted(got.rejected["reason"].str.split(" ").str[0]) == ["empty", "empty", "empty", "empty", "row", "score"]
+    assert expected.rejected.loc[expected.rejected["reason"] == "empty row", "row"].tolist() == [6, 7, 45, 96]
+    assert [n for n in got.notes if "empty row" in n] == [n for n in expected.notes if "empty row" in n] == [
+        "ignored 3 empty row(s) at the end of the file"]
+    assert responses.count() == len(expected.responses) == 118
+    assert got.rejected.loc[got.rejected["reason"].str.startswith("row has"), "row"].tolist() == [66]
+    assert "after a blank line in the cell" in " ".join(got.responses["text"])
+
+
 def test_spark_stratified_fit_sample_is_exact_proportional_and_seeded(spark):
     from verbatim.spark_engine import _stratified_sample
 

@@ -508,6 +508,19 @@ def fill_merged_department(raw: RawTable, department: str | None) -> tuple[RawTa
     return dataclasses.replace(raw, frame=frame), [note]
 
 
+def unreadable_rejections(unreadable: list[dict], id_column: str | None) -> pd.DataFrame:
+    """The rejected-rows table (:data:`REJECTED_COLUMNS`) of a reader's unreadable rows
+    (``RawTable.unreadable``)."""
+    frame = pd.DataFrame(unreadable)
+    # Only a workbook's formula cells name their column (see sheetxml.check_sheet).
+    column = frame.get("column", pd.Series(None, index=frame.index, dtype=object)).astype(object)
+    # A workbook row's cells stand in their columns: its id is known (a CSV row with too
+    # many fields, or a broken JSON line, has none that can be trusted).
+    cells = frame.get("cells", pd.Series(None, index=frame.index, dtype=object))
+    ids = [c.get(id_column, "").strip() if id_column and isinstance(c, dict) else "" for c in cells]
+    return frame.assign(response_id=ids, column=column.where(column.notna(), None))[REJECTED_COLUMNS]
+
+
 def load_responses(path: str | Path, config: Config | None = None) -> IngestResult:
     """Read a survey export and return usable responses and rejected rows.
 
@@ -535,14 +548,7 @@ def load_responses(path: str | Path, config: Config | None = None) -> IngestResu
     responses, rejected, notes = validate_rows(raw, columns, settings, scale)
     notes = filled + notes + scale_notes(responses["score"], scale, columns.score)
     if raw.unreadable:
-        unreadable = pd.DataFrame(raw.unreadable)
-        # Only a workbook's formula cells name their column (see sheetxml.check_sheet).
-        column = unreadable.get("column", pd.Series(None, index=unreadable.index, dtype=object)).astype(object)
-        # A workbook row's cells stand in their columns: its id is known (a CSV row with too
-        # many fields, or a broken JSON line, has none that can be trusted).
-        cells = unreadable.get("cells", pd.Series(None, index=unreadable.index, dtype=object))
-        ids = [c.get(columns.id, "").strip() if columns.id and isinstance(c, dict) else "" for c in cells]
-        unreadable = unreadable.assign(response_id=ids, column=column.where(column.notna(), None))[REJECTED_COLUMNS]
+        unreadable = unreadable_rejections(raw.unreadable, columns.id)
         rejected = pd.concat([unreadable, rejected], ignore_index=True) if len(rejected) else unreadable
     rejected = rejected.sort_values("row", kind="stable").reset_index(drop=True)
     rows_read = len(raw.frame) + len(raw.unreadable)

@@ -272,6 +272,85 @@ def _csv_records(lines: Iterable[str], delimiter: str, rows_end: list[int]) -> I
         yield len(rows_end), record
 
 
+def _too_wide(row: int, record: list[str], width: int, delim: str) -> dict | None:
+    """The unreadable entry of a CSV row with more non-blank fields than the header has
+    columns (whose cells cannot be told apart), else None."""
+    if len(record) > width and any(v.strip() for v in record[width:]):
+        return {"row": row, "value": delim.join(record)[:200],
+                "reason": f"row has {len(record)} fields but the header has {width}"}
+    return None
+
+
+@dataclass(frozen=True)
+class CsvLayout:
+    """Where a CSV file's rows are, as :func:`read_table` numbers them: what a reader that
+    skips blank lines (Spark's) needs to number and judge rows the same way."""
+
+    header_row: int
+    header: list[str]
+    blank_lines: list[int]  # rows below the header that are a blank line (no cell), up to the last filled row
+    too_wide: list[dict]  # unreadable entries (see RawTable.unreadable) of rows with too many fields
+    last_filled: int  # the last row of the table with a non-blank cell (0: none)
+    trailing: int  # rows of the table after it (blank lines, blank cells), which the reader ignores
+    cells_before_header: bool  # whether a row above the header has (blank) cells (",,"), not only a blank line
+
+
+class _LastRowEnd:
+    """The ``rows_end`` of :func:`_csv_records` for a scan: counts rows without keeping
+    every row's line number (the last one is all it reads)."""
+
+    def __init__(self) -> None:
+        self.rows, self.last = 0, 0
+
+    def append(self, line: int) -> None:
+        self.rows, self.last = self.rows + 1, line
+
+    def __len__(self) -> int:
+        return self.rows
+
+    def __getitem__(self, index: int) -> int:
+        return self.last
+
+
+def csv_layout(path: str | Path, delimiter: str) -> CsvLayout:
+    """Scan a UTF-8 CSV file (header: its first row that is not blank) record by record,
+    holding only the rows that are not plain data rows. Raises :class:`InputError` for a quote
+    never closed or a file that is not CSV, as :func:`read_table` does."""
+    if csv.field_size_limit() < CSV_FIELD_LIMIT:
+        csv.field_size_limit(CSV_FIELD_LIMIT)
+    header_row, header, width = 0, [], 0
+    blank_lines: list[int] = []
+    too_wide: list[dict] = []
+    last_filled, after, cells_above = 0, 0, False  # after: table rows since the last filled one
+    with open(path, encoding="utf-8", errors="replace", newline="") as handle:
+        try:
+            for row, record in _csv_records(handle, delimiter, _LastRowEnd()):
+                if not header_row:
+                    if all(_blank_cell(v) for v in record):
+                        cells_above = cells_above or bool(record)
+                        continue
+                    header_row, header, width = row, list(record), len(record)
+                    continue
+                wide = _too_wide(row, record, width, delimiter)
+                if wide:  # not a row of the table: no part in what is trailing (as _TableBuilder sees it)
+                    too_wide.append(wide)
+                    continue
+                if not record:
+                    blank_lines.append(row)
+                if any(v.strip() for v in record):
+                    last_filled, after = row, 0
+                else:
+                    after += 1
+        except _UnclosedQuote as exc:
+            raise InputError("E107", f"a quote opened in this row (line {exc.line} of the file) is never closed, so the "
+                             "rest of the file would be read as one cell; close or remove the quote",
+                             file=path, row=exc.row) from None
+        except csv.Error as exc:
+            raise InputError("E107", f"not valid CSV: {exc}", file=path) from None
+    return CsvLayout(header_row, header, [r for r in blank_lines if r < last_filled], too_wide, last_filled,
+                     after, cells_above)
+
+
 def _head(lines: Iterable[str], chars: int) -> str:
     """The first whole lines holding at least ``chars`` characters (all of them if fewer)."""
     head, size = [], 0
@@ -370,11 +449,9 @@ def _read_delimited(path: Path, data: bytes, *, encoding: str = "", select: Sele
         table = _TableBuilder(header, select)
         unreadable = []
         for row, record in records:
-            if len(record) > width and any(v.strip() for v in record[width:]):
-                unreadable.append(
-                    {"row": row, "value": delim.join(record)[:200],
-                     "reason": f"row has {len(record)} fields but the header has {width}"}
-                )
+            wide = _too_wide(row, record, width, delim)
+            if wide:
+                unreadable.append(wide)
                 continue
             if len(record) != width:  # trailing empty cells are often trimmed; a blank line has none
                 record = (record + [""] * width)[:width]

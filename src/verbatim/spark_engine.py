@@ -171,6 +171,37 @@ def _read_raw(spark, source):
     return frame.select([F.col(f"`{c}`").cast("string").alias(c) for c in frame.columns]), fmt, first
 
 
+def _csv_layout(source):
+    """:func:`verbatim.readers.csv_layout` of a local CSV file Spark reads (None for a folder,
+    a table or a remote file: their blank lines stay skipped). Spark's CSV reader skips blank
+    lines, where :func:`verbatim.ingest.load_responses` counts each as a row (an empty row,
+    rejected) and ignores empty rows at the end; without the layout the rows after a blank
+    line would carry other numbers than the local engine gives them."""
+    from .readers import csv_layout
+
+    if not _is_local_file(source):
+        return None
+    layout = csv_layout(source, "\t" if str(source).lower().endswith((".tsv", ".tab")) else ",")
+    if layout.cells_before_header:
+        raise ConfigError("E203", f"row {layout.header_row} holds the column names, but Spark reads them from the first "
+                                  "row of a CSV too large for the driver; remove the rows above them", file=str(source))
+    return layout
+
+
+def _blank_line_shifts(layout) -> list[int]:
+    """For :func:`_row_number`: each blank line's row minus the blank lines before it."""
+    return [row - i for i, row in enumerate(layout.blank_lines)] if layout is not None else []
+
+
+def _row_number(index: int, *, first: int, shifts: list[int]) -> int:
+    """The row number of Spark's ``index``-th record (0-based) whose rows start at ``first``,
+    when the blank lines of ``shifts`` (:func:`_blank_line_shifts`) were skipped."""
+    import bisect
+
+    row = index + first
+    return row + bisect.bisect_right(shifts, row)
+
+
 def _merge_notes(notes: list[str]) -> list[str]:
     """Add up partition notes of the form '<count> <what>' (validate_rows writes those);
     a note without a count (the date order) is said once."""
@@ -208,7 +239,8 @@ def ingest_spark(spark, source, config: Config, *, driver_max_bytes: int = DRIVE
     """
     from pyspark.sql import functions as F
 
-    from .ingest import IngestResult, detect_columns, load_responses, scale_from_settings, scale_notes
+    from .ingest import (IngestResult, detect_columns, load_responses, scale_from_settings, scale_notes,
+                         unreadable_rejections)
     from .spark_udfs import INGEST_SCHEMA, validate_partition
 
     keep = ["row", "response_id", "text", "department"]
@@ -219,11 +251,23 @@ def ingest_spark(spark, source, config: Config, *, driver_max_bytes: int = DRIVE
     if fmt == "csv" and config.input.header_row > 1:
         raise ConfigError("E203", "input.header_row: Spark reads the column names from the first row of a CSV too "
                                   "large for the driver; remove the rows above them", file=str(source))
+    layout = _csv_layout(source) if fmt == "csv" else None
+    if layout is not None:
+        first = layout.header_row + 1
     header = raw.columns
-    indexed = raw.rdd.zipWithIndex().map(lambda pair: (*pair[0], pair[1] + first))
+    number = functools.partial(_row_number, first=first, shifts=_blank_line_shifts(layout))
+    indexed = raw.rdd.zipWithIndex().map(lambda pair: (*pair[0], number(pair[1])))
     raw = spark.createDataFrame(indexed, raw.schema.add("__row", "long"))
+    if layout is not None:  # as read_table: no empty row at the end, no row with too many fields
+        raw = raw.where(F.col("__row") <= layout.last_filled)
+        if layout.too_wide:
+            raw = raw.where(~F.col("__row").isin([wide["row"] for wide in layout.too_wide]))
     sample = raw.limit(DETECTION_ROWS).toPandas()[header].astype(object).fillna("")
+    sample = sample[sample.map(lambda value: bool(str(value).strip())).any(axis=1)].reset_index(drop=True)
     columns = detect_columns(sample, config.columns, file=str(source))
+    if layout is not None and layout.blank_lines:  # rows Spark skipped, rejected as read_table's are
+        raw = raw.unionByName(spark.createDataFrame([(*[None] * len(header), row) for row in layout.blank_lines],
+                                                    raw.schema))
     if columns.id:  # every row of an id in one partition, so the first one wins as locally
         # The id as validate_rows reads it: stripped, and "row-<row>" where blank, so " A1" meets
         # "A1", and a row without an id meets the row whose own id is its generated one.
@@ -237,6 +281,8 @@ def ingest_spark(spark, source, config: Config, *, driver_max_bytes: int = DRIVE
     table = checked.toPandas()
     checked.unpersist()
     notes = _merge_notes(table.loc[table["row"] < 0, "rejected_value"].tolist())
+    if layout is not None and layout.trailing:
+        notes.insert(0, f"ignored {layout.trailing} empty row(s) at the end of the file")
     table = table[table["row"] >= 0].sort_values("row", kind="stable").reset_index(drop=True)
     ok = table["reason"].isna()
     accepted = table[ok]
@@ -248,12 +294,17 @@ def ingest_spark(spark, source, config: Config, *, driver_max_bytes: int = DRIVE
         "submitted_at": accepted["submitted_at"].to_numpy("datetime64[ns]"), "weight": accepted["weight"].to_numpy(float),
     })
     rejected = table.loc[~ok, ["row", "response_id", "rejected_column", "rejected_value", "reason"]]
-    rejected = rejected.rename(columns={"rejected_column": "column", "rejected_value": "value"}).reset_index(drop=True)
+    rejected = rejected.rename(columns={"rejected_column": "column", "rejected_value": "value"})
+    rows_read = len(table)
+    if layout is not None and layout.too_wide:
+        rejected = pd.concat([unreadable_rejections(layout.too_wide, columns.id), rejected], ignore_index=True)
+        rows_read += len(layout.too_wide)
+    rejected = rejected.sort_values("row", kind="stable").reset_index(drop=True)
     if responses.empty:
         summary = "; ".join(f"{why}: {n}" for why, n in rejected["reason"].value_counts().head(3).items())
-        raise InputError("E106", f"no usable row among {len(table)} ({summary})", file=str(source))
+        raise InputError("E106", f"no usable row among {rows_read} ({summary})", file=str(source))
     notes += scale_notes(responses["score"], scale, columns.score)
-    ingest = IngestResult(responses, rejected, columns, scale, str(source), fmt, len(table), notes=tuple(notes))
+    ingest = IngestResult(responses, rejected, columns, scale, str(source), fmt, rows_read, notes=tuple(notes))
     return ingest, spark.createDataFrame(responses[keep].astype({"department": object}))
 
 
