@@ -67,6 +67,7 @@ COMMENTS = {
     "prepare.max_segments_per_response": "At most this many segments per comment (the run counts what is dropped).",
     "prepare.max_chars": "Text beyond this many characters is not segmented.",
     "prepare.min_english_stopword_share": "Below this share of English stop words a comment is guessed 'other' language.",
+    "prepare.english_word_share": "A comment guessed 'other' stays English when this share of its words are English dictionary words (telegraphic English).",
     "prepare.spacy_model": "Installed spaCy pipeline package (offline) for sentences and names.",
     "prepare.batch_size": "Texts per spaCy batch.",
     "pii.emails": "Redact e-mail addresses as [EMAIL].",

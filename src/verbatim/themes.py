@@ -286,7 +286,7 @@ def other_languages_named(labels: Sequence[str], theme_texts: Sequence[Sequence[
     named, n = [], 0
     for label, texts in zip(labels, theme_texts):
         part = list(texts)[:read]
-        if part and 2 * sum(guess_language(t) == "other" for t in part) > len(part):
+        if part and 2 * sum(guess_language(t, dictionary=True) == "other" for t in part) > len(part):
             n += 1
             label = OTHER_LANGUAGES_LABEL if n == 1 else f"{OTHER_LANGUAGES_LABEL} ({n})"
         named.append(label)
