@@ -79,8 +79,8 @@ _NEGATED_END = re.compile(r"\b(?:" + "|".join(sorted(NEGATORS)) + "|(?:" + "|".j
                           r"(?: \w+){0,2} $")
 _ANY_WORD = re.compile(r"\w+")
 # Determiners: a written form ending on one and a word ("pockets are a nice", "waiting
-# outside the dressing") stops inside a noun phrase when the text goes on with a content word
-# ("a nice touch", "the dressing room").
+# outside the dressing") stops inside a noun phrase when the text goes on with a noun ("a nice
+# touch", "the dressing room"; see _ends_inside_noun_phrase).
 _DETERMINERS = frozenset("a an the this that these those my your his her its our their".split())
 _NEXT_WORD = re.compile(r" (\w+)")
 # Where a phrase ends: a written form never spans punctuation ("it's beautiful, lovely
@@ -289,8 +289,6 @@ def _typos(texts: Sequence[str], unknown: set[str]) -> frozenset[str]:
     used = Counter(word for text in texts
                    for word in set(_spell_negation(" ".join(_ANY_WORD.findall(text.lower()))).split()) & unknown)
     return frozenset(word for word, n in used.items() if n == 1)
-
-
 
 
 def theme_signs(read: Sequence[Sequence[str]], polarity: Callable[[list[str]], np.ndarray]) -> list[int]:

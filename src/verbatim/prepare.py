@@ -446,12 +446,20 @@ def _segment_doc(doc, text: str, names: list[tuple[int, int]], settings: Prepare
         inside = [(max(s, start) - start, min(e, end) - start) for s, e in names if s < end and e > start]
         sentence = " ".join(replace_spans(text[start:end], inside, PLACEHOLDERS["name"]).split())
         pieces = split_clauses(sentence, settings)
-        if pieces and clauses and text[:start].rstrip(" \t").endswith("\n"):
-            pieces[0] = "\n" + pieces[0]  # starts a line: merge_short_segments keeps the break
+        if pieces and clauses and _starts_line(text, start):
+            pieces[0] = "\n" + pieces[0]  # merge_short_segments keeps the break
         clauses.extend(pieces)
     merged = merge_short_segments(drop_fillers(clauses, settings), settings.min_segment_words)
     # A segment with no word at all ("[NAME]", "...") says nothing to embed.
     return redacted, [seg for seg in merged if count_words(seg) > 0]
+
+
+def _starts_line(text: str, start: int) -> bool:
+    """Whether ``text[start:]`` starts a line (only spaces or tabs after the previous line end)."""
+    i = start - 1
+    while i >= 0 and text[i] in " \t":
+        i -= 1
+    return i >= 0 and text[i] == "\n"
 
 
 def segment_fingerprint(settings: PrepareSettings, pii: PiiSettings | None) -> str:
