@@ -764,8 +764,9 @@ class ThemeModel:
 
         # The fine clusters' words and representative documents are never read: keywords and
         # labels come from update_topics on the final themes (see _finalise). So the vectorizer
-        # of the fit reads no word at all, one token per segment (at 50,000 segments the n-gram
-        # vocabulary cost 5.6 of fit_transform's 8.6 s, single words still about 1 s).
+        # of the fit reads no word at all, the same two tokens in every segment (at 50,000
+        # segments the n-gram vocabulary cost 5.6 of fit_transform's 8.6 s, single words still
+        # about 1 s).
         return fit(CountVectorizer(analyzer=_no_words))
 
     @staticmethod
