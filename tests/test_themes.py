@@ -597,6 +597,20 @@ def test_labels_never_end_on_a_function_word():
         assert _readable(label), label
 
 
+@pytest.mark.slow  # the dictionary tells an adverb from an adjective
+def test_labels_never_run_into_a_clause_nor_end_on_a_dangling_adverb():
+    # Written forms of keywords ("disappointed dress", "sleeves ridiculously") read across
+    # into a subordinate clause or stop before the adjective their adverb qualifies.
+    from verbatim.labels import _readable
+
+    for fragment in ("disappointed that this dress", "returned because the fit", "previous reviewer that the zipper",
+                     "sleeves are ridiculously", "fit was incredibly"):
+        assert not _readable(fragment), fragment
+    for label in ("love that dress", "looks lovely", "fits perfectly", "is so friendly", "not as pictured",
+                  "comfortable and flattering"):
+        assert _readable(label), label
+
+
 def test_label_phrases_never_drop_a_negation():
     # "<noun> was <adjective>" gives "<adjective> <noun>" only when nothing negates it: a
     # complaint must not read as praise ("the staff was not very helpful" -> "helpful staff").

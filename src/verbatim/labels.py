@@ -165,7 +165,9 @@ def _negated(adjective) -> bool:
 def _readable(phrase: str) -> bool:
     """2-5 words, no digits, contraction pieces or elongated words ("soooo"), no word repeated
     ("sleeve sleeves"), not ending on a closed-class word ("maybe it is just") nor starting on
-    a conjunction or a focus or sentence adverb ("just would have preferred")."""
+    a conjunction or a focus or sentence adverb ("just would have preferred"), not running into
+    a subordinate clause ("disappointed that this dress", "returned because the"), not ending
+    on an adverb after a linking verb ("sleeves are ridiculously": the adjective is missing)."""
     words = phrase.split()
     if not 2 <= len(words) <= 5 or any(ch.isdigit() for ch in phrase) or set(words) & _FRAGMENTS:
         return False
@@ -173,8 +175,26 @@ def _readable(phrase: str) -> bool:
         return False
     if words[-1] in _NO_LABEL_END or words[0] in _NO_LABEL_START:
         return False
+    if any(w in _SUBORDINATORS or (w == "that" and nxt in _CLAUSE_SUBJECTS) for w, nxt in zip(words[1:], words[2:])):
+        return False
+    if words[-2] in _LINKING and words[-1].endswith("ly") and _adverb_only(words[-1]):
+        return False
     stems = [w[:4] if len(w) >= 4 else w for w in words]
     return len(set(stems)) == len(stems)
+
+
+# Words that open a subordinate clause; "that" does when a subject follows ("that this dress",
+# not "love that dress").
+_SUBORDINATORS = frozenset("because since if when whenever while although though whether unless until which who".split())
+_CLAUSE_SUBJECTS = frozenset("a an the this these those my your his her its our their i you he she it we they".split())
+_LINKING = frozenset("is are was were be been being am seems seemed looks looked feels felt".split())
+
+
+def _adverb_only(word: str) -> bool:
+    """An adverb of the dictionary that is no adjective ("ridiculously", not "lovely")."""
+    from .nlp import DEFAULT_SPACY_MODEL, english_words
+
+    return word in english_words(DEFAULT_SPACY_MODEL, ("adv",)) and word not in english_words(DEFAULT_SPACY_MODEL, ("adj",))
 
 
 def candidate_phrases(texts: Sequence[str]) -> Counter:
