@@ -230,6 +230,8 @@ def choose_labels(
     settings: LabelSettings = LabelSettings(),
     phrases: Mapping[str, set[str]] | None = None,
     polarity: Callable[[list[str]], np.ndarray] | None = None,
+    sides: Sequence[int] | None = None,
+    twins: Mapping[int, Sequence[int]] | None = None,
 ) -> list[str]:
     """One distinct 2-5 word label per theme.
 
@@ -240,6 +242,11 @@ def choose_labels(
     ``polarity``: texts -> -1/0/+1 each (the sentiment lexicon's): a theme most of whose
     segments read one way is not named by a phrase that reads the other way, while another
     candidate is left ("flattering look" for segments saying "it wasn't flattering").
+    ``sides``: in a fit with sides, each theme's side (-1 complaints, +1 the rest, 0 both);
+    ``twins[i]``: the themes of the other side on theme i's topic. A candidate that reads as
+    its theme's side (``polarity``) is not penalised for resembling them: MiniLM barely sees a
+    negation, and puts "not as pictured" closer to the praise of "exactly as pictured" than to
+    its own complaints; the side, which the reader sees, tells them apart.
     """
     read = [list(texts)[: settings.segments_per_theme] for texts in theme_texts]
     phrases = dict(phrases or {})
@@ -262,15 +269,21 @@ def choose_labels(
         per_theme.append(Counter({p: n for p, n in counts.items() if typos.isdisjoint(p.split())}))
     vocabulary = sorted({p for counts in per_theme for p in counts})
     scores: list[list[tuple[float, str]]] = []
+    sign_of = dict(zip(vocabulary, np.asarray(polarity(vocabulary)).tolist())) if polarity and vocabulary else {}
     if vocabulary:
         vectors = embed(vocabulary)
         index = {p: j for j, p in enumerate(vocabulary)}
         sims = vectors @ centroids.T  # (n_phrases, n_themes)
         for i, counts in enumerate(per_theme):
             ranked = []
+            others_of = np.arange(len(per_theme)) != i
+            side, twin = (sides[i] if sides is not None else 0), list((twins or {}).get(i, ()))
+            if side and twin:
+                beside_twin = others_of.copy()
+                beside_twin[twin] = False
             for phrase, count in counts.items():
                 row = sims[index[phrase]]
-                others = np.delete(row, i)
+                others = row[beside_twin if side and twin and sign_of.get(phrase) == side else others_of]
                 penalty = float(others.max()) if others.size else 0.0
                 score = (
                     float(row[i])
@@ -282,7 +295,7 @@ def choose_labels(
     else:
         scores = [[] for _ in per_theme]
     if polarity is not None and vocabulary:
-        scores = _agreeing_first(scores, read, vocabulary, polarity)
+        scores = _agreeing_first(scores, read, sign_of, polarity)
     labels: list[str] = []
     used: set[str] = set()
     for i, ranked in enumerate(scores):
@@ -324,11 +337,11 @@ def theme_signs(read: Sequence[Sequence[str]], polarity: Callable[[list[str]], n
     return out
 
 
-def _agreeing_first(scores: list[list[tuple[float, str]]], read: Sequence[Sequence[str]], vocabulary: list[str],
+def _agreeing_first(scores: list[list[tuple[float, str]]], read: Sequence[Sequence[str]], sign_of: Mapping[str, int],
                     polarity: Callable[[list[str]], np.ndarray]) -> list[list[tuple[float, str]]]:
     """Each theme's ranked candidates with those contradicting the theme's polarity moved last
-    (after the stories too: a story that agrees says more than a phrase that contradicts)."""
-    sign_of = dict(zip(vocabulary, np.asarray(polarity(vocabulary)).tolist()))
+    (after the stories too: a story that agrees says more than a phrase that contradicts).
+    ``sign_of``: each candidate's ``polarity``."""
     reordered = []
     for sign, ranked in zip(theme_signs(read, polarity), scores):
         if sign:

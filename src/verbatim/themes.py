@@ -833,12 +833,14 @@ class ThemeModel:
         """Each theme's side: "complaint" or "praise" when every prototype of it takes that
         side only, "both" otherwise; None for every theme of a model fitted without sides."""
         self._check_fitted()
-        out: dict[int, str | None] = {}
-        for theme in self.themes_["theme_id"].astype(int):
-            sides = set(self.prototype_side_[self.prototype_theme_ == theme].tolist())
-            out[theme] = (None if not self._sided() else "complaint" if sides == {-1}
-                          else "praise" if sides == {1} else "both")
-        return out
+        return {theme: self._side_of(theme) for theme in self.themes_["theme_id"].astype(int)}
+
+    def _side_of(self, theme: int) -> str | None:
+        """:meth:`theme_sides` of one theme, from its prototypes."""
+        if not self._sided():
+            return None
+        sides = set(self.prototype_side_[self.prototype_theme_ == theme].tolist())
+        return "complaint" if sides == {-1} else "praise" if sides == {1} else "both"
 
     def _add_guided_prototypes(self, X: np.ndarray, g_best: np.ndarray, index: dict,
                                theme_sign: np.ndarray | None = None) -> None:
@@ -981,11 +983,6 @@ class ThemeModel:
             phrases = phrases_by_text([t for rows in theme_texts for t in rows[:read]], lend_idle=True) if ids else {}
         # Not run (too few texts to fork) or failed: computed here, where an error is raised.
         keywords = early if len(early) == len(ids) else self._keywords(texts, labels, topic_model, ids, s)
-        polarity = functools.partial(_polarity, as_sign=True)
-        found = (choose_labels(theme_texts, self.centroids_, keywords, self._embed, LabelSettings(), phrases, polarity)
-                 if ids else [])
-        names = [guided_name.get(t, name) for t, name in zip(ids, other_languages_named(found, theme_texts, read))]
-
         parent_of = np.full(len(ids), -1, dtype=np.int64)
         parent_rows = []
         if len(ids) > 1:
@@ -997,6 +994,17 @@ class ThemeModel:
             for p, children in enumerate(multi):
                 parent_of[children] = p
                 parent_rows.append(children)
+
+        polarity = functools.partial(_polarity, as_sign=True)
+        # Under one parent, the themes of the other side are the same topic told the other way.
+        # Complaints only: a complaint often differs from its praise by a negation MiniLM barely
+        # sees ("not as pictured"), praise by its own words.
+        sides = [SIDES.get(self._side_of(t) or "", 0) for t in ids]
+        twins = {t: [u for u in children if sides[u] == -sides[t]] for children in parent_rows for t in children
+                 if sides[t] < 0}
+        found = (choose_labels(theme_texts, self.centroids_, keywords, self._embed, LabelSettings(), phrases, polarity,
+                               sides, twins) if ids else [])
+        names = [guided_name.get(t, name) for t, name in zip(ids, other_languages_named(found, theme_texts, read))]
         parent_labels = []
         if parent_rows:
             p_texts = [[q for c in ch for q in theme_texts[c][: read // len(ch) + 1]] for ch in parent_rows]
