@@ -276,14 +276,13 @@ def choose_labels(
         sims = vectors @ centroids.T  # (n_phrases, n_themes)
         for i, counts in enumerate(per_theme):
             ranked = []
-            others_of = np.arange(len(per_theme)) != i
-            side, twin = (sides[i] if sides is not None else 0), list((twins or {}).get(i, ()))
-            if side and twin:
-                beside_twin = others_of.copy()
-                beside_twin[twin] = False
+            rivals = np.arange(len(per_theme)) != i
+            but_twins = rivals.copy()
+            but_twins[list((twins or {}).get(i, ()))] = False
+            side = sides[i] if sides is not None else 0
             for phrase, count in counts.items():
                 row = sims[index[phrase]]
-                others = row[beside_twin if side and twin and sign_of.get(phrase) == side else others_of]
+                others = row[but_twins if side and sign_of.get(phrase) == side else rivals]
                 penalty = float(others.max()) if others.size else 0.0
                 score = (
                     float(row[i])
