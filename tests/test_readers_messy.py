@@ -576,5 +576,6 @@ def test_csv_layout_numbers_rows_as_read_table(tmp_path):
     (tmp_path / "above.csv").write_text(",,\nid,score\n1,9\n", encoding="utf-8")
     assert csv_layout(tmp_path / "above.csv", ",").cells_before_header
     (tmp_path / "open.csv").write_text('id,score,comment\n1,9,"never closed\n2,3,bad\n', encoding="utf-8")
-    with pytest.raises(InputError, match="never closed"):
+    with pytest.raises(InputError, match="never closed") as info:
         csv_layout(tmp_path / "open.csv", ",")
+    assert "row 2, column 'comment'" in str(info.value)  # as read_table says it

@@ -120,6 +120,5 @@ def distinct_keywords(ranked: Iterable[str], n: int) -> list[str]:
     return kept
 
 
-
 def _singular(word: str) -> str:
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word

@@ -186,7 +186,7 @@ def _readable(phrase: str) -> bool:
 # Words that open a subordinate clause; "that" does when a subject follows ("that this dress",
 # not "love that dress").
 _SUBORDINATORS = frozenset("because since if when whenever while although though whether unless until which who".split())
-_CLAUSE_SUBJECTS = frozenset("a an the this these those my your his her its our their i you he she it we they".split())
+_CLAUSE_SUBJECTS = (_DETERMINERS - {"that"}) | frozenset("i you he she it we they".split())
 _LINKING = frozenset("is are was were be been being am seems seemed looks looked feels felt".split())
 
 

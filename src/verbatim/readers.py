@@ -235,6 +235,20 @@ class _TableBuilder:
         return frame, self.rows[:last], self.blank[:last]
 
 
+def _allow_long_cells() -> None:
+    """Raise the csv module's field limit to :data:`CSV_FIELD_LIMIT` (see there)."""
+    if csv.field_size_limit() < CSV_FIELD_LIMIT:
+        csv.field_size_limit(CSV_FIELD_LIMIT)
+
+
+def _unclosed_quote_error(exc: "_UnclosedQuote", path, header: list[str]) -> InputError:
+    """The error of a CSV file whose quote opened in ``exc.row`` is never closed, naming the
+    column (of ``header``, empty while the header itself is read) the quote opened in."""
+    return InputError("E107", f"a quote opened in this row (line {exc.line} of the file) is never closed, so the rest of "
+                      "the file would be read as one cell; close or remove the quote",
+                      file=path, row=exc.row, column=header[exc.cell] if exc.cell < len(header) else None)
+
+
 class _UnclosedQuote(Exception):
     """A quoted cell still open at the end of a CSV file."""
 
@@ -316,8 +330,7 @@ def csv_layout(path: str | Path, delimiter: str) -> CsvLayout:
     """Scan a UTF-8 CSV file (header: its first row that is not blank) record by record,
     holding only the rows that are not plain data rows. Raises :class:`InputError` for a quote
     never closed or a file that is not CSV, as :func:`read_table` does."""
-    if csv.field_size_limit() < CSV_FIELD_LIMIT:
-        csv.field_size_limit(CSV_FIELD_LIMIT)
+    _allow_long_cells()
     header_row, header, width = 0, [], 0
     blank_lines: list[int] = []
     too_wide: list[dict] = []
@@ -342,9 +355,7 @@ def csv_layout(path: str | Path, delimiter: str) -> CsvLayout:
                 else:
                     after += 1
         except _UnclosedQuote as exc:
-            raise InputError("E107", f"a quote opened in this row (line {exc.line} of the file) is never closed, so the "
-                             "rest of the file would be read as one cell; close or remove the quote",
-                             file=path, row=exc.row) from None
+            raise _unclosed_quote_error(exc, path, header) from None
         except csv.Error as exc:
             raise InputError("E107", f"not valid CSV: {exc}", file=path) from None
     return CsvLayout(header_row, header, [r for r in blank_lines if r < last_filled], too_wide, last_filled,
@@ -411,8 +422,7 @@ _EXCEL_SEP = re.compile(r'^"?sep=(.)"?\r?\n?$')
 
 def _read_delimited(path: Path, data: bytes, *, encoding: str = "", select: Select | None = None,
                     header_row: int = 0) -> RawTable:
-    if csv.field_size_limit() < CSV_FIELD_LIMIT:
-        csv.field_size_limit(CSV_FIELD_LIMIT)
+    _allow_long_cells()
     decoding = choose_decoding(path, data, encoding)
     lines = DecodedLines(data, decoding)  # decodes as csv reads: never the whole file at once
     default = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
@@ -457,11 +467,7 @@ def _read_delimited(path: Path, data: bytes, *, encoding: str = "", select: Sele
                 record = (record + [""] * width)[:width]
             table.add(row, record)
     except _UnclosedQuote as exc:
-        raise InputError(
-            "E107", f"a quote opened in this row (line {exc.line} of the file) is never closed, so the rest of the "
-            "file would be read as one cell; close or remove the quote",
-            file=path, row=exc.row, column=header[exc.cell] if exc.cell < len(header) else None,
-        ) from None
+        raise _unclosed_quote_error(exc, path, header) from None
     except csv.Error as exc:
         raise InputError("E107", f"not valid CSV: {exc}", file=path) from None
     except UnicodeDecodeError as exc:  # a BOM promised UTF-16 and the bytes were not
