@@ -87,6 +87,35 @@ def test_pipeline_quotes_speak_in_the_voice_of_their_side(run):
     assert first and set(first) == {"detractor"}
 
 
+def test_pipeline_issue_without_complaints_is_quoted_from_its_detractors(run):
+    """A theme can cost points with no mention that reads as a complaint ("ordered a size
+    medium"); its issue is then quoted from what detractors said of it, and the reports say
+    so, instead of showing an issue with no evidence under "read the comments"."""
+    import dataclasses
+
+    from verbatim.report import html, markdown
+    from verbatim.report.build import ReportBuilder
+
+    analysis = run[0].analysis
+    segments = analysis.segments
+    counts = segments[segments["sentiment"] == "negative"]["theme_id"].value_counts()
+    theme = int(counts.index[0])
+    calm = segments.assign(sentiment=segments["sentiment"].where(segments["theme_id"] != theme, "neutral"))
+    builder = ReportBuilder(dataclasses.replace(analysis, segments=calm))
+    quotes = builder.quotes_for(theme, "complaint")
+    assert len(quotes) == 3
+    assert {q["nps_group"] for q in quotes} == {"detractor"}
+    assert {q["sentiment"] for q in quotes} == {"neutral"}
+    assert ReportBuilder(analysis).quotes_for(theme, "complaint")[0]["sentiment"] == "negative"
+    entry = {"label": "x", "side": "all", "impact": -3.0, "quotes": quotes}
+    block = "\n".join(markdown._ranked_block(entry, 1, kind="issue", group_nps=10.0, population="respondents", k=2))
+    assert "None of the comments on it reads as a complaint. What detractors who mention it say:" in block
+    assert "None of the comments on it reads as a complaint." in html._issue_quotes(quotes)
+    negative = dict(entry, quotes=ReportBuilder(analysis).quotes_for(theme, "complaint"))
+    block = "\n".join(markdown._ranked_block(negative, 1, kind="issue", group_nps=10.0, population="respondents", k=2))
+    assert "What customers say:" in block and "None of the comments" not in block
+
+
 def test_pipeline_report_json_lists_the_parents_themes_point_to(run):
     """parent_id is the parents' own numbering: report.json lists them (schema 1.5), so a
     tool no longer mistakes parent 5 for theme 5."""

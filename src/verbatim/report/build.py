@@ -73,6 +73,8 @@ QUOTE_SCAN = 500
 # Whose words a complaint / praise is shown in first (lower first); no score (None): 2.
 _COMPLAINT_VOICES = {"detractor": 0, "passive": 1, "promoter": 3}
 _PRAISE_VOICES = {"promoter": 0, "passive": 1, "detractor": 3}
+# The sentiment of the segments that speak for each side of a theme.
+_SIDE_SENTIMENT = {"complaint": "negative", "praise": "positive"}
 
 
 def _group_or_none(group: Any) -> str | None:
@@ -180,6 +182,13 @@ class ReportBuilder:
         "simple, beautiful and comfortable" led the "lovely dress" strength of 4,000 clothing
         reviews). Ties break on response id, then on the segments' order, so the choice is
         deterministic.
+
+        A theme can go with lower scores in a group without one mention that reads as a
+        complaint: "ordered a size medium" is neutral, "fabulous design" praise from customers
+        unhappy with something else. Its issue still needs its evidence, so when no segment of
+        the wanted side is found, the quotes are what the side's own voice said of it:
+        detractors for a complaint (most negative first), promoters for praise. Their
+        ``sentiment`` tells a reader (and :func:`verbatim.report.wording.quotes_caption`) so.
         """
         seg = self._segments_of(theme_id)
         wanted = np.ones(len(seg["compound"]), dtype=bool)
@@ -187,14 +196,16 @@ class ReportBuilder:
             wanted &= seg["department"] == department
         compound = seg["compound"]
         first = seg.get(f"voice_{side}", np.zeros(len(compound), dtype=np.int8))  # "any": no voice first
-        if side == "complaint":
-            wanted &= seg["sentiment"] == "negative"
-            key = compound
-        elif side == "praise":
-            wanted &= seg["sentiment"] == "positive"
-            key = -compound
-        else:
-            key = -np.abs(compound)
+        if side in _SIDE_SENTIMENT:
+            key = compound if side == "complaint" else -compound
+            quotes = self._pick(seg, wanted & (seg["sentiment"] == _SIDE_SENTIMENT[side]), key, first, k)
+            return quotes or self._pick(seg, wanted & (first == 0), key, first, k)
+        return self._pick(seg, wanted, -np.abs(compound), first, k)
+
+    def _pick(self, seg: dict[str, np.ndarray], wanted: np.ndarray, key: np.ndarray, first: np.ndarray,
+              k: int) -> list[dict]:
+        """Up to ``k`` distinct quotes of the ``wanted`` segments, by ``first`` (voice), then
+        ``key``, then response id."""
         rows = np.flatnonzero(wanted)
         rows = rows[np.lexsort((seg["id_rank"][rows], key[rows], first[rows]))]  # stable: ties keep segment order
         candidates = ((self.quote(seg["response_id"][i], seg["text"][i], seg["sentiment"][i]), seg["text"][i])

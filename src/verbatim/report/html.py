@@ -352,6 +352,13 @@ def _quote_items(quotes: Sequence[Mapping[str, Any]], limit: int = 3) -> str:
     return "".join(items)
 
 
+def _issue_quotes(quotes: Sequence[Mapping[str, Any]]) -> str:
+    """An issue's quotes, said to be no complaints when none reads as one."""
+    caption = w.issue_quotes_caption(quotes)
+    note = f'<p class="note">{_e(caption)}</p>' if caption != w.QUOTES_CAPTION else ""
+    return note + _quote_items(quotes)
+
+
 def _issue_cards(report: Mapping[str, Any]) -> str:
     k, nps = w.top_k(report), (report.get("nps") or {}).get("nps")
     issues = w.leading(report.get("overall") or {}, "improvement")[:k]
@@ -370,7 +377,7 @@ def _issue_cards(report: Mapping[str, Any]) -> str:
             f'<ul class="facts"><li>{_e(w.stability_phrase(entry.get("rank_stability"), kind="issue", k=k).capitalize())}</li>'
             f'<li>Mentioned by {_e(w.mention_phrase(entry.get("share"), entry.get("n_mentions")))}</li>'
             + (f"<li>NPS of the customers who did not mention it: {_e(without)}</li>" if without else "")
-            + f"</ul>{_quote_items(entry.get('quotes') or [])}</article>"
+            + f"</ul>{_issue_quotes(entry.get('quotes') or [])}</article>"
         )  # fmt: skip
     return "".join(cards)
 

@@ -70,7 +70,8 @@ def _ranked_block(entry: Mapping[str, Any], rank: int, *, kind: str, group_nps: 
         lines.append(f"- **Customers who did not mention it** give an NPS of {without}.")
     quotes = entry.get("quotes") or []
     if quotes:
-        lines += ["", "What customers say:", ""] + _quote_lines(quotes, with_department=with_department)
+        caption = w.issue_quotes_caption(quotes) if kind == "issue" else w.QUOTES_CAPTION
+        lines += ["", caption, ""] + _quote_lines(quotes, with_department=with_department)
     return lines + [""]
 
 

@@ -19,6 +19,7 @@ DEFAULT_TOP_K = 2
 
 SCORE_GROUPS = {"promoter": "promoter", "passive": "passive", "detractor": "detractor"}
 SIDE_SUFFIX = {"complaint": "complaints", "praise": "praise"}
+QUOTES_CAPTION = "What customers say:"
 
 
 def is_number(value: Any) -> bool:
@@ -207,6 +208,16 @@ def theme_name(label: str, side: str | None = "all") -> str:
     suffix = SIDE_SUFFIX.get(side or "all")
     # The ranking may already carry the side in its label; never say it twice.
     return f"{label} ({suffix})" if suffix and not label.endswith(f"({suffix})") else label
+
+
+def issue_quotes_caption(quotes: Sequence[Mapping[str, Any]]) -> str:
+    """The line above an issue's quotes. A theme can cost points without one comment on it
+    that reads as a complaint (its quotes are then what detractors said of it, see
+    ``ReportBuilder.quotes_for``): the reader is told, rather than left to wonder why the
+    quotes under an issue sound content."""
+    if quotes and not any(q.get("sentiment") == "negative" for q in quotes):
+        return "None of the comments on it reads as a complaint. What detractors who mention it say:"
+    return QUOTES_CAPTION
 
 
 def quote_attribution(quote: Mapping[str, Any], *, with_department: bool = True) -> str:
