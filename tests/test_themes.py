@@ -590,10 +590,15 @@ def test_labels_never_end_on_a_function_word():
                      # a degree word without its adjective, a sentence adverb
                      "sleeves were a little", "neckline is a tad", "style unfortunately",
                      # a sentence adverb in front, one customer's spelling
-                     "unfortunately returning", "sadly had to return", "chat was fantastic and soooo"):
+                     "unfortunately returning", "sadly had to return", "chat was fantastic and soooo",
+                     # a word cut short where a review ends ("... it would show! still l")
+                     "still l",
+                     # a hedge in front ("... so that maybe part of it")
+                     "maybe part"):
         assert not _readable(fragment), fragment
     for label in ("sold out", "beautiful top", "log in", "late delivery", "too many emails",
-                  "casual look", "still no refund", "package never arrived", "did not work"):
+                  "casual look", "still no refund", "package never arrived", "did not work", "not a fan",
+                  "love the v neck"):
         assert _readable(label), label
 
 
@@ -609,6 +614,11 @@ def test_labels_never_run_into_a_clause_nor_end_on_a_dangling_adverb():
     for label in ("love that dress", "looks lovely", "fits perfectly", "is so friendly", "not as pictured",
                   "comfortable and flattering"):
         assert _readable(label), label
+    # spaCy's noun chunk of "so that maybe part of it" starts on its subordinating conjunctions.
+    from verbatim.labels import _parser, _phrases_of
+
+    assert _phrases_of(_parser()("my husband said it is just a blah color on me. so that maybe part of it.")) == [
+        "blah color"]
 
 
 @pytest.mark.slow

@@ -31,7 +31,7 @@ from .nlp import known_word
 
 __all__ = ["LabelSettings", "candidate_phrases", "phrases_by_text", "choose_labels", "theme_signs", "written_form"]
 
-_DROP_LEADING = {"DET", "PRON", "NUM", "PUNCT", "CCONJ", "ADP", "PART", "SYM", "X", "INTJ"}
+_DROP_LEADING = {"DET", "PRON", "NUM", "PUNCT", "CCONJ", "SCONJ", "ADP", "PART", "SYM", "X", "INTJ"}
 # What is left of a contraction once its apostrophe is gone: "'ve", "n't", and the stems of
 # every "n't" ("shouldn", "aren").
 _FRAGMENTS = frozenset(
@@ -61,12 +61,13 @@ _NO_LABEL_END = frozenset(
 # every other candidate of its theme; "you", the company addressed, does not count ("shop
 # with you").
 _STORY_SUBJECTS = frozenset("i we they he she".split())
-# Nor start on a conjunction, a focus adverb or a sentence adverb: "just would have
-# preferred", "and the fit", "unfortunately returning" continue a sentence rather than name a
-# theme ("too many emails", "still no refund" stay).
+# Nor start on a conjunction, a focus adverb, a sentence adverb or a hedge: "just would have
+# preferred", "and the fit", "unfortunately returning", "maybe part" continue a sentence
+# rather than name a theme ("too many emails", "still no refund" stay).
 _NO_LABEL_START = frozenset(
     "and or but nor because if when while although though than then yet just also "
-    "unfortunately sadly fortunately luckily thankfully hopefully basically actually anyway".split()
+    "unfortunately sadly fortunately luckily thankfully hopefully basically actually anyway "
+    "maybe perhaps probably".split()
 )
 # The stem of each "n't" and what it stands for; "can't" and "won't" are irregular.
 _NOT_STEMS = {stem: stem[:-1] for stem in "aren couldn didn doesn hadn hasn haven isn mightn mustn needn shouldn wasn "
@@ -137,6 +138,9 @@ def _phrases_of(doc) -> list[str]:
     found: list[str] = []
     for chunk in doc.noun_chunks:
         tokens = list(chunk)
+        # A chunk holding a subordinating conjunction is a misparse: "so that maybe part" (of
+        # "so that maybe part of it") names what follows it, if anything.
+        tokens = tokens[max((k + 1 for k, t in enumerate(tokens) if t.pos_ == "SCONJ"), default=0):]
         while tokens and tokens[0].pos_ in _DROP_LEADING:
             tokens = tokens[1:]
         if tokens:
@@ -167,9 +171,13 @@ def _readable(phrase: str) -> bool:
     ("sleeve sleeves"), not ending on a closed-class word ("maybe it is just") nor starting on
     a conjunction or a focus or sentence adverb ("just would have preferred"), not running into
     a subordinate clause ("disappointed that this dress", "returned because the"), not ending
-    on an adverb after a linking verb ("sleeves are ridiculously": the adjective is missing)."""
+    on an adverb after a linking verb ("sleeves are ridiculously": the adjective is missing),
+    not ending on a letter standing alone (a word cut short: "still l" of a review that ends
+    "... it would show! still l"; "v neck" and "t shirt", written "V-neck" and "T-shirt", stay)."""
     words = phrase.split()
     if not 2 <= len(words) <= 5 or any(ch.isdigit() for ch in phrase) or set(words) & _FRAGMENTS:
+        return False
+    if len(words[-1]) == 1:
         return False
     if _ELONGATED.search(phrase):  # "soooo", "loooove": how one customer typed, not a name
         return False
