@@ -211,6 +211,26 @@ def test_spark_ingest_numbers_rows_around_blank_lines_as_load_responses(spark, t
     assert "after a blank line in the cell" in " ".join(got.responses["text"])
 
 
+def test_spark_ingest_ends_comments_cut_by_the_export_as_load_responses(spark, tmp_path, sample_path):
+    """The export's width is decided over the whole column on Spark too, so every partition
+    marks the same comments, and the partitions' notes add up to the local one."""
+    from test_cuts import exported_comments
+    from verbatim.spark_engine import ingest_spark
+
+    frame = pd.read_csv(sample_path, dtype=str, keep_default_na=False).head(400)
+    frame["comment"] = exported_comments(len(frame), 200)
+    path = tmp_path / "cut.csv"
+    frame.to_csv(path, index=False)
+    config = load_config(environ={})
+    expected = load_responses(path, config)
+    got, _ = ingest_spark(spark, path, config, driver_max_bytes=0)
+    pd.testing.assert_frame_equal(expected.responses, got.responses)
+    cut = [n for n in expected.notes if "fixed width" in n]
+    assert len(cut) == 1 and int(cut[0].split()[0]) > 100
+    assert [n for n in got.notes if "fixed width" in n] == cut
+    assert got.responses["text"].str.endswith("…").sum() == int(cut[0].split()[0])
+
+
 def test_spark_stratified_fit_sample_is_exact_proportional_and_seeded(spark):
     from verbatim.spark_engine import _stratified_sample
 

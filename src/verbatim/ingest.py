@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .config import ColumnSettings, Config, InputSettings
+from .cuts import cut_length, cut_note, length_table, mark_cut
 from .errors import ConfigError, InputError
 from .readers import RawTable, blank_rows, read_table
 from .scales import BUILTIN_SCALES, ScoreScale
@@ -327,11 +329,15 @@ def _as_text(values: pd.Series) -> pd.Series:
 
 
 def validate_rows(raw: RawTable, columns: ColumnMap, settings: InputSettings, scale: ScoreScale,
-                  date_order: bool | None = None) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+                  date_order: bool | None = None,
+                  cut_widths: Mapping[str, int] | None = None) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """Type every row and split it into responses and rejected rows (vectorised).
 
     ``date_order``: day first (True) or month first (False) for every all-number date, as
-    decided on the whole column elsewhere; None: decided here (:func:`numeric_date_order`)."""
+    decided on the whole column elsewhere; None: decided here (:func:`numeric_date_order`).
+    ``cut_widths``: the width at which the export cut each comment column
+    (:func:`verbatim.cuts.cut_length`) as decided on the whole column elsewhere; None:
+    decided here. Comments cut there end with "…" (:func:`verbatim.cuts.mark_cut`)."""
     frame = raw.frame
     n = len(frame)
     rows = pd.Series(raw.rows, dtype="int64")
@@ -342,6 +348,13 @@ def validate_rows(raw: RawTable, columns: ColumnMap, settings: InputSettings, sc
         return blank if name is None else _as_text(frame[name])
 
     parts = [col(c).str.strip() for c in columns.text]
+    if cut_widths is None:
+        cut_widths = {c: w for c, part in zip(columns.text, parts) if (w := cut_length(length_table(part))) is not None}
+    for i, c in enumerate(columns.text):
+        if c in cut_widths:
+            parts[i], n_cut = mark_cut(parts[i], cut_widths[c])
+            if n_cut:
+                notes.append(cut_note(n_cut, c, cut_widths[c]))
     text = parts[0]
     for part in parts[1:]:
         text = pd.Series(np.where(text.eq(""), part, np.where(part.eq(""), text, text + "\n" + part)), dtype=object)

@@ -231,6 +231,26 @@ def _date_order(raw, column: str | None, settings) -> bool | None:
     return order_from_fields(bool(over["over0"]), bool(over["over1"]), settings.dayfirst)[0]
 
 
+def _cut_widths(raw, text_columns) -> dict[str, int]:
+    """The width at which the export cut each comment column, decided over every row as the
+    local engine does (:func:`verbatim.cuts.cut_length` of the column's
+    :func:`verbatim.cuts.length_table`, aggregated here), so every partition marks the same."""
+    from pyspark.sql import functions as F
+
+    from .cuts import OPEN_END, cut_length
+
+    widths = {}
+    for column in text_columns:
+        text = F.regexp_replace(F.coalesce(F.col(f"`{column}`"), F.lit("")), r"(?U)^\s+|\s+$", "")
+        distinct = raw.select(text.alias("t")).where(F.col("t") != "").distinct()
+        rows = distinct.groupBy(F.length("t").alias("n")).agg(
+            F.count(F.lit(1)).alias("size"), F.sum(F.col("t").rlike("(?U)" + OPEN_END).cast("int")).alias("open")).collect()
+        width = cut_length({int(r["n"]): (int(r["size"]), int(r["open"])) for r in rows})
+        if width is not None:
+            widths[column] = width
+    return widths
+
+
 def ingest_spark(spark, source, config: Config, *, driver_max_bytes: int = DRIVER_INGEST_MAX_BYTES):
     """``(IngestResult, responses Spark DataFrame)``; see the module docstring for where it runs.
 
@@ -276,7 +296,8 @@ def ingest_spark(spark, source, config: Config, *, driver_max_bytes: int = DRIVE
         raw = raw.repartition(spark.sparkContext.defaultParallelism * 2, effective.otherwise(given))
     scale = scale_from_settings(config.input)
     validate = functools.partial(validate_partition, columns=columns, settings=config.input, scale=scale,
-                                 date_order=_date_order(raw, columns.date, config.input))
+                                 date_order=_date_order(raw, columns.date, config.input),
+                                 cut_widths=_cut_widths(raw, columns.text))
     checked = raw.mapInPandas(validate, INGEST_SCHEMA).persist()
     table = checked.toPandas()
     checked.unpersist()
