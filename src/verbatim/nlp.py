@@ -105,12 +105,14 @@ _INFLECTIONS = (("s", ""), ("es", ""), ("ies", "y"), ("ed", ""), ("ed", "e"), ("
                 ("ing", "e"), ("er", ""), ("est", ""), ("ly", ""))
 
 
-def known_word(word: str) -> bool:
+def known_word(word: str, *, without_dictionary: bool = True) -> bool:
     """True when ``word`` (lower case) or a dictionary form of it ("snapped" -> "snap") is in
-    the English dictionary of the spaCy pipeline's lemmatizer tables, or is a stop word; also
-    True for every word when the pipeline has no such tables."""
+    the English dictionary of the spaCy pipeline's lemmatizer tables, or is a stop word; for
+    every word ``without_dictionary`` when the pipeline has no such tables."""
     words = _dictionary()
-    if not words or word in words or not word.isalpha():
+    if not words:
+        return without_dictionary
+    if word in words or not word.isalpha():
         return True
     for ending, replacement in _INFLECTIONS:
         if word.endswith(ending) and len(word) > len(ending) + 1:
