@@ -15,6 +15,7 @@ each comment is then marked on its own.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 
 import numpy as np
@@ -47,13 +48,22 @@ LengthTable = Mapping[int, tuple[int, int]]
 def length_table(texts: Iterable[str]) -> dict[int, tuple[int, int]]:
     """:data:`LengthTable` of ``texts`` (each distinct stripped text counted once: a template
     answer repeated 300 times is no pile)."""
-    distinct = pd.Series(pd.unique(pd.Series(list(texts), dtype=object).astype(str).str.strip()), dtype=object)
-    distinct = distinct[distinct.ne("")]
-    if distinct.empty:
+    distinct = [t for t in dict.fromkeys(str(t).strip() for t in texts) if t]
+    if not distinct:
         return {}
-    table = pd.DataFrame({"length": distinct.str.len().to_numpy(), "open": distinct.str.contains(OPEN_END).to_numpy()})
-    grouped = table.groupby("length")["open"].agg(["size", "sum"])
-    return {int(n): (int(size), int(opened)) for n, size, opened in zip(grouped.index, grouped["size"], grouped["sum"])}
+    lengths = np.fromiter(map(len, distinct), dtype=np.int64, count=len(distinct))
+    opened = np.fromiter((_open_end(t) for t in distinct), dtype=bool, count=len(distinct))
+    sizes = np.bincount(lengths)
+    opens = np.bincount(lengths, weights=opened)
+    return {int(n): (int(sizes[n]), int(opens[n])) for n in np.flatnonzero(sizes)}
+
+
+_OPEN_LAST = re.compile(OPEN_END)
+
+
+def _open_end(text: str) -> bool:
+    """:data:`OPEN_END` of a stripped, non-empty text, read on its last character only."""
+    return _OPEN_LAST.match(text[-1]) is not None
 
 
 def cut_length(table: LengthTable) -> int | None:
@@ -76,18 +86,29 @@ def mark_cut(texts: pd.Series, width: int) -> tuple[pd.Series, int]:
     word, which the cut may have split ("sad fa"), left out, or a comma or dash it stopped
     on. A text is taken as cut when it is within :data:`CUT_WINDOW` characters of the width
     and stops mid-sentence. Returns the texts and how many were cut."""
-    lengths = texts.str.len()
-    cut = lengths.between(width - CUT_WINDOW, width + CUT_WINDOW) & texts.str.contains(OPEN_END)
-    n = int(cut.sum())
-    if not n:
+    values = texts.to_numpy(dtype=object)
+    lengths = texts.str.len().to_numpy()
+    near = np.flatnonzero((lengths >= width - CUT_WINDOW) & (lengths <= width + CUT_WINDOW))
+    cut = [i for i in near if values[i] and _open_end(values[i])]
+    if not cut:
         return texts, 0
-    word_end = texts[cut].str.contains(r"\w$")  # not a comma or dash: the cut may have split a word
-    ends = texts[cut]
-    # The last word goes when a space comes before it (a text of one 500-letter word stays whole).
-    ends = ends.where(~word_end, ends.str.replace(r"(?<=\S)\s+\S+$", "", regex=True))
     marked = texts.copy()
-    marked[cut] = ends.str.rstrip(" ,;:-") + "…"
-    return marked, n
+    # Positions and an object array: an Arrow-backed string column takes them ~10x faster than lists.
+    marked.iloc[np.asarray(cut)] = np.array([_cut_end(values[i]) for i in cut], dtype=object)
+    return marked, len(cut)
+
+
+def _cut_end(text: str) -> str:
+    """A cut text ending in "…": without its last word when it stops on a letter or digit (the
+    cut may have split it; a text of one word stays whole), then without the commas, dashes
+    and spaces it stops on."""
+    if _WORD_END.match(text[-1]):
+        parts = text.rsplit(None, 1)
+        text = parts[0] if len(parts) == 2 else text
+    return text.rstrip(" \t\n\r,;:-") + "…"
+
+
+_WORD_END = re.compile(r"\w")
 
 
 def cut_note(n: int, column: str, width: int) -> str:
