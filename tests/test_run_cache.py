@@ -96,3 +96,32 @@ def test_run_cache_new_database_opened_by_many_processes_at_once(tmp_path):
             barrier = manager.Barrier(6)
             results = pool.map(_open_together, [(tmp_path / f"cache{i}.sqlite", barrier)] * 6)
             assert results == ["ok"] * 6, results
+
+
+def _verbatim_imports(module: str) -> set[str]:
+    """The modules of verbatim that ``module`` imports (relative imports, at any depth of the file)."""
+    import ast
+    from importlib.util import find_spec
+    from pathlib import Path
+
+    tree = ast.parse(Path(find_spec(module).origin).read_text(encoding="utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            found.update([f"verbatim.{node.module}"] if node.module else (f"verbatim.{a.name}" for a in node.names))
+    return found
+
+
+def test_run_cache_theme_memo_keys_on_every_module_a_fit_runs():
+    """The theme-fit memo is keyed on the source of THEME_FIT_MODULES: every module of
+    verbatim that verbatim.themes imports, directly or not, must be there, or a change to it
+    is served a stale fit (verbatim.poles was missing from a hand-kept list)."""
+    from verbatim.run_cache import THEME_FIT_MODULES
+
+    seen, todo = set(), ["verbatim.themes"]
+    while todo:
+        module = todo.pop()
+        if module not in seen:
+            seen.add(module)
+            todo.extend(_verbatim_imports(module) - seen)
+    assert seen <= set(THEME_FIT_MODULES), sorted(seen - set(THEME_FIT_MODULES))

