@@ -12,7 +12,8 @@ This fits the default themes (MiniLM, seed 0) on
   give them), as ``verbatim analyze`` reads them;
 
 prints each theme's id, size, label and top keywords, and writes them to
-``benchmarks/results/labels.json``. With ``--compare OLD.json`` (a copy of that file from
+``benchmarks/results/labels.json``, with how well each corpus' themes keep the opposite ends of
+a dimension apart (:func:`pole_mix`: "runs small" and "runs large"). With ``--compare OLD.json`` (a copy of that file from
 another commit) it prints only the labels that changed. Vectors are cached in
 ``--cache`` (default ``.cache/labels`` of the clone), so a second run takes under a
 minute.
@@ -42,15 +43,49 @@ def _rows(themes) -> list[list]:
     return [[int(t.theme_id), int(t.size), str(t.label), list(t.keywords)[:4]] for t in themes.itertuples()]
 
 
-def sample_labels(cache: str) -> list[list]:
+def _fitted(analysis):
+    """(themes table, segment texts, their theme ids) of a pipeline run."""
+    return analysis.themes, analysis.segments["text"].tolist(), analysis.segments["theme_id"].to_numpy()
+
+
+def pole_mix(themes, texts, theme_ids, min_judged: int = 30, min_share: float = 0.3) -> dict:
+    """How well themes keep the opposite ends of a dimension apart (``verbatim.poles``): the
+    themes about a dimension (at least ``min_judged`` of their segments, and ``min_share`` of
+    them, judge it by one end only), the share of those segments that judge the end their
+    theme judges less ("runs large" in a "runs small" theme; lower is purer), and the most mixed
+    theme: its label, dimension and segments judging each end."""
+    import numpy as np
+
+    from verbatim.poles import POLES, pole_counts
+
+    ends = pole_counts(texts)
+    ids = np.asarray(theme_ids)
+    label = dict(zip(themes["theme_id"].astype(int), themes["label"]))
+    about = minority = judged = 0
+    worst = None
+    for theme in sorted(set(ids.tolist()) - {-1}):
+        rows = ends[ids == theme]
+        for j, (dimension, _, _) in enumerate(POLES):
+            low, high = int((rows[:, j] < 0).sum()), int((rows[:, j] > 0).sum())
+            if low + high >= max(min_judged, min_share * len(rows)):
+                about += 1
+                minority += min(low, high)
+                judged += low + high
+                if worst is None or min(low, high) > min(worst[2], worst[3]):
+                    worst = [label.get(theme, str(theme)), dimension, low, high]
+    return {"themes_about_a_dimension": about, "minority_share": round(minority / judged, 3) if judged else None,
+            "most_mixed": worst}
+
+
+def sample_labels(cache: str):
     from verbatim.config import Config
     from verbatim.pipeline import analyze
 
     config = Config.default().updated({"embed": {"cache_dir": cache, "show_progress": False}}, source="audit")
-    return _rows(analyze(ROOT / "data" / "samples" / "nps_survey.csv", None, config).analysis.themes)
+    return _fitted(analyze(ROOT / "data" / "samples" / "nps_survey.csv", None, config).analysis)
 
 
-def clothing_labels(cache: str, n: int) -> list[list]:
+def clothing_labels(cache: str, n: int):
     import pandas as pd
 
     from verbatim.config import Config
@@ -65,10 +100,10 @@ def clothing_labels(cache: str, n: int) -> list[list]:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "reviews.csv"
         reviews.sample(min(n, len(reviews)), random_state=1).to_csv(path, index=False)
-        return _rows(analyze(path, None, config).analysis.themes)
+        return _fitted(analyze(path, None, config).analysis)
 
 
-def titled_labels(cache: str) -> list[list]:
+def titled_labels(cache: str):
     import pandas as pd
 
     from verbatim.config import Config
@@ -83,10 +118,10 @@ def titled_labels(cache: str) -> list[list]:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "reviews.csv"
         pd.read_csv(CLOTHING).sample(4000, random_state=7).to_csv(path, index=False)
-        return _rows(analyze(path, None, config).analysis.themes)
+        return _fitted(analyze(path, None, config).analysis)
 
 
-def semeval_labels(cache: str) -> list[list]:
+def semeval_labels(cache: str):
     import numpy as np
 
     from semeval import load_single_category_sentences
@@ -96,7 +131,8 @@ def semeval_labels(cache: str) -> list[list]:
     texts, _ = load_single_category_sentences()
     embedder = Embedder(EmbedSettings(show_progress=False, cache_dir=cache))
     vectors = np.asarray(embedder.embed(texts), dtype=np.float32)
-    return _rows(ThemeModel(ThemeSettings(seed=0), embedder=embedder).fit(texts, vectors).themes_)
+    model = ThemeModel(ThemeSettings(seed=0), embedder=embedder).fit(texts, vectors)
+    return model.themes_, texts, model.labels_
 
 
 def changed(old: dict, new: dict) -> list[str]:
@@ -128,7 +164,9 @@ def main() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     fits = {"sample": lambda: sample_labels(args.cache), "semeval": lambda: semeval_labels(args.cache),
             "clothing": lambda: clothing_labels(args.cache, args.clothing), "titled": lambda: titled_labels(args.cache)}
-    labels = {corpus: fits[corpus]() for corpus in args.corpora.split(",")}
+    fitted = {corpus: fits[corpus]() for corpus in args.corpora.split(",")}
+    labels = {corpus: _rows(themes) for corpus, (themes, _, _) in fitted.items()}
+    poles = {corpus: pole_mix(themes, texts, ids) for corpus, (themes, texts, ids) in fitted.items()}
     if args.compare:
         lines = changed(json.loads(args.compare.read_text())["labels"], labels)
         print("\n".join(lines) or "no label changed")
@@ -137,9 +175,12 @@ def main() -> None:
             print(f"== {corpus}: {len(rows)} themes")
             for theme_id, size, label, keywords in rows:
                 print(f"  {theme_id:>4} {size:>5}  {label:<40} {keywords}")
+    for corpus, mix in poles.items():
+        print(f"{corpus:>8}: {len(labels[corpus])} themes, {mix['themes_about_a_dimension']} about a dimension "
+              f"(runs small / runs large), minority end {mix['minority_share']}, most mixed {mix['most_mixed']}")
     from bench_pipeline import machine
 
-    RESULTS.write_text(json.dumps({"machine": machine(), "clothing_reviews": args.clothing,
+    RESULTS.write_text(json.dumps({"machine": machine(), "clothing_reviews": args.clothing, "poles": poles,
                                    "labels": labels}, indent=1) + "\n")
     print(f"wrote {RESULTS}")
 

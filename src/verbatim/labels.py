@@ -303,6 +303,7 @@ def choose_labels(
         scores = [[] for _ in per_theme]
     if polarity is not None and vocabulary:
         scores = _agreeing_first(scores, read, sign_of, polarity)
+    scores = _judging_first(scores, read)
     labels: list[str] = []
     used: set[str] = set()
     for i, ranked in enumerate(scores):
@@ -353,6 +354,24 @@ def _agreeing_first(scores: list[list[tuple[float, str]]], read: Sequence[Sequen
     for sign, ranked in zip(theme_signs(read, polarity), scores):
         if sign:
             ranked = sorted(ranked, key=lambda sp: sign_of[sp[1]] == -sign)  # stable: score order kept within
+        reordered.append(ranked)
+    return reordered
+
+
+def _judging_first(scores: list[list[tuple[float, str]]], read: Sequence[Sequence[str]]) -> list[list[tuple[float, str]]]:
+    """Each theme's ranked candidates with those that judge a dimension the theme's way first
+    (:mod:`verbatim.poles`): a theme of "it runs large" is not named "runs true to size",
+    though that phrase lies as close to its centroid. Themes about no end keep their order."""
+    from .poles import dominant_poles, pole_counts
+
+    reordered = []
+    for ranked, texts in zip(scores, read):
+        theme = dominant_poles(pole_counts(list(texts)))
+        if theme.any() and ranked:
+            judged = pole_counts([p for _, p in ranked])
+            agrees = ((judged * theme) > 0).any(axis=1)
+            if agrees.any():
+                ranked = [sp for _, sp in sorted(enumerate(ranked), key=lambda ip: not agrees[ip[0]])]
         reordered.append(ranked)
     return reordered
 

@@ -132,7 +132,7 @@ class SegmentCache:
 #: whose vectors name the label candidates, and would miss any module added later).
 THEME_FIT_MODULES = ("verbatim.themes", "verbatim.bertopic_import", "verbatim.embed", "verbatim.embed_backends",
                      "verbatim.embed_pool", "verbatim.errors", "verbatim.guided", "verbatim.keywords", "verbatim.labels",
-                     "verbatim.nlp", "verbatim.parallel", "verbatim.pii", "verbatim.prepare",
+                     "verbatim.nlp", "verbatim.parallel", "verbatim.pii", "verbatim.poles", "verbatim.prepare",
                      "verbatim.progress", "verbatim.run_cache", "verbatim.sentiment", "verbatim.staffnames",
                      "verbatim.static_model", "verbatim.theme_store", "verbatim.vector_store")
 

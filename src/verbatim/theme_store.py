@@ -32,6 +32,7 @@ def save_model(model, directory: Path) -> Path:
             "prototypes": np.ascontiguousarray(model.prototypes_, dtype=np.float32),
             "prototype_theme": np.ascontiguousarray(model.prototype_theme_, dtype=np.int64),
             "prototype_side": np.ascontiguousarray(model.prototype_side_, dtype=np.int64),
+            "prototype_pole": np.ascontiguousarray(model.prototype_pole_, dtype=np.int8),
             "centroids": np.ascontiguousarray(model.centroids_, dtype=np.float32),
             "labels": np.ascontiguousarray(model.labels_, dtype=np.int64),
             "guide_vectors": np.ascontiguousarray(model.guide_vectors_, dtype=np.float32),
@@ -64,6 +65,7 @@ def save_model(model, directory: Path) -> Path:
 
 def load_model(cls, directory: Path, embedder=None):
     """Rebuild a ``cls`` (ThemeModel) from a folder written by :func:`save_model`."""
+    from .poles import POLES
     from .themes import ThemeSettings
 
     try:
@@ -83,6 +85,8 @@ def load_model(cls, directory: Path, embedder=None):
         model.prototype_theme_ = arrays["prototype_theme"]
         # Models saved before themes had sides (complaints / the rest) take any segment.
         model.prototype_side_ = arrays.get("prototype_side", np.zeros(len(model.prototype_theme_), np.int64))
+        # Models saved before themes kept opposite ends apart ("runs small" / "runs large") take any segment.
+        model.prototype_pole_ = arrays.get("prototype_pole", np.zeros((len(model.prototype_theme_), len(POLES)), np.int8))
         model.centroids_ = arrays["centroids"]
         model.labels_ = arrays["labels"]
         model.guide_vectors_ = arrays["guide_vectors"]

@@ -63,6 +63,7 @@ from .guided import SIDES, GuidedTheme, load_guided_themes
 from .keywords import distinct_keywords, english_analyzer, keyword_documents
 from .labels import LabelSettings, choose_labels, phrases_by_text
 from .parallel import idle_work
+from .poles import POLES, dominant_poles, pole_counts
 
 __all__ = ["ThemeSettings", "GuidedTheme", "ThemeModel", "load_guided_themes", "OTHER_ID", "OTHER_LABEL"]
 
@@ -148,6 +149,12 @@ class ThemeSettings:
         its sentiment words instead (on SemEval's restaurant sentences, with the lexicon's
         polarity, NMI against the aspect categories fell from 0.357 to 0.322). "off": themes
         mix both sides and report their share of each.
+    poles: keep the opposite ends of a dimension apart (:mod:`verbatim.poles`: "runs small"
+        and "runs large", "too short" and "too long", both complaints, so sides cannot): a
+        fine cluster judging both ends is cut apart, clusters judging opposite ends never
+        merge, and a segment is never placed on a prototype of the end it does not judge. On
+        8,000 clothing reviews the themes about a dimension held 33 % segments of their
+        minority end before, 2 % after (``benchmarks/label_audit.py`` corpora; README).
     """
 
     min_theme_size: int = 10
@@ -173,6 +180,7 @@ class ThemeSettings:
     calibration_texts: int = 1000
     calibration_ridge: float = 0.3
     sides: str = "auto"
+    poles: bool = True
 
     def __post_init__(self) -> None:
         if self.center not in CENTER_MODES:
@@ -348,12 +356,24 @@ def _centroids(X: np.ndarray, labels: np.ndarray, ids: Sequence[int]) -> np.ndar
     return _unit(np.stack([X[labels == k].mean(axis=0) for k in ids]))
 
 
-def _group(centroids: np.ndarray, similarity: float, n_groups: int = 0) -> np.ndarray:
-    """Average-linkage groups of unit vectors: cut at cosine ``similarity`` or at n_groups."""
+def _group(centroids: np.ndarray, similarity: float, n_groups: int = 0, apart: np.ndarray | None = None) -> np.ndarray:
+    """Average-linkage groups of unit vectors: cut at cosine ``similarity`` or at n_groups.
+    ``apart``: boolean (n, n), pairs held at the largest cosine distance (2), so that groups
+    holding them merge only when everything else in them is very close."""
     if len(centroids) < 2:
         return np.zeros(len(centroids), dtype=int)
     from sklearn.cluster import AgglomerativeClustering
 
+    if apart is not None and apart.any():
+        from sklearn.metrics.pairwise import cosine_distances
+
+        distances = cosine_distances(centroids.astype(np.float64))
+        distances[apart] = 2.0
+        model = AgglomerativeClustering(
+            n_clusters=min(n_groups, len(centroids)) if n_groups else None, metric="precomputed", linkage="average",
+            distance_threshold=None if n_groups else 1.0 - similarity,
+        )
+        return model.fit(distances).labels_
     if n_groups:
         model = AgglomerativeClustering(n_clusters=min(n_groups, len(centroids)), metric="cosine", linkage="average")
     else:
@@ -466,15 +486,62 @@ def _split_by_side(fine: np.ndarray, side: np.ndarray, min_size: int) -> tuple[n
     return out, side_of
 
 
-def _group_sided(centroids: np.ndarray, similarity: float, sides: np.ndarray | None) -> np.ndarray:
-    """:func:`_group` within each side: a complaint cluster never merges with a non-complaint one."""
+def _split_by_pole(fine: np.ndarray, texts: list[str], min_size: int,
+                   side_of: dict[int, int] | None) -> tuple[np.ndarray, dict[int, int] | None]:
+    """Fine clusters cut along a dimension of :data:`verbatim.poles.POLES` whose two ends
+    each hold ``min_size`` of their segments ("runs small" and "runs large" in one k-means
+    cluster): the segments of each end become a cluster, the rest stay (the final
+    assignment, which keeps a segment off the prototypes of the end it does not judge,
+    places each segment again). One cut per cluster,
+    along the dimension whose smaller end is largest. Returns the new cluster of each segment
+    (-1 stays -1) and, with ``side_of`` (each old cluster's side), each new cluster's side."""
+    counts = pole_counts(texts)
+    out = fine.copy()
+    sides = dict(side_of) if side_of is not None else None
+    next_id = int(fine.max(initial=-1)) + 1
+    for f in sorted(set(fine.tolist()) - {-1}):
+        members = fine == f
+        ends = [[members & (counts[:, j] == sign) for sign in (-1, 1)] for j in range(len(POLES))]
+        smaller = [min(int(low.sum()), int(high.sum())) for low, high in ends]
+        j = int(np.argmax(smaller))
+        if smaller[j] < min_size:
+            continue  # unsplit clusters keep their number
+        for end in ends[j]:  # the rest of the cluster keeps its number
+            out[end] = next_id
+            if sides is not None:
+                sides[next_id] = sides[f]
+            next_id += 1
+    return out, sides
+
+
+def _fine_poles(texts: list[str], fine: np.ndarray, fine_ids: list[int]) -> np.ndarray:
+    """int8 (len(fine_ids), len(POLES)): the end of each dimension each fine cluster is about
+    (:func:`verbatim.poles.dominant_poles`: -1, +1, or 0 for neither). ``fine``: each of
+    ``texts``' fine cluster."""
+    counts = pole_counts(texts)
+    return np.array([dominant_poles(counts[fine == f]) for f in fine_ids], dtype=np.int8).reshape(len(fine_ids), -1)
+
+
+def _opposite(poles: np.ndarray, others: np.ndarray | None = None) -> np.ndarray:
+    """Boolean (len(poles), len(others)): the pairs about opposite ends of a dimension (one
+    "runs small", the other "runs large"; ``others`` defaults to ``poles``). Sentence
+    embeddings put them side by side, and merged they tell an analyst that sizing is wrong
+    but not which way."""
+    others = poles if others is None else others
+    return (poles[:, None, :].astype(np.int16) * others[None, :, :] < 0).any(axis=2)
+
+
+def _group_sided(centroids: np.ndarray, similarity: float, sides: np.ndarray | None,
+                 apart: np.ndarray | None = None) -> np.ndarray:
+    """:func:`_group` within each side: a complaint cluster never merges with a non-complaint
+    one. ``apart``: see :func:`_group`."""
     if sides is None or len(set(sides.tolist())) < 2:
-        return _group(centroids, similarity)
+        return _group(centroids, similarity, apart=apart)
     out = np.empty(len(centroids), dtype=np.int64)
     offset = 0
     for value in sorted(set(sides.tolist())):
         rows = np.flatnonzero(sides == value)
-        groups = _group(centroids[rows], similarity)
+        groups = _group(centroids[rows], similarity, apart=None if apart is None else apart[np.ix_(rows, rows)])
         out[rows] = groups + offset
         offset += int(groups.max()) + 1
     return out
@@ -690,6 +757,7 @@ class ThemeModel:
         keys: list[tuple] = sorted({("g", int(g)) for g in g_best[g_best >= 0]})
         fine_ids: list[int] = []
         fine_centroids = np.zeros((0, X.shape[1]), np.float32)
+        fine_poles = np.zeros((0, len(POLES)), np.int8)
         topic_model = None
         theme_of_fine: dict[int, tuple] = {}
         fine_sides = None
@@ -697,23 +765,31 @@ class ThemeModel:
             fine_free, topic_model = self._fine_clusters([fit_texts[i] for i in free_rows], Xf[free_rows])
             if signs is not None:
                 fine_free, side_of = _split_by_side(fine_free, _sides(signs[free_rows]), s.min_theme_size)
+            if s.poles:  # "runs small" and "runs large" in one k-means cluster: cut apart when each end has
+                # half a theme's minimum (too few for a theme of their own, enough to join another)
+                fine_free, side_of = _split_by_pole(fine_free, [fit_texts[i] for i in free_rows],
+                                                    max(2, s.min_theme_size // 2), side_of if signs is not None else None)
             fine_ids = sorted(set(fine_free.tolist()) - {-1})
             if signs is not None:
                 fine_sides = np.array([side_of[f] for f in fine_ids], dtype=np.int64)
             clustered = fine_free >= 0
             fine_free, clustered_rows = fine_free[clustered], free_rows[clustered]
             fine_centroids = _centroids(Xf[clustered_rows], fine_free, fine_ids)
-            groups = _group_sided(fine_centroids, s.merge_similarity, fine_sides)
+            # "runs small" beside "runs large": fine clusters about opposite ends of a dimension never merge
+            fine_poles = (_fine_poles([fit_texts[i] for i in clustered_rows], fine_free, fine_ids) if s.poles
+                          else np.zeros((len(fine_ids), len(POLES)), np.int8))
+            apart = _opposite(fine_poles)
+            groups = _group_sided(fine_centroids, s.merge_similarity, fine_sides, apart)
             theme_of_fine = {f: ("d", int(g)) for f, g in zip(fine_ids, groups)}
             discovered = sorted(set(theme_of_fine.values()))
             if s.n_themes and len(discovered) + len(keys) > s.n_themes:
                 theme_of_fine = self._reduce_to(theme_of_fine, keys + discovered, Xf[clustered_rows], fine_free, s.n_themes)
             if fine_ids:
-                theme_of_fine, _ = self._settle(fine_free, fine_ids, fine_centroids, theme_of_fine, s, fine_sides)
+                theme_of_fine, _ = self._settle(fine_free, fine_ids, fine_centroids, theme_of_fine, s, fine_sides, apart)
         keys = sorted(set(keys) | set(theme_of_fine.values()))
         index = {k: i for i, k in enumerate(keys)}
         # Prototypes, then the final assignment with the very rule assign() uses.
-        self._build_prototypes(fine_ids, fine_centroids, theme_of_fine, index, X.shape[1], fine_sides)
+        self._build_prototypes(fine_ids, fine_centroids, theme_of_fine, index, X.shape[1], fine_sides, fine_poles)
         self._add_guided_prototypes(Xf, g_best, index, theme_sign if signs is not None else None)
         self.guide_theme_ = np.array([index.get(("g", int(g)), -1) for g in guide_owner], dtype=np.int64)
         if self.center_.any() and len(self.prototypes_):
@@ -784,13 +860,14 @@ class ThemeModel:
         return {f: remap.get(key, key) for f, key in theme_of_fine.items()}
 
     @staticmethod
-    def _settle(fine, fine_ids, fine_centroids, theme_of_fine, s, fine_sides=None) -> tuple[dict, list]:
+    def _settle(fine, fine_ids, fine_centroids, theme_of_fine, s, fine_sides=None, apart=None) -> tuple[dict, list]:
         """Dissolve discovered themes under min size into their nearest kept theme.
 
         A dissolved theme's fine clusters join the theme of their most similar kept fine
-        cluster, of their own side when there are sides and one is kept (the final prototype
-        floor decides what becomes Other). Returns the new fine cluster -> theme key mapping
-        and the kept keys.
+        cluster, of their own side when there are sides and one is kept, and not about the
+        opposite end of a dimension (``apart``, see :func:`_opposite`) when one is kept
+        (the final prototype floor decides what becomes Other). Returns the new fine cluster
+        -> theme key mapping and the kept keys.
         """
         while True:
             keys = sorted(set(theme_of_fine.values()))
@@ -808,22 +885,29 @@ class ThemeModel:
                 if theme_of_fine[f] == smallest:
                     near = [k for k in kept if fine_sides[k] == fine_sides[j]] if fine_sides is not None else kept
                     near = near or kept
+                    if apart is not None:
+                        near = [k for k in near if not apart[j, k]] or near
                     nearest = near[int((fine_centroids[near] @ fine_centroids[j]).argmax())]
                     mapping[f] = theme_of_fine[fine_ids[nearest]]
                 else:
                     mapping[f] = theme_of_fine[f]
             theme_of_fine = mapping
 
-    def _build_prototypes(self, fine_ids, fine_centroids, theme_of_fine, index, dim, fine_sides=None) -> None:
-        """One prototype per fine cluster, owned by its theme, with the cluster's side (0: none)."""
+    def _build_prototypes(self, fine_ids, fine_centroids, theme_of_fine, index, dim, fine_sides=None,
+                          fine_poles=None) -> None:
+        """One prototype per fine cluster, owned by its theme, with the cluster's side (0: none)
+        and the end of each dimension it is about (:func:`_fine_poles`; 0: none)."""
         self.prototypes_ = _unit(fine_centroids) if len(fine_ids) else np.zeros((0, dim), np.float32)
         self.prototype_theme_ = np.array([index[theme_of_fine[f]] for f in fine_ids], dtype=np.int64)
         self.prototype_side_ = (np.asarray(fine_sides, dtype=np.int64) if fine_sides is not None
                                 else np.zeros(len(fine_ids), np.int64))
+        self.prototype_pole_ = (np.asarray(fine_poles, dtype=np.int8).reshape(len(fine_ids), len(POLES))
+                                if fine_poles is not None else np.zeros((len(fine_ids), len(POLES)), np.int8))
 
     def _keep_prototypes(self, keep: np.ndarray) -> None:
         self.prototypes_, self.prototype_theme_ = self.prototypes_[keep], self.prototype_theme_[keep]
         self.prototype_side_ = self.prototype_side_[keep]
+        self.prototype_pole_ = self.prototype_pole_[keep]
 
     def _sided(self) -> bool:
         """Whether the model was fitted with sides (a polarity per segment, see :meth:`fit`)."""
@@ -864,6 +948,7 @@ class ThemeModel:
         self.prototype_theme_ = np.concatenate([self.prototype_theme_, [index[("g", g)] for g in claimed]]).astype(np.int64)
         sides = [0 if theme_sign is None else int(theme_sign[g]) for g in claimed]
         self.prototype_side_ = np.concatenate([self.prototype_side_, sides]).astype(np.int64)
+        self.prototype_pole_ = np.vstack([self.prototype_pole_, np.zeros((len(claimed), len(POLES)), np.int8)])
 
     def _assign(self, X: np.ndarray, texts: Sequence[str], signs: np.ndarray | None = None) -> np.ndarray:
         """Guided examples first (segment-level match), then the nearest discovered prototype."""
@@ -904,7 +989,7 @@ class ThemeModel:
         none). ``signs``: each row's polarity; the lexicon's when None and the model needs one."""
         if signs is None and (self._sided() or (self.guide_theme_ >= 0).any()):
             signs = _polarity(texts)
-        nearest, best = self._nearest(X, self._row_sides(signs))
+        nearest, best = self._nearest(X, self._row_sides(signs), self._row_poles(texts))
         guided = self._guided_labels(X, signs)
         labels = np.where(best >= self.assign_floor_, nearest, OTHER_ID).astype(np.int64)
         return np.where(guided >= 0, guided, labels), best, guided
@@ -913,10 +998,18 @@ class ThemeModel:
         """Each row's side when the model has sided prototypes, else None (no restriction)."""
         return _sides(signs) if signs is not None and self._sided() else None
 
-    def _nearest(self, X: np.ndarray, sides: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def _row_poles(self, texts: Sequence[str]) -> np.ndarray | None:
+        """Each row's judged ends (:func:`verbatim.poles.pole_counts`) when a prototype is about
+        one end of a dimension, else None (no restriction)."""
+        return pole_counts(texts) if self.prototype_pole_.any() else None
+
+    def _nearest(self, X: np.ndarray, sides: np.ndarray | None = None,
+                 poles: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Theme of each row's nearest discovered prototype and the cosine to it (one product;
         -1 / OTHER_ID when there is no prototype). With ``sides`` (one per row) a prototype of
-        the other side is out of reach; a row with none in reach gets cosine -1."""
+        the other side is out of reach, with ``poles`` (:meth:`_row_poles`) one about the other
+        end of a dimension the row judges ("runs large" never joins "runs small"); a row with
+        none in reach gets cosine -1."""
         if not len(self.prototypes_):
             return np.full(len(X), OTHER_ID, dtype=np.int64), np.full(len(X), -1.0, dtype=np.float32)
         nearest = np.empty(len(X), dtype=np.int64)
@@ -927,6 +1020,8 @@ class ThemeModel:
             if sides is not None:  # boolean masks: an int64 outer product was 0.5 s per 65,536 rows
                 side = sides[block]
                 sims[((side < 0)[:, None] & praise_only) | ((side > 0)[:, None] & complaint_only)] = -1.0
+            if poles is not None:
+                sims[_opposite(poles[block], self.prototype_pole_)] = -1.0
             arg = sims.argmax(axis=1)
             nearest[block] = self.prototype_theme_[arg]
             best[block] = sims[np.arange(len(arg)), arg]
@@ -1139,7 +1234,8 @@ class ThemeModel:
         # A new theme must hold its segments once it competes with the existing themes
         # (a cluster of merely badly-embedded text, typos say, loses them): drop the ones
         # left under min_theme_size and try again with the rest.
-        before = (self.prototypes_, self.prototype_theme_, self.prototype_side_, self.centroids_, self.themes_)
+        before = (self.prototypes_, self.prototype_theme_, self.prototype_side_, self.prototype_pole_, self.centroids_,
+                  self.themes_)
         while keep:
             self._add_themes(sub, keep)
             labels = place()
@@ -1149,7 +1245,8 @@ class ThemeModel:
             if held == keep:
                 self.count_sizes(labels, only_new=True)
                 return labels
-            self.prototypes_, self.prototype_theme_, self.prototype_side_, self.centroids_, self.themes_ = before
+            (self.prototypes_, self.prototype_theme_, self.prototype_side_, self.prototype_pole_, self.centroids_,
+             self.themes_) = before
             keep = held
         return place()
 
@@ -1187,6 +1284,7 @@ class ThemeModel:
         self.prototype_theme_ = np.concatenate(
             [self.prototype_theme_, [remap[int(t)] for t in sub.prototype_theme_[mask]]]).astype(np.int64)
         self.prototype_side_ = np.concatenate([self.prototype_side_, sub.prototype_side_[mask]]).astype(np.int64)
+        self.prototype_pole_ = np.vstack([self.prototype_pole_, sub.prototype_pole_[mask]]).astype(np.int8)
         self.centroids_ = np.vstack([self.centroids_, sub.centroids_[keep]]).astype(np.float32)
         added = sub.themes_[sub.themes_["theme_id"].isin(keep)].copy()
         added["theme_id"] = added["theme_id"].map(remap).astype("int64")
