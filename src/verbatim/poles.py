@@ -15,6 +15,7 @@ plain English, for any domain.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 
@@ -51,6 +52,8 @@ JUDGING = frozenset(
     "runs run ran running fits fit fitting came comes".split()
 )
 _WORD = re.compile(r"[a-z]+")
+# Any word of any end: most texts hold none and are passed over at regex speed.
+_ANY_END = re.compile(r"\b(?:" + "|".join(sorted({w for _, low, high in POLES for w in low | high})) + r")\b")
 
 
 def pole_counts(texts: Sequence[str]) -> np.ndarray:
@@ -59,15 +62,24 @@ def pole_counts(texts: Sequence[str]) -> np.ndarray:
     0 for neither or both ("the small was too big" is +1 on size: "the small" names a size)."""
     out = np.zeros((len(texts), len(POLES)), dtype=np.int8)
     for i, text in enumerate(texts):
-        words = _WORD.findall(str(text).lower())
-        judged = {word for before, word in zip(words, words[1:]) if before in JUDGING}
-        if not judged:
-            continue
-        for j, (_, low, high) in enumerate(POLES):
-            a, b = not low.isdisjoint(judged), not high.isdisjoint(judged)
-            if a != b:
-                out[i, j] = 1 if b else -1
+        ends = _ends(str(text))
+        if ends is not None:
+            out[i] = ends
     return out
+
+
+@functools.lru_cache(maxsize=1 << 18)  # a fit reads the same segments several times (split, prototypes, assignment)
+def _ends(text: str) -> tuple[int, ...] | None:
+    """One text's row of :func:`pole_counts`, None when it judges no dimension."""
+    text = text.lower()
+    if not _ANY_END.search(text):
+        return None
+    words = _WORD.findall(text)
+    judged = {word for before, word in zip(words, words[1:]) if before in JUDGING}
+    if not judged:
+        return None
+    row = tuple(int(not high.isdisjoint(judged)) - int(not low.isdisjoint(judged)) for _, low, high in POLES)
+    return row if any(row) else None
 
 
 def dominant_poles(counts: np.ndarray) -> np.ndarray:

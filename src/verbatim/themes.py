@@ -499,17 +499,18 @@ def _split_by_pole(fine: np.ndarray, texts: list[str], min_size: int,
     out = fine.copy()
     sides = dict(side_of) if side_of is not None else None
     next_id = int(fine.max(initial=-1)) + 1
-    for f in sorted(set(fine.tolist()) - {-1}):
-        members = fine == f
-        ends = [[members & (counts[:, j] == sign) for sign in (-1, 1)] for j in range(len(POLES))]
-        smaller = [min(int(low.sum()), int(high.sum())) for low, high in ends]
-        j = int(np.argmax(smaller))
-        if smaller[j] < min_size:
-            continue  # unsplit clusters keep their number
-        for end in ends[j]:  # the rest of the cluster keeps its number
-            out[end] = next_id
+    clustered = fine >= 0
+    size = int(fine.max(initial=-1)) + 1
+    # Segments judging each end of each dimension, per cluster: (dimensions, 2, clusters)
+    per_end = np.array([[np.bincount(fine[clustered & (counts[:, j] == sign)], minlength=size) for sign in (-1, 1)]
+                        for j in range(len(POLES))]).reshape(len(POLES), 2, size)
+    smaller = per_end.min(axis=1)  # (dimensions, clusters)
+    for f in np.flatnonzero(smaller.max(axis=0, initial=0) >= min_size) if size else []:
+        j = int(np.argmax(smaller[:, f]))
+        for sign in (-1, 1):  # the rest of the cluster keeps its number
+            out[(fine == f) & (counts[:, j] == sign)] = next_id
             if sides is not None:
-                sides[next_id] = sides[f]
+                sides[next_id] = sides[int(f)]
             next_id += 1
     return out, sides
 
@@ -528,7 +529,10 @@ def _opposite(poles: np.ndarray, others: np.ndarray | None = None) -> np.ndarray
     embeddings put them side by side, and merged they tell an analyst that sizing is wrong
     but not which way."""
     others = poles if others is None else others
-    return (poles[:, None, :].astype(np.int16) * others[None, :, :] < 0).any(axis=2)
+    out = np.zeros((len(poles), len(others)), dtype=bool)
+    for j in np.flatnonzero(poles.any(axis=0) & others.any(axis=0)):  # one (rows, others) mask per dimension in use
+        out |= ((poles[:, j] < 0)[:, None] & (others[:, j] > 0)) | ((poles[:, j] > 0)[:, None] & (others[:, j] < 0))
+    return out
 
 
 def _group_sided(centroids: np.ndarray, similarity: float, sides: np.ndarray | None,
@@ -1020,8 +1024,10 @@ class ThemeModel:
             if sides is not None:  # boolean masks: an int64 outer product was 0.5 s per 65,536 rows
                 side = sides[block]
                 sims[((side < 0)[:, None] & praise_only) | ((side > 0)[:, None] & complaint_only)] = -1.0
-            if poles is not None:
-                sims[_opposite(poles[block], self.prototype_pole_)] = -1.0
+            if poles is not None:  # the few rows judging an end; (rows, prototypes) masks, never a third axis
+                judging = np.flatnonzero(poles[block].any(axis=1))
+                if len(judging):
+                    sims[judging] = np.where(_opposite(poles[block][judging], self.prototype_pole_), -1.0, sims[judging])
             arg = sims.argmax(axis=1)
             nearest[block] = self.prototype_theme_[arg]
             best[block] = sims[np.arange(len(arg)), arg]
