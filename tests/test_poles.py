@@ -83,9 +83,32 @@ def test_poles_themes_of_real_embeddings_tell_small_from_large(embedder):
     large = [f"the {g} runs {d} large" for g, d in itertools.product(garments, ["a bit", "very", "really", "so"])]
     other = [f"love the {c} colour of the {g}" for g, c in itertools.product(garments, ["red", "blue", "green", "pink"])]
     texts = small + large + other
-    model = ThemeModel(ThemeSettings(seed=0), embedder=embedder).fit(texts, embedder.embed(texts))
+    vectors = embedder.embed(texts)
+    model = ThemeModel(ThemeSettings(seed=0), embedder=embedder).fit(texts, vectors)
     ends = pole_counts(texts)[:, SIZE]
     for theme in set(model.labels_.tolist()) - {-1}:
         judged = ends[(model.labels_ == theme) & (ends != 0)]
         if len(judged):
             assert len(set(judged.tolist())) == 1, model.themes_.set_index("theme_id").loc[theme, "label"]
+    assert model.prototype_pole_[:, SIZE].min() == -1 and model.prototype_pole_[:, SIZE].max() == 1
+
+
+@pytest.mark.slow
+def test_poles_saved_model_assigns_new_comments_to_their_end(embedder, tmp_path):
+    """The prototypes' ends are saved with the model: a new wave's "runs large" never joins
+    the "runs small" theme (``verbatim assign`` / ``analyze --model``)."""
+    import itertools
+
+    from verbatim.themes import ThemeModel, ThemeSettings
+
+    garments = ["dress", "top", "skirt", "sweater", "jacket", "blouse", "shirt", "coat", "jumpsuit", "cardigan"]
+    texts = [f"the {g} runs {d} {end}" for end in ("small", "large") for g, d in
+             itertools.product(garments, ["a bit", "very", "really", "so"])]
+    texts += [f"love the {c} colour of the {g}" for g, c in itertools.product(garments, ["red", "blue", "green", "pink"])]
+    model = ThemeModel(ThemeSettings(seed=0), embedder=embedder).fit(texts, embedder.embed(texts))
+    loaded = ThemeModel.load(model.save(tmp_path / "model"), embedder=embedder)
+    assert (loaded.prototype_pole_ == model.prototype_pole_).all()
+    wave = ["my new pants run way too small", "these boots run really large", "the scarf runs so small"]
+    themes = loaded.assign(wave, embedder.embed(wave))
+    small_themes = set(model.labels_[pole_counts(texts)[:, SIZE] < 0].tolist())
+    assert themes[0] in small_themes and themes[2] in small_themes and themes[1] not in small_themes
