@@ -138,9 +138,14 @@ def _phrases_of(doc) -> list[str]:
     found: list[str] = []
     for chunk in doc.noun_chunks:
         tokens = list(chunk)
-        # A chunk holding a subordinating conjunction is a misparse: "so that maybe part" (of
-        # "so that maybe part of it") names what follows it, if anything.
-        tokens = tokens[max((k + 1 for k, t in enumerate(tokens) if t.pos_ == "SCONJ"), default=0):]
+        # A chunk holding a subordinating conjunction, a free-standing punctuation mark or a
+        # determiner after its first word is a misparse, two phrases glued: "so that maybe part"
+        # (of "so that maybe part of it"), "large --- a perfect fit", "large a perfect fit" (of "i
+        # ordered the large a perfect fit") name what follows, if anything. A hyphen inside a word
+        # ("t-shirt") is no break.
+        tokens = tokens[max((k + 1 for k, t in enumerate(tokens) if t.pos_ == "SCONJ" or _free_punct(t)), default=0):]
+        tokens = tokens[max((k for k, t in enumerate(tokens) if k and t.pos_ == "DET" and tokens[k - 1].pos_ != "DET"),
+                            default=0):]
         while tokens and tokens[0].pos_ in _DROP_LEADING:
             tokens = tokens[1:]
         if tokens:
@@ -155,10 +160,27 @@ def _phrases_of(doc) -> list[str]:
                 found.append(_clean([token, *compounds, subject]))
         # "<adjective> <noun>" directly ("rude staff", "long queues").
         if token.pos_ == "NOUN" and token.dep_ != "compound":
-            mods = [c for c in token.children if c.dep_ in ("amod", "compound") and c.i < token.i]
+            mods = _adjoining([c for c in token.children if c.dep_ in ("amod", "compound") and c.i < token.i], token)
             if mods:
                 found.append(_clean([*mods, token]))
     return [p for p in found if _readable(p)]
+
+
+def _adjoining(mods: list, noun) -> list:
+    """The modifiers of ``noun`` in one run before it: none past a determiner or punctuation
+    ("large" in "the large, a perfect fit" is the large size, not a "large perfect fit")."""
+    kept: list = []
+    for mod in sorted(mods, key=lambda t: t.i, reverse=True):
+        end = kept[0].i if kept else noun.i
+        if any(t.pos_ in ("DET", "PUNCT") for t in noun.doc[mod.i + 1 : end]):
+            break
+        kept.insert(0, mod)
+    return kept
+
+
+def _free_punct(token) -> bool:
+    """A punctuation token with a space before or after it ("---" in "large --- a perfect")."""
+    return token.is_punct and bool(token.whitespace_ or (token.i > 0 and token.doc[token.i - 1].whitespace_))
 
 
 def _negated(adjective) -> bool:
