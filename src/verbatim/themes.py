@@ -11,14 +11,17 @@ Pipeline of :meth:`ThemeModel.fit` (every stage is set explicitly from ThemeSett
    the theme whose ``guided_examples`` closest examples it resembles most (never one of the
    opposite polarity); the rest is clustered.
    With a polarity per segment (``themes.sides``), a fine cluster holding enough
-   complaints and enough other segments is cut in two, one per side.
-3. Near-duplicate fine clusters are merged (within their side): average-linkage
-   agglomeration of their centroids, cut at cosine ``merge_similarity``; then down to
-   ``n_themes`` if set.
+   complaints and enough other segments is cut in two, one per side; with ``themes.poles``
+   one judging both ends of a dimension ("runs small", "runs large": :mod:`verbatim.poles`)
+   is cut apart.
+3. Near-duplicate fine clusters are merged (within their side, never two judging opposite
+   ends): average-linkage agglomeration of their centroids, cut at cosine
+   ``merge_similarity``; then down to ``n_themes`` if set.
 4. Themes under ``min_theme_size`` segments are dissolved.
 5. Every segment goes to the theme of its most similar *prototype* (the centroids of the
    theme's fine clusters, plus that of its claimed segments for a guided theme; with
-   sides, only prototypes of the segment's side) when that cosine is at least
+   sides, only prototypes of the segment's side; never one judging the other end of a
+   dimension the segment judges) when that cosine is at least
    ``assign_floor``; the rest is theme -1 "Other". ``assign`` applies the very same rule,
    so the same text gets the same theme at fit and at assign time. Several prototypes
    per theme let a theme keep a non-spherical shape.
@@ -492,9 +495,9 @@ def _split_by_pole(fine: np.ndarray, texts: list[str], min_size: int,
     each hold ``min_size`` of their segments ("runs small" and "runs large" in one k-means
     cluster): the segments of each end become a cluster, the rest stay (the final
     assignment, which keeps a segment off the prototypes of the end it does not judge,
-    places each segment again). One cut per cluster,
-    along the dimension whose smaller end is largest. Returns the new cluster of each segment
-    (-1 stays -1) and, with ``side_of`` (each old cluster's side), each new cluster's side."""
+    places each segment again). One cut per cluster, along the dimension whose smaller end
+    is largest. Returns the new cluster of each segment (-1 stays -1) and, with ``side_of``
+    (each old cluster's side), each new cluster's side."""
     counts = pole_counts(texts)
     out = fine.copy()
     sides = dict(side_of) if side_of is not None else None
@@ -505,7 +508,8 @@ def _split_by_pole(fine: np.ndarray, texts: list[str], min_size: int,
     per_end = np.array([[np.bincount(fine[clustered & (counts[:, j] == sign)], minlength=size) for sign in (-1, 1)]
                         for j in range(len(POLES))]).reshape(len(POLES), 2, size)
     smaller = per_end.min(axis=1)  # (dimensions, clusters)
-    for f in np.flatnonzero(smaller.max(axis=0, initial=0) >= min_size) if size else []:
+    cut = np.flatnonzero(smaller.max(axis=0) >= min_size) if size else []
+    for f in cut:
         j = int(np.argmax(smaller[:, f]))
         for sign in (-1, 1):  # the rest of the cluster keeps its number
             out[(fine == f) & (counts[:, j] == sign)] = next_id
