@@ -28,10 +28,11 @@ import numpy as np
 
 from .keywords import NEGATORS
 from .nlp import known_word
+from .poles import dominant_poles, pole_counts
 
 __all__ = ["LabelSettings", "candidate_phrases", "phrases_by_text", "choose_labels", "theme_signs", "written_form"]
 
-_DROP_LEADING = {"DET", "PRON", "NUM", "PUNCT", "CCONJ", "SCONJ", "ADP", "PART", "SYM", "X", "INTJ"}
+_DROP_LEADING = {"DET", "PRON", "NUM", "PUNCT", "CCONJ", "ADP", "PART", "SYM", "X", "INTJ"}
 # What is left of a contraction once its apostrophe is gone: "'ve", "n't", and the stems of
 # every "n't" ("shouldn", "aren").
 _FRAGMENTS = frozenset(
@@ -195,7 +196,7 @@ def _readable(phrase: str) -> bool:
     a subordinate clause ("disappointed that this dress", "returned because the"), not ending
     on an adverb after a linking verb ("sleeves are ridiculously": the adjective is missing),
     not ending on a letter standing alone (a word cut short: "still l" of a review that ends
-    "... it would show! still l"; "v neck" and "t shirt", written "V-neck" and "T-shirt", stay)."""
+    "... it would show! still l"; "v neck", written "V-neck", stays)."""
     words = phrase.split()
     if not 2 <= len(words) <= 5 or any(ch.isdigit() for ch in phrase) or set(words) & _FRAGMENTS:
         return False
@@ -384,8 +385,6 @@ def _judging_first(scores: list[list[tuple[float, str]]], read: Sequence[Sequenc
     """Each theme's ranked candidates with those that judge a dimension the theme's way first
     (:mod:`verbatim.poles`): a theme of "it runs large" is not named "runs true to size",
     though that phrase lies as close to its centroid. Themes about no end keep their order."""
-    from .poles import dominant_poles, pole_counts
-
     reordered = []
     for ranked, texts in zip(scores, read):
         theme = dominant_poles(pole_counts(list(texts)))
