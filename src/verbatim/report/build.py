@@ -188,7 +188,7 @@ class ReportBuilder:
         unhappy with something else. Its issue still needs its evidence, so when no segment of
         the wanted side is found, the quotes are what the side's own voice said of it:
         detractors for a complaint (most negative first), promoters for praise. Their
-        ``sentiment`` tells a reader (and :func:`verbatim.report.wording.quotes_caption`) so.
+        ``sentiment`` tells a reader (and :func:`verbatim.report.wording.issue_quotes_caption`) so.
         """
         seg = self._segments_of(theme_id)
         wanted = np.ones(len(seg["compound"]), dtype=bool)
