@@ -142,6 +142,8 @@ COMMENTS = {
     "impact.min_group_size": "A group (overall or department) needs this many scored respondents to be ranked.",
     "impact.top_k": "How many improvement areas a ranking names (rank stability is P(in top k)).",
     "impact.drivers_target": 'What the key-driver regression explains: "score", "promoter" or "detractor".',
+    "impact.rank_general": ("Rank general themes, which judge without naming what (\"really disappointed\", \"love it\"), "
+                            "among the improvement areas and strengths; false: their impact is reported beside the rankings."),
     "routing.file": "TOML file of departments with a description and example phrases (see configs/departments.toml); empty: no routing.",
     "routing.floor": 'Minimum similarity between a theme and its best department; below it the theme is "Unassigned".',
     "trend.period": 'Period of the trend: "week", "month" or "quarter".',

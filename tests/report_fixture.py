@@ -220,7 +220,7 @@ def make_report() -> dict:
             "warnings": warnings,
         })  # fmt: skip
     return {
-        "schema_version": "1.6",
+        "schema_version": "1.7",
         "run": {
             "verbatim_version": "0.1.0",
             "created_at": "2026-12-01T09:30:00Z",
@@ -316,3 +316,16 @@ def make_assignments() -> list[dict]:
             "themes": themes, "sentiment": sentiment, "text": text,
         })  # fmt: skip
     return rows
+
+
+def with_general_reaction(report: dict, label: str = "really disappointed") -> dict:
+    """``report`` with a general theme (themes[].general) listed under general_reactions overall and
+    in the first department, as build_report lists the themes it keeps out of the rankings."""
+    report = copy.deepcopy(report)
+    theme = copy.deepcopy(report["themes"][0]) | {"id": 90, "label": label, "general": True, "keywords": ["disappointed"]}
+    report["themes"].append(theme)
+    entry = copy.deepcopy(report["overall"]["improvement_areas"][0]) | {"theme_id": 90, "label": label,
+                                                                        "rank_stability": None, "driver_weight": None}
+    report["overall"]["general_reactions"] = [entry]
+    report["departments"][0]["ranking"]["general_reactions"] = [entry | {"quotes": entry["quotes"][:1]}]
+    return report

@@ -43,7 +43,7 @@ def _report(nps: dict, themes: dict[int, str], impact: dict[tuple, tuple], *, sh
 
     n_of = {g: v[0] for g, v in nps.items()}
     return {
-        "schema_version": "1.6",
+        "schema_version": "1.7",
         "run": {"verbatim_version": "0.1", "created_at": "2026-12-01T00:00:00+00:00",
                 "input": {"path": f"{sha}.csv", "format": "csv", "sha256": sha * 64},
                 "columns": {"text": ["comment"], "score": "score", "department": "department", "date": None,

@@ -462,3 +462,20 @@ def test_impact_rejects_bad_input(change, message):
 def test_impact_settings_reject_bad_values(fields):
     with pytest.raises(ValueError):
         ImpactSettings(**fields)
+
+
+def test_impact_general_themes_are_measured_but_not_ranked():
+    """A general theme ("really disappointed") keeps its impact row and interval but enters no
+    ranking, and the ranks close up behind it; impact.rank_general puts it back."""
+    responses, matrix = simulate(800, 9, planted_effect=0.9)
+    plain = analyze_impact(responses, matrix, ImpactSettings(n_bootstrap=50))
+    assert plain.improvement_areas[plain.improvement_areas["group"] == ALL].iloc[0]["theme"] == "bad"
+    held = analyze_impact(responses, matrix, ImpactSettings(n_bootstrap=50), general={"bad"})
+    assert held.general == {"bad"}
+    assert_frame_equal(held.theme_impact, plain.theme_impact)
+    for table in (held.improvement_areas, held.strengths, held.driver_improvement_areas, held.driver_strengths):
+        assert "bad" not in set(table["theme"])
+    for group, rows in held.improvement_areas.groupby("group"):
+        assert list(rows["rank"]) == list(range(1, len(rows) + 1)), group
+    ranked = analyze_impact(responses, matrix, ImpactSettings(n_bootstrap=50, rank_general=True), general={"bad"})
+    assert_frame_equal(ranked.improvement_areas, plain.improvement_areas)

@@ -187,6 +187,25 @@ def test_pipeline_planted_strengths_lead_the_strengths(run, planted_of):
     assert all(f in strengths for f in found), found
 
 
+def test_pipeline_general_themes_are_reported_beside_the_rankings_not_in_them(run, planted_of):
+    """Themes of pure reaction ("definitely recommend", "no complaints at all") come from the
+    planted general praise, or from no planted theme, never from a planted issue; they are
+    listed under general_reactions with their effect and enter no ranking."""
+    result, _ = run
+    report = result.report
+    general = {t["id"] for t in report["themes"] if t.get("general")}
+    assert general and {planted_of.get(t) for t in general} <= {"overall_satisfied", None}
+    assert set(result.analysis.themes.loc[result.analysis.themes["general"], "theme_id"]) == general
+    for ranking in [report["overall"]] + [d["ranking"] for d in report["departments"]]:
+        ranked = {e["theme_id"] for key in ("improvement_areas", "strengths", "driver_improvement_areas",
+                                            "driver_strengths") for e in ranking[key]}
+        assert not ranked & general
+        assert {e["theme_id"] for e in ranking["general_reactions"]} <= general
+    listed = report["overall"]["general_reactions"]
+    assert listed and all(e["rank_stability"] is None and len(e["quotes"]) == 1 for e in listed)
+    assert [abs(e["impact"]) for e in listed] == sorted((abs(e["impact"]) for e in listed), reverse=True)
+
+
 def test_pipeline_redacts_pii_everywhere(run):
     _, out = run
     for name in ("report.json", "summary.md", "report.html", "assignments.csv"):

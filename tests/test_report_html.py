@@ -389,3 +389,13 @@ def test_report_html_scatter_stays_inside_the_nps_scale_and_the_plot():
     assert ticks and min(ticks) >= -100 and max(ticks) <= 100
     label_ys = [float(y) for y in re.findall(r'<text x="[\d.]+" y="([\d.]+)" text-anchor="start" class="point-label"', svg)]
     assert len(label_ys) >= 3 and max(label_ys) <= 420 - 52
+
+
+def test_report_html_lists_general_reactions_in_a_card_of_their_own():
+    from report_fixture import with_general_reaction
+
+    assert 'id="general-reactions"' not in render_html(make_report(), make_assignments())
+    page = render_html(with_general_reaction(make_report(), XSS_SCRIPT), make_assignments())
+    card = page.split('id="general-reactions"', 1)[1].split("</div>", 1)[0]
+    assert w.GENERAL_HEADING in card and "&lt;script" in card and "<script" not in card
+    assert page.index('class="card issue"') < page.index('id="general-reactions"')

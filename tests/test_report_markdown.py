@@ -295,3 +295,19 @@ def test_report_quotes_say_different_things():
     assert [q["text"] for q in chosen] == ["sadly i had to return it", "sadly i had to return this", "too small"]
     one_response = [({"text": "long wait", "response_id": "R1"}, "long wait"), ({"text": "rude", "response_id": "R1"}, "rude")]
     assert [q["text"] for q in pick_distinct_quotes(one_response, 3)] == ["long wait"]
+
+
+def test_report_markdown_lists_general_reactions_apart_from_the_rankings(report):
+    """A theme of pure reaction ("really disappointed") is listed with its effect under its own
+    heading, after the ranked issues and strengths, never among them; no such theme, no heading."""
+    from report_fixture import with_general_reaction
+
+    assert "General reactions" not in render_summary_md(report)
+    assert "General reactions" not in render_department_md(report, report["departments"][0])
+    general = with_general_reaction(report)
+    jsonschema.validate(general, json.loads(SCHEMA.read_text()))
+    for page in (render_summary_md(general), render_department_md(general, general["departments"][0])):
+        ranked, rest = page.split(f"## {wording.GENERAL_HEADING}")
+        section = rest.split("\n## ")[0]
+        assert "really disappointed" not in ranked and "**really disappointed**: costs about" in section
+        assert wording.GENERAL_INTRO in section and "> “" in section  # with a quote

@@ -29,6 +29,7 @@ Benjamini-Hochberg q-values are taken over every (group, theme) row that was tes
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Collection
 from typing import NamedTuple
 
 import numpy as np
@@ -60,6 +61,9 @@ class ImpactSettings:
     drivers_target: what the key-driver regression explains: "score" (the raw score;
         +100 / 0 / -100 for promoter / passive / detractor when the table has no score),
         "promoter" (1 if promoter) or "detractor" (1 if detractor).
+    rank_general: whether general themes (:mod:`verbatim.general`: "really disappointed",
+        "love it") enter the rankings; by default their impact is computed and reported
+        beside the rankings, not in them.
     """
 
     method: str = "impact"
@@ -71,6 +75,7 @@ class ImpactSettings:
     min_group_size: int = 30
     top_k: int = 2
     drivers_target: str = "score"
+    rank_general: bool = False
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
@@ -98,6 +103,8 @@ class ImpactResult:
     ``driver_improvement_areas`` / ``driver_strengths``: relative-weight rankings.
     ``passive_themes``: themes over-represented among passives.
     ``weighted``: True when the weights are not all equal (weighted columns then differ).
+    ``general``: the theme keys that judge without naming what (kept out of the rankings
+    unless ``settings.rank_general``).
     """
 
     settings: ImpactSettings
@@ -110,6 +117,7 @@ class ImpactResult:
     driver_strengths: pd.DataFrame
     passive_themes: pd.DataFrame
     weighted: bool
+    general: frozenset = frozenset()
 
     @property
     def leading_improvement_areas(self) -> pd.DataFrame:
@@ -451,13 +459,15 @@ def key_drivers(
 
 
 def rank_by_impact(
-    impact: pd.DataFrame, boot: dict[str, np.ndarray], settings: ImpactSettings, *, kind: str
+    impact: pd.DataFrame, boot: dict[str, np.ndarray], settings: ImpactSettings, *, kind: str,
+    unranked: Collection = (),
 ) -> pd.DataFrame:
     """Rank themes per group by NPS points lost (``kind="improvement"``) or earned ("strength").
 
     ``impact`` is the :func:`theme_impact` table and ``boot`` its bootstrap impacts
     {group: (n_bootstrap, n_themes) points, theme columns in table order}. Only rows
-    that are not too small, with a negative (resp. positive) impact, enter. Columns: ``group``, ``rank`` (1 = largest), ``theme``, ``impact``, ``ci_low``,
+    that are not too small, with a negative (resp. positive) impact, and whose theme is not
+    in ``unranked``, enter; rank stability is that of the same ranking. Columns: ``group``, ``rank`` (1 = largest), ``theme``, ``impact``, ``ci_low``,
     ``ci_high``, ``q_value``, ``significant``, ``n_mentions``, ``share``,
     ``nps_if_removed``, ``rank_stability`` (share of bootstrap resamples in which the
     theme is in the group's top k of the same ranking), ``in_top_k``.
@@ -466,7 +476,7 @@ def rank_by_impact(
     frames = []
     for group, rows in impact.groupby("group", sort=False):
         rows = rows.reset_index(drop=True)
-        eligible = ~rows["too_small"].to_numpy()
+        eligible = ~rows["too_small"].to_numpy() & ~rows["theme"].isin(list(unranked)).to_numpy()
         stability = stats.top_k_frequency(-sign * boot[group], eligible, settings.top_k)
         rows = rows.assign(rank_stability=stability)
         keep = rows[eligible & (sign * rows["impact"].to_numpy() > 0)]
@@ -478,14 +488,16 @@ def rank_by_impact(
     return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
 
 
-def rank_by_drivers(drivers: pd.DataFrame, settings: ImpactSettings, *, kind: str) -> pd.DataFrame:
+def rank_by_drivers(drivers: pd.DataFrame, settings: ImpactSettings, *, kind: str,
+                    unranked: Collection = ()) -> pd.DataFrame:
     """Rank themes per group by signed relative weight (most NPS-lowering first for "improvement").
 
     Columns: ``group``, ``rank``, ``theme``, ``signed_weight``, ``share_of_r2``,
-    ``coefficient``, ``n_mentions``, ``in_top_k``. Too-small rows never enter.
+    ``coefficient``, ``n_mentions``, ``in_top_k``. Too-small rows and themes in
+    ``unranked`` never enter.
     """
     sign = -1.0 if kind == "improvement" else 1.0
-    keep = drivers[~drivers["too_small"] & (sign * drivers["signed_weight"] > 0)]
+    keep = drivers[~drivers["too_small"] & (sign * drivers["signed_weight"] > 0) & ~drivers["theme"].isin(list(unranked))]
     keep = keep.sort_values(["group", "signed_weight"], ascending=[True, kind == "improvement"], kind="stable")
     keep = keep.assign(rank=keep.groupby("group", sort=False).cumcount() + 1)
     keep = keep.assign(in_top_k=keep["rank"] <= settings.top_k)
@@ -539,9 +551,14 @@ def _passive_themes(data: _Data, impact: pd.DataFrame, settings: ImpactSettings)
 
 
 def analyze_impact(
-    responses: pd.DataFrame, theme_matrix: pd.DataFrame, settings: ImpactSettings = ImpactSettings()
+    responses: pd.DataFrame, theme_matrix: pd.DataFrame, settings: ImpactSettings = ImpactSettings(),
+    general: Collection = (),
 ) -> ImpactResult:
     """NPS, theme impact, key drivers and rankings, overall and per department.
+
+    ``general``: columns of ``theme_matrix`` that are general themes (see
+    :mod:`verbatim.general`): their impact is computed like any other's, but they enter
+    no ranking unless ``settings.rank_general``.
 
     Deterministic for a given ``settings.seed`` and independent of the row order of
     both inputs (respondents are sorted by response_id before resampling).
@@ -558,15 +575,18 @@ def analyze_impact(
     impact, boot = _theme_impact(data, settings)
     drivers = _key_drivers(data, settings)
     weights = data.weight
+    general = frozenset(general)
+    unranked = () if settings.rank_general else general
     return ImpactResult(
         settings=settings,
         nps=overall,
         theme_impact=impact,
         drivers=drivers,
-        improvement_areas=rank_by_impact(impact, boot, settings, kind="improvement"),
-        strengths=rank_by_impact(impact, boot, settings, kind="strength"),
-        driver_improvement_areas=rank_by_drivers(drivers, settings, kind="improvement"),
-        driver_strengths=rank_by_drivers(drivers, settings, kind="strength"),
+        improvement_areas=rank_by_impact(impact, boot, settings, kind="improvement", unranked=unranked),
+        strengths=rank_by_impact(impact, boot, settings, kind="strength", unranked=unranked),
+        driver_improvement_areas=rank_by_drivers(drivers, settings, kind="improvement", unranked=unranked),
+        driver_strengths=rank_by_drivers(drivers, settings, kind="strength", unranked=unranked),
         passive_themes=_passive_themes(data, impact, settings),
         weighted=bool(len(weights) and np.ptp(weights) > 0),
+        general=general,
     )

@@ -38,7 +38,8 @@ class Analysis:
     is unsure, see :mod:`verbatim.polarity`), compound (the lexicon's, -1..1), theme_id
     (-1 = Other).
     ``flags``: one row per response from :func:`verbatim.prepare.segment_responses`.
-    ``themes``: theme_id, label, keywords, size, parent_id, parent_label, representative, guided.
+    ``themes``: theme_id, label, keywords, size, parent_id, parent_label, representative, guided,
+    side, general (judges without naming what: kept out of the rankings, :mod:`verbatim.general`).
     ``mentions``: per-response theme matrix and its keys (see :mod:`verbatim.mentions`).
     ``impact``: :class:`verbatim.impact.ImpactResult`.
     ``owners``: theme_id, department, similarity, margin (None without routing).
@@ -169,12 +170,12 @@ def run_stages(ingest: IngestResult, config: Config, *, model_dir: str | Path | 
                                 theme_polarity(segments, wants_sides(config.themes, probe is not None and probe.used)))
             theme_ids = model.labels_
         segments = segments.assign(theme_id=[int(t) for t in theme_ids])
-        themes = theme_table(model)
+        themes = theme_table(model, segments)
         del vectors, index  # the largest array of a run (distinct texts x 384 floats) is not needed below
         embedder.close()  # ends the encoding workers: what is left embeds a few texts at most
     with timer.stage("impact"):
         mentions = theme_mentions(responses["response_id"], segments, config.mentions)
-        impact = analyze_impact(responses, mentions.matrix, config.impact)
+        impact = analyze_impact(responses, mentions.matrix, config.impact, general_keys(mentions.keys, themes))
     trends = None
     if responses["submitted_at"].notna().any():
         from .trends import analyze_trends
@@ -297,15 +298,33 @@ def sum_pii_counts(per_response) -> dict[str, int]:
     return total
 
 
-def theme_table(model) -> pd.DataFrame:
-    """The model's themes with the parent label joined in (parent_id None when no parent) and
-    each theme's side (``ThemeModel.theme_sides``: None without sides)."""
+def theme_table(model, segments: pd.DataFrame) -> pd.DataFrame:
+    """The model's themes with the parent label joined in (parent_id None when no parent),
+    each theme's side (``ThemeModel.theme_sides``: None without sides) and whether it is
+    general (:mod:`verbatim.general`) on the run's ``segments`` (text, theme_id).
+
+    Guided themes, which the user named, and the themes of comments in other languages are
+    never general."""
+    from .general import general_themes
+    from .themes import OTHER_LANGUAGES_LABEL
+
     themes = model.themes_.copy()
     parents = dict(zip(model.parents_["parent_id"], model.parents_["label"])) if len(model.parents_) else {}
     parent = themes["parent_id"].map(lambda p: None if p is None or int(p) < 0 else int(p))
     sides = model.theme_sides()
+    named = themes["guided"].astype(bool) | themes["label"].astype(str).str.startswith(OTHER_LANGUAGES_LABEL)
+    general = general_themes(segments["text"].tolist(), segments["theme_id"].to_numpy(),
+                             exclude=themes.loc[named, "theme_id"].astype(int).tolist())
     return themes.assign(parent_id=parent, parent_label=parent.map(lambda p: parents.get(p)),
-                         side=pd.Series([sides[int(t)] for t in themes["theme_id"]], index=themes.index, dtype=object))
+                         side=pd.Series([sides[int(t)] for t in themes["theme_id"]], index=themes.index, dtype=object),
+                         general=themes["theme_id"].astype(int).isin(general))
+
+
+def general_keys(keys: dict, themes: pd.DataFrame) -> frozenset:
+    """The theme keys of the mention matrix (``Mentions.keys``: key -> (theme_id, side)) whose
+    theme is general in ``themes`` (:func:`theme_table`)."""
+    general = set(themes.loc[themes["general"], "theme_id"].astype(int))
+    return frozenset(key for key, (tid, _) in keys.items() if tid in general)
 
 
 def route_themes_to_departments(model, config: Config) -> pd.DataFrame:

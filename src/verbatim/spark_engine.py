@@ -528,7 +528,7 @@ def run_stages_spark(spark, ingest, responses, config: Config, *, model_dir=None
 
     from .embed import Embedder
     from .impact import analyze_impact
-    from .pipeline import Analysis, Timer, route_themes_to_departments, sum_pii_counts, theme_table
+    from .pipeline import Analysis, Timer, general_keys, route_themes_to_departments, sum_pii_counts, theme_table
     from .prepare import language_notes
     from .spark_udfs import PREPARE_SCHEMA, prepare_partition
     from .validation import summarize
@@ -581,12 +581,12 @@ def run_stages_spark(spark, ingest, responses, config: Config, *, model_dir=None
             # ThemeModel.extend sizes a new theme by its segments in the whole wave; the
             # driver only saw the leftovers, so count on the assignment of every segment.
             model.count_sizes(seg["theme_id"].to_numpy(), only_new=True)
-        themes = theme_table(model)
+        themes = theme_table(model, seg)
     prepared.unpersist()
     embedded.unpersist()
     with timer.stage("impact"):
         mentions = _mentions(themed, ingest.responses["response_id"], config.mentions)
-        impact = analyze_impact(ingest.responses, mentions.matrix, config.impact)
+        impact = analyze_impact(ingest.responses, mentions.matrix, config.impact, general_keys(mentions.keys, themes))
     trends = None
     if hasattr(config, "trend") and ingest.responses["submitted_at"].notna().any():
         from .trends import analyze_trends  # as run_stages does: driver-side, on the same matrix

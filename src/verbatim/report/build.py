@@ -24,7 +24,7 @@ import pandas as pd
 if TYPE_CHECKING:  # pragma: no cover
     from ..pipeline import Analysis
 
-SCHEMA_VERSION = "1.6"
+SCHEMA_VERSION = "1.7"
 ALL = "__all__"
 QUOTE_MAX_CHARS = 280
 QUOTES_PER_THEME = 3
@@ -284,6 +284,7 @@ class ReportBuilder:
                 "guided": bool(theme.get("guided", False)),
                 "side": theme.get("side") if isinstance(theme.get("side"), str) else None,
                 "new": bool(theme.get("new", False)),
+                "general": bool(theme.get("general", False)),
                 "owner": owner,
             })
         other = self._segments_of(-1)
@@ -335,28 +336,47 @@ class ReportBuilder:
             rows = rows[self._owned(rows, only)]
         rows = rows.sort_values("rank").head(limit)
         impact = self.a.impact.theme_impact.set_index(["group", "theme"])
-        out = []
-        for _, r in rows.iterrows():
-            key = r["theme"]
-            tid, side = self.a.theme_keys[key]
-            imp = impact.loc[(group, key)]
-            quote_side = side if side != "all" else ("complaint" if kind == "improvement" else "praise")
-            out.append({
-                "theme_id": tid,
-                "label": self.labels.get(tid, str(tid)) + _side_suffix(side),
-                "side": side,
-                "impact": _num(imp["impact"], 2) or 0.0,
-                "ci_low": _num(imp["ci_low"], 2),
-                "ci_high": _num(imp["ci_high"], 2),
-                "rank_stability": None if drivers else _prob(r["rank_stability"]),
-                "nps_without": _num(imp["nps_if_removed"], 1),
-                "n_mentions": int(imp["n_mentions"]),
-                "share": _prob(imp["share"]) or 0.0,
-                "significant": bool(imp["significant"]),
-                "driver_weight": _num(r["signed_weight"], 4) if drivers else None,
-                "quotes": self.quotes_for(tid, quote_side, department=department),
-            })
-        return out
+        return [self._entry(impact.loc[(group, r["theme"])], r["theme"], kind, department=department,
+                            rank_stability=None if drivers else r["rank_stability"],
+                            driver_weight=r["signed_weight"] if drivers else None)
+                for _, r in rows.iterrows()]
+
+    def _entry(self, imp: pd.Series, key: str, kind: str, *, department: str | None, rank_stability=None,
+               driver_weight=None, n_quotes: int = 5) -> dict:
+        """One theme of a list (ranked or not) from its impact row ``imp``."""
+        tid, side = self.a.theme_keys[key]
+        quote_side = side if side != "all" else ("complaint" if kind == "improvement" else "praise")
+        return {
+            "theme_id": tid,
+            "label": self.labels.get(tid, str(tid)) + _side_suffix(side),
+            "side": side,
+            "impact": _num(imp["impact"], 2) or 0.0,
+            "ci_low": _num(imp["ci_low"], 2),
+            "ci_high": _num(imp["ci_high"], 2),
+            "rank_stability": _prob(rank_stability),
+            "nps_without": _num(imp["nps_if_removed"], 1),
+            "n_mentions": int(imp["n_mentions"]),
+            "share": _prob(imp["share"]) or 0.0,
+            "significant": bool(imp["significant"]),
+            "driver_weight": _num(driver_weight, 4),
+            "quotes": self.quotes_for(tid, quote_side, department=department)[:n_quotes],
+        }
+
+    def general_block(self, group: str, department: str | None = None, only: set[int] | None = None,
+                      limit: int = 5) -> list[dict]:
+        """The general themes of ``group`` (:mod:`verbatim.general`) that the rankings leave out,
+        largest effect first, whatever its sign; empty when they are ranked (impact.rank_general)."""
+        imp = self.a.impact
+        if imp.settings.rank_general or not imp.general:
+            return []
+        rows = imp.theme_impact[(imp.theme_impact["group"] == group) & imp.theme_impact["theme"].isin(list(imp.general))
+                                & ~imp.theme_impact["too_small"]]
+        if only is not None:
+            rows = rows[self._owned(rows, only)]
+        rows = rows.assign(size=rows["impact"].abs()).sort_values(["size", "theme"], ascending=[False, True]).head(limit)
+        return [self._entry(r, r["theme"], "improvement" if r["impact"] < 0 else "strength", department=department,
+                            n_quotes=1)
+                for _, r in rows.iterrows()]
 
     def _owned(self, table: pd.DataFrame, only: set[int]) -> np.ndarray:
         """Boolean mask of the rows of ``table`` whose theme is one of ``only`` (a mask, not a
@@ -394,6 +414,7 @@ class ReportBuilder:
             "passive_themes": self.passive_block(group, only=only),
             "driver_improvement_areas": ranked(imp.driver_improvement_areas, kind="improvement", drivers=True),
             "driver_strengths": ranked(imp.driver_strengths, kind="strength", drivers=True),
+            "general_reactions": self.general_block(group, department=department, only=only),
         }
 
     def department_blocks(self) -> list[dict]:

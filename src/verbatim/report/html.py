@@ -387,16 +387,21 @@ def _issues_note(report: Mapping[str, Any]) -> str:
     return f'<p class="note">{_e(note)}</p>' if note else ""
 
 
-def _strengths_and_passives(report: Mapping[str, Any]) -> str:
-    overall = report.get("overall") or {}
-    strengths = w.leading(overall, "strengths")[:3]
-    items = [
+def _effect_items(entries: list[Mapping[str, Any]]) -> list[str]:
+    """One list item per theme: effect, mentions and its first quote."""
+    return [
         f'<li><strong>{_e(w.theme_name(s["label"], s.get("side")))}</strong>: '
         f'{_e(w.impact_phrase(s.get("impact"), s.get("ci_low"), s.get("ci_high")))}; '
         f'mentioned by {_e(w.mention_phrase(s.get("share"), s.get("n_mentions")))}'
         f'{_quote_items(s.get("quotes") or [], limit=1)}</li>'
-        for s in strengths
+        for s in entries
     ]  # fmt: skip
+
+
+def _strengths_and_passives(report: Mapping[str, Any]) -> str:
+    overall = report.get("overall") or {}
+    items = _effect_items(w.leading(overall, "strengths")[:3])
+    general = _effect_items(overall.get("general_reactions") or [])
     passives = [
         f'<li><strong>{_e(p["label"])}</strong>: {_e(w.passive_phrase(p.get("share_passives"), p.get("share_all"), p.get("lift")))}</li>'
         for p in (overall.get("passive_themes") or [])[:3]
@@ -409,6 +414,8 @@ def _strengths_and_passives(report: Mapping[str, Any]) -> str:
         + _e(w.group_scores(report)["passive"]) + "): one step from promoting you.</p>"
         + (f'<ul class="plain">{"".join(passives)}</ul>' if passives else none.format("No theme stands out among passives."))
         + "</div>"
+        + (f'<div class="card" id="general-reactions"><h3>{_e(w.GENERAL_HEADING)}</h3><p class="note">{_e(w.GENERAL_INTRO)}</p>'
+           f'<ul class="plain">{"".join(general)}</ul></div>' if general else "")
     )
 
 

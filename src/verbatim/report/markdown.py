@@ -78,8 +78,13 @@ def _ranked_block(entry: Mapping[str, Any], rank: int, *, kind: str, group_nps: 
 def _strength_lines(strengths: list[Mapping[str, Any]], population: str, *, with_department: bool = True) -> list[str]:
     if not strengths:
         return ["No theme clearly adds points yet.", ""]
+    return _effect_lines(strengths[:3], population, with_department=with_department)
+
+
+def _effect_lines(entries: list[Mapping[str, Any]], population: str, *, with_department: bool = True) -> list[str]:
+    """One bullet per theme (effect, evidence, mentions) with its first quote."""
     lines = []
-    for entry in strengths[:3]:
+    for entry in entries:
         name = escape_md(w.theme_name(entry["label"], entry.get("side")))
         effect = w.impact_phrase(entry.get("impact"), entry.get("ci_low"), entry.get("ci_high"))
         mentions = w.mention_phrase(entry.get("share"), entry.get("n_mentions"), population)
@@ -88,6 +93,15 @@ def _strength_lines(strengths: list[Mapping[str, Any]], population: str, *, with
         if quotes:
             lines += [""] + _quote_lines(quotes[:1], with_department=with_department, indent="  ") + [""]
     return lines + [""]
+
+
+def _general_lines(ranking: Mapping[str, Any], population: str, *, with_department: bool = True) -> list[str]:
+    """The general themes left out of the rankings (none: no section)."""
+    entries = ranking.get("general_reactions") or []
+    if not entries:
+        return []
+    return ([f"## {w.GENERAL_HEADING}", "", w.GENERAL_INTRO, ""]
+            + _effect_lines(entries, population, with_department=with_department))
 
 
 def _chance_lines(issues: list[Mapping[str, Any]]) -> list[str]:
@@ -164,6 +178,7 @@ def render_department_md(report: Mapping[str, Any], department: Mapping[str, Any
                                with_department=False)
 
     lines += ["## What customers praise you for", ""] + _strength_lines(w.leading(ranking, "strengths"), population, with_department=False)
+    lines += _general_lines(ranking, population, with_department=False)
     lines += ["## What your passives talk about", ""] + _passive_lines(ranking.get("passive_themes") or [], report)
     lines += trend_markdown(report, department["name"], escape_md)
     warnings = department.get("warnings") or []
@@ -226,6 +241,7 @@ def render_summary_md(report: Mapping[str, Any]) -> str:
     for rank, entry in enumerate(issues, start=1):
         lines += _ranked_block(entry, rank, kind="issue", group_nps=nps.get("nps"), population="respondents", k=k)
     lines += ["## Top strengths", ""] + _strength_lines(w.leading(overall, "strengths"), "respondents")
+    lines += _general_lines(overall, "respondents")
     lines += ["## What passives talk about", ""] + _passive_lines(overall.get("passive_themes") or [], report)
 
     lines += trend_markdown(report, escape=escape_md)

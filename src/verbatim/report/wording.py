@@ -20,6 +20,11 @@ DEFAULT_TOP_K = 2
 SCORE_GROUPS = {"promoter": "promoter", "passive": "passive", "detractor": "detractor"}
 SIDE_SUFFIX = {"complaint": "complaints", "praise": "praise"}
 QUOTES_CAPTION = "What customers say:"
+GENERAL_HEADING = "General reactions"
+#: Above the general themes (verbatim.general): why they are not among the ranked issues and strengths.
+GENERAL_INTRO = ("These themes gather comments that say how customers feel, or that make sense only within the "
+                 "full comment, without naming what they are about. They move the score but name nothing to fix, "
+                 "so they are not ranked above; the full comments behind them may tell the cause.")
 
 
 def is_number(value: Any) -> bool:
