@@ -13,7 +13,8 @@ This fits the default themes (MiniLM, seed 0) on
 
 prints each theme's id, size, label and top keywords, and writes them to
 ``benchmarks/results/labels.json``, with how well each corpus' themes keep the opposite ends of
-a dimension apart (:func:`pole_mix`: "runs small" and "runs large"). With ``--compare OLD.json`` (a copy of that file from
+a dimension apart (:func:`pole_mix`: "runs small" and "runs large") and which themes are general
+(:func:`general_of`: "really disappointed", kept out of the rankings). With ``--compare OLD.json`` (a copy of that file from
 another commit) it prints only the labels that changed. Vectors are cached in
 ``--cache`` (default ``.cache/labels`` of the clone), so a second run takes under a
 minute.
@@ -75,6 +76,34 @@ def pole_mix(themes, texts, theme_ids, min_judged: int = 30, min_share: float = 
                     worst = [label.get(theme, str(theme)), dimension, low, high]
     return {"themes_about_a_dimension": about, "minority_share": round(minority / judged, 3) if judged else None,
             "most_mixed": worst}
+
+
+def general_of(themes, texts, theme_ids, nearest: int = 5) -> dict:
+    """The general themes (``verbatim.general``) of a fit, and their share of the segments;
+    each with its size, its most shared subject word (a stem) and that word's share of its
+    segments, and the same for the ``nearest`` other themes whose word is least shared (the
+    themes just over the cut). A pipeline run's themes table says which are general; a bare
+    theme model's (SemEval) is judged here the same way. Themes above MAX_READ segments are
+    read whole here (the pipeline reads a sample of them)."""
+    import numpy as np
+
+    from verbatim.general import general_themes, top_subject
+
+    if "general" in themes:
+        general = set(themes.loc[themes["general"], "theme_id"].astype(int))
+    else:
+        general = general_themes(texts, theme_ids)
+    ids = np.asarray(theme_ids)
+    rows = []
+    for t in themes.itertuples():
+        members = [texts[i] for i in np.flatnonzero(ids == int(t.theme_id))]
+        word, n = top_subject(members)
+        rows.append((int(t.theme_id) in general, round(n / max(1, len(members)), 3), str(t.label), len(members), word))
+    rows.sort(key=lambda r: (r[1], r[2]))
+    return {"themes": [[label, size, word, share] for is_general, share, label, size, word in rows if is_general],
+            "nearest_others": [[label, size, word, share] for is_general, share, label, size, word in rows
+                               if not is_general][:nearest],
+            "segment_share": round(float(np.isin(ids, list(general)).mean()) if len(ids) else 0.0, 4)}
 
 
 def sample_labels(cache: str):
@@ -167,6 +196,7 @@ def main() -> None:
     fitted = {corpus: fits[corpus]() for corpus in args.corpora.split(",")}
     labels = {corpus: _rows(themes) for corpus, (themes, _, _) in fitted.items()}
     poles = {corpus: pole_mix(themes, texts, ids) for corpus, (themes, texts, ids) in fitted.items()}
+    general = {corpus: general_of(themes, texts, ids) for corpus, (themes, texts, ids) in fitted.items()}
     if args.compare:
         lines = changed(json.loads(args.compare.read_text())["labels"], labels)
         print("\n".join(lines) or "no label changed")
@@ -178,10 +208,15 @@ def main() -> None:
     for corpus, mix in poles.items():
         print(f"{corpus:>8}: {len(labels[corpus])} themes, {mix['themes_about_a_dimension']} about a dimension "
               f"(runs small / runs large), minority end {mix['minority_share']}, most mixed {mix['most_mixed']}")
+    for corpus, found in general.items():
+        print(f"{corpus:>8}: {len(found['themes'])} general themes, {found['segment_share']:.1%} of the segments: "
+              + ", ".join(f"{label} ({n}, {word} {share:.1%})" for label, n, word, share in found["themes"])
+              + "; nearest others: " + ", ".join(f"{label} ({n}, {word} {share:.1%})"
+                                                 for label, n, word, share in found["nearest_others"]))
     from bench_pipeline import machine
 
     RESULTS.write_text(json.dumps({"machine": machine(), "clothing_reviews": args.clothing, "poles": poles,
-                                   "labels": labels}, indent=1) + "\n")
+                                   "general": general, "labels": labels}, indent=1) + "\n")
     print(f"wrote {RESULTS}")
 
 

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from verbatim.general import MAX_READ, general_themes, is_general, subject_words
+from verbatim.general import MAX_READ, general_themes, is_general, subject_words, top_subject
 
 # Sentences of reaction alone, as clothing reviews and NPS comments give them.
 REACTIONS = [
@@ -47,6 +47,11 @@ def test_subject_words_drop_what_only_judges():
 def test_subject_words_read_other_alphabets_and_curly_apostrophes():
     assert subject_words("Le café était froid") >= {"café", "froid"}  # "café": too short to cut
     assert subject_words("It didn’t fit") == {"fit"}
+
+
+def test_top_subject_is_the_most_shared_word_first_alphabetically_on_a_tie():
+    assert top_subject(["thin fabric", "fabric pills", "so thin", "love it"]) == ("fabric", 2)
+    assert top_subject(["Love it!", "meh"]) == ("", 0)
 
 
 def test_reactions_are_general_and_subjects_are_not():

@@ -36,7 +36,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-__all__ = ["MIN_SUBJECT_SHARE", "MIN_SUBJECT_SEGMENTS", "subject_words", "general_themes", "is_general"]
+__all__ = ["MIN_SUBJECT_SHARE", "MIN_SUBJECT_SEGMENTS", "subject_words", "top_subject", "general_themes", "is_general"]
 
 #: A word names a theme's subject when at least this share of its segments holds it...
 MIN_SUBJECT_SHARE = 0.1
@@ -75,7 +75,8 @@ is are was were be been being am seem seems seemed look looks looked looking fee
 go goes going went gone turn turned turns work works worked working do does did done doing make makes made
 have has had having come comes came say said think thought know knew guess would could should will can
 might must shall really just definitely absolutely totally truly quite pretty bit little lot way probably
-maybe actually honestly seriously sure highly extremely super so very too also even still though
+maybe actually honestly seriously sure highly extremely super so very too also even still though tbh imo imho
+lol btw
 """.split())
 
 # Words of scikit-learn's English stop list that name things in feedback ("the back",
@@ -153,14 +154,19 @@ def subject_words(text: str) -> set[str]:
     return out
 
 
+def top_subject(texts: Sequence[str]) -> tuple[str, int]:
+    """The subject word (:func:`subject_words`) held by the most of ``texts``, and by how many
+    (the first in alphabetical order on a tie; ``("", 0)`` when they hold none)."""
+    counts = Counter(word for text in texts for word in subject_words(text))
+    return min(counts.items(), key=lambda item: (-item[1], item[0])) if counts else ("", 0)
+
+
 def is_general(texts: Sequence[str]) -> bool:
     """True when no subject word (:func:`subject_words`) is held by at least
     :data:`MIN_SUBJECT_SHARE` of ``texts`` and :data:`MIN_SUBJECT_SEGMENTS` of them."""
     if not len(texts):
         return False
-    counts = Counter(word for text in texts for word in subject_words(text))
-    needed = max(MIN_SUBJECT_SEGMENTS, MIN_SUBJECT_SHARE * len(texts))
-    return not any(n >= needed for n in counts.values())
+    return top_subject(texts)[1] < max(MIN_SUBJECT_SEGMENTS, MIN_SUBJECT_SHARE * len(texts))
 
 
 def general_themes(texts: Sequence[str], theme_ids: Sequence[int], *, exclude: Iterable[int] = (),
