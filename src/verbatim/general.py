@@ -30,6 +30,7 @@ function of the segment texts of each theme.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -136,22 +137,28 @@ def subject_words(text: str) -> set[str]:
     >>> sorted(subject_words("The waistband is too tight, size 6"))
     ['6', 'siz', 'tight', 'waistband']
     """
+    if "[" in text:
+        text = _PLACEHOLDER.sub(" ", text)
+    text = text.lower().replace("’", "'")
+    return {stem for stem in map(_subject_stem, _TOKEN.findall(text)) if stem}
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _subject_stem(token: str) -> str:
+    """The stem a token (lower case) names a subject by, or "" when it cannot name one. Cached:
+    a survey's vocabulary is small beside its number of words."""
     skip = _not_subject()
-    out = set()
-    text = _PLACEHOLDER.sub(" ", text).lower().replace("’", "'")
-    for word in _TOKEN.findall(text):
-        word = word.split("'", 1)[0]
-        if word in skip:
-            continue
-        if _RUN.search(word):  # "soooo" -> "so" or "soo"; "loooove" -> "love"
-            once, twice = _RUN.sub(r"\1", word), _RUN.sub(r"\1\1", word)
-            if once in skip or twice in skip:
-                continue
-            word = twice
-        if len(word) < 2 and not word.isdigit() or (word.endswith("s") and word[:-1] in skip):  # "friends"
-            continue
-        out.add(_stem(word))
-    return out
+    word = token.split("'", 1)[0]
+    if word in skip:
+        return ""
+    if _RUN.search(word):  # "soooo" -> "so" or "soo"; "loooove" -> "love"
+        once, twice = _RUN.sub(r"\1", word), _RUN.sub(r"\1\1", word)
+        if once in skip or twice in skip:
+            return ""
+        word = twice
+    if len(word) < 2 and not word.isdigit() or (word.endswith("s") and word[:-1] in skip):  # "friends"
+        return ""
+    return _stem(word)
 
 
 def top_subject(texts: Sequence[str]) -> tuple[str, int]:
@@ -188,8 +195,9 @@ def general_themes(texts: Sequence[str], theme_ids: Sequence[int], *, exclude: I
         tid = int(ids[rows[0]])
         if tid < 0 or tid in skip:
             continue
-        members = sorted((texts[i] for i in rows))  # order-free: the same sample for any row order
-        if len(members) > MAX_READ:
+        members = [texts[i] for i in rows]
+        if len(members) > MAX_READ:  # sorted first: the same sample whatever the row order
+            members = sorted(members)
             pick = np.random.default_rng(seed).choice(len(members), MAX_READ, replace=False)
             members = [members[i] for i in sorted(pick)]
         if is_general(members):
