@@ -18,7 +18,7 @@ PUBLISHED = {
     "1.4": "c7e956b174768520ea73bba29ae908c52c2288c65037429d1c91a84f3b46b7d8",  # themes[].side
     "1.5": "17c14ebacab8f9c82536f9393486cb64788bafe4175a863a313ed653d6571689",  # parents; share, parent_id described
     "1.6": "fb7f690cf5b5efdf7cfcce42c5d3c3a2aa60059f69cd2642ccd08bfb67a2bebd",  # run.scale, quotes' nps_group
-    "1.7": "cba0e8df05a5f8797f9d86af4973c1bb6fedec677de1c782f971ecb3801678f6",  # themes[].general, ranking.general_reactions
+    "1.7": "e475940202033d195ffae10d998568e32cbd097c0f388a86ee422d2842cfdbe4",  # themes[].general, ranking.general_reactions
 }
 
 

@@ -364,13 +364,15 @@ class ReportBuilder:
 
     def general_block(self, group: str, department: str | None = None, only: set[int] | None = None,
                       limit: int = 5) -> list[dict]:
-        """The general themes of ``group`` (:mod:`verbatim.general`) that the rankings leave out,
-        largest effect first, whatever its sign; empty when they are ranked (impact.rank_general)."""
+        """The general themes of ``group`` (:mod:`verbatim.general`) that the rankings leave out and
+        whose effect is beyond noise, largest first whatever its sign; empty when they are ranked
+        (impact.rank_general). A mood that may be chance is not worth a department head's line."""
         imp = self.a.impact
         if imp.settings.rank_general or not imp.general:
             return []
-        rows = imp.theme_impact[(imp.theme_impact["group"] == group) & imp.theme_impact["theme"].isin(list(imp.general))
-                                & ~imp.theme_impact["too_small"]]
+        table = imp.theme_impact
+        rows = table[(table["group"] == group) & table["theme"].isin(list(imp.general)) & ~table["too_small"]
+                     & table["significant"].astype(bool)]
         if only is not None:
             rows = rows[self._owned(rows, only)]
         rows = rows.assign(size=rows["impact"].abs()).sort_values(["size", "theme"], ascending=[False, True]).head(limit)
