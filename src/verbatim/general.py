@@ -60,7 +60,7 @@ favourite fave recommend recommended recommending recommendation unfortunately f
 regret regretted wow yay meh ugh thanks thank cool super fab stellar gem winner joy pleasure disaster
 shame pity worth keeper enjoy enjoyed enjoying pleasant unpleasant pleasantly complaint complain
 complaining problem issue wrong right expected expect expecting expectation hope hoped hoping wish wished
-want wanted surprised surprise surprisingly amazed impressive fun glad
+want wanted surprised surprise surprisingly amazed impressive fun
 """.split())
 
 #: Words that stand for the purchase, the visit or the company as a whole ("love this item",
@@ -102,14 +102,9 @@ def _function_words() -> frozenset[str]:
     return (frozenset(ENGLISH_STOP_WORDS) - _CONTENT_STOP_WORDS) | _SUPPORT | _CLITIC_STEMS
 
 
-_NOT_SUBJECT: frozenset[str] | None = None
-
-
+@functools.lru_cache(maxsize=1)
 def _not_subject() -> frozenset[str]:
-    global _NOT_SUBJECT
-    if _NOT_SUBJECT is None:
-        _NOT_SUBJECT = EVALUATIVE | GENERIC_REFERENCES | _function_words()
-    return _NOT_SUBJECT
+    return EVALUATIVE | GENERIC_REFERENCES | _function_words()
 
 
 _SUFFIXES = ("ing", "ed", "ly", "es", "s", "y", "e")
