@@ -143,6 +143,20 @@ def test_ingest_detects_common_header_names(write_file):
     assert set(cols.detected) == {"id", "score", "text", "department", "date"}
 
 
+def test_ingest_detects_the_nps_question_exported_with_its_answer_labels(write_file):
+    """Survey tools export the answer texts of the NPS question ("10 - Extremely likely", the
+    ends as bare labels): still the score column, though few cells are plain numbers; "N/A"
+    is no answer, not a failed number."""
+    text = ("Response ID,How likely are you to recommend us?,What is the main reason for your score?,Team\n"
+            "R1,10 - Extremely likely,Great service,Sales\nR2,0 - Not at all likely,Never arrived,Support\n"
+            "R3,Extremely likely,Love it,Sales\nR4,N/A,no comment,Support\nR5,7,App crashes,Support\n")
+    result = load_responses(write_file("q.csv", text), config())
+    assert result.columns.score == "How likely are you to recommend us?"
+    assert result.columns.text == ("What is the main reason for your score?",)
+    no_row_lost(result, 5)
+    assert result.responses["score"].tolist()[:3] == [10.0, 0.0, 10.0] and pd.isna(result.responses["score"][3])
+
+
 def test_ingest_detects_review_export_columns(write_file):
     # The header of the public women's clothing reviews export: "Clothing ID" is not a
     # response id and "Positive Feedback Count" is a number, not a comment.
@@ -215,6 +229,18 @@ def test_ingest_parses_scores_with_labels():
     parsed = parse_scores(values).tolist()
     assert parsed[:5] == [10.0, 0.0, 9.0, 7.0, 8.0]
     assert pd.isna(parsed[5]) and pd.isna(parsed[6])
+
+
+def test_ingest_reads_the_nps_questions_end_labels_on_a_0_to_10_scale_only(write_file):
+    values = ["Extremely likely", "NOT AT ALL LIKELY.", "0 = Not at all likely", " extremely  likely ", "Very likely"]
+    text = "comment,score\n" + "".join(f'c{i},"{v}"\n' for i, v in enumerate(values))
+    result = load_responses(write_file("s.csv", text), config())
+    no_row_lost(result, len(values))
+    assert result.responses["score"].tolist() == [10.0, 0.0, 0.0, 10.0]
+    assert reasons(result) == ["score is not a number"]  # "Very likely" is no end of the scale
+    five = load_config(overrides={"input": {"scale": "5"}}, environ={})
+    assert reasons(load_responses(write_file("f.csv", "comment,score\nfine,Extremely likely\ngood,4\n"), five)) == [
+        "score is not a number"]
 
 
 def test_ingest_does_not_guess_scores(write_file):

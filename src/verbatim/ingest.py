@@ -57,11 +57,17 @@ CONTAINS_WORDS = {
 _NUMBER = r"[+-]?[0-9]+(?:\.[0-9]+|,[0-9]{1,2})?"
 PLAIN_NUMBER = re.compile(rf"^{_NUMBER}$")
 # A number with its answer label, as survey tools export them: "10 - Extremely likely",
-# "0 (Not at all likely)", "9 Very likely". The label starts with a letter or a bracket, so
-# a range ("3-4"), a hex-like "0x5" or a thousands separator are not read as their first number.
-LEADING_NUMBER = re.compile(rf"^({_NUMBER})(?:\s*[-–—:]\s*|\s*\(|\s+)[^\W\d_(]", re.S)
+# "0 (Not at all likely)", "0 = Not at all likely", "9 Very likely". The label starts with a
+# letter or a bracket, so a range ("3-4"), a hex-like "0x5" or a thousands separator are not
+# read as their first number.
+LEADING_NUMBER = re.compile(rf"^({_NUMBER})(?:\s*[-–—:=]\s*|\s*\(|\s+)[^\W\d_(]", re.S)
 # A number out of another: "9/10", "4 / 5". Read only when the denominator is the scale's top.
-OUT_OF = re.compile(rf"^({_NUMBER})\s*/\s*([0-9]+)(?:(?:\s*[-–—:]\s*|\s*\(|\s+)[^\W\d_(].*)?$", re.S)
+OUT_OF = re.compile(rf"^({_NUMBER})\s*/\s*([0-9]+)(?:(?:\s*[-–—:=]\s*|\s*\(|\s+)[^\W\d_(].*)?$", re.S)
+#: The labels of the two ends of the NPS question ("How likely is it that you would recommend
+#: ...? 0 = Not at all likely, 10 = Extremely likely"), which survey tools export in place of
+#: the number when they export answer texts (SurveyMonkey's "actual answer text"): read as
+#: those numbers on a 0-10 scale.
+NPS_ANCHORS = {"not at all likely": 0.0, "extremely likely": 10.0}
 #: Largest weight accepted: sums of squared weights of a million rows stay finite.
 MAX_WEIGHT = 1e100
 # Answers that mean "no score given": treated as an empty cell (the comment is still read).
@@ -153,11 +159,14 @@ def _norm(name: str) -> str:
 
 
 def _mostly_numeric(values: pd.Series) -> bool:
-    filled = values[values.str.strip() != ""]
+    """Whether at least 80 % of the filled cells read as scores (:func:`parse_scores`): plain
+    numbers, or numbers with their answer label as survey tools export the NPS question
+    ("10 - Extremely likely", "0 (Not at all likely)", "9/10"). "N/A" and its kin are no answer."""
+    stripped = values.str.strip()
+    filled = values[(stripped != "") & ~stripped.str.lower().isin(NO_SCORE)]
     if filled.empty:
         return False
-    parsed = pd.to_numeric(filled.str.strip(), errors="coerce")
-    return parsed.notna().mean() >= 0.8
+    return parse_scores(filled, anchors=NPS_ANCHORS).notna().mean() >= 0.8
 
 
 def detect_columns(frame: pd.DataFrame, settings: ColumnSettings, *, file: str | Path) -> ColumnMap:
@@ -227,13 +236,22 @@ def detect_columns(frame: pd.DataFrame, settings: ColumnSettings, *, file: str |
                      detected=tuple(detected))
 
 
-def parse_scores(values: pd.Series, maximum: float | None = None) -> pd.Series:
+def scale_anchors(scale: ScoreScale) -> dict[str, float] | None:
+    """The answer labels read as numbers on ``scale``: the NPS question's two ends on a 0-10
+    scale (:data:`NPS_ANCHORS`), none on another."""
+    return NPS_ANCHORS if (scale.minimum, scale.maximum) == (0, 10) else None
+
+
+def parse_scores(values: pd.Series, maximum: float | None = None,
+                 anchors: dict[str, float] | None = None) -> pd.Series:
     """Strings -> float scores; '' -> NaN; '10 - Extremely likely' -> 10; junk -> NaN.
 
     Survey tools often export the answer label with the number ("0 (Not at all likely)",
     "9/10"), so a number followed by a label is accepted; "N/D" only when D is ``maximum``
-    (the scale's top; any D when None). Nothing else is guessed: "3-4", "1,000", "0x5",
-    "1e1" and "inf" are not numbers here (see :func:`score_problems`).
+    (the scale's top; any D when None). ``anchors``: answer labels exported without their
+    number, read as it (:data:`NPS_ANCHORS`; any case, trailing full stop). Nothing else is
+    guessed: "3-4", "1,000", "0x5", "1e1" and "inf" are not numbers here (see
+    :func:`score_problems`).
     """
     stripped = values.str.strip()
     plain = stripped.str.fullmatch(PLAIN_NUMBER)
@@ -248,6 +266,9 @@ def parse_scores(values: pd.Series, maximum: float | None = None) -> pd.Series:
             out_of.loc[denominator.ne(maximum), 0] = np.nan
         number = lead.fillna(out_of[0]).str.replace(",", ".", regex=False)
         parsed.loc[retry] = pd.to_numeric(number, errors="coerce")
+        if anchors:
+            label = stripped[retry].str.lower().str.replace(r"\s+", " ", regex=True).str.rstrip(".!")
+            parsed.loc[retry] = parsed.loc[retry].fillna(label.map(anchors))
     return parsed.astype(float) + 0.0  # + 0.0: "-0" is 0, not -0.0
 
 
@@ -380,7 +401,7 @@ def validate_rows(raw: RawTable, columns: ColumnMap, settings: InputSettings, sc
     reject(all_empty, "empty row", None, blank)
 
     raw_score = col(columns.score)
-    score = parse_scores(raw_score, scale.maximum)
+    score = parse_scores(raw_score, scale.maximum, anchors=scale_anchors(scale))
     stripped_score = raw_score.str.strip()
     has_score = stripped_score.ne("") & ~stripped_score.str.lower().isin(NO_SCORE)
     unread = has_score & score.isna()  # only these can be "out of" another maximum
