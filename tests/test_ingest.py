@@ -157,6 +157,36 @@ def test_ingest_detects_the_nps_question_exported_with_its_answer_labels(write_f
     assert result.responses["score"].tolist()[:3] == [10.0, 0.0, 10.0] and pd.isna(result.responses["score"][3])
 
 
+#: A Qualtrics CSV export: column ids, then each column's question, then its import id.
+QUALTRICS = (
+    'StartDate,RecordedDate,ResponseId,Q1_NPS_GROUP,Q1,Q2,Q3\n'
+    'Start Date,Recorded Date,Response ID,How likely are you to recommend Acme? - Group,'
+    'How likely are you to recommend Acme?,What is the primary reason for your score?,Which team helped you?\n'
+    '"{""ImportId"":""startDate"",""timeZone"":""America/Denver""}","{""ImportId"":""recordedDate""}",'
+    '"{""ImportId"":""_recordId""}","{""ImportId"":""QID1_NPS_GROUP""}","{""ImportId"":""QID1""}",'
+    '"{""ImportId"":""QID2_TEXT""}","{""ImportId"":""QID3""}"\n'
+    '2026-11-01 10:00:00,2026-11-01 10:02:01,R_1a,Promoter,10,Fast delivery,Sales\n'
+    '2026-11-01 11:00:00,2026-11-01 11:03:01,R_2b,Detractor,3,The parcel arrived damaged,Support\n'
+    '2026-11-02 09:00:00,2026-11-02 09:01:01,R_3c,Passive,11,ok,Support\n'
+)
+
+
+def test_ingest_reads_a_qualtrics_export_by_its_questions(write_file):
+    """Its second and third rows describe the columns: column detection reads the questions
+    ("Q1" is the score by "How likely are you to recommend Acme?"), the rows are no answers
+    (neither read nor rejected, and a note says so), and the answers keep their file rows."""
+    result = load_responses(write_file("qualtrics.csv", QUALTRICS), config())
+    cols = result.columns
+    assert (cols.score, cols.text, cols.id, cols.date) == ("Q1", ("Q2",), "ResponseId", "RecordedDate")
+    assert result.rows_read == 3 and result.responses["row"].tolist() == [4, 5]
+    assert result.rejected[["row", "reason"]].values.tolist() == [[6, "score is outside the nps scale (0-10)"]]
+    assert any(n.startswith("rows 2 and 3 hold each column's question and import id") for n in result.notes)
+    named = load_responses(write_file("q2.csv", QUALTRICS), config(department="Which team helped you?"))
+    assert named.columns.department == "Q3" and named.responses["department"].tolist() == ["Sales", "Support"]
+    plain = "Q1,Q2\nHow likely?,Why?\n9,fine\n"  # questions without import ids: the second row is an answer
+    assert load_responses(write_file("p.csv", plain), config(score="Q1", text="Q2")).rows_read == 2
+
+
 def test_ingest_detects_review_export_columns(write_file):
     # The header of the public women's clothing reviews export: "Clothing ID" is not a
     # response id and "Positive Feedback Count" is a number, not a comment.

@@ -169,12 +169,44 @@ def _mostly_numeric(values: pd.Series) -> bool:
     return parse_scores(filled, anchors=NPS_ANCHORS).notna().mean() >= 0.8
 
 
-def detect_columns(frame: pd.DataFrame, settings: ColumnSettings, *, file: str | Path) -> ColumnMap:
-    """Resolve each column role from the settings or from the header names and contents."""
+# A cell of the third header row of a Qualtrics CSV export: {"ImportId":"QID1"}.
+_IMPORT_ID = re.compile(r'^\{\s*"ImportId"\s*:')
+
+
+def export_descriptions(sample: pd.DataFrame) -> dict[str, str] | None:
+    """``{column: question}`` when ``sample`` starts with the two rows a Qualtrics CSV export
+    puts under its column ids ("Q1", "Q2_TEXT"): each column's question ("How likely are you to
+    recommend us?"), then its import id as JSON (``{"ImportId":"QID1"}``, every filled cell of
+    that row); None for any other table. Those rows are column descriptions, not answers."""
+    if len(sample) < 2:
+        return None
+    ids = sample.iloc[1].astype(str).str.strip()
+    filled = ids[ids != ""]
+    if filled.empty or not filled.str.match(_IMPORT_ID).all():
+        return None
+    return {name: str(question).strip() for name, question in sample.iloc[0].items()}
+
+
+#: The note of a run whose input holds a Qualtrics export's description rows.
+DESCRIPTION_NOTE = ("rows {rows} hold each column's question and import id, as a Qualtrics export does: read as "
+                    "the columns' descriptions (column detection reads the questions), not as answers")
+
+
+def detect_columns(frame: pd.DataFrame, settings: ColumnSettings, *, file: str | Path,
+                   descriptions: dict[str, str] | None = None) -> ColumnMap:
+    """Resolve each column role from the settings or from the header names and contents.
+
+    ``descriptions``: each column's question (:func:`export_descriptions`), matched as its
+    name is: "Q1" is found by "How likely are you to recommend us?", and ``--score`` may
+    name it either way."""
     header = list(frame.columns)
+    descriptions = descriptions or {}
     by_norm: dict[str, str] = {}
     for name in header:
         by_norm.setdefault(_norm(name), name)
+    for name in header:  # after the names: a column's own name wins
+        if descriptions.get(name):
+            by_norm.setdefault(_norm(descriptions[name]), name)
     used: set[str] = set()
     detected: list[str] = []
 
@@ -196,7 +228,7 @@ def detect_columns(frame: pd.DataFrame, settings: ColumnSettings, *, file: str |
                 return name
         for word in CONTAINS_WORDS.get(role, []):
             for name in header:
-                if name in used or word not in _norm(name):
+                if name in used or word not in f"{_norm(name)} {_norm(descriptions.get(name, ''))}":
                     continue
                 if role in ("text", "score") and _mostly_numeric(frame[name]) != wants_numbers:
                     continue  # "Positive Feedback Count" is not a comment column
@@ -555,6 +587,16 @@ def unreadable_rejections(unreadable: list[dict], id_column: str | None) -> pd.D
     return frame.assign(response_id=ids, column=column.where(column.notna(), None))[REJECTED_COLUMNS]
 
 
+def _without_description_rows(raw: RawTable) -> RawTable:
+    """``raw`` without its first two rows, a Qualtrics export's descriptions (see
+    :func:`export_descriptions`), and a note that says so."""
+    rows = raw.rows[:2]
+    return dataclasses.replace(
+        raw, frame=raw.frame.iloc[2:].reset_index(drop=True), rows=raw.rows[2:],
+        blank=raw.blank[2:] if raw.blank is not None else None,
+        notes=[*raw.notes, DESCRIPTION_NOTE.format(rows=" and ".join(str(r) for r in rows))])
+
+
 def load_responses(path: str | Path, config: Config | None = None) -> IngestResult:
     """Read a survey export and return usable responses and rejected rows.
 
@@ -565,16 +607,23 @@ def load_responses(path: str | Path, config: Config | None = None) -> IngestResu
     settings: InputSettings = config.input
     scale = scale_from_settings(settings)
     detected: list[ColumnMap] = []
+    described: list[dict[str, str]] = []
 
     def select(sample: pd.DataFrame) -> list[str]:
         """Roles from the header and the first rows; only their columns are kept."""
         if sample.empty:  # no data row: nothing to detect from, E106 below says so
             return list(sample.columns)
-        detected.append(detect_columns(sample, config.columns, file=path))
+        descriptions = export_descriptions(sample)
+        if descriptions:
+            described.append(descriptions)
+            sample = sample.iloc[2:].reset_index(drop=True)
+        detected.append(detect_columns(sample, config.columns, file=path, descriptions=descriptions))
         return detected[0].names
 
     raw = read_table(path, sheet=settings.sheet, encoding=settings.encoding, select=select,
                      header_row=settings.header_row)
+    if described:
+        raw = _without_description_rows(raw)
     if raw.frame.empty and not raw.unreadable:
         raise InputError("E106", "no data rows below the header", file=path)
     columns = detected[0] if detected else detect_columns(raw.frame, config.columns, file=path)

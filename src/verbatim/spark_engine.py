@@ -259,8 +259,8 @@ def ingest_spark(spark, source, config: Config, *, driver_max_bytes: int = DRIVE
     """
     from pyspark.sql import functions as F
 
-    from .ingest import (IngestResult, detect_columns, load_responses, scale_from_settings, scale_notes,
-                         unreadable_rejections)
+    from .ingest import (DESCRIPTION_NOTE, IngestResult, detect_columns, export_descriptions, load_responses,
+                         scale_from_settings, scale_notes, unreadable_rejections)
     from .spark_udfs import INGEST_SCHEMA, validate_partition
 
     keep = ["row", "response_id", "text", "department"]
@@ -282,9 +282,17 @@ def ingest_spark(spark, source, config: Config, *, driver_max_bytes: int = DRIVE
         raw = raw.where(F.col("__row") <= layout.last_filled)
         if layout.too_wide:
             raw = raw.where(~F.col("__row").isin([wide["row"] for wide in layout.too_wide]))
-    sample = raw.limit(DETECTION_ROWS).toPandas()[header].astype(object).fillna("")
-    sample = sample[sample.map(lambda value: bool(str(value).strip())).any(axis=1)].reset_index(drop=True)
-    columns = detect_columns(sample, config.columns, file=str(source))
+    limited = raw.limit(DETECTION_ROWS).toPandas()
+    sample = limited[header].astype(object).fillna("")
+    filled = sample.map(lambda value: bool(str(value).strip())).any(axis=1)
+    sample, sample_rows = sample[filled].reset_index(drop=True), limited.loc[filled, "__row"].tolist()
+    descriptions = export_descriptions(sample)  # a Qualtrics export's question and import-id rows, as load_responses
+    described = []
+    if descriptions:
+        described = [DESCRIPTION_NOTE.format(rows=" and ".join(str(r) for r in sample_rows[:2]))]
+        raw = raw.where(~F.col("__row").isin(sample_rows[:2]))
+        sample = sample.iloc[2:].reset_index(drop=True)
+    columns = detect_columns(sample, config.columns, file=str(source), descriptions=descriptions)
     if layout is not None and layout.blank_lines:  # rows Spark skipped, rejected as read_table's are
         raw = raw.unionByName(spark.createDataFrame([(*[None] * len(header), row) for row in layout.blank_lines],
                                                     raw.schema))
@@ -301,7 +309,7 @@ def ingest_spark(spark, source, config: Config, *, driver_max_bytes: int = DRIVE
     checked = raw.mapInPandas(validate, INGEST_SCHEMA).persist()
     table = checked.toPandas()
     checked.unpersist()
-    notes = _merge_notes(table.loc[table["row"] < 0, "rejected_value"].tolist())
+    notes = described + _merge_notes(table.loc[table["row"] < 0, "rejected_value"].tolist())
     if layout is not None and layout.trailing:
         notes.insert(0, f"ignored {layout.trailing} empty row(s) at the end of the file")
     table = table[table["row"] >= 0].sort_values("row", kind="stable").reset_index(drop=True)
