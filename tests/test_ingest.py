@@ -187,6 +187,21 @@ def test_ingest_reads_a_qualtrics_export_by_its_questions(write_file):
     assert load_responses(write_file("p.csv", plain), config(score="Q1", text="Q2")).rows_read == 2
 
 
+def test_ingest_reads_a_surveymonkey_export_whose_second_row_names_the_kind_of_answer(write_file):
+    text = ("Respondent ID,Collector ID,Start Date,How likely is it that you would recommend this company to a friend or"
+            " colleague?,What is the primary reason for your score?,Which store?\n"
+            ",,,Response,Open-Ended Response,Glasgow\n"
+            "114001,4001,11/01/2026 10:00:01 AM,10,Quick and helpful,Glasgow\n"
+            "114002,4001,11/01/2026 11:00:01 AM,Not at all likely,Terrible support,Leeds\n")
+    result = load_responses(write_file("sm.csv", text), config())
+    assert result.columns.score.startswith("How likely") and result.columns.id == "Respondent ID"
+    assert result.rows_read == 2 and result.responses["row"].tolist() == [3, 4]
+    assert result.responses["score"].tolist() == [10.0, 0.0]
+    assert any(n.startswith('row 2 holds the kind of answer under each question ("Response"') for n in result.notes)
+    answered = text.replace(",,,Response,Open-Ended Response,Glasgow\n", ",,,9,Response,Glasgow\n")  # an answer
+    assert load_responses(write_file("sm2.csv", answered), config()).rows_read == 3
+
+
 def test_ingest_detects_review_export_columns(write_file):
     # The header of the public women's clothing reviews export: "Clothing ID" is not a
     # response id and "Positive Feedback Count" is a number, not a comment.

@@ -311,23 +311,30 @@ def test_spark_local_session_gets_a_heap_for_its_cached_segments(monkeypatch):
     assert local_driver_memory("local[*]") is None
 
 
-def test_spark_ingest_reads_a_qualtrics_export_as_load_responses(spark, tmp_path, sample_path):
-    """The question and import-id rows under a Qualtrics export's column ids are descriptions
-    on Spark too: the same columns, rows, rejections and note."""
+@pytest.mark.parametrize("tool", ["qualtrics", "surveymonkey"])
+def test_spark_ingest_reads_survey_tool_headers_as_load_responses(spark, tmp_path, sample_path, tool):
+    """The rows under the column names that describe them (a Qualtrics export's question and
+    import-id rows, SurveyMonkey's "Response" row) are part of the header on Spark too: the
+    same columns, rows, rejections and note."""
     from verbatim.spark_engine import ingest_spark
 
     frame = pd.read_csv(sample_path, dtype=str, keep_default_na=False).head(60)
     frame.loc[7, "score"] = "eleven"
-    questions = {c: f"Question about the {c}?" for c in frame.columns} | {"score": "How likely are you to recommend us?"}
-    import_ids = {c: '{"ImportId":"QID%d"}' % i for i, c in enumerate(frame.columns)}
-    path = tmp_path / "qualtrics.csv"
-    exported = pd.concat([pd.DataFrame([questions, import_ids]), frame])
-    exported.rename(columns={c: f"Q{i}" for i, c in enumerate(frame.columns)}).to_csv(path, index=False)
+    if tool == "qualtrics":
+        questions = {c: f"Question about the {c}?" for c in frame.columns} | {"score": "How likely are you to recommend us?"}
+        described = [questions, {c: '{"ImportId":"QID%d"}' % i for i, c in enumerate(frame.columns)}]
+        names = {c: f"Q{i}" for i, c in enumerate(frame.columns)}
+    else:
+        described = [{"score": "Response", "comment": "Open-Ended Response"}]
+        names = {"score": "How likely are you to recommend us?"}
+    path = tmp_path / f"{tool}.csv"
+    pd.concat([pd.DataFrame(described), frame]).fillna("").rename(columns=names).to_csv(path, index=False)
     config = load_config(environ={})
     expected = load_responses(path, config)
     got, _ = ingest_spark(spark, path, config, driver_max_bytes=0)
-    assert expected.columns == got.columns and expected.columns.score == f"Q{list(frame.columns).index('score')}"
+    assert expected.columns == got.columns
+    assert expected.columns.score == (f"Q{list(frame.columns).index('score')}" if tool == "qualtrics" else names["score"])
     pd.testing.assert_frame_equal(expected.responses, got.responses)
     pd.testing.assert_frame_equal(expected.rejected, got.rejected)
-    assert got.rows_read == expected.rows_read == 60 and expected.responses["row"].iloc[0] == 4
-    assert [n for n in got.notes if "import id" in n] == [n for n in expected.notes if "import id" in n] != []
+    assert got.rows_read == expected.rows_read == 60 and expected.responses["row"].iloc[0] == 2 + len(described)
+    assert [n for n in got.notes if "part of the header" in n] == [n for n in expected.notes if "part of the header" in n] != []

@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -171,32 +171,58 @@ def _mostly_numeric(values: pd.Series) -> bool:
 
 # A cell of the third header row of a Qualtrics CSV export: {"ImportId":"QID1"}.
 _IMPORT_ID = re.compile(r'^\{\s*"ImportId"\s*:')
+# The cells of the second header row of a SurveyMonkey export, under each question.
+_ANSWER_TYPES = frozenset({"response", "open-ended response"})
 
 
-def export_descriptions(sample: pd.DataFrame) -> dict[str, str] | None:
-    """``{column: question}`` when ``sample`` starts with the two rows a Qualtrics CSV export
-    puts under its column ids ("Q1", "Q2_TEXT"): each column's question ("How likely are you to
-    recommend us?"), then its import id as JSON (``{"ImportId":"QID1"}``, every filled cell of
-    that row); None for any other table. Those rows are column descriptions, not answers."""
-    if len(sample) < 2:
-        return None
-    ids = sample.iloc[1].astype(str).str.strip()
-    filled = ids[ids != ""]
-    if filled.empty or not filled.str.match(_IMPORT_ID).all():
-        return None
-    return {name: str(question).strip() for name, question in sample.iloc[0].items()}
+@dataclass(frozen=True)
+class ExportHeader:
+    """Rows under the column names that a survey tool's export gives to describe its columns:
+    ``rows`` of them (the first data rows), each column's question where they hold one
+    (``descriptions``), and what they are, for the run's note."""
+
+    rows: int
+    descriptions: dict[str, str]
+    what: str
+
+    def note(self, numbers: Sequence[int]) -> str:
+        """The run's note, given the file rows of the description rows."""
+        where = " and ".join(str(n) for n in numbers[: self.rows])
+        return (f"row{'s' if self.rows > 1 else ''} {where} {'hold' if self.rows > 1 else 'holds'} {self.what}: "
+                "read as part of the header, not as answers")
 
 
-#: The note of a run whose input holds a Qualtrics export's description rows.
-DESCRIPTION_NOTE = ("rows {rows} hold each column's question and import id, as a Qualtrics export does: read as "
-                    "the columns' descriptions (column detection reads the questions), not as answers")
+def export_header(sample: pd.DataFrame) -> ExportHeader | None:
+    """The description rows at the top of ``sample`` (the first rows under the column names),
+    None when there are none:
+
+    * a Qualtrics CSV export puts each column's question ("How likely are you to recommend
+      us?"), then its import id as JSON (``{"ImportId":"QID1"}``, every filled cell of that
+      row), under column ids such as "Q1", "Q2_TEXT";
+    * a SurveyMonkey export puts the questions in the header and, on the row under it, the
+      kind of answer of each: "Response", "Open-Ended Response" (at least half of the row's
+      filled cells; the others name the options of multiple-choice questions).
+    """
+    if len(sample) >= 2:
+        ids = sample.iloc[1].astype(str).str.strip()
+        filled = ids[ids != ""]
+        if len(filled) and filled.str.match(_IMPORT_ID).all():
+            questions = {name: str(question).strip() for name, question in sample.iloc[0].items()}
+            return ExportHeader(2, questions, "each column's question and import id, as a Qualtrics export does")
+    if len(sample) >= 1:
+        kinds = sample.iloc[0].astype(str).str.strip().str.lower()
+        filled = kinds[kinds != ""]
+        if len(filled) and filled.isin(_ANSWER_TYPES).mean() >= 0.5:
+            return ExportHeader(1, {}, 'the kind of answer under each question ("Response", "Open-Ended Response"), '
+                                       "as a SurveyMonkey export does")
+    return None
 
 
 def detect_columns(frame: pd.DataFrame, settings: ColumnSettings, *, file: str | Path,
                    descriptions: dict[str, str] | None = None) -> ColumnMap:
     """Resolve each column role from the settings or from the header names and contents.
 
-    ``descriptions``: each column's question (:func:`export_descriptions`), matched as its
+    ``descriptions``: each column's question (:func:`export_header`), matched as its
     name is: "Q1" is found by "How likely are you to recommend us?", and ``--score`` may
     name it either way."""
     header = list(frame.columns)
@@ -587,14 +613,13 @@ def unreadable_rejections(unreadable: list[dict], id_column: str | None) -> pd.D
     return frame.assign(response_id=ids, column=column.where(column.notna(), None))[REJECTED_COLUMNS]
 
 
-def _without_description_rows(raw: RawTable) -> RawTable:
-    """``raw`` without its first two rows, a Qualtrics export's descriptions (see
-    :func:`export_descriptions`), and a note that says so."""
-    rows = raw.rows[:2]
-    return dataclasses.replace(
-        raw, frame=raw.frame.iloc[2:].reset_index(drop=True), rows=raw.rows[2:],
-        blank=raw.blank[2:] if raw.blank is not None else None,
-        notes=[*raw.notes, DESCRIPTION_NOTE.format(rows=" and ".join(str(r) for r in rows))])
+def _without_header_rows(raw: RawTable, header: ExportHeader) -> RawTable:
+    """``raw`` without the description rows of a survey tool's export (:func:`export_header`),
+    and a note that says so."""
+    n = header.rows
+    return dataclasses.replace(raw, frame=raw.frame.iloc[n:].reset_index(drop=True), rows=raw.rows[n:],
+                               blank=raw.blank[n:] if raw.blank is not None else None,
+                               notes=[*raw.notes, header.note(raw.rows)])
 
 
 def load_responses(path: str | Path, config: Config | None = None) -> IngestResult:
@@ -607,23 +632,24 @@ def load_responses(path: str | Path, config: Config | None = None) -> IngestResu
     settings: InputSettings = config.input
     scale = scale_from_settings(settings)
     detected: list[ColumnMap] = []
-    described: list[dict[str, str]] = []
+    headers: list[ExportHeader] = []
 
     def select(sample: pd.DataFrame) -> list[str]:
         """Roles from the header and the first rows; only their columns are kept."""
         if sample.empty:  # no data row: nothing to detect from, E106 below says so
             return list(sample.columns)
-        descriptions = export_descriptions(sample)
-        if descriptions:
-            described.append(descriptions)
-            sample = sample.iloc[2:].reset_index(drop=True)
-        detected.append(detect_columns(sample, config.columns, file=path, descriptions=descriptions))
+        header = export_header(sample)
+        if header:
+            headers.append(header)
+            sample = sample.iloc[header.rows:].reset_index(drop=True)
+        detected.append(detect_columns(sample, config.columns, file=path,
+                                       descriptions=header.descriptions if header else None))
         return detected[0].names
 
     raw = read_table(path, sheet=settings.sheet, encoding=settings.encoding, select=select,
                      header_row=settings.header_row)
-    if described:
-        raw = _without_description_rows(raw)
+    if headers:
+        raw = _without_header_rows(raw, headers[0])
     if raw.frame.empty and not raw.unreadable:
         raise InputError("E106", "no data rows below the header", file=path)
     columns = detected[0] if detected else detect_columns(raw.frame, config.columns, file=path)

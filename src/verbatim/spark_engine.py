@@ -259,8 +259,8 @@ def ingest_spark(spark, source, config: Config, *, driver_max_bytes: int = DRIVE
     """
     from pyspark.sql import functions as F
 
-    from .ingest import (DESCRIPTION_NOTE, IngestResult, detect_columns, export_descriptions, load_responses,
-                         scale_from_settings, scale_notes, unreadable_rejections)
+    from .ingest import (IngestResult, detect_columns, export_header, load_responses, scale_from_settings,
+                         scale_notes, unreadable_rejections)
     from .spark_udfs import INGEST_SCHEMA, validate_partition
 
     keep = ["row", "response_id", "text", "department"]
@@ -286,13 +286,14 @@ def ingest_spark(spark, source, config: Config, *, driver_max_bytes: int = DRIVE
     sample = limited[header].astype(object).fillna("")
     filled = sample.map(lambda value: bool(str(value).strip())).any(axis=1)
     sample, sample_rows = sample[filled].reset_index(drop=True), limited.loc[filled, "__row"].tolist()
-    descriptions = export_descriptions(sample)  # a Qualtrics export's question and import-id rows, as load_responses
+    export = export_header(sample)  # a survey tool's rows describing its columns: dropped as load_responses does
     described = []
-    if descriptions:
-        described = [DESCRIPTION_NOTE.format(rows=" and ".join(str(r) for r in sample_rows[:2]))]
-        raw = raw.where(~F.col("__row").isin(sample_rows[:2]))
-        sample = sample.iloc[2:].reset_index(drop=True)
-    columns = detect_columns(sample, config.columns, file=str(source), descriptions=descriptions)
+    if export:
+        described = [export.note(sample_rows)]
+        raw = raw.where(~F.col("__row").isin(sample_rows[: export.rows]))
+        sample = sample.iloc[export.rows:].reset_index(drop=True)
+    columns = detect_columns(sample, config.columns, file=str(source),
+                             descriptions=export.descriptions if export else None)
     if layout is not None and layout.blank_lines:  # rows Spark skipped, rejected as read_table's are
         raw = raw.unionByName(spark.createDataFrame([(*[None] * len(header), row) for row in layout.blank_lines],
                                                     raw.schema))
