@@ -317,6 +317,20 @@ def test_ingest_dates_outside_the_calendar_and_with_offsets(write_file):
     assert result.responses["submitted_at"].astype(str).tolist() == ["2026-01-01 00:30:00"] * 2
 
 
+def test_ingest_reads_unix_time_as_survey_apis_export_it(write_file):
+    """Delighted's and Zendesk's JSON give created_at as seconds since 1970 (UTC); every row was
+    rejected as an unparseable date. 10 digits are seconds, 13 milliseconds; others stay unread."""
+    records = [{"id": "1", "score": 9, "comment": "Great app", "created_at": 1764590400},
+               {"id": "2", "score": 3, "comment": "Too slow", "created_at": 1764590400123},
+               {"id": "3", "score": 7, "comment": "ok", "created_at": 99999999999}]
+    result = load_responses(write_file("api.json", json.dumps(records)), config())
+    no_row_lost(result, 3)
+    assert result.columns.date == "created_at"
+    assert result.responses["submitted_at"].tolist() == [pd.Timestamp("2025-12-01 12:00:00"),
+                                                         pd.Timestamp("2025-12-01 12:00:00.123")]
+    assert reasons(result) == ["unparseable date (or outside 1677-2262)"]
+
+
 def test_ingest_rejects_weights_that_cannot_be_added_up(write_file):
     text = "comment,score,revenue\na,9,100\nb,9,inf\nc,9,1e308\nd,9,-1\n"
     result = load_responses(write_file("w.csv", text), config(weight="revenue"))

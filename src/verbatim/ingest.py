@@ -368,12 +368,19 @@ def order_from_fields(first_over_12: bool, second_over_12: bool, dayfirst: bool)
     return dayfirst, first_over_12 and second_over_12
 
 
+# Unix time, as survey APIs and their JSON exports give it (Delighted, Zendesk): seconds
+# (10 digits: 2001-2286, a fraction allowed) or milliseconds (13 digits), in UTC.
+_EPOCH_SECONDS = re.compile(r"^[0-9]{10}(?:\.[0-9]+)?$")
+_EPOCH_MILLISECONDS = re.compile(r"^[0-9]{13}$")
+
+
 def parse_dates(values: pd.Series, settings: InputSettings) -> pd.Series:
     """Strings -> naive timestamps (NaT when empty, unparseable or outside 1677-2262).
 
     A timestamp with a UTC offset keeps its own wall-clock time ("2026-01-01 00:00+01:00"
     is 1 January, not 31 December in UTC): a response belongs to the day, week and month
-    in which its customer wrote it."""
+    in which its customer wrote it. Without ``settings.date_format``, a number of 10 digits
+    is Unix time in seconds and one of 13 in milliseconds (UTC, the only time they tell)."""
     stripped = values.str.strip()
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
     filled = stripped.ne("")
@@ -382,16 +389,21 @@ def parse_dates(values: pd.Series, settings: InputSettings) -> pd.Series:
     sub = stripped[filled]
     if "%z" not in settings.date_format:  # the offset after a time of day; "05-01-2026" has none
         sub = sub.str.replace(_UTC_OFFSET, r"\1", regex=True).str.strip()
+    epoch = pd.Series(pd.NaT, index=sub.index, dtype="datetime64[ns]")
     if settings.date_format:
         parsed = pd.to_datetime(sub, format=settings.date_format, errors="coerce", utc=True)
     else:
+        for pattern, unit in ((_EPOCH_SECONDS, "s"), (_EPOCH_MILLISECONDS, "ms")):
+            found = sub.str.match(pattern)
+            if found.any():
+                epoch.loc[found] = pd.to_datetime(pd.to_numeric(sub[found]), unit=unit).astype("datetime64[ns]")
         parsed = pd.to_datetime(sub, format="ISO8601", errors="coerce", utc=True)
-        retry = parsed.isna()
+        retry = parsed.isna() & epoch.isna()
         if retry.any():
             parsed.loc[retry] = pd.to_datetime(sub[retry], format="mixed", dayfirst=settings.dayfirst,
                                                errors="coerce", utc=True)
     parsed = parsed.where((parsed >= _FIRST) & (parsed <= _LAST))
-    out.loc[filled] = parsed.dt.tz_convert(None).astype("datetime64[ns]")
+    out.loc[filled] = parsed.dt.tz_convert(None).astype("datetime64[ns]").where(epoch.isna(), epoch)
     return out
 
 
