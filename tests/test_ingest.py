@@ -331,6 +331,24 @@ def test_ingest_reads_unix_time_as_survey_apis_export_it(write_file):
     assert reasons(result) == ["unparseable date (or outside 1677-2262)"]
 
 
+def test_ingest_passes_over_a_column_named_like_a_date_that_holds_no_dates(write_file):
+    """A "Date" column of survey weeks is no response date: every row was rejected as an
+    unparseable date, so a file whose only fault was an optional column could not be read.
+    A detected date column is kept when most of its values are dates (the others rejected);
+    one given with --date is kept whatever it holds."""
+    weeks = "comment,score,date\ngreat,10,Week 45\nbad,2,Week 45\nok,8,Week 46\n"
+    result = load_responses(write_file("w.csv", weeks), config())
+    no_row_lost(result, 3)
+    assert result.columns.date is None and len(result.responses) == 3
+    assert any(n.startswith("column 'date' is named like a date but most of its values are not dates (such as "
+                            "'Week 45')") for n in result.notes)
+    mostly = "comment,score,date\ngreat,10,2026-11-02\nbad,2,2026-11-03\nok,8,Week 46\n"
+    kept = load_responses(write_file("m.csv", mostly), config())
+    assert kept.columns.date == "date" and reasons(kept) == ["unparseable date (or outside 1677-2262)"]
+    given = load_responses(write_file("g.csv", weeks.replace("ok,8,Week 46", "ok,8,2026-11-04")), config(date="date"))
+    assert given.columns.date == "date" and len(given.rejected) == 2
+
+
 def test_ingest_rejects_weights_that_cannot_be_added_up(write_file):
     text = "comment,score,revenue\na,9,100\nb,9,inf\nc,9,1e308\nd,9,-1\n"
     result = load_responses(write_file("w.csv", text), config(weight="revenue"))

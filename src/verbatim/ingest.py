@@ -85,6 +85,7 @@ class ColumnMap:
     id: str | None = None
     weight: str | None = None
     detected: tuple[str, ...] = ()  # roles that were auto-detected rather than given
+    notes: tuple[str, ...] = ()  # what detection passed over, for the run's notes
 
     def describe(self) -> list[str]:
         """One line per role, e.g. ``text        <- 'Comment' (detected)``."""
@@ -218,13 +219,27 @@ def export_header(sample: pd.DataFrame) -> ExportHeader | None:
     return None
 
 
+def _mostly_dates(values: pd.Series, settings: InputSettings) -> tuple[bool, str]:
+    """(whether at least half of the filled cells read as dates, the first that does not)."""
+    filled = values[values.str.strip() != ""]
+    if filled.empty:
+        return True, ""
+    dates = parse_dates(filled.reset_index(drop=True), settings)
+    unread = filled.reset_index(drop=True)[dates.isna()]
+    return dates.notna().mean() >= 0.5, str(unread.iloc[0]) if len(unread) else ""
+
+
 def detect_columns(frame: pd.DataFrame, settings: ColumnSettings, *, file: str | Path,
-                   descriptions: dict[str, str] | None = None) -> ColumnMap:
+                   descriptions: dict[str, str] | None = None, read: InputSettings | None = None) -> ColumnMap:
     """Resolve each column role from the settings or from the header names and contents.
 
     ``descriptions``: each column's question (:func:`export_header`), matched as its
     name is: "Q1" is found by "How likely are you to recommend us?", and ``--score`` may
-    name it either way."""
+    name it either way. A column named like a date is the date only when at least half of
+    its filled cells in ``frame`` read as dates (with ``read``'s date settings): a "Date"
+    column of "Week 45" had every row rejected; it is passed over, with a note."""
+    read = read or InputSettings()
+    notes: list[str] = []
     header = list(frame.columns)
     descriptions = descriptions or {}
     by_norm: dict[str, str] = {}
@@ -250,7 +265,7 @@ def detect_columns(frame: pd.DataFrame, settings: ColumnSettings, *, file: str |
         wants_numbers = role == "score"
         for candidate in EXACT_NAMES.get(role, []):
             name = by_norm.get(candidate)
-            if name and name not in used:
+            if name and name not in used and (role != "date" or dated(name)):
                 return name
         for word in CONTAINS_WORDS.get(role, []):
             for name in header:
@@ -258,8 +273,17 @@ def detect_columns(frame: pd.DataFrame, settings: ColumnSettings, *, file: str |
                     continue
                 if role in ("text", "score") and _mostly_numeric(frame[name]) != wants_numbers:
                     continue  # "Positive Feedback Count" is not a comment column
+                if role == "date" and not dated(name):
+                    continue
                 return name
         return None
+
+    def dated(name: str) -> bool:
+        ok, example = _mostly_dates(frame[name], read)
+        if not ok:
+            notes.append(f"column {name!r} is named like a date but most of its values are not dates (such as "
+                         f"{example[:40]!r}): not read as the response date; name one with --date")
+        return ok
 
     roles: dict[str, object] = {}
     for role in ("score", "id", "date", "department", "weight"):
@@ -291,7 +315,7 @@ def detect_columns(frame: pd.DataFrame, settings: ColumnSettings, *, file: str |
                          + hint, file=file)
     return ColumnMap(text=tuple(roles["text"]), score=roles["score"], department=roles.get("department"),
                      date=roles.get("date"), id=roles.get("id"), weight=roles.get("weight"),
-                     detected=tuple(detected))
+                     detected=tuple(detected), notes=tuple(dict.fromkeys(notes)))
 
 
 def scale_anchors(scale: ScoreScale) -> dict[str, float] | None:
@@ -655,7 +679,7 @@ def load_responses(path: str | Path, config: Config | None = None) -> IngestResu
             headers.append(header)
             sample = sample.iloc[header.rows:].reset_index(drop=True)
         detected.append(detect_columns(sample, config.columns, file=path,
-                                       descriptions=header.descriptions if header else None))
+                                       descriptions=header.descriptions if header else None, read=settings))
         return detected[0].names
 
     raw = read_table(path, sheet=settings.sheet, encoding=settings.encoding, select=select,
@@ -664,10 +688,10 @@ def load_responses(path: str | Path, config: Config | None = None) -> IngestResu
         raw = _without_header_rows(raw, headers[0])
     if raw.frame.empty and not raw.unreadable:
         raise InputError("E106", "no data rows below the header", file=path)
-    columns = detected[0] if detected else detect_columns(raw.frame, config.columns, file=path)
+    columns = detected[0] if detected else detect_columns(raw.frame, config.columns, file=path, read=settings)
     raw, filled = fill_merged_department(raw, columns.department)
     responses, rejected, notes = validate_rows(raw, columns, settings, scale)
-    notes = filled + notes + scale_notes(responses["score"], scale, columns.score)
+    notes = list(columns.notes) + filled + notes + scale_notes(responses["score"], scale, columns.score)
     if raw.unreadable:
         unreadable = unreadable_rejections(raw.unreadable, columns.id)
         rejected = pd.concat([unreadable, rejected], ignore_index=True) if len(rejected) else unreadable

@@ -293,7 +293,7 @@ def ingest_spark(spark, source, config: Config, *, driver_max_bytes: int = DRIVE
         raw = raw.where(~F.col("__row").isin(sample_rows[: export.rows]))
         sample = sample.iloc[export.rows:].reset_index(drop=True)
     columns = detect_columns(sample, config.columns, file=str(source),
-                             descriptions=export.descriptions if export else None)
+                             descriptions=export.descriptions if export else None, read=config.input)
     if layout is not None and layout.blank_lines:  # rows Spark skipped, rejected as read_table's are
         raw = raw.unionByName(spark.createDataFrame([(*[None] * len(header), row) for row in layout.blank_lines],
                                                     raw.schema))
@@ -310,7 +310,7 @@ def ingest_spark(spark, source, config: Config, *, driver_max_bytes: int = DRIVE
     checked = raw.mapInPandas(validate, INGEST_SCHEMA).persist()
     table = checked.toPandas()
     checked.unpersist()
-    notes = described + _merge_notes(table.loc[table["row"] < 0, "rejected_value"].tolist())
+    notes = described + list(columns.notes) + _merge_notes(table.loc[table["row"] < 0, "rejected_value"].tolist())
     if layout is not None and layout.trailing:
         notes.insert(0, f"ignored {layout.trailing} empty row(s) at the end of the file")
     table = table[table["row"] >= 0].sort_values("row", kind="stable").reset_index(drop=True)
