@@ -67,7 +67,8 @@ def test_prepare_clean_text_keeps_email_addresses_for_pii():
     "text",
     ["", "   ", "N/A", "n/a.", "NA", "None", "nothing", "Nothing!!", "No comment.", "no comments",
      "Nothing to add", "-", ".", "?", "...", "ok", "OK!", "No", "nope", "idk", "I don't know", "👍👍", "😀 🎉",
-     "10/10", "None at this time."],
+     "10/10", "None at this time.", "Nope, nothing", "no, not really", "Ok, thanks", "See previous answer.",
+     "Same as above, thanks"],
 )
 def test_prepare_non_answer_detected(text):
     assert is_non_answer(text)
@@ -76,7 +77,8 @@ def test_prepare_non_answer_detected(text):
 @pytest.mark.parametrize(
     "text",
     ["ok but delivery was late", "No, the box was damaged", "Nothing was wrong with the fit", "none of the sizes fit",
-     "na na na, the music was too loud", "Great", "👍 fast delivery", "not good"],
+     "na na na, the music was too loud", "Great", "👍 fast delivery", "not good", "Nothing, all good!",
+     "No, nothing arrived", "See previous answer: the refund never came"],
 )
 def test_prepare_non_answer_tricky_answers_kept(text):
     assert not is_non_answer(text)

@@ -78,7 +78,9 @@ class PrepareSettings:
         "thanks", "thank you", "thankyou", "thank you very much", "thanks a lot", "many thanks", "cheers",
         "regards", "kind regards", "best regards", "best wishes",
         "well", "hmm", "hm", "um", "umm", "erm", "so", "ok so", "anyway", "anyways", "overall", "in short",
-        "see above", "as above", "same as above", "as i said", "as before",
+        "see above", "as above", "same as above", "as i said", "as before", "see below", "as stated above",
+        "as previously stated", "see previous answer", "see previous comment", "see previous comments",
+        "see my previous answer", "see my previous comment", "see comments above", "see comment above",
     )
     clause_markers: tuple[str, ...] = ("but", "however", "although", "whereas", "and also", "except that")
     # Markers that split only right after a comma or semicolon ("plus size" is no boundary).
@@ -131,6 +133,7 @@ _BOILERPLATE_RE = re.compile(
 # Where a sentence ends, for telling a comment made only of fillers ("Nothing to add. Thanks!"),
 # which is never longer than this.
 _SENTENCE_END_RE = re.compile(r"[.!?;\n]+")
+_NON_ANSWER_SPLIT_RE = re.compile(r"[.!?;,\n]+")
 _FILLERS_MAX_CHARS = 200
 # A "--" (or "—", "__") line after some text starts an e-mail signature: drop it and the
 # (short) rest. Only when it begins a line, so "fit -- not great" mid-text survives.
@@ -246,7 +249,8 @@ def is_non_answer(text: str | None, settings: PrepareSettings | None = None) -> 
     if len(key) > _FILLERS_MAX_CHARS:  # no comment this long is fillers alone: skip the split
         return False
     empty = _empty_keys(settings)
-    pieces = (_phrase_key(piece) for piece in _SENTENCE_END_RE.split(str(text)))
+    # Commas part the pieces too: "Nope, nothing." says nothing; "No, the parcel was late" does.
+    pieces = (_phrase_key(piece) for piece in _NON_ANSWER_SPLIT_RE.split(str(text)))
     return all(piece in empty or not any(ch.isalpha() for ch in piece) for piece in pieces)
 
 
