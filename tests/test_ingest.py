@@ -349,6 +349,16 @@ def test_ingest_passes_over_a_column_named_like_a_date_that_holds_no_dates(write
     assert given.columns.date == "date" and len(given.rejected) == 2
 
 
+def test_ingest_counts_a_department_spelled_in_another_case_in_the_usual_spelling(write_file):
+    """Spaces are collapsed; on a tie of spellings, the one in mixed case ("Billing", not "BILLING")."""
+    text = ("comment,score,team\na,10,Sales\nb,2,sales \nc,8,SALES\nd,7,Sales\ne,9,Customer  Service\n"
+            "f,9,Customer Service\ng,9,customer service\nh,9,BILLING\ni,9,Billing\n")
+    result = load_responses(write_file("d.csv", text), config())
+    assert result.responses["department"].tolist() == ["Sales"] * 4 + ["Customer Service"] * 3 + ["Billing"] * 2
+    assert ("4 row(s) spell their department in another case than most rows do, and count in it: 'BILLING' as "
+            "'Billing'; 'customer service' as 'Customer Service'; 'SALES', 'sales' as 'Sales'") in result.notes
+
+
 def test_ingest_rejects_weights_that_cannot_be_added_up(write_file):
     text = "comment,score,revenue\na,9,100\nb,9,inf\nc,9,1e308\nd,9,-1\n"
     result = load_responses(write_file("w.csv", text), config(weight="revenue"))

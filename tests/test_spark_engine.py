@@ -160,6 +160,8 @@ def test_spark_ingest_on_executors_equals_load_responses(spark, tmp_path, sample
     frame.loc[60, "response_id"] = ""
     frame.loc[61, "response_id"] = "row-62"
     frame.loc[90, "response_id"] = f" {frame.loc[10, 'response_id']}\t"
+    # Departments in another case or spacing, counted in the usual spelling on every partition.
+    frame.loc[[5, 150, 260], "department"] = ["DELIVERY", "delivery ", "Customer  service"]
     csv_path = tmp_path / "survey.csv"
     frame.to_csv(csv_path, index=False)
     parquet_path = tmp_path / "survey.parquet"
@@ -174,6 +176,10 @@ def test_spark_ingest_on_executors_equals_load_responses(spark, tmp_path, sample
         assert got.columns == expected.columns
         assert sorted(got.rejected["reason"].str.split(" ").str[0]) == ["duplicate", "duplicate", "no", "score", "score"]
         assert got.responses["response_id"].is_unique
+        assert set(got.responses["department"].dropna()) == set(frame["department"]) - {"DELIVERY", "delivery ", "Customer  service"}
+        assert [n for n in got.notes if "another case" in n] == [n for n in expected.notes if "another case" in n] == [
+            "3 row(s) spell their department in another case than most rows do, and count in it: 'Customer service' "
+            "as 'Customer Service'; 'DELIVERY', 'delivery' as 'Delivery'"]
         if path == csv_path:  # Parquet numbers records from 1, so there the blank row is "row-61"
             assert {"row-62", "row-62.2"} <= set(got.responses["response_id"])
         assert responses.count() == len(expected.responses)

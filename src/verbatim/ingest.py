@@ -443,16 +443,43 @@ def _as_text(values: pd.Series) -> pd.Series:
     return values.astype(object).fillna("").reset_index(drop=True).astype(str)
 
 
+def department_names(values: pd.Series) -> pd.Series:
+    """Department cells as read: stripped, runs of spaces as one."""
+    return values.str.strip().str.replace(r"\s+", " ", regex=True)
+
+
+def department_spellings(counts: Mapping[str, int]) -> dict[str, str]:
+    """``{spelling: name}`` for the department names (with their row counts) that differ from
+    another only in case: each is read as the spelling most rows use (on a tie, one in mixed
+    case, then the first in order). "SALES" and "sales" beside "Sales" made three departments
+    of one."""
+    first: dict[str, str] = {}
+    for name in sorted((n for n in counts if n), key=lambda n: (-counts[n], n.isupper() or n.islower(), n)):
+        first.setdefault(name.casefold(), name)
+    return {name: first[name.casefold()] for name in counts if name and first[name.casefold()] != name}
+
+
+def department_note(n_rows: int, spellings: Mapping[str, str]) -> str:
+    """The run's note on the rows whose department was read in another spelling."""
+    merged: dict[str, list[str]] = {}
+    for spelling, name in sorted(spellings.items()):
+        merged.setdefault(name, []).append(spelling)
+    said = "; ".join(f"{', '.join(map(repr, spelled))} as {name!r}" for name, spelled in sorted(merged.items()))
+    return f"{n_rows} row(s) spell their department in another case than most rows do, and count in it: {said}"
+
+
 def validate_rows(raw: RawTable, columns: ColumnMap, settings: InputSettings, scale: ScoreScale,
-                  date_order: bool | None = None,
-                  cut_widths: Mapping[str, int] | None = None) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+                  date_order: bool | None = None, cut_widths: Mapping[str, int] | None = None,
+                  spellings: Mapping[str, str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """Type every row and split it into responses and rejected rows (vectorised).
 
     ``date_order``: day first (True) or month first (False) for every all-number date, as
     decided on the whole column elsewhere; None: decided here (:func:`numeric_date_order`).
     ``cut_widths``: the width at which the export cut each comment column
     (:func:`verbatim.cuts.cut_length`) as decided on the whole column elsewhere; None:
-    decided here. Comments cut there end with "…" (:func:`verbatim.cuts.mark_cut`)."""
+    decided here. Comments cut there end with "…" (:func:`verbatim.cuts.mark_cut`).
+    ``spellings``: department names read as another (:func:`department_spellings`) as decided
+    on the whole column elsewhere; None: decided here."""
     frame = raw.frame
     n = len(frame)
     rows = pd.Series(raw.rows, dtype="int64")
@@ -566,7 +593,13 @@ def validate_rows(raw: RawTable, columns: ColumnMap, settings: InputSettings, sc
             notes.append(f"{renamed} row(s) without an id were given 'row-<row number>.2' (or .3, ...): "
                          "the file already uses 'row-<row number>' as an id")
 
-    department = col(columns.department).str.strip()
+    department = department_names(col(columns.department))
+    if spellings is None:
+        spellings = department_spellings(department.value_counts().to_dict()) if columns.department else {}
+    respelled = department.isin(list(spellings))
+    if respelled.any():
+        notes.append(department_note(int(respelled.sum()), spellings))
+        department = department.where(~respelled, department.map(spellings))
     ok = reason.isna().to_numpy()
     scores_ok = score.where(has_score)
     responses = pd.DataFrame({

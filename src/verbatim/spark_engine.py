@@ -231,6 +231,21 @@ def _date_order(raw, column: str | None, settings) -> bool | None:
     return order_from_fields(bool(over["over0"]), bool(over["over1"]), settings.dayfirst)[0]
 
 
+def _department_spellings(raw, column: str | None) -> dict[str, str]:
+    """Department names read as another spelling, decided over every row as the local engine
+    does (:func:`verbatim.ingest.department_spellings`), so every partition reads them alike."""
+    from pyspark.sql import functions as F
+
+    from .ingest import department_spellings
+
+    if not column:
+        return {}
+    name = F.regexp_replace(F.regexp_replace(F.coalesce(F.col(f"`{column}`"), F.lit("")), r"(?U)^\s+|\s+$", ""),
+                            r"(?U)\s+", " ")
+    rows = raw.groupBy(name.alias("name")).count().collect()
+    return department_spellings({r["name"]: int(r["count"]) for r in rows})
+
+
 def _cut_widths(raw, text_columns) -> dict[str, int]:
     """The width at which the export cut each comment column, decided over every row as the
     local engine does (:func:`verbatim.cuts.cut_length` of the column's
@@ -306,7 +321,8 @@ def ingest_spark(spark, source, config: Config, *, driver_max_bytes: int = DRIVE
     scale = scale_from_settings(config.input)
     validate = functools.partial(validate_partition, columns=columns, settings=config.input, scale=scale,
                                  date_order=_date_order(raw, columns.date, config.input),
-                                 cut_widths=_cut_widths(raw, columns.text))
+                                 cut_widths=_cut_widths(raw, columns.text),
+                                 spellings=_department_spellings(raw, columns.department))
     checked = raw.mapInPandas(validate, INGEST_SCHEMA).persist()
     table = checked.toPandas()
     checked.unpersist()

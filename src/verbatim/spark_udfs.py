@@ -73,7 +73,7 @@ def _offline() -> None:
 
 
 def validate_partition(batches: Iterator["pd.DataFrame"], columns, settings, scale,
-                       date_order: bool | None = None, cut_widths=None) -> Iterator["pd.DataFrame"]:
+                       date_order: bool | None = None, cut_widths=None, spellings=None) -> Iterator["pd.DataFrame"]:
     """Type and validate raw string rows with :func:`verbatim.ingest.validate_rows`.
 
     Input batches hold the raw columns (all strings) plus ``__row`` (the user-visible row
@@ -82,8 +82,8 @@ def validate_partition(batches: Iterator["pd.DataFrame"], columns, settings, sca
     the first row of an id, decides exactly as on the whole file. Yields one row per
     input row: accepted rows have ``reason`` null, rejected rows carry the reason; each
     note of ``validate_rows`` comes as a row with ``row = -1`` and the note as
-    ``rejected_value``. ``date_order`` and ``cut_widths`` are decided on the whole file by
-    the driver, so that every partition reads dates and cut comments alike.
+    ``rejected_value``. ``date_order``, ``cut_widths`` and ``spellings`` (of departments) are
+    decided on the whole file by the driver, so that every partition reads them alike.
     """
     import pandas as pd
 
@@ -96,7 +96,8 @@ def validate_partition(batches: Iterator["pd.DataFrame"], columns, settings, sca
     part = pd.concat(frames, ignore_index=True).sort_values("__row", kind="stable").reset_index(drop=True)
     rows = part.pop("__row").astype("int64").tolist()
     raw = RawTable(part.astype(object).fillna(""), rows, "csv")
-    responses, rejected, notes = validate_rows(raw, columns, settings, scale, date_order, cut_widths or {})
+    responses, rejected, notes = validate_rows(raw, columns, settings, scale, date_order, cut_widths or {},
+                                               spellings or {})
     ok = responses.assign(rejected_column=None, rejected_value=None, reason=None)
     bad = pd.DataFrame({
         "row": rejected["row"], "response_id": rejected["response_id"], "text": None, "score": float("nan"),
