@@ -331,6 +331,14 @@ def test_ingest_reads_unix_time_as_survey_apis_export_it(write_file):
     assert reasons(result) == ["unparseable date (or outside 1677-2262)"]
 
 
+def test_ingest_reads_a_spreadsheet_date_serial_that_lost_its_format(write_file):
+    text = "comment,score,date\na,9,45962\nb,3,45962.5\nc,8,2026-11-03\nd,8,12345\n"
+    result = load_responses(write_file("s.csv", text), config(date="date"))
+    assert result.responses["submitted_at"].tolist() == [pd.Timestamp("2025-11-01"), pd.Timestamp("2025-11-01 12:00"),
+                                                         pd.Timestamp("2026-11-03")]
+    assert reasons(result) == ["unparseable date (or outside 1677-2262)"]  # 12345: 1933, no serial of a survey
+
+
 def test_ingest_passes_over_a_column_named_like_a_date_that_holds_no_dates(write_file):
     """A "Date" column of survey weeks is no response date: every row was rejected as an
     unparseable date, so a file whose only fault was an optional column could not be read.

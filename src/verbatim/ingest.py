@@ -396,6 +396,10 @@ def order_from_fields(first_over_12: bool, second_over_12: bool, dayfirst: bool)
 # (10 digits: 2001-2286, a fraction allowed) or milliseconds (13 digits), in UTC.
 _EPOCH_SECONDS = re.compile(r"^[0-9]{10}(?:\.[0-9]+)?$")
 _EPOCH_MILLISECONDS = re.compile(r"^[0-9]{13}$")
+# A spreadsheet's date serial (days since 1899-12-30) that lost its date format on the way:
+# 20000-79999 is 1954-2119, and a number of 5 digits is no other date.
+_SHEET_SERIAL = re.compile(r"^[2-7][0-9]{4}(?:\.[0-9]+)?$")
+_SHEET_EPOCH = pd.Timestamp("1899-12-30")
 
 
 def parse_dates(values: pd.Series, settings: InputSettings) -> pd.Series:
@@ -404,7 +408,8 @@ def parse_dates(values: pd.Series, settings: InputSettings) -> pd.Series:
     A timestamp with a UTC offset keeps its own wall-clock time ("2026-01-01 00:00+01:00"
     is 1 January, not 31 December in UTC): a response belongs to the day, week and month
     in which its customer wrote it. Without ``settings.date_format``, a number of 10 digits
-    is Unix time in seconds and one of 13 in milliseconds (UTC, the only time they tell)."""
+    is Unix time in seconds and one of 13 in milliseconds (UTC, the only time they tell), and
+    one of 5 from 20000 a spreadsheet's date serial (45962 is 2025-11-01)."""
     stripped = values.str.strip()
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
     filled = stripped.ne("")
@@ -417,10 +422,12 @@ def parse_dates(values: pd.Series, settings: InputSettings) -> pd.Series:
     if settings.date_format:
         parsed = pd.to_datetime(sub, format=settings.date_format, errors="coerce", utc=True)
     else:
-        for pattern, unit in ((_EPOCH_SECONDS, "s"), (_EPOCH_MILLISECONDS, "ms")):
+        for pattern, unit, origin in ((_EPOCH_SECONDS, "s", "unix"), (_EPOCH_MILLISECONDS, "ms", "unix"),
+                                      (_SHEET_SERIAL, "D", _SHEET_EPOCH)):
             found = sub.str.match(pattern)
             if found.any():
-                epoch.loc[found] = pd.to_datetime(pd.to_numeric(sub[found]), unit=unit).astype("datetime64[ns]")
+                epoch.loc[found] = pd.to_datetime(pd.to_numeric(sub[found]), unit=unit,
+                                                  origin=origin).astype("datetime64[ns]")
         parsed = pd.to_datetime(sub, format="ISO8601", errors="coerce", utc=True)
         retry = parsed.isna() & epoch.isna()
         if retry.any():
