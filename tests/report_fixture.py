@@ -327,5 +327,8 @@ def with_general_reaction(report: dict, label: str = "really disappointed") -> d
     entry = copy.deepcopy(report["overall"]["improvement_areas"][0]) | {"theme_id": 90, "label": label,
                                                                         "rank_stability": None, "driver_weight": None}
     report["overall"]["general_reactions"] = [entry]
+    row = next(r for r in report["impact"] if r["group"] == ALL and r["side"] == "all" and r["impact"] is not None)
+    report["impact"].append(copy.deepcopy(row) | {"theme_id": 90, "impact": entry["impact"], "ci_low": entry["ci_low"],
+                                                  "ci_high": entry["ci_high"], "significant": True})
     report["departments"][0]["ranking"]["general_reactions"] = [entry | {"quotes": entry["quotes"][:1]}]
     return report

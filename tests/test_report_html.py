@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from verbatim.report.html import CSP, drilldown_payload, render_html, write_html
+from verbatim.report.html import CSP, drilldown_payload, impact_chart, render_html, write_html
 from verbatim.report import wording as w
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -399,3 +399,6 @@ def test_report_html_lists_general_reactions_in_a_card_of_their_own():
     card = page.split('id="general-reactions"', 1)[1].split("</div>", 1)[0]
     assert w.GENERAL_HEADING in card and "&lt;script" in card and "<script" not in card
     assert page.index('class="card issue"') < page.index('id="general-reactions"')
+    chart = impact_chart(with_general_reaction(make_report()))
+    assert "really disappointed (general)" in chart and "are not ranked as issues or strengths" in chart
+    assert "(general)" not in impact_chart(make_report())

@@ -117,6 +117,10 @@ def _short(text: str, limit: int) -> str:
 # --------------------------------------------------------------------------- charts
 
 
+#: After the name of a general theme (verbatim.general) in the impact chart.
+GENERAL_MARK = "general"
+
+
 def impact_chart(report: Mapping[str, Any]) -> str:
     """Horizontal dot-and-whisker chart of each theme's effect on NPS with its interval."""
     labels = _theme_labels(report)
@@ -131,6 +135,10 @@ def impact_chart(report: Mapping[str, Any]) -> str:
         note = (f'<p class="note">{len(left_out)} more themes with smaller effects (between {_e(w.fmt_points(low))} '
                 f'and {_e(w.fmt_points(high))} points) are not drawn; report.json lists every theme.</p>')
     rows = sorted(rows, key=lambda r: r["impact"])
+    general = {t["id"] for t in report.get("themes") or [] if t.get("general")}
+    if general & {r["theme_id"] for r in rows}:
+        note += (f'<p class="note">Themes marked “{GENERAL_MARK}” say how customers feel without naming what about: '
+                 "they move the score but are not ranked as issues or strengths.</p>")
     values = [0.0] + [v for r in rows for v in (r["impact"], r.get("ci_low"), r.get("ci_high")) if w.is_number(v)]
     ticks = nice_ticks(min(values), max(values))
     lo, hi = ticks[0], ticks[-1]
@@ -151,6 +159,8 @@ def impact_chart(report: Mapping[str, Any]) -> str:
     for i, row in enumerate(rows):
         y = top + row_h * i + row_h / 2
         name, colour = _row_name(row, labels), _colour(row)
+        if row["theme_id"] in general:
+            name = f"{name} ({GENERAL_MARK})"
         lo_ci, hi_ci = row.get("ci_low"), row.get("ci_high")
         tip = (f"{name}: {w.impact_phrase(row['impact'], lo_ci, hi_ci)}, {w.evidence_phrase(row['significant'])}; "
                f"mentioned by {w.mention_phrase(row.get('share'), row.get('n_mentions'))}")  # fmt: skip
