@@ -278,17 +278,27 @@ def test_readers_xlsx_reads_the_first_visible_sheet_and_says_which(tmp_path):
     assert any("read sheet 'Current' of 2 ('Old' (hidden), 'Current')" in note for note in table.notes)
 
 
-def test_readers_xlsx_cover_sheet_first_points_to_sheet(tmp_path):
+def test_readers_xlsx_cover_sheet_first_reads_the_sheet_with_the_survey(tmp_path):
+    """A cover or summary sheet first: the next visible sheet where the columns are found is
+    read, and a note says so; where none has them, the error lists the sheets."""
     book = openpyxl.Workbook()
     book.active.title = "Cover"
     book.active.append(["Survey export"])
     book.active.append(["Wave 12, November"])
+    notes = book.create_sheet("Notes")
+    notes.append(["Method", "Sample"])
     data = book.create_sheet("Responses")
     data.append(["comment", "score"])
     data.append(["fine", 9])
     book.save(tmp_path / "c.xlsx")
-    with pytest.raises(InputError, match="this is sheet 'Cover', the workbook also has 'Responses': choose one with --sheet"):
-        load_responses(tmp_path / "c.xlsx")
+    result = load_responses(tmp_path / "c.xlsx")
+    assert result.responses["text"].tolist() == ["fine"]
+    assert ("sheet 'Cover' holds no survey table (no comment column found): read sheet 'Responses' instead, of 3; "
+            "choose another with --sheet") in result.notes
+    book.remove(data)
+    book.save(tmp_path / "none.xlsx")
+    with pytest.raises(InputError, match="this is sheet 'Cover', the workbook also has 'Notes': choose one with --sheet"):
+        load_responses(tmp_path / "none.xlsx")
 
 
 def test_readers_header_row_skips_a_title_above_the_table(write_file, tmp_path):

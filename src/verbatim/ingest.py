@@ -716,10 +716,12 @@ def load_responses(path: str | Path, config: Config | None = None) -> IngestResu
             return list(sample.columns)
         header = export_header(sample)
         if header:
-            headers.append(header)
             sample = sample.iloc[header.rows:].reset_index(drop=True)
+        # Appended once found: a workbook's cover sheet fails here and its next sheet is tried.
         detected.append(detect_columns(sample, config.columns, file=path,
                                        descriptions=header.descriptions if header else None, read=settings))
+        if header:
+            headers.append(header)
         return detected[0].names
 
     raw = read_table(path, sheet=settings.sheet, encoding=settings.encoding, select=select,

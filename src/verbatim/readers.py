@@ -533,7 +533,21 @@ def _read_xlsx(path: Path, data: bytes, *, sheet: str = "", select: Select | Non
                                  column=exc.column) from None
             if exc.code != "E105" or sheet or not others:
                 raise
-            # A cover or notes sheet first: the columns are on another sheet.
+            # A cover or notes sheet first: the columns are on another sheet. The first other
+            # visible sheet where they are found is read, and the run says so.
+            for other in [w.title for w in book.worksheets if w is not ws and w.sheet_state == "visible"]:
+                try:
+                    found = _read_xlsx(path, data, sheet=other, select=select, header_row=header_row)
+                except InputError as again:
+                    if again.code not in ("E103", "E105"):
+                        raise
+                    continue
+                if found.frame.empty and not found.unreadable:  # column names alone: no survey either
+                    continue
+                why = exc.message.split(";")[0]  # "no comment column found"
+                found.notes.insert(0, f"sheet {ws.title!r} holds no survey table ({why}): read sheet {other!r} "
+                                      f"instead, of {len(book.worksheets)}; choose another with --sheet")
+                return found
             raise InputError("E105", f"{exc.message}; this is sheet {ws.title!r}, the workbook also has "
                                      f"{', '.join(repr(t) for t in others)}: choose one with --sheet",
                              file=exc.file, row=exc.row, column=exc.column) from None
