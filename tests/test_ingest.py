@@ -202,6 +202,17 @@ def test_ingest_reads_a_surveymonkey_export_whose_second_row_names_the_kind_of_a
     assert load_responses(write_file("sm2.csv", answered), config()).rows_read == 3
 
 
+@pytest.mark.parametrize("question", ["What can we improve?", "Any suggestions for us?", "Anything else you'd like to add?",
+                                      "Please describe your experience"])
+def test_ingest_detects_the_open_question_by_its_wording(write_file, question):
+    text = f'Respondent,How would you rate us (0-10)?,"{question}"\nA1,9,Faster delivery\nA2,4,Nothing works\n'
+    cols = load_responses(write_file("q.csv", text), config()).columns
+    assert cols.text == (question,) and cols.score == "How would you rate us (0-10)?"
+    accurate = f'Accurate address (0/1),"{question}"\n1,Faster delivery\n0,Nothing works\n'  # no "rate" in "accurate"
+    with pytest.raises(InputError, match="no score column found"):
+        load_responses(write_file("a.csv", accurate), config())
+
+
 def test_ingest_detects_review_export_columns(write_file):
     # The header of the public women's clothing reviews export: "Clothing ID" is not a
     # response id and "Positive Feedback Count" is a number, not a comment.

@@ -47,8 +47,9 @@ EXACT_NAMES = {
     "id": ["response id", "responseid", "respondent id", "id", "record id", "survey response id", "ticket id"],
 }
 CONTAINS_WORDS = {
-    "text": ["comment", "verbatim", "feedback", "reason", "why", "tell us", "explain"],
-    "score": ["likely", "recommend", "nps", "rating", "score"],
+    "text": ["comment", "verbatim", "feedback", "reason", "why", "tell us", "explain", "improve", "suggest",
+             "anything else", "describe"],
+    "score": ["likely", "recommend", "nps", "rating", "score", " rate"],  # " rate": at a word's start, not "accurate"
     "department": ["department", "dept"],
     "date": ["date", "submitted", "timestamp"],
 }
@@ -269,7 +270,7 @@ def detect_columns(frame: pd.DataFrame, settings: ColumnSettings, *, file: str |
                 return name
         for word in CONTAINS_WORDS.get(role, []):
             for name in header:
-                if name in used or word not in f"{_norm(name)} {_norm(descriptions.get(name, ''))}":
+                if name in used or word not in f" {_norm(name)} {_norm(descriptions.get(name, ''))}":
                     continue
                 if role in ("text", "score") and _mostly_numeric(frame[name]) != wants_numbers:
                     continue  # "Positive Feedback Count" is not a comment column
