@@ -402,3 +402,6 @@ def test_report_html_lists_general_reactions_in_a_card_of_their_own():
     chart = impact_chart(with_general_reaction(make_report()))
     assert "really disappointed (general)" in chart and "are not ranked as issues or strengths" in chart
     assert "(general)" not in impact_chart(make_report())
+    ranked = with_general_reaction(make_report())
+    ranked["run"]["config"]["impact"]["rank_general"] = True  # then they are ranked like any theme
+    assert "(general)" not in impact_chart(ranked)

@@ -135,7 +135,7 @@ def impact_chart(report: Mapping[str, Any]) -> str:
         note = (f'<p class="note">{len(left_out)} more themes with smaller effects (between {_e(w.fmt_points(low))} '
                 f'and {_e(w.fmt_points(high))} points) are not drawn; report.json lists every theme.</p>')
     rows = sorted(rows, key=lambda r: r["impact"])
-    general = {t["id"] for t in report.get("themes") or [] if t.get("general")}
+    general = w.unranked_general(report)
     if general & {r["theme_id"] for r in rows}:
         note += (f'<p class="note">Themes marked “{GENERAL_MARK}” say how customers feel without naming what about: '
                  "they move the score but are not ranked as issues or strengths.</p>")

@@ -84,6 +84,14 @@ def top_k(report: Mapping[str, Any]) -> int:
     return int(k) if is_number(k) and k >= 1 else DEFAULT_TOP_K
 
 
+def unranked_general(report: Mapping[str, Any]) -> set[int]:
+    """Ids of the general themes the rankings leave out (none when impact.rank_general)."""
+    config = report.get("run", {}).get("config", {}) or {}
+    if isinstance(config, Mapping) and (config.get("impact") or {}).get("rank_general"):
+        return set()
+    return {t["id"] for t in report.get("themes") or [] if t.get("general")}
+
+
 def interval_explainer(level: float = DEFAULT_CI_LEVEL) -> str:
     """One paragraph explaining the ranges, written once per document."""
     pct = f"{100 * level:.0f}%"
