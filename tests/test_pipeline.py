@@ -312,6 +312,13 @@ def test_pipeline_next_wave_on_saved_model_keeps_theme_identity(run, sample_path
     first_themes = result.analysis.themes.set_index("theme_id")["label"]
     kept = second.analysis.themes[~second.analysis.themes["new"]].set_index("theme_id")["label"]
     assert kept.equals(first_themes)
+    # A theme general in the wave it was fitted on stays so (found on this wave's 600 comments,
+    # some would turn): the waves' rankings compare.
+    first_general = result.analysis.themes.set_index("theme_id")["general"]
+    kept_general = second.analysis.themes[~second.analysis.themes["new"]].set_index("theme_id")["general"]
+    assert first_general.any() and kept_general.equals(first_general)
+    saved = json.loads((out / "model" / "themes.json").read_text(encoding="utf-8"))["themes"]
+    assert {t["theme_id"]: t["general"] for t in saved} == first_general.to_dict()
     used = set(second.analysis.segments["theme_id"]) - {-1}
     assert len(used & set(first_themes.index)) >= 0.8 * len(first_themes)
     comparison = compare_runs(out, tmp_path / "out2")

@@ -305,6 +305,11 @@ def test_themes_save_load_round_trip_and_assign(fitted, truth, tmp_path, embedde
     fitted.save(tmp_path / "model")
     loaded = ThemeModel.load(tmp_path / "model", embedder=embedder)
     pd.testing.assert_frame_equal(loaded.themes_, fitted.themes_)
+    # A theme's generality (verbatim.general), kept by the pipeline, round-trips too.
+    flagged = ThemeModel.load(tmp_path / "model", embedder=embedder)
+    flagged.themes_ = flagged.themes_.assign(general=np.arange(len(flagged.themes_)) % 2 == 0)
+    flagged.save(tmp_path / "flagged")
+    pd.testing.assert_frame_equal(ThemeModel.load(tmp_path / "flagged", embedder=embedder).themes_, flagged.themes_)
     # The same texts land on the same themes as at fit time.
     np.testing.assert_array_equal(loaded.assign(texts, X), fitted.labels_)
     # MiniLM vectors are used as they are (center = "auto" centres uncalibrated static vectors

@@ -171,6 +171,7 @@ def run_stages(ingest: IngestResult, config: Config, *, model_dir: str | Path | 
             theme_ids = model.labels_
         segments = segments.assign(theme_id=[int(t) for t in theme_ids])
         themes = theme_table(model, segments)
+        remember_general(model, themes)
         del vectors, index  # the largest array of a run (distinct texts x 384 floats) is not needed below
         embedder.close()  # ends the encoding workers: what is left embeds a few texts at most
     with timer.stage("impact"):
@@ -301,10 +302,13 @@ def sum_pii_counts(per_response) -> dict[str, int]:
 def theme_table(model, segments: pd.DataFrame) -> pd.DataFrame:
     """The model's themes with the parent label joined in (parent_id None when no parent),
     each theme's side (``ThemeModel.theme_sides``: None without sides) and whether it is
-    general (:mod:`verbatim.general`) on the run's ``segments`` (text, theme_id).
+    general (:mod:`verbatim.general`).
 
-    Guided themes, which the user named, and the themes of comments in other languages are
-    never general."""
+    A theme's generality is the model's where the model knows it (a saved model reused with
+    ``--model``: a theme general in the wave it was fitted on stays so, and the rankings of
+    the waves compare), else found on the run's ``segments`` (text, theme_id): on a fit, and
+    for the themes a new wave added. Guided themes, which the user named, and the themes of
+    comments in other languages are never general."""
     from .general import general_themes
     from .themes import OTHER_LANGUAGES_LABEL
 
@@ -312,12 +316,20 @@ def theme_table(model, segments: pd.DataFrame) -> pd.DataFrame:
     parents = dict(zip(model.parents_["parent_id"], model.parents_["label"])) if len(model.parents_) else {}
     parent = themes["parent_id"].map(lambda p: None if p is None or int(p) < 0 else int(p))
     sides = model.theme_sides()
+    known = themes["general"] if "general" in themes else pd.Series(None, index=themes.index, dtype=object)
     named = themes["guided"].astype(bool) | themes["label"].astype(str).str.startswith(OTHER_LANGUAGES_LABEL)
-    general = general_themes(segments["text"].tolist(), segments["theme_id"].to_numpy(),
-                             exclude=themes.loc[named, "theme_id"].astype(int).tolist())
+    found = general_themes(segments["text"].tolist(), segments["theme_id"].to_numpy(),
+                           exclude=themes.loc[named | known.notna(), "theme_id"].astype(int).tolist())
+    general = known.where(known.notna(), themes["theme_id"].astype(int).isin(found)).astype(bool) & ~named
     return themes.assign(parent_id=parent, parent_label=parent.map(lambda p: parents.get(p)),
                          side=pd.Series([sides[int(t)] for t in themes["theme_id"]], index=themes.index, dtype=object),
-                         general=themes["theme_id"].astype(int).isin(general))
+                         general=general)
+
+
+def remember_general(model, themes: pd.DataFrame) -> None:
+    """Keep each theme's generality (:func:`theme_table`) in ``model``, so that the saved
+    model gives it to the waves it is reused on."""
+    model.themes_ = model.themes_.assign(general=themes["general"].to_numpy(dtype=bool))
 
 
 def general_keys(keys: dict, themes: pd.DataFrame) -> frozenset:

@@ -553,7 +553,8 @@ def run_stages_spark(spark, ingest, responses, config: Config, *, model_dir=None
 
     from .embed import Embedder
     from .impact import analyze_impact
-    from .pipeline import Analysis, Timer, general_keys, route_themes_to_departments, sum_pii_counts, theme_table
+    from .pipeline import (Analysis, Timer, general_keys, remember_general, route_themes_to_departments,
+                           sum_pii_counts, theme_table)
     from .prepare import language_notes
     from .spark_udfs import PREPARE_SCHEMA, prepare_partition
     from .validation import summarize
@@ -607,6 +608,7 @@ def run_stages_spark(spark, ingest, responses, config: Config, *, model_dir=None
             # driver only saw the leftovers, so count on the assignment of every segment.
             model.count_sizes(seg["theme_id"].to_numpy(), only_new=True)
         themes = theme_table(model, seg)
+        remember_general(model, themes)
     prepared.unpersist()
     embedded.unpersist()
     with timer.stage("impact"):

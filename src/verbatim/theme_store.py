@@ -18,7 +18,8 @@ import pandas as pd
 from .errors import VerbatimError
 
 FORMAT = "verbatim-themes/2"
-THEME_COLUMNS = ("theme_id", "label", "keywords", "size", "parent_id", "representative", "guided", "new")
+# "general": None (unknown) in models saved before it existed, and for themes a wave adds.
+THEME_COLUMNS = ("theme_id", "label", "keywords", "size", "parent_id", "representative", "guided", "new", "general")
 PARENT_COLUMNS = ("parent_id", "label", "theme_ids", "size")
 
 
@@ -135,4 +136,12 @@ def _frame(records: list[dict], columns: Sequence[str]) -> pd.DataFrame:
     for column in ("label", "keywords", "representative", "theme_ids"):
         if column in frame:
             frame[column] = frame[column].astype(object)
+    if "general" in frame:  # absent when the model was saved without it: it round-trips as it was
+        known = frame["general"].notna()
+        if known.all():
+            frame["general"] = frame["general"].astype(bool)
+        elif known.any():
+            frame["general"] = frame["general"].astype(object).where(known, None)
+        else:
+            frame = frame.drop(columns="general")
     return frame
