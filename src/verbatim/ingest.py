@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -279,6 +280,7 @@ def detect_columns(frame: pd.DataFrame, settings: ColumnSettings, *, file: str |
                 return name
         return None
 
+    @functools.cache  # a column named like a date may be met by name and by a word of its name: read once
     def dated(name: str) -> bool:
         ok, example = _mostly_dates(frame[name], read)
         if not ok:
@@ -316,7 +318,7 @@ def detect_columns(frame: pd.DataFrame, settings: ColumnSettings, *, file: str |
                          + hint, file=file)
     return ColumnMap(text=tuple(roles["text"]), score=roles["score"], department=roles.get("department"),
                      date=roles.get("date"), id=roles.get("id"), weight=roles.get("weight"),
-                     detected=tuple(detected), notes=tuple(dict.fromkeys(notes)))
+                     detected=tuple(detected), notes=tuple(notes))
 
 
 def scale_anchors(scale: ScoreScale) -> dict[str, float] | None:
@@ -601,7 +603,7 @@ def validate_rows(raw: RawTable, columns: ColumnMap, settings: InputSettings, sc
             notes.append(f"{renamed} row(s) without an id were given 'row-<row number>.2' (or .3, ...): "
                          "the file already uses 'row-<row number>' as an id")
 
-    department = department_names(col(columns.department))
+    department = department_names(col(columns.department)) if columns.department else blank
     if spellings is None:
         spellings = department_spellings(department.value_counts().to_dict()) if columns.department else {}
     respelled = department.isin(list(spellings))
