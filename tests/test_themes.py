@@ -620,14 +620,14 @@ def test_labels_never_run_into_a_clause_nor_end_on_a_dangling_adverb():
                   "comfortable and flattering"):
         assert _readable(label), label
     # spaCy's noun chunk of "so that maybe part of it" starts on its subordinating conjunctions.
-    from verbatim.labels import _parser, _phrases_of
+    from verbatim.labels import _phrases_of, parse
 
-    assert set(_phrases_of(_parser()("my husband said it is just a blah color on me. so that maybe part of it."))) == {
+    assert set(_phrases_of(*parse(["my husband said it is just a blah color on me. so that maybe part of it."]))) == {
         "blah color"}
     # Two phrases glued by a missing or free-standing punctuation mark name the second one.
     for glued in ("i ordered the large a perfect fit for me", "i got the large, a perfect fit.",
                   "i take a large --- a perfect fit."):
-        assert set(_phrases_of(_parser()(glued))) <= {"perfect fit"}, glued
+        assert set(_phrases_of(*parse([glued]))) <= {"perfect fit"}, glued
 
 
 @pytest.mark.slow

@@ -22,7 +22,7 @@ import functools
 import math
 import re
 from collections import Counter
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -236,8 +236,29 @@ def candidate_phrases(texts: Sequence[str]) -> Counter:
     return counts
 
 
+@functools.lru_cache(maxsize=1)
+def _pos_rules():
+    """The parser's ``attribute_ruler`` as :class:`verbatim.tagpos.PosRules` (None: keep the ruler)."""
+    from .tagpos import pos_rules
+
+    nlp = _parser()
+    return pos_rules(nlp.get_pipe("attribute_ruler")) if "attribute_ruler" in nlp.pipe_names else None
+
+
+def parse(texts: Iterable[str]) -> Iterator:
+    """spaCy Docs of ``texts`` (the first 500 characters of each) with tags, parse and coarse tags:
+    those set by :mod:`verbatim.tagpos` in place of the ruler's Matcher (same tags, a third less time)."""
+    nlp, rules = _parser(), _pos_rules()
+    clipped = (t[:500] for t in texts)
+    if rules is None:
+        yield from nlp.pipe(clipped, batch_size=64)
+        return
+    for doc in nlp.pipe(clipped, batch_size=64, disable=["attribute_ruler"]):
+        yield rules(doc)
+
+
 def _phrases_of_texts(texts: list[str]) -> list[set[str]]:
-    return [set(_phrases_of(doc)) for doc in _parser().pipe([t[:500] for t in texts], batch_size=64)]
+    return [set(_phrases_of(doc)) for doc in parse(texts)]
 
 
 def phrases_by_text(texts: Sequence[str], *, lend_idle: bool = False) -> dict[str, set[str]]:
@@ -248,7 +269,7 @@ def phrases_by_text(texts: Sequence[str], *, lend_idle: bool = False) -> dict[st
     from .prepare import spacy_processes
 
     distinct = list(dict.fromkeys(texts))
-    _parser()  # loaded before forking: the workers inherit it
+    _pos_rules()  # the pipeline loaded and its rules compiled before forking: the workers inherit them
     found = map_chunks(_phrases_of_texts, distinct, spacy_processes(len(distinct)), lend_idle=lend_idle)
     return dict(zip(distinct, found))
 
