@@ -42,10 +42,12 @@ _FRAGMENTS = frozenset(
 # Closed-class words a label cannot end on: determiners, pronouns, auxiliaries and modals,
 # conjunctions, prepositions that are not particles ("sold out", "log in" stay), negation,
 # question words, focus, hedging and sentence adverbs, degree words left without their
-# adjective ("a little"), and the forms of linking verbs that cannot be
-# nouns ("looked", not "look": "casual look" stays), whose complement is missing.
-# A candidate ending on one is a fragment of a sentence ("maybe it is just", "time the
-# waitstaff did", "still what", "picture it looks like", "dress looked"), not the name of a theme.
+# adjective ("a little"), the forms of linking verbs that cannot be nouns ("looked", not
+# "look": "casual look" stays), whose complement is missing, and of the light verbs that
+# say nothing without their object and are rarely nouns ("make", "taking"; "well made", "a
+# second take", "no give" stay). A candidate ending on one is a fragment of a
+# sentence ("maybe it is just", "time the waitstaff did", "still what", "picture it looks like",
+# "dress looked", "medium would probably", "hugs my figure without making"), not the name of a theme.
 _NO_LABEL_END = frozenset(
     "a an the this that these those my your his her its our their i me you he she it we they him "
     "us them what which who whom whose some any each every is are was were be been being am do "
@@ -55,7 +57,8 @@ _NO_LABEL_END = frozenset(
     "normally usually always never already yet then "
     "looks looked seem seems seemed feels sounds sounded become becomes became "
     "little tad bit want wants wanted absolutely definitely totally completely honestly literally "
-    "actually basically extremely sadly unfortunately fortunately luckily thankfully hopefully".split()
+    "actually basically extremely sadly unfortunately fortunately luckily thankfully hopefully probably possibly "
+    "make makes making takes taking gives giving puts putting lets letting".split()
 )
 # A candidate holding the subject of a story ("older adult so i want", "arrived i was
 # pleasantly surprised": a clause of one customer's account, not what many say) comes after
@@ -68,7 +71,7 @@ _STORY_SUBJECTS = frozenset("i we they he she".split())
 _NO_LABEL_START = frozenset(
     "and or but nor because if when while although though than then yet just also "
     "unfortunately sadly fortunately luckily thankfully hopefully basically actually anyway "
-    "maybe perhaps probably".split()
+    "maybe perhaps probably possibly".split()
 )
 # The stem of each "n't" and what it stands for; "can't" and "won't" are irregular.
 _NOT_STEMS = {stem: stem[:-1] for stem in "aren couldn didn doesn hadn hasn haven isn mightn mustn needn shouldn wasn "
