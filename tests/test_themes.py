@@ -600,12 +600,14 @@ def test_labels_never_end_on_a_function_word():
                      "still l",
                      # a hedge in front ("... so that maybe part of it")
                      "maybe part", "possibly have tried a medium",
+                     # "much" before a noun, left of "too much fabric"
+                     "much fabric",
                      # a hedge or a light verb at the end, what it says is missing
                      "medium would probably", "xxs would make", "hugs my figure without making"):
         assert not _readable(fragment), fragment
     for label in ("sold out", "beautiful top", "log in", "late delivery", "too many emails",
                   "casual look", "still no refund", "package never arrived", "did not work", "not a fan",
-                  "love the v neck", "well made", "no give", "second take"):
+                  "love the v neck", "well made", "no give", "second take", "much smaller size", "much tighter fit"):
         assert _readable(label), label
 
 

@@ -199,7 +199,8 @@ def _readable(phrase: str) -> bool:
     a subordinate clause ("disappointed that this dress", "returned because the"), not ending
     on an adverb after a linking verb ("sleeves are ridiculously": the adjective is missing),
     not ending on a letter standing alone (a word cut short: "still l" of a review that ends
-    "... it would show! still l"; "v neck", written "V-neck", stays)."""
+    "... it would show! still l"; "v neck", written "V-neck", stays), not "much" before a noun
+    ("much fabric" of "too much fabric"; "much smaller size" stays)."""
     words = phrase.split()
     if not 2 <= len(words) <= 5 or any(ch.isdigit() for ch in phrase) or set(words) & _FRAGMENTS:
         return False
@@ -213,6 +214,8 @@ def _readable(phrase: str) -> bool:
         return False
     if words[-2] in _LINKING and words[-1].endswith("ly") and _adverb_only(words[-1]):
         return False
+    if words[0] == "much" and not _qualifier(words[1]):
+        return False
     stems = [w[:4] if len(w) >= 4 else w for w in words]
     return len(set(stems)) == len(stems)
 
@@ -222,6 +225,23 @@ def _readable(phrase: str) -> bool:
 _SUBORDINATORS = frozenset("because since if when whenever while although though whether unless until which who".split())
 _CLAUSE_SUBJECTS = (_DETERMINERS - {"that"}) | frozenset("i you he she it we they".split())
 _LINKING = frozenset("is are was were be been being am seems seemed looks looked feels felt".split())
+
+
+def _qualifier(word: str) -> bool:
+    """An adjective or adverb of the dictionary or the comparative of an adjective ("smaller",
+    "tighter", "happier"), as the word after "much" must be for a label: "much fabric" is what
+    is left of "too much fabric", whose first word says what the customers thought of it."""
+    from .nlp import DEFAULT_SPACY_MODEL, english_words
+
+    modifiers = english_words(DEFAULT_SPACY_MODEL, ("adj", "adv"))
+    if word in modifiers:
+        return True
+    for ending in ("er", "est"):
+        if word.endswith(ending):
+            stem = word[: -len(ending)]
+            if {stem, stem + "e", stem[:-1], stem[:-1] + "y" if stem.endswith("i") else stem} & modifiers:
+                return True
+    return False
 
 
 def _adverb_only(word: str) -> bool:
