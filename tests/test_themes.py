@@ -602,12 +602,15 @@ def test_labels_never_end_on_a_function_word():
                      "maybe part", "possibly have tried a medium",
                      # "much" before a noun, left of "too much fabric"
                      "much fabric",
+                     # "their" misspelt
+                     "there pants", "there customer service",
                      # a hedge or a light verb at the end, what it says is missing
                      "medium would probably", "xxs would make", "hugs my figure without making"):
         assert not _readable(fragment), fragment
     for label in ("sold out", "beautiful top", "log in", "late delivery", "too many emails",
                   "casual look", "still no refund", "package never arrived", "did not work", "not a fan",
-                  "love the v neck", "well made", "no give", "second take", "much smaller size", "much tighter fit"):
+                  "love the v neck", "well made", "no give", "second take", "much smaller size", "much tighter fit",
+                  "there is no lining", "there was a hole"):
         assert _readable(label), label
 
 

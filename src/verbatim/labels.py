@@ -200,7 +200,8 @@ def _readable(phrase: str) -> bool:
     on an adverb after a linking verb ("sleeves are ridiculously": the adjective is missing),
     not ending on a letter standing alone (a word cut short: "still l" of a review that ends
     "... it would show! still l"; "v neck", written "V-neck", stays), not "much" before a noun
-    ("much fabric" of "too much fabric"; "much smaller size" stays)."""
+    ("much fabric" of "too much fabric"; "much smaller size" stays), nor "there" before one
+    ("their" misspelt: "there pants", "there customer service"; "there is no lining" stays)."""
     words = phrase.split()
     if not 2 <= len(words) <= 5 or any(ch.isdigit() for ch in phrase) or set(words) & _FRAGMENTS:
         return False
@@ -216,6 +217,8 @@ def _readable(phrase: str) -> bool:
         return False
     if words[0] == "much" and not _qualifier(words[1]):
         return False
+    if words[0] == "there" and _noun(words[1]):
+        return False
     stems = [w[:4] if len(w) >= 4 else w for w in words]
     return len(set(stems)) == len(stems)
 
@@ -225,6 +228,16 @@ def _readable(phrase: str) -> bool:
 _SUBORDINATORS = frozenset("because since if when whenever while although though whether unless until which who".split())
 _CLAUSE_SUBJECTS = (_DETERMINERS - {"that"}) | frozenset("i you he she it we they".split())
 _LINKING = frozenset("is are was were be been being am seems seemed looks looked feels felt".split())
+
+
+def _noun(word: str) -> bool:
+    """A noun of the dictionary (:func:`_nouns`), or its plural ("pants", "shoes", "dresses")."""
+    nouns = _nouns()
+    if word in nouns:
+        return True
+    # "was" is no plural of "wa": the stop words ("was", "has", "its") are never nouns here
+    plural = word.endswith("s") and len(word) > 3 and word not in _NO_LABEL_END
+    return plural and (word[:-1] in nouns or (word.endswith("es") and word[:-2] in nouns))
 
 
 def _qualifier(word: str) -> bool:
