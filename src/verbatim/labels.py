@@ -133,8 +133,12 @@ def _parser():
 
 
 def _clean(tokens) -> str:
-    # Contraction pieces ("'ve", "n't"), numbers and symbols never help a label.
-    words = [t.text.lower() for t in tokens if not t.like_num and t.pos_ not in ("PUNCT", "SYM", "NUM")]
+    # Contraction pieces ("'ve", "n't"), numbers and symbols never help a label. Without a
+    # number the words either side of it would read as one phrase ("a small 120 pounds" is no
+    # "small pounds"): only the words after the last number count.
+    numbers = [k for k, t in enumerate(tokens) if t.like_num or t.pos_ == "NUM"]
+    tokens = tokens[numbers[-1] + 1:] if numbers else tokens
+    words = [t.text.lower() for t in tokens if t.pos_ not in ("PUNCT", "SYM")]
     return " ".join(w for w in words if _WORD.fullmatch(w) and w not in _FRAGMENTS)
 
 
@@ -171,12 +175,13 @@ def _phrases_of(doc) -> list[str]:
 
 
 def _adjoining(mods: list, noun) -> list:
-    """The modifiers of ``noun`` in one run before it: none past a determiner or punctuation
-    ("large" in "the large, a perfect fit" is the large size, not a "large perfect fit")."""
+    """The modifiers of ``noun`` in one run before it: none past a determiner, punctuation or a
+    number ("large" in "the large, a perfect fit" is the large size, not a "large perfect fit";
+    "a small 120 pounds" holds no "small pounds")."""
     kept: list = []
     for mod in sorted(mods, key=lambda t: t.i, reverse=True):
         end = kept[0].i if kept else noun.i
-        if any(t.pos_ in ("DET", "PUNCT") for t in noun.doc[mod.i + 1 : end]):
+        if any(t.pos_ in ("DET", "PUNCT", "NUM") or t.like_num for t in noun.doc[mod.i + 1 : end]):
             break
         kept.insert(0, mod)
     return kept
@@ -201,7 +206,8 @@ def _readable(phrase: str) -> bool:
     not ending on a letter standing alone (a word cut short: "still l" of a review that ends
     "... it would show! still l"; "v neck", written "V-neck", stays), not "much" before a noun
     ("much fabric" of "too much fabric"; "much smaller size" stays), nor "there" before one
-    ("their" misspelt: "there pants", "there customer service"; "there is no lining" stays)."""
+    ("their" misspelt: "there pants", "there customer service"; "there is no lining" stays), nor
+    a "be" whose modal was cut off ("easily be dressed")."""
     words = phrase.split()
     if not 2 <= len(words) <= 5 or any(ch.isdigit() for ch in phrase) or set(words) & _FRAGMENTS:
         return False
@@ -219,6 +225,8 @@ def _readable(phrase: str) -> bool:
         return False
     if words[0] == "there" and _noun(words[1]):
         return False
+    if any(w == "be" and k and words[k - 1] not in _BE_AFTER for k, w in enumerate(words)):
+        return False
     stems = [w[:4] if len(w) >= 4 else w for w in words]
     return len(set(stems)) == len(stems)
 
@@ -228,6 +236,10 @@ def _readable(phrase: str) -> bool:
 _SUBORDINATORS = frozenset("because since if when whenever while although though whether unless until which who".split())
 _CLAUSE_SUBJECTS = (_DETERMINERS - {"that"}) | frozenset("i you he she it we they".split())
 _LINKING = frozenset("is are was were be been being am seems seemed looks looked feels felt".split())
+# What "be" follows in a phrase that holds its whole verb ("can be dressed up", "to be honest",
+# "will not be back"); after anything else its modal was cut off ("easily be dressed" of "it can
+# easily be dressed up").
+_BE_AFTER = frozenset("to will would can could shall should may might must not never".split())
 
 
 def _noun(word: str) -> bool:
