@@ -560,6 +560,9 @@ def test_labels_keyword_forms_never_stop_inside_a_noun_phrase():
     assert written_form("pockets nice", ["the pockets are a nice touch", "pockets are a nice touch"]) is None
     assert written_form("easily fixed quick", ["wrinkles easily fixed with a quick steam"]) is None
     assert written_form("waiting dressing", ["waiting outside the dressing room"]) is None
+    # Nor on a word that can only be an adjective, before its noun (a plural too).
+    assert written_form("stop sending promotional", ["stop sending me promotional emails"] * 2) is None
+    assert written_form("stop sending", ["stop sending me promotional emails"]) == "stop sending"
     # A determiner and a noun that the text goes on from with a verb, a stop word or nothing stay.
     assert written_form("stock item", ["stock of the item advertised"]) == "stock of the item"
     assert written_form("love top", ["i love the top and the colour", "love the top"]) == "love the top"

@@ -499,16 +499,25 @@ def written_form(ngram: str, texts: Sequence[str], max_gap: int = 2) -> str | No
 
 
 def _ends_inside_noun_phrase(form: str, text: str, end: int) -> bool:
-    """True when ``form``, found in ``text`` up to ``end``, ends on a determiner and one word
-    and the text goes on with a noun (of the dictionary, :func:`_nouns`): "pockets are a nice"
-    in "pockets are a nice touch", "fixed with a quick" in "fixed with a quick steam" (not
-    "love the top" in "love the top and the colour", nor "no stock of the item" in "no stock of
-    the item advertised")."""
+    """True when ``form``, found in ``text`` up to ``end``, stops before the noun the text goes
+    on with (of the dictionary, :func:`_noun`), after a determiner and one word or after a word
+    that can only be an adjective: "pockets are a nice" in "pockets are a nice touch", "fixed
+    with a quick" in "fixed with a quick steam", "stop sending me promotional" in "... promotional
+    emails" (not "love the top" in "love the top and the colour", nor "no stock of the item" in
+    "no stock of the item advertised")."""
     words = form.split()
-    if len(words) < 3 or words[-2] not in _DETERMINERS:
-        return False
     following = _NEXT_WORD.match(text, end)
-    return bool(following) and following.group(1) in _nouns()
+    if not following or not _noun(following.group(1)):
+        return False
+    return (len(words) >= 3 and words[-2] in _DETERMINERS) or _adjective_only(words[-1])
+
+
+def _adjective_only(word: str) -> bool:
+    """An adjective of the dictionary that is no noun, verb or adverb ("promotional", not "loose")."""
+    from .nlp import DEFAULT_SPACY_MODEL, english_words
+
+    return word in english_words(DEFAULT_SPACY_MODEL, ("adj",)) and word not in english_words(
+        DEFAULT_SPACY_MODEL, ("noun", "verb", "adv"))
 
 
 @functools.lru_cache(maxsize=1)
