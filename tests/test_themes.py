@@ -563,6 +563,7 @@ def test_labels_keyword_forms_never_stop_inside_a_noun_phrase():
     # Nor on a word that can only be an adjective, before its noun (a plural too).
     assert written_form("stop sending promotional", ["stop sending me promotional emails"] * 2) is None
     assert written_form("stop sending", ["stop sending me promotional emails"]) == "stop sending"
+    assert written_form("embroidery loose", ["the embroidery has no loose threads"]) is None
     # A determiner and a noun that the text goes on from with a verb, a stop word or nothing stay.
     assert written_form("stock item", ["stock of the item advertised"]) == "stock of the item"
     assert written_form("love top", ["i love the top and the colour", "love the top"]) == "love the top"
@@ -627,7 +628,7 @@ def test_labels_never_run_into_a_clause_nor_end_on_a_dangling_adverb():
     from verbatim.labels import _readable
 
     for fragment in ("disappointed that this dress", "returned because the fit", "previous reviewer that the zipper",
-                     "sleeves are ridiculously", "fit was incredibly"):
+                     "sleeves are ridiculously", "fit was incredibly", "agent was helpful and genuinely"):
         assert not _readable(fragment), fragment
     for label in ("love that dress", "looks lovely", "fits perfectly", "is so friendly", "not as pictured",
                   "comfortable and flattering"):

@@ -88,6 +88,8 @@ _ANY_WORD = re.compile(r"\w+")
 # touch", "the dressing room"; see _ends_inside_noun_phrase).
 _DETERMINERS = frozenset("a an the this that these those my your his her its our their".split())
 _NEXT_WORD = re.compile(r" (\w+)")
+# Words that open a noun phrase as determiners do ("has no loose" of "has no loose threads").
+_QUANTIFIERS = frozenset("no some any every each".split())
 # Where a phrase ends: a written form never spans punctuation ("it's beautiful, lovely
 # quality, gorgeous" is a list, not the phrase "beautiful lovely quality gorgeous"). A hyphen
 # inside a word ("t-shirt") and an apostrophe ("wasn't") are no break, nor the brackets of a
@@ -202,7 +204,8 @@ def _readable(phrase: str) -> bool:
     ("sleeve sleeves"), not ending on a closed-class word ("maybe it is just") nor starting on
     a conjunction or a focus or sentence adverb ("just would have preferred"), not running into
     a subordinate clause ("disappointed that this dress", "returned because the"), not ending
-    on an adverb after a linking verb ("sleeves are ridiculously": the adjective is missing),
+    on an adverb after a linking verb or a conjunction ("sleeves are ridiculously", "helpful and
+    genuinely": the adjective is missing),
     not ending on a letter standing alone (a word cut short: "still l" of a review that ends
     "... it would show! still l"; "v neck", written "V-neck", stays), not "much" before a noun
     ("much fabric" of "too much fabric"; "much smaller size" stays), nor "there" before one
@@ -219,7 +222,7 @@ def _readable(phrase: str) -> bool:
         return False
     if any(w in _SUBORDINATORS or (w == "that" and nxt in _CLAUSE_SUBJECTS) for w, nxt in zip(words[1:], words[2:])):
         return False
-    if words[-2] in _LINKING and words[-1].endswith("ly") and _adverb_only(words[-1]):
+    if words[-2] in _LINKING | _COORDINATORS and words[-1].endswith("ly") and _adverb_only(words[-1]):
         return False
     if words[0] == "much" and not _qualifier(words[1]):
         return False
@@ -236,6 +239,7 @@ def _readable(phrase: str) -> bool:
 _SUBORDINATORS = frozenset("because since if when whenever while although though whether unless until which who".split())
 _CLAUSE_SUBJECTS = (_DETERMINERS - {"that"}) | frozenset("i you he she it we they".split())
 _LINKING = frozenset("is are was were be been being am seems seemed looks looked feels felt".split())
+_COORDINATORS = frozenset("and or but".split())
 # What "be" follows in a phrase that holds its whole verb ("can be dressed up", "to be honest",
 # "will not be back"); after anything else its modal was cut off ("easily be dressed" of "it can
 # easily be dressed up").
@@ -509,7 +513,7 @@ def _ends_inside_noun_phrase(form: str, text: str, end: int) -> bool:
     following = _NEXT_WORD.match(text, end)
     if not following or not _noun(following.group(1)):
         return False
-    return (len(words) >= 3 and words[-2] in _DETERMINERS) or _adjective_only(words[-1])
+    return (len(words) >= 3 and words[-2] in _DETERMINERS | _QUANTIFIERS) or _adjective_only(words[-1])
 
 
 def _adjective_only(word: str) -> bool:
