@@ -7,12 +7,12 @@ patterns, some of which also read the word and its dependency label ("there" as 
 on the segments a label stage parses the ruler took a third of the pipeline's time, though almost
 all its patterns test one token's tag and word: a dictionary lookup.
 
-:func:`pos_rules` compiles the POS-setting patterns of a loaded ruler into :class:`PosRules`, which
-applies them with the ruler's own precedence (a later pattern overrides an earlier one) and sets
-nothing else: the morphological features and lemmas the ruler also writes are read by nothing the
-label stage runs.
-A pattern it cannot read (an operator or attribute other than those below) makes it return None,
-and the caller keeps the ruler.
+:func:`pos_rules` compiles the patterns of a loaded ruler that write coarse tags (and the two that
+write whitespace tokens' fine tag and label) into :class:`PosRules`, which applies them with the
+ruler's own precedence (a later pattern overrides an earlier one, each pattern matched on the
+values before any write) and writes nothing else: the morphological features and lemmas the ruler
+also writes are read by nothing the label stage runs. A pattern it cannot read (an operator or
+attribute other than those below) makes it return None, and the caller keeps the ruler.
 """
 
 from __future__ import annotations
