@@ -368,6 +368,24 @@ def test_ingest_passes_over_a_column_named_like_a_date_that_holds_no_dates(write
     assert given.columns.date == "date" and len(given.rejected) == 2
 
 
+def test_ingest_passes_over_a_detected_id_that_two_different_answers_share(write_file):
+    """A column named "ID" that holds a customer's id over several surveys is no response id:
+    every answer after a customer's first was rejected as a duplicate. A detected id that
+    repeats only on copies of one answer stays, and rejects the copies; one given with --id
+    is read whatever it holds."""
+    waves = "id,score,comment\nC1,9,great staff\nC2,3,slow delivery\nC1,4,late again\n"
+    result = load_responses(write_file("c.csv", waves), config())
+    no_row_lost(result, 3)
+    assert result.columns.id is None and len(result.responses) == 3 and result.rejected.empty
+    assert result.responses["response_id"].tolist() == ["row-2", "row-3", "row-4"]
+    assert any(n.startswith("column 'id' is named like a response id, but 'C1' holds two different answers")
+               for n in result.notes)
+    copies = load_responses(write_file("d.csv", waves.replace("C1,4,late again", "C1,9,great staff")), config())
+    assert copies.columns.id == "id" and reasons(copies) == ["duplicate response_id (first seen at row 2)"]
+    given = load_responses(write_file("g.csv", waves), config(id="id"))
+    assert given.columns.id == "id" and reasons(given) == ["duplicate response_id (first seen at row 2)"]
+
+
 def test_ingest_counts_a_department_spelled_in_another_case_in_the_usual_spelling(write_file):
     """Spaces are collapsed; on a tie of spellings, the one in mixed case ("Billing", not "BILLING")."""
     text = ("comment,score,team\na,10,Sales\nb,2,sales \nc,8,SALES\nd,7,Sales\ne,9,Customer  Service\n"

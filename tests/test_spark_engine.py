@@ -317,6 +317,25 @@ def test_spark_local_session_gets_a_heap_for_its_cached_segments(monkeypatch):
     assert local_driver_memory("local[*]") is None
 
 
+def test_spark_ingest_passes_over_an_id_shared_by_two_answers_as_load_responses(spark, tmp_path, sample_path):
+    """A detected id column that two different answers share (a customer's id) is not read
+    as the response id on Spark either: every row analysed, the same note."""
+    from verbatim.spark_engine import ingest_spark
+
+    frame = pd.read_csv(sample_path, dtype=str, keep_default_na=False).head(40)
+    frame["response_id"] = [f"C{i % 25}" for i in range(len(frame))]  # 15 customers answered twice
+    path = tmp_path / "customers.csv"
+    frame.to_csv(path, index=False)
+    config = load_config(environ={})
+    expected = load_responses(path, config)
+    got, _ = ingest_spark(spark, path, config, driver_max_bytes=0)
+    assert expected.columns == got.columns and got.columns.id is None
+    pd.testing.assert_frame_equal(expected.responses, got.responses)
+    assert len(got.responses) + len(got.rejected) == 40 and got.rejected.empty
+    assert [n for n in got.notes if "named like a response id" in n] == \
+        [n for n in expected.notes if "named like a response id" in n] != []
+
+
 @pytest.mark.parametrize("tool", ["qualtrics", "surveymonkey"])
 def test_spark_ingest_reads_survey_tool_headers_as_load_responses(spark, tmp_path, sample_path, tool):
     """The rows under the column names that describe them (a Qualtrics export's question and

@@ -26,7 +26,7 @@ import pandas as pd
 from .config import ColumnSettings, Config, InputSettings
 from .cuts import cut_length, cut_note, length_table, mark_cut
 from .errors import ConfigError, InputError
-from .readers import RawTable, blank_rows, read_table
+from .readers import SAMPLE_ROWS, RawTable, blank_rows, read_table
 from .scales import BUILTIN_SCALES, ScoreScale
 
 REJECTED_COLUMNS = ["row", "response_id", "column", "value", "reason"]
@@ -316,9 +316,33 @@ def detect_columns(frame: pd.DataFrame, settings: ColumnSettings, *, file: str |
     if roles.get("score") is None:
         raise InputError("E105", f"no score column found; name it with --score (columns are: {', '.join(header)})"
                          + hint, file=file)
+    if "id" in detected and roles.get("id"):
+        shared = _id_of_two_answers(frame.head(SAMPLE_ROWS), roles["id"], [*roles["text"], roles["score"]])
+        if shared is not None:
+            notes.append(f"column {roles['id']!r} is named like a response id, but {shared[:40]!r} holds two different "
+                         "answers (a customer's id, over several surveys?): not read as the response id, so each row "
+                         "is analysed; name it with --id to read it, and reject the later rows of a repeated id")
+            roles["id"] = None
+            detected.remove("id")
     return ColumnMap(text=tuple(roles["text"]), score=roles["score"], department=roles.get("department"),
                      date=roles.get("date"), id=roles.get("id"), weight=roles.get("weight"),
                      detected=tuple(detected), notes=tuple(notes))
+
+
+def _id_of_two_answers(frame: pd.DataFrame, id_column: str, answer_columns: list[str]) -> str | None:
+    """An id of ``frame``'s ``id_column`` that rows with different answers (``answer_columns``)
+    share, or None. A response id repeats only on copies of one response (rows exported twice),
+    which validation rejects as duplicates; an id on two answers identifies someone else (a
+    customer, an account), and rejecting all but their first answer would lose the others.
+    Decided on the first rows, :data:`verbatim.readers.SAMPLE_ROWS` (the same rows on Spark)."""
+    ids = frame[id_column].astype(str).str.strip()
+    filled = ids.ne("")
+    if not ids[filled].duplicated().any():
+        return None
+    answers = frame.loc[filled, answer_columns].astype(str).apply(lambda column: column.str.strip())
+    distinct = answers.assign(__id=ids[filled]).drop_duplicates()
+    shared = distinct["__id"][distinct["__id"].duplicated()]
+    return str(shared.iloc[0]) if len(shared) else None
 
 
 def scale_anchors(scale: ScoreScale) -> dict[str, float] | None:
