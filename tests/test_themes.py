@@ -564,6 +564,10 @@ def test_labels_keyword_forms_never_stop_inside_a_noun_phrase():
     assert written_form("stop sending promotional", ["stop sending me promotional emails"] * 2) is None
     assert written_form("stop sending", ["stop sending me promotional emails"]) == "stop sending"
     assert written_form("embroidery loose", ["the embroidery has no loose threads"]) is None
+    # Nor inside a fixed phrase of two words.
+    assert written_form("tried right", ["i tried it on right away"] * 2) is None
+    assert written_form("xs fit way", ["the xs fit way too big"] * 2) is None
+    assert written_form("fit right", ["it did not fit right", "fit right"]) == "fit right"
     # A determiner and a noun that the text goes on from with a verb, a stop word or nothing stay.
     assert written_form("stock item", ["stock of the item advertised"]) == "stock of the item"
     assert written_form("love top", ["i love the top and the colour", "love the top"]) == "love the top"

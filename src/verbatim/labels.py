@@ -497,7 +497,8 @@ def written_form(ngram: str, texts: Sequence[str], max_gap: int = 2) -> str | No
             if not _negated_before(text, m.start()):
                 form = _spell_negation(m.group(1))
                 forms[form] += 1
-                cut[form] += _ends_inside_noun_phrase(form, text, m.end(1))
+                end = m.end(1)
+                cut[form] += _ends_inside_noun_phrase(form, text, end) or _ends_inside_fixed_phrase(form, text, end)
     forms = Counter({form: n for form, n in forms.items() if _readable(form) and 2 * cut[form] < n})
     return min(forms, key=lambda f: (-forms[f], len(f), f)) if forms else None
 
@@ -514,6 +515,22 @@ def _ends_inside_noun_phrase(form: str, text: str, end: int) -> bool:
     if not following or not _noun(following.group(1)):
         return False
     return (len(words) >= 3 and words[-2] in _DETERMINERS | _QUANTIFIERS) or _adjective_only(words[-1])
+
+
+def _ends_inside_fixed_phrase(form: str, text: str, end: int) -> bool:
+    """True when ``form``, found in ``text`` up to ``end``, stops inside a fixed two-word phrase
+    (:data:`_FIXED_PAIRS`): "tried it on right" of "tried it on right away", "xs fit way" of "xs
+    fit way too big"."""
+    following = _NEXT_WORD.match(text, end)
+    return bool(following) and (form.rsplit(" ", 1)[-1], following.group(1)) in _FIXED_PAIRS
+
+
+# Two words that say one thing, the first never ending a label without the second: adverbials
+# ("right away", "at least") and "way" as an intensifier ("way too big", "way off").
+_FIXED_PAIRS = frozenset(tuple(pair.split()) for pair in (
+    "right away", "right now", "right after", "right before", "at all", "as well", "at least", "at most",
+    "after all", "so far", "for sure", "of course", "kind of", "sort of", "way too", "way more", "way less",
+    "way off", "way over", "way better", "way bigger", "way smaller", "way longer", "way shorter"))
 
 
 def _adjective_only(word: str) -> bool:
