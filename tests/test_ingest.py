@@ -141,6 +141,13 @@ def test_ingest_detects_common_header_names(write_file):
     assert cols.department == "Business Unit"
     assert cols.date == "Recorded Date"
     assert set(cols.detected) == {"id", "score", "text", "department", "date"}
+    # The names of other parts of an organisation that own what customers talk about.
+    for name in ("Line of Business", "LOB", "Business Function", "Service Line", "Org Unit", "Product Area"):
+        other = load_responses(write_file("o.csv", text.replace("Business Unit", name)), config()).columns
+        assert other.department == name, name
+    # A department's own name wins over them.
+    both = text.replace("Business Unit,", "Function,Department,").replace("Retail,", "Ops,Retail,")
+    assert load_responses(write_file("b.csv", both), config()).columns.department == "Department"
 
 
 def test_ingest_detects_the_nps_question_exported_with_its_answer_labels(write_file):
