@@ -145,6 +145,8 @@ def test_ingest_detects_common_header_names(write_file):
     for name in ("Line of Business", "LOB", "Business Function", "Service Line", "Org Unit", "Product Area"):
         other = load_responses(write_file("o.csv", text.replace("Business Unit", name)), config()).columns
         assert other.department == name, name
+    for name in ("Respondent", "Response Number", "Case ID", "UUID"):
+        assert load_responses(write_file("i.csv", text.replace("Respondent ID", name)), config()).columns.id == name
     # A department's own name wins over them.
     both = text.replace("Business Unit,", "Function,Department,").replace("Retail,", "Ops,Retail,")
     assert load_responses(write_file("b.csv", both), config()).columns.department == "Department"
@@ -378,8 +380,8 @@ def test_ingest_passes_over_a_column_named_like_a_date_that_holds_no_dates(write
 def test_ingest_passes_over_a_detected_id_that_two_different_answers_share(write_file):
     """A column named "ID" that holds a customer's id over several surveys is no response id:
     every answer after a customer's first was rejected as a duplicate. A detected id that
-    repeats only on copies of one answer stays, and rejects the copies; one given with --id
-    is read whatever it holds."""
+    repeats only on copies of one answer stays, and rejects the copies; so does a column named
+    as the response's id ("Response ID"), and one given with --id is read whatever it holds."""
     waves = "id,score,comment\nC1,9,great staff\nC2,3,slow delivery\nC1,4,late again\n"
     result = load_responses(write_file("c.csv", waves), config())
     no_row_lost(result, 3)
@@ -391,6 +393,9 @@ def test_ingest_passes_over_a_detected_id_that_two_different_answers_share(write
     assert copies.columns.id == "id" and reasons(copies) == ["duplicate response_id (first seen at row 2)"]
     given = load_responses(write_file("g.csv", waves), config(id="id"))
     assert given.columns.id == "id" and reasons(given) == ["duplicate response_id (first seen at row 2)"]
+    # A column named as the response itself is one: a repeat on another answer is an error, rejected.
+    named = load_responses(write_file("r.csv", waves.replace("id,", "Response ID,", 1)), config())
+    assert named.columns.id == "Response ID" and reasons(named) == ["duplicate response_id (first seen at row 2)"]
 
 
 def test_ingest_counts_a_department_spelled_in_another_case_in_the_usual_spelling(write_file):
@@ -503,7 +508,7 @@ def test_ingest_error_unknown_sheet(tmp_path):
 
 def test_ingest_rejects_each_bad_row_with_reason(write_file):
     text = (
-        "id,comment,score,department,date\n"
+        "response id,comment,score,department,date\n"
         "1,great,10,App,2026-01-02\n"           # row 2 ok
         "2,bad,x,App,2026-01-02\n"              # row 3 score not a number
         "3,,,App,\n"                            # row 4 no comment and no score

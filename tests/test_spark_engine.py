@@ -324,6 +324,7 @@ def test_spark_ingest_passes_over_an_id_shared_by_two_answers_as_load_responses(
 
     frame = pd.read_csv(sample_path, dtype=str, keep_default_na=False).head(40)
     frame["response_id"] = [f"C{i % 25}" for i in range(len(frame))]  # 15 customers answered twice
+    frame = frame.rename(columns={"response_id": "Respondent ID"})
     path = tmp_path / "customers.csv"
     frame.to_csv(path, index=False)
     config = load_config(environ={})

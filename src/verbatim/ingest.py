@@ -47,8 +47,13 @@ EXACT_NAMES = {
                    "organisation unit", "organization unit", "unit"],
     "date": ["submitted at", "submitted", "date", "response date", "created at", "timestamp", "survey date",
              "completed at", "recorded date", "end date", "created"],
-    "id": ["response id", "responseid", "respondent id", "id", "record id", "survey response id", "ticket id"],
+    "id": ["response id", "responseid", "respondent id", "id", "record id", "survey response id", "ticket id",
+           "respondent", "respondent number", "response number", "case id", "interview id", "uuid"],
 }
+#: Id names that may name a person rather than a response ("ID", "Respondent ID"): such a
+#: column on which two different answers share an id is no response id (a name of the
+#: response itself, "Response ID", is: its repeats are rejected as duplicates).
+SHARED_ID_NAMES = frozenset({"id", "respondent", "respondent id", "respondent number", "record id"})
 CONTAINS_WORDS = {
     "text": ["comment", "verbatim", "feedback", "reason", "why", "tell us", "explain", "improve", "suggest",
              "anything else", "describe"],
@@ -318,7 +323,7 @@ def detect_columns(frame: pd.DataFrame, settings: ColumnSettings, *, file: str |
     if roles.get("score") is None:
         raise InputError("E105", f"no score column found; name it with --score (columns are: {', '.join(header)})"
                          + hint, file=file)
-    if "id" in detected and roles.get("id"):
+    if "id" in detected and roles.get("id") and _norm(roles["id"]) in SHARED_ID_NAMES:
         shared = _id_of_two_answers(frame.head(SAMPLE_ROWS), roles["id"], [*roles["text"], roles["score"]])
         if shared is not None:
             notes.append(f"column {roles['id']!r} is named like a response id, but {shared[:40]!r} holds two different "
@@ -335,7 +340,8 @@ def _id_of_two_answers(frame: pd.DataFrame, id_column: str, answer_columns: list
     """An id of ``frame``'s ``id_column`` that rows with different answers (``answer_columns``)
     share, or None. A response id repeats only on copies of one response (rows exported twice),
     which validation rejects as duplicates; an id on two answers identifies someone else (a
-    customer, an account), and rejecting all but their first answer would lose the others.
+    customer, an account), and rejecting all but their first answer would lose the others
+    (asked only of columns named as a person's id could be, :data:`SHARED_ID_NAMES`).
     Decided on the first rows, :data:`verbatim.readers.SAMPLE_ROWS` (the same rows on Spark)."""
     ids = frame[id_column].astype(str).str.strip()
     filled = ids.ne("")
