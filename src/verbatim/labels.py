@@ -85,7 +85,7 @@ _NEGATED_END = re.compile(r"\b(?:" + "|".join(sorted(NEGATORS)) + "|(?:" + "|".j
 _ANY_WORD = re.compile(r"\w+")
 # Determiners: a written form ending on one and a word ("pockets are a nice", "waiting
 # outside the dressing") stops inside a noun phrase when the text goes on with a noun ("a nice
-# touch", "the dressing room"; see _ends_inside_noun_phrase).
+# touch", "the dressing room"; see _stops_before).
 _DETERMINERS = frozenset("a an the this that these those my your his her its our their".split())
 _NEXT_WORD = re.compile(r" (\w+)")
 # Words that open a noun phrase as determiners do ("has no loose" of "has no loose threads").
@@ -251,7 +251,7 @@ def _noun(word: str) -> bool:
     nouns = _nouns()
     if word in nouns:
         return True
-    # "was" is no plural of "wa": the stop words ("was", "has", "its") are never nouns here
+    # "was" is no plural of "wa": the closed-class words ("was", "has", "its", "does") are no nouns
     plural = word.endswith("s") and len(word) > 3 and word not in _NO_LABEL_END
     return plural and (word[:-1] in nouns or (word.endswith("es") and word[:-2] in nouns))
 
@@ -491,38 +491,34 @@ def written_form(ngram: str, texts: Sequence[str], max_gap: int = 2) -> str | No
     pattern = re.compile(r"(?=\b(" + gap.join(map(re.escape, words)) + r")\b)")
     holding = (text for text in texts if all(word in text for word in words))  # cheap test first
     forms: Counter = Counter()
-    cut: Counter = Counter()  # occurrences that stop inside a noun phrase
+    cut: Counter = Counter()  # occurrences that stop inside a noun phrase or a fixed pair
     for text in holding:
         for m in pattern.finditer(text):
             if not _negated_before(text, m.start()):
                 form = _spell_negation(m.group(1))
                 forms[form] += 1
-                end = m.end(1)
-                cut[form] += _ends_inside_noun_phrase(form, text, end) or _ends_inside_fixed_phrase(form, text, end)
+                following = _NEXT_WORD.match(text, m.end(1))
+                if following:
+                    cut[form] += _stops_before(form, following.group(1))
     forms = Counter({form: n for form, n in forms.items() if _readable(form) and 2 * cut[form] < n})
     return min(forms, key=lambda f: (-forms[f], len(f), f)) if forms else None
 
 
-def _ends_inside_noun_phrase(form: str, text: str, end: int) -> bool:
-    """True when ``form``, found in ``text`` up to ``end``, stops before the noun the text goes
-    on with (of the dictionary, :func:`_noun`), after a determiner and one word or after a word
-    that can only be an adjective: "pockets are a nice" in "pockets are a nice touch", "fixed
-    with a quick" in "fixed with a quick steam", "stop sending me promotional" in "... promotional
+def _stops_before(form: str, following: str) -> bool:
+    """True when ``form``, found in a text that goes on with the word ``following``, stops
+    inside a noun phrase or a fixed pair of words. Inside a noun phrase: before the noun
+    (of the dictionary, :func:`_noun`) after a determiner and one word, or after a word that
+    can only be an adjective: "pockets are a nice" in "pockets are a nice touch", "fixed with
+    a quick" in "fixed with a quick steam", "stop sending me promotional" in "... promotional
     emails" (not "love the top" in "love the top and the colour", nor "no stock of the item" in
-    "no stock of the item advertised")."""
+    "no stock of the item advertised"). Inside a pair (:data:`_FIXED_PAIRS`): "tried it on
+    right" of "tried it on right away", "xs fit way" of "xs fit way too big"."""
     words = form.split()
-    following = _NEXT_WORD.match(text, end)
-    if not following or not _noun(following.group(1)):
+    if (words[-1], following) in _FIXED_PAIRS:
+        return True
+    if not _noun(following):
         return False
     return (len(words) >= 3 and words[-2] in _DETERMINERS | _QUANTIFIERS) or _adjective_only(words[-1])
-
-
-def _ends_inside_fixed_phrase(form: str, text: str, end: int) -> bool:
-    """True when ``form``, found in ``text`` up to ``end``, stops inside a fixed two-word phrase
-    (:data:`_FIXED_PAIRS`): "tried it on right" of "tried it on right away", "xs fit way" of "xs
-    fit way too big"."""
-    following = _NEXT_WORD.match(text, end)
-    return bool(following) and (form.rsplit(" ", 1)[-1], following.group(1)) in _FIXED_PAIRS
 
 
 # Two words that say one thing, the first never ending a label without the second: adverbials
