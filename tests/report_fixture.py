@@ -220,12 +220,12 @@ def make_report() -> dict:
             "warnings": warnings,
         })  # fmt: skip
     return {
-        "schema_version": "1.7",
+        "schema_version": "1.8",
         "run": {
             "verbatim_version": "0.1.0",
             "created_at": "2026-12-01T09:30:00Z",
             "input": {"path": "surveys/retail_nps_2026.csv", "format": "csv", "sha256": "ab" * 32},
-            "columns": {"text": ["comment"], "score": "score", "department": "department", "date": "submitted_at", "id": "response_id", "weight": None},
+            "columns": {"text": ["comment"], "score": "score", "group": None, "department": "department", "date": "submitted_at", "id": "response_id", "weight": None},
             "config": {"impact": {"ci_level": 0.95, "top_k": 2, "min_group_size": 30, "n_bootstrap": 1000}},
             "redacted": True,
             "embedder": "all-MiniLM-L6-v2",

@@ -48,6 +48,16 @@ def test_cli_validate_prints_summary(runner, write_file):
     assert "department  <- 'team'" in out
 
 
+def test_cli_validate_prints_the_nps_groups_of_an_export_without_scores(runner, write_file):
+    path = write_file("g.csv", "comment,NPS Group\ngreat,Promoter\nslow,Detractor\nok,Passive\nfine,Promoter\n")
+    result = runner.invoke(main, ["validate", str(path)])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "group       <- 'NPS Group' (detected)" in out and "score       <- -" in out
+    assert "NPS groups" in out and "   promoter       2   50.0%" in out
+    assert "NPS         +25.0" in out
+
+
 @pytest.mark.parametrize(
     "args,code,fragment",
     [

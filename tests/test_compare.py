@@ -43,11 +43,11 @@ def _report(nps: dict, themes: dict[int, str], impact: dict[tuple, tuple], *, sh
 
     n_of = {g: v[0] for g, v in nps.items()}
     return {
-        "schema_version": "1.7",
+        "schema_version": "1.8",
         "run": {"verbatim_version": "0.1", "created_at": "2026-12-01T00:00:00+00:00",
                 "input": {"path": f"{sha}.csv", "format": "csv", "sha256": sha * 64},
-                "columns": {"text": ["comment"], "score": "score", "department": "department", "date": None,
-                            "id": None, "weight": None},
+                "columns": {"text": ["comment"], "score": "score", "group": None, "department": "department",
+                            "date": None, "id": None, "weight": None},
                 "config": {"impact": {"ci_level": 0.95}}, "redacted": True, "embedder": "hash",
                 "rows": {"read": 1, "usable": 1, "rejected": 0, "without_score": 0, "without_comment": 0,
                          "segments": 1, "segments_unassigned": 0, "rejections": {}},

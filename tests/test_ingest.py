@@ -398,6 +398,39 @@ def test_ingest_passes_over_a_detected_id_that_two_different_answers_share(write
     assert named.columns.id == "Response ID" and reasons(named) == ["duplicate response_id (first seen at row 2)"]
 
 
+def test_ingest_reads_an_export_of_the_nps_group_alone(write_file):
+    """A file without a score whose column gives each response's NPS group (as BI extracts
+    and dashboards export it) was refused: "no score column found". The group column is found
+    by its name or by its values, spelled as exports spell it; an unknown group is rejected
+    with its reason, an empty one leaves the response out of the NPS; a score column wins."""
+    text = ("Comment,NPS Category\ngreat staff,Promoter\nslow,Detractors\nok,passive\nfine,Neutral\n"
+            "late,detractor\n,Promoter\nodd,Maybe\nno group,\n")
+    result = load_responses(write_file("g.csv", text), config())
+    no_row_lost(result, 8)
+    assert (result.columns.score, result.columns.group) == (None, "NPS Category") and "group" in result.columns.detected
+    assert result.responses["nps_group"].fillna("-").tolist() == ["promoter", "detractor", "passive", "passive",
+                                                                  "detractor", "promoter", "-"]
+    assert result.responses["score"].isna().all()
+    assert reasons(result) == ["NPS group is not promoter, passive or detractor"]
+    assert result.rejected["column"].tolist() == ["NPS Category"]
+    assert "group       <- 'NPS Category' (detected)" in result.columns.describe()
+    # Under any name, by its values; and "NPS" holding groups is no score column.
+    for header in ("Status", "NPS"):
+        other = load_responses(write_file("o.csv", text.replace("NPS Category", header)), config())
+        assert (other.columns.score, other.columns.group) == (None, header), header
+    # Named with --group; a score column, when there is one, gives the groups.
+    given = load_responses(write_file("n.csv", text.replace("NPS Category", "Segment")), config(group="Segment"))
+    assert given.columns.group == "Segment" and "group" not in given.columns.detected
+    both = load_responses(write_file("b.csv", "Comment,Score,NPS Category\ngood,9,Detractor\n"), config())
+    assert both.columns.group is None and both.responses["nps_group"].tolist() == ["promoter"]
+    assert all("group" not in line for line in both.columns.describe())
+    with pytest.raises(InputError, match="not both"):
+        load_responses(write_file("x.csv", "Comment,Score,NPS Category\ngood,9,Promoter\n"),
+                       config(score="Score", group="NPS Category"))
+    with pytest.raises(InputError, match="or a column of NPS groups"):
+        load_responses(write_file("y.csv", "Comment,Colour\ngood,red\n"), config())
+
+
 def test_ingest_counts_a_department_spelled_in_another_case_in_the_usual_spelling(write_file):
     """Spaces are collapsed; on a tie of spellings, the one in mixed case ("Billing", not "BILLING")."""
     text = ("comment,score,team\na,10,Sales\nb,2,sales \nc,8,SALES\nd,7,Sales\ne,9,Customer  Service\n"

@@ -443,6 +443,38 @@ def test_pipeline_five_star_scale_reads_groups_on_that_scale(tmp_path, sample_pa
     assert f"{summarize(result.ingest).nps:+.1f}" == f"{report['nps']['nps']:+.1f}"
 
 
+def test_pipeline_reads_an_export_of_the_nps_group_alone(run, sample_path, tmp_path):
+    """An export that gives each response's NPS group ("Promoter", "Passive", "Detractor") and
+    no score was refused ("no score column found"). Read as groups, the sample gives the NPS,
+    the rankings and the department pages of its scores (the key drivers explain each
+    respondent's NPS contribution); quotes name the group alone."""
+    import pandas as pd
+
+    result, out = run
+    frame = pd.read_csv(sample_path)
+    frame["NPS Category"] = pd.cut(frame.pop("score"), [-1, 6, 8, 10], labels=["Detractor", "Passive", "Promoter"])
+    path = tmp_path / "groups.csv"
+    frame.to_csv(path, index=False)
+    detected = {"text": [], "score": "", "department": "", "date": "", "id": "", "weight": "", "group": ""}
+    config = result.config.updated({"columns": detected}, source="test")  # the run's, its columns found again
+    groups = analyze(path, tmp_path / "out", config)
+    assert groups.ingest.columns.score is None and groups.ingest.columns.group == "NPS Category"
+    assert groups.report["run"]["columns"]["group"] == "NPS Category"
+    validate_report(groups.report)
+    scored = json.loads((out / "report.json").read_text())
+    assert groups.report["nps"] == scored["nps"]
+
+    def ranked(ranking):
+        keys = ("theme_id", "label", "impact", "ci_low", "ci_high", "rank_stability")
+        return [[tuple(e[k] for k in keys) for e in ranking[part]] for part in ("improvement_areas", "strengths")]
+
+    assert ranked(groups.report["overall"]) == ranked(scored["overall"]) and ranked(scored["overall"])[0]
+    assert [ranked(d["ranking"]) for d in groups.report["departments"]] == \
+        [ranked(d["ranking"]) for d in scored["departments"]]
+    summary = (tmp_path / "out" / "summary.md").read_text(encoding="utf-8")
+    assert "— *detractor, " in summary and "score None" not in summary and "score nan" not in summary
+
+
 def test_pipeline_notes_speak_plainly_about_the_learnt_sentiment(run):
     """The executive summary's notes are read by people without statistics training."""
     _, out = run

@@ -251,6 +251,8 @@ def test_report_markdown_groups_read_on_the_runs_scale(report):
     assert "9–10" not in page and "7–8" not in page
     assert wording.quote_attribution({"score": 5.0, "nps_group": "promoter", "department": "App"}) == "score 5 (promoter), App"
     assert wording.quote_attribution({"score": 5.0}) == "score 5"  # no group recorded: none guessed
+    # An export of the NPS group alone: the group, no score.
+    assert wording.quote_attribution({"score": None, "nps_group": "detractor", "department": "App"}) == "detractor, App"
 
 
 def test_report_markdown_says_when_no_ranked_issue_is_beyond_noise(report):

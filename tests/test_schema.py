@@ -19,6 +19,7 @@ PUBLISHED = {
     "1.5": "17c14ebacab8f9c82536f9393486cb64788bafe4175a863a313ed653d6571689",  # parents; share, parent_id described
     "1.6": "fb7f690cf5b5efdf7cfcce42c5d3c3a2aa60059f69cd2642ccd08bfb67a2bebd",  # run.scale, quotes' nps_group
     "1.7": "e475940202033d195ffae10d998568e32cbd097c0f388a86ee422d2842cfdbe4",  # themes[].general, ranking.general_reactions
+    "1.8": "dd259320755a01404cf0a0e94af8e19cbee8ae56a6ae40554482bdd92da8d846",  # run.columns.group; run.columns.score null with it
 }
 
 

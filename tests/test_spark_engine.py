@@ -337,6 +337,26 @@ def test_spark_ingest_passes_over_an_id_shared_by_two_answers_as_load_responses(
         [n for n in expected.notes if "named like a response id" in n] != []
 
 
+def test_spark_ingest_reads_an_export_of_the_nps_group_alone_as_load_responses(spark, tmp_path, sample_path):
+    """A file of NPS groups without scores is read on Spark's executors as locally: the same
+    column found, groups, rejections (an unknown group) and rows out of the NPS (none given)."""
+    from verbatim.spark_engine import ingest_spark
+
+    frame = pd.read_csv(sample_path, dtype=str, keep_default_na=False).head(40)
+    frame["NPS Category"] = ["Promoter" if int(s) >= 9 else "Passive" if int(s) >= 7 else "Detractor"
+                             for s in frame.pop("score")]
+    frame.loc[3, "NPS Category"], frame.loc[5, "NPS Category"] = "Maybe", ""
+    path = tmp_path / "groups.csv"
+    frame.to_csv(path, index=False)
+    config = load_config(environ={})
+    expected = load_responses(path, config)
+    got, _ = ingest_spark(spark, path, config, driver_max_bytes=0)
+    assert expected.columns == got.columns and got.columns.group == "NPS Category"
+    pd.testing.assert_frame_equal(expected.responses, got.responses)
+    pd.testing.assert_frame_equal(expected.rejected, got.rejected)
+    assert got.rejected["reason"].tolist() == ["NPS group is not promoter, passive or detractor"]
+
+
 @pytest.mark.parametrize("tool", ["qualtrics", "surveymonkey"])
 def test_spark_ingest_reads_survey_tool_headers_as_load_responses(spark, tmp_path, sample_path, tool):
     """The rows under the column names that describe them (a Qualtrics export's question and

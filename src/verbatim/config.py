@@ -66,6 +66,7 @@ class ColumnSettings:
     date: str = ""
     id: str = ""
     weight: str = ""
+    group: str = ""
 
 
 # Section name -> "module:Class". Stage modules own their settings; they are light to

@@ -27,7 +27,7 @@ from .config import ColumnSettings, Config, InputSettings
 from .cuts import cut_length, cut_note, length_table, mark_cut
 from .errors import ConfigError, InputError
 from .readers import SAMPLE_ROWS, RawTable, blank_rows, read_table
-from .scales import BUILTIN_SCALES, ScoreScale
+from .scales import BUILTIN_SCALES, DETRACTOR, PASSIVE, PROMOTER, ScoreScale
 
 REJECTED_COLUMNS = ["row", "response_id", "column", "value", "reason"]
 RESPONSE_COLUMNS = ["row", "response_id", "text", "score", "nps_group", "department", "submitted_at", "weight"]
@@ -49,6 +49,15 @@ EXACT_NAMES = {
              "completed at", "recorded date", "end date", "created"],
     "id": ["response id", "responseid", "respondent id", "id", "record id", "survey response id", "ticket id",
            "respondent", "respondent number", "response number", "case id", "interview id", "uuid"],
+    # Read only when the file has no score column (an export of the NPS group alone).
+    "group": ["nps group", "nps category", "nps segment", "nps type", "nps classification", "nps status",
+              "nps bucket", "promoter status", "promoter type", "promoter category", "nps"],
+}
+#: How exports spell the NPS groups (lower case), as verbatim's groups.
+GROUP_SPELLINGS = {
+    "promoter": PROMOTER, "promoters": PROMOTER,
+    "passive": PASSIVE, "passives": PASSIVE, "neutral": PASSIVE, "neutrals": PASSIVE,
+    "detractor": DETRACTOR, "detractors": DETRACTOR,
 }
 #: Id names that may name a person rather than a response ("ID", "Respondent ID"): such a
 #: column on which two different answers share an id is no response id (a name of the
@@ -93,13 +102,17 @@ class ColumnMap:
     date: str | None = None
     id: str | None = None
     weight: str | None = None
+    group: str | None = None  # the NPS group of each response, read when there is no score
     detected: tuple[str, ...] = ()  # roles that were auto-detected rather than given
     notes: tuple[str, ...] = ()  # what detection passed over, for the run's notes
 
     def describe(self) -> list[str]:
-        """One line per role, e.g. ``text        <- 'Comment' (detected)``."""
+        """One line per role, e.g. ``text        <- 'Comment' (detected)`` (the NPS group's
+        only when it is read)."""
         lines = []
-        for role in ("text", "score", "department", "date", "id", "weight"):
+        for role in ("text", "score", "group", "department", "date", "id", "weight"):
+            if role == "group" and not self.group:
+                continue
             value = getattr(self, role)
             shown = ", ".join(repr(v) for v in value) if role == "text" else (repr(value) if value else "-")
             how = " (detected)" if role in self.detected else ""
@@ -109,7 +122,7 @@ class ColumnMap:
     @property
     def names(self) -> list[str]:
         """Every input column the run reads."""
-        return [*self.text, *(c for c in (self.score, self.department, self.date, self.id, self.weight) if c)]
+        return [*self.text, *(c for c in (self.score, self.group, self.department, self.date, self.id, self.weight) if c)]
 
 
 @dataclass(frozen=True)
@@ -274,7 +287,8 @@ def detect_columns(frame: pd.DataFrame, settings: ColumnSettings, *, file: str |
         wants_numbers = role == "score"
         for candidate in EXACT_NAMES.get(role, []):
             name = by_norm.get(candidate)
-            if name and name not in used and (role != "date" or dated(name)):
+            if name and name not in used and (role != "date" or dated(name)) and not (
+                    role == "score" and _mostly_groups(frame[name])):  # "NPS" of "Promoter", "Detractor"
                 return name
         for word in CONTAINS_WORDS.get(role, []):
             for name in header:
@@ -296,16 +310,19 @@ def detect_columns(frame: pd.DataFrame, settings: ColumnSettings, *, file: str |
         return ok
 
     roles: dict[str, object] = {}
-    for role in ("score", "id", "date", "department", "weight"):
+    for role in ("score", "group", "id", "date", "department", "weight"):
         name = getattr(settings, role)
         if name:
             roles[role] = given(role, name)
             used.add(roles[role])
+    if roles.get("score") and roles.get("group"):
+        raise InputError("E105", "give the score column (--score) or the NPS group column (--group), not both: "
+                         "the score gives each response its group", file=file)
     if settings.text:
         roles["text"] = tuple(given("text", n) for n in settings.text)
         used.update(roles["text"])
     for role in ("id", "score", "date", "department", "text"):  # weight is never guessed
-        if role in roles:
+        if role in roles or (role == "score" and roles.get("group")):
             continue
         name = detect(role)
         if name is not None:
@@ -320,20 +337,43 @@ def detect_columns(frame: pd.DataFrame, settings: ColumnSettings, *, file: str |
     if not roles["text"]:
         raise InputError("E105", f"no comment column found; name it with --text (columns are: {', '.join(header)})"
                          + hint, file=file)
-    if roles.get("score") is None:
-        raise InputError("E105", f"no score column found; name it with --score (columns are: {', '.join(header)})"
-                         + hint, file=file)
+    if not roles.get("score") and not roles.get("group"):
+        roles["group"] = _group_column(frame, by_norm, used)
+        if roles["group"]:
+            detected.append("group")
+    if not roles.get("score") and not roles.get("group"):
+        raise InputError("E105", "no score column found; name it with --score, or a column of NPS groups (promoter, "
+                         f"passive, detractor) with --group (columns are: {', '.join(header)})" + hint, file=file)
     if "id" in detected and roles.get("id") and _norm(roles["id"]) in SHARED_ID_NAMES:
-        shared = _id_of_two_answers(frame.head(SAMPLE_ROWS), roles["id"], [*roles["text"], roles["score"]])
+        answer = [*roles["text"], roles.get("score") or roles.get("group")]
+        shared = _id_of_two_answers(frame.head(SAMPLE_ROWS), roles["id"], answer)
         if shared is not None:
             notes.append(f"column {roles['id']!r} is named like a response id, but {shared[:40]!r} holds two different "
                          "answers (a customer's id, over several surveys?): not read as the response id, so each row "
                          "is analysed; name it with --id to read it, and reject the later rows of a repeated id")
             roles["id"] = None
             detected.remove("id")
-    return ColumnMap(text=tuple(roles["text"]), score=roles["score"], department=roles.get("department"),
-                     date=roles.get("date"), id=roles.get("id"), weight=roles.get("weight"),
+    return ColumnMap(text=tuple(roles["text"]), score=roles.get("score"), department=roles.get("department"),
+                     date=roles.get("date"), id=roles.get("id"), weight=roles.get("weight"), group=roles.get("group"),
                      detected=tuple(detected), notes=tuple(notes))
+
+
+def _mostly_groups(values: pd.Series) -> bool:
+    """Whether at least 80 % of the filled cells (one at least) name an NPS group
+    (:data:`GROUP_SPELLINGS`: "Promoter", "Passives", "Detractor")."""
+    cells = values.astype(str).str.strip().str.lower()
+    filled = cells[cells.ne("") & ~cells.isin(NO_SCORE)]
+    return len(filled) > 0 and filled.isin(list(GROUP_SPELLINGS)).mean() >= 0.8
+
+
+def _group_column(frame: pd.DataFrame, by_norm: dict[str, str], used: set[str]) -> str | None:
+    """The column of NPS groups of a file without a score: by its name (:data:`EXACT_NAMES`)
+    or, under any name, by its values; None when no column holds them."""
+    named = [by_norm[n] for n in EXACT_NAMES["group"] if n in by_norm]
+    for name in [*named, *frame.columns]:
+        if name not in used and _mostly_groups(frame[name]):
+            return name
+    return None
 
 
 def _id_of_two_answers(frame: pd.DataFrame, id_column: str, answer_columns: list[str]) -> str | None:
@@ -582,6 +622,13 @@ def validate_rows(raw: RawTable, columns: ColumnMap, settings: InputSettings, sc
         reject(has_score & score.notna() & (score % 1 != 0), "score is not a whole number", columns.score, raw_score)
     off = has_score & score.notna() & ((score < scale.minimum) | (score > scale.maximum))
     reject(off, f"score is outside the {scale.name} scale ({scale.describe()})", columns.score, raw_score)
+    group = None
+    if columns.group:  # no score column: each response's NPS group as the export gives it
+        raw_score = col(columns.group)
+        cells = raw_score.str.strip().str.lower()
+        has_score = cells.ne("") & ~cells.isin(NO_SCORE)
+        group = cells.map(GROUP_SPELLINGS)
+        reject(has_score & group.isna(), "NPS group is not promoter, passive or detractor", columns.group, raw_score)
 
     if columns.date:
         raw_date = col(columns.date)
@@ -615,7 +662,7 @@ def validate_rows(raw: RawTable, columns: ColumnMap, settings: InputSettings, sc
     else:
         weight = pd.Series(np.ones(n), dtype=float)
 
-    reject(text.eq("") & ~has_score, "no comment and no score", columns.score, raw_score)
+    reject(text.eq("") & ~has_score, "no comment and no score", columns.score or columns.group, raw_score)
 
     raw_id = col(columns.id).str.strip()
     ids = pd.Series(np.where(raw_id.eq(""), "row-" + rows.astype(str), raw_id), dtype=object)
@@ -649,7 +696,8 @@ def validate_rows(raw: RawTable, columns: ColumnMap, settings: InputSettings, sc
         "response_id": ids[ok].astype(str).to_numpy(),
         "text": text[ok].astype(str).to_numpy(),
         "score": scores_ok[ok].to_numpy(dtype=float),
-        "nps_group": scale.classify(scores_ok[ok].to_numpy(dtype=float)),
+        "nps_group": (scale.classify(scores_ok[ok].to_numpy(dtype=float)) if group is None
+                      else np.where(has_score[ok].to_numpy(), group[ok].to_numpy(dtype=object), None)),
         "department": department[ok].where(department[ok].ne(""), None).to_numpy(dtype=object),
         "submitted_at": dates[ok].to_numpy(),
         "weight": weight[ok].to_numpy(dtype=float),

@@ -390,5 +390,5 @@ def resolved_config(config: Config, ingest: IngestResult) -> Config:
     cols = ingest.columns
     return config.updated({"columns": {
         "text": list(cols.text), "score": cols.score or "", "department": cols.department or "",
-        "date": cols.date or "", "id": cols.id or "", "weight": cols.weight or "",
+        "date": cols.date or "", "id": cols.id or "", "weight": cols.weight or "", "group": cols.group or "",
     }}, source="resolved")

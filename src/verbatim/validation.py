@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 
 from .ingest import IngestResult
-from .scales import DETRACTOR, PROMOTER
+from .scales import DETRACTOR, PASSIVE, PROMOTER
 from .stats import nps_points
 
 
@@ -38,8 +38,11 @@ def summarize(result: IngestResult) -> ValidationSummary:
     if len(groups):
         # As the report computes it (from counts), so both print the same rounded figure.
         nps = float(nps_points(int((groups == PROMOTER).sum()), int((groups == DETRACTOR).sum()), len(groups)))
-    scores = responses.loc[scored, "score"]
-    score_counts = {_fmt(s): int(c) for s, c in scores.value_counts().sort_index().items()}
+    if result.columns.group:  # an export of the NPS group alone: the groups' counts stand for the scores'
+        score_counts = {g: int((groups == g).sum()) for g in (DETRACTOR, PASSIVE, PROMOTER) if (groups == g).any()}
+    else:
+        scores = responses.loc[scored, "score"]
+        score_counts = {_fmt(s): int(c) for s, c in scores.value_counts().sort_index().items()}
     departments = (
         responses["department"].fillna("(none)").value_counts().sort_index().astype(int).to_dict()
         if result.columns.department else {}
@@ -81,10 +84,11 @@ def format_summary(summary: ValidationSummary) -> str:
     if summary.score_counts:
         total = sum(summary.score_counts.values())
         peak = max(summary.score_counts.values())
-        lines.append("scores")
+        groups = set(summary.score_counts) <= {DETRACTOR, PASSIVE, PROMOTER}
+        lines.append("NPS groups" if groups else "scores")
         for score, count in summary.score_counts.items():
             bar = "#" * max(1, int(round(30 * count / peak)))
-            lines.append(f"  {score:>4}  {count:>6}  {100 * count / total:5.1f}%  {bar}")
+            lines.append(f"  {score:>{9 if groups else 4}}  {count:>6}  {100 * count / total:5.1f}%  {bar}")
     lines.append("NPS         " + ("n/a (no scored row)" if summary.nps is None else f"{summary.nps:+.1f}"))
     if summary.departments:
         lines.append(f"departments {len(summary.departments)}")

@@ -24,7 +24,7 @@ import pandas as pd
 if TYPE_CHECKING:  # pragma: no cover
     from ..pipeline import Analysis
 
-SCHEMA_VERSION = "1.7"
+SCHEMA_VERSION = "1.8"
 ALL = "__all__"
 QUOTE_MAX_CHARS = 280
 QUOTES_PER_THEME = 3
@@ -226,8 +226,8 @@ class ReportBuilder:
             "verbatim_version": __version__,
             "created_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
             "input": {"path": str(ingest.source), "format": ingest.format, "sha256": a.input_sha256},
-            "columns": {"text": list(cols.text), "score": cols.score, "department": cols.department,
-                        "date": cols.date, "id": cols.id, "weight": cols.weight},
+            "columns": {"text": list(cols.text), "score": cols.score, "group": cols.group,
+                        "department": cols.department, "date": cols.date, "id": cols.id, "weight": cols.weight},
             "config": a.config.as_dict(),
             "redacted": bool(a.config.prepare.redact),
             "embedder": a.embedder_id,

@@ -236,12 +236,15 @@ def issue_quotes_caption(quotes: Sequence[Mapping[str, Any]]) -> str:
 def quote_attribution(quote: Mapping[str, Any], *, with_department: bool = True) -> str:
     """Who said it, without identifying them: ``'score 3 (detractor), Delivery'``. The group
     is the quote's ``nps_group``, which the run's score scale decided (a 5 of five stars is
-    a promoter); a quote without one (a report before schema 1.6) shows the score alone."""
+    a promoter); a quote without one (a report before schema 1.6) shows the score alone, and
+    one without a score (an export of the NPS group alone) its group alone."""
     parts = []
     score = quote.get("score")
+    group = SCORE_GROUPS.get(str(quote.get("nps_group")))
     if is_number(score):
-        group = SCORE_GROUPS.get(str(quote.get("nps_group")))
         parts.append(f"score {score:g} ({group})" if group else f"score {score:g}")
+    elif group:
+        parts.append(group)
     department = quote.get("department")
     if with_department and department:
         parts.append(str(department))
