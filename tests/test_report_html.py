@@ -146,6 +146,19 @@ def _listed(page) -> list[str]:
 
 
 @pytest.mark.slow
+def test_report_html_names_the_group_of_a_response_without_a_score(browser, tmp_path):
+    """An export of the NPS group alone has no score: the drill-down shows the group, not "No score"."""
+    assignments = make_assignments()
+    assignments[0] = {**assignments[0], "score": None}
+    page, errors, _ = open_recorded(browser, write_html(make_report(), assignments, tmp_path / "g.html").resolve().as_uri())
+    chips = page.locator(f'#dd-list > li[data-response-id="{assignments[0]["response_id"]}"] .vb-meta .chip')
+    assert chips.first.inner_text() == assignments[0]["nps_group"] != ""
+    page.select_option("#dd-group", "none")  # the respondents without a score nor a group
+    assert page.locator("#dd-list > li .vb-meta .chip").first.inner_text() == "No score"
+    assert not errors
+
+
+@pytest.mark.slow
 def test_report_html_works_in_chromium_without_network_or_injection(browser, tmp_path):
     assignments = make_assignments()
     path = write_html(make_report(), assignments, tmp_path / "report.html")

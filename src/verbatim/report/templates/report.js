@@ -74,6 +74,8 @@
     var meta = el("div", "vb-meta");
     if (row.score !== null && row.score !== undefined) {
       meta.appendChild(el("span", "chip " + (row.nps_group || ""), "Score " + row.score + (row.nps_group ? " · " + row.nps_group : "")));
+    } else if (row.nps_group) {  // an export of the NPS group alone
+      meta.appendChild(el("span", "chip " + row.nps_group, row.nps_group));
     } else {
       meta.appendChild(el("span", "chip", "No score"));
     }
