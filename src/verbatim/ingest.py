@@ -624,6 +624,7 @@ def validate_rows(raw: RawTable, columns: ColumnMap, settings: InputSettings, sc
     reject(off, f"score is outside the {scale.name} scale ({scale.describe()})", columns.score, raw_score)
     group = None
     if columns.group:  # no score column: each response's NPS group as the export gives it
+        # From here raw_score and has_score stand for the group's: a response with one is scored.
         raw_score = col(columns.group)
         cells = raw_score.str.strip().str.lower()
         has_score = cells.ne("") & ~cells.isin(NO_SCORE)
