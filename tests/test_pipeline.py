@@ -473,6 +473,7 @@ def test_pipeline_reads_an_export_of_the_nps_group_alone(run, sample_path, tmp_p
         [ranked(d["ranking"]) for d in scored["departments"]]
     summary = (tmp_path / "out" / "summary.md").read_text(encoding="utf-8")
     assert "— *detractor, " in summary and "score None" not in summary and "score nan" not in summary
+    assert "(the middle scores)" in summary and "7–8" not in summary and "9–10" not in summary
 
 
 def test_pipeline_notes_speak_plainly_about_the_learnt_sentiment(run):

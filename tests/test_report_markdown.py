@@ -240,6 +240,9 @@ def test_report_markdown_groups_read_on_the_runs_scale(report):
     # A report written before the scale was recorded: 0-10 unless its config names another.
     assert wording.group_scores({"run": {}})["passive"] == "scores 7–8"
     assert wording.group_scores({"run": {"config": {"input": {"scale": "5"}}}})["passive"] == "the middle scores"
+    # An export of the groups alone: the survey's scores are not known, nor where it drew the lines.
+    assert wording.group_scores({"run": {"scale": nps, "columns": {"score": None, "group": "NPS Category"}}}) == {
+        "promoter": "the top scores", "passive": "the middle scores", "detractor": "the low scores"}
 
     starred = json.loads(json.dumps(report))
     starred["run"]["scale"] = stars

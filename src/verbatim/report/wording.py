@@ -255,10 +255,12 @@ def group_scores(report: Mapping[str, Any]) -> dict[str, str]:
     """The scores of each NPS group on the run's scale, as a reader writes them: on 0-10
     ``{'promoter': 'scores 9–10', 'passive': 'scores 7–8', 'detractor': 'scores 0–6'}``, on
     five stars ``'score 5'``, ``'score 4'``, ``'scores 1–3'``. Reports without a scale
-    (before schema 1.6) were 0-10 unless their config said otherwise."""
+    (before schema 1.6) were 0-10 unless their config said otherwise; a run that read the
+    groups themselves (``run.columns.group``) knows no score, only that the survey grouped them."""
     run = report.get("run") or {}
     scale = run.get("scale") or {}
-    if not scale and ((run.get("config") or {}).get("input") or {}).get("scale", "nps") != "nps":
+    by_group = bool((run.get("columns") or {}).get("group"))
+    if by_group or not scale and ((run.get("config") or {}).get("input") or {}).get("scale", "nps") != "nps":
         return {"promoter": "the top scores", "passive": "the middle scores", "detractor": "the low scores"}
     low, high = scale.get("minimum", 0), scale.get("maximum", 10)
     promoter_min, detractor_max = scale.get("promoter_min", 9), scale.get("detractor_max", 6)
