@@ -181,12 +181,17 @@ def _norm(name: str) -> str:
     return " ".join(re.sub(r"[^0-9a-z]+", " ", name.lower()).split())
 
 
+def _answered(values: pd.Series) -> pd.Series:
+    """Which cells (strings) hold an answer: not blank, nor "N/A" and its kin (:data:`NO_SCORE`)."""
+    stripped = values.str.strip()
+    return stripped.ne("") & ~stripped.str.lower().isin(NO_SCORE)
+
+
 def _mostly_numeric(values: pd.Series) -> bool:
     """Whether at least 80 % of the filled cells read as scores (:func:`parse_scores`): plain
     numbers, or numbers with their answer label as survey tools export the NPS question
     ("10 - Extremely likely", "0 (Not at all likely)", "9/10"). "N/A" and its kin are no answer."""
-    stripped = values.str.strip()
-    filled = values[(stripped != "") & ~stripped.str.lower().isin(NO_SCORE)]
+    filled = values[_answered(values)]
     if filled.empty:
         return False
     return parse_scores(filled, anchors=NPS_ANCHORS).notna().mean() >= 0.8
@@ -362,7 +367,7 @@ def _mostly_groups(values: pd.Series) -> bool:
     """Whether at least 80 % of the filled cells (one at least) name an NPS group
     (:data:`GROUP_SPELLINGS`: "Promoter", "Passives", "Detractor")."""
     cells = values.astype(str).str.strip().str.lower()
-    filled = cells[cells.ne("") & ~cells.isin(NO_SCORE)]
+    filled = cells[_answered(cells)]
     return len(filled) > 0 and filled.isin(list(GROUP_SPELLINGS)).mean() >= 0.8
 
 
@@ -605,8 +610,7 @@ def validate_rows(raw: RawTable, columns: ColumnMap, settings: InputSettings, sc
 
     raw_score = col(columns.score)
     score = parse_scores(raw_score, scale.maximum, anchors=scale_anchors(scale))
-    stripped_score = raw_score.str.strip()
-    has_score = stripped_score.ne("") & ~stripped_score.str.lower().isin(NO_SCORE)
+    has_score = _answered(raw_score)
     unread = has_score & score.isna()  # only these can be "out of" another maximum
     out_of = pd.Series(np.nan, index=raw_score.index)
     if unread.any():
@@ -626,9 +630,8 @@ def validate_rows(raw: RawTable, columns: ColumnMap, settings: InputSettings, sc
     if columns.group:  # no score column: each response's NPS group as the export gives it
         # From here raw_score and has_score stand for the group's: a response with one is scored.
         raw_score = col(columns.group)
-        cells = raw_score.str.strip().str.lower()
-        has_score = cells.ne("") & ~cells.isin(NO_SCORE)
-        group = cells.map(GROUP_SPELLINGS)
+        has_score = _answered(raw_score)
+        group = raw_score.str.strip().str.lower().map(GROUP_SPELLINGS)
         reject(has_score & group.isna(), "NPS group is not promoter, passive or detractor", columns.group, raw_score)
 
     if columns.date:
