@@ -78,6 +78,30 @@ def test_static_backend_builds_offline_and_ranks_a_paraphrase_first(models_dir, 
 
 
 @pytest.mark.slow
+def test_static_backend_encodes_exactly_as_model2vec(models_dir, sample_path):
+    """The word memo changes how token ids are found, never which: vectors equal to the bit
+    those of model2vec's own encode, on survey comments and on text built to split badly
+    (accents, CJK, tabs and line breaks, runs of spaces, unknown words, 512+ characters)."""
+    from verbatim.embed_backends import StaticBackend
+
+    backend = StaticBackend(ensure_static_model(), static_model_id())
+    texts = pd.read_csv(sample_path)["comment"].dropna().astype(str).tolist()[:400]
+    texts += [
+        "", " ", "  double  spaces ", "Café crème brûlée, naïve façade", "東京の配達は遅い delivery",
+        "tab\tseparated\nlines\r\nand\u00a0nbsp", "İstanbul ΣΊΣΥΦΟΣ straße", "!!!???...", "😀 emoji 👍🏽 ok",
+        "x" * 150 + " supercalifragilisticexpialidocious", "word " * 140, "long review. " * 300,
+        "a\x1cb control\x00chars\ufffd here", "[NAME] was great at [EMAIL]",
+    ]
+    expected = backend._model.encode(texts, normalize=False, use_multiprocessing=False, show_progress_bar=False)
+    # Twice, in other chunks: the memo filled by the first call must give the same rows.
+    first = backend.encode(texts, batch_size=64)
+    again = np.concatenate([backend.encode(texts[i : i + 37], batch_size=64) for i in range(0, len(texts), 37)])
+    np.testing.assert_array_equal(first, np.asarray(expected, dtype=np.float32))
+    np.testing.assert_array_equal(again, first)
+    assert backend._words  # the memo was used
+
+
+@pytest.mark.slow
 def test_static_vectors_are_centred_by_the_theme_model(models_dir, sample_path, tmp_path):
     """Static vectors share a large common direction, so under MiniLM's cosine thresholds
     unrelated segments merged into one catch-all theme (31-40 % of real clothing reviews).
