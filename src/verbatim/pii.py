@@ -418,6 +418,8 @@ def may_contain_name(text: str, settings: PiiSettings | None = None, *, whole: s
     opens: set[int] | None = None
     lower_words: set[str] | None = None
     for m in _WORD_RE.finditer(text):
+        if m.group(0).islower():
+            continue  # most words: no capital before or after the clitic is cut
         word = _CLITIC_RE.sub("", m.group(0))
         if word.islower() or not any(ch.isupper() for ch in word):
             continue
