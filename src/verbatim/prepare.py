@@ -117,6 +117,8 @@ _ENTITY_RE = re.compile(r"&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,
 _BLOCK_TAG_RE = re.compile(r"<\s*/?\s*(?:br|p|div|li|ul|ol|tr|h[1-6])\b[^<>]{0,200}>", re.I)
 _TAG_RE = re.compile(r"<\s*/?\s*[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]{0,300})?/?\s*>|<!--.*?-->", re.S)
 _URL_RE = re.compile(r"(?:\b(?:https?|ftp)://|\bwww\.)[^\s<>\"']+?(?=[.,;:!?)\]]*(?:\s|$))", re.I)
+# Every link the pattern below finds has "://" or this in it: texts without either are skipped.
+_WWW_RE = re.compile(r"www\.", re.I)
 _HANDLE_RE = re.compile(r"(?<![\w.@])@[A-Za-z0-9_]{1,30}\b(?!\.[A-Za-z]{2,})")
 _DEVICE = (
     r"(?:i?phone|ipad|android(?:\s+(?:phone|device|tablet))?|samsung(?:\s+galaxy)?(?:\s+[\w+]+)?"
@@ -132,6 +134,8 @@ _BOILERPLATE_RE = re.compile(
 )
 # Where a sentence ends, for telling a comment made only of fillers ("Nothing to add. Thanks!"),
 # which is never longer than this.
+# Every boilerplate phrase has one of these words: texts without any are skipped.
+_BOILERPLATE_HINT_RE = re.compile(r"sent|outlook", re.I)
 _SENTENCE_END_RE = re.compile(r"[.!?;\n]+")
 _NON_ANSWER_SPLIT_RE = re.compile(r"[.!?;,\n]+")
 _FILLERS_MAX_CHARS = 200
@@ -140,7 +144,8 @@ _FILLERS_MAX_CHARS = 200
 _SIGNATURE_RE = re.compile(r"(?<=\S)[ \t]*\n[ \t]*(?:--|—|__)[ \t]*(?:\n|[^\n]{0,80}(?:\n|$))(?:[^\n]{0,120}(?:\n|$)){0,6}\Z")
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "′": "'", "`": "'", "´": "'",
                          "“": '"', "”": '"', "„": '"', "‟": '"', "″": '"'})
-_SPACES_RE = re.compile(r"[^\S\n]+")
+# Runs of two or more, or one that is not a plain space: replacing a lone " " by " " is work for nothing.
+_SPACES_RE = re.compile(r"[^\S\n]{2,}|[^\S\n ]")
 _NEWLINES_RE = re.compile(r"\s*\n\s*")
 _NON_WORD_RE = re.compile(r"[^\w']+|_")
 _WORD_RE = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
@@ -153,13 +158,15 @@ def normalize_unicode(text: str) -> str:
     """NFKC-normalise, drop invisible and control characters, unify line breaks."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = unicodedata.normalize("NFKC", text)
-    return _CONTROL_RE.sub(" ", _INVISIBLE_RE.sub("", text))
+    if not text.isascii():  # every invisible character is outside ASCII
+        text = _INVISIBLE_RE.sub("", text)
+    return _CONTROL_RE.sub(" ", text)
 
 
 def unescape_html(text: str) -> str:
     """Decode HTML entities (``&amp;`` ``&#39;`` ``&nbsp;``), also when double-escaped."""
     for _ in range(2):  # "&amp;#39;" takes two rounds; more is never seen in practice
-        if not _ENTITY_RE.search(text):
+        if "&" not in text or not _ENTITY_RE.search(text):
             break
         text = html.unescape(text)
     return text
@@ -167,23 +174,29 @@ def unescape_html(text: str) -> str:
 
 def remove_html_tags(text: str) -> str:
     """Drop HTML tags; block tags (``<br>``, ``<p>``...) become line breaks. ``<3`` survives."""
+    if "<" not in text:
+        return text
     return _TAG_RE.sub(" ", _BLOCK_TAG_RE.sub("\n", text))
 
 
 def remove_urls(text: str) -> str:
     """Drop ``http(s)://`` and ``www.`` links, keeping punctuation that ends the sentence."""
+    if "://" not in text and not _WWW_RE.search(text):
+        return text
     return _URL_RE.sub(" ", text)
 
 
 def remove_handles(text: str) -> str:
     """Drop ``@handles`` (not e-mail addresses, which :mod:`verbatim.pii` redacts)."""
-    return _HANDLE_RE.sub(" ", text)
+    return _HANDLE_RE.sub(" ", text) if "@" in text else text
 
 
 def remove_boilerplate(text: str) -> str:
     """Drop mail-client footers ("Sent from my iPhone", "Get Outlook for Android") and a
     trailing ``--`` signature block."""
-    return _SIGNATURE_RE.sub("", _BOILERPLATE_RE.sub(" ", text))
+    if _BOILERPLATE_HINT_RE.search(text):
+        text = _BOILERPLATE_RE.sub(" ", text)
+    return _SIGNATURE_RE.sub("", text) if "\n" in text else text
 
 
 def normalize_quotes(text: str) -> str:
@@ -193,7 +206,8 @@ def normalize_quotes(text: str) -> str:
 
 def normalize_whitespace(text: str) -> str:
     """Collapse runs of spaces/tabs to one space and blank lines to one line break; strip."""
-    return _NEWLINES_RE.sub("\n", _SPACES_RE.sub(" ", text)).strip()
+    text = _SPACES_RE.sub(" ", text)
+    return (_NEWLINES_RE.sub("\n", text) if "\n" in text else text).strip()
 
 
 def clean_text(text: str | None, settings: PrepareSettings | None = None) -> str:
