@@ -90,6 +90,8 @@ PLACEHOLDERS: dict[str, str] = {"email": "[EMAIL]", "phone": "[PHONE]", "card": 
 
 # --- regexes, kept together -------------------------------------------------------------
 _EMAIL_RE = re.compile(r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}\b")
+# Seven digits anywhere: fewer, and a text holds neither a phone number nor a card number.
+_SEVEN_DIGITS_RE = re.compile(r"\d(?:\D*\d){6}")
 # Candidate digit runs for cards: 13-19 digits with optional single space/dash separators.
 _CARD_RE = re.compile(r"(?<![\w.,$£€])\d(?:[ -]?\d){12,18}(?![\w]|[.,]\d)")
 # Candidate phone numbers: optional +country, then 2-6 groups of digits separated by one
@@ -295,8 +297,10 @@ def redact_patterns(text: str, settings: PiiSettings | None = None) -> tuple[str
     """
     settings = settings or PiiSettings()
     counts = _zero_counts()
-    if settings.emails:
+    if settings.emails and "@" in text:
         text, counts["email"] = _emails(text, PLACEHOLDERS["email"])
+    if not _SEVEN_DIGITS_RE.search(text):
+        return text, counts  # no card (13+ digits) and no phone (7+) in it
     if settings.cards:
         text, counts["card"] = _cards(text, PLACEHOLDERS["card"])
     if settings.phones:
