@@ -210,7 +210,9 @@ def _readable(phrase: str) -> bool:
     "... it would show! still l"; "v neck", written "V-neck", stays), not "much" before a noun
     ("much fabric" of "too much fabric"; "much smaller size" stays), nor "there" before one
     ("their" misspelt: "there pants", "there customer service"; "there is no lining" stays), nor
-    a "be" whose modal was cut off ("easily be dressed")."""
+    a "be" whose modal was cut off ("easily be dressed"), nor end on a determiner and an
+    adjective that is no noun, whose noun is missing ("cardigan is a beautiful" of "this cardigan
+    is a beautiful - not too thin"; "ordered a small" stays: "small" is also a size)."""
     words = phrase.split()
     if not 2 <= len(words) <= 5 or any(ch.isdigit() for ch in phrase) or set(words) & _FRAGMENTS:
         return False
@@ -227,6 +229,8 @@ def _readable(phrase: str) -> bool:
     if words[0] == "much" and not _qualifier(words[1]):
         return False
     if words[0] == "there" and _noun(words[1]):
+        return False
+    if words[-2] in _DETERMINERS and _adjective_not_noun(words[-1]):
         return False
     if any(w == "be" and k and words[k - 1] not in _BE_AFTER for k, w in enumerate(words)):
         return False
@@ -271,6 +275,14 @@ def _qualifier(word: str) -> bool:
             if {stem, stem + "e", stem[:-1], stem[:-1] + "y" if stem.endswith("i") else stem} & modifiers:
                 return True
     return False
+
+
+def _adjective_not_noun(word: str) -> bool:
+    """An adjective of the dictionary that is no noun, nor the plural of one ("beautiful",
+    "gorgeous"; not "small", "lovely" or "blue", which name things too)."""
+    from .nlp import DEFAULT_SPACY_MODEL, english_words
+
+    return word in english_words(DEFAULT_SPACY_MODEL, ("adj",)) and not _noun(word)
 
 
 def _adverb_only(word: str) -> bool:
