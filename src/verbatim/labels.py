@@ -212,7 +212,9 @@ def _readable(phrase: str) -> bool:
     ("their" misspelt: "there pants", "there customer service"; "there is no lining" stays), nor
     a "be" whose modal was cut off ("easily be dressed"), nor end on a determiner and an
     adjective that is no noun, whose noun is missing ("cardigan is a beautiful" of "this cardigan
-    is a beautiful - not too thin"; "ordered a small" stays: "small" is also a size)."""
+    is a beautiful - not too thin"; "ordered a small" stays: "small" is also a size), nor hold
+    an article before a form that can only be a verb's ("glad a took", "I" mistyped; "the felt"
+    stays: felt is a fabric)."""
     words = phrase.split()
     if not 2 <= len(words) <= 5 or any(ch.isdigit() for ch in phrase) or set(words) & _FRAGMENTS:
         return False
@@ -231,6 +233,8 @@ def _readable(phrase: str) -> bool:
     if words[0] == "there" and _noun(words[1]):
         return False
     if words[-2] in _DETERMINERS and _adjective_not_noun(words[-1]):
+        return False
+    if any(w in _ARTICLES and _verb_form_only(nxt) for w, nxt in zip(words, words[1:])):
         return False
     if any(w == "be" and k and words[k - 1] not in _BE_AFTER for k, w in enumerate(words)):
         return False
@@ -283,6 +287,18 @@ def _adjective_not_noun(word: str) -> bool:
     from .nlp import DEFAULT_SPACY_MODEL, english_words
 
     return word in english_words(DEFAULT_SPACY_MODEL, ("adj",)) and not _noun(word)
+
+
+_ARTICLES = frozenset(("a", "an", "the"))
+
+
+def _verb_form_only(word: str) -> bool:
+    """An irregular verb form that is no noun, adjective or adverb ("took", "bought"; not
+    "felt", "left" or "saw")."""
+    from .nlp import DEFAULT_SPACY_MODEL, english_words, irregular_verb_forms
+
+    return (word in irregular_verb_forms(DEFAULT_SPACY_MODEL) and not _noun(word)
+            and word not in english_words(DEFAULT_SPACY_MODEL, ("adj", "adv")))
 
 
 def _adverb_only(word: str) -> bool:

