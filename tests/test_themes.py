@@ -606,6 +606,8 @@ def test_labels_never_end_on_a_function_word():
                      "unfortunately returning", "sadly had to return", "chat was fantastic and soooo",
                      # a word cut short where a review ends ("... it would show! still l")
                      "still l",
+                     # a unit that lost its number ("120 lbs, big chest")
+                     "big lbs", "extra kg",
                      # a hedge in front ("... so that maybe part of it")
                      "maybe part", "possibly have tried a medium",
                      # "much" before a noun, left of "too much fabric"

@@ -39,6 +39,9 @@ _FRAGMENTS = frozenset(
     "ve nt s re ll d m t ain aren couldn didn doesn don hadn hasn haven isn mightn mustn needn shan "
     "shouldn wasn weren won wouldn".split()
 )
+# Abbreviated units, written after a number: a label holds no number, so one holding a unit lost
+# it ("big lbs" of "120 lbs, big chest").
+_UNITS = frozenset("lb lbs kg kgs cm mm ft oz ml".split())
 # Closed-class words a label cannot end on: determiners, pronouns, auxiliaries and modals,
 # conjunctions, prepositions that are not particles ("sold out", "log in" stay), negation,
 # question words, focus, hedging and sentence adverbs, degree words left without their
@@ -200,7 +203,8 @@ def _negated(adjective) -> bool:
 
 
 def _readable(phrase: str) -> bool:
-    """2-5 words, no digits, contraction pieces or elongated words ("soooo"), no word repeated
+    """2-5 words, no digits, abbreviated units ("lbs") that stood after them, contraction pieces
+    or elongated words ("soooo"), no word repeated
     ("sleeve sleeves"), not ending on a closed-class word ("maybe it is just") nor starting on
     a conjunction or a focus or sentence adverb ("just would have preferred"), not running into
     a subordinate clause ("disappointed that this dress", "returned because the"), not ending
@@ -216,7 +220,7 @@ def _readable(phrase: str) -> bool:
     an article before a form that can only be a verb's ("glad a took", "I" mistyped; "the felt"
     stays: felt is a fabric)."""
     words = phrase.split()
-    if not 2 <= len(words) <= 5 or any(ch.isdigit() for ch in phrase) or set(words) & _FRAGMENTS:
+    if not 2 <= len(words) <= 5 or any(ch.isdigit() for ch in phrase) or set(words) & (_FRAGMENTS | _UNITS):
         return False
     if len(words[-1]) == 1:
         return False
