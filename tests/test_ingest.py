@@ -779,3 +779,59 @@ def test_ingest_spark_partition_notes_merge_with_and_without_counts():
 
     assert _merge_notes(["3 comment(s) truncated", "2 comment(s) truncated", "dates in 'd' read day first",
                          "dates in 'd' read day first"]) == ["5 comment(s) truncated", "dates in 'd' read day first"]
+
+
+def test_ingest_keeps_the_columns_named_by_keep_for_every_usable_row(write_file):
+    """--keep copies input columns as they were read (a customer id, a region) for each usable
+    response, in order, to be written into assignments.csv; a rejected row has none. Names are
+    forgiven as other column flags forgive them; an unknown one, or one that assignments.csv
+    already names, is an E105 error naming the column."""
+    text = ("Response ID,Customer,Region,score,comment\nR1,C7, North ,9,great staff\nR2,C8,,x,late\n"
+            "R3,C7,South,3,slow delivery\n")
+    result = load_responses(write_file("k.csv", text), config(keep=["customer", "Region"]))
+    no_row_lost(result, 3)
+    assert result.columns.keep == ("Customer", "Region")
+    assert "kept        <- 'Customer', 'Region' (copied into assignments.csv)" in result.columns.describe()
+    assert result.kept.to_dict("list") == {"row": [2, 4], "Customer": ["C7", "C7"], "Region": [" North ", "South"]}
+    assert result.kept["row"].tolist() == result.responses["row"].tolist()
+    assert load_responses(write_file("n.csv", text), config()).kept is None
+    with pytest.raises(InputError, match=r"no column 'Segment' for --keep") as unknown:
+        load_responses(write_file("u.csv", text), config(keep=["Segment"]))
+    assert unknown.value.column == "Segment"
+    with pytest.raises(InputError, match=r"--keep 'score': assignments.csv has a column of that name already"):
+        load_responses(write_file("s.csv", text), config(keep=["score"]))
+
+
+def test_ingest_keeps_an_id_it_passed_over_for_assignments_csv(write_file):
+    """A customer's id that detection did not read as the response id (two answers share it)
+    is not lost: it is copied into assignments.csv, and the note says so."""
+    waves = "id,score,comment\nC1,9,great staff\nC2,3,slow delivery\nC1,4,late again\n"
+    result = load_responses(write_file("c.csv", waves), config())
+    assert result.columns.id is None and result.columns.keep == ("id",)
+    assert result.kept["id"].tolist() == ["C1", "C2", "C1"]
+    assert any("(the column is copied into assignments.csv)" in n for n in result.notes)
+
+
+def test_assignments_csv_holds_the_kept_columns_after_the_response_id():
+    """The kept cells follow response_id in assignments.csv, row by row, also for a response
+    without a comment (its row is still written)."""
+    from types import SimpleNamespace
+
+    from verbatim.ingest import OUTPUT_COLUMNS
+    from verbatim.report.write import assignments_table
+
+    responses = pd.DataFrame({"row": [2, 3, 5], "response_id": ["R1", "R2", "R3"], "department": ["A", "B", None],
+                              "score": [9.0, 3.0, 7.0], "nps_group": ["promoter", "detractor", "passive"]})
+    kept = pd.DataFrame({"row": [2, 3, 5], "Customer ID": ["C7", "C8", "C7"], "Region": ["N", "", "S"]})
+    analysis = SimpleNamespace(
+        ingest=SimpleNamespace(responses=responses, kept=kept),
+        segments=pd.DataFrame({"response_id": ["R1", "R2"], "theme_id": [0, 1], "compound": [0.6, -0.5]}),
+        themes=pd.DataFrame({"theme_id": [0, 1], "label": ["friendly staff", "late delivery"]}),
+        flags=pd.DataFrame({"response_id": ["R1", "R2", "R3"], "non_answer": [False, False, True],
+                            "redacted_text": ["great staff", "late", "n/a"]}))
+    table = assignments_table(analysis)
+    assert list(table.columns) == ["row", "response_id", "Customer ID", "Region", *OUTPUT_COLUMNS[2:]]
+    assert table["Customer ID"].tolist() == ["C7", "C8", "C7"] and table["Region"].tolist() == ["N", "", "S"]
+    assert table["themes"].tolist() == ["friendly staff", "late delivery", ""]
+    analysis.ingest.kept = None
+    assert tuple(assignments_table(analysis).columns) == OUTPUT_COLUMNS

@@ -335,6 +335,15 @@ def test_spark_ingest_passes_over_an_id_shared_by_two_answers_as_load_responses(
     assert len(got.responses) + len(got.rejected) == 40 and got.rejected.empty
     assert [n for n in got.notes if "named like a response id" in n] == \
         [n for n in expected.notes if "named like a response id" in n] != []
+    # The customer id passed over is copied into assignments.csv on both engines, and so is a
+    # column named by --keep, cell for cell.
+    assert got.columns.keep == ("Respondent ID",)
+    pd.testing.assert_frame_equal(expected.kept, got.kept)
+    config = load_config(overrides={"columns": {"keep": ["comment"]}}, environ={})
+    expected = load_responses(path, config)
+    got, _ = ingest_spark(spark, path, config, driver_max_bytes=0)
+    assert got.columns.keep == ("comment", "Respondent ID") and got.kept["comment"].tolist() == frame["comment"].tolist()
+    pd.testing.assert_frame_equal(expected.kept, got.kept)
 
 
 def test_spark_ingest_reads_an_export_of_the_nps_group_alone_as_load_responses(spark, tmp_path, sample_path):

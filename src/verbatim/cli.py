@@ -55,6 +55,7 @@ def input_options(func):
         click.option("--id", "id_column", help="Response id column."),
         click.option("--weight", help="Value weight column (e.g. revenue) for value-weighted NPS."),
         click.option("--group", help="NPS group column (promoter/passive/detractor), for an export without scores."),
+        click.option("--keep", "keep_columns", multiple=True, help="Column copied as it is into assignments.csv (e.g. a customer id); repeat for several."),
         click.option("--scale", type=click.Choice(["nps", "5", "custom"]), help="Score scale: nps (0-10), 5 (1-5 stars) or custom (from the config)."),
         click.option("--sheet", help="XLSX sheet name (default: the first visible sheet)."),
         click.option("--set", "assignments", multiple=True, metavar="SECTION.KEY=VALUE", help="Override any configuration value, e.g. --set impact.n_bootstrap=200."),
@@ -65,7 +66,7 @@ def input_options(func):
 
 
 def build_config(config_path=None, text_columns=(), score=None, department=None, date=None, id_column=None,
-                 weight=None, scale=None, sheet=None, assignments=(), extra=None, group=None):
+                 weight=None, scale=None, sheet=None, assignments=(), extra=None, group=None, keep_columns=()):
     """Layer the CLI flags over the configuration file and the environment."""
     from .config import load_config, parse_assignment
 
@@ -80,6 +81,7 @@ def build_config(config_path=None, text_columns=(), score=None, department=None,
             for key, value in values.items():
                 put(section, key, value)
     put("columns", "text", list(text_columns))
+    put("columns", "keep", list(keep_columns))
     for key, value in (("score", score), ("department", department), ("date", date), ("id", id_column),
                        ("weight", weight), ("group", group)):
         put("columns", key, value)

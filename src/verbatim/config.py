@@ -67,6 +67,8 @@ class ColumnSettings:
     id: str = ""
     weight: str = ""
     group: str = ""
+    # Columns copied as they are into assignments.csv (a customer id, a region, an order number).
+    keep: tuple[str, ...] = ()
 
 
 # Section name -> "module:Class". Stage modules own their settings; they are light to

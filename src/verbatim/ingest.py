@@ -62,6 +62,10 @@ GROUP_SPELLINGS = {
 #: Id names that may name a person rather than a response ("ID", "Respondent ID"): such a
 #: column on which two different answers share an id is no response id (a name of the
 #: response itself, "Response ID", is: its repeats are rejected as duplicates).
+#: The columns of assignments.csv (:func:`verbatim.report.write.assignments_table`); the
+#: columns kept from the input (``columns.keep``) follow ``response_id`` and may not reuse a name.
+OUTPUT_COLUMNS = ("row", "response_id", "department", "score", "nps_group", "status", "theme_ids", "themes",
+                  "sentiment", "text")
 SHARED_ID_NAMES = frozenset({"id", "respondent", "respondent id", "respondent number", "record id"})
 CONTAINS_WORDS = {
     "text": ["comment", "verbatim", "feedback", "reason", "why", "tell us", "explain", "improve", "suggest",
@@ -103,6 +107,7 @@ class ColumnMap:
     id: str | None = None
     weight: str | None = None
     group: str | None = None  # the NPS group of each response, read when there is no score
+    keep: tuple[str, ...] = ()  # columns copied as they are into assignments.csv
     detected: tuple[str, ...] = ()  # roles that were auto-detected rather than given
     notes: tuple[str, ...] = ()  # what detection passed over, for the run's notes
 
@@ -117,12 +122,15 @@ class ColumnMap:
             shown = ", ".join(repr(v) for v in value) if role == "text" else (repr(value) if value else "-")
             how = " (detected)" if role in self.detected else ""
             lines.append(f"{role:<11} <- {shown}{how}")
+        if self.keep:
+            lines.append(f"{'kept':<11} <- {', '.join(repr(v) for v in self.keep)} (copied into assignments.csv)")
         return lines
 
     @property
     def names(self) -> list[str]:
         """Every input column the run reads."""
-        return [*self.text, *(c for c in (self.score, self.group, self.department, self.date, self.id, self.weight) if c)]
+        roles = (self.score, self.group, self.department, self.date, self.id, self.weight)
+        return list(dict.fromkeys([*self.text, *(c for c in roles if c), *self.keep]))
 
 
 @dataclass(frozen=True)
@@ -139,6 +147,8 @@ class IngestResult:
     encoding: str | None = None
     delimiter: str | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    # ``row`` and the columns of ``columns.keep`` (cells as read) of each usable response; None without them
+    kept: pd.DataFrame | None = None
 
     @property
     def rows_usable(self) -> int:
@@ -326,6 +336,12 @@ def detect_columns(frame: pd.DataFrame, settings: ColumnSettings, *, file: str |
     if settings.text:
         roles["text"] = tuple(given("text", n) for n in settings.text)
         used.update(roles["text"])
+    keep = list(dict.fromkeys(given("keep", n) for n in settings.keep))
+    for name in keep:
+        if name in OUTPUT_COLUMNS:
+            raise InputError("E105", f"--keep {name!r}: assignments.csv has a column of that name already "
+                                     f"({', '.join(OUTPUT_COLUMNS)}); rename the column in the file", file=file,
+                             column=name)
     for role in ("id", "score", "date", "department", "text"):  # weight is never guessed
         if role in roles or (role == "score" and roles.get("group")):
             continue
@@ -355,12 +371,15 @@ def detect_columns(frame: pd.DataFrame, settings: ColumnSettings, *, file: str |
         if shared is not None:
             notes.append(f"column {roles['id']!r} is named like a response id, but {shared[:40]!r} holds two different "
                          "answers (a customer's id, over several surveys?): not read as the response id, so each row "
-                         "is analysed; name it with --id to read it, and reject the later rows of a repeated id")
+                         "is analysed (the column is copied into assignments.csv); name it with --id to read it, "
+                         "and reject the later rows of a repeated id")
+            if roles["id"] not in keep and roles["id"] not in OUTPUT_COLUMNS:
+                keep.append(roles["id"])
             roles["id"] = None
             detected.remove("id")
     return ColumnMap(text=tuple(roles["text"]), score=roles.get("score"), department=roles.get("department"),
                      date=roles.get("date"), id=roles.get("id"), weight=roles.get("weight"), group=roles.get("group"),
-                     detected=tuple(detected), notes=tuple(notes))
+                     keep=tuple(keep), detected=tuple(detected), notes=tuple(notes))
 
 
 def _mostly_groups(values: pd.Series) -> bool:
@@ -831,4 +850,14 @@ def load_responses(path: str | Path, config: Config | None = None) -> IngestResu
         summary = "; ".join(f"{why}: {count}" for why, count in top.items())
         raise InputError("E106", f"no usable row among {rows_read} ({summary})", file=path)
     return IngestResult(responses, rejected, columns, scale, str(path), raw.format, rows_read,
-                        raw.encoding, raw.delimiter, tuple(raw.notes + notes))
+                        raw.encoding, raw.delimiter, tuple(raw.notes + notes),
+                        kept_cells(raw.frame, raw.rows, columns.keep, responses["row"]))
+
+
+def kept_cells(frame: pd.DataFrame, rows: Sequence[int], keep: Sequence[str], usable_rows: pd.Series) -> pd.DataFrame | None:
+    """``row`` and the ``keep`` columns of ``frame`` (whose rows are numbered ``rows``) for each
+    of ``usable_rows``, in their order; None when nothing is kept."""
+    if not keep:
+        return None
+    cells = frame[list(keep)].astype(object).set_axis(list(rows)).reindex(usable_rows.to_numpy())
+    return cells.reset_index(drop=True).fillna("").assign(row=usable_rows.to_numpy())[["row", *keep]]

@@ -274,7 +274,7 @@ def ingest_spark(spark, source, config: Config, *, driver_max_bytes: int = DRIVE
     """
     from pyspark.sql import functions as F
 
-    from .ingest import (IngestResult, detect_columns, export_header, load_responses, scale_from_settings,
+    from .ingest import (IngestResult, detect_columns, export_header, kept_cells, load_responses, scale_from_settings,
                          scale_notes, unreadable_rejections)
     from .spark_udfs import INGEST_SCHEMA, validate_partition
 
@@ -350,7 +350,12 @@ def ingest_spark(spark, source, config: Config, *, driver_max_bytes: int = DRIVE
         summary = "; ".join(f"{why}: {n}" for why, n in rejected["reason"].value_counts().head(3).items())
         raise InputError("E106", f"no usable row among {rows_read} ({summary})", file=str(source))
     notes += scale_notes(responses["score"], scale, columns.score)
-    ingest = IngestResult(responses, rejected, columns, scale, str(source), fmt, rows_read, notes=tuple(notes))
+    kept = None
+    if columns.keep:  # the columns copied into assignments.csv, as Spark read them
+        cells = raw.select("__row", *(F.col(f"`{name}`") for name in columns.keep)).toPandas()
+        kept = kept_cells(cells[list(columns.keep)], cells["__row"].tolist(), columns.keep, responses["row"])
+    ingest = IngestResult(responses, rejected, columns, scale, str(source), fmt, rows_read, notes=tuple(notes),
+                          kept=kept)
     return ingest, spark.createDataFrame(responses[keep].astype({"department": object}))
 
 

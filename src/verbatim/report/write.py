@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..csvsafe import write_safe_csv
+from ..ingest import OUTPUT_COLUMNS
 from .build import validate_report
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -34,10 +35,10 @@ def response_sentiment(segments: pd.DataFrame) -> pd.Series:
 def assignments_table(analysis: "Analysis") -> pd.DataFrame:
     """One row per analysed response: its themes, sentiment and redacted text.
 
-    Columns: row, response_id, department, score, nps_group, status ("analysed" or
-    "no comment"), theme_ids ("3;7"; Other, -1, comes last so that no list opens with a
-    minus sign, which spreadsheets take for a formula), themes (labels joined by "; "),
-    sentiment, text.
+    Columns: row, response_id, the input's columns named by ``columns.keep`` (as read, not
+    redacted), department, score, nps_group, status ("analysed" or "no comment"), theme_ids
+    ("3;7"; Other, -1, comes last so that no list opens with a minus sign, which spreadsheets
+    take for a formula), themes (labels joined by "; "), sentiment, text.
     """
     responses = analysis.ingest.responses
     seg = analysis.segments
@@ -53,7 +54,7 @@ def assignments_table(analysis: "Analysis") -> pd.DataFrame:
     rid = responses["response_id"]
     theme_ids = pd.Series([ids_of.get(r, []) for r in rid.tolist()], index=rid.index, dtype=object)
     no_comment = rid.map(flags["non_answer"]).fillna(True).astype(bool)
-    return pd.DataFrame({
+    table = pd.DataFrame({
         "row": responses["row"].to_numpy(),
         "response_id": rid.to_numpy(),
         "department": responses["department"].to_numpy(),
@@ -65,6 +66,16 @@ def assignments_table(analysis: "Analysis") -> pd.DataFrame:
         "sentiment": rid.map(sentiment).fillna("neutral").to_numpy(),
         "text": rid.map(flags["redacted_text"]).fillna("").to_numpy(),
     })
+    assert tuple(table.columns) == OUTPUT_COLUMNS
+    kept = analysis.ingest.kept
+    if kept is None:
+        return table
+    # The input's own columns (``--keep``), as they were read, after the response id: a
+    # customer id or an order number to join the results back on.
+    cells = kept.set_index("row").reindex(table["row"].to_numpy()).fillna("")
+    for position, name in enumerate(cells.columns, start=2):
+        table.insert(position, name, cells[name].to_numpy())
+    return table
 
 
 def html_assignments(table: pd.DataFrame) -> list[dict]:
