@@ -219,3 +219,19 @@ def test_cli_quiet_prints_nothing_on_stderr(write_file, tmp_path, backend):
     assert run.returncode == 0, run.stderr
     assert run.stderr == "" and "wrote " in run.stdout
     assert "show_progress = true" in (tmp_path / "out" / "config.toml").read_text()  # the outputs are not changed
+
+
+def test_cli_columns_of_the_config_file_and_set_are_not_undone_by_absent_flags(runner, write_file, tmp_path):
+    """`[columns] text = [...]` in --config (or --set columns.text=...) was overridden by the
+    --text flag that was not given (an empty list), and the comment column was detected
+    instead; the same held for --keep."""
+    path = write_file("s.csv", "Note,Feedback,score,Region\nx,great staff,9,North\ny,slow delivery,3,South\n")
+    config = write_file("c.toml", '[columns]\ntext = ["Note"]\nkeep = ["Region"]\n')
+    shown = runner.invoke(main, ["validate", str(path), "--config", str(config)])
+    assert shown.exit_code == 0, shown.output
+    assert "text        <- 'Note'\n" in shown.output and "kept        <- 'Region'" in shown.output
+    shown = runner.invoke(main, ["validate", str(path), "--set", "columns.text=Note", "--set", "columns.keep=Region"])
+    assert "text        <- 'Note'\n" in shown.output and "kept        <- 'Region'" in shown.output
+    # A flag still wins over the file.
+    shown = runner.invoke(main, ["validate", str(path), "--config", str(config), "--text", "Feedback"])
+    assert "text        <- 'Feedback'\n" in shown.output

@@ -73,7 +73,7 @@ def build_config(config_path=None, text_columns=(), score=None, department=None,
     overrides: dict[str, dict] = {}
 
     def put(section, key, value):
-        if value not in (None, (), ""):
+        if value not in (None, (), "", []):  # an unused repeatable flag leaves --set and the file alone
             overrides.setdefault(section, {})[key] = value
 
     for assignment in assignments:
