@@ -641,7 +641,7 @@ def test_labels_never_run_into_a_clause_nor_end_on_a_dangling_adverb():
                      "glad a took", "so glad a bought"):
         assert not _readable(fragment), fragment
     for label in ("love that dress", "looks lovely", "fits perfectly", "is so friendly", "not as pictured",
-                  "comfortable and flattering", "ordered a small", "love the blue", "not a fan",
+                  "comfortable and flattering", "ordered a small", "love the blue", "love the top", "not a fan",
                   "love the felt", "left the store"):
         assert _readable(label), label
     # spaCy's noun chunk of "so that maybe part of it" starts on its subordinating conjunctions.

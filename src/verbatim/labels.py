@@ -287,10 +287,11 @@ def _qualifier(word: str) -> bool:
 
 def _adjective_not_noun(word: str) -> bool:
     """An adjective of the dictionary that is no noun, nor the plural of one ("beautiful",
-    "gorgeous"; not "small", "lovely" or "blue", which name things too)."""
+    "gorgeous"; not "small", "lovely", "blue" or "top", which name things too)."""
     from .nlp import DEFAULT_SPACY_MODEL, english_words
 
-    return word in english_words(DEFAULT_SPACY_MODEL, ("adj",)) and not _noun(word)
+    nouns = english_words(DEFAULT_SPACY_MODEL, ("noun",))  # stop words too: "top", "back", "front"
+    return word in english_words(DEFAULT_SPACY_MODEL, ("adj",)) and word not in nouns and not _noun(word)
 
 
 _ARTICLES = frozenset(("a", "an", "the"))
