@@ -108,3 +108,21 @@ def test_sentiment_settings_validated():
         SentimentSettings(negative_threshold=0.5, positive_threshold=0.1)
     with pytest.raises(ValueError):
         SentimentSettings(complaint_patterns=("(unclosed",))
+
+
+def test_complaint_cues_match_as_the_patterns_joined_case_insensitively():
+    """The cues are matched faster (patterns opening on a word boundary grouped, ASCII text
+    lower-cased) but find exactly what one case-insensitive regex of the patterns finds,
+    for the defaults and for patterns a user writes (capitals, a top-level alternation)."""
+    import re
+
+    from verbatim.sentiment import DEFAULT_COMPLAINT_PATTERNS, SentimentSettings, complaint_cues
+
+    texts = ["STILL WAITING for my refund", "Café: it never arrived", "It Didn’t Work", "only took 3 weeks",
+             "took 3 Weeks to come", "Kept Crashing!", "İ am still waiting", "the parcel was fine", "",
+             "nobody called back", "Charged me TWICE", "bar none", "a foobar", "Never  Arrived"]
+    for patterns in (DEFAULT_COMPLAINT_PATTERNS, (r"Never\s+Arrived", r"\bfoo|bar", r"\bstill waiting")):
+        joined = re.compile("|".join(f"(?:{p})" for p in patterns), re.I)
+        expected = [bool(joined.search(t.replace("’", "'"))) for t in texts]
+        assert complaint_cues(texts, SentimentSettings(complaint_patterns=patterns)).tolist() == expected
+        assert any(expected) and not all(expected)
