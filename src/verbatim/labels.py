@@ -214,9 +214,10 @@ def _readable(phrase: str) -> bool:
     "... it would show! still l"; "v neck", written "V-neck", stays), not "much" before a noun
     ("much fabric" of "too much fabric"; "much smaller size" stays), nor "there" before one
     ("their" misspelt: "there pants", "there customer service"; "there is no lining" stays), nor
-    a "be" whose modal was cut off ("easily be dressed"), nor end on a determiner and an
-    adjective that is no noun, whose noun is missing ("cardigan is a beautiful" of "this cardigan
-    is a beautiful - not too thin"; "ordered a small" stays: "small" is also a size), nor hold
+    a "be" whose modal was cut off ("easily be dressed"), nor end on an article or a possessive
+    and an adjective that is no noun, whose noun is missing ("cardigan is a beautiful" of "this
+    cardigan is a beautiful - not too thin"; "ordered a small" stays: "small" is also a size, and
+    so does "saw this online": "this" is its object), nor hold
     an article before a form that can only be a verb's ("glad a took", "I" mistyped; "the felt"
     stays: felt is a fabric)."""
     words = phrase.split()
@@ -236,7 +237,7 @@ def _readable(phrase: str) -> bool:
         return False
     if words[0] == "there" and _noun(words[1]):
         return False
-    if words[-2] in _DETERMINERS and _adjective_not_noun(words[-1]):
+    if words[-2] in _DETERMINERS - _DEMONSTRATIVES and _adjective_not_noun(words[-1]):
         return False
     if any(w in _ARTICLES and _verb_form_only(nxt) for w, nxt in zip(words, words[1:])):
         return False
@@ -295,6 +296,8 @@ def _adjective_not_noun(word: str) -> bool:
 
 
 _ARTICLES = frozenset(("a", "an", "the"))
+# Determiners that stand alone as pronouns too: "saw this online" has its object ("this").
+_DEMONSTRATIVES = frozenset(("this", "that", "these", "those"))
 
 
 def _verb_form_only(word: str) -> bool:
