@@ -782,24 +782,27 @@ def test_ingest_spark_partition_notes_merge_with_and_without_counts():
 
 
 def test_ingest_keeps_the_columns_named_by_keep_for_every_usable_row(write_file):
-    """--keep copies input columns as they were read (a customer id, a region) for each usable
-    response, in order, to be written into assignments.csv; a rejected row has none. Names are
-    forgiven as other column flags forgive them; an unknown one, or one that assignments.csv
-    already names, is an E105 error naming the column."""
+    """--keep copies input columns as they were read (a customer id, a region) for every row,
+    usable or rejected, to be written into assignments.csv and rejected.csv. Names are forgiven
+    as other column flags forgive them; an unknown one, or one that either file already names,
+    is an E105 error naming the column."""
     text = ("Response ID,Customer,Region,score,comment\nR1,C7, North ,9,great staff\nR2,C8,,x,late\n"
             "R3,C7,South,3,slow delivery\n")
     result = load_responses(write_file("k.csv", text), config(keep=["customer", "Region"]))
     no_row_lost(result, 3)
     assert result.columns.keep == ("Customer", "Region")
-    assert "kept        <- 'Customer', 'Region' (copied into assignments.csv)" in result.columns.describe()
-    assert result.kept.to_dict("list") == {"row": [2, 4], "Customer": ["C7", "C7"], "Region": [" North ", "South"]}
-    assert result.kept["row"].tolist() == result.responses["row"].tolist()
+    assert "kept        <- 'Customer', 'Region' (copied into assignments.csv and rejected.csv)" in result.columns.describe()
+    assert result.kept.to_dict("list") == {"row": [2, 3, 4], "Customer": ["C7", "C8", "C7"],
+                                           "Region": [" North ", "", "South"]}
+    assert result.responses["row"].tolist() == [2, 4] and result.rejected["row"].tolist() == [3]
     assert load_responses(write_file("n.csv", text), config()).kept is None
     with pytest.raises(InputError, match=r"no column 'Segment' for --keep") as unknown:
         load_responses(write_file("u.csv", text), config(keep=["Segment"]))
     assert unknown.value.column == "Segment"
-    with pytest.raises(InputError, match=r"--keep 'score': assignments.csv has a column of that name already"):
-        load_responses(write_file("s.csv", text), config(keep=["score"]))
+    for taken in ("score", "reason"):
+        with pytest.raises(InputError, match=rf"--keep '{taken}': assignments.csv or rejected.csv has a column"):
+            load_responses(write_file("s.csv", text.replace("score", taken) if taken != "score" else text),
+                           config(keep=[taken], **({"score": "score"} if taken == "score" else {})))
 
 
 def test_ingest_keeps_an_id_it_passed_over_for_assignments_csv(write_file):
@@ -809,12 +812,12 @@ def test_ingest_keeps_an_id_it_passed_over_for_assignments_csv(write_file):
     result = load_responses(write_file("c.csv", waves), config())
     assert result.columns.id is None and result.columns.keep == ("id",)
     assert result.kept["id"].tolist() == ["C1", "C2", "C1"]
-    assert any("(the column is copied into assignments.csv)" in n for n in result.notes)
+    assert any("(the column is copied into assignments.csv and rejected.csv)" in n for n in result.notes)
 
 
-def test_assignments_csv_holds_the_kept_columns_after_the_response_id():
+def test_assignments_and_rejected_csv_hold_the_kept_columns_after_the_response_id():
     """The kept cells follow response_id in assignments.csv, row by row, also for a response
-    without a comment (its row is still written)."""
+    without a comment (its row is still written), and in rejected.csv."""
     from types import SimpleNamespace
 
     from verbatim.ingest import OUTPUT_COLUMNS
@@ -822,7 +825,7 @@ def test_assignments_csv_holds_the_kept_columns_after_the_response_id():
 
     responses = pd.DataFrame({"row": [2, 3, 5], "response_id": ["R1", "R2", "R3"], "department": ["A", "B", None],
                               "score": [9.0, 3.0, 7.0], "nps_group": ["promoter", "detractor", "passive"]})
-    kept = pd.DataFrame({"row": [2, 3, 5], "Customer ID": ["C7", "C8", "C7"], "Region": ["N", "", "S"]})
+    kept = pd.DataFrame({"row": [2, 3, 4, 5], "Customer ID": ["C7", "C8", "C9", "C7"], "Region": ["N", "", "W", "S"]})
     analysis = SimpleNamespace(
         ingest=SimpleNamespace(responses=responses, kept=kept),
         segments=pd.DataFrame({"response_id": ["R1", "R2"], "theme_id": [0, 1], "compound": [0.6, -0.5]}),
@@ -833,5 +836,15 @@ def test_assignments_csv_holds_the_kept_columns_after_the_response_id():
     assert list(table.columns) == ["row", "response_id", "Customer ID", "Region", *OUTPUT_COLUMNS[2:]]
     assert table["Customer ID"].tolist() == ["C7", "C8", "C7"] and table["Region"].tolist() == ["N", "", "S"]
     assert table["themes"].tolist() == ["friendly staff", "late delivery", ""]
+    # rejected.csv too: the rejected row 4 and an unreadable line (row 6) without cells.
+    from verbatim.report.write import redacted_rejections
+
+    analysis.ingest.rejected = pd.DataFrame({"row": [4, 6], "response_id": ["R4", "row-6"], "column": ["score", None],
+                                             "value": ["x", "a,b,c"], "reason": ["score is not a number", "too many fields"]})
+    analysis.config = SimpleNamespace(prepare=SimpleNamespace(redact=False))
+    rejected = redacted_rejections(analysis)
+    assert list(rejected.columns) == ["row", "response_id", "Customer ID", "Region", "column", "value", "reason"]
+    assert rejected["Customer ID"].tolist() == ["C9", ""] and rejected["Region"].tolist() == ["W", ""]
     analysis.ingest.kept = None
     assert tuple(assignments_table(analysis).columns) == OUTPUT_COLUMNS
+    assert list(redacted_rejections(analysis).columns) == ["row", "response_id", "column", "value", "reason"]

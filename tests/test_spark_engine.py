@@ -166,12 +166,15 @@ def test_spark_ingest_on_executors_equals_load_responses(spark, tmp_path, sample
     frame.to_csv(csv_path, index=False)
     parquet_path = tmp_path / "survey.parquet"
     frame.to_parquet(parquet_path, index=False)
-    config = load_config(environ={})
+    config = load_config(overrides={"columns": {"keep": ["submitted_at"]}}, environ={})
     for path in (csv_path, parquet_path):
         expected = load_responses(path, config)
         got, responses = ingest_spark(spark, path, config, driver_max_bytes=0)
         pd.testing.assert_frame_equal(expected.responses, got.responses)
         pd.testing.assert_frame_equal(expected.rejected, got.rejected)
+        # The kept column of every row, rejected ones too, as the file holds it.
+        pd.testing.assert_frame_equal(expected.kept, got.kept)
+        assert got.kept["submitted_at"].tolist() == frame["submitted_at"].tolist()
         assert got.rows_read == expected.rows_read == 300
         assert got.columns == expected.columns
         assert sorted(got.rejected["reason"].str.split(" ").str[0]) == ["duplicate", "duplicate", "no", "score", "score"]

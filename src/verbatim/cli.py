@@ -55,7 +55,7 @@ def input_options(func):
         click.option("--id", "id_column", help="Response id column."),
         click.option("--weight", help="Value weight column (e.g. revenue) for value-weighted NPS."),
         click.option("--group", help="NPS group column (promoter/passive/detractor), for an export without scores."),
-        click.option("--keep", "keep_columns", multiple=True, help="Column copied as it is into assignments.csv (e.g. a customer id); repeat for several."),
+        click.option("--keep", "keep_columns", multiple=True, help="Column copied as it is into assignments.csv and rejected.csv (e.g. a customer id); repeat for several."),
         click.option("--scale", type=click.Choice(["nps", "5", "custom"]), help="Score scale: nps (0-10), 5 (1-5 stars) or custom (from the config)."),
         click.option("--sheet", help="XLSX sheet name (default: the first visible sheet)."),
         click.option("--set", "assignments", multiple=True, metavar="SECTION.KEY=VALUE", help="Override any configuration value, e.g. --set impact.n_bootstrap=200."),

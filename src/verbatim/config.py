@@ -67,7 +67,7 @@ class ColumnSettings:
     id: str = ""
     weight: str = ""
     group: str = ""
-    # Columns copied as they are into assignments.csv (a customer id, a region, an order number).
+    # Columns copied as they are into assignments.csv and rejected.csv (a customer id, a region).
     keep: tuple[str, ...] = ()
 
 

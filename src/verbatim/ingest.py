@@ -63,9 +63,11 @@ GROUP_SPELLINGS = {
 #: column on which two different answers share an id is no response id (a name of the
 #: response itself, "Response ID", is: its repeats are rejected as duplicates).
 #: The columns of assignments.csv (:func:`verbatim.report.write.assignments_table`); the
-#: columns kept from the input (``columns.keep``) follow ``response_id`` and may not reuse a name.
+#: columns kept from the input (``columns.keep``) follow ``response_id`` there and in
+#: rejected.csv (:data:`REJECTED_COLUMNS`), and may not reuse a name of either.
 OUTPUT_COLUMNS = ("row", "response_id", "department", "score", "nps_group", "status", "theme_ids", "themes",
                   "sentiment", "text")
+_TAKEN_NAMES = tuple(dict.fromkeys([*OUTPUT_COLUMNS, *REJECTED_COLUMNS]))
 SHARED_ID_NAMES = frozenset({"id", "respondent", "respondent id", "respondent number", "record id"})
 CONTAINS_WORDS = {
     "text": ["comment", "verbatim", "feedback", "reason", "why", "tell us", "explain", "improve", "suggest",
@@ -123,7 +125,7 @@ class ColumnMap:
             how = " (detected)" if role in self.detected else ""
             lines.append(f"{role:<11} <- {shown}{how}")
         if self.keep:
-            lines.append(f"{'kept':<11} <- {', '.join(repr(v) for v in self.keep)} (copied into assignments.csv)")
+            lines.append(f"{'kept':<11} <- {', '.join(repr(v) for v in self.keep)} (copied into assignments.csv and rejected.csv)")
         return lines
 
     @property
@@ -147,7 +149,8 @@ class IngestResult:
     encoding: str | None = None
     delimiter: str | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
-    # ``row`` and the columns of ``columns.keep`` (cells as read) of each usable response; None without them
+    # ``row`` and the columns of ``columns.keep`` (cells as read) of every row read, usable or
+    # rejected (an unreadable line has none); None without such columns
     kept: pd.DataFrame | None = None
 
     @property
@@ -338,9 +341,9 @@ def detect_columns(frame: pd.DataFrame, settings: ColumnSettings, *, file: str |
         used.update(roles["text"])
     keep = list(dict.fromkeys(given("keep", n) for n in settings.keep))
     for name in keep:
-        if name in OUTPUT_COLUMNS:
-            raise InputError("E105", f"--keep {name!r}: assignments.csv has a column of that name already "
-                                     f"({', '.join(OUTPUT_COLUMNS)}); rename the column in the file", file=file,
+        if name in _TAKEN_NAMES:
+            raise InputError("E105", f"--keep {name!r}: assignments.csv or rejected.csv has a column of that name "
+                                     f"already ({', '.join(_TAKEN_NAMES)}); rename the column in the file", file=file,
                              column=name)
     for role in ("id", "score", "date", "department", "text"):  # weight is never guessed
         if role in roles or (role == "score" and roles.get("group")):
@@ -371,9 +374,9 @@ def detect_columns(frame: pd.DataFrame, settings: ColumnSettings, *, file: str |
         if shared is not None:
             notes.append(f"column {roles['id']!r} is named like a response id, but {shared[:40]!r} holds two different "
                          "answers (a customer's id, over several surveys?): not read as the response id, so each row "
-                         "is analysed (the column is copied into assignments.csv); name it with --id to read it, "
+                         "is analysed (the column is copied into assignments.csv and rejected.csv); name it with --id to read it, "
                          "and reject the later rows of a repeated id")
-            if roles["id"] not in keep and roles["id"] not in OUTPUT_COLUMNS:
+            if roles["id"] not in keep and roles["id"] not in _TAKEN_NAMES:
                 keep.append(roles["id"])
             roles["id"] = None
             detected.remove("id")
@@ -851,13 +854,13 @@ def load_responses(path: str | Path, config: Config | None = None) -> IngestResu
         raise InputError("E106", f"no usable row among {rows_read} ({summary})", file=path)
     return IngestResult(responses, rejected, columns, scale, str(path), raw.format, rows_read,
                         raw.encoding, raw.delimiter, tuple(raw.notes + notes),
-                        kept_cells(raw.frame, raw.rows, columns.keep, responses["row"]))
+                        kept_cells(raw.frame, raw.rows, columns.keep))
 
 
-def kept_cells(frame: pd.DataFrame, rows: Sequence[int], keep: Sequence[str], usable_rows: pd.Series) -> pd.DataFrame | None:
-    """``row`` and the ``keep`` columns of ``frame`` (whose rows are numbered ``rows``) for each
-    of ``usable_rows``, in their order; None when nothing is kept."""
+def kept_cells(frame: pd.DataFrame, rows: Sequence[int], keep: Sequence[str]) -> pd.DataFrame | None:
+    """``row`` and the ``keep`` columns of ``frame`` (whose rows are numbered ``rows``), cells
+    as read ('' when empty), row by row; None when nothing is kept."""
     if not keep:
         return None
-    cells = frame[list(keep)].astype(object).set_axis(list(rows)).reindex(usable_rows.to_numpy())
-    return cells.reset_index(drop=True).fillna("").assign(row=usable_rows.to_numpy())[["row", *keep]]
+    cells = frame[list(keep)].astype(object).fillna("").reset_index(drop=True)
+    return cells.assign(row=np.asarray(rows, dtype="int64"))[["row", *keep]]

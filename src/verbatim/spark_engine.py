@@ -353,7 +353,8 @@ def ingest_spark(spark, source, config: Config, *, driver_max_bytes: int = DRIVE
     kept = None
     if columns.keep:  # the columns copied into assignments.csv, as Spark read them
         cells = raw.select("__row", *(F.col(f"`{name}`") for name in columns.keep)).toPandas()
-        kept = kept_cells(cells[list(columns.keep)], cells["__row"].tolist(), columns.keep, responses["row"])
+        cells = cells.sort_values("__row", kind="stable")
+        kept = kept_cells(cells[list(columns.keep)], cells["__row"].tolist(), columns.keep)
     ingest = IngestResult(responses, rejected, columns, scale, str(source), fmt, rows_read, notes=tuple(notes),
                           kept=kept)
     return ingest, spark.createDataFrame(responses[keep].astype({"department": object}))

@@ -67,14 +67,20 @@ def assignments_table(analysis: "Analysis") -> pd.DataFrame:
         "text": rid.map(flags["redacted_text"]).fillna("").to_numpy(),
     })
     assert tuple(table.columns) == OUTPUT_COLUMNS
-    kept = analysis.ingest.kept
+    return with_kept_cells(table, analysis.ingest.kept)
+
+
+def with_kept_cells(table: pd.DataFrame, kept: pd.DataFrame | None) -> pd.DataFrame:
+    """``table`` (``row``, ``response_id``, ...) with the input's own columns (``--keep``, as
+    they were read) after the response id, matched by row: a customer id or an order number to
+    join the results back on. A row of no kept cells (an unreadable line) gets ''."""
     if kept is None:
         return table
-    # The input's own columns (``--keep``), as they were read, after the response id: a
-    # customer id or an order number to join the results back on.
+    table = table.copy()
     cells = kept.set_index("row").reindex(table["row"].to_numpy()).fillna("")
-    for position, name in enumerate(cells.columns, start=2):
-        table.insert(position, name, cells[name].to_numpy())
+    at = table.columns.get_loc("response_id") + 1
+    for offset, name in enumerate(cells.columns):
+        table.insert(at + offset, name, cells[name].to_numpy())
     return table
 
 
@@ -115,13 +121,14 @@ def drilldown_sample(rows: list[dict], settings: "ReportSettings") -> list[dict]
 
 
 def redacted_rejections(analysis: "Analysis") -> pd.DataFrame:
-    """rejected.csv rows; a rejected row's value may hold a comment, so it is redacted too."""
+    """rejected.csv rows (row, response_id, the kept columns, column, value, reason); a
+    rejected row's value may hold a comment, so it is redacted too."""
     rejected = analysis.ingest.rejected.copy()
     if analysis.config.prepare.redact and len(rejected):
         from ..pii import redact_pii
 
         rejected["value"] = [r.text for r in redact_pii([str(v) for v in rejected["value"]], analysis.config.pii)]
-    return rejected
+    return with_kept_cells(rejected, analysis.ingest.kept)
 
 
 #: Below this many responses the formats are written one after the other: forking costs
