@@ -126,3 +126,18 @@ def test_complaint_cues_match_as_the_patterns_joined_case_insensitively():
         expected = [bool(joined.search(t.replace("’", "'"))) for t in texts]
         assert complaint_cues(texts, SentimentSettings(complaint_patterns=patterns)).tolist() == expected
         assert any(expected) and not all(expected)
+
+
+def test_score_sentiment_remembers_texts_per_settings():
+    """A text scored once is not scored again with the same settings (the theme fit asks for
+    segments the sentiment stage scored), with the same result; other settings score afresh."""
+    from verbatim import sentiment
+    from verbatim.sentiment import SentimentSettings, score_sentiment
+
+    texts = ["the parcel never arrived", "lovely staff", "it was ok"]
+    first = score_sentiment(texts)
+    assert set(texts) <= set(sentiment._scored_memo(SentimentSettings()))
+    again = score_sentiment(texts[::-1])
+    pd.testing.assert_frame_equal(again.iloc[::-1].reset_index(drop=True), first)
+    no_cues = score_sentiment(texts, SentimentSettings(complaint_cues=False))
+    assert not no_cues["complaint_cue"].any() and first["complaint_cue"].tolist() == [True, False, False]

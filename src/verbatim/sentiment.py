@@ -205,12 +205,26 @@ def _score_distinct(texts: list[str], settings: SentimentSettings) -> list[tuple
     return [(analyzer.polarity_scores(_HEDGES.sub("", t))["compound"], bool(cue)) for t, cue in zip(texts, cues)]
 
 
+#: Texts whose scores :func:`score_sentiment` remembers, per settings: the theme fit and the
+#: labels ask again for segments the sentiment stage scored (the ~60 closest to each theme).
+_MEMO_TEXTS = 400_000  # ~70 MB at most
+_MEMO: dict[SentimentSettings, dict[str, tuple[float, bool]]] = {}
+
+
+def _scored_memo(settings: SentimentSettings) -> dict[str, tuple[float, bool]]:
+    if settings not in _MEMO:
+        if len(_MEMO) >= 2:  # a run's own settings and the defaults the theme model scores with
+            _MEMO.clear()
+        _MEMO[settings] = {}
+    return _MEMO[settings]
+
+
 def score_sentiment(texts: Sequence[str], settings: SentimentSettings | None = None) -> pd.DataFrame:
     """Score each text; one row per input, in order (index 0..n-1).
 
     Columns: ``vader_compound`` (VADER alone, [-1, 1]), ``complaint_cue`` (bool),
     ``compound`` (after the cue shift, [-1, 1]) and ``label``. Each distinct text is
-    scored once (survey answers repeat).
+    scored once (survey answers repeat), and remembered for later calls with the same settings.
     """
     import numpy as np
     import pandas as pd
@@ -223,8 +237,13 @@ def score_sentiment(texts: Sequence[str], settings: SentimentSettings | None = N
     distinct = list(dict.fromkeys(texts))
     position = {t: i for i, t in enumerate(distinct)}
     rows = np.fromiter((position[t] for t in texts), dtype=np.int64, count=len(texts))
+    known = _scored_memo(settings)
+    todo = [t for t in distinct if t not in known]
     work = functools.partial(_score_distinct, settings=settings)
-    scored = map_chunks(work, distinct, worker_count(len(distinct), settings.n_process))
+    if len(known) + len(todo) > _MEMO_TEXTS:
+        known.clear()
+    known.update(zip(todo, map_chunks(work, todo, worker_count(len(todo), settings.n_process))))
+    scored = [known[t] for t in distinct]
     raw = np.array([compound for compound, _ in scored], dtype=float).reshape(-1)[rows]
     cues = np.array([cue for _, cue in scored], dtype=bool).reshape(-1)[rows]
     compound = np.clip(raw - settings.complaint_shift * cues, -1.0, 1.0)
