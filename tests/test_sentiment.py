@@ -141,3 +141,8 @@ def test_score_sentiment_remembers_texts_per_settings():
     pd.testing.assert_frame_equal(again.iloc[::-1].reset_index(drop=True), first)
     no_cues = score_sentiment(texts, SentimentSettings(complaint_cues=False))
     assert not no_cues["complaint_cue"].any() and first["complaint_cue"].tolist() == [True, False, False]
+    # A full memo starts afresh before it scores, so what a call asks for is all there.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sentiment, "_MEMO_TEXTS", 4)
+        wider = score_sentiment([*texts, "late again", "rude agent"])
+        pd.testing.assert_frame_equal(wider.iloc[:3], first)

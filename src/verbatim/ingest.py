@@ -59,15 +59,15 @@ GROUP_SPELLINGS = {
     "passive": PASSIVE, "passives": PASSIVE, "neutral": PASSIVE, "neutrals": PASSIVE,
     "detractor": DETRACTOR, "detractors": DETRACTOR,
 }
-#: Id names that may name a person rather than a response ("ID", "Respondent ID"): such a
-#: column on which two different answers share an id is no response id (a name of the
-#: response itself, "Response ID", is: its repeats are rejected as duplicates).
 #: The columns of assignments.csv (:func:`verbatim.report.write.assignments_table`); the
 #: columns kept from the input (``columns.keep``) follow ``response_id`` there and in
 #: rejected.csv (:data:`REJECTED_COLUMNS`), and may not reuse a name of either.
 OUTPUT_COLUMNS = ("row", "response_id", "department", "score", "nps_group", "status", "theme_ids", "themes",
                   "sentiment", "text")
 _TAKEN_NAMES = tuple(dict.fromkeys([*OUTPUT_COLUMNS, *REJECTED_COLUMNS]))
+#: Id names that may name a person rather than a response ("ID", "Respondent ID"): such a
+#: column on which two different answers share an id is no response id (a name of the
+#: response itself, "Response ID", is: its repeats are rejected as duplicates).
 SHARED_ID_NAMES = frozenset({"id", "respondent", "respondent id", "respondent number", "record id"})
 CONTAINS_WORDS = {
     "text": ["comment", "verbatim", "feedback", "reason", "why", "tell us", "explain", "improve", "suggest",
@@ -109,7 +109,7 @@ class ColumnMap:
     id: str | None = None
     weight: str | None = None
     group: str | None = None  # the NPS group of each response, read when there is no score
-    keep: tuple[str, ...] = ()  # columns copied as they are into assignments.csv
+    keep: tuple[str, ...] = ()  # columns copied as they are into assignments.csv and rejected.csv
     detected: tuple[str, ...] = ()  # roles that were auto-detected rather than given
     notes: tuple[str, ...] = ()  # what detection passed over, for the run's notes
 
@@ -125,7 +125,8 @@ class ColumnMap:
             how = " (detected)" if role in self.detected else ""
             lines.append(f"{role:<11} <- {shown}{how}")
         if self.keep:
-            lines.append(f"{'kept':<11} <- {', '.join(repr(v) for v in self.keep)} (copied into assignments.csv and rejected.csv)")
+            kept = ", ".join(repr(v) for v in self.keep)
+            lines.append(f"{'kept':<11} <- {kept} (copied into assignments.csv and rejected.csv)")
         return lines
 
     @property
@@ -374,8 +375,8 @@ def detect_columns(frame: pd.DataFrame, settings: ColumnSettings, *, file: str |
         if shared is not None:
             notes.append(f"column {roles['id']!r} is named like a response id, but {shared[:40]!r} holds two different "
                          "answers (a customer's id, over several surveys?): not read as the response id, so each row "
-                         "is analysed (the column is copied into assignments.csv and rejected.csv); name it with --id to read it, "
-                         "and reject the later rows of a repeated id")
+                         "is analysed (the column is copied into assignments.csv and rejected.csv); name it with --id "
+                         "to read it, and reject the later rows of a repeated id")
             if roles["id"] not in keep and roles["id"] not in _TAKEN_NAMES:
                 keep.append(roles["id"])
             roles["id"] = None

@@ -238,10 +238,10 @@ def score_sentiment(texts: Sequence[str], settings: SentimentSettings | None = N
     position = {t: i for i, t in enumerate(distinct)}
     rows = np.fromiter((position[t] for t in texts), dtype=np.int64, count=len(texts))
     known = _scored_memo(settings)
+    if len(known) + len(distinct) > _MEMO_TEXTS:
+        known.clear()
     todo = [t for t in distinct if t not in known]
     work = functools.partial(_score_distinct, settings=settings)
-    if len(known) + len(todo) > _MEMO_TEXTS:
-        known.clear()
     known.update(zip(todo, map_chunks(work, todo, worker_count(len(todo), settings.n_process))))
     scored = [known[t] for t in distinct]
     raw = np.array([compound for compound, _ in scored], dtype=float).reshape(-1)[rows]

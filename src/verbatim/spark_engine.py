@@ -351,7 +351,7 @@ def ingest_spark(spark, source, config: Config, *, driver_max_bytes: int = DRIVE
         raise InputError("E106", f"no usable row among {rows_read} ({summary})", file=str(source))
     notes += scale_notes(responses["score"], scale, columns.score)
     kept = None
-    if columns.keep:  # the columns copied into assignments.csv, as Spark read them
+    if columns.keep:  # the columns copied into assignments.csv and rejected.csv, as Spark read them
         cells = raw.select("__row", *(F.col(f"`{name}`") for name in columns.keep)).toPandas()
         cells = cells.sort_values("__row", kind="stable")
         kept = kept_cells(cells[list(columns.keep)], cells["__row"].tolist(), columns.keep)
