@@ -653,6 +653,10 @@ def test_labels_never_run_into_a_clause_nor_end_on_a_dangling_adverb():
     for glued in ("i ordered the large a perfect fit for me", "i got the large, a perfect fit.",
                   "i take a large --- a perfect fit."):
         assert set(_phrases_of(*parse([glued]))) <= {"perfect fit"}, glued
+    # A title and the review under it (two text columns, or a short first line merged with the
+    # next) are two lines: no phrase runs across the break.
+    assert set(_phrases_of(*parse(["horrible design\nretailer should not sell this"]))) == {"horrible design"}
+    assert set(_phrases_of(*parse(["Beautiful dress\nlove the soft fabric"]))) == {"beautiful dress", "soft fabric"}
 
 
 @pytest.mark.slow

@@ -149,8 +149,9 @@ def _clean(tokens) -> str:
 
 def _phrases_of(doc) -> list[str]:
     found: list[str] = []
-    for chunk in doc.noun_chunks:
-        tokens = list(chunk)
+    # A chunk across a line break (a title and the review under it: "horrible design" over
+    # "Retailer should ...") is two chunks, one per line: no "horrible design retailer".
+    for tokens in (line for chunk in doc.noun_chunks for line in _lines(list(chunk))):
         # A chunk holding a subordinating conjunction, a free-standing punctuation mark or a
         # determiner after its first word is a misparse, two phrases glued: "so that maybe part"
         # (of "so that maybe part of it"), "large --- a perfect fit", "large a perfect fit" (of "i
@@ -169,6 +170,8 @@ def _phrases_of(doc) -> list[str]:
         if token.pos_ == "ADJ" and token.dep_ == "acomp" and not _negated(token):
             subjects = [c for c in token.head.children if c.dep_ == "nsubj" and c.pos_ == "NOUN"]
             for subject in subjects:
+                if _across_lines(token, subject):
+                    continue
                 compounds = [c for c in subject.children if c.dep_ == "compound"]
                 found.append(_clean([token, *compounds, subject]))
         # "<adjective> <noun>" directly ("rude staff", "long queues").
@@ -180,16 +183,38 @@ def _phrases_of(doc) -> list[str]:
 
 
 def _adjoining(mods: list, noun) -> list:
-    """The modifiers of ``noun`` in one run before it: none past a determiner, punctuation or a
-    number ("large" in "the large, a perfect fit" is the large size, not a "large perfect fit";
-    "a small 120 pounds" holds no "small pounds")."""
+    """The modifiers of ``noun`` in one run before it: none past a determiner, punctuation, a
+    number or a line break ("large" in "the large, a perfect fit" is the large size, not a "large
+    perfect fit"; "a small 120 pounds" holds no "small pounds")."""
     kept: list = []
     for mod in sorted(mods, key=lambda t: t.i, reverse=True):
         end = kept[0].i if kept else noun.i
-        if any(t.pos_ in ("DET", "PUNCT", "NUM") or t.like_num for t in noun.doc[mod.i + 1 : end]):
+        if any(t.pos_ in ("DET", "PUNCT", "NUM") or t.like_num or _line_break(t) for t in noun.doc[mod.i + 1 : end]):
             break
         kept.insert(0, mod)
     return kept
+
+
+def _line_break(token) -> bool:
+    """A whitespace token holding a line break: where one line of a comment (a title) ends."""
+    return token.is_space and "\n" in token.text
+
+
+def _lines(tokens: list) -> list[list]:
+    """``tokens`` cut at line breaks, the breaks left out (empty pieces too)."""
+    pieces: list[list] = [[]]
+    for token in tokens:
+        if _line_break(token):
+            pieces.append([])
+        else:
+            pieces[-1].append(token)
+    return [piece for piece in pieces if piece]
+
+
+def _across_lines(a, b) -> bool:
+    """Whether a line break lies between tokens ``a`` and ``b`` of one doc."""
+    start, end = sorted((a.i, b.i))
+    return any(_line_break(t) for t in a.doc[start + 1 : end])
 
 
 def _free_punct(token) -> bool:
