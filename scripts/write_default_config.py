@@ -56,7 +56,7 @@ COMMENTS = {
     "columns.date": "Date column; empty: detected (submitted_at, date, timestamp, ...).",
     "columns.id": "Response id column; empty: detected (response id, id, respondent id, ...). Ids must be unique.",
     "columns.weight": "Value weight column (e.g. revenue) for value-weighted NPS; never detected, name it to use it.",
-    "columns.keep": "Columns copied as they are (not redacted) into assignments.csv and rejected.csv after response_id, e.g. [\"Customer ID\", \"Region\"], to join the results back on.",
+    "columns.keep": "Columns copied as they are (not redacted) into assignments.csv and rejected.csv (and the Spark engine's assignments.parquet) after response_id, e.g. [\"Customer ID\", \"Region\"], to join the results back on.",
     "columns.group": "NPS group column (promoter, passive, detractor), read when the file has no score; empty: detected (nps group, nps category, ... or by its values) when no score column is found.",
     "prepare.redact": "Redact e-mails, phones, payment cards and names before anything is embedded or written (--no-redact turns it off).",
     "prepare.remove_urls": "Strip URLs (they are not the customer's words).",

@@ -799,8 +799,9 @@ def test_ingest_keeps_the_columns_named_by_keep_for_every_usable_row(write_file)
     with pytest.raises(InputError, match=r"no column 'Segment' for --keep") as unknown:
         load_responses(write_file("u.csv", text), config(keep=["Segment"]))
     assert unknown.value.column == "Segment"
-    for taken in ("score", "reason"):
-        with pytest.raises(InputError, match=rf"--keep '{taken}': assignments.csv or rejected.csv has a column"):
+    for taken in ("score", "reason", "theme_id"):  # theme_id: a column of the Spark engine's assignments.parquet
+        with pytest.raises(InputError, match=rf"--keep '{taken}': assignments.csv, rejected.csv or "
+                                             r"assignments.parquet has a column"):
             load_responses(write_file("s.csv", text.replace("score", taken) if taken != "score" else text),
                            config(keep=[taken], **({"score": "score"} if taken == "score" else {})))
 

@@ -31,9 +31,10 @@ N_ROWS = 600
 FORMATS = ("md", "json", "csv")
 
 
-def _config(cache_dir, **themes):
+def _config(cache_dir, keep=(), **themes):
     return load_config(overrides={"embed": {"cache_dir": str(cache_dir), "show_progress": False}, "themes": themes,
-                                  "sentiment": {"learn_from_scores": True}}, environ={})
+                                  "sentiment": {"learn_from_scores": True}, "columns": {"keep": list(keep)}},
+                       environ={})
 
 
 def _rows(sample_path, path, keep):
@@ -71,8 +72,10 @@ def runs(tmp_path_factory, subset, spark):
     from verbatim.spark_engine import analyze_spark
 
     base = tmp_path_factory.mktemp("runs")
-    local = analyze(subset, base / "local", _config(base / "cache-local"), formats=FORMATS)
-    distributed = analyze_spark(subset, base / "spark", _config(base / "cache-spark"), spark=spark, formats=FORMATS)
+    # The submission time copied into the outputs as well (--keep), to join them back on.
+    local = analyze(subset, base / "local", _config(base / "cache-local", keep=["submitted_at"]), formats=FORMATS)
+    distributed = analyze_spark(subset, base / "spark", _config(base / "cache-spark", keep=["submitted_at"]),
+                                spark=spark, formats=FORMATS)
     return local, distributed, base
 
 
@@ -113,7 +116,7 @@ def test_spark_engine_top2_overall_and_per_department_equal_local(runs):
     pd.testing.assert_frame_equal(a.strengths, b.strengths)
 
 
-def test_spark_engine_writes_local_outputs_and_parquet_assignments(runs):
+def test_spark_engine_writes_local_outputs_and_parquet_assignments(runs, subset):
     local, spark, base = runs
     local_files = {p.relative_to(base / "local").as_posix() for p in (base / "local").rglob("*") if p.is_file()}
     spark_files = {p.relative_to(base / "spark").as_posix() for p in (base / "spark").rglob("*") if p.is_file()}
@@ -127,6 +130,11 @@ def test_spark_engine_writes_local_outputs_and_parquet_assignments(runs):
     expected = local.analysis.segments.sort_values(["response_id", "segment_index"]).reset_index(drop=True)
     assert parquet["theme_id"].tolist() == expected["theme_id"].tolist()
     assert parquet["text"].tolist() == expected["text"].tolist()
+    # The kept column follows the response id, each segment with its own response's cell.
+    assert list(parquet.columns[:3]) == ["response_id", "submitted_at", "segment_index"]
+    submitted = pd.read_csv(subset, dtype=str, keep_default_na=False).set_index("response_id")["submitted_at"]
+    assert parquet["submitted_at"].tolist() == submitted.loc[parquet["response_id"]].tolist()
+    assert "submitted_at" in pd.read_csv(base / "spark" / "assignments.csv").columns
 
 
 def test_spark_engine_equals_local_when_the_fit_samples(runs, spark, subset):

@@ -64,7 +64,10 @@ GROUP_SPELLINGS = {
 #: rejected.csv (:data:`REJECTED_COLUMNS`), and may not reuse a name of either.
 OUTPUT_COLUMNS = ("row", "response_id", "department", "score", "nps_group", "status", "theme_ids", "themes",
                   "sentiment", "text")
-_TAKEN_NAMES = tuple(dict.fromkeys([*OUTPUT_COLUMNS, *REJECTED_COLUMNS]))
+#: The columns of the Spark engine's per-segment assignments.parquet, which carries the kept
+#: columns after ``response_id`` too.
+SEGMENT_COLUMNS = ("response_id", "segment_index", "text", "sentiment", "compound", "theme_id")
+_TAKEN_NAMES = tuple(dict.fromkeys([*OUTPUT_COLUMNS, *REJECTED_COLUMNS, *SEGMENT_COLUMNS]))
 #: Id names that may name a person rather than a response ("ID", "Respondent ID"): such a
 #: column on which two different answers share an id is no response id (a name of the
 #: response itself, "Response ID", is: its repeats are rejected as duplicates).
@@ -343,7 +346,7 @@ def detect_columns(frame: pd.DataFrame, settings: ColumnSettings, *, file: str |
     keep = list(dict.fromkeys(given("keep", n) for n in settings.keep))
     for name in keep:
         if name in _TAKEN_NAMES:
-            raise InputError("E105", f"--keep {name!r}: assignments.csv or rejected.csv has a column of that name "
+            raise InputError("E105", f"--keep {name!r}: assignments.csv, rejected.csv or assignments.parquet has a column of that name "
                                      f"already ({', '.join(_TAKEN_NAMES)}); rename the column in the file", file=file,
                              column=name)
     for role in ("id", "score", "date", "department", "text"):  # weight is never guessed

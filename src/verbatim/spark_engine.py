@@ -639,6 +639,28 @@ def run_stages_spark(spark, ingest, responses, config: Config, *, model_dir=None
     return analysis, themed
 
 
+def _assignment_rows(spark, themed, kept: pd.DataFrame | None):
+    """The rows of assignments.parquet: ``row`` (to order them by) and
+    :data:`verbatim.ingest.SEGMENT_COLUMNS` of ``themed``, with the input's own columns
+    (``--keep``) after the response id, matched by row, as
+    :func:`verbatim.report.write.with_kept_cells` does for assignments.csv. Kept cells are
+    text, as assignments.csv writes them ('' when empty), so that a column of numbers and
+    blanks stays one type."""
+    from pyspark.sql import functions as F
+
+    from .ingest import SEGMENT_COLUMNS
+    from .spark_udfs import _plain
+
+    names = [] if kept is None else [c for c in kept.columns if c != "row"]
+    themed = themed.select("row", *SEGMENT_COLUMNS)  # no other column of the run meets a kept name
+    if names:
+        cells = spark.createDataFrame(_plain(kept.astype({c: str for c in names})))
+        themed = themed.join(cells, on="row", how="left")
+    column = {c: F.col(f"`{c}`") for c in ["row", *SEGMENT_COLUMNS]}
+    column.update({c: F.coalesce(F.col(f"`{c}`"), F.lit("")).alias(c) for c in names})  # a row never read
+    return themed.select(*(column[c] for c in ["row", SEGMENT_COLUMNS[0], *names, *SEGMENT_COLUMNS[1:]]))
+
+
 # ---------------------------------------------------------------------------- entry points
 
 
@@ -682,8 +704,8 @@ def analyze_spark(source, output_dir=None, config: Config | None = None, *, mast
 
         with atomic_output_dir(output_dir, force=force) as tmp:
             write_outputs(tmp, analysis, report, formats)
-            themed.orderBy("row", "segment_index").drop("row").write.mode("overwrite").parquet(
-                assignments_path or str(tmp / "assignments.parquet"))
+            _assignment_rows(spark, themed, ingest.kept).orderBy("row", "segment_index").drop("row").write.mode(
+                "overwrite").parquet(assignments_path or str(tmp / "assignments.parquet"))
         return AnalysisResult(config, ingest, analysis.summary, analysis, report, Path(output_dir))
     finally:
         spark.catalog.clearCache()
