@@ -480,23 +480,33 @@ def _first_difference(a, b, where: str = "") -> str | None:
     return None if a == b else f"{where or '/'}: {a!r:.80} != {b!r:.80}"
 
 
-def bench_repeat(n: int, work: Path, backend: str) -> dict:
+def bench_repeat(n: int, work: Path, backend: str, warm: int = 0) -> dict:
     """Run the same ``verbatim analyze`` twice on N real comments, each with a fresh cache,
     and compare what they wrote: every CSV file byte for byte, and report.json but for the
     fields that differ by design (creation time, timings, cache folder). The sample's
     determinism test runs in seconds on 2,400 comments; this one found keyword lists
-    whose order changed from run to run at 50,000 (fixed in 047c364)."""
+    whose order changed from run to run at 50,000 (fixed in 047c364).
+
+    ``warm``: before the second run, analyse that many other comments (drawn with another
+    seed, so they share many texts with the N) into its cache, as an earlier wave or another
+    survey leaves it: the second run then reads part of its vectors from there."""
     csv = write_sample(n, work / f"comments_{n}.csv")
     outs = []
     for k in (1, 2):
         out = work / f"repeat_{n}_{k}"
-        args = analyze_args(csv, out, work / f"cache_repeat_{n}_{k}", "--set", f"embed.backend={backend}")
+        cache = work / f"cache_repeat_{n}_{k}"
+        if k == 2 and warm:
+            other = write_sample(warm, work / f"warm_{warm}.csv", seed=2)
+            run_child([VERBATIM, *analyze_args(other, work / f"warm_{warm}", cache, "--set", f"embed.backend={backend}")],
+                      CHILD_ENV, work / f"warm_{warm}.log")
+        args = analyze_args(csv, out, cache, "--set", f"embed.backend={backend}")
         run_child([VERBATIM, *args], CHILD_ENV, work / f"repeat_{n}_{k}.log")
         outs.append(out)
     files = sorted(p.relative_to(outs[0]) for p in outs[0].rglob("*.csv"))
     differing = [str(f) for f in files if (outs[0] / f).read_bytes() != (outs[1] / f).read_bytes()]
     report = _first_difference(_stable_report(outs[0] / "report.json"), _stable_report(outs[1] / "report.json"))
-    record = {"n_comments": n, "backend": backend, "csv_files": len(files), "csv_files_differing": differing,
+    record = {"n_comments": n, "backend": backend, "second_run_cache_warmed_by": warm, "csv_files": len(files),
+              "csv_files_differing": differing,
               "report_json_first_difference": report, "identical": not differing and report is None}
     print(f"repeat {n:,} ({backend}): {'identical' if record['identical'] else record}", flush=True)
     return record
@@ -539,6 +549,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--repeat", type=int, default=0, metavar="N",
                         help="run analyze twice on N comments and compare the outputs (determinism)")
     parser.add_argument("--repeat-backend", default="static", help="embedding backend of the --repeat runs")
+    parser.add_argument("--repeat-warm", type=int, default=0, metavar="M",
+                        help="first fill the second --repeat run's cache by analysing M other comments")
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="pyinstrument profile of N comments")
     parser.add_argument("--profile-backend", default="minilm", help="embedding backend of the profiled run")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs, outputs)")
@@ -570,8 +582,8 @@ def main(argv: list[str] | None = None) -> dict:
         if args.agreement:
             results["agreement"] = {**bench_agreement(args.agreement, work), "machine": machine()}
         if args.repeat:
-            results[f"repeat_{args.repeat_backend}"] = {**bench_repeat(args.repeat, work, args.repeat_backend),
-                                                        "machine": machine()}
+            key = f"repeat_{args.repeat_backend}" + (f"_warmed_{args.repeat_warm}" if args.repeat_warm else "")
+            results[key] = {**bench_repeat(args.repeat, work, args.repeat_backend, args.repeat_warm), "machine": machine()}
         if args.profile:
             key = f"profile_{args.profile_backend}"
             results[key] = {**profile(args.profile, work, args.profile_backend), "machine": machine()}

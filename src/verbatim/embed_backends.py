@@ -208,7 +208,12 @@ def _onnx_is_current(folder: Path) -> bool:
 
 
 class OnnxBackend:
-    """MiniLM as an int8 ONNX graph: tokenise, run, mean-pool over real tokens."""
+    """MiniLM as an int8 ONNX graph: tokenise, run, mean-pool over real tokens.
+
+    Unlike ``minilm``'s, its vectors depend on the other texts of a pass: dynamic
+    quantisation scales each pass's activations by their range over all its texts, so the
+    same text encoded alone or among others differs by up to ~0.07 in a coordinate. A run
+    partly read from a cache filled by other runs is therefore not the cold run's."""
 
     def __init__(self, folder: str | Path, model_id: str, threads: int = 0) -> None:
         import onnxruntime as ort
