@@ -746,6 +746,16 @@ def test_labels_do_not_contradict_their_themes_polarity():
     assert [phrase for _, phrase in reordered[0]] == ["awful look", "frumpy look", "sleeve length", "flattering look"]
     assert [phrase for _, phrase in reordered[1]] == ["flattering look", "frumpy look", "sleeve length", "awful look"]
     assert reordered[2] == ranked
+    # A complaint theme (its side) is named by no praise, though the lexicon reads its
+    # segments as praise ("cute" in "cute but not for me"); elsewhere the lexicon decides.
+    cute = ["cute but not for me", "the design is cute in the picture, not on", "it arrived on tuesday"]
+    assert theme_signs([cute], _polarity) == [1]
+    ranked = [(0.9, "cute design"), (0.8, "not cute"), (0.7, "sleeve length")]
+    sign_of = dict(zip(["cute design", "not cute", "sleeve length"], _polarity(["cute design", "not cute", "sleeve length"]).tolist()))
+    sided = _agreeing_first([ranked] * 3, [cute] * 3, sign_of, _polarity, sides=[-1, 1, 0])
+    assert [phrase for _, phrase in sided[0]] == ["not cute", "sleeve length", "cute design"]
+    assert [phrase for _, phrase in sided[1]] == [phrase for _, phrase in sided[2]] == [
+        "cute design", "sleeve length", "not cute"]
 
 
 @pytest.mark.slow

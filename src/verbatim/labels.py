@@ -459,7 +459,7 @@ def choose_labels(
     else:
         scores = [[] for _ in per_theme]
     if polarity is not None and vocabulary:
-        scores = _agreeing_first(scores, read, sign_of, polarity)
+        scores = _agreeing_first(scores, read, sign_of, polarity, sides)
     scores = _judging_first(scores, read)
     labels: list[str] = []
     used: set[str] = set()
@@ -503,12 +503,20 @@ def theme_signs(read: Sequence[Sequence[str]], polarity: Callable[[list[str]], n
 
 
 def _agreeing_first(scores: list[list[tuple[float, str]]], read: Sequence[Sequence[str]], sign_of: Mapping[str, int],
-                    polarity: Callable[[list[str]], np.ndarray]) -> list[list[tuple[float, str]]]:
+                    polarity: Callable[[list[str]], np.ndarray],
+                    sides: Sequence[int] | None = None) -> list[list[tuple[float, str]]]:
     """Each theme's ranked candidates with those contradicting the theme's polarity moved last
     (after the stories too: a story that agrees says more than a phrase that contradicts).
-    ``sign_of``: each candidate's ``polarity``."""
+    ``sign_of``: each candidate's ``polarity``. ``sides``: each theme's side where the fit has
+    them (-1 complaints, +1 the rest, 0 both); a complaint theme's polarity is negative
+    whatever the lexicon reads in its segments (it counts "cute" in "cute but not for me"): the
+    report lists it among the issues, where "cute design" reads as praise. The other side holds
+    neutral remarks too ("runs large"), so there the lexicon still decides."""
+    signs = theme_signs(read, polarity)
+    if sides is not None:
+        signs = [-1 if side < 0 else sign for side, sign in zip(sides, signs)]
     reordered = []
-    for sign, ranked in zip(theme_signs(read, polarity), scores):
+    for sign, ranked in zip(signs, scores):
         if sign:
             ranked = sorted(ranked, key=lambda sp: sign_of[sp[1]] == -sign)  # stable: score order kept within
         reordered.append(ranked)
