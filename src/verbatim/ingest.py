@@ -60,12 +60,12 @@ GROUP_SPELLINGS = {
     "detractor": DETRACTOR, "detractors": DETRACTOR,
 }
 #: The columns of assignments.csv (:func:`verbatim.report.write.assignments_table`); the
-#: columns kept from the input (``columns.keep``) follow ``response_id`` there and in
-#: rejected.csv (:data:`REJECTED_COLUMNS`), and may not reuse a name of either.
+#: columns kept from the input (``columns.keep``) follow ``response_id`` there, in
+#: rejected.csv (:data:`REJECTED_COLUMNS`) and in assignments.parquet
+#: (:data:`SEGMENT_COLUMNS`), and may not reuse a name of any of them.
 OUTPUT_COLUMNS = ("row", "response_id", "department", "score", "nps_group", "status", "theme_ids", "themes",
                   "sentiment", "text")
-#: The columns of the Spark engine's per-segment assignments.parquet, which carries the kept
-#: columns after ``response_id`` too.
+#: The columns of the Spark engine's per-segment assignments.parquet.
 SEGMENT_COLUMNS = ("response_id", "segment_index", "text", "sentiment", "compound", "theme_id")
 _TAKEN_NAMES = tuple(dict.fromkeys([*OUTPUT_COLUMNS, *REJECTED_COLUMNS, *SEGMENT_COLUMNS]))
 #: Id names that may name a person rather than a response ("ID", "Respondent ID"): such a
@@ -346,9 +346,9 @@ def detect_columns(frame: pd.DataFrame, settings: ColumnSettings, *, file: str |
     keep = list(dict.fromkeys(given("keep", n) for n in settings.keep))
     for name in keep:
         if name in _TAKEN_NAMES:
-            raise InputError("E105", f"--keep {name!r}: assignments.csv, rejected.csv or assignments.parquet has a column of that name "
-                                     f"already ({', '.join(_TAKEN_NAMES)}); rename the column in the file", file=file,
-                             column=name)
+            raise InputError("E105", f"--keep {name!r}: assignments.csv, rejected.csv or assignments.parquet has "
+                                     f"a column of that name already ({', '.join(_TAKEN_NAMES)}); rename the column "
+                                     "in the file", file=file, column=name)
     for role in ("id", "score", "date", "department", "text"):  # weight is never guessed
         if role in roles or (role == "score" and roles.get("group")):
             continue
