@@ -750,8 +750,9 @@ def test_labels_do_not_contradict_their_themes_polarity():
     # segments as praise ("cute" in "cute but not for me"); elsewhere the lexicon decides.
     cute = ["cute but not for me", "the design is cute in the picture, not on", "it arrived on tuesday"]
     assert theme_signs([cute], _polarity) == [1]
-    ranked = [(0.9, "cute design"), (0.8, "not cute"), (0.7, "sleeve length")]
-    sign_of = dict(zip(["cute design", "not cute", "sleeve length"], _polarity(["cute design", "not cute", "sleeve length"]).tolist()))
+    phrases = ["cute design", "not cute", "sleeve length"]
+    ranked = list(zip((0.9, 0.8, 0.7), phrases))
+    sign_of = dict(zip(phrases, _polarity(phrases).tolist()))
     sided = _agreeing_first([ranked] * 3, [cute] * 3, sign_of, _polarity, sides=[-1, 1, 0])
     assert [phrase for _, phrase in sided[0]] == ["not cute", "sleeve length", "cute design"]
     assert [phrase for _, phrase in sided[1]] == [phrase for _, phrase in sided[2]] == [
