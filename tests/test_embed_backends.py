@@ -77,6 +77,25 @@ def test_static_backend_builds_offline_and_ranks_a_paraphrase_first(models_dir, 
     assert built == []
 
 
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.int8])
+def test_pooled_rows_equal_numpy_mean_of_each_text(dtype):
+    """The sparse-product pooling of a float16 table gives numpy's float16 mean to the bit,
+    token order and repeated tokens included; other tables keep numpy's own mean."""
+    from verbatim.embed_backends import pool_token_rows
+
+    rng = np.random.default_rng(3)
+    table = (rng.normal(size=(500, 16)) * (40 if dtype == np.int8 else 1)).astype(dtype)
+    ids = [rng.integers(0, 500, size=n).tolist() for n in rng.integers(0, 60, size=300)]
+    ids += [[], [7] * 90, [1, 2, 1, 2, 1]]
+    pooled = pool_token_rows(table, ids)
+    assert pooled.dtype == np.float32 and pooled.shape == (len(ids), 16)
+    for row, tokens in zip(pooled, ids):
+        expected = table[tokens].mean(axis=0).astype(np.float32) if tokens else np.zeros(16, np.float32)
+        np.testing.assert_array_equal(row, expected)
+    if dtype == np.float16:
+        np.testing.assert_array_equal(pool_token_rows(table, ids, table.astype(np.float32)), pooled)
+
+
 @pytest.mark.slow
 def test_static_backend_encodes_exactly_as_model2vec(models_dir, sample_path):
     """The word memo changes how token ids are found, never which: vectors equal to the bit
