@@ -209,6 +209,18 @@ def test_prepare_settings_validated():
         PrepareSettings(min_english_stopword_share=1.5)
     with pytest.raises(ValueError):
         PrepareSettings(english_word_share=-0.1)
+    with pytest.raises(ValueError, match="sentences must be one of auto, model, punctuation"):
+        PrepareSettings(sentences="rules")
+
+
+def test_prepare_sentences_auto_means_punctuation_in_fast_mode_only():
+    from verbatim.prepare import sentences_for
+
+    assert sentences_for(PrepareSettings(), "static").sentences == "punctuation"
+    assert sentences_for(PrepareSettings(), "minilm").sentences == "model"
+    assert sentences_for(PrepareSettings(), "onnx").sentences == "model"
+    chosen = PrepareSettings(sentences="model")
+    assert sentences_for(chosen, "static") is chosen
 
 
 # --- segmentation (spaCy) -------------------------------------------------------------------
@@ -242,6 +254,21 @@ def test_prepare_ner_reads_the_sentences_that_may_hold_a_name_with_their_neighbo
     segments, flags = segment_responses(_responses(text))
     assert flags.loc[0, "redacted_text"].count("[NAME]") == 2
     assert "Emma" not in " ".join(segments["text"]) and "Sarah" not in " ".join(segments["text"])
+
+
+@pytest.mark.slow
+def test_prepare_sentences_by_punctuation_rules():
+    """The rules end a sentence at a full stop whatever case follows (the senter, trained on
+    edited text, reads "a 4. i ordered" as one sentence); an opening bracket after a full stop
+    starts the next sentence rather than ending this one; abbreviations and decimals are no end."""
+    text = ("i normally wear a 2 or a 4. i ordered a 4 and they are a bit too tight. "
+            "It gapes even in a size 0. (the 0 fits me everywhere else.) Dr. Patel said the 5.5 was fine")
+    rules, _ = segment_responses(_responses(text), PrepareSettings(sentences="punctuation", redact=False))
+    assert rules["text"].tolist() == ["i normally wear a 2 or a 4.", "i ordered a 4 and they are a bit too tight.",
+                                      "It gapes even in a size 0.", "(the 0 fits me everywhere else.)",
+                                      "Dr. Patel said the 5.5 was fine"]
+    model, _ = segment_responses(_responses(text), PrepareSettings(sentences="model", redact=False))
+    assert "i normally wear a 2 or a 4. i ordered a 4 and they are a bit too tight." in model["text"].tolist()
 
 
 @pytest.mark.slow

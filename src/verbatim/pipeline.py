@@ -210,12 +210,12 @@ def probe_summary(probe) -> str:
 def _segment_and_score(responses: pd.DataFrame, config: Config, memo: Path | None,
                        timer: Timer) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The segment and sentiment stages: segments (with their sentiment) and response flags."""
-    from .prepare import segment_fingerprint, segment_responses
+    from .prepare import segment_fingerprint, segment_responses, sentences_for
     from .run_cache import SegmentCache
     from .sentiment import score_sentiment
 
     with timer.stage("segment"):
-        prepare = config.prepare
+        prepare = sentences_for(config.prepare, config.embed.backend)
         pii = config.pii if prepare.redact else None
         cache = SegmentCache(memo / "segments.sqlite", segment_fingerprint(prepare, pii)) if memo else None
         try:

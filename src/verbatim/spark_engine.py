@@ -561,7 +561,7 @@ def run_stages_spark(spark, ingest, responses, config: Config, *, model_dir=None
     from .impact import analyze_impact
     from .pipeline import (Analysis, Timer, general_keys, remember_general, route_themes_to_departments,
                            sum_pii_counts, theme_table)
-    from .prepare import language_notes
+    from .prepare import language_notes, sentences_for
     from .spark_udfs import PREPARE_SCHEMA, prepare_partition
     from .validation import summarize
 
@@ -570,7 +570,8 @@ def run_stages_spark(spark, ingest, responses, config: Config, *, model_dir=None
     partitions = spark.sparkContext.defaultParallelism * 2
     task_threads = int(spark.conf.get("spark.task.cpus", "1"))
     with timer.stage("prepare"):
-        prepare = functools.partial(prepare_partition, prepare=config.prepare, sentiment=config.sentiment,
+        prepare = functools.partial(prepare_partition, prepare=sentences_for(config.prepare, config.embed.backend),
+                                    sentiment=config.sentiment,
                                     pii=config.pii if config.prepare.redact else None)
         prepared = responses.repartition(partitions).mapInPandas(prepare, PREPARE_SCHEMA).persist()
         flags = prepared.select("row", *_FLAG_COLUMNS).toPandas().sort_values("row", kind="stable")
