@@ -88,6 +88,25 @@ def test_pipeline_quotes_speak_in_the_voice_of_their_side(run):
     assert first and set(first) == {"detractor"}
 
 
+def test_pipeline_quotes_highlight_the_segment_of_their_theme(run):
+    """A quote that shows the whole comment marks the segment its theme was found in, so a
+    complaint quoted from "Love the colour, but the zip broke" points at the zip."""
+    result, out = run
+    report = json.loads((out / "report.json").read_text())
+    segments = result.analysis.segments
+    of_response = {}
+    for rid, text in zip(segments["response_id"], segments["text"]):
+        of_response.setdefault(rid, set()).add(" ".join(text.split()))
+    quotes = [q for ranking in [report["overall"]] + [d["ranking"] for d in report["departments"]]
+              for kind in ("improvement_areas", "strengths") for e in ranking[kind] for q in e["quotes"]]
+    marked = [q for q in quotes if q["highlight"] is not None]
+    assert len(marked) >= 10 and len(marked) < len(quotes)
+    for quote in marked:
+        start, end = quote["highlight"]
+        assert " ".join(quote["text"][start:end].split()) in of_response[quote["response_id"]]
+        assert quote["text"][start:end].strip() != quote["text"].strip()
+
+
 def test_pipeline_issue_without_complaints_is_quoted_from_its_detractors(run):
     """A theme can cost points with no mention that reads as a complaint ("ordered a size
     medium"); its issue is then quoted from what detractors said of it, and the reports say

@@ -242,6 +242,18 @@ def test_report_html_quotes_keep_the_customers_line_breaks(browser, tmp_path):
     assert errors == []
 
 
+def test_report_html_quote_marks_its_highlight_and_escapes_it():
+    report = make_report()
+    card = w.leading(report["overall"], "improvement")[0]
+    text = "Love the colour, but the zip <b>broke</b> after a week. & more"
+    card["quotes"][0].update(text=text, highlight=[21, 55])
+    card["quotes"][1].update(text=text, highlight=[40, 400])  # does not fit: no mark
+    page = render_html(report, make_assignments())
+    assert page.count("<mark>") == 1
+    assert ("<p>Love the colour, but <mark>the zip &lt;b&gt;broke&lt;/b&gt; after a week.</mark> &amp; more</p>"
+            in page)
+
+
 def test_report_html_handles_a_survey_without_results():
     page = render_html(make_empty_report(), [])
     assert 'id="headline-nps" class="kpi-value">n/a<' in page

@@ -285,6 +285,36 @@ def test_report_markdown_department_table_marks_a_top_issue_that_could_be_chance
     assert "could still be chance" not in sure
 
 
+def test_report_quote_segment_span_allows_any_white_space_between_words():
+    from verbatim.report.build import segment_span
+
+    text = "Love the colour, but the zip  broke\nafter a week. [NAME] was kind"
+    assert segment_span(text, "the zip broke after a week.") == [21, 49]
+    assert segment_span(text, "[NAME] was kind") == [50, 65]
+    assert segment_span("  Too small.  ", "Too small.") is None  # the whole comment: nothing to mark
+    assert segment_span(text, "the zip broke after two weeks.") is None
+    assert segment_span(text, "") is None
+
+
+@pytest.mark.parametrize("text, span, bold", [
+    ("Love the colour, but the zip broke after a week.", [21, 48], "the zip broke after a week."),
+    ("Fast delivery, but the app *crashes*.", [0, 13], "Fast delivery"),
+    ("Runs small.\n(the 0 fit me everywhere else)", [12, 42], "(the 0 fit me everywhere else)"),
+    ("Disappointed\nThis dress runs small. Great colour", [0, 35], "Disappointed / This dress runs small."),
+])
+def test_report_markdown_quote_shows_its_highlight_in_bold(text, span, bold):
+    from verbatim.report.markdown import quote_markdown
+
+    rendered = MD.render(f"> “{quote_markdown({'text': text, 'highlight': span})}”")
+    strong = re.findall(r"<strong>(.*?)</strong>", rendered)
+    assert [html.unescape(s) for s in strong] == [bold]
+    flat = QUOTE_LINE_BREAK.join(" ".join(line.split()) for line in text.splitlines())
+    assert " ".join(html.unescape(re.sub(r"<[^>]+>", "", rendered)).split()) == " ".join(f"“{flat}”".split())
+    # A highlight that does not fit the text (a hand-edited report.json) is left out.
+    assert "**" not in quote_markdown({"text": text, "highlight": [5, 500]})
+    assert "**" not in quote_markdown({"text": text, "highlight": None})
+
+
 def test_report_quotes_say_different_things():
     # Three quotes of one theme should not read "sadly i had to return it", "sadly i had to
     # return this", ...; the alike come back only when nothing else is left.

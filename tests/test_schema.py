@@ -20,6 +20,7 @@ PUBLISHED = {
     "1.6": "fb7f690cf5b5efdf7cfcce42c5d3c3a2aa60059f69cd2642ccd08bfb67a2bebd",  # run.scale, quotes' nps_group
     "1.7": "e475940202033d195ffae10d998568e32cbd097c0f388a86ee422d2842cfdbe4",  # themes[].general, ranking.general_reactions
     "1.8": "dd259320755a01404cf0a0e94af8e19cbee8ae56a6ae40554482bdd92da8d846",  # run.columns.group; run.columns.score null with it
+    "1.9": "cb51f50200afee15f8c0862778ee58cb8d8ef5f2ba393814752a6338199ff209",  # quotes' highlight
 }
 
 

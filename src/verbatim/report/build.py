@@ -24,7 +24,7 @@ import pandas as pd
 if TYPE_CHECKING:  # pragma: no cover
     from ..pipeline import Analysis
 
-SCHEMA_VERSION = "1.8"
+SCHEMA_VERSION = "1.9"
 ALL = "__all__"
 QUOTE_MAX_CHARS = 280
 QUOTES_PER_THEME = 3
@@ -128,12 +128,16 @@ class ReportBuilder:
     # ---------------------------------------------------------------- quotes
 
     def quote(self, response_id: str, segment_text: str, sentiment: str) -> dict:
-        """A quote: the whole redacted comment when short enough, else the segment."""
+        """A quote: the whole redacted comment when short enough, else the segment. In a whole
+        comment, ``highlight`` marks the segment the theme was found in (see :func:`segment_span`):
+        a complaint's quote can open with praise ("Love the colour, but the zip broke")."""
         full = str(self.full_text.get(response_id, "") or "")
-        text = full if 0 < len(full) <= QUOTE_MAX_CHARS else str(segment_text)
+        whole = 0 < len(full) <= QUOTE_MAX_CHARS
+        text = full if whole else str(segment_text)
         score = self.score_of.get(response_id)
         return {
             "text": text,
+            "highlight": segment_span(full, str(segment_text)) if whole else None,
             "response_id": str(response_id),
             "department": self.department_of.get(response_id),
             "score": None if score is None or (isinstance(score, float) and math.isnan(score)) else float(score),
@@ -505,6 +509,18 @@ def _column_dict(frame: pd.DataFrame, column: str) -> dict:
     """``frame[column]`` by ``response_id`` as a dict (what ``Series.to_dict`` gives, at a
     quarter of its cost on 50,000 rows)."""
     return dict(zip(frame["response_id"].tolist(), frame[column].tolist()))
+
+
+def segment_span(text: str, segment: str) -> list[int] | None:
+    """``[start, end)`` of ``segment`` in ``text``, in characters (Unicode code points), or
+    None when it is all of ``text`` but surrounding spaces, or not found in it. A segment is
+    a stretch of its comment with its runs of white space made one space (and a clause marker
+    such as "but" cut off its start), so it is found with any white space between its words."""
+    words = segment.split()
+    found = re.search(r"\s+".join(map(re.escape, words)), text) if words else None
+    if found is None or (found.start() == len(text) - len(text.lstrip()) and found.end() == len(text.rstrip())):
+        return None
+    return [found.start(), found.end()]
 
 
 def pick_distinct_quotes(candidates: Iterable[tuple[dict, str]], k: int) -> list[dict]:

@@ -353,12 +353,22 @@ def heatmap_chart(report: Mapping[str, Any]) -> str:
 # --------------------------------------------------------------------------- page sections
 
 
+def _quote_text(quote: Mapping[str, Any]) -> str:
+    """A quote's text as HTML, its ``highlight`` (the segment the theme was found in) marked."""
+    text = str(quote.get("text", ""))
+    span = w.highlight_span(quote, text)
+    if not span:
+        return _e(text)
+    start, end = span
+    return f"{_e(text[:start])}<mark>{_e(text[start:end])}</mark>{_e(text[end:])}"
+
+
 def _quote_items(quotes: Sequence[Mapping[str, Any]], limit: int = 3) -> str:
     items = []
     for quote in list(quotes)[:limit]:
         who = w.quote_attribution(quote)
         cite = f'<cite>{_e(who)}</cite>' if who else ""
-        items.append(f'<blockquote class="quote"><p>{_e(quote.get("text", ""))}</p>{cite}</blockquote>')
+        items.append(f'<blockquote class="quote"><p>{_quote_text(quote)}</p>{cite}</blockquote>')
     return "".join(items)
 
 

@@ -44,12 +44,27 @@ def escape_md(text: Any, line_break: str = " ") -> str:
     return _BARE_LINK.sub(lambda m: m.group(0)[0] + _WORD_JOINER + m.group(0)[1:], flat)
 
 
+# Stand-ins for the "**" around a quote's highlight while it is escaped (private-use characters).
+_MARK_OPEN, _MARK_CLOSE = "\ue000", "\ue001"
+
+
+def quote_markdown(quote: Mapping[str, Any]) -> str:
+    """A quote's text as one line of Markdown, its ``highlight`` (the segment the theme was
+    found in, :func:`verbatim.report.build.segment_span`) in bold."""
+    text = str(quote.get("text", "")).replace(_MARK_OPEN, "").replace(_MARK_CLOSE, "")
+    span = w.highlight_span(quote, text)
+    if span:
+        start, end = span
+        text = text[:start] + _MARK_OPEN + text[start:end] + _MARK_CLOSE + text[end:]
+    return escape_md(text, line_break=QUOTE_LINE_BREAK).replace(_MARK_OPEN, "**").replace(_MARK_CLOSE, "**")
+
+
 def _quote_lines(quotes: list[Mapping[str, Any]], *, with_department: bool = True, indent: str = "") -> list[str]:
     lines = []
     for quote in quotes[:MAX_QUOTES]:
         who = w.quote_attribution(quote, with_department=with_department)
         suffix = f" — *{escape_md(who)}*" if who else ""
-        lines.append(f"{indent}> “{escape_md(quote.get('text', ''), line_break=QUOTE_LINE_BREAK)}”{suffix}")
+        lines.append(f"{indent}> “{quote_markdown(quote)}”{suffix}")
         lines.append(f"{indent}>")
     return lines[:-1] if lines else []
 

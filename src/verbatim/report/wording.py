@@ -233,6 +233,16 @@ def issue_quotes_caption(quotes: Sequence[Mapping[str, Any]]) -> str:
     return QUOTES_CAPTION
 
 
+def highlight_span(quote: Mapping[str, Any], text: str) -> tuple[int, int] | None:
+    """The quote's ``highlight`` as ``(start, end)`` in ``text``, or None when it has none or
+    it does not fit the text (a report.json edited by hand, or older than schema 1.9)."""
+    span = quote.get("highlight")
+    if not isinstance(span, (list, tuple)) or len(span) != 2 or not all(type(v) is int for v in span):
+        return None
+    start, end = span
+    return (start, end) if 0 <= start < end <= len(text) else None
+
+
 def quote_attribution(quote: Mapping[str, Any], *, with_department: bool = True) -> str:
     """Who said it, without identifying them: ``'score 3 (detractor), Delivery'``. The group
     is the quote's ``nps_group``, which the run's score scale decided (a 5 of five stars is
