@@ -8,8 +8,14 @@ On the first N clothing reviews (/work/shared/data/womens_clothing_reviews, "Rev
 3. on the texts the prefilter sends to NER: NER on each whole text against NER on the
    sentences that may hold a name (each with the one before), timed, same comparison.
 
+With ``--sentences``, only this instead: ``segment_responses`` as the pipeline runs it (worker
+processes), with the trained senter and with the punctuation rules (``prepare.sentences``),
+alternated ``--repeat`` times; seconds and CPU seconds of each, and the share of reviews whose
+segments are identical. Written to ``results/sentences.json``.
+
     .venv/bin/python benchmarks/bench_spacy.py --n 2000
     .venv/bin/python benchmarks/bench_spacy.py --n 10000
+    .venv/bin/python benchmarks/bench_spacy.py --sentences --n 50000 --repeat 2
 """
 
 from __future__ import annotations
@@ -27,7 +33,12 @@ REVIEWS = Path(__file__).resolve().parents[2] / "shared" / "data" / "womens_clot
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=2000, help="reviews (default 2,000)")
+    parser.add_argument("--sentences", action="store_true", help="compare the sentence modes only")
+    parser.add_argument("--repeat", type=int, default=2, help="runs of each sentence mode (--sentences)")
     args = parser.parse_args()
+    if args.sentences:
+        compare_sentence_modes(args.n, args.repeat)
+        return
 
     import verbatim.prepare as prepare
     from verbatim.nlp import load_pipeline
@@ -67,6 +78,54 @@ def main() -> None:
         "ner_whole_text_vs_sentence_windows": windows,
     }
     print(json.dumps(result, indent=2))
+
+
+def compare_sentence_modes(n: int, repeat: int) -> None:
+    """``segment_responses`` with ``sentences`` "model" and "punctuation", alternated."""
+    import os
+    import resource
+
+    from verbatim.nlp import load_pipeline
+    from verbatim.prepare import PrepareSettings, segment_responses
+
+    def cpu() -> float:
+        own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+    texts = _reviews(n)
+    responses = pd.DataFrame({"response_id": [str(i) for i in range(len(texts))], "text": texts})
+    load_pipeline()  # loaded once, before the timed runs, as a run has it loaded by then
+    timings: dict[str, list] = {"model": [], "punctuation": []}
+    segments = {}
+    for _ in range(repeat):
+        for mode in timings:
+            start, start_cpu = time.perf_counter(), cpu()
+            segments[mode] = segment_responses(responses, PrepareSettings(sentences=mode))[0]
+            timings[mode].append((round(time.perf_counter() - start, 2), round(cpu() - start_cpu, 2)))
+    per_review = {mode: seg.groupby("response_id", sort=False)["text"].agg(list).reindex(responses["response_id"])
+                  for mode, seg in segments.items()}
+    same = [(a if isinstance(a, list) else []) == (b if isinstance(b, list) else [])  # NaN: no segment
+            for a, b in zip(per_review["model"], per_review["punctuation"])]
+    result = {
+        "reviews": len(texts),
+        "cores": len(os.sched_getaffinity(0)),
+        "seconds_and_cpu_seconds": timings,
+        "segments": {mode: len(seg) for mode, seg in segments.items()},
+        "reviews_with_identical_segments": round(sum(same) / len(same), 4),
+    }
+    print(json.dumps(result, indent=2))
+    out = Path(__file__).resolve().parent / "results" / "sentences.json"
+    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+
+
+def _reviews(n: int) -> list:
+    """The ``n`` "Review Text" cells ``bench_pipeline.py --sizes n`` analyses (its seeded
+    resample; a blank cell is None)."""
+    import numpy as np
+
+    frame = pd.read_csv(REVIEWS, usecols=["Review Text"])
+    rows = np.random.default_rng(0).choice(len(frame), size=n, replace=n > len(frame))
+    return [None if t != t else str(t) for t in frame["Review Text"].iloc[rows]]
 
 
 def _whole_vs_windows(texts: list[str], nlp) -> dict:
