@@ -368,7 +368,9 @@ def bench_agreement(n: int, work: Path) -> dict:
     per-segment themes are compared with minilm's (NMI, ARI; Other counts as one theme), with
     the number of themes and the largest theme's share of segments. The fast mode cuts
     sentences by punctuation rules (``prepare.sentences``), so segments are matched by
-    response and text; ``segments_matched`` is the share of minilm's segments found. The
+    response and text: ``segments_matched`` is the share of minilm's distinct (response, text)
+    pairs a variant also has, and every variant is scored on the pairs all of them have
+    (``segments_compared``, the same share for all). The
     variants share the embedding cache and the stage memos beside it (static_model_sentences
     reuses minilm's segments), so their ``seconds`` are not a speed comparison."""
     from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
@@ -402,13 +404,17 @@ def bench_agreement(n: int, work: Path) -> dict:
         out[name] = {"seconds": round(time.perf_counter() - start, 1), "segments": len(segments),
                      "themes": len(analysis.themes), "largest_theme_share": round(float(sizes.max() / len(segments)), 4),
                      "other_share": round(float((ids < 0).mean()), 4)}
-        if name != "minilm":
-            common = [key for key in themes["minilm"] if key in themes[name]]
-            a, b = [themes["minilm"][k] for k in common], [themes[name][k] for k in common]
-            out[name]["segments_matched"] = round(len(common) / len(themes["minilm"]), 4)
-            out[name]["nmi_to_minilm"] = round(float(normalized_mutual_info_score(a, b)), 4)
-            out[name]["ari_to_minilm"] = round(float(adjusted_rand_score(a, b)), 4)
         print(f"  agreement {name}: {out[name]}", flush=True)
+    # Every variant scored on the same segments: those that all of them cut alike.
+    common = [key for key in themes["minilm"] if all(key in found for found in themes.values())]
+    out["segments_compared"] = round(len(common) / len(themes["minilm"]), 4)
+    reference = [themes["minilm"][k] for k in common]
+    for name, found in themes.items():
+        if name != "minilm":
+            out[name]["segments_matched"] = round(sum(key in found for key in themes["minilm"]) / len(themes["minilm"]), 4)
+            out[name]["nmi_to_minilm"] = round(float(normalized_mutual_info_score(reference, [found[k] for k in common])), 4)
+            out[name]["ari_to_minilm"] = round(float(adjusted_rand_score(reference, [found[k] for k in common])), 4)
+            print(f"  agreement {name} with minilm: {out[name]}", flush=True)
     return out
 
 

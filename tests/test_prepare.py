@@ -269,6 +269,24 @@ def test_prepare_sentences_by_punctuation_rules():
                                       "Dr. Patel said the 5.5 was fine"]
     model, _ = segment_responses(_responses(text), PrepareSettings(sentences="model", redact=False))
     assert "i normally wear a 2 or a 4. i ordered a 4 and they are a bit too tight." in model["text"].tolist()
+    # A sad face is one token: it ends its sentence whole, it opens no bracket.
+    sad, _ = segment_responses(_responses("The zip broke after one wear. :( Returning it."),
+                               PrepareSettings(sentences="punctuation"))
+    assert sad["text"].tolist() == ["The zip broke after one wear. :(", "Returning it."]
+
+
+@pytest.mark.slow
+def test_prepare_punctuation_rules_start_a_sentence_at_each_line():
+    """The name guards read a capitalised word opening a line as a sentence opener; the rules
+    alone start sentences only after end punctuation."""
+    from verbatim.nlp import load_pipeline
+    from verbatim.prepare import _sentencizer, _start_sentences_at_line_breaks
+
+    text = "Lovely shop\nAtmosphere in the store was great. Will return\n\nThanks"
+    nlp = load_pipeline()
+    with nlp.select_pipes(disable=["ner", "senter"]):
+        doc = _start_sentences_at_line_breaks(_sentencizer()(nlp(text)), text)
+    assert {t.text for t in doc if t.is_sent_start} == {"Lovely", "Atmosphere", "Will", "Thanks"}
 
 
 @pytest.mark.slow

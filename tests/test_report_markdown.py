@@ -285,15 +285,18 @@ def test_report_markdown_department_table_marks_a_top_issue_that_could_be_chance
     assert "could still be chance" not in sure
 
 
-def test_report_quote_segment_span_allows_any_white_space_between_words():
-    from verbatim.report.build import segment_span
+def test_report_quote_segment_spans_follow_the_segments_in_order():
+    from verbatim.report.build import segment_spans
 
     text = "Love the colour, but the zip  broke\nafter a week. [NAME] was kind"
-    assert segment_span(text, "the zip broke after a week.") == [21, 49]
-    assert segment_span(text, "[NAME] was kind") == [50, 65]
-    assert segment_span("  Too small.  ", "Too small.") is None  # the whole comment: nothing to mark
-    assert segment_span(text, "the zip broke after two weeks.") is None
-    assert segment_span(text, "") is None
+    assert segment_spans(text, ["Love the colour,", "the zip broke after a week.", "[NAME] was kind"]) == [
+        [0, 16], [21, 49], [50, 65]]  # any white space between words
+    again = "Within a week the zip broke. I got a new one but the zip broke"
+    assert segment_spans(again, ["Within a week the zip broke.", "I got a new one", "the zip broke"]) == [
+        [0, 28], [29, 44], [49, 62]]  # the second "the zip broke", after the segment before it
+    assert segment_spans("Bigger items arrived late", ["items arrived late"]) == [[7, 25]]
+    assert segment_spans("Sizeitems arrived late", ["items arrived late"]) == [None]  # whole words only
+    assert segment_spans(text, ["the zip broke after two weeks.", ""]) == [None, None]
 
 
 @pytest.mark.parametrize("text, span, bold", [
@@ -301,6 +304,11 @@ def test_report_quote_segment_span_allows_any_white_space_between_words():
     ("Fast delivery, but the app *crashes*.", [0, 13], "Fast delivery"),
     ("Runs small.\n(the 0 fit me everywhere else)", [12, 42], "(the 0 fit me everywhere else)"),
     ("Disappointed\nThis dress runs small. Great colour", [0, 35], "Disappointed / This dress runs small."),
+    # Punctuation that touches a letter outside stays outside the bold, which would not show.
+    ("Love it.The fit is perfect", [0, 8], "Love it"),
+    ("Great price!!(and fast) delivery", [13, 23], "(and fast)"),  # punctuation both sides: shown
+    # A private-use character in the text keeps the offsets (it is shown as U+FFFD).
+    ("Odd \ue000 sign. Zip broke.", [12, 22], "Zip broke."),
 ])
 def test_report_markdown_quote_shows_its_highlight_in_bold(text, span, bold):
     from verbatim.report.markdown import quote_markdown
@@ -308,7 +316,8 @@ def test_report_markdown_quote_shows_its_highlight_in_bold(text, span, bold):
     rendered = MD.render(f"> “{quote_markdown({'text': text, 'highlight': span})}”")
     strong = re.findall(r"<strong>(.*?)</strong>", rendered)
     assert [html.unescape(s) for s in strong] == [bold]
-    flat = QUOTE_LINE_BREAK.join(" ".join(line.split()) for line in text.splitlines())
+    shown = text.replace("\ue000", "\ufffd")
+    flat = QUOTE_LINE_BREAK.join(" ".join(line.split()) for line in shown.splitlines())
     assert " ".join(html.unescape(re.sub(r"<[^>]+>", "", rendered)).split()) == " ".join(f"“{flat}”".split())
     # A highlight that does not fit the text (a hand-edited report.json) is left out.
     assert "**" not in quote_markdown({"text": text, "highlight": [5, 500]})

@@ -471,14 +471,30 @@ def _sentencizer():
 def _sentence_bounds(doc, text: str) -> list[tuple[int, int]]:
     """Character spans of ``doc``'s sentences. An opening bracket left at the end of one
     ("... in retailer dresses. (the 0 fit me ...": the rules keep punctuation after a full stop
-    with its sentence) starts the next one instead."""
-    bounds = [(sent.start_char, sent.end_char) for sent in doc.sents]
+    with its sentence) starts the next one instead; a token that only ends in one (":(") stays."""
+    sents = list(doc.sents)
+    bounds = [(sent.start_char, sent.end_char) for sent in sents]
     for k in range(len(bounds) - 1):
-        start, end = bounds[k]
-        body = text[start:end].rstrip()
-        if len(body) > 1 and body[-1] in "([{":
-            bounds[k], bounds[k + 1] = (start, start + len(body) - 1), (start + len(body) - 1, bounds[k + 1][1])
+        tokens = [t for t in sents[k] if not t.is_space]
+        if len(tokens) > 1 and tokens[-1].text in _OPENING_BRACKETS:
+            cut = tokens[-1].idx
+            bounds[k], bounds[k + 1] = (bounds[k][0], cut), (cut, bounds[k + 1][1])
     return bounds
+
+
+_OPENING_BRACKETS = frozenset("([{")
+
+
+def _start_sentences_at_line_breaks(doc, text: str):
+    """``doc`` (sentences set by the punctuation rules) with a sentence starting after each
+    line break too, as the name guards expect ("Lovely shop\nAtmosphere in the store": a
+    capitalised word opening a line is no name for being capitalised); the rules start one
+    only after end punctuation."""
+    if "\n" in text:
+        for token in doc[:-1]:
+            if token.is_space and "\n" in token.text:
+                doc[token.i + 1].is_sent_start = True
+    return doc
 
 
 def _sentence_pieces(doc, text: str) -> list[tuple[int, int]]:
@@ -573,7 +589,7 @@ def _segment_texts(texts: list[str], nlp, ner: bool, settings: PrepareSettings,
     with nlp.select_pipes(disable=[p for p in nlp.pipe_names if p in off]):
         docs = list(nlp.pipe(texts, batch_size=settings.batch_size))
     if rules:
-        docs = list(_sentencizer().pipe(docs))
+        docs = [_start_sentences_at_line_breaks(doc, text) for doc, text in zip(_sentencizer().pipe(docs), texts)]
     names = _sentence_names(texts, docs, nlp, settings, pii) if ner else [[] for _ in docs]
     out = []
     for text, doc, found in zip(texts, docs, names):

@@ -124,26 +124,45 @@ class ReportBuilder:
         self.group_of = _column_dict(responses, "nps_group")
         self.full_text = _column_dict(analysis.flags, "redacted_text")
         self._by_theme: dict[int, dict[str, np.ndarray]] | None = None
+        self._segments_by_response: dict[str, list[tuple[int, str]]] | None = None
 
     # ---------------------------------------------------------------- quotes
 
-    def quote(self, response_id: str, segment_text: str, sentiment: str) -> dict:
+    def quote(self, response_id: str, segment_text: str, sentiment: str, segment_index: int | None = None) -> dict:
         """A quote: the whole redacted comment when short enough, else the segment. In a whole
-        comment, ``highlight`` marks the segment the theme was found in (see :func:`segment_span`):
-        a complaint's quote can open with praise ("Love the colour, but the zip broke")."""
+        comment, ``highlight`` marks the segment (number ``segment_index`` of its response) the
+        theme was found in (see :func:`segment_spans`): a complaint's quote can open with praise
+        ("Love the colour, but the zip broke")."""
         full = str(self.full_text.get(response_id, "") or "")
         whole = 0 < len(full) <= QUOTE_MAX_CHARS
         text = full if whole else str(segment_text)
+        highlight = None
+        if whole:
+            spans = self._spans_of(response_id, full)
+            span = spans.get(segment_index) if segment_index is not None else None
+            if span is None:  # no index given (or not among the response's segments): its text
+                span = next(iter(segment_spans(full, [str(segment_text)])), None)
+            highlight = span if span and full[: span[0]].strip() + full[span[1] :].strip() else None
         score = self.score_of.get(response_id)
         return {
             "text": text,
-            "highlight": segment_span(full, str(segment_text)) if whole else None,
+            "highlight": highlight,
             "response_id": str(response_id),
             "department": self.department_of.get(response_id),
             "score": None if score is None or (isinstance(score, float) and math.isnan(score)) else float(score),
             "nps_group": _group_or_none(self.group_of.get(response_id)),
             "sentiment": str(sentiment),
         }
+
+    def _spans_of(self, response_id: str, full: str) -> dict[int, list[int] | None]:
+        """{segment_index: span in ``full``} of a response's segments (:func:`segment_spans`)."""
+        if self._segments_by_response is None:
+            seg = self.a.segments
+            self._segments_by_response = {}
+            for rid, index, text in zip(seg["response_id"].tolist(), seg["segment_index"].tolist(), seg["text"].tolist()):
+                self._segments_by_response.setdefault(rid, []).append((int(index), str(text)))
+        own = sorted(self._segments_by_response.get(response_id, []))
+        return dict(zip((i for i, _ in own), segment_spans(full, [t for _, t in own])))
 
     def _segments_of(self, theme_id: int) -> dict[str, np.ndarray]:
         """The segments of one theme as arrays (``response_id``, ``text``, ``sentiment``,
@@ -157,6 +176,7 @@ class ReportBuilder:
             columns = {
                 "response_id": ids,
                 "text": np.array(seg["text"].tolist(), dtype=object),
+                "segment_index": seg["segment_index"].to_numpy(np.int64),
                 "sentiment": np.array(seg["sentiment"].tolist(), dtype=object),
                 "compound": seg["compound"].to_numpy(float),
                 "department": np.array([self.department_of.get(r) for r in ids], dtype=object),
@@ -212,7 +232,8 @@ class ReportBuilder:
         ``key``, then response id."""
         rows = np.flatnonzero(wanted)
         rows = rows[np.lexsort((seg["id_rank"][rows], key[rows], first[rows]))]  # stable: ties keep segment order
-        candidates = ((self.quote(seg["response_id"][i], seg["text"][i], seg["sentiment"][i]), seg["text"][i])
+        candidates = ((self.quote(seg["response_id"][i], seg["text"][i], seg["sentiment"][i], int(seg["segment_index"][i])),
+                       seg["text"][i])
                       for i in rows[:QUOTE_SCAN])
         return pick_distinct_quotes(candidates, k)
 
@@ -511,16 +532,28 @@ def _column_dict(frame: pd.DataFrame, column: str) -> dict:
     return dict(zip(frame["response_id"].tolist(), frame[column].tolist()))
 
 
-def segment_span(text: str, segment: str) -> list[int] | None:
-    """``[start, end)`` of ``segment`` in ``text``, in characters (Unicode code points), or
-    None when it is all of ``text`` but surrounding spaces, or not found in it. A segment is
-    a stretch of its comment with its runs of white space made one space (and a clause marker
-    such as "but" cut off its start), so it is found with any white space between its words."""
-    words = segment.split()
-    found = re.search(r"\s+".join(map(re.escape, words)), text) if words else None
-    if found is None or (found.start() == len(text) - len(text.lstrip()) and found.end() == len(text.rstrip())):
-        return None
-    return [found.start(), found.end()]
+def segment_spans(text: str, segments: Iterable[str]) -> list[list[int] | None]:
+    """``[start, end)`` in ``text`` (characters: Unicode code points) of each of its
+    ``segments``, in their order, or None for one not found. A segment is a stretch of its
+    comment with its runs of white space made one space (and a clause marker such as "but"
+    cut off its start), so it is found with any white space between its words, as whole
+    words, after the previous segment: in "the zip broke. I got a new one but the zip broke",
+    the third segment is the second "the zip broke"."""
+    spans: list[list[int] | None] = []
+    position = 0
+    for segment in segments:
+        words = segment.split()
+        found = None
+        if words:
+            pattern = r"\s+".join(map(re.escape, words))
+            pattern = (r"(?<!\w)" if re.match(r"\w", words[0]) else "") + pattern + (r"(?!\w)" if re.search(r"\w$", words[-1]) else "")
+            found = re.compile(pattern).search(text, position)
+        if found is None:
+            spans.append(None)
+            continue
+        spans.append([found.start(), found.end()])
+        position = found.end()
+    return spans
 
 
 def pick_distinct_quotes(candidates: Iterable[tuple[dict, str]], k: int) -> list[dict]:

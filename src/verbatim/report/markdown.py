@@ -50,12 +50,25 @@ _MARK_OPEN, _MARK_CLOSE = "\ue000", "\ue001"
 
 def quote_markdown(quote: Mapping[str, Any]) -> str:
     """A quote's text as one line of Markdown, its ``highlight`` (the segment the theme was
-    found in, :func:`verbatim.report.build.segment_span`) in bold."""
-    text = str(quote.get("text", "")).replace(_MARK_OPEN, "").replace(_MARK_CLOSE, "")
+    found in, :func:`verbatim.report.build.segment_spans`) in bold.
+
+    CommonMark reads "**" as bold only next to a space or punctuation on the outer side, or
+    next to a letter on both: "**Love it.**The fit" would show its asterisks, so punctuation
+    that touches a letter outside the highlight is left outside the bold ("**Love it**.The fit")."""
+    # The stand-ins never come from the text: a private-use character there becomes U+FFFD,
+    # one character for one, so the highlight's offsets still hold.
+    text = str(quote.get("text", "")).replace(_MARK_OPEN, "\ufffd").replace(_MARK_CLOSE, "\ufffd")
     span = w.highlight_span(quote, text)
     if span:
         start, end = span
-        text = text[:start] + _MARK_OPEN + text[start:end] + _MARK_CLOSE + text[end:]
+        if end < len(text) and text[end].isalnum():
+            while end > start and not text[end - 1].isalnum():
+                end -= 1
+        if start > 0 and text[start - 1].isalnum():
+            while start < end and not text[start].isalnum():
+                start += 1
+        if start < end:
+            text = text[:start] + _MARK_OPEN + text[start:end] + _MARK_CLOSE + text[end:]
     return escape_md(text, line_break=QUOTE_LINE_BREAK).replace(_MARK_OPEN, "**").replace(_MARK_CLOSE, "**")
 
 
