@@ -273,6 +273,11 @@ def test_prepare_sentences_by_punctuation_rules():
     sad, _ = segment_responses(_responses("The zip broke after one wear. :( Returning it."),
                                PrepareSettings(sentences="punctuation"))
     assert sad["text"].tolist() == ["The zip broke after one wear. :(", "Returning it."]
+    # The senter puts it at the start of the next sentence: it goes back to the one it is about.
+    sad, _ = segment_responses(_responses("The zip broke after one wear. :( Returning it. 8) Fine."),
+                               PrepareSettings(sentences="model"))
+    assert sad["text"].tolist()[0] == "The zip broke after one wear. :("
+    assert "Returning it." in sad["text"].tolist()
 
 
 @pytest.mark.slow

@@ -479,10 +479,25 @@ def _sentence_bounds(doc, text: str) -> list[tuple[int, int]]:
         if len(tokens) > 1 and tokens[-1].text in _OPENING_BRACKETS:
             cut = tokens[-1].idx
             bounds[k], bounds[k + 1] = (bounds[k][0], cut), (cut, bounds[k + 1][1])
+        following = [t for t in sents[k + 1] if not t.is_space]
+        if following and following[0].text in _emoticons():
+            # "It broke after one wear. :( Returning it": the face is about what came before
+            # (and cut from the front of a clause, ":(" would lose its ":").
+            cut = following[0].idx + len(following[0].text)
+            bounds[k], bounds[k + 1] = (bounds[k][0], cut), (cut, bounds[k + 1][1])
     return bounds
 
 
 _OPENING_BRACKETS = frozenset("([{")
+
+
+@functools.lru_cache(maxsize=1)
+def _emoticons() -> frozenset[str]:
+    """spaCy's emoticon tokens drawn with a colon, semicolon or equals sign (":(", ";)", "=]"),
+    not those a list or a number could be ("8)", "0.0")."""
+    from spacy.lang.tokenizer_exceptions import emoticons
+
+    return frozenset(e for e in emoticons if any(c in e for c in ":;="))
 
 
 def _start_sentences_at_line_breaks(doc, text: str):
