@@ -232,10 +232,15 @@ def test_report_html_quotes_keep_the_customers_line_breaks(browser, tmp_path):
     # "Disappointed This dress ...".
     report = make_report()
     card = w.leading(report["overall"], "improvement")[0]
-    card["quotes"][0]["text"] = "Disappointed\nThis dress runs small."
+    card["quotes"][0].update(text="Disappointed\nThis dress runs small.", highlight=[13, 35])
     page, errors, _ = open_recorded(browser, write_html(report, make_assignments(), tmp_path / "r.html").resolve().as_uri())
     first = page.locator("#top-issues .quote p").first
     assert first.inner_text() == "Disappointed\nThis dress runs small."
+    # The segment the theme was found in is marked, on a background of its own.
+    mark = first.locator("mark")
+    assert mark.inner_text() == "This dress runs small."
+    assert mark.evaluate("m => getComputedStyle(m).backgroundColor") != first.evaluate(
+        "p => getComputedStyle(p.parentElement).backgroundColor")
     box = first.bounding_box()
     assert box and box["height"] > 1.5 * float(first.evaluate("p => parseFloat(getComputedStyle(p).lineHeight)"))
     page.close()
