@@ -125,6 +125,7 @@ class ReportBuilder:
         self.full_text = _column_dict(analysis.flags, "redacted_text")
         self._by_theme: dict[int, dict[str, np.ndarray]] | None = None
         self._segments_by_response: dict[str, list[tuple[int, str]]] | None = None
+        self._spans: dict[str, dict[int, list[int] | None]] = {}  # per response quoted, see _spans_of
 
     # ---------------------------------------------------------------- quotes
 
@@ -155,14 +156,19 @@ class ReportBuilder:
         }
 
     def _spans_of(self, response_id: str, full: str) -> dict[int, list[int] | None]:
-        """{segment_index: span in ``full``} of a response's segments (:func:`segment_spans`)."""
+        """{segment_index: span in ``full``} of a response's segments (:func:`segment_spans`),
+        found once per response: a response is a candidate quote overall, in its department and
+        for each theme it mentions."""
+        if response_id in self._spans:
+            return self._spans[response_id]
         if self._segments_by_response is None:
             seg = self.a.segments
             self._segments_by_response = {}
             for rid, index, text in zip(seg["response_id"].tolist(), seg["segment_index"].tolist(), seg["text"].tolist()):
                 self._segments_by_response.setdefault(rid, []).append((int(index), str(text)))
         own = sorted(self._segments_by_response.get(response_id, []))
-        return dict(zip((i for i, _ in own), segment_spans(full, [t for _, t in own])))
+        spans = self._spans[response_id] = dict(zip((i for i, _ in own), segment_spans(full, [t for _, t in own])))
+        return spans
 
     def _segments_of(self, theme_id: int) -> dict[str, np.ndarray]:
         """The segments of one theme as arrays (``response_id``, ``text``, ``sentiment``,
