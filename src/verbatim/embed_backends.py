@@ -108,8 +108,9 @@ def pool_token_rows(table: np.ndarray, ids: list[list[int]], table32: np.ndarray
 
     A float16 table's sums are one sparse product (texts x vocabulary, ones) with the table
     in float32, which adds each row's tokens in order as numpy's mean does: the static lookup
-    of 99,434 review sentences took 1.08 s instead of 1.84 s (bench_text_steps.py --n 20000). ``table32``: ``table`` as float32, when the
-    caller keeps one (30,000 x 256 takes 20 ms to convert)."""
+    of 99,434 review sentences took 1.08 s instead of 1.84 s (bench_text_steps.py --n 20000).
+    ``table32``: ``table`` as float32, when the caller keeps one (30,000 x 256 takes 20 ms to
+    convert)."""
     lengths = np.fromiter(map(len, ids), dtype=np.int64, count=len(ids))
     if table.dtype != np.float16:
         return _pool_by_length(table, ids, lengths)
