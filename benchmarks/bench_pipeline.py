@@ -81,12 +81,17 @@ def machine() -> dict:
             "date": time.strftime("%Y-%m-%d %H:%M"), "commit": commit}
 
 
-def write_sample(n: int, path: Path, seed: int = 0) -> Path:
-    """N comments as a CSV with a fresh unique ``id``; resampled with replacement above the file size."""
+def sample_reviews(n: int, seed: int = 0) -> pd.DataFrame:
+    """N rows of the reviews ("Review Text", "Rating", "Department Name"), drawn with a seed;
+    resampled with replacement above the file size."""
     frame = pd.read_csv(REVIEWS, usecols=["Review Text", "Rating", "Department Name"])
-    rng = np.random.default_rng(seed)
-    rows = rng.choice(len(frame), size=n, replace=n > len(frame))
-    sample = frame.iloc[rows].reset_index(drop=True)
+    rows = np.random.default_rng(seed).choice(len(frame), size=n, replace=n > len(frame))
+    return frame.iloc[rows].reset_index(drop=True)
+
+
+def write_sample(n: int, path: Path, seed: int = 0) -> Path:
+    """N comments (:func:`sample_reviews`) as a CSV with a fresh unique ``id``."""
+    sample = sample_reviews(n, seed)
     sample.insert(0, "id", [f"r{i}" for i in range(n)])  # resampled duplicates get their own id
     sample.to_csv(path, index=False)
     return path
@@ -370,9 +375,9 @@ def bench_agreement(n: int, work: Path) -> dict:
     sentences by punctuation rules (``prepare.sentences``), so segments are matched by
     response and text: ``segments_matched`` is the share of minilm's distinct (response, text)
     pairs a variant also has, and every variant is scored on the pairs all of them have
-    (``segments_compared``, the same share for all). The
-    variants share the embedding cache and the stage memos beside it (static_model_sentences
-    reuses minilm's segments), so their ``seconds`` are not a speed comparison."""
+    (``segments_compared``, the same share for all). The variants share the embedding cache
+    and the stage memos beside it (static_model_sentences reuses minilm's segments), so their
+    ``seconds`` are not a speed comparison."""
     from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
     from verbatim.config import load_config

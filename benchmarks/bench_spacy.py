@@ -119,13 +119,10 @@ def compare_sentence_modes(n: int, repeat: int) -> None:
 
 
 def _reviews(n: int) -> list:
-    """The ``n`` "Review Text" cells ``bench_pipeline.py --sizes n`` analyses (its seeded
-    resample; a blank cell is None)."""
-    import numpy as np
+    """The ``n`` "Review Text" cells ``bench_pipeline.py --sizes n`` analyses (a blank cell is None)."""
+    from bench_pipeline import sample_reviews
 
-    frame = pd.read_csv(REVIEWS, usecols=["Review Text"])
-    rows = np.random.default_rng(0).choice(len(frame), size=n, replace=n > len(frame))
-    return [None if t != t else str(t) for t in frame["Review Text"].iloc[rows]]
+    return [None if t != t else str(t) for t in sample_reviews(n)["Review Text"]]
 
 
 def _whole_vs_windows(texts: list[str], nlp) -> dict:

@@ -73,7 +73,7 @@ COMMENTS = {
     "prepare.min_english_stopword_share": "Below this share of English stop words a comment is guessed 'other' language.",
     "prepare.english_word_share": "A comment guessed 'other' stays English when this share of its words are English dictionary words (telegraphic English).",
     "prepare.spacy_model": "Installed spaCy pipeline package (offline) for sentences and names.",
-    "prepare.sentences": 'Where sentences end: "model" (spaCy\'s trained senter), "punctuation" (spaCy\'s rule-based sentencizer, about 2.3x faster), "auto": punctuation in fast mode (embed.backend = "static"), model otherwise.',
+    "prepare.sentences": 'Where sentences end: "model" (spaCy\'s trained senter), "punctuation" (spaCy\'s rule-based sentencizer: the segment stage in a third less CPU time, the same segments for 94.9 % of 50,000 reviews), "auto": punctuation in fast mode (embed.backend = "static"), model otherwise.',
     "prepare.batch_size": "Texts per spaCy batch.",
     "prepare.filler_phrases": 'Openers and closers with no topic ("That\'s all.", "Where do I start"): dropped from a comment\'s segments when it says something else; a comment made only of these and non-answers is a non-answer.',
     "prepare.n_process": 'spaCy worker processes for sentence splitting and name detection; 0: one per core (at most 4) once there are 500 distinct texts, 1: never fork.',

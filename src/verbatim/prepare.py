@@ -101,8 +101,9 @@ class PrepareSettings:
     english_word_share: float = 0.8
     spacy_model: str = DEFAULT_SPACY_MODEL
     # Where sentences end: "model" (the pipeline's trained senter), "punctuation" (spaCy's
-    # rule-based sentencizer: a sentence ends at . ! ? and their kin; about 2.3x less time than
-    # the senter, the same segments for 95 % of 5,000 real reviews), "auto" = punctuation in fast
+    # rule-based sentencizer: a sentence ends at . ! ? and their kin; the segment stage of 50,000
+    # reviews in a third less CPU time than with the senter, the same segments for 94.9 % of them:
+    # benchmarks/bench_spacy.py --sentences), "auto" = punctuation in fast
     # mode (embed.backend = "static"), model otherwise (see sentences_for).
     sentences: str = "auto"
     batch_size: int = 256
