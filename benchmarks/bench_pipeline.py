@@ -17,8 +17,8 @@ each as a separate child process measured from outside (wall time, peak RSS via
   because nothing may be downloaded.
 
 Also: ``verbatim --help`` and ``verbatim validate`` on 100,000 rows (``--cli``), embedding
-throughput and agreement of the minilm / onnx / static backends on real segments
-(``--backends``), SemEval-2016 NMI of the onnx and static backends vs minilm over 5 theme
+throughput and agreement of the minilm / onnx-fp32 / onnx / static backends on real segments
+(``--backends``), SemEval-2016 NMI of the onnx, onnx-fp32 and static backends vs minilm over 5 theme
 seeds (``--semeval``), how close the fast mode's themes come to the default mode's on N real
 reviews (``--agreement N``), whether two identical runs write identical files (``--repeat N``)
 and a pyinstrument profile of one cold run (``--profile N``).
@@ -269,7 +269,7 @@ def bench_cli(work: Path) -> dict:
 def bench_backends(n_texts: int, work: Path) -> dict:
     """Throughput and agreement with torch of each backend on the same real segments, one process."""
     from verbatim.embed import Embedder, EmbedSettings
-    from verbatim.embed_backends import build_onnx_model, onnx_model_dir
+    from verbatim.embed_backends import build_onnx_fp32_model, build_onnx_model, onnx_fp32_model_dir, onnx_model_dir
     from verbatim.static_model import build_static_model, static_model_dir
 
     build = {}
@@ -277,12 +277,15 @@ def bench_backends(n_texts: int, work: Path) -> dict:
     build_static_model(static_model_dir())
     build["static_build_seconds"] = round(time.perf_counter() - start, 1)
     start = time.perf_counter()
-    build_onnx_model(onnx_model_dir())
+    build_onnx_fp32_model(onnx_fp32_model_dir())
+    build["onnx_fp32_build_seconds"] = round(time.perf_counter() - start, 1)
+    start = time.perf_counter()
+    build_onnx_model(onnx_model_dir())  # quantises the float32 export
     build["onnx_build_seconds"] = round(time.perf_counter() - start, 1)
 
     texts = distinct_segments(write_sample(4 * n_texts, work / "backends.csv", seed=1))[:n_texts]
     out: dict = {"n_texts": len(texts), "mean_chars": round(float(np.mean([len(t) for t in texts])), 1), **build}
-    names = ("minilm", "onnx", "static")
+    names = ("minilm", "onnx-fp32", "onnx", "static")
     # One process each (processes=1): this compares the backends, not the worker pool.
     embedders = {name: Embedder(EmbedSettings(backend=name, cache=False, show_progress=False, processes=1))
                  for name in names}
@@ -294,7 +297,7 @@ def bench_backends(n_texts: int, work: Path) -> dict:
     parts: dict[str, list] = {name: [] for name in names}
     rounds = np.array_split(np.arange(len(texts)), 5)
     for i, part in enumerate(rounds):
-        for name in names[i % 3:] + names[: i % 3]:
+        for name in names[i % len(names):] + names[: i % len(names)]:
             start = time.perf_counter()
             parts[name].append(embedders[name].embed([texts[j] for j in part]))
             seconds[name] += time.perf_counter() - start
@@ -302,9 +305,11 @@ def bench_backends(n_texts: int, work: Path) -> dict:
     for name in names:
         out[name] = {"seconds": round(seconds[name], 2), "texts_per_second": round(len(texts) / seconds[name], 1)}
         print(f"  {name}: {out[name]}", flush=True)
-    cos = np.sum(vectors["minilm"] * vectors["onnx"], axis=1)
-    out["onnx"].update({"mean_cosine_to_torch": round(float(cos.mean()), 4), "min_cosine_to_torch": round(float(cos.min()), 4),
-                        "speedup_over_torch": round(out["minilm"]["seconds"] / out["onnx"]["seconds"], 2)})
+    for name in ("onnx-fp32", "onnx"):
+        cos = np.sum(vectors["minilm"] * vectors[name], axis=1)
+        out[name].update({"mean_cosine_to_torch": round(float(cos.mean()), 6), "min_cosine_to_torch": round(float(cos.min()), 6),
+                          "max_abs_difference": float(np.abs(vectors["minilm"] - vectors[name]).max()),
+                          "speedup_over_torch": round(out["minilm"]["seconds"] / out[name]["seconds"], 2)})
     out["static"]["speedup_over_torch"] = round(out["minilm"]["seconds"] / out["static"]["seconds"], 1)
     return out
 
@@ -325,7 +330,7 @@ def bench_semeval(seeds: int = 5) -> dict:
 
     texts, categories = load_single_category_sentences()
     out: dict = {"n_sentences": len(texts), "n_categories": len(set(categories)), "seeds": seeds}
-    variants = (("minilm", "minilm", {}), ("onnx", "onnx", {}), ("static", "static", {}),
+    variants = (("minilm", "minilm", {}), ("onnx_fp32", "onnx-fp32", {}), ("onnx", "onnx", {}), ("static", "static", {}),
                 ("static_uncalibrated", "static", {"calibration_texts": 0}))
     with _tempfile.TemporaryDirectory() as cache:
         for name, backend, extra in variants:
@@ -342,7 +347,7 @@ def bench_semeval(seeds: int = 5) -> dict:
             print(f"  SemEval {name}: NMI {out[name]['nmi']} ({out[name]['nmi_min']}-{out[name]['nmi_max']}); "
                   f"vectors only: {out[name]['vectors_only']}", flush=True)
             embedder.close()
-    for name in ("onnx", "static", "static_uncalibrated"):
+    for name in ("onnx_fp32", "onnx", "static", "static_uncalibrated"):
         out[f"{name}_nmi_share"] = round(out[name]["nmi"] / out["minilm"]["nmi"], 3)
     return out
 
@@ -564,7 +569,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--runs", default=",".join(ALL_RUNS), help=f"subset of {','.join(ALL_RUNS)}")
     parser.add_argument("--cli", action="store_true", help="time --help and validate on 100,000 rows")
     parser.add_argument("--backends", type=int, default=0, metavar="N", help="compare backends on N real segments")
-    parser.add_argument("--semeval", action="store_true", help="SemEval NMI of the onnx and static backends vs minilm")
+    parser.add_argument("--semeval", action="store_true", help="SemEval NMI of the onnx, onnx-fp32 and static backends vs minilm")
     parser.add_argument("--fit-sample", action="store_true", help="SemEval NMI when fitting on a sample")
     parser.add_argument("--agreement", type=int, default=0, metavar="N",
                         help="fast mode's themes vs the default mode's on N real reviews")

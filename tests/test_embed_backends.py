@@ -1,4 +1,4 @@
-"""The fast embedding backends: static (model2vec) and onnx (int8 MiniLM).
+"""The fast embedding backends: static (model2vec), onnx (int8 MiniLM) and onnx-fp32.
 
 Both build their model from the packaged all-MiniLM-L6-v2 into a temporary models folder
 (``VERBATIM_MODELS_DIR``) with every socket connection refused, so a test fails if a
@@ -44,7 +44,7 @@ def models_dir(tmp_path_factory):
 
 
 def test_embed_backends_are_registered():
-    assert {"minilm", "static", "onnx"} <= set(available_backends())
+    assert {"minilm", "static", "onnx", "onnx-fp32"} <= set(available_backends())
 
 
 def test_static_model_id_names_its_build_inputs():
@@ -177,7 +177,7 @@ def test_static_vectors_are_centred_by_the_theme_model(models_dir, sample_path, 
 def test_static_vectors_are_calibrated_into_minilms_space(models_dir, sample_path, tmp_path):
     """A static vector is an average of context-free word vectors. The theme model maps
     them into MiniLM's space with a ridge map learnt on calibration_texts of the fit's own
-    texts, encoded by MiniLM as well (``Embedder.teacher``). On texts the map never saw,
+    texts, encoded by MiniLM as well (``Embedder.teacher``: MiniLM on onnxruntime). On texts the map never saw,
     neighbours then agree more with MiniLM's, the spread is MiniLM's (so nothing is
     centred and MiniLM's cosine thresholds hold), and the map is saved with the model:
     assign and extend need no teacher."""
@@ -190,7 +190,7 @@ def test_static_vectors_are_calibrated_into_minilms_space(models_dir, sample_pat
     assert model.projection_.shape == (X.shape[1] + 1, 384) and not model.center_.any()
 
     teacher = static.teacher()
-    assert teacher.settings.backend == "minilm" and Embedder(EmbedSettings(show_progress=False)).teacher() is None
+    assert teacher.settings.backend == "onnx-fp32" and Embedder(EmbedSettings(show_progress=False)).teacher() is None
     Y = teacher.embed(texts[half:])
     teacher.close()
     unseen, raw = model._space(X[half:]), X[half:]
@@ -268,7 +268,31 @@ def test_onnx_backend_agrees_with_torch_on_real_comments(models_dir, sample_path
     torch = Embedder(EmbedSettings(backend="minilm", **settings)).embed(comments)
 
     assert (models_dir / "onnx-minilm" / "model_qint8.onnx").exists()
+    assert (models_dir / "onnx-minilm-fp32" / "model.onnx").exists()  # quantised from the float32 export
     assert onnx.dtype == np.float32 and onnx.shape == torch.shape == (len(comments), 384)
     cosine = np.sum(onnx * torch, axis=1)
     assert cosine.mean() >= 0.99
     assert cosine.min() >= 0.95
+
+
+@pytest.mark.slow
+def test_onnx_fp32_gives_torchs_vectors_whatever_is_encoded_with_them(models_dir, sample_path):
+    """The float32 export on onnxruntime: MiniLM's vectors to the sixth decimal, and a text's
+    vector is the same bits alone, among texts of other lengths in another order, and on one
+    or two threads (so cached vectors of other runs mix in exactly, without fixed shapes)."""
+    segments = pd.read_csv(sample_path.parent / "nps_survey_segments_truth.csv")["segment_text"].astype(str)
+    texts = list(dict.fromkeys(segments))[:120] + ["ok", "Refund, refund, refund! " * 30]  # one past 256 tokens
+    settings = dict(cache=False, show_progress=False, processes=1)
+    fp32 = Embedder(EmbedSettings(backend="onnx-fp32", threads=1, **settings))
+    vectors = fp32.embed(texts)
+    torch = Embedder(EmbedSettings(backend="minilm", **settings)).embed(texts)
+
+    assert (models_dir / "onnx-minilm-fp32" / "model.onnx").exists()
+    assert fp32.model_id.startswith("onnx-fp32:") and fp32.model_id != Embedder(EmbedSettings()).model_id
+    assert vectors.dtype == np.float32 and vectors.shape == torch.shape
+    assert np.abs(vectors - torch).max() < 1e-5
+    alone = np.vstack([fp32.embed([t]) for t in texts[:12]] + [fp32.embed(texts[-2:])])
+    np.testing.assert_array_equal(alone, np.vstack([vectors[:12], vectors[-2:]]))
+    order = np.random.default_rng(0).permutation(len(texts))
+    two_threads = Embedder(EmbedSettings(backend="onnx-fp32", threads=2, batch_size=7, **settings))
+    np.testing.assert_array_equal(two_threads.embed([texts[i] for i in order]), vectors[order])

@@ -142,10 +142,11 @@ def analysis_options(func):
         click.option("--quiet", is_flag=True, help="Print only the summary, no progress."),
         click.option("--period", type=click.Choice(["week", "month", "quarter"]),
                      help="Period of the trend over time (needs a date column). Default: month."),
-        click.option("--embedder", type=click.Choice(["minilm", "static", "onnx"]),
+        click.option("--embedder", type=click.Choice(["minilm", "static", "onnx", "onnx-fp32"]),
                      help="Embedding backend: minilm (default), static (fast mode: model2vec table distilled "
                           "locally from MiniLM, built once; its vectors calibrated on 1,000 of the run's texts "
-                          "encoded by MiniLM) or onnx (int8 MiniLM). Same as --set embed.backend=..."),
+                          "encoded by MiniLM), onnx (int8 MiniLM) or onnx-fp32 (MiniLM on onnxruntime: the same "
+                          "vectors to 1e-6). Same as --set embed.backend=..."),
         click.option("--engine", type=click.Choice(["local", "spark"]), default="local", show_default=True,
                      help="Run on this machine, or on Apache Spark (needs the spark extra and Java 17+)."),
         click.option("--master", metavar="URL",

