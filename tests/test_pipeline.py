@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sqlite3
 
 import pytest
 
@@ -350,6 +351,14 @@ def test_pipeline_next_wave_on_saved_model_keeps_theme_identity(run, sample_path
 def test_pipeline_rerun_reuses_memos_and_writes_the_same_report(run, sample_path, tmp_path):
     """A rerun on a warm cache (vectors, segments, theme fit) gives the same report."""
     result, out = run
+    # The segments were stored (while the sentiment workers ran, or when the stage ended).
+    from verbatim.embed import Embedder
+
+    memo = Embedder(result.config.embed).cache_path.parent / "segments.sqlite"
+    with sqlite3.connect(memo) as conn:
+        stored = conn.execute("SELECT COUNT(*) FROM segments").fetchone()[0]
+    flags = result.analysis.flags
+    assert stored >= flags.loc[~flags["non_answer"], "clean_text"].nunique() * 0.9
     messages = []
     again = analyze(sample_path, tmp_path / "again", result.config, log=messages.append)
     assert any("reused" in m for m in messages)

@@ -51,6 +51,23 @@ def test_run_cache_segment_cache_round_trip(tmp_path):
     other.close()
 
 
+def test_run_cache_deferred_segment_cache_stores_at_flush_or_close(tmp_path):
+    """The pipeline stores new segments while the sentiment workers run: a deferred put
+    keeps them until flush(), and close() stores whatever is still pending."""
+    path = tmp_path / "segments.sqlite"
+    cache = SegmentCache(path, "k1", deferred=True)
+    cache.put({"Late again.": ["Late again.", ["Late again"], 0]})
+    reader = SegmentCache(path, "k1")
+    assert reader.get(["Late again."]) == {}
+    cache.flush()
+    assert reader.get(["Late again."]) == {"Late again.": ["Late again.", ["Late again"], 0]}
+    cache.put({"Hi [NAME]": ["Hi [NAME]", [], 1]})  # still deferred after a flush
+    assert reader.get(["Hi [NAME]"]) == {}
+    cache.close()
+    assert reader.get(["Hi [NAME]"]) == {"Hi [NAME]": ["Hi [NAME]", [], 1]}
+    reader.close()
+
+
 def test_run_cache_theme_key_follows_texts_model_settings_and_guided_file(tmp_path):
     key = ThemeFitCache.key(["a b", "c d"], "m1", ThemeSettings())
     assert key == ThemeFitCache.key(["a b", "c d"], "m1", ThemeSettings())

@@ -210,22 +210,24 @@ def probe_summary(probe) -> str:
 def _segment_and_score(responses: pd.DataFrame, config: Config, memo: Path | None,
                        timer: Timer) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The segment and sentiment stages: segments (with their sentiment) and response flags."""
+    from .parallel import idle_work
     from .prepare import segment_fingerprint, segment_responses, sentences_for
     from .run_cache import SegmentCache
     from .sentiment import score_sentiment
 
-    with timer.stage("segment"):
-        prepare = sentences_for(config.prepare, config.embed.backend)
-        pii = config.pii if prepare.redact else None
-        cache = SegmentCache(memo / "segments.sqlite", segment_fingerprint(prepare, pii)) if memo else None
-        try:
+    prepare = sentences_for(config.prepare, config.embed.backend)
+    pii = config.pii if prepare.redact else None
+    # New segments are stored while the sentiment workers score them, when this process waits.
+    cache = SegmentCache(memo / "segments.sqlite", segment_fingerprint(prepare, pii), deferred=True) if memo else None
+    try:
+        with timer.stage("segment"):
             segments, flags = segment_responses(responses, prepare, pii, cache=cache)
-        finally:
-            if cache is not None:
-                cache.close()
-    with timer.stage("sentiment"):
-        scored = score_sentiment(segments["text"].tolist(), config.sentiment)
-        segments = segments.assign(sentiment=scored["label"].to_numpy(), compound=scored["compound"].to_numpy())
+        with timer.stage("sentiment"), idle_work(cache.flush) if cache is not None else nullcontext():
+            scored = score_sentiment(segments["text"].tolist(), config.sentiment, lend_idle=True)
+            segments = segments.assign(sentiment=scored["label"].to_numpy(), compound=scored["compound"].to_numpy())
+    finally:
+        if cache is not None:
+            cache.close()  # stores what the workers' wait did not
     return segments, flags
 
 

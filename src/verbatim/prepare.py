@@ -700,11 +700,6 @@ def segment_responses(
     with idle_work(functools.partial(load_pipeline, settings.spacy_model)):
         prepared = dict(zip(distinct_raw, map_chunks(work, distinct_raw, spacy_processes(len(distinct_raw), settings.n_process),
                                                      lend_idle=True)))
-    # The workers guess from stop words alone; the few texts they call 'other' are checked
-    # against the English dictionary here, where the pipeline that holds it is loaded.
-    for text, (clean, na, stage, lang) in prepared.items():
-        if lang == "other" and guess_language(clean, settings, dictionary=True) == "en":
-            prepared[text] = (clean, na, stage, "en")
     cleaned, non_answer, staged, language = zip(*(prepared[t] for t in raw)) if raw else ((),) * 4
 
     # One spaCy pass per distinct answer text serves both name redaction and sentences.
@@ -722,6 +717,14 @@ def segment_responses(
         if cache is not None:
             cache.put(new)
 
+    # The workers guess from stop words alone; the few texts they call 'other' are checked
+    # against the English dictionary here, where the pipeline that holds it is loaded. After
+    # the sentence pass, which does not depend on it: loading the dictionary imports
+    # scikit-learn (1.5 s), which the pass's idle task (the BERTopic import) then did already.
+    for text, (clean, na, stage, lang) in prepared.items():
+        if lang == "other" and guess_language(clean, settings, dictionary=True) == "en":
+            prepared[text] = (clean, na, stage, "en")
+    language = tuple(prepared[t][3] for t in raw)
     seg_rows: list[tuple[str, int, str]] = []
     flag_rows = []
     for rid, clean, (text, counts), na, lang in zip(ids, cleaned, staged, non_answer, language):

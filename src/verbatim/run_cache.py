@@ -94,10 +94,15 @@ def open_sqlite(path: str | Path, schema: str) -> sqlite3.Connection:
 
 
 class SegmentCache:
-    """JSON results of the segmenter per ``(fingerprint, sha256(text))`` in one SQLite file."""
+    """JSON results of the segmenter per ``(fingerprint, sha256(text))`` in one SQLite file.
 
-    def __init__(self, path: str | Path, key: str) -> None:
+    ``deferred``: :meth:`put` only keeps the results, and :meth:`flush` (or :meth:`close`)
+    stores them, so that a caller can store them when it would otherwise wait: the pipeline
+    does it while the sentiment workers score the segments (0.7 s at 50,000 reviews)."""
+
+    def __init__(self, path: str | Path, key: str, *, deferred: bool = False) -> None:
         self.path, self.key = Path(path), key
+        self._deferred, self._pending = deferred, []
         self._conn = open_sqlite(self.path, "CREATE TABLE IF NOT EXISTS segments (fingerprint TEXT NOT NULL,"
                                  " text_sha256 TEXT NOT NULL, result TEXT NOT NULL,"
                                  " PRIMARY KEY (fingerprint, text_sha256)) WITHOUT ROWID")
@@ -116,14 +121,31 @@ class SegmentCache:
         return found
 
     def put(self, results: dict[str, object]) -> None:
-        """Store ``{text: JSON-able result}`` in one transaction."""
+        """Store ``{text: JSON-able result}`` in one transaction (at :meth:`flush` when deferred)."""
+        if self._deferred:
+            self._pending.append(results)
+            return
         with self._conn:
             self._conn.executemany(
                 "INSERT OR REPLACE INTO segments (fingerprint, text_sha256, result) VALUES (?, ?, ?)",
                 [(self.key, text_key(t), json.dumps(r, ensure_ascii=False)) for t, r in results.items()])
 
+    def flush(self) -> None:
+        """Store what deferred :meth:`put` calls kept."""
+        deferred, self._deferred = self._deferred, False
+        try:
+            while self._pending:
+                self.put(self._pending[0])
+                self._pending.pop(0)  # stored: a failed write stays pending, for close() to retry and raise
+        finally:
+            self._deferred = deferred
+
     def close(self) -> None:
-        self._conn.close()
+        """Store what is pending, then close the file."""
+        try:
+            self.flush()
+        finally:
+            self._conn.close()
 
 
 #: The modules whose code may decide a theme fit (its memo is keyed on their source):

@@ -219,12 +219,14 @@ def _scored_memo(settings: SentimentSettings) -> dict[str, tuple[float, bool]]:
     return _MEMO[settings]
 
 
-def score_sentiment(texts: Sequence[str], settings: SentimentSettings | None = None) -> pd.DataFrame:
+def score_sentiment(texts: Sequence[str], settings: SentimentSettings | None = None, *,
+                    lend_idle: bool = False) -> pd.DataFrame:
     """Score each text; one row per input, in order (index 0..n-1).
 
     Columns: ``vader_compound`` (VADER alone, [-1, 1]), ``complaint_cue`` (bool),
     ``compound`` (after the cue shift, [-1, 1]) and ``label``. Each distinct text is
     scored once (survey answers repeat), and remembered for later calls with the same settings.
+    ``lend_idle``: run the :func:`verbatim.parallel.idle_work` task while the workers score.
     """
     import numpy as np
     import pandas as pd
@@ -242,7 +244,7 @@ def score_sentiment(texts: Sequence[str], settings: SentimentSettings | None = N
         known.clear()
     todo = [t for t in distinct if t not in known]
     work = functools.partial(_score_distinct, settings=settings)
-    known.update(zip(todo, map_chunks(work, todo, worker_count(len(todo), settings.n_process))))
+    known.update(zip(todo, map_chunks(work, todo, worker_count(len(todo), settings.n_process), lend_idle=lend_idle)))
     scored = [known[t] for t in distinct]
     raw = np.array([compound for compound, _ in scored], dtype=float).reshape(-1)[rows]
     cues = np.array([cue for _, cue in scored], dtype=bool).reshape(-1)[rows]
