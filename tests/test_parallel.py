@@ -97,3 +97,75 @@ def test_idle_work_may_map_too():
     with idle_work(lambda: inner.append(map_chunks(_slow_double, range(6), processes=2, chunk_size=2))):
         outer = map_chunks(_slow_double, range(12), processes=2, chunk_size=3, lend_idle=True)
     assert outer == [2 * x for x in range(12)] and inner == [[2 * x for x in range(6)]]
+
+
+class _Finalised:
+    """Records in ``log`` the process that frees it."""
+
+    def __init__(self, log):
+        self.log, self.me = log, self  # a cycle: only the garbage collector frees it
+
+    def __del__(self):
+        with open(self.log, "a") as f:
+            f.write(f"{os.getpid()}\n")
+
+
+def _collect(chunk):
+    import gc
+
+    gc.collect()
+    return [os.getpid() for _ in chunk]
+
+
+def test_map_chunks_workers_never_free_what_the_parent_left_for_its_collector(tmp_path):
+    """Garbage of this process at the fork is freed here, never by a worker's collector (an
+    onnxruntime session's destructor hangs in a fork: see the next test)."""
+    import gc
+
+    log = tmp_path / "freed_by"
+    gc.disable()
+    try:
+        _Finalised(str(log))
+        workers = set(map_chunks(_collect, range(8), processes=2, chunk_size=1))
+        assert not log.exists()  # no worker freed it
+        gc.collect()
+    finally:
+        gc.enable()
+    assert log.read_text().split() == [str(os.getpid())] and str(os.getpid()) not in {str(w) for w in workers}
+
+
+HANG = """
+import gc, os, sys, time
+from verbatim.embed import Embedder, EmbedSettings
+from verbatim.parallel import map_chunks
+
+class Holder:
+    pass
+
+def make_garbage():  # an onnxruntime session with its thread pool, held in a cycle
+    e = Embedder(EmbedSettings(backend="onnx-fp32", cache=False, show_progress=False, threads=2, processes=1))
+    e.embed(["the zip broke"])
+    h = Holder(); h.me = h; h.embedder = e
+
+def collect(chunk):
+    gc.collect()
+    return [len(x) for x in chunk]
+
+gc.disable()
+make_garbage()
+time.sleep(3)  # the session's threads now wait on their condition variable
+print(map_chunks(collect, ["a", "bb", "ccc", "dddd"], 2))
+"""
+
+
+@pytest.mark.slow
+def test_map_chunks_forks_safely_beside_an_onnxruntime_session_left_as_garbage(tmp_path):
+    """A worker that collected an onnxruntime session the parent had left as garbage waited
+    forever in its destructor (a SemEval benchmark run hung so); the fork now leaves it alone."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run([sys.executable, "-c", HANG], capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "[1, 2, 3, 4]"

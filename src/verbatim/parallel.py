@@ -17,6 +17,7 @@ lends that time to a task a later stage needs anyway: the pipeline imports BERTo
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from contextlib import contextmanager
@@ -99,13 +100,21 @@ def map_chunks(fn: Callable[[list[T]], list[R]], items: Sequence[T], processes: 
     size = chunk_size or max(1, -(-len(items) // (8 * processes)))
     chunks = [items[start : start + size] for start in range(0, len(items), size)]
     outer, _CHUNK_FN = _CHUNK_FN, fn  # an idle task may map too: the outer map's is restored
+    # What lives at the fork is out of the workers' garbage collector's reach: a worker must
+    # never free what this process left for its own collector. An onnxruntime session that
+    # was garbage here (the fast mode's calibration teacher) hung a worker for good, its
+    # destructor waiting on a lock of threads that do not exist in a fork. Frozen objects'
+    # pages also stay shared instead of being copied when the collector touches them.
+    gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(processes) as pool:
             pending = pool.map_async(_run_chunk, chunks, chunksize=1)
+            gc.unfreeze()  # the workers are forked: here it may collect again
             if lend_idle:
                 _run_idle_task()
             parts = pending.get()
     finally:
+        gc.unfreeze()
         _CHUNK_FN = outer
     out: list[R] = []
     for chunk, part in zip(chunks, parts):
