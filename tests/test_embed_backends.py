@@ -1,6 +1,6 @@
 """The fast embedding backends: static (model2vec), onnx (int8 MiniLM) and onnx-fp32.
 
-Both build their model from the packaged all-MiniLM-L6-v2 into a temporary models folder
+All build their model from the packaged all-MiniLM-L6-v2 into a temporary models folder
 (``VERBATIM_MODELS_DIR``) with every socket connection refused, so a test fails if a
 build tries to reach the network.
 """

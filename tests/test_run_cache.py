@@ -68,6 +68,22 @@ def test_run_cache_deferred_segment_cache_stores_at_flush_or_close(tmp_path):
     reader.close()
 
 
+def test_run_cache_calibrated_fit_is_keyed_on_its_teachers_vectors_too(monkeypatch):
+    """The fast mode's fit depends on the teacher that calibrates it: a fit memoised with
+    another teacher's vectors (torch's MiniLM before 266f585) is not reused."""
+    from verbatim import embed
+    from verbatim.embed import Embedder, EmbedSettings
+    from verbatim.pipeline import fit_vectors_id
+
+    static = Embedder(EmbedSettings(backend="static"))
+    calibrated = fit_vectors_id(static, ThemeSettings())
+    assert calibrated.startswith(static.model_id) and "onnx-fp32:" in calibrated
+    assert fit_vectors_id(static, ThemeSettings(calibration_texts=0)) == static.model_id
+    assert fit_vectors_id(Embedder(EmbedSettings()), ThemeSettings()) == Embedder(EmbedSettings()).model_id
+    monkeypatch.setitem(embed._MODEL_IDS, "onnx-fp32", lambda: "another export")
+    assert fit_vectors_id(static, ThemeSettings()) != calibrated
+
+
 def test_run_cache_theme_key_follows_texts_model_settings_and_guided_file(tmp_path):
     key = ThemeFitCache.key(["a b", "c d"], "m1", ThemeSettings())
     assert key == ThemeFitCache.key(["a b", "c d"], "m1", ThemeSettings())

@@ -489,8 +489,12 @@ class Embedder:
             return None
         return Embedder(dataclasses.replace(self.settings, backend=name, show_progress=False, **changes))
 
-    def close(self) -> None:
-        """Stop the worker processes and close the cache file (both come back when needed)."""
+    def close(self, *, unload: bool = False) -> None:
+        """Stop the worker processes and close the cache file (both come back when needed);
+        ``unload``: also drop the loaded model (loaded again when needed), as a teacher
+        used once does: an onnxruntime session's threads end with it."""
+        if unload:
+            self._backend = None
         if self._pool is not None:
             self._pool.close()
             self._pool = None
@@ -510,6 +514,6 @@ def embed_texts(texts: Sequence[str], settings: EmbedSettings | None = None) -> 
         embedder.close()
 
 
-# Register the optional fast backends ("static", "onnx"). Imported last because they
+# Register the optional fast backends ("static", "onnx", "onnx-fp32"). Imported last because they
 # import this module; they load nothing heavy until a backend is actually used.
 from . import embed_backends as _embed_backends  # noqa: E402,F401

@@ -8,8 +8,8 @@
   too lossy), run by onnxruntime with the same mean pooling as sentence-transformers.
   Built on first use into ``models/onnx-minilm/``.
 - ``onnx-fp32``: the same export without quantisation: torch's vectors to within 1e-6,
-  from kernels that run faster on the CPU (see the README). The static table's calibration teacher. Built on first use into
-  ``models/onnx-minilm-fp32/``.
+  from kernels that run faster on the CPU (see the README). The static table's calibration
+  teacher. Built on first use into ``models/onnx-minilm-fp32/``.
 
 All return float32 rows; :class:`verbatim.embed.Embedder` normalises them and caches
 them under the backend's ``model_id``. Heavy libraries are imported inside functions.
@@ -171,17 +171,25 @@ def onnx_fp32_model_dir() -> Path:
     return models_dir() / ONNX_FP32_MODEL_NAME
 
 
-def _onnx_manifest() -> dict:
-    from importlib.metadata import version
+def _version(package: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
 
-    return {"teacher": _minilm_model_id(), "onnxruntime": version("onnxruntime"), "opset": _ONNX_OPSET,
-            "quantization": "dynamic int8, MatMul only, per-channel"}
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        raise ConfigError("E203", "the ONNX backends and the fast mode's calibration need onnxruntime and onnx: "
+                                  "pip install onnxruntime onnx") from None
+
+
+def _onnx_manifest() -> dict:
+    return {"teacher": _minilm_model_id(), "onnxruntime": _version("onnxruntime"), "opset": _ONNX_OPSET,
+            "quantization": "dynamic int8, MatMul only, per-channel", "float32_export": _onnx_fp32_manifest()}
 
 
 def _onnx_fp32_manifest() -> dict:
-    from importlib.metadata import version
-
-    return {"teacher": _minilm_model_id(), "torch": version("torch"), "opset": _ONNX_OPSET, "precision": "float32"}
+    """What the float32 graph is made of: the weights, and the libraries that trace and write it."""
+    return {"teacher": _minilm_model_id(), "torch": _version("torch"), "transformers": _version("transformers"),
+            "onnx": _version("onnx"), "opset": _ONNX_OPSET, "precision": "float32"}
 
 
 def onnx_model_id() -> str:
@@ -191,11 +199,12 @@ def onnx_model_id() -> str:
 
 
 def onnx_fp32_model_id() -> str:
-    """Identity of the float32 ONNX vectors: within 1e-6 of torch's, but other kernels, so not the minilm id."""
-    from importlib.metadata import version
-
+    """Identity of the float32 ONNX vectors: within 1e-6 of torch's, but other kernels, so not
+    the minilm id. It names everything the graph is built from and the runtime that runs it:
+    a new version of any of them gives new vectors a new id, never mixed with cached ones."""
     m = _onnx_fp32_manifest()
-    return f"onnx-fp32:{m['teacher']}(onnxruntime=={version('onnxruntime')},opset={m['opset']})"
+    return (f"onnx-fp32:{m['teacher']}(torch=={m['torch']},transformers=={m['transformers']},onnx=={m['onnx']},"
+            f"onnxruntime=={_version('onnxruntime')},opset={m['opset']})")
 
 
 def _export_fp32(path: Path) -> None:

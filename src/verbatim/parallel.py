@@ -102,19 +102,25 @@ def map_chunks(fn: Callable[[list[T]], list[R]], items: Sequence[T], processes: 
     outer, _CHUNK_FN = _CHUNK_FN, fn  # an idle task may map too: the outer map's is restored
     # What lives at the fork is out of the workers' garbage collector's reach: a worker must
     # never free what this process left for its own collector. An onnxruntime session that
-    # was garbage here (the fast mode's calibration teacher) hung a worker for good, its
-    # destructor waiting on a lock of threads that do not exist in a fork. Frozen objects'
+    # was garbage here (an onnx-fp32 embedder held in a reference cycle) hung a worker for
+    # good, its destructor waiting on a lock of threads that do not exist in a fork. Frozen objects'
     # pages also stay shared instead of being copied when the collector touches them.
-    gc.freeze()
+    # (Unless a caller froze objects on purpose: then it keeps them frozen.)
+    freeze = gc.get_freeze_count() == 0
+    if freeze:
+        gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(processes) as pool:
             pending = pool.map_async(_run_chunk, chunks, chunksize=1)
-            gc.unfreeze()  # the workers are forked: here it may collect again
+            if freeze:
+                gc.unfreeze()  # the workers are forked: here it may collect again
+                freeze = False
             if lend_idle:
                 _run_idle_task()
             parts = pending.get()
     finally:
-        gc.unfreeze()
+        if freeze:
+            gc.unfreeze()
         _CHUNK_FN = outer
     out: list[R] = []
     for chunk, part in zip(chunks, parts):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import time
 from concurrent import futures
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -222,12 +222,16 @@ def _segment_and_score(responses: pd.DataFrame, config: Config, memo: Path | Non
     try:
         with timer.stage("segment"):
             segments, flags = segment_responses(responses, prepare, pii, cache=cache)
-        with timer.stage("sentiment"), idle_work(cache.flush) if cache is not None else nullcontext():
+        with timer.stage("sentiment"), idle_work(cache.flush) if cache is not None and cache.pending else nullcontext():
             scored = score_sentiment(segments["text"].tolist(), config.sentiment, lend_idle=True)
             segments = segments.assign(sentiment=scored["label"].to_numpy(), compound=scored["compound"].to_numpy())
-    finally:
+    except BaseException:
         if cache is not None:
-            cache.close()  # stores what the workers' wait did not
+            with suppress(Exception):  # the run's own error is the one to report
+                cache.close()
+        raise
+    if cache is not None:
+        cache.close()  # stores what the workers' wait did not
     return segments, flags
 
 
@@ -236,8 +240,8 @@ def _warm_calibration(texts: list[str], strata: list, config: Config,
     """Encode the texts the theme fit will calibrate static vectors on
     (``themes.calibration_texts``) with the embedder's teacher, on a thread, into the
     embedding cache, where the fit then finds them. The static lookups of the embed stage
-    keep one core busy and leave the other idle: the teacher's load and forward passes (~7 s
-    for 1,000 segments), on one torch thread as in the fit, use it. Returns the thread's
+    keep one core busy and leave the other idle: the teacher's load and forward passes (MiniLM
+    on onnxruntime, 1,000 segments), on one thread as in the fit, use it. Returns the thread's
     executor and future for :func:`_end_warming`; None when there is nothing to encode: no
     teacher, calibration off, or no cache to hand the vectors over in."""
     on = config.themes.calibration_texts and config.embed.cache
@@ -252,7 +256,7 @@ def _warm_calibration(texts: list[str], strata: list, config: Config,
         try:
             teacher.embed(sample)
         finally:
-            teacher.close()
+            teacher.close(unload=True)
 
     pool = futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="verbatim-calibration")
     return pool, pool.submit(encode)
@@ -272,6 +276,14 @@ def _end_warming(warming, *, cancel: bool, log: Log | None) -> None:
         log(f"  calibration texts not encoded ahead ({future.exception()}); the theme fit encodes them")
 
 
+def fit_vectors_id(embedder, settings) -> str:
+    """Identity of the vectors a theme fit works on: the embedder's, and when the fit
+    calibrates them (``ThemeSettings.calibration_texts``) its teacher's too, so that a fit
+    memoised with another teacher is not reused."""
+    teacher = embedder.teacher() if settings.calibration_texts else None
+    return embedder.model_id if teacher is None else f"{embedder.model_id} calibrated on {teacher.model_id}"
+
+
 def _fit_themes(texts: list[str], vectors, index, strata: list, config: Config, embedder, cache, log: Log | None,
                 polarity=None):
     """ThemeModel fitted on the segments (a sample stratified by department above
@@ -280,7 +292,8 @@ def _fit_themes(texts: list[str], vectors, index, strata: list, config: Config, 
     ``polarity``: see :meth:`ThemeModel.fit`."""
     from .themes import ThemeModel
 
-    key = cache.key(texts, embedder.model_id, config.themes, strata, polarity) if cache is not None else None
+    key = (cache.key(texts, fit_vectors_id(embedder, config.themes), config.themes, strata, polarity)
+           if cache is not None else None)
     model = cache.load(key, ThemeModel, embedder) if key else None
     if model is not None:
         if log:

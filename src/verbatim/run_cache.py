@@ -130,6 +130,11 @@ class SegmentCache:
                 "INSERT OR REPLACE INTO segments (fingerprint, text_sha256, result) VALUES (?, ?, ?)",
                 [(self.key, text_key(t), json.dumps(r, ensure_ascii=False)) for t, r in results.items()])
 
+    @property
+    def pending(self) -> int:
+        """Results kept by deferred :meth:`put` calls and not stored yet."""
+        return sum(len(results) for results in self._pending)
+
     def flush(self) -> None:
         """Store what deferred :meth:`put` calls kept."""
         deferred, self._deferred = self._deferred, False

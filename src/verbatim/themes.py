@@ -646,8 +646,8 @@ class ThemeModel:
         if self._space_of is not None:
             return self._space_of.projection_
         make_teacher = getattr(self.embedder, "teacher", None)
-        # One torch thread, as pipeline._warm_calibration encodes the same texts ahead: the
-        # same vectors (and map) whichever of the two encodes them.
+        # One thread, as pipeline._warm_calibration encodes the same texts ahead (the teacher's
+        # vectors are the same bits on any number of threads; this keeps the two alike).
         teacher = make_teacher(threads=1, processes=1) if s.calibration_texts and make_teacher is not None else None
         if teacher is None:
             return None
@@ -655,7 +655,7 @@ class ThemeModel:
         try:
             Y = _unit(teacher.embed([texts[i] for i in rows])).astype(np.float64)
         finally:
-            teacher.close()
+            teacher.close(unload=True)
         A = np.hstack([np.asarray(X[rows], dtype=np.float64), np.ones((len(rows), 1))])
         W = np.linalg.solve(A.T @ A + s.calibration_ridge * np.eye(A.shape[1]), A.T @ Y)
         mean = Y.mean(axis=0)
