@@ -9,6 +9,8 @@ each as a separate child process measured from outside (wall time, peak RSS via
 - ``cold``: ``verbatim analyze`` (the installed entry point) with a fresh embedding cache;
 - ``warm``: the same command again on the same cache (a rerun of the same survey);
 - ``static_cold``: the fast mode (``embed.backend=static``), fresh cache, model prebuilt;
+- ``onnx_fp32_cold`` (only when named in ``--runs``): the cold run on MiniLM run by
+  onnxruntime (``embed.backend=onnx-fp32``), fresh cache, export prebuilt;
 - ``bare_encode``: a script that only loads all-MiniLM-L6-v2 and calls
   ``SentenceTransformer.encode`` on exactly the distinct segment texts verbatim embeds
   (obtained in this process by running verbatim's ingest + segmentation on the same file);
@@ -56,10 +58,12 @@ VERBATIM = str(BIN / "verbatim")
 COLUMN_FLAGS = ["--text", "Review Text", "--score", "Rating", "--scale", "5", "--department", "Department Name",
                 "--id", "id"]
 ALL_RUNS = ("cold", "warm", "static_cold", "bare_encode", "bertopic")
+OPTIONAL_RUNS = ("onnx_fp32_cold",)  # measured when --runs names them
 TARGETS = {
     "cold_over_bare": "<= 1.5", "warm_over_cold": "<= 0.15", "cold_over_bertopic": "<= 1.0",
     "default_over_static": ">= 10 (at 50,000)", "peak_rss_gib_200k": "<= 4", "help_seconds": "<= 0.5",
     "validate_100k_seconds": "<= 3", "static_nmi_share": ">= 0.9",
+    "default_over_onnx_fp32": "none (an option, not the default)",
 }
 
 
@@ -238,6 +242,12 @@ def bench_size(n: int, runs: tuple[str, ...], work: Path) -> dict:
         ensure_onnx_fp32_model()  # the calibration teacher
         record["static_cold"] = analyze("static", work / f"cache_static_{n}", "--set", "embed.backend=static")
         print(f"  {n}: static {record['static_cold']}", flush=True)
+    if "onnx_fp32_cold" in runs:
+        from verbatim.embed_backends import ensure_onnx_fp32_model
+
+        ensure_onnx_fp32_model()
+        record["onnx_fp32_cold"] = analyze("onnx_fp32", work / f"cache_onnx_fp32_{n}", "--set", "embed.backend=onnx-fp32")
+        print(f"  {n}: onnx-fp32 {record['onnx_fp32_cold']}", flush=True)
     if "bare_encode" in runs:
         (work / "texts.json").write_text(json.dumps(texts))
         log = work / f"bare_{n}.log"
@@ -254,7 +264,8 @@ def bench_size(n: int, runs: tuple[str, ...], work: Path) -> dict:
 
     record["ratios"] = {"cold_over_bare": ratio("cold", "bare_encode"), "warm_over_cold": ratio("warm", "cold"),
                         "cold_over_bertopic": ratio("cold", "bertopic"),
-                        "default_over_static": ratio("cold", "static_cold")}
+                        "default_over_static": ratio("cold", "static_cold"),
+                        "default_over_onnx_fp32": ratio("cold", "onnx_fp32_cold")}
     return record
 
 
@@ -555,7 +566,7 @@ def print_table(results: dict) -> None:
     for key, record in results.items():
         if not key.startswith("size_"):
             continue
-        for run in ALL_RUNS:
+        for run in ALL_RUNS + OPTIONAL_RUNS:
             if run in record:
                 tree = record[run].get("peak_tree_pss_mib")  # absent from results before it was measured
                 print(f"{record['n_comments']:>8,} {run:<12} {record[run]['seconds']:>9.1f} "
@@ -568,7 +579,7 @@ def print_table(results: dict) -> None:
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,50000", help="comma-separated numbers of comments (0 = none)")
-    parser.add_argument("--runs", default=",".join(ALL_RUNS), help=f"subset of {','.join(ALL_RUNS)}")
+    parser.add_argument("--runs", default=",".join(ALL_RUNS), help=f"subset of {','.join(ALL_RUNS + OPTIONAL_RUNS)}")
     parser.add_argument("--cli", action="store_true", help="time --help and validate on 100,000 rows")
     parser.add_argument("--backends", type=int, default=0, metavar="N", help="compare backends on N real segments")
     parser.add_argument("--semeval", action="store_true", help="SemEval NMI of the onnx, onnx-fp32 and static backends vs minilm")
