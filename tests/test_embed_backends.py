@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from verbatim.embed import Embedder, EmbeddingCache, EmbedSettings, available_backends
+from verbatim.embed import Embedder, EmbeddingCache, EmbedSettings, available_backends, build_backend_model
 from verbatim.run_cache import text_key
 from verbatim.static_model import ensure_static_model, static_model_id
 from verbatim.themes import ThemeModel, ThemeSettings, calibration_sample
@@ -296,3 +296,18 @@ def test_onnx_fp32_gives_torchs_vectors_whatever_is_encoded_with_them(models_dir
     order = np.random.default_rng(0).permutation(len(texts))
     two_threads = Embedder(EmbedSettings(backend="onnx-fp32", threads=2, batch_size=7, **settings))
     np.testing.assert_array_equal(two_threads.embed([texts[i] for i in order]), vectors[order])
+
+
+@pytest.mark.slow
+def test_build_backend_model_builds_a_backend_and_its_teacher_once_ahead(models_dir):
+    """What the Spark engine's driver runs before its executors load a backend: the models
+    built locally (the static table and its calibration teacher) are built once, here;
+    a backend whose weights ship in a package builds nothing."""
+    build_backend_model("minilm")
+    build_backend_model("static")
+    static = models_dir / "static-minilm" / "verbatim-build.json"
+    teacher = models_dir / "onnx-minilm-fp32" / "model.onnx"
+    assert static.exists() and teacher.exists()
+    built = (static.stat().st_mtime_ns, teacher.stat().st_mtime_ns)
+    build_backend_model("static")  # current: nothing is rebuilt
+    assert (static.stat().st_mtime_ns, teacher.stat().st_mtime_ns) == built

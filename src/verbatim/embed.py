@@ -37,6 +37,7 @@ __all__ = [
     "EmbeddingBackend",
     "register_backend",
     "available_backends",
+    "build_backend_model",
     "default_cache_dir",
     "embed_texts",
 ]
@@ -107,12 +108,15 @@ _UNCACHED: set[str] = set()
 # Backends whose vectors approximate another backend's (a static table distilled from a
 # transformer): name -> the teacher's backend name (see Embedder.teacher).
 _TEACHERS: dict[str, str] = {}
+# Backends whose model is built locally on first use: name -> a function building it when missing.
+_BUILDS: dict[str, Callable[[], object]] = {}
 # Fewer new texts than this are encoded in this process: starting workers costs seconds.
 POOL_MIN_TEXTS = 2000
 
 
 def register_backend(name: str, model_id: Callable[[], str] | None = None, *, poolable: bool = False,
-                     cacheable: bool = True, teacher: str | None = None) -> Callable:
+                     cacheable: bool = True, teacher: str | None = None,
+                     build: Callable[[], object] | None = None) -> Callable:
     """Decorator registering ``factory(settings) -> EmbeddingBackend`` under ``name``.
 
     ``model_id``, when given, returns the backend's model id without loading the model,
@@ -121,7 +125,8 @@ def register_backend(name: str, model_id: Callable[[], str] | None = None, *, po
     honours ``settings.threads``; it needs ``model_id`` so the parent never loads weights.
     ``cacheable=False``: the backend recomputes a vector faster than the cache writes one
     (a lookup table), so its vectors are never stored. ``teacher``: the backend whose vectors
-    this one was distilled from (:meth:`Embedder.teacher`).
+    this one was distilled from (:meth:`Embedder.teacher`). ``build``: builds the model the
+    factory loads when it is missing (:func:`build_backend_model`).
     """
     if poolable and model_id is None:
         raise ValueError(f"backend {name!r}: a poolable backend needs a model_id function")
@@ -136,6 +141,8 @@ def register_backend(name: str, model_id: Callable[[], str] | None = None, *, po
             _UNCACHED.add(name)
         if teacher is not None:
             _TEACHERS[name] = teacher
+        if build is not None:
+            _BUILDS[name] = build
         return factory
 
     return decorate
@@ -144,6 +151,16 @@ def register_backend(name: str, model_id: Callable[[], str] | None = None, *, po
 def available_backends() -> list[str]:
     """Names accepted by ``EmbedSettings.backend``, sorted."""
     return sorted(_BACKENDS)
+
+
+def build_backend_model(name: str) -> None:
+    """Build what backend ``name`` (and the teacher that calibrates it) loads from disk, when
+    missing; nothing for backends whose model ships in a package. For a caller about to start
+    processes that load it at once (Spark's executors): each would build it, and one's build
+    replaces the folder another is loading from."""
+    for backend in (name, _TEACHERS.get(name)):
+        if backend in _BUILDS:
+            _BUILDS[backend]()
 
 
 def _set_offline() -> None:

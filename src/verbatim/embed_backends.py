@@ -36,7 +36,7 @@ from .progress import progress_hidden
 from .static_model import ensure_static_model, models_dir, static_model_id
 
 __all__ = ["StaticBackend", "pool_token_rows", "OnnxBackend", "build_onnx_model", "build_onnx_fp32_model",
-           "ensure_onnx_fp32_model", "onnx_model_dir", "onnx_fp32_model_dir", "onnx_model_id", "onnx_fp32_model_id"]
+           "ensure_onnx_model", "ensure_onnx_fp32_model", "onnx_model_dir", "onnx_fp32_model_dir", "onnx_model_id", "onnx_fp32_model_id"]
 
 
 class StaticBackend:
@@ -145,7 +145,7 @@ def _pool_by_length(table: np.ndarray, ids: list[list[int]], lengths: np.ndarray
 
 # Not cached: 104,000 segments are looked up in 3.4 s, and storing their vectors in the
 # SQLite cache took 9.8 s (pyinstrument, 50,000 comments; bench_pipeline.py --profile).
-@register_backend("static", model_id=static_model_id, cacheable=False, teacher="onnx-fp32")
+@register_backend("static", model_id=static_model_id, cacheable=False, teacher="onnx-fp32", build=ensure_static_model)
 def _static(settings: EmbedSettings) -> StaticBackend:
     """Fast mode: the static model distilled from MiniLM (256 dimensions), built on first use."""
     return StaticBackend(ensure_static_model(), static_model_id())
@@ -354,18 +354,23 @@ class OnnxBackend:
         return out
 
 
-@register_backend("onnx", model_id=onnx_model_id)
-def _onnx(settings: EmbedSettings) -> OnnxBackend:
-    """all-MiniLM-L6-v2 as int8 ONNX (onnxruntime), exported on first use."""
+def ensure_onnx_model() -> Path:
+    """The int8 model's folder, built first when missing or stale."""
     folder = onnx_model_dir()
     if not _is_current(folder, _onnx_manifest(), _ONNX_FILE):
         if not progress_hidden():  # --quiet says nothing
             print(f"quantising all-MiniLM-L6-v2 to int8 ONNX into {folder} (once, ~30 s)...", file=sys.stderr, flush=True)
         build_onnx_model(folder)
-    return OnnxBackend(folder, onnx_model_id(), settings.threads)
+    return folder
 
 
-@register_backend("onnx-fp32", model_id=onnx_fp32_model_id)
+@register_backend("onnx", model_id=onnx_model_id, build=ensure_onnx_model)
+def _onnx(settings: EmbedSettings) -> OnnxBackend:
+    """all-MiniLM-L6-v2 as int8 ONNX (onnxruntime), exported on first use."""
+    return OnnxBackend(ensure_onnx_model(), onnx_model_id(), settings.threads)
+
+
+@register_backend("onnx-fp32", model_id=onnx_fp32_model_id, build=ensure_onnx_fp32_model)
 def _onnx_fp32(settings: EmbedSettings) -> OnnxBackend:
     """all-MiniLM-L6-v2 in float32 run by onnxruntime: torch's vectors within 1e-6, from
     faster kernels (README); exported on first use."""

@@ -557,7 +557,7 @@ def run_stages_spark(spark, ingest, responses, config: Config, *, model_dir=None
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
-    from .embed import Embedder
+    from .embed import Embedder, build_backend_model
     from .impact import analyze_impact
     from .pipeline import (Analysis, Timer, general_keys, remember_general, route_themes_to_departments,
                            sum_pii_counts, theme_table)
@@ -584,6 +584,7 @@ def run_stages_spark(spark, ingest, responses, config: Config, *, model_dir=None
                                    F.col("seg.seg_compound").alias("compound"))
     embedder = Embedder(config.embed)
     with timer.stage("embed"):
+        build_backend_model(config.embed.backend)  # once, here: the executors would each build it at once
         vectors = embed_stage(segments, config.embed, partitions=partitions, task_threads=task_threads)
         # Serialized (the DataFrame default keeps Java objects): ~1.6 KB per segment instead
         # of several, and what does not fit in memory goes to disk.
