@@ -36,7 +36,8 @@ from .progress import progress_hidden
 from .static_model import ensure_static_model, models_dir, static_model_id
 
 __all__ = ["StaticBackend", "pool_token_rows", "OnnxBackend", "build_onnx_model", "build_onnx_fp32_model",
-           "ensure_onnx_model", "ensure_onnx_fp32_model", "onnx_model_dir", "onnx_fp32_model_dir", "onnx_model_id", "onnx_fp32_model_id"]
+           "ensure_onnx_model", "ensure_onnx_fp32_model", "onnx_model_dir", "onnx_fp32_model_dir", "onnx_model_id",
+           "onnx_fp32_model_id"]
 
 
 class StaticBackend:
@@ -287,22 +288,24 @@ def build_onnx_model(folder: str | Path) -> Path:
     return _build(folder, _onnx_manifest(), quantise)
 
 
-def _is_current(folder: Path, manifest: dict, file: str) -> bool:
+def _ensure(folder: Path, manifest: dict, file: str, build: Callable[[Path], Path], doing: str) -> Path:
+    """``folder``, first built by ``build`` (saying ``doing``) unless its manifest is
+    ``manifest`` and ``file`` is there."""
     try:
-        found = json.loads((folder / "verbatim-build.json").read_text(encoding="utf-8"))
+        current = json.loads((folder / "verbatim-build.json").read_text(encoding="utf-8")) == manifest
     except (OSError, ValueError):
-        return False
-    return found == manifest and (folder / file).exists()
+        current = False
+    if not (current and (folder / file).exists()):
+        if not progress_hidden():  # --quiet says nothing
+            print(f"{doing} into {folder}...", file=sys.stderr, flush=True)
+        build(folder)
+    return folder
 
 
 def ensure_onnx_fp32_model() -> Path:
     """The float32 export's folder, built first when missing or stale (one torch export, ~10 s)."""
-    folder = onnx_fp32_model_dir()
-    if not _is_current(folder, _onnx_fp32_manifest(), _ONNX_FP32_FILE):
-        if not progress_hidden():  # --quiet says nothing
-            print(f"exporting all-MiniLM-L6-v2 to ONNX into {folder} (once, ~10 s)...", file=sys.stderr, flush=True)
-        build_onnx_fp32_model(folder)
-    return folder
+    return _ensure(onnx_fp32_model_dir(), _onnx_fp32_manifest(), _ONNX_FP32_FILE, build_onnx_fp32_model,
+                   "exporting all-MiniLM-L6-v2 to ONNX (once, ~10 s)")
 
 
 class OnnxBackend:
@@ -356,12 +359,8 @@ class OnnxBackend:
 
 def ensure_onnx_model() -> Path:
     """The int8 model's folder, built first when missing or stale."""
-    folder = onnx_model_dir()
-    if not _is_current(folder, _onnx_manifest(), _ONNX_FILE):
-        if not progress_hidden():  # --quiet says nothing
-            print(f"quantising all-MiniLM-L6-v2 to int8 ONNX into {folder} (once, ~30 s)...", file=sys.stderr, flush=True)
-        build_onnx_model(folder)
-    return folder
+    return _ensure(onnx_model_dir(), _onnx_manifest(), _ONNX_FILE, build_onnx_model,
+                   "quantising all-MiniLM-L6-v2 to int8 ONNX (once, ~30 s)")
 
 
 @register_backend("onnx", model_id=onnx_model_id, build=ensure_onnx_model)
