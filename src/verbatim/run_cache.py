@@ -124,7 +124,10 @@ class SegmentCache:
         """Store ``{text: JSON-able result}`` in one transaction (at :meth:`flush` when deferred)."""
         if self._deferred:
             self._pending.append(results)
-            return
+        else:
+            self._store(results)
+
+    def _store(self, results: dict[str, object]) -> None:
         with self._conn:
             self._conn.executemany(
                 "INSERT OR REPLACE INTO segments (fingerprint, text_sha256, result) VALUES (?, ?, ?)",
@@ -137,13 +140,9 @@ class SegmentCache:
 
     def flush(self) -> None:
         """Store what deferred :meth:`put` calls kept."""
-        deferred, self._deferred = self._deferred, False
-        try:
-            while self._pending:
-                self.put(self._pending[0])
-                self._pending.pop(0)  # stored: a failed write stays pending, for close() to retry and raise
-        finally:
-            self._deferred = deferred
+        while self._pending:
+            self._store(self._pending[0])
+            self._pending.pop(0)  # stored: a failed write stays pending, for close() to retry and raise
 
     def close(self) -> None:
         """Store what is pending, then close the file."""
