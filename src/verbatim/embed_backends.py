@@ -259,7 +259,12 @@ def _build(folder: str | Path, manifest: dict, write_model: Callable[[Path], Non
         (staging / "verbatim-build.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         if folder.exists():
             shutil.rmtree(folder)
-        staging.rename(folder)
+        try:
+            staging.rename(folder)
+        except OSError:
+            # Another process finished the same build first (as build_static_model allows).
+            if not _is_current(folder, manifest):
+                raise
     return folder
 
 
@@ -288,14 +293,19 @@ def build_onnx_model(folder: str | Path) -> Path:
     return _build(folder, _onnx_manifest(), quantise)
 
 
-def _ensure(folder: Path, manifest: dict, file: str, build: Callable[[Path], Path], doing: str) -> Path:
-    """``folder``, first built by ``build`` (saying ``doing``) unless its manifest is
-    ``manifest`` and ``file`` is there."""
+def _is_current(folder: Path, manifest: dict, file: str | None = None) -> bool:
+    """``folder`` holds a build of ``manifest`` (and ``file``, when given)."""
     try:
-        current = json.loads((folder / "verbatim-build.json").read_text(encoding="utf-8")) == manifest
+        found = json.loads((folder / "verbatim-build.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        current = False
-    if not (current and (folder / file).exists()):
+        return False
+    return found == manifest and (file is None or (folder / file).exists())
+
+
+def _ensure(folder: Path, manifest: dict, file: str, build: Callable[[Path], Path], doing: str) -> Path:
+    """``folder``, first built by ``build`` (saying ``doing``) unless it holds a build of
+    ``manifest`` with ``file``."""
+    if not _is_current(folder, manifest, file):
         if not progress_hidden():  # --quiet says nothing
             print(f"{doing} into {folder}...", file=sys.stderr, flush=True)
         build(folder)
