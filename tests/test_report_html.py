@@ -355,6 +355,18 @@ def test_report_html_heatmap_has_every_departments_top_issues(monkeypatch):
     assert len(wanted) > 2 and wanted <= set(heads)
 
 
+def test_report_html_when_no_theme_moves_the_score():
+    """Every response a detractor (a wave from an escalations queue, or 1-5 stars read as
+    0-10): every effect is 0, and the heatmap divided by its largest value."""
+    report = make_report()
+    for row in report["impact"]:
+        for key in ("impact", "ci_low", "ci_high"):
+            if row.get(key) is not None:
+                row[key] = 0.0
+    page = render_html(report, make_assignments())
+    assert 'class="hm-cell' in page and 'class="cell-value on-dark"' not in page
+
+
 def test_report_html_impact_chart_draws_the_largest_effects(monkeypatch):
     # 140 themes drew a chart 4,200 px tall; the smallest effects are left out, and said so.
     from verbatim.report import html as report_html

@@ -305,7 +305,7 @@ def heatmap_chart(report: Mapping[str, Any]) -> str:
     groups = [(w.ALL_GROUP, "All respondents", False)] + [(d["name"], d["name"], d.get("too_small")) for d in departments]
     cells = {(r["group"], r["theme_id"], r["side"]): r for r in report.get("impact") or []}
     values = [c["impact"] for c in cells.values() if w.is_number(c.get("impact"))]
-    scale = max((abs(v) for v in values), default=1.0)
+    scale = max((abs(v) for v in values), default=0.0) or 1.0  # every effect 0: no cell is dark
     left, top, cell_w, cell_h = 220, 150, 58, 38
     # Room on the right for the last rotated column label.
     width, height = left + cell_w * len(columns) + 150, top + cell_h * len(groups) + 34
