@@ -327,9 +327,15 @@ def run(args: list[str] | None = None) -> None:
     (worker pools, temporary folders, logging), stdout and stderr are flushed, and the process
     ends there. ``python -m verbatim.cli`` keeps the ordinary exit, for profilers and
     debuggers that report after the program returns.
+
+    The process is verbatim's own, so the imports that only probe for torch find none
+    (:mod:`verbatim.torch_probes`): spaCy and BERTopic load without it.
     """
     import atexit
 
+    from . import torch_probes
+
+    torch_probes.install()
     try:
         main(args=args, prog_name="verbatim")
         status = 0
