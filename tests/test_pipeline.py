@@ -421,10 +421,64 @@ def test_pipeline_outputs_written_by_two_processes_are_the_same(run, tmp_path, m
     result, out = run
     monkeypatch.setattr(write, "PARALLEL_MIN_ROWS", 1)
     written = write.write_outputs(tmp_path, result.analysis, result.report)
-    names = sorted(str(p.relative_to(tmp_path)) for p in written if p.is_file())
-    assert {"report.json", "report.html", "assignments.csv", "summary.md"} <= set(names)
+    _same_files(written, tmp_path, out, result.report["run"]["created_at"])
+
+
+def _same_files(written, folder, out, created_at: str) -> None:
+    names = sorted(str(p.relative_to(folder)) for p in written if p.is_file())
+    assert {"report.json", "report.html", "assignments.csv", "summary.md", "config.toml", "rejected.csv"} <= set(names)
     for name in names:
-        assert (tmp_path / name).read_bytes() == (out / name).read_bytes(), name
+        assert (folder / name).read_bytes().replace(created_at.encode(), b"") == \
+            (out / name).read_bytes().replace(created_at.encode(), b""), name
+
+
+def test_pipeline_report_built_while_a_worker_writes_the_tables(run, tmp_path, monkeypatch):
+    """Large runs build the report while a forked worker writes assignments.csv and prepares
+    report.html's rows, then writes report.html with the report it receives: the same files,
+    byte for byte, as building then writing (the bundled sample is under the threshold)."""
+    from verbatim.report import write
+
+    result, out = run
+    monkeypatch.setattr(write, "PARALLEL_MIN_ROWS", 1)
+    report, written = write.build_and_write(tmp_path, result.analysis)
+    old = json.loads((out / "report.json").read_text())["run"]["created_at"]
+    assert report["run"]["created_at"] in (tmp_path / "report.html").read_text()
+    for path in [tmp_path / "report.json", tmp_path / "report.html"]:
+        path.write_bytes(path.read_bytes().replace(report["run"]["created_at"].encode(), old.encode()))
+    _same_files(written, tmp_path, out, old)
+
+
+@pytest.mark.parametrize("failing", ["parent", "worker"])
+def test_pipeline_report_overlap_fails_with_the_first_error(run, tmp_path, monkeypatch, failing):
+    """An error while the report is built, or in the worker before it has read the report
+    (which is larger than a pipe's buffer at scale), is raised: the other side does not wait
+    for it forever."""
+    import signal
+
+    from verbatim.report import build, write
+
+    def boom(*args, **kwargs):
+        raise RuntimeError(f"boom in the {failing}")
+
+    monkeypatch.setattr(write, "PARALLEL_MIN_ROWS", 1)
+    if failing == "parent":
+        monkeypatch.setattr(build, "build_report", boom)
+    else:
+        monkeypatch.setattr(write, "assignments_table", boom)
+        # A report larger than a pipe's buffer, whose send waits for a reader.
+        monkeypatch.setattr(build, "build_report", lambda analysis: {"padding": "x" * 1_000_000})
+        monkeypatch.setattr(write, "_write_format", lambda *args: [])
+    def hung(*args):
+        raise TimeoutError("the overlap hung")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(60)
+    try:
+        with pytest.raises(RuntimeError, match=f"boom in the {failing}"):
+            write.build_and_write(tmp_path, run[0].analysis)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def test_pipeline_routed_ranking_of_empty_tables(run):

@@ -23,13 +23,15 @@ import os
 from contextlib import contextmanager
 from typing import Callable, Iterator, Sequence, TypeVar
 
-__all__ = ["usable_cores", "worker_count", "map_chunks", "idle_work"]
+__all__ = ["usable_cores", "worker_count", "map_chunks", "idle_work", "forked", "can_fork"]
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 # The chunk function of the running map, inherited by the forked workers (never pickled).
 _CHUNK_FN: Callable | None = None
+# The function of the running forked() call, inherited the same way.
+_CALL_FN: Callable | None = None
 # Tasks waiting for this process to be idle (see idle_work), first registered first.
 _IDLE_TASKS: list[Callable[[], object]] = []
 
@@ -84,6 +86,52 @@ def _run_chunk(chunk: list) -> list:
     return _CHUNK_FN(chunk)
 
 
+def can_fork() -> bool:
+    """Whether this platform forks processes (Linux; not Windows)."""
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _forked_pool(processes: int):
+    """A fork ``Pool`` of ``processes`` workers, forked with the garbage collector frozen.
+
+    What lives at the fork is out of the workers' garbage collector's reach: a worker must
+    never free what this process left for its own collector. An onnxruntime session that
+    was garbage here (an onnx-fp32 embedder held in a reference cycle) hung a worker for
+    good, its destructor waiting on a lock of threads that do not exist in a fork. Frozen
+    objects' pages also stay shared instead of being copied when the collector touches them.
+    Once the workers are forked this process collects again. (A caller that froze objects on
+    purpose keeps them frozen.)"""
+    freeze = gc.get_freeze_count() == 0
+    if freeze:
+        gc.freeze()
+    try:
+        return multiprocessing.get_context("fork").Pool(processes)  # forks its workers here
+    finally:
+        if freeze:
+            gc.unfreeze()
+
+
+@contextmanager
+def forked(fn: Callable[[], R]) -> Iterator[Callable[[], R]]:
+    """``fn()`` run in one forked worker while the block runs in this process; the block gets
+    a function that waits for ``fn``'s result (raising what ``fn`` raised). The worker
+    inherits everything this process holds at the fork and returns its result pickled.
+    Leaving the block ends the worker, finished or not. Needs :func:`can_fork`."""
+    global _CALL_FN
+    outer, _CALL_FN = _CALL_FN, fn
+    try:
+        with _forked_pool(1) as pool:
+            pending = pool.apply_async(_run_call)
+            _CALL_FN = outer  # the worker has its copy
+            yield pending.get
+    finally:
+        _CALL_FN = outer
+
+
+def _run_call():
+    return _CALL_FN()
+
+
 def map_chunks(fn: Callable[[list[T]], list[R]], items: Sequence[T], processes: int,
                chunk_size: int = 0, *, lend_idle: bool = False) -> list[R]:
     """``fn`` over consecutive chunks of ``items``, results concatenated in input order.
@@ -95,32 +143,18 @@ def map_chunks(fn: Callable[[list[T]], list[R]], items: Sequence[T], processes: 
     """
     global _CHUNK_FN
     items = list(items)
-    if processes <= 1 or len(items) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    if processes <= 1 or len(items) < 2 or not can_fork():
         return list(fn(items)) if items else []
     size = chunk_size or max(1, -(-len(items) // (8 * processes)))
     chunks = [items[start : start + size] for start in range(0, len(items), size)]
     outer, _CHUNK_FN = _CHUNK_FN, fn  # an idle task may map too: the outer map's is restored
-    # What lives at the fork is out of the workers' garbage collector's reach: a worker must
-    # never free what this process left for its own collector. An onnxruntime session that
-    # was garbage here (an onnx-fp32 embedder held in a reference cycle) hung a worker for
-    # good, its destructor waiting on a lock of threads that do not exist in a fork. Frozen objects'
-    # pages also stay shared instead of being copied when the collector touches them.
-    # (Unless a caller froze objects on purpose: then it keeps them frozen.)
-    freeze = gc.get_freeze_count() == 0
-    if freeze:
-        gc.freeze()
     try:
-        with multiprocessing.get_context("fork").Pool(processes) as pool:
+        with _forked_pool(processes) as pool:
             pending = pool.map_async(_run_chunk, chunks, chunksize=1)
-            if freeze:
-                gc.unfreeze()  # the workers are forked: here it may collect again
-                freeze = False
             if lend_idle:
                 _run_idle_task()
             parts = pending.get()
     finally:
-        if freeze:
-            gc.unfreeze()
         _CHUNK_FN = outer
     out: list[R] = []
     for chunk, part in zip(chunks, parts):

@@ -390,13 +390,12 @@ def analyze(
 
     if log:
         log("report...")  # a progress line like the stages' (reports take ~20 s at 200,000 rows)
-    report = build_report(analysis)
     if output_dir is None:
-        return AnalysisResult(config, ingest, analysis.summary, analysis, report)
-    from .report.write import write_outputs
+        return AnalysisResult(config, ingest, analysis.summary, analysis, build_report(analysis))
+    from .report.write import build_and_write
 
     with atomic_output_dir(output_dir, force=force) as tmp:
-        write_outputs(tmp, analysis, report, formats)
+        report, _ = build_and_write(tmp, analysis, formats)
     return AnalysisResult(config, ingest, analysis.summary, analysis, report, Path(output_dir))
 
 
