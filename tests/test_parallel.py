@@ -170,3 +170,39 @@ def test_map_chunks_forks_safely_beside_an_onnxruntime_session_left_as_garbage(t
     done = subprocess.run([sys.executable, "-c", HANG], capture_output=True, text=True, timeout=120, env=env)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == "[1, 2, 3, 4]"
+
+
+def test_forked_runs_beside_this_process_and_returns_or_raises():
+    from verbatim.parallel import forked
+
+    state = {"unpicklable": lambda: None, "value": 21}  # inherited, never pickled
+    with forked(lambda: (os.getpid(), state["value"] * 2)) as result:
+        pid, answer = result()
+    assert pid != os.getpid() and answer == 42
+
+    def fail():
+        raise ValueError("bad cell in the worker")
+
+    with forked(fail) as result, pytest.raises(ValueError, match="bad cell in the worker"):
+        result()
+
+
+def test_forked_reports_a_worker_that_died_instead_of_waiting_forever():
+    """A worker killed (the OOM killer at scale) sends nothing: a Pool would wait for its task
+    for good."""
+    import signal
+
+    from verbatim.parallel import forked
+
+    def hung(*args):
+        raise TimeoutError("waited for a dead worker")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(30)
+    try:
+        with forked(lambda: os.kill(os.getpid(), signal.SIGKILL)) as result, \
+                pytest.raises(RuntimeError, match="exit code -9"):
+            result()
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)

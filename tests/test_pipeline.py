@@ -432,15 +432,32 @@ def _same_files(written, folder, out, created_at: str) -> None:
             (out / name).read_bytes().replace(created_at.encode(), b""), name
 
 
+def _overlapping(monkeypatch):
+    """report.write with the overlap on for the small sample, on any runner (two cores
+    assumed): the module, and a list that counts the forks."""
+    from verbatim import parallel
+    from verbatim.report import write
+
+    monkeypatch.setattr(write, "PARALLEL_MIN_ROWS", 1)
+    monkeypatch.setattr(parallel, "usable_cores", lambda: 2)
+    forks, real = [], parallel.forked
+
+    def counted(fn):
+        forks.append(1)
+        return real(fn)
+
+    monkeypatch.setattr(parallel, "forked", counted)
+    return write, forks
+
+
 def test_pipeline_report_built_while_a_worker_writes_the_tables(run, tmp_path, monkeypatch):
     """Large runs build the report while a forked worker writes assignments.csv and prepares
     report.html's rows, then writes report.html with the report it receives: the same files,
     byte for byte, as building then writing (the bundled sample is under the threshold)."""
-    from verbatim.report import write
-
     result, out = run
-    monkeypatch.setattr(write, "PARALLEL_MIN_ROWS", 1)
+    write, forks = _overlapping(monkeypatch)
     report, written = write.build_and_write(tmp_path, result.analysis)
+    assert forks == [1]
     old = json.loads((out / "report.json").read_text())["run"]["created_at"]
     assert report["run"]["created_at"] in (tmp_path / "report.html").read_text()
     for path in [tmp_path / "report.json", tmp_path / "report.html"]:
@@ -455,12 +472,12 @@ def test_pipeline_report_overlap_fails_with_the_first_error(run, tmp_path, monke
     for it forever."""
     import signal
 
-    from verbatim.report import build, write
+    from verbatim.report import build
 
     def boom(*args, **kwargs):
         raise RuntimeError(f"boom in the {failing}")
 
-    monkeypatch.setattr(write, "PARALLEL_MIN_ROWS", 1)
+    write, forks = _overlapping(monkeypatch)
     if failing == "parent":
         monkeypatch.setattr(build, "build_report", boom)
     else:
@@ -479,6 +496,7 @@ def test_pipeline_report_overlap_fails_with_the_first_error(run, tmp_path, monke
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
+    assert forks == [1]
 
 
 def test_pipeline_routed_ranking_of_empty_tables(run):

@@ -233,6 +233,7 @@ def run_analysis(input_path, output_dir, force, config, *, formats=(), model_dir
         raise click.UsageError("--master needs --engine spark")
     from .progress import hidden_progress
 
+    _skip_torch_probes(config)
     with hidden_progress(quiet):  # progress only: the config written with the outputs stays as given
         if engine == "spark":
             from .spark_engine import analyze_spark
@@ -245,6 +246,16 @@ def run_analysis(input_path, output_dir, force, config, *, formats=(), model_dir
     click.echo(format_summary(result.summary))
     click.echo(format_findings(result.report))
     click.echo(f"wrote {result.output_dir}/")
+
+
+def _skip_torch_probes(config) -> None:
+    """spaCy and BERTopic load without torch (:mod:`verbatim.torch_probes`) when the run's
+    spaCy pipelines are verbatim's packaged CNN one, which never uses it."""
+    from . import torch_probes
+    from .nlp import DEFAULT_SPACY_MODEL
+
+    if {config.prepare.spacy_model, config.pii.spacy_model} == {DEFAULT_SPACY_MODEL}:
+        torch_probes.install()
 
 
 def format_findings(report: dict) -> str:
@@ -327,15 +338,9 @@ def run(args: list[str] | None = None) -> None:
     (worker pools, temporary folders, logging), stdout and stderr are flushed, and the process
     ends there. ``python -m verbatim.cli`` keeps the ordinary exit, for profilers and
     debuggers that report after the program returns.
-
-    The process is verbatim's own, so the imports that only probe for torch find none
-    (:mod:`verbatim.torch_probes`): spaCy and BERTopic load without it.
     """
     import atexit
 
-    from . import torch_probes
-
-    torch_probes.install()
     try:
         main(args=args, prog_name="verbatim")
         status = 0

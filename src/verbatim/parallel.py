@@ -13,6 +13,10 @@ macOS defaults aside) the work runs in this process, with the same results.
 While the workers compute, this process has nothing to do but wait. :func:`idle_work`
 lends that time to a task a later stage needs anyway: the pipeline imports BERTopic
 (:mod:`verbatim.bertopic_import`) while spaCy's workers segment new comments.
+
+:func:`forked` is the other way round: one function runs in a forked worker while this
+process goes on (the tables of a large run are written while the report is built,
+:func:`verbatim.report.write.build_and_write`).
 """
 
 from __future__ import annotations
@@ -30,8 +34,6 @@ R = TypeVar("R")
 
 # The chunk function of the running map, inherited by the forked workers (never pickled).
 _CHUNK_FN: Callable | None = None
-# The function of the running forked() call, inherited the same way.
-_CALL_FN: Callable | None = None
 # Tasks waiting for this process to be idle (see idle_work), first registered first.
 _IDLE_TASKS: list[Callable[[], object]] = []
 
@@ -91,45 +93,81 @@ def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def _forked_pool(processes: int):
-    """A fork ``Pool`` of ``processes`` workers, forked with the garbage collector frozen.
+@contextmanager
+def _fork_safe() -> Iterator[None]:
+    """The garbage collector frozen while workers are forked in the block.
 
     What lives at the fork is out of the workers' garbage collector's reach: a worker must
     never free what this process left for its own collector. An onnxruntime session that
     was garbage here (an onnx-fp32 embedder held in a reference cycle) hung a worker for
     good, its destructor waiting on a lock of threads that do not exist in a fork. Frozen
     objects' pages also stay shared instead of being copied when the collector touches them.
-    Once the workers are forked this process collects again. (A caller that froze objects on
-    purpose keeps them frozen.)"""
+    After the block this process collects again. (A caller that froze objects on purpose
+    keeps them frozen.)"""
     freeze = gc.get_freeze_count() == 0
     if freeze:
         gc.freeze()
     try:
-        return multiprocessing.get_context("fork").Pool(processes)  # forks its workers here
+        yield
     finally:
         if freeze:
             gc.unfreeze()
 
 
+def _forked_pool(processes: int):
+    """A fork ``Pool`` of ``processes`` workers (forked when it is made), see :func:`_fork_safe`."""
+    with _fork_safe():
+        return multiprocessing.get_context("fork").Pool(processes)
+
+
 @contextmanager
 def forked(fn: Callable[[], R]) -> Iterator[Callable[[], R]]:
     """``fn()`` run in one forked worker while the block runs in this process; the block gets
-    a function that waits for ``fn``'s result (raising what ``fn`` raised). The worker
-    inherits everything this process holds at the fork and returns its result pickled.
-    Leaving the block ends the worker, finished or not. Needs :func:`can_fork`."""
-    global _CALL_FN
-    outer, _CALL_FN = _CALL_FN, fn
+    a function that waits for ``fn``'s result and returns it, or raises what ``fn`` raised, or
+    a RuntimeError when the worker died without an answer (killed, out of memory). The worker
+    inherits everything this process holds at the fork and sends its result back pickled.
+    Leaving the block ends the worker, finished or not; wait for the result inside it. The
+    worker is a daemon, so ``fn`` cannot start processes of its own. Needs :func:`can_fork`."""
+    from multiprocessing.connection import wait
+
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    with _fork_safe():
+        worker = context.Process(target=_send_result, args=(fn, send), daemon=True)
+        worker.start()
+    send.close()  # the worker holds the only writing end: its death reads as the end of the pipe
+
+    def result() -> R:
+        wait([receive, worker.sentinel])
+        try:
+            ok, value = receive.recv()
+        except EOFError:
+            worker.join()
+            raise RuntimeError(f"a forked worker ended (exit code {worker.exitcode}) without its result: "
+                               "killed, or out of memory?") from None
+        if not ok:
+            raise value
+        return value
+
     try:
-        with _forked_pool(1) as pool:
-            pending = pool.apply_async(_run_call)
-            _CALL_FN = outer  # the worker has its copy
-            yield pending.get
+        yield result
     finally:
-        _CALL_FN = outer
+        if worker.is_alive():
+            worker.terminate()
+        worker.join()
+        receive.close()
 
 
-def _run_call():
-    return _CALL_FN()
+def _send_result(fn: Callable[[], object], send) -> None:
+    try:
+        outcome = (True, fn())
+    except BaseException as exc:  # noqa: BLE001 - handed to the parent, which raises it
+        outcome = (False, exc)
+    try:
+        send.send(outcome)
+    except Exception as exc:  # an unpicklable result or error: say what it was
+        send.send((False, RuntimeError(f"a forked worker's {'result' if outcome[0] else 'error'} "
+                                       f"could not be sent back: {exc}; it was {outcome[1]!r}"[:2000])))
 
 
 def map_chunks(fn: Callable[[list[T]], list[R]], items: Sequence[T], processes: int,

@@ -11,9 +11,11 @@ encodes in worker processes of their own).
 
 :func:`install` adds an import hook that refuses ``torch`` to those two modules only, so
 each records "no torch"; every other import of torch (sentence-transformers, the static
-model's build) gets it as usual. The command line installs it for its own process. The
-library does not: a notebook that also loads a transformer spaCy pipeline, or a BERTopic
-model saved with pytorch, needs those probes to find torch.
+model's build) gets it as usual. The command line installs it for the runs it starts when
+they load only verbatim's packaged CNN pipeline (a transformer pipeline set in the config
+needs thinc's PyTorch layers). The library does not: a notebook that also loads a
+transformer spaCy pipeline, or a BERTopic model saved with pytorch, needs those probes to
+find torch.
 """
 
 from __future__ import annotations
@@ -38,11 +40,18 @@ class _RefuseToProbes:
 
 
 def _importer() -> str:
-    """Name of the module whose code runs the current import (past importlib's own frames)."""
+    """Name of the module whose top-level code runs the current import (past importlib's
+    own frames); '' when a function runs it."""
     frame = sys._getframe(2)
-    while frame is not None and frame.f_globals.get("__name__", "").startswith("importlib"):
+    while frame is not None and _in_importlib(frame.f_globals.get("__name__", "")):
         frame = frame.f_back
-    return "" if frame is None else frame.f_globals.get("__name__", "")
+    if frame is None or frame.f_code.co_name != "<module>":
+        return ""
+    return frame.f_globals.get("__name__", "")
+
+
+def _in_importlib(module: str) -> bool:
+    return module == "importlib" or module.startswith("importlib.")
 
 
 def install() -> None:

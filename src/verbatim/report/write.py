@@ -167,10 +167,12 @@ def build_and_write(folder: Path, analysis: "Analysis", formats: tuple[str, ...]
     assignments table and assignments.csv ~1.1 s, report.html's drill-down rows ~0.5 s: none
     of these needs the report, and done after it they kept one core idle. A forked worker
     does them while this process builds the report, then receives the report (pickled,
-    ~0.5 MB) to write report.html; this process writes report.json and the Markdown."""
+    ~0.5 MB) to write report.html; this process writes report.json and the Markdown. The
+    paths written are listed in another order then (the worker's last)."""
     from ..parallel import can_fork, forked, worker_count
     from .build import build_report
 
+    _check_formats(formats)  # before the report is built
     table_formats = [f for f in ("csv", "html") if f in formats]
     if not table_formats or not can_fork() or worker_count(len(analysis.ingest.responses), min_items=PARALLEL_MIN_ROWS, limit=2) < 2:
         report = build_report(analysis)
@@ -215,14 +217,18 @@ def build_and_write(folder: Path, analysis: "Analysis", formats: tuple[str, ...]
 
 def _write_always(folder: Path, analysis: "Analysis", formats: tuple[str, ...]) -> tuple[Path, list[Path]]:
     """config.toml, rejected.csv and the model, written whatever the formats."""
-    unknown = set(formats) - set(FORMATS)
-    if unknown:
-        raise ValueError(f"unknown format(s): {', '.join(sorted(unknown))}")
+    _check_formats(formats)
     folder = Path(folder)
     config_path = folder / "config.toml"
     config_path.write_text(analysis.config.to_toml(), encoding="utf-8")
     write_safe_csv(redacted_rejections(analysis), folder / "rejected.csv")
     return folder, [config_path, folder / "rejected.csv", analysis.model.save(folder / "model")]
+
+
+def _check_formats(formats: tuple[str, ...]) -> None:
+    unknown = set(formats) - set(FORMATS)
+    if unknown:
+        raise ValueError(f"unknown format(s): {', '.join(sorted(unknown))}")
 
 
 def _write_format(fmt: str, folder: Path, analysis: "Analysis", report: dict, table: pd.DataFrame) -> list[Path]:
