@@ -206,3 +206,25 @@ def test_forked_reports_a_worker_that_died_instead_of_waiting_forever():
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def _die_on_the_second_chunk(chunk: list) -> list:
+    if 3 in chunk:
+        os.kill(os.getpid(), 9)
+    return chunk
+
+
+def test_map_chunks_reports_a_worker_that_died_instead_of_waiting_forever():
+    import signal
+
+    def hung(*args):
+        raise TimeoutError("waited for a dead worker's chunk")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(30)
+    try:
+        with pytest.raises(RuntimeError, match="exit code -9"):
+            map_chunks(_die_on_the_second_chunk, list(range(8)), 2, chunk_size=2)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)

@@ -170,6 +170,20 @@ def _send_result(fn: Callable[[], object], send) -> None:
                                        f"could not be sent back: {exc}; it was {outcome[1]!r}"[:2000])))
 
 
+def _wait(pending, workers: list) -> list:
+    """``pending.get()``, or a RuntimeError once one of the pool's ``workers`` has died: a
+    ``Pool`` replaces a killed worker (the out-of-memory killer, at scale) but never its lost
+    chunk, and would wait for it for good."""
+    while True:
+        try:
+            return pending.get(timeout=1.0)  # returns as soon as the results are in
+        except multiprocessing.TimeoutError:
+            dead = [w.exitcode for w in workers if w.exitcode not in (None, 0)]
+            if dead:
+                raise RuntimeError(f"a worker process ended (exit code {dead[0]}) before its work was done: "
+                                   "killed, or out of memory?") from None
+
+
 def map_chunks(fn: Callable[[list[T]], list[R]], items: Sequence[T], processes: int,
                chunk_size: int = 0, *, lend_idle: bool = False) -> list[R]:
     """``fn`` over consecutive chunks of ``items``, results concatenated in input order.
@@ -191,7 +205,7 @@ def map_chunks(fn: Callable[[list[T]], list[R]], items: Sequence[T], processes: 
             pending = pool.map_async(_run_chunk, chunks, chunksize=1)
             if lend_idle:
                 _run_idle_task()
-            parts = pending.get()
+            parts = _wait(pending, list(getattr(pool, "_pool", [])))  # its worker processes
     finally:
         _CHUNK_FN = outer
     out: list[R] = []
