@@ -1,4 +1,4 @@
-"""Answer "no torch" to the imports that only probe for it, in a process verbatim owns.
+"""Answer "no torch" to the imports that only probe for it, in the runs of the command line.
 
 Two libraries of a run import torch at their own import only to record whether it is there:
 spaCy's thinc (``thinc.compat``), for PyTorch layers that verbatim's CNN pipeline never has,

@@ -174,7 +174,8 @@ def build_and_write(folder: Path, analysis: "Analysis", formats: tuple[str, ...]
 
     _check_formats(formats)  # before the report is built
     table_formats = [f for f in ("csv", "html") if f in formats]
-    if not table_formats or not can_fork() or worker_count(len(analysis.ingest.responses), min_items=PARALLEL_MIN_ROWS, limit=2) < 2:
+    large = worker_count(len(analysis.ingest.responses), min_items=PARALLEL_MIN_ROWS, limit=2) > 1
+    if not (table_formats and large and can_fork()):
         report = build_report(analysis)
         return report, write_outputs(folder, analysis, report, formats)
     import multiprocessing
