@@ -700,7 +700,7 @@ def segment_responses(
     with idle_work(functools.partial(load_pipeline, settings.spacy_model)):
         prepared = dict(zip(distinct_raw, map_chunks(work, distinct_raw, spacy_processes(len(distinct_raw), settings.n_process),
                                                      lend_idle=True)))
-    cleaned, non_answer, staged, language = zip(*(prepared[t] for t in raw)) if raw else ((),) * 4
+    cleaned, non_answer, staged, _ = zip(*(prepared[t] for t in raw)) if raw else ((),) * 4  # language: below
 
     # One spaCy pass per distinct answer text serves both name redaction and sentences.
     distinct = list(dict.fromkeys(t for (t, _), na in zip(staged, non_answer) if not na))

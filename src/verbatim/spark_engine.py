@@ -2,8 +2,8 @@
 
 :func:`analyze_spark` returns the :class:`verbatim.pipeline.AnalysisResult` that
 :func:`verbatim.pipeline.analyze` returns and writes the same report files (it builds the
-same :class:`verbatim.pipeline.Analysis` and hands it to ``build_report`` /
-``write_outputs``), plus the per-segment assignments as Parquet.
+same :class:`verbatim.pipeline.Analysis` and hands it to
+:func:`verbatim.report.write.build_and_write`), plus the per-segment assignments as Parquet.
 
 Where each stage runs, and why:
 
@@ -699,13 +699,12 @@ def analyze_spark(source, output_dir=None, config: Config | None = None, *, mast
         analysis, themed = run_stages_spark(spark, ingest, responses, config, model_dir=model_dir,
                                             extend_model=extend_model, log=log,
                                             input_sha256=_source_sha256(spark, source), timings=timings)
-        report = build_report(analysis)
         if output_dir is None:
-            return AnalysisResult(config, ingest, analysis.summary, analysis, report)
-        from .report.write import write_outputs
+            return AnalysisResult(config, ingest, analysis.summary, analysis, build_report(analysis))
+        from .report.write import build_and_write
 
         with atomic_output_dir(output_dir, force=force) as tmp:
-            write_outputs(tmp, analysis, report, formats)
+            report, _ = build_and_write(tmp, analysis, formats)
             _assignment_rows(spark, themed, ingest.kept).orderBy("row", "segment_index").drop("row").write.mode(
                 "overwrite").parquet(assignments_path or str(tmp / "assignments.parquet"))
         return AnalysisResult(config, ingest, analysis.summary, analysis, report, Path(output_dir))
