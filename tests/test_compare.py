@@ -97,11 +97,9 @@ def test_compare_nps_change_test_on_a_hand_computed_case():
     nps = result["overall"]["nps"]
     assert (nps["a"], nps["b"], nps["change"]) == (15.0, 5.0, -10.0)
 
-    def variance(prom, det, n):
-        p, d = (prom + 0.75) / (n + 3), (det + 0.75) / (n + 3)
-        return 1e4 * (p + d - (p - d) ** 2) / (n + 3)
-
-    z = -10.0 / math.sqrt(variance(450, 300, 1000) + variance(400, 350, 1000))
+    # Shares pooled over both waves (the null hypothesis): P = 850/2000, D = 650/2000.
+    p, d = 850 / 2000, 650 / 2000
+    z = -10.0 / (100 * math.sqrt((p + d - (p - d) ** 2) * (1 / 1000 + 1 / 1000)))
     assert nps["p_value"] == pytest.approx(2 * NormalDist().cdf(-abs(z)), rel=1e-9)
     assert nps["significant"] is (nps["p_value"] < 0.05)
 

@@ -109,11 +109,9 @@ def test_trends_change_test_on_a_hand_computed_case():
     responses, _ = _table([("2026-01", 30, 10, 10), ("2026-02", 15, 15, 20)])
     feb = trends.period_nps(responses).iloc[1]
 
-    def variance(prom, det, n):  # delta-method variance on Rocks-adjusted shares, points^2
-        p, d = (prom + 0.75) / (n + 3), (det + 0.75) / (n + 3)
-        return 1e4 * (p + d - (p - d) ** 2) / (n + 3)
-
-    z = (-10.0 - 40.0) / math.sqrt(variance(30, 10, 50) + variance(15, 20, 50))
+    # Pooled over both months (the null hypothesis: one distribution): P = 45/100, D = 30/100.
+    p, d = 45 / 100, 30 / 100
+    z = (-10.0 - 40.0) / (100 * math.sqrt((p + d - (p - d) ** 2) * (1 / 50 + 1 / 50)))
     assert feb["change"] == pytest.approx(-50.0)
     assert feb["change_p"] == pytest.approx(2 * NormalDist().cdf(-abs(z)), rel=1e-9)
     assert feb["change_p"] < 0.05 and feb["change_significant"]

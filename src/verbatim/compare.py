@@ -7,8 +7,8 @@ arbitrarily. Each theme side ("all", "complaint", "praise") is matched separatel
 
 Tests (the two runs are treated as independent samples of customers):
 
-* NPS change: two-sided z-test with the sum of both delta-method variances
-  (:func:`verbatim.stats.nps_difference_p`).
+* NPS change: two-sided z-test with the standard error under the null hypothesis, from the
+  shares pooled over both runs (:func:`verbatim.stats.nps_difference_p`).
 * Share change: pooled two-proportion z-test of n_mentions / n_scored.
 * Impact change: z = (impact_b - impact_a) / sqrt(se_a^2 + se_b^2), each standard error
   read back from the run's bootstrap interval as (ci_high - ci_low) / (2 z).

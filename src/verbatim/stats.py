@@ -93,13 +93,25 @@ def two_sided_normal_p(z):
 def nps_difference_p(p1, d1, n1, p2, d2, n2):
     """Two-sided z-test p-value for NPS(group 1) - NPS(group 2), independent groups.
 
-    The difference of the raw NPS values is divided by the square root of the sum of
-    the two delta-method variances (:func:`adjusted_nps_variance`). NaN where either
-    group is empty.
+    Under the null hypothesis both groups share one distribution of promoters, passives and
+    detractors, so the standard error of the raw difference comes from the pooled shares P
+    and D: sqrt((P + D - (P - D)^2) (1/n1 + 1/n2)), as in the pooled two-proportion test.
+    The Rocks-adjusted variance (:func:`adjusted_nps_variance`) belongs to intervals centred
+    on the adjusted estimate: dividing a raw difference by it made the standard error ~9 %
+    too small at 20 mentions, and a theme with no effect was called significant at the 5 %
+    level 8.5 % of the time (4.9-5.0 % pooled; ``tests/test_impact.py``). NaN where either
+    group is empty; 1 where both groups together hold one category only (nothing differs).
     """
+    p1, d1, n1, p2, d2, n2 = (np.asarray(a, float) for a in (p1, d1, n1, p2, d2, n2))
     diff = nps_points(p1, d1, n1) - nps_points(p2, d2, n2)
-    se = np.sqrt(adjusted_nps_variance(p1, d1, n1) + adjusted_nps_variance(p2, d2, n2))
-    return two_sided_normal_p(diff / se)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        n = n1 + n2
+        pooled_p, pooled_d = (p1 + p2) / n, (d1 + d2) / n
+        spread = np.maximum(pooled_p + pooled_d - (pooled_p - pooled_d) ** 2, 0.0)
+        se = 100.0 * np.sqrt(spread * (1.0 / n1 + 1.0 / n2))
+        z = np.where(se > 0, diff / se, np.nan)
+    defined = (n1 > 0) & (n2 > 0)
+    return np.where(defined & ~(se > 0), 1.0, np.where(defined, two_sided_normal_p(z), np.nan))
 
 
 def two_proportion_p(x1, n1, x2, n2):

@@ -18,10 +18,10 @@ Units: NPS, changes, impacts and intervals are NPS points (-100..100); shares ar
 Tests used:
 
 * NPS change between consecutive periods: two-sided z-test of the difference of two
-  independent NPS values, the standard error being the square root of the sum of both
-  delta-method variances (p + d - (p - d)^2) / n computed on Rocks-adjusted proportions
-  (:func:`verbatim.stats.nps_difference_p`; never zero, so an all-promoter month is
-  still testable).
+  independent NPS values, the standard error being the one under the null hypothesis of one
+  distribution for both periods, sqrt((P + D - (P - D)^2) (1/n1 + 1/n2)) with the shares
+  P and D pooled over the two (:func:`verbatim.stats.nps_difference_p`; two all-promoter
+  months differ by nothing, p = 1).
 * Share change between consecutive periods, and recent window vs earlier window: pooled
   two-proportion z-test (:func:`verbatim.stats.two_proportion_p`). The window tests of
   all (group, theme) pairs are corrected together with Benjamini-Hochberg.
