@@ -589,3 +589,90 @@ def test_csv_layout_numbers_rows_as_read_table(tmp_path):
     with pytest.raises(InputError, match="never closed") as info:
         csv_layout(tmp_path / "open.csv", ",")
     assert "row 2, column 'comment'" in str(info.value)  # as read_table says it
+
+
+# --- found by a black-box hunt on messy exports (2026-12-07) ------------------------------
+
+
+def test_readers_parquet_binary_strings_are_read_as_text(tmp_path):
+    """Older Hive, Impala and Spark writers store strings as Parquet's plain binary type:
+    they were written out as "b'R001'" and labels read "caf" for "café"."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    comments = [b"Great caf\xc3\xa9", b"Slow delivery", b"na\xefve cp1252 bytes"]
+    pq.write_table(pa.table({"response_id": pa.array([b"R001", b"R002", b"R003"], pa.binary()),
+                             "score": [9, 3, 7], "comment": pa.array(comments, pa.binary())}), tmp_path / "b.parquet")
+    result = load_responses(tmp_path / "b.parquet")
+    assert result.responses["response_id"].tolist() == ["R001", "R002", "R003"]
+    assert result.responses["text"].tolist() == ["Great café", "Slow delivery", "naïve cp1252 bytes"]
+
+
+def test_readers_utf16_without_a_byte_order_mark_is_read(write_file):
+    """It was refused as binary data, and forcing utf-16 then ended in an unexpected error."""
+    text = "id,score,comment\r\n1,9,très bien\r\n2,3,slow\r\n"
+    for codec in ("utf-16-le", "utf-16-be"):
+        table = read_table(write_file(f"{codec}.csv", text.encode(codec)))
+        assert table.frame["comment"].tolist() == ["très bien", "slow"]
+    plain = write_file("plain.csv", text)
+    with pytest.raises(InputError) as info:
+        read_table(plain, encoding="utf-16")
+    assert info.value.code == "E102" and "cannot be decoded as utf-16" in str(info.value)
+
+
+def test_readers_utf32_with_a_byte_order_mark_is_not_read_as_utf16(write_file):
+    table = read_table(write_file("s.csv", "id,score,comment\r\n1,9,good\r\n".encode("utf-32")))
+    assert list(table.frame.columns) == ["id", "score", "comment"] and table.frame["comment"].tolist() == ["good"]
+
+
+@pytest.mark.parametrize("rows_before", [0, 400])
+def test_readers_a_stray_nul_is_read_wherever_it_stands(write_file, rows_before):
+    """One NUL refused the whole file when it stood in the first 8 KiB, and was read after."""
+    lines = "".join(f"{i},{i % 11},comment number {i}\n" for i in range(3, 3 + rows_before))
+    table = read_table(write_file("s.csv", "id,score,comment\n" + lines + "1,9,go\x00od\n2,5,bad\n"))
+    assert len(table.frame) == rows_before + 2
+
+
+def test_readers_binary_data_is_still_refused(write_file):
+    import random
+
+    noise = random.Random(0).randbytes(3000)
+    assert _error(write_file("s.csv", noise)).code == "E107"
+
+
+def test_readers_json_array_on_one_line_saved_as_jsonl_hints_json(write_file):
+    error = _error(write_file("s.jsonl", json.dumps([{"comment": "a", "score": 9}, {"comment": "b", "score": 3}])))
+    assert error.code == "E107" and "rename it to .json" in str(error)
+
+
+def test_readers_json_of_arrays_says_records_must_be_objects(write_file):
+    """It said 'no comment column found (columns are: )' and suggested --set input.header_row."""
+    error = _error(write_file("s.json", json.dumps([["id", "score", "comment"], ["a", 9, "x"]])))
+    assert error.code == "E107" and "is an array" in str(error) and '{"comment": "...", "score": 9}' in str(error)
+
+
+@pytest.mark.parametrize("cover", [[], [["NPS report, Q3"]]])
+def test_readers_xlsx_empty_or_title_only_first_sheet_reads_the_survey_sheet(tmp_path, cover):
+    """An empty first sheet was E103 and a one-line title sheet E106, where a cover sheet of
+    two lines already fell back to the sheet with the survey."""
+    book = openpyxl.Workbook()
+    book.active.title = "Sheet1"
+    for row in cover:
+        book.active.append(row)
+    data = book.create_sheet("Responses")
+    data.append(["comment", "score"])
+    data.append(["fine", 9])
+    book.save(tmp_path / "w.xlsx")
+    result = load_responses(tmp_path / "w.xlsx")
+    assert result.responses["text"].tolist() == ["fine"]
+    assert any(note.startswith("sheet 'Sheet1' holds no survey table") and "read sheet 'Responses'" in note
+               for note in result.notes)
+
+
+def test_readers_a_time_of_day_without_a_date_is_rejected_not_put_on_the_day_of_the_run(write_file):
+    path = write_file("s.csv", "id,score,comment,date\n1,9,good,2026-01-05\n2,3,bad,14:05\n3,7,ok,9:30 AM\n"
+                               "4,8,fine,2026-01-06 09:30\n")
+    result = load_responses(path, load_config(overrides={"columns": {"date": "date"}}, environ={}))
+    assert result.responses["response_id"].tolist() == ["1", "4"]
+    assert result.rejected["reason"].tolist() == ["a time of day without a date"] * 2
+    assert result.rejected["row"].tolist() == [3, 4]

@@ -506,6 +506,9 @@ _EPOCH_MILLISECONDS = re.compile(r"^[0-9]{13}$")
 # 20000-79999 is 1954-2119, and a number of 5 digits is no other date.
 _SHEET_SERIAL = re.compile(r"^[2-7][0-9]{4}(?:\.[0-9]+)?$")
 _SHEET_EPOCH = pd.Timestamp("1899-12-30")
+# A time of day alone ("14:05", "9:30 AM", a spreadsheet's time cell "09:30:00"): pandas would
+# put it on the day of the run, another date at each run and a period of its own in the trend.
+TIME_ONLY = re.compile(r"^\d{1,2}:\d\d(?::\d\d(?:[.,]\d+)?)?\s*(?:[AaPp]\.?\s?[Mm]\.?)?$")
 
 
 def parse_dates(values: pd.Series, settings: InputSettings) -> pd.Series:
@@ -515,7 +518,8 @@ def parse_dates(values: pd.Series, settings: InputSettings) -> pd.Series:
     is 1 January, not 31 December in UTC): a response belongs to the day, week and month
     in which its customer wrote it. Without ``settings.date_format``, a number of 10 digits
     is Unix time in seconds and one of 13 in milliseconds (UTC, the only time they tell), and
-    one of 5 from 20000 a spreadsheet's date serial (45962 is 2025-11-01)."""
+    one of 5 from 20000 a spreadsheet's date serial (45962 is 2025-11-01), and a time of day
+    without a date is no date (:data:`TIME_ONLY`)."""
     stripped = values.str.strip()
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
     filled = stripped.ne("")
@@ -539,6 +543,7 @@ def parse_dates(values: pd.Series, settings: InputSettings) -> pd.Series:
         if retry.any():
             parsed.loc[retry] = pd.to_datetime(sub[retry], format="mixed", dayfirst=settings.dayfirst,
                                                errors="coerce", utc=True)
+        parsed = parsed.where(~sub.str.match(TIME_ONLY))
     parsed = parsed.where((parsed >= _FIRST) & (parsed <= _LAST))
     out.loc[filled] = parsed.dt.tz_convert(None).astype("datetime64[ns]").where(epoch.isna(), epoch)
     return out
@@ -676,6 +681,8 @@ def validate_rows(raw: RawTable, columns: ColumnMap, settings: InputSettings, sc
             notes.append(f"dates in '{columns.date}' put the day first in some rows and the month first in others; "
                          f"ambiguous ones such as 05/01 are read {'day' if dayfirst else 'month'} first")
         dates = parse_dates(raw_date, dataclasses.replace(settings, dayfirst=dayfirst)).reset_index(drop=True)
+        if not settings.date_format:
+            reject(raw_date.str.strip().str.match(TIME_ONLY), "a time of day without a date", columns.date, raw_date)
         reject(raw_date.str.strip().ne("") & dates.isna(), "unparseable date (or outside 1677-2262)", columns.date, raw_date)
     else:
         dates = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")

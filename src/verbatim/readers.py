@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
-from .textdecode import DecodedLines, choose_decoding, decode, decoding_notes, refuse_binary_as_text, sniff_format
+from .textdecode import DecodedLines, decode_line, choose_decoding, decode, decoding_notes, refuse_binary_as_text, sniff_format
 
 FORMATS = {
     ".csv": "csv",
@@ -508,15 +508,17 @@ def _read_xlsx(path: Path, data: bytes, *, sheet: str = "", select: Select | Non
         declared_width = ws.max_column or 0
         ws.reset_dimensions()
         values = ws.iter_rows(values_only=True)  # streamed: read_only workbooks parse as they go
-        offset, header_values = _find_header(enumerate(values, start=1), header_row, notes)
-        if header_values is None:
-            raise InputError("E103", f"no row {header_row} to read the column names from" if header_row
-                             else "workbook sheet is empty", file=path)
-        width = max(len(header_values), declared_width)
-        header = _header(list(header_values) + [None] * (width - len(header_values)), notes)
-        table = _TableBuilder(header, select)
-        unreadable = []
+        others = [w.title for w in book.worksheets if w is not ws]
+        header = None
         try:
+            offset, header_values = _find_header(enumerate(values, start=1), header_row, notes)
+            if header_values is None:
+                raise InputError("E103", f"no row {header_row} to read the column names from" if header_row
+                                 else "workbook sheet is empty", file=path)
+            width = max(len(header_values), declared_width)
+            header = _header(list(header_values) + [None] * (width - len(header_values)), notes)
+            table = _TableBuilder(header, select)
+            unreadable = []
             for row, record in enumerate(values, start=offset + 1):  # openpyxl rows are 1-based
                 if len(record) > width and not all(_blank_cell(v) for v in record[width:]):
                     unreadable.append(_wider_than_header(row, record, header))
@@ -526,31 +528,25 @@ def _read_xlsx(path: Path, data: bytes, *, sheet: str = "", select: Select | Non
             frame, rows, blank = table.frame(notes, [(row, column - 1) for row, column, _ in scan.unsaved_formulas])
             frame, rows, blank, merged_down = check_sheet(scan, header, offset, frame, rows, blank, unreadable, notes)
         except InputError as exc:
-            others = [w.title for w in book.worksheets if w is not ws]
-            if exc.code == "E105" and (why := header_formula_notes(scan_worksheet(ws), header, offset)):
+            if exc.code == "E105" and header and (why := header_formula_notes(scan_worksheet(ws), header, offset)):
                 # A column was not found because its name is a formula never computed: say so.
                 raise InputError("E105", f"{exc.message}; {'; '.join(why)}", file=exc.file, row=exc.row,
                                  column=exc.column) from None
-            if exc.code != "E105" or sheet or not others:
+            if exc.code not in ("E103", "E105") or sheet or not others:
                 raise
             # A cover or notes sheet first: the columns are on another sheet. The first other
             # visible sheet where they are found is read, and the run says so.
-            for other in [w.title for w in book.worksheets if w is not ws and w.sheet_state == "visible"]:
-                try:
-                    found = _read_xlsx(path, data, sheet=other, select=select, header_row=header_row)
-                except InputError as again:
-                    if again.code not in ("E103", "E105"):
-                        raise
-                    continue
-                if found.frame.empty and not found.unreadable:  # column names alone: no survey either
-                    continue
-                why = exc.message.split(";")[0]  # "no comment column found"
-                found.notes.insert(0, f"sheet {ws.title!r} holds no survey table ({why}): read sheet {other!r} "
-                                      f"instead, of {len(book.worksheets)}; choose another with --sheet")
+            found = _other_sheet(path, data, book, ws, select, header_row, exc.message.split(";")[0])
+            if found is not None:
                 return found
-            raise InputError("E105", f"{exc.message}; this is sheet {ws.title!r}, the workbook also has "
-                                     f"{', '.join(repr(t) for t in others)}: choose one with --sheet",
+            raise InputError(exc.code, f"{exc.message}; this is sheet {ws.title!r}, the workbook also has "
+                                       f"{', '.join(repr(t) for t in others)}: choose one with --sheet",
                              file=exc.file, row=exc.row, column=exc.column) from None
+        if not rows and not unreadable and not sheet and others:
+            # A title line alone ("NPS report, Q3") reads as column names with nothing below.
+            found = _other_sheet(path, data, book, ws, select, header_row, "no rows below its first line")
+            if found is not None:
+                return found
     finally:
         book.close()
     return RawTable(frame, rows, "xlsx", None, None, unreadable, notes, blank, merged_down)
@@ -560,6 +556,25 @@ def _first_visible_sheet(book):
     """The first sheet a user sees: a hidden one (an old wave kept out of sight) is never
     read unless named with --sheet."""
     return next((ws for ws in book.worksheets if ws.sheet_state == "visible"), book.worksheets[0])
+
+
+def _other_sheet(path: Path, data: bytes, book, ws, select: Select | None, header_row: int,
+                 why: str) -> RawTable | None:
+    """The first visible sheet after ``ws`` that holds a survey table, read, with a note that
+    says ``ws`` was passed over and why; None when no other sheet has one."""
+    for other in [w.title for w in book.worksheets if w is not ws and w.sheet_state == "visible"]:
+        try:
+            found = _read_xlsx(path, data, sheet=other, select=select, header_row=header_row)
+        except InputError as again:
+            if again.code not in ("E103", "E105"):
+                raise
+            continue
+        if found.frame.empty and not found.unreadable:  # column names alone: no survey either
+            continue
+        found.notes.insert(0, f"sheet {ws.title!r} holds no survey table ({why}): read sheet {other!r} "
+                              f"instead, of {len(book.worksheets)}; choose another with --sheet")
+        return found
+    return None
 
 
 def _blank_cell(value: object) -> bool:
@@ -590,6 +605,11 @@ def _records_to_table(path: Path, records: list[tuple[int, object]], fmt: str, u
             continue
         objects.append(_flatten(record))
         rows.append(row)
+    if records and not objects:  # else "no comment column found (columns are: )"
+        kind = "an array" if isinstance(records[0][1], list) else "not an object"
+        raise InputError("E107", f"holds no JSON object: its first record (row {records[0][0]}) is {kind}; "
+                                 "each response must be one object of named values, such as "
+                                 '{"comment": "...", "score": 9}', file=path)
     columns: list[str] = []
     for obj in objects:
         for key in obj:
@@ -701,9 +721,10 @@ def _read_jsonl(path: Path, data: bytes, *, encoding: str = "") -> RawTable:
             records.append((lineno, json.loads(line)))
         except json.JSONDecodeError as exc:
             unreadable.append({"row": lineno, "value": line[:200], "reason": f"invalid JSON ({exc.msg})"})
-    if unreadable and _is_one_json_document(text):
-        raise InputError("E107", "is one JSON document spread over several lines, not JSON Lines (one record "
-                                 "per line); rename it to .json", file=path)
+    one_array = len(records) == 1 and isinstance(records[0][1], list)  # a JSON array on one line
+    if (unreadable or one_array) and _is_one_json_document(text):
+        raise InputError("E107", "is one JSON document, not JSON Lines (one record per line); "
+                                 "rename it to .json", file=path)
     return _records_to_table(path, records, "jsonl", used, unreadable, notes)
 
 
@@ -824,5 +845,13 @@ def cell_to_str(value: object) -> str:
     if isinstance(value, pd.Timestamp):
         return "" if pd.isna(value) else value.isoformat()
     if isinstance(value, (list, dict)):
-        return json.dumps(value, ensure_ascii=False)
+        return json.dumps(value, ensure_ascii=False, default=cell_to_str)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        # Parquet's plain binary type, in which older Hive, Impala and Spark writers store
+        # strings: as text, not "b'...'"; bytes that are not UTF-8 read as cp1252 (Latin-1).
+        raw = bytes(value)
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return decode_line(raw)[0]
     return str(value)

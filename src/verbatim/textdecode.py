@@ -85,20 +85,49 @@ def choose_decoding(path: Path, data: bytes, encoding: str = "") -> Decoding:
             if not getattr(codecs.lookup(encoding), "_is_text_encoding", True):  # "hex", "zlib"...
                 raise LookupError(f"{encoding!r} is not a text encoding")
             _check_decodes(data, encoding)
-        except (LookupError, UnicodeDecodeError) as exc:
+        except (LookupError, UnicodeError) as exc:  # UTF-16 without a BOM raises a bare UnicodeError
             raise InputError("E102", f"cannot be decoded as {encoding}: {exc}", file=path) from None
         return Decoding(encoding)
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):  # before UTF-16's: FF FE begins both
+        return Decoding("utf-32")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return Decoding("utf-16")  # its body is checked as it is read
     if data.startswith(codecs.BOM_UTF8):
         return Decoding("utf-8-sig") if _decodes(data, "utf-8") else Decoding(None, "utf-8-sig", len(codecs.BOM_UTF8))
     if b"\x00" in data[:8192]:
-        raise InputError("E107", "contains binary data; is it really a text file?", file=path)
+        if codec := _utf16_without_bom(data):
+            return Decoding(codec)
+        if _looks_binary(data[:8192]):
+            raise InputError("E107", "contains binary data; is it really a text file?", file=path)
     if _decodes(data, "utf-8"):
         return Decoding("utf-8")
     if not _has_utf8_text(data) and _decodes(data, "cp1252"):
         return Decoding("cp1252")  # what line by line would give: no line is valid UTF-8 text
     return Decoding(None)
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """``utf-16-le`` or ``utf-16-be`` for UTF-16 text saved without a byte-order mark (the NUL
+    byte of every ASCII character on one side), when the whole file decodes so; else None."""
+    head = data[:8192]
+    even, odd = head[0::2], head[1::2]
+    for codec, zeros, other in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
+        if len(zeros) >= 2 and zeros.count(0) > 0.5 * len(zeros) and other.count(0) == 0 and _decodes(data, codec):
+            return codec
+    return None
+
+
+# Control bytes no text file holds (all but tab, line ends, form feed and Ctrl-Z, which old
+# Windows tools append); NUL among them.
+_BINARY_BYTES = bytes([*range(0, 9), 11, *range(14, 26), *range(27, 32)])
+
+
+def _looks_binary(head: bytes) -> bool:
+    """Whether more than 1 % of ``head`` (and more than two bytes) is control bytes: an image,
+    an archive, random bytes. A stray NUL in a text export (a field pasted from a database) is
+    a character of one row, read like any other wherever it stands, not a reason to refuse
+    the whole file."""
+    return len(head) - len(head.translate(None, _BINARY_BYTES)) > max(2, len(head) // 100)
 
 
 def _decoded_chunks(data: bytes, codec: str, errors: str = "strict") -> Iterator[str]:
@@ -129,7 +158,7 @@ def _decodes(data: bytes, codec: str) -> bool:
     return True
 
 
-def _decode_line(raw: bytes) -> tuple[str, str]:
+def decode_line(raw: bytes) -> tuple[str, str]:
     """``(text, codec)`` of one line: UTF-8 if it is valid UTF-8, else cp1252, else Latin-1
     (which decodes any byte)."""
     for codec in ("utf-8", "cp1252"):
@@ -144,7 +173,7 @@ class DecodedLines:
     """One pass over a text file's lines (line endings kept), decoded as they are read: the
     file is never decoded whole.
 
-    Line by line, each line gets the encoding it is valid in (:func:`_decode_line`): exports
+    Line by line, each line gets the encoding it is valid in (:func:`decode_line`): exports
     are concatenated from several tools, and one line saved by a Windows tool must not turn
     every accented letter of a UTF-8 file into mojibake ('cafÃ©'), nor a BOM-marked file's
     bad bytes into U+FFFD. ``fallback`` holds, per encoding, the numbers of the lines that
@@ -176,7 +205,7 @@ class DecodedLines:
             raw = match.group()
             if self._doubled_crlf and raw.endswith(b"\r\r\n"):
                 raw = raw[:-3] + b"\r\n"
-            text, codec = _decode_line(raw)
+            text, codec = decode_line(raw)
             if codec != "utf-8":
                 self.fallback[codec].append(number)
             elif not raw.isascii():
