@@ -286,6 +286,18 @@ def test_report_html_says_when_no_top_issue_is_beyond_noise():
     assert page.index(note) < page.index('class="card issue"')
 
 
+def test_report_html_drivers_ranking_says_when_an_issue_adds_points_on_its_own():
+    report = make_report()
+    overall = report["overall"]
+    overall["method"] = "drivers"
+    first = dict(overall["improvement_areas"][0], impact=6.5, ci_low=4.9, ci_high=7.7, rank_stability=None,
+                 driver_weight=-0.0123)
+    overall["driver_improvement_areas"] = [first]
+    page = render_html(report, make_assignments())
+    assert "On its own it goes with higher scores" in page
+    assert "Not computed for the drivers ranking" in page and "Not enough data to say" not in page
+
+
 # --- drill-down sample of large surveys ---------------------------------------------------
 
 

@@ -355,3 +355,23 @@ def test_report_markdown_lists_general_reactions_apart_from_the_rankings(report)
         section = rest.split("\n## ")[0]
         assert "really disappointed" not in ranked and "**really disappointed**: costs about" in section
         assert wording.GENERAL_INTRO in section and "> “" in section  # with a quote
+
+
+def test_report_markdown_drivers_ranking_says_when_an_issue_adds_points_on_its_own(report):
+    """method = "drivers": an issue is picked by its sign with every theme fitted together, but
+    its effect line is its own impact, which can add points (a theme mentioned mostly beside
+    strong praise). It read "your top issue ... adds 6.5 NPS points, clearly beyond noise" and
+    "not enough data to say whether it is a top-2 issue", where no stability is computed."""
+    drivers = json.loads(json.dumps(report))
+    department = next(d for d in drivers["departments"] if not d["too_small"])
+    ranking = department["ranking"]
+    ranking["method"] = "drivers"
+    first, second = (json.loads(json.dumps(e)) for e in ranking["improvement_areas"][:2])
+    first.update(impact=6.5, ci_low=4.9, ci_high=7.7, rank_stability=None, driver_weight=-0.0123)
+    second.update(rank_stability=None, driver_weight=-0.004)
+    ranking["driver_improvement_areas"] = [first, second]
+    page = _visible_text(render_department_md(drivers, department))
+    assert "On its own it goes with higher scores; the drivers model ranks it an issue only once" in page
+    assert page.count("On its own it goes with") == 1  # the second issue costs points on its own too
+    assert "not computed for the drivers ranking (relative weight -0.012)" in page
+    assert "not enough data to say whether" not in page

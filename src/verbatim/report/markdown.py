@@ -90,8 +90,9 @@ def _ranked_block(entry: Mapping[str, Any], rank: int, *, kind: str, group_nps: 
     lines.append(
         f"- **Effect on NPS:** {w.impact_phrase(entry.get('impact'), entry.get('ci_low'), entry.get('ci_high'))}"
         f", {w.evidence_phrase(bool(entry.get('significant')))}."
+        + (f" {note}" if (note := w.driver_sign_note(entry, kind=kind)) else "")
     )
-    lines.append(f"- **How sure is the ranking:** {w.stability_phrase(entry.get('rank_stability'), kind=kind, k=k)}.")
+    lines.append(f"- **How sure is the ranking:** {w.ranking_phrase(entry, kind=kind, k=k)}.")
     lines.append(f"- **Who mentions it:** {w.mention_phrase(entry.get('share'), entry.get('n_mentions'), population)}.")
     without = w.without_phrase(entry.get("nps_without"), group_nps)
     if without and kind == "issue":

@@ -184,6 +184,32 @@ def stability_phrase(stability: Any, *, kind: str = "issue", k: int = DEFAULT_TO
     return f"{lead} top-{k} {kind} ({stability:.0%} of resamples)"
 
 
+def ranking_phrase(entry: Mapping[str, Any], *, kind: str = "issue", k: int = DEFAULT_TOP_K) -> str:
+    """How sure the ranking of ``entry`` is: its rank stability in words
+    (:func:`stability_phrase`), or, for an entry of the drivers ranking (which has a
+    ``driver_weight`` and no resamples), that it was not computed rather than "not enough data"."""
+    if entry.get("driver_weight") is not None and not is_number(entry.get("rank_stability")):
+        return f"not computed for the drivers ranking (relative weight {float(entry['driver_weight']):+.3f})"
+    return stability_phrase(entry.get("rank_stability"), kind=kind, k=k)
+
+
+def driver_sign_note(entry: Mapping[str, Any], *, kind: str = "issue") -> str:
+    """A sentence for a theme of the drivers ranking whose effect on its own points the other
+    way (an issue whose mentioners score higher than the rest), else "". The drivers model
+    weighs each theme with the others it is mentioned with, so a theme said mostly beside
+    strong praise can rank as an issue while its own effect adds points: shown without this,
+    "your top issue ... adds 6.5 NPS points" reads as a contradiction."""
+    impact = entry.get("impact")
+    if entry.get("driver_weight") is None or not is_number(impact) or impact == 0:
+        return ""
+    if (kind in ("issue", "improvement")) == (impact < 0):
+        return ""
+    goes_with = "higher" if impact > 0 else "lower"
+    side = "an issue" if kind in ("issue", "improvement") else "a strength"
+    return (f"On its own it goes with {goes_with} scores; the drivers model ranks it {side} only once the "
+            "themes mentioned with it are accounted for.")
+
+
 def mention_phrase(share: Any, n: Any, population: str = "respondents") -> str:
     """``'10% of respondents (232)'``: how many mention a theme."""
     text = f"{fmt_share(share)} of {population}"
