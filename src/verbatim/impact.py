@@ -266,14 +266,8 @@ def _nps_row(rows: pd.DataFrame, label: object, settings: ImpactSettings) -> dic
     w_prom = float(w[(group == "promoter").to_numpy()[scored]].sum())
     w_det = float(w[(group == "detractor").to_numpy()[scored]].sum())
     n_eff = stats.kish_effective_size(w)
-    if w_total > 0:
-        # The adjusted-Wald formula on weighted shares at the Kish size: the
-        # interval reflects how much information unequal weights leave.
-        w_low, w_high = stats.adjusted_wald_interval(
-            w_prom / w_total * n_eff, w_det / w_total * n_eff, n_eff, settings.ci_level
-        )
-    else:
-        w_low = w_high = np.nan
+    w_low, w_high = stats.weighted_nps_interval(w, (group == "promoter").to_numpy()[scored],
+                                                (group == "detractor").to_numpy()[scored], settings.ci_level)
     share = (lambda k: k / n) if n else (lambda k: np.nan)
     return {
         "group": label, "n_responses": len(rows), "n_unscored": len(rows) - n, "n_scored": n,

