@@ -375,3 +375,18 @@ def test_report_markdown_drivers_ranking_says_when_an_issue_adds_points_on_its_o
     assert page.count("On its own it goes with") == 1  # the second issue costs points on its own too
     assert "not computed for the drivers ranking (relative weight -0.012)" in page
     assert "not enough data to say whether" not in page
+
+
+def test_report_markdown_weighted_nps_is_shown_beside_the_unweighted_one(report):
+    """With --weight the reports showed only unweighted figures, with no word of it: the
+    weighted NPS and its interval were in report.json alone."""
+    assert "Weighted" not in render_summary_md(report)
+    weighted = json.loads(json.dumps(report))
+    weighted["run"]["columns"]["weight"] = "revenue"
+    weighted["nps"].update(weighted_nps=31.4, weighted_ci_low=18.2, weighted_ci_high=44.0, n_effective=212.6)
+    sentence = ("Weighted by 'revenue', the NPS is +31.4 (likely between +18.2 and +44.0), as much information "
+                "as 213 equally weighted respondents. Every other figure here counts each respondent once.")
+    assert sentence in _visible_text(render_summary_md(weighted))
+    department = next(d for d in weighted["departments"] if not d["too_small"])
+    department["nps"].update(weighted_nps=-3.0, weighted_ci_low=-20.0, weighted_ci_high=14.0, n_effective=80.0)
+    assert "Weighted by 'revenue', the NPS is -3.0" in _visible_text(render_department_md(weighted, department))

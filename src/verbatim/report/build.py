@@ -24,7 +24,7 @@ import pandas as pd
 if TYPE_CHECKING:  # pragma: no cover
     from ..pipeline import Analysis
 
-SCHEMA_VERSION = "1.9"
+SCHEMA_VERSION = "1.10"
 ALL = "__all__"
 QUOTE_MAX_CHARS = 280
 QUOTES_PER_THEME = 3
@@ -105,6 +105,9 @@ def nps_block(row: pd.Series | None) -> dict | None:
     }
     if "weighted_nps" in row and _num(row["weighted_nps"]) is not None:
         block["weighted_nps"] = _num(row["weighted_nps"], 1)
+        block["weighted_ci_low"] = _num(row["weighted_ci_low"], 1)
+        block["weighted_ci_high"] = _num(row["weighted_ci_high"], 1)
+        block["n_effective"] = _num(row["n_effective"], 1)
     return block
 
 

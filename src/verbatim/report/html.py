@@ -498,7 +498,10 @@ def _headline(report: Mapping[str, Any]) -> str:
     return (
         f'<div class="kpi nps-kpi"><div class="kpi-label">Net Promoter Score</div>'
         f'<div id="headline-nps" class="kpi-value">{_e(w.fmt_points(nps.get("nps")))}</div>'
-        f'<div class="kpi-sub">{_e(rng)}</div>{warn}</div>'
+        f'<div class="kpi-sub">{_e(rng)}</div>{warn}'
+        + (f'<div class="kpi-sub">{_e(weighted)}</div>' if (weighted := w.weighted_nps_sentence(
+            nps, report["run"]["columns"].get("weight"))) else "")
+        + '</div>'
         f'<div class="kpi mix"><div class="kpi-label">Promoters, passives, detractors</div>'
         f'<div class="mixbar" role="img" aria-label="{_e(w.nps_breakdown(nps))}">{bar}</div>'
         f'<div class="kpi-sub">{_e(w.nps_breakdown(nps))}</div></div>'

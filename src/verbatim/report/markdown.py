@@ -167,6 +167,10 @@ def _how_to_read(report: Mapping[str, Any]) -> list[str]:
     ]
 
 
+def _weight_column(report: Mapping[str, Any]) -> Any:
+    return ((report.get("run") or {}).get("columns") or {}).get("weight")
+
+
 def render_department_md(report: Mapping[str, Any], department: Mapping[str, Any]) -> str:
     """The page ``departments/<slug>.md`` for one department of ``report``."""
     name = escape_md(department["name"])
@@ -188,6 +192,7 @@ def render_department_md(report: Mapping[str, Any], department: Mapping[str, Any
             f"Your NPS is **{w.nps_with_range(nps)}**, from {w.scored_respondents(nps['n'])}"
             f" ({w.nps_breakdown(nps)}). The company as a whole scores {w.nps_with_range(company)}"
             + (f": you are {gap}." if gap else ".")
+            + (f" {weighted}" if (weighted := w.weighted_nps_sentence(nps, _weight_column(report))) else "")
         )
     else:
         lines.append(f"No NPS for this page. The company as a whole scores {w.nps_with_range(company)}.")
@@ -242,7 +247,8 @@ def render_summary_md(report: Mapping[str, Any]) -> str:
     lines.append(f"*Survey file `{_code(run['input']['path'])}`, analysed {run['created_at'][:10]} "
                  f"with verbatim {escape_md(run['verbatim_version'])}.*")  # fmt: skip
     lines += ["", "## Headline", ""]
-    lines.append(f"**NPS {w.nps_with_range(nps)}** from {w.scored_respondents(nps['n'])} ({w.nps_breakdown(nps)}).")
+    lines.append(f"**NPS {w.nps_with_range(nps)}** from {w.scored_respondents(nps['n'])} ({w.nps_breakdown(nps)})."
+                 + (f" {weighted}" if (weighted := w.weighted_nps_sentence(nps, _weight_column(report))) else ""))
     if nps.get("too_small"):
         lines += ["", f"> **Warning.** {escape_md(w.small_sample_warning('This survey', nps.get('n')))}"]
     no_comment = report.get("no_comment") or {}

@@ -115,6 +115,20 @@ def nps_with_range(nps: Mapping[str, Any] | None) -> str:
     return text
 
 
+def weighted_nps_sentence(nps: Mapping[str, Any] | None, column: Any) -> str:
+    """With a weight column: the weighted NPS and its range, and that every other figure is
+    unweighted (the rankings, the departments); "" without weights. A reader who gave a
+    revenue column must not take the headline for the value-weighted score."""
+    if not nps or not is_number(nps.get("weighted_nps")):
+        return ""
+    weighted = {"nps": nps["weighted_nps"], "ci_low": nps.get("weighted_ci_low"), "ci_high": nps.get("weighted_ci_high")}
+    name = f" by '{column}'" if column else ""
+    size = (f", as much information as {fmt_count(round(float(nps['n_effective'])))} equally weighted respondents"
+            if is_number(nps.get("n_effective")) else "")
+    return (f"Weighted{name}, the NPS is {nps_with_range(weighted)}{size}. "
+            "Every other figure here counts each respondent once.")
+
+
 def nps_difference(value: Any, reference: Any, reference_name: str = "the company") -> str:
     """How far one NPS sits from another: ``'8.2 points below the company'``."""
     if not (is_number(value) and is_number(reference)):
