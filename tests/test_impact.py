@@ -512,3 +512,27 @@ def test_impact_general_themes_are_measured_but_not_ranked():
         assert list(rows["rank"]) == list(range(1, len(rows) + 1)), group
     ranked = analyze_impact(responses, matrix, ImpactSettings(n_bootstrap=50, rank_general=True), general={"bad"})
     assert_frame_equal(ranked.improvement_areas, plain.improvement_areas)
+
+
+def test_impact_top_issues_tied_with_the_next_when_the_data_cannot_tell_them_apart():
+    # 'bad' turns most of its promoters into detractors: clearly the first issue, apart from
+    # every theme of no effect. Ranks 2 and 3 are themes of no effect: the second is tied
+    # with the third, whatever its rank stability says.
+    responses, matrix = simulate(3000, 7, planted_effect=0.9, n_themes=12)
+    result = analyze_impact(responses, matrix, ImpactSettings(n_bootstrap=400))
+    areas = result.improvement_areas[result.improvement_areas["group"] == ALL].set_index("rank")
+    assert areas.at[1, "theme"] == "bad" and pd.isna(areas.at[1, "tied_with"])
+    assert areas.at[2, "tied_with"] == areas.at[3, "theme"]
+    assert areas.loc[3:, "tied_with"].isna().all()
+
+
+def test_impact_among_equal_themes_the_named_top_two_are_tied():
+    # 20 themes with the same true effect (none): each is a top-2 issue by chance alone. The
+    # two the ranking names must not read as set apart from the next in most surveys.
+    tied = 0
+    for seed in range(10):
+        responses, matrix = simulate(1500, seed, n_themes=20)
+        result = analyze_impact(responses, matrix, ImpactSettings(n_bootstrap=200, seed=seed))
+        areas = result.improvement_areas[result.improvement_areas["group"] == ALL]
+        tied += int(areas[areas["rank"] <= 2]["tied_with"].notna().sum())
+    assert tied >= 18  # of 20 named

@@ -390,3 +390,12 @@ def test_report_markdown_weighted_nps_is_shown_beside_the_unweighted_one(report)
     department = next(d for d in weighted["departments"] if not d["too_small"])
     department["nps"].update(weighted_nps=-3.0, weighted_ci_low=-20.0, weighted_ci_high=14.0, n_effective=80.0)
     assert "Weighted by 'revenue', the NPS is -3.0" in _visible_text(render_department_md(weighted, department))
+
+
+def test_report_markdown_names_the_theme_a_top_issue_is_tied_with(report):
+    tied = json.loads(json.dumps(report))
+    second = tied["overall"]["improvement_areas"][1]
+    second["tied_with"] = {"theme_id": 3, "side": "all", "label": "Damaged parcel or item"}
+    page = _visible_text(render_summary_md(tied))
+    assert "the data cannot tell it apart from “Damaged parcel or item”, ranked 3rd" in page
+    assert "cannot tell it apart" not in _visible_text(render_summary_md(report))

@@ -372,13 +372,19 @@ class ReportBuilder:
         impact = self.a.impact.theme_impact.set_index(["group", "theme"])
         return [self._entry(impact.loc[(group, r["theme"])], r["theme"], kind, department=department,
                             rank_stability=None if drivers else r["rank_stability"],
-                            driver_weight=r["signed_weight"] if drivers else None)
+                            driver_weight=r["signed_weight"] if drivers else None,
+                            tied_with=None if drivers else r["tied_with"])
                 for _, r in rows.iterrows()]
 
     def _entry(self, imp: pd.Series, key: str, kind: str, *, department: str | None, rank_stability=None,
-               driver_weight=None, n_quotes: int = 5) -> dict:
-        """One theme of a list (ranked or not) from its impact row ``imp``."""
+               driver_weight=None, tied_with=None, n_quotes: int = 5) -> dict:
+        """One theme of a list (ranked or not) from its impact row ``imp``; ``tied_with``: the
+        key of the theme ranked next when the two cannot be told apart."""
         tid, side = self.a.theme_keys[key]
+        tie = None
+        if tied_with is not None and tied_with in self.a.theme_keys:
+            tie_id, tie_side = self.a.theme_keys[tied_with]
+            tie = {"theme_id": tie_id, "side": tie_side, "label": self.labels.get(tie_id, str(tie_id)) + _side_suffix(tie_side)}
         quote_side = side if side != "all" else ("complaint" if kind == "improvement" else "praise")
         return {
             "theme_id": tid,
@@ -393,6 +399,7 @@ class ReportBuilder:
             "share": _prob(imp["share"]) or 0.0,
             "significant": bool(imp["significant"]),
             "driver_weight": _num(driver_weight, 4),
+            "tied_with": tie,
             "quotes": self.quotes_for(tid, quote_side, department=department)[:n_quotes],
         }
 

@@ -204,7 +204,15 @@ def ranking_phrase(entry: Mapping[str, Any], *, kind: str = "issue", k: int = DE
     ``driver_weight`` and no resamples), that it was not computed rather than "not enough data"."""
     if entry.get("driver_weight") is not None and not is_number(entry.get("rank_stability")):
         return f"not computed for the drivers ranking (relative weight {float(entry['driver_weight']):+.3f})"
-    return stability_phrase(entry.get("rank_stability"), kind=kind, k=k)
+    text = stability_phrase(entry.get("rank_stability"), kind=kind, k=k)
+    tie = entry.get("tied_with")
+    if tie and tie.get("label"):
+        text += f"; the data cannot tell it apart from “{theme_name(tie['label'], tie.get('side'))}”, ranked {k + 1}{_ordinal(k + 1)}"
+    return text
+
+
+def _ordinal(n: int) -> str:
+    return "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
 
 
 def driver_sign_note(entry: Mapping[str, Any], *, kind: str = "issue") -> str:
