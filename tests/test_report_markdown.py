@@ -390,6 +390,10 @@ def test_report_markdown_weighted_nps_is_shown_beside_the_unweighted_one(report)
     department = next(d for d in weighted["departments"] if not d["too_small"])
     department["nps"].update(weighted_nps=-3.0, weighted_ci_low=-20.0, weighted_ci_high=14.0, n_effective=80.0)
     assert "Weighted by 'revenue', the NPS is -3.0" in _visible_text(render_department_md(weighted, department))
+    # Without a weight column every weight is 1: no weighted figure is claimed (74c1413 said
+    # "Weighted, the NPS is ..." on every run).
+    weighted["run"]["columns"]["weight"] = None
+    assert "Weighted" not in render_summary_md(weighted) and "Weighted" not in render_department_md(weighted, department)
 
 
 def test_report_markdown_names_the_theme_a_top_issue_is_tied_with(report):

@@ -81,8 +81,9 @@ def _group_or_none(group: Any) -> str | None:
     return group if isinstance(group, str) else None
 
 
-def nps_block(row: pd.Series | None) -> dict | None:
-    """One row of :func:`verbatim.impact.nps_table` as the schema's ``nps`` object."""
+def nps_block(row: pd.Series | None, weighted: bool = False) -> dict | None:
+    """One row of :func:`verbatim.impact.nps_table` as the schema's ``nps`` object; the
+    weighted NPS's interval and effective size only when ``weighted`` (weights not all equal)."""
     if row is None:
         return None
     n = int(row["n_scored"])
@@ -105,6 +106,7 @@ def nps_block(row: pd.Series | None) -> dict | None:
     }
     if "weighted_nps" in row and _num(row["weighted_nps"]) is not None:
         block["weighted_nps"] = _num(row["weighted_nps"], 1)
+    if weighted and _num(row.get("weighted_nps")) is not None:
         block["weighted_ci_low"] = _num(row["weighted_ci_low"], 1)
         block["weighted_ci_high"] = _num(row["weighted_ci_high"], 1)
         block["n_effective"] = _num(row["n_effective"], 1)
@@ -486,7 +488,7 @@ class ReportBuilder:
                 owned = sorted(int(t) for t in self.a.owners.loc[self.a.owners["department"] == name, "theme_id"])
             blocks.append({
                 "name": str(name), "slug": slugify(str(name)), "source": "column",
-                "nps": nps_block(row), "responses": int(row["n_responses"]), "too_small": bool(row["too_small"]),
+                "nps": nps_block(row, self.a.impact.weighted), "responses": int(row["n_responses"]), "too_small": bool(row["too_small"]),
                 "ranking": self.ranking(name, department=name), "owned_themes": owned, "warnings": warnings,
             })
         blocks.extend(self.routed_department_blocks({b["name"] for b in blocks}))
@@ -526,7 +528,7 @@ class ReportBuilder:
         report = {
             "schema_version": SCHEMA_VERSION,
             "run": self.run_block(),
-            "nps": nps_block(nps.loc[ALL]),
+            "nps": nps_block(nps.loc[ALL], imp.weighted),
             "no_comment": {"n": int(non_answer.sum()), "share": _prob(non_answer.mean() if len(non_answer) else 0) or 0.0,
                            "nps": no_comment_nps},
             "themes": self.theme_blocks(),

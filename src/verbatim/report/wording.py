@@ -119,10 +119,10 @@ def weighted_nps_sentence(nps: Mapping[str, Any] | None, column: Any) -> str:
     """With a weight column: the weighted NPS and its range, and that every other figure is
     unweighted (the rankings, the departments); "" without weights. A reader who gave a
     revenue column must not take the headline for the value-weighted score."""
-    if not nps or not is_number(nps.get("weighted_nps")):
-        return ""
+    if not column or not nps or not is_number(nps.get("weighted_nps")):
+        return ""  # without a weight column every weight is 1: the weighted NPS is the NPS
     weighted = {"nps": nps["weighted_nps"], "ci_low": nps.get("weighted_ci_low"), "ci_high": nps.get("weighted_ci_high")}
-    name = f" by '{column}'" if column else ""
+    name = f" by '{column}'"
     size = (f", as much information as {fmt_count(round(float(nps['n_effective'])))} equally weighted respondents"
             if is_number(nps.get("n_effective")) else "")
     return (f"Weighted{name}, the NPS is {nps_with_range(weighted)}{size}. "
