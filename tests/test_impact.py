@@ -536,3 +536,16 @@ def test_impact_among_equal_themes_the_named_top_two_are_tied():
         areas = result.improvement_areas[result.improvement_areas["group"] == ALL]
         tied += int(areas[areas["rank"] <= 2]["tied_with"].notna().sum())
     assert tied >= 18  # of 20 named
+
+
+@settings(deadline=None, max_examples=200)
+@given(st.integers(0, 60), st.integers(0, 60), st.integers(0, 60))
+def test_impact_nps_interval_holds_the_nps(promoters, passives, detractors):
+    # The adjusted centre moves towards 0: one promoter gave NPS +100 "likely between -48.5
+    # and +98.5" in the reports.
+    n = promoters + passives + detractors
+    low, high = stats.adjusted_wald_interval(promoters, detractors, n)
+    if n == 0:
+        assert np.isnan(low) and np.isnan(high)
+    else:
+        assert float(low) <= float(stats.nps_points(promoters, detractors, n)) <= float(high)

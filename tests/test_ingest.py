@@ -441,6 +441,17 @@ def test_ingest_counts_a_department_spelled_in_another_case_in_the_usual_spellin
             "'Billing'; 'customer service' as 'Customer Service'; 'SALES', 'sales' as 'Sales'") in result.notes
 
 
+def test_ingest_a_department_named_like_the_whole_survey_group_is_analysed_under_another_name(write_file):
+    """A department '__all__' ended the run in "unexpected ValueError: '__all__' is reserved"."""
+    from verbatim.impact import ALL, analyze_impact
+
+    text = "comment,score,team\na,10,__all__\nb,2,Sales\n"
+    result = load_responses(write_file("d.csv", text), config())
+    assert result.responses["department"].tolist() == [f"{ALL} (department)", "Sales"]
+    assert any("name their department '__all__'" in note for note in result.notes)
+    analyze_impact(result.responses, pd.DataFrame(index=result.responses["response_id"]))
+
+
 def test_ingest_rejects_weights_that_cannot_be_added_up(write_file):
     text = "comment,score,revenue\na,9,100\nb,9,inf\nc,9,1e308\nd,9,-1\n"
     result = load_responses(write_file("w.csv", text), config(weight="revenue"))

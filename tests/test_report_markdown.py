@@ -403,3 +403,17 @@ def test_report_markdown_names_the_theme_a_top_issue_is_tied_with(report):
     page = _visible_text(render_summary_md(tied))
     assert "the data cannot tell it apart from “Damaged parcel or item”, ranked 3rd" in page
     assert "cannot tell it apart" not in _visible_text(render_summary_md(report))
+
+
+def test_report_department_slugs_are_unique_short_and_distinct_for_non_latin_names():
+    """'R&D' and 'R-D' shared r-d.md (one page written over the other), every Chinese name
+    was 'department', and a 300-character name failed the run: File name too long."""
+    from verbatim.report.build import SLUG_MAX, unique_slugs
+
+    long_name = "Regional operations and logistics " * 9
+    slugs = unique_slugs(["R&D", "R-D", "客服", "销售", long_name, "R&D!"])
+    assert slugs[:2] == ["r-d", "r-d-2"] and slugs[5] == "r-d-3"
+    assert slugs[2] != slugs[3] and all(s.startswith("department-") for s in slugs[2:4])
+    assert len(slugs[4]) <= SLUG_MAX and not slugs[4].endswith("-")
+    assert len(set(slugs)) == len(slugs) and all(re.fullmatch(r"[a-z0-9][a-z0-9-]*", s) for s in slugs)
+    assert unique_slugs(["客服"]) == unique_slugs(["客服"])  # the same page name at every run

@@ -40,8 +40,9 @@ import pandas as pd
 
 from . import stats
 from .departments import department_labels
+from .ingest import ALL_GROUP
 
-ALL = "__all__"
+ALL = ALL_GROUP  # the whole survey's group key; ingest renames a department of that name
 GROUPS = ("promoter", "passive", "detractor")
 METHODS = ("impact", "drivers")
 DRIVER_TARGETS = ("score", "promoter", "detractor")

@@ -29,6 +29,9 @@ from .errors import ConfigError, InputError
 from .readers import SAMPLE_ROWS, RawTable, blank_rows, read_table
 from .scales import BUILTIN_SCALES, DETRACTOR, PASSIVE, PROMOTER, ScoreScale
 
+# The group key of the whole survey in the analysis (verbatim.impact.ALL): no department's name.
+ALL_GROUP = "__all__"
+
 REJECTED_COLUMNS = ["row", "response_id", "column", "value", "reason"]
 RESPONSE_COLUMNS = ["row", "response_id", "text", "score", "nps_group", "department", "submitted_at", "weight"]
 
@@ -726,6 +729,11 @@ def validate_rows(raw: RawTable, columns: ColumnMap, settings: InputSettings, sc
     if respelled.any():
         notes.append(department_note(int(respelled.sum()), spellings))
         department = department.where(~respelled, department.map(spellings))
+    reserved = department.eq(ALL_GROUP)
+    if reserved.any():  # the analysis failed with "'__all__' is reserved for the overall group"
+        department = department.where(~reserved, f"{ALL_GROUP} (department)")
+        notes.append(f"{int(reserved.sum())} row(s) name their department {ALL_GROUP!r}, which verbatim keeps for "
+                     f"the whole survey: read as '{ALL_GROUP} (department)'")
     ok = reason.isna().to_numpy()
     scores_ok = score.where(has_score)
     responses = pd.DataFrame({

@@ -58,9 +58,11 @@ def adjusted_wald_interval(n_promoters, n_detractors, n, ci_level: float = 0.95)
     """Adjusted-Wald confidence interval for the NPS (Rocks 2016), in points.
 
     Adds 3 to n and 3/4 to promoters and to detractors, centres the interval on the
-    adjusted NPS with the variance of the adjusted proportions, and clips to
-    [-100, 100]. ``n`` may be a Kish effective sample size (non-integer) for weighted
-    data. Returns ``(low, high)``; both NaN where n == 0.
+    adjusted NPS with the variance of the adjusted proportions, widens it to hold the NPS
+    itself (the adjusted centre moves towards 0, so for one promoter the interval was
+    -48.5 to +98.5 beside an NPS of +100), and clips to [-100, 100]. ``n`` may be a Kish
+    effective sample size (non-integer) for weighted data. Returns ``(low, high)``; both
+    NaN where n == 0.
     """
     z = normal_quantile(ci_level)
     n = np.asarray(n, float)
@@ -69,8 +71,10 @@ def adjusted_wald_interval(n_promoters, n_detractors, n, ci_level: float = 0.95)
     d = (np.asarray(n_detractors, float) + _ADJUST_COUNT) / n_adj
     centre = p - d
     half = z * np.sqrt((p + d - centre**2) / n_adj)
-    low = np.clip(centre - half, -1.0, 1.0) * 100.0
-    high = np.clip(centre + half, -1.0, 1.0) * 100.0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        raw = (np.asarray(n_promoters, float) - np.asarray(n_detractors, float)) / np.where(n > 0, n, 1.0)
+    low = np.clip(np.minimum(centre - half, raw), -1.0, 1.0) * 100.0
+    high = np.clip(np.maximum(centre + half, raw), -1.0, 1.0) * 100.0
     empty = n <= 0
     return np.where(empty, np.nan, low), np.where(empty, np.nan, high)
 

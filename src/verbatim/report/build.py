@@ -8,12 +8,12 @@ names and rounds. NaN never reaches the JSON: it becomes ``null``.
 from __future__ import annotations
 
 import functools
-
+import hashlib
 import json
 import math
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -42,11 +42,36 @@ def validate_report(report: dict) -> None:
     jsonschema.Draft202012Validator(load_schema(), format_checker=jsonschema.FormatChecker()).validate(report)
 
 
+SLUG_MAX = 60  # characters: a page name, not the department's whole name (file names stop at 255 bytes)
+
+
 def slugify(name: str) -> str:
-    """File-name-safe, lower-case ASCII slug: 'Customer Service' -> 'customer-service'."""
+    """File-name-safe, lower-case ASCII slug: 'Customer Service' -> 'customer-service'.
+
+    At most :data:`SLUG_MAX` characters (a 300-character department name failed the run with
+    "File name too long"); a name with no ASCII letter or digit ('客服') becomes
+    'department-' and 8 hex digits of its hash, so two such names get two pages."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
-    return slug or "department"
+    if not slug:
+        return "department-" + hashlib.sha256(name.encode("utf-8")).hexdigest()[:8]
+    return slug[:SLUG_MAX].rstrip("-")
+
+
+def unique_slugs(names: Sequence[str]) -> list[str]:
+    """:func:`slugify` of each name, made unique in order: the second 'R-D' of 'R&D' and 'R-D'
+    is 'r-d-2' (both departments' pages were written to r-d.md, the second over the first)."""
+    taken: set[str] = set()
+    out = []
+    for name in names:
+        base = slug = slugify(name)
+        number = 1
+        while slug in taken:
+            number += 1
+            slug = f"{base}-{number}"
+        taken.add(slug)
+        out.append(slug)
+    return out
 
 
 def _num(value: Any, digits: int = 2) -> float | None:
@@ -492,6 +517,8 @@ class ReportBuilder:
                 "ranking": self.ranking(name, department=name), "owned_themes": owned, "warnings": warnings,
             })
         blocks.extend(self.routed_department_blocks({b["name"] for b in blocks}))
+        for block, slug in zip(blocks, unique_slugs([b["name"] for b in blocks])):
+            block["slug"] = slug
         return blocks
 
     def routed_department_blocks(self, known: set[str]) -> list[dict]:
