@@ -181,7 +181,7 @@ def test_report_markdown_handles_a_survey_without_results():
     report = make_empty_report()
     jsonschema.Draft202012Validator(json.loads(SCHEMA.read_text("utf-8"))).validate(report)
     summary = render_summary_md(report)
-    assert "**NPS n/a**" in summary
+    assert "**NPS n/a**" in summary and "()" not in summary  # no breakdown of no score
     assert "No theme clearly costs points" in summary
     assert "## Departments" not in summary
 

@@ -32,12 +32,28 @@ def check_output_dir(path: str | Path, *, force: bool = False) -> Path:
     return path
 
 
+def _umask() -> int:
+    """The process's umask, read without setting it (os.umask sets it for every thread)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_output_dir(path: str | Path, *, force: bool = False) -> Iterator[Path]:
     """Yield a temporary folder; on success it replaces ``path``, on error it is removed."""
     target = check_output_dir(path, force=force)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    # mkdtemp makes a private folder (0700) whatever the umask: the reports are meant to be
+    # shared (a team folder, a web server), so the folder gets the mode mkdir would give it.
+    tmp.chmod(0o777 & ~_umask())
     try:
         yield tmp
         (tmp / MARKER).write_text("written by verbatim\n", encoding="utf-8")

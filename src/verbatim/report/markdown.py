@@ -247,7 +247,8 @@ def render_summary_md(report: Mapping[str, Any]) -> str:
     lines.append(f"*Survey file `{_code(run['input']['path'])}`, analysed {run['created_at'][:10]} "
                  f"with verbatim {escape_md(run['verbatim_version'])}.*")  # fmt: skip
     lines += ["", "## Headline", ""]
-    lines.append(f"**NPS {w.nps_with_range(nps)}** from {w.scored_respondents(nps['n'])} ({w.nps_breakdown(nps)})."
+    breakdown = f" ({w.nps_breakdown(nps)})" if w.nps_breakdown(nps) else ""  # none without a score
+    lines.append(f"**NPS {w.nps_with_range(nps)}** from {w.scored_respondents(nps['n'])}{breakdown}."
                  + (f" {weighted}" if (weighted := w.weighted_nps_sentence(nps, _weight_column(report))) else ""))
     if nps.get("too_small"):
         lines += ["", f"> **Warning.** {escape_md(w.small_sample_warning('This survey', nps.get('n')))}"]
