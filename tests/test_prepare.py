@@ -113,6 +113,12 @@ def test_prepare_non_answer_phrases_from_settings():
         ("Le service était très bien et rapide", "other"),
         ("Das Kleid ist sehr schön und passt gut", "other"),
         ("", "en"),
+        # Scripts without spaces or stop words of the lists read as short English texts.
+        ("退款一直没有到账", "other"),
+        ("配送が遅い", "other"),
+        ("Отличный сервис, спасибо", "other"),
+        ("The app 很好 but it is slow to load every time", "en"),  # mostly Latin letters
+        ("Great café, naïve staff 👍", "en"),
     ],
 )
 def test_prepare_guess_language(text, expected):

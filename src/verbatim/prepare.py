@@ -343,6 +343,8 @@ def guess_language(text: str, settings: PrepareSettings | None = None, *, dictio
     'other' had 0.88-1.0 English words, texts in other languages 0-0.6.
     """
     settings = settings or PrepareSettings()
+    if not text.isascii() and _mostly_other_script(text):
+        return "other"
     words = [w.lower() for w in _WORD_RE.findall(text) if not w.isdigit()]
     if not words:
         return "en"
@@ -355,6 +357,22 @@ def guess_language(text: str, settings: PrepareSettings | None = None, *, dictio
     if other_hits <= en_hits and (len(words) < 8 or en_hits / len(words) >= settings.min_english_stopword_share):
         return "en"
     return "en" if dictionary and _mostly_english_words(words, settings.english_word_share) else "other"
+
+
+# Letters of the Latin script (ASCII, Latin-1, Latin Extended A/B and Additional) and letters
+# of any other script (CJK, Cyrillic, Arabic, Thai...): a letter is a word character that is
+# neither a digit nor "_".
+_LATIN_LETTER = re.compile(r"[A-Za-z\u00C0-\u024F\u1E00-\u1EFF]")
+_OTHER_LETTER = re.compile(r"[^\W\d_A-Za-z\u00C0-\u024F\u1E00-\u1EFF]")
+
+
+def _mostly_other_script(text: str) -> bool:
+    """Whether most letters of ``text`` are of another script than Latin: Chinese and Japanese
+    have no spaces between words and no stop word of the lists, so "退款一直没有到账" read as
+    one short English text, and 100 Chinese comments of 300 were named by their phrases
+    joined with "and" instead of "Comments in other languages"."""
+    other = len(_OTHER_LETTER.findall(text))
+    return other > 0 and other > len(_LATIN_LETTER.findall(text))
 
 
 def _mostly_english_words(words: list[str], share: float) -> bool:
