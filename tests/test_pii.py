@@ -315,6 +315,13 @@ def test_pii_prefilter_changes_no_redaction(monkeypatch, sample_path):
         ("big thanks to gary on the shop floor who went above and beyond",
          "big thanks to [NAME] on the shop floor who went above and beyond"),
         ("Daniel From The Billing Team Was Kind", "[NAME] From The Billing Team Was Kind"),
+        # Listed first names after "thanks", "ask for", "spoke with", with their surname (a
+        # black-box hunt: NER tagged these ORG, and the name became a theme label).
+        ("Ask for Siobhan O'Connor, she fixed my order", "Ask for [NAME], she fixed my order"),
+        ("Thanks to Siobhan O'Connor for the help.", "Thanks to [NAME] for the help."),
+        ("I spoke with Aoife Murphy yesterday.", "I spoke with [NAME] yesterday."),
+        ("thanks gary", "thanks [NAME]"),
+        ("I asked for Mark to call back", "I asked for [NAME] to call back"),
     ],
 )
 def test_pii_staff_names_redacted(text, expected):
@@ -351,6 +358,8 @@ def test_pii_staff_names_redacted(text, expected):
         "parcel recieved at the depot",
         "we bought basil at the store",  # a listed first name used as a word, after another word
         "pasta with basil from the deli counter",
+        "I had to ask for Klarna at checkout",  # after "ask for", only listed first names
+        "thanks everyone, asked for a refund and spoke with support",
     ],
 )
 def test_pii_staff_names_ordinary_words_kept(text):

@@ -93,6 +93,13 @@ STAFF_PLACES: tuple[str, ...] = (
 _PERSON_NOUNS = ("lady", "gentleman", "guy", "man", "woman", "girl", "lad", "chap", "bloke", "person", "someone")
 _VERBS_BEFORE_NAME = ("thanks", "thank you", "shout out", "shoutout", "kudos", "spoke", "speaking", "talked",
                       "chatted", "served", "helped", "dealt")
+# Contexts that say a person follows without a role or place ("thanks gary", "ask for Siobhan
+# O'Connor", "I spoke with Aoife Murphy yesterday"): a word there counts only when it is a
+# listed first name (:func:`first_names`), in any case; "ask for Klarna" stays.
+_ADDRESS_VERBS = (*_VERBS_BEFORE_NAME, "ask for", "asked for", "asking for")
+_ADDRESS_KEYS = frozenset(" ".join(v.split()) for v in _ADDRESS_VERBS)
+# A surname right after a capitalised first name: "O'Connor", "McDonald", "Murphy", "Smith-Jones".
+_SURNAME_RE = re.compile(r"[ \t]+((?:O['’]|Mc|Mac)?[A-Z][a-z]+(?:[-'’][A-Z][a-z]+)?)(?![\w'’-])")
 
 
 @functools.cache
@@ -109,7 +116,7 @@ def _staff_patterns(roles: tuple[str, ...] = STAFF_ROLES, places: tuple[str, ...
     role, place = alternation(roles), alternation(places)
     multiword_place = alternation(w for w in places if " " in w)
     # Set look-up of the words is faster than any regex over the text.
-    keys = {w.split()[0] for w in (*roles, *places, *_PERSON_NOUNS, *_VERBS_BEFORE_NAME, "name")}
+    keys = {w.split()[0] for w in (*roles, *places, *_PERSON_NOUNS, *_ADDRESS_VERBS, "name")}
     gate = frozenset(keys | {w + "s" for w in keys})
     after = [
         # "Olu the driver", "Tom, our store manager": a name, then who they are.
@@ -131,6 +138,8 @@ def _staff_patterns(roles: tuple[str, ...] = STAFF_ROLES, places: tuple[str, ...
         rf"\b(?:{alternation(_VERBS_BEFORE_NAME)})(?:\s+(?:to|with|by))?\s+{_NAME_WORD},?\s+(?P<ctx>who|she|he)\b",
         # "her name was Priya", "my name is Tom".
         rf"\b(?:his|her|their|my)\s+name\s+(?:is|was|'s)\s+{_NAME_WORD}",
+        # "thanks gary", "ask for Siobhan", "spoke with Aoife": listed first names only.
+        rf"\b(?P<ctx>{alternation(_ADDRESS_VERBS)})(?:\s+(?:to|with|by))?\s+{_NAME_WORD}",
     ]
     # A context whose word list is empty is left out, not matched with an empty role or place.
     after, before = (tuple(re.compile(p) for p in group if p) for group in (after, before))
@@ -220,7 +229,10 @@ def staff_name_spans(
         if kind == "common":
             continue
         proper = word[0].isupper() and word[1:].islower() and not ctx[:1].isupper()
-        if kind == "noun" and low in first_names():
+        if " ".join(ctx.lower().split()) in _ADDRESS_KEYS:
+            if low not in first_names():
+                continue
+        elif kind == "noun" and low in first_names():
             # A first name the dictionary also lists: a name as a proper noun, wherever it
             # stands (sentence starts included), or in lower case or Title Case writing when it
             # opens a clause or follows "to" ("gary at the norwich store", "thanks to daniel on
@@ -233,7 +245,27 @@ def staff_name_spans(
             if lower_words is not None and low in lower_words():
                 continue
         spans.append((start, end))
+        if word[0].isupper():
+            spans.extend(_surname(text, end, settings, allow, lower_words))
     return merge_spans(spans)
+
+
+def _surname(text: str, end: int, settings: PiiSettings, allow: frozenset[str],
+             lower_words: Callable[[], set[str]] | None) -> list[tuple[int, int]]:
+    """The span of a capitalised surname right after a first name ending at ``end`` ("Siobhan
+    O'Connor": 'O'Connor' stayed beside '[NAME]'), or []: not a common word ("Tom Thanks",
+    "Priya Great service"), and a dictionary noun only when the comment never writes it in
+    lower case ("Murphy", not "Gary Store ... the store")."""
+    m = _SURNAME_RE.match(text, end)
+    if m is None:
+        return []
+    low = m.group(1).lower()
+    if low in allow or low in SIGN_OFFS or low in _INFORMAL_WORDS:
+        return []
+    kind = _word_kind(low, settings.spacy_model)
+    if kind == "common" or (kind == "noun" and lower_words is not None and low in lower_words()):
+        return []
+    return [(end, m.end(1))]  # from the first name's end: one "[NAME]" for both
 
 
 _CLAUSE_OPEN_RE = re.compile(r"(?:\A|[.!?;:(\n\u2013\u2014-]|\bto)\s*\Z")
