@@ -676,3 +676,19 @@ def test_readers_a_time_of_day_without_a_date_is_rejected_not_put_on_the_day_of_
     assert result.responses["response_id"].tolist() == ["1", "4"]
     assert result.rejected["reason"].tolist() == ["a time of day without a date"] * 2
     assert result.rejected["row"].tolist() == [3, 4]
+
+
+def test_readers_xlsx_ids_with_a_zero_padded_format_keep_their_zeros(tmp_path):
+    """Ids stored as 123 and shown as 00123 by a "00000" format were read as 123: the
+    assignments no longer joined back to the CRM. A plain number stays as it is."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Response ID", "Score", "Comment", "Order"])
+    for number, score, comment in ((123, 9, "great"), (45, 7, "fine"), (7, 3, "late")):
+        sheet.append([number, score, comment, number])
+    for row in range(2, 5):
+        sheet.cell(row=row, column=1).number_format = "00000"
+    book.save(tmp_path / "ids.xlsx")
+    table = read_table(tmp_path / "ids.xlsx")
+    assert table.frame["Response ID"].tolist() == ["00123", "00045", "00007"]
+    assert table.frame["Order"].tolist() == ["123", "45", "7"] and table.frame["Score"].tolist() == ["9", "7", "3"]

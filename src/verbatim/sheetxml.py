@@ -51,6 +51,8 @@ class SheetScan:
     unsaved_formulas: list[tuple[int, int, str]] = field(default_factory=list)
     # (first row, first column, last row, last column) of each merged range
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)
+    # (row, column, digits) of each number cell whose format pads it with zeros ("00000")
+    padded: list[tuple[int, int, int]] = field(default_factory=list)
 
 
 def scan_worksheet(ws) -> SheetScan:
@@ -60,7 +62,29 @@ def scan_worksheet(ws) -> SheetScan:
     if open_xml is None:
         return SheetScan()
     with open_xml() as xml:
-        return scan_sheet(xml, placeholder_zero=_recalculated_on_load(getattr(ws.parent, "_archive", None)))
+        return scan_sheet(xml, placeholder_zero=_recalculated_on_load(getattr(ws.parent, "_archive", None)),
+                          padded_styles=zero_padded_styles(ws.parent))
+
+
+_ZERO_PADDED_FORMAT = re.compile(r"0{2,}")
+
+
+def zero_padded_styles(book) -> dict[bytes, int]:
+    """``{style index as the XML writes it: digits}`` of the workbook's cell styles whose number
+    format pads an integer with zeros ("00000": id 123 shows as 00123). Read-only openpyxl gives
+    the value 123 alone, and an id column so formatted lost its leading zeros: the ids no longer
+    joined back to the CRM. Empty for almost every workbook."""
+    styles, formats = getattr(book, "_cell_styles", None), getattr(book, "_number_formats", None)
+    if not styles or not formats:
+        return {}
+    padded = {}
+    for index, style in enumerate(styles):
+        number_format = getattr(style, "numFmtId", 0)
+        if number_format >= 164 and number_format - 164 < len(formats):  # 164 on: the workbook's own formats
+            code = str(formats[number_format - 164])
+            if _ZERO_PADDED_FORMAT.fullmatch(code):
+                padded[str(index).encode()] = len(code)
+    return padded
 
 
 def _recalculated_on_load(archive) -> bool:
@@ -88,6 +112,12 @@ def check_sheet(scan: SheetScan, header: list[str], header_row: int, frame: pd.D
     kept = {i: name for i, name in enumerate(header, start=1) if name in frame.columns}
     where = {row: i for i, row in enumerate(rows)}
     notes.extend(header_formula_notes(scan, header, header_row))
+    for row, column, digits in scan.padded:  # shown as the sheet shows them: 123 as 00123
+        if column in kept and row in where:
+            position = frame.columns.get_loc(kept[column])
+            value = frame.iat[where[row], position]
+            if isinstance(value, str) and value.isdigit():
+                frame.iat[where[row], position] = value.zfill(digits)
     merged_notes: list[str] = []  # after the formulas' notes
     merged_down = _merged_ranges(scan, header, header_row, frame, kept, where, merged_notes)
     if scan.unsaved_formulas:
@@ -146,8 +176,10 @@ def _merged_ranges(scan: SheetScan, header: list[str], header_row: int, frame: p
     return merged_down
 
 
-def scan_sheet(source: BinaryIO, *, placeholder_zero: bool = False) -> SheetScan:
-    """Formula cells without a saved result and merged ranges of a sheet's XML ``source``.
+def scan_sheet(source: BinaryIO, *, placeholder_zero: bool = False,
+               padded_styles: dict[bytes, int] | None = None) -> SheetScan:
+    """Formula cells without a saved result, merged ranges and (with ``padded_styles``, from
+    :func:`zero_padded_styles`) zero-padded number cells of a sheet's XML ``source``.
     With ``placeholder_zero``, a numeric formula result of 0 counts as not saved."""
     scan = SheetScan()
     carry = b""
@@ -155,10 +187,10 @@ def scan_sheet(source: BinaryIO, *, placeholder_zero: bool = False) -> SheetScan
         chunk = source.read(CHUNK)
         buffer = carry + chunk
         if not chunk:
-            _scan_part(buffer, scan, placeholder_zero)
+            _scan_part(buffer, scan, placeholder_zero, padded_styles)
             return scan
         cut = _after_last_cell(buffer)  # a cell is never split between two parts
-        _scan_part(buffer[:cut], scan, placeholder_zero)
+        _scan_part(buffer[:cut], scan, placeholder_zero, padded_styles)
         carry = buffer[cut:]
 
 
@@ -168,7 +200,18 @@ def _after_last_cell(buffer: bytes) -> int:
     return max(plain + 4 if plain >= 0 else 0, prefixed + 3 if prefixed >= 0 else 0)
 
 
-def _scan_part(part: bytes, scan: SheetScan, placeholder_zero: bool = False) -> None:
+_STYLED_CELL = re.compile(rb"""<(?:\w+:)?c\s([^>]*?\ss=["'](\d+)["'][^>]*)>""")
+
+
+def _scan_part(part: bytes, scan: SheetScan, placeholder_zero: bool = False,
+               padded_styles: dict[bytes, int] | None = None) -> None:
+    if padded_styles:
+        for match in _STYLED_CELL.finditer(part):
+            digits = padded_styles.get(match.group(2))
+            kind = _CELL_TYPE.search(b" " + match.group(1))
+            ref = _CELL_REF.search(b" " + match.group(1))
+            if digits and ref is not None and (kind is None or kind.group(1) == b"n"):
+                scan.padded.append((int(ref.group(2)), column_index_from_string(ref.group(1).decode()), digits))
     if b"f" in part and (b"<f" in part or b":f" in part):  # most sheets have no formula at all
         for match in _FORMULA_WITHOUT_VALUE.finditer(part):
             prefix, text = match.group(1), match.group(2)
