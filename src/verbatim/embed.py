@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import os
+import re
 from pathlib import Path
 from typing import Callable, Iterator, Protocol, Sequence
 
@@ -171,8 +172,11 @@ def _set_offline() -> None:
 
 #: Shapes of MiniLM's forward passes (:func:`fixed_shape_batches`): rows, and the multiple
 #: of tokens their width is rounded up to. Part of the vectors' identity (the model id).
-FORWARD_ROWS = 32
-TOKEN_STEP = 8
+FORWARD_ROWS = 16
+TOKEN_STEP = 4
+# Words and punctuation marks: about a text's number of word pieces (what a pass pads to), for
+# sorting the texts before they are cut into chunks (see Embedder._encode).
+_TOKEN_ESTIMATE = re.compile(r"\w+|[^\w\s]")
 
 
 def fixed_shape_batches(lengths: Sequence[int], rows: int = FORWARD_ROWS, step: int = TOKEN_STEP,
@@ -460,7 +464,14 @@ class Embedder:
         from tqdm.auto import tqdm
 
         # Longest first: batches of similar length pad less, and the slowest batch shows early.
-        order = sorted(range(len(texts)), key=lambda i: (-len(texts[i]), i))
+        # A model's passes are cut per chunk, one partly filled pass per width and chunk: sorted
+        # by their words and punctuation rather than their characters, a chunk's texts fall in
+        # fewer widths (see fixed_shape_batches). A lookup table has no passes.
+        if self.settings.backend in _UNCACHED:
+            lengths = [len(t) for t in texts]
+        else:
+            lengths = [len(_TOKEN_ESTIMATE.findall(t)) for t in texts]
+        order = sorted(range(len(texts)), key=lambda i: (-lengths[i], i))
         processes = self.encode_processes(len(texts))
         if processes > 1 and self._pool is None:
             from .embed_pool import EncodePool
