@@ -319,7 +319,8 @@ def test_pii_prefilter_changes_no_redaction(monkeypatch, sample_path):
         # black-box hunt: NER tagged these ORG, and the name became a theme label).
         ("Ask for Siobhan O'Connor, she fixed my order", "Ask for [NAME], she fixed my order"),
         ("Thanks to Siobhan O'Connor for the help.", "Thanks to [NAME] for the help."),
-        ("I spoke with Aoife Murphy yesterday.", "I spoke with [NAME] yesterday."),
+        ("I spoke with Aoife Kowalski yesterday.", "I spoke with [NAME] yesterday."),
+        ("Thanks Gary Delivery was late", "Thanks [NAME] Delivery was late"),  # a noun: the next sentence
         ("thanks gary", "thanks [NAME]"),
         ("I asked for Mark to call back", "I asked for [NAME] to call back"),
     ],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -296,6 +297,12 @@ def test_report_html_drivers_ranking_says_when_an_issue_adds_points_on_its_own()
     page = render_html(report, make_assignments())
     assert "On its own it goes with higher scores" in page
     assert "Not computed for the drivers ranking" in page and "Not enough data to say" not in page
+
+
+def test_report_html_keeps_the_case_of_a_tied_theme_label():
+    report = make_report()
+    report["overall"]["improvement_areas"][0]["tied_with"] = {"theme_id": 3, "side": "all", "label": "App login on iOS"}
+    assert "“App login on iOS”, ranked 3rd" in html.unescape(render_html(report, make_assignments()))
 
 
 # --- drill-down sample of large surveys ---------------------------------------------------

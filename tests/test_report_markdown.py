@@ -394,6 +394,15 @@ def test_report_markdown_weighted_nps_is_shown_beside_the_unweighted_one(report)
     # "Weighted, the NPS is ..." on every run).
     weighted["run"]["columns"]["weight"] = None
     assert "Weighted" not in render_summary_md(weighted) and "Weighted" not in render_department_md(weighted, department)
+    # A weight column whose weights are all equal: report.json has no weighted interval, and the
+    # weighted NPS is the NPS.
+    weighted["run"]["columns"]["weight"] = "revenue"
+    for key in ("weighted_ci_low", "weighted_ci_high", "n_effective"):
+        del weighted["nps"][key]
+    assert "Weighted" not in render_summary_md(weighted)
+    weighted["nps"].update(weighted_ci_low=18.2, weighted_ci_high=44.0, n_effective=212.6)
+    weighted["run"]["columns"]["weight"] = "<b>rev_*enue*</b>"  # a column name from the data, escaped
+    assert "<b>" not in render_summary_md(weighted) and "*enue*" not in render_summary_md(weighted)
 
 
 def test_report_markdown_names_the_theme_a_top_issue_is_tied_with(report):
@@ -403,6 +412,8 @@ def test_report_markdown_names_the_theme_a_top_issue_is_tied_with(report):
     page = _visible_text(render_summary_md(tied))
     assert "the data cannot tell it apart from “Damaged parcel or item”, ranked 3rd" in page
     assert "cannot tell it apart" not in _visible_text(render_summary_md(report))
+    second["tied_with"]["label"] = MD_INJECTION  # a label from the data is escaped there too
+    assert "](http://evil" not in render_summary_md(tied) and "<b>" not in render_summary_md(tied)
 
 
 def test_report_department_slugs_are_unique_short_and_distinct_for_non_latin_names():

@@ -230,8 +230,8 @@ def nps_table(
     ``n_passives``, ``n_detractors``, ``share_promoters``, ``share_passives``,
     ``share_detractors`` (0-1 of scored), ``nps``, ``ci_low``, ``ci_high`` (points),
     ``weighted_nps`` (value-weighted with ``weight``), ``n_effective`` (Kish effective
-    sample size), ``weighted_ci_low``, ``weighted_ci_high`` (adjusted Wald at the Kish
-    size), ``too_small`` (fewer than ``min_group_size`` scored respondents).
+    sample size), ``weighted_ci_low``, ``weighted_ci_high`` (the span of the sandwich
+    and Kish-size intervals, :func:`verbatim.stats.weighted_nps_interval`), ``too_small`` (fewer than ``min_group_size`` scored respondents).
     """
     table = _check_responses(responses)
     if by is None:

@@ -246,24 +246,27 @@ def staff_name_spans(
                 continue
         spans.append((start, end))
         if word[0].isupper():
-            spans.extend(_surname(text, end, settings, allow, lower_words))
+            spans.extend(_surname(text, end, settings, allow))
     return merge_spans(spans)
 
 
-def _surname(text: str, end: int, settings: PiiSettings, allow: frozenset[str],
-             lower_words: Callable[[], set[str]] | None) -> list[tuple[int, int]]:
+def _surname(text: str, end: int, settings: PiiSettings, allow: frozenset[str]) -> list[tuple[int, int]]:
     """The span of a capitalised surname right after a first name ending at ``end`` ("Siobhan
-    O'Connor": 'O'Connor' stayed beside '[NAME]'), or []: not a common word ("Tom Thanks",
-    "Priya Great service"), and a dictionary noun only when the comment never writes it in
-    lower case ("Murphy", not "Gary Store ... the store")."""
+    O'Connor": 'O'Connor' stayed beside '[NAME]'), or []: a word the dictionary does not know
+    ("Kowalski", "Nguyen"), or one written as only a surname is ("O'Connor", "McDonald",
+    "Smith-Jones"). A dictionary word stays: in comments without full stops the next
+    sentence often opens right after a name ("Thanks Gary Delivery was late", "Tom London
+    store was great"), and a surname that is also a noun ("Murphy", "Baker") cannot be told
+    from it; NER's PERSON entities cover many of those."""
     m = _SURNAME_RE.match(text, end)
     if m is None:
         return []
-    low = m.group(1).lower()
+    word = m.group(1)
+    low = word.lower()
     if low in allow or low in SIGN_OFFS or low in _INFORMAL_WORDS:
         return []
-    kind = _word_kind(low, settings.spacy_model)
-    if kind == "common" or (kind == "noun" and lower_words is not None and low in lower_words()):
+    written_as_surname = bool(re.match(r"(?:O['’]|Mc|Mac)[A-Z]", word)) or "-" in word
+    if not written_as_surname and _word_kind(low, settings.spacy_model) != "unknown":
         return []
     return [(end, m.end(1))]  # from the first name's end: one "[NAME]" for both
 

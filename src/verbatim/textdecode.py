@@ -108,11 +108,13 @@ def choose_decoding(path: Path, data: bytes, encoding: str = "") -> Decoding:
 
 def _utf16_without_bom(data: bytes) -> str | None:
     """``utf-16-le`` or ``utf-16-be`` for UTF-16 text saved without a byte-order mark (the NUL
-    byte of every ASCII character on one side), when the whole file decodes so; else None."""
+    byte of every ASCII character on one side, few on the other: U+4E00 or U+0100 put one
+    there), when the whole file decodes so; else None."""
     head = data[:8192]
     even, odd = head[0::2], head[1::2]
     for codec, zeros, other in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
-        if len(zeros) >= 2 and zeros.count(0) > 0.5 * len(zeros) and other.count(0) == 0 and _decodes(data, codec):
+        if (len(zeros) >= 2 and zeros.count(0) > 0.5 * len(zeros) and other.count(0) < 0.1 * len(other)
+                and _decodes(data, codec)):
             return codec
     return None
 

@@ -395,7 +395,7 @@ def _issue_cards(report: Mapping[str, Any]) -> str:
             f'<p class="impact-line"><strong>{_e(w.impact_phrase(entry.get("impact"), entry.get("ci_low"), entry.get("ci_high")))}</strong>'
             f' <span class="badge{" sig" if entry.get("significant") else ""}">{badge}</span></p>'
             + (f'<p class="muted">{_e(note)}</p>' if (note := w.driver_sign_note(entry)) else "")
-            + f'<ul class="facts"><li>{_e(w.ranking_phrase(entry, kind="issue", k=k).capitalize())}</li>'
+            + f'<ul class="facts"><li>{_e(w.sentence_case(w.ranking_phrase(entry, kind="issue", k=k)))}</li>'
             f'<li>Mentioned by {_e(w.mention_phrase(entry.get("share"), entry.get("n_mentions")))}</li>'
             + (f"<li>NPS of the customers who did not mention it: {_e(without)}</li>" if without else "")
             + f"</ul>{_issue_quotes(entry.get('quotes') or [])}</article>"

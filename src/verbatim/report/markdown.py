@@ -92,7 +92,7 @@ def _ranked_block(entry: Mapping[str, Any], rank: int, *, kind: str, group_nps: 
         f", {w.evidence_phrase(bool(entry.get('significant')))}."
         + (f" {note}" if (note := w.driver_sign_note(entry, kind=kind)) else "")
     )
-    lines.append(f"- **How sure is the ranking:** {w.ranking_phrase(entry, kind=kind, k=k)}.")
+    lines.append(f"- **How sure is the ranking:** {w.ranking_phrase(entry, kind=kind, k=k, escape=escape_md)}.")
     lines.append(f"- **Who mentions it:** {w.mention_phrase(entry.get('share'), entry.get('n_mentions'), population)}.")
     without = w.without_phrase(entry.get("nps_without"), group_nps)
     if without and kind == "issue":
@@ -192,7 +192,7 @@ def render_department_md(report: Mapping[str, Any], department: Mapping[str, Any
             f"Your NPS is **{w.nps_with_range(nps)}**, from {w.scored_respondents(nps['n'])}"
             f" ({w.nps_breakdown(nps)}). The company as a whole scores {w.nps_with_range(company)}"
             + (f": you are {gap}." if gap else ".")
-            + (f" {weighted}" if (weighted := w.weighted_nps_sentence(nps, _weight_column(report))) else "")
+            + (f" {weighted}" if (weighted := w.weighted_nps_sentence(nps, _weight_column(report), escape_md)) else "")
         )
     else:
         lines.append(f"No NPS for this page. The company as a whole scores {w.nps_with_range(company)}.")
@@ -249,7 +249,7 @@ def render_summary_md(report: Mapping[str, Any]) -> str:
     lines += ["", "## Headline", ""]
     breakdown = f" ({w.nps_breakdown(nps)})" if w.nps_breakdown(nps) else ""  # none without a score
     lines.append(f"**NPS {w.nps_with_range(nps)}** from {w.scored_respondents(nps['n'])}{breakdown}."
-                 + (f" {weighted}" if (weighted := w.weighted_nps_sentence(nps, _weight_column(report))) else ""))
+                 + (f" {weighted}" if (weighted := w.weighted_nps_sentence(nps, _weight_column(report), escape_md)) else ""))
     if nps.get("too_small"):
         lines += ["", f"> **Warning.** {escape_md(w.small_sample_warning('This survey', nps.get('n')))}"]
     no_comment = report.get("no_comment") or {}

@@ -10,7 +10,7 @@ Units follow the report schema: NPS and impact in NPS points, shares in 0-1.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 ALL_GROUP = "__all__"
@@ -115,14 +115,15 @@ def nps_with_range(nps: Mapping[str, Any] | None) -> str:
     return text
 
 
-def weighted_nps_sentence(nps: Mapping[str, Any] | None, column: Any) -> str:
-    """With a weight column: the weighted NPS and its range, and that every other figure is
-    unweighted (the rankings, the departments); "" without weights. A reader who gave a
-    revenue column must not take the headline for the value-weighted score."""
-    if not column or not nps or not is_number(nps.get("weighted_nps")):
-        return ""  # without a weight column every weight is 1: the weighted NPS is the NPS
+def weighted_nps_sentence(nps: Mapping[str, Any] | None, column: Any, escape: Callable[[str], str] = str) -> str:
+    """With a weight column whose weights differ: the weighted NPS and its range, and that
+    every other figure is unweighted (the rankings, the departments); "" otherwise. A reader who
+    gave a revenue column must not take the headline for the value-weighted score.
+    ``escape``: applied to the column's name (Markdown's escaping)."""
+    if not column or not nps or not is_number(nps.get("weighted_nps")) or not is_number(nps.get("weighted_ci_low")):
+        return ""  # no weights, or all equal (report.json has no interval then): the weighted NPS is the NPS
     weighted = {"nps": nps["weighted_nps"], "ci_low": nps.get("weighted_ci_low"), "ci_high": nps.get("weighted_ci_high")}
-    name = f" by '{column}'"
+    name = f" by '{escape(str(column))}'"
     size = (f", as much information as {fmt_count(round(float(nps['n_effective'])))} equally weighted respondents"
             if is_number(nps.get("n_effective")) else "")
     return (f"Weighted{name}, the NPS is {nps_with_range(weighted)}{size}. "
@@ -198,16 +199,25 @@ def stability_phrase(stability: Any, *, kind: str = "issue", k: int = DEFAULT_TO
     return f"{lead} top-{k} {kind} ({stability:.0%} of resamples)"
 
 
-def ranking_phrase(entry: Mapping[str, Any], *, kind: str = "issue", k: int = DEFAULT_TOP_K) -> str:
+def sentence_case(text: str) -> str:
+    """``text`` with its first letter in upper case and the rest as written (str.capitalize
+    lowers every other letter: a theme label quoted in it read "app login on ios")."""
+    return text[:1].upper() + text[1:]
+
+
+def ranking_phrase(entry: Mapping[str, Any], *, kind: str = "issue", k: int = DEFAULT_TOP_K,
+                   escape: Callable[[str], str] = str) -> str:
     """How sure the ranking of ``entry`` is: its rank stability in words
     (:func:`stability_phrase`), or, for an entry of the drivers ranking (which has a
-    ``driver_weight`` and no resamples), that it was not computed rather than "not enough data"."""
+    ``driver_weight`` and no resamples), that it was not computed rather than "not enough data".
+    ``escape``: applied to the theme label it may quote (Markdown's escaping)."""
     if entry.get("driver_weight") is not None and not is_number(entry.get("rank_stability")):
         return f"not computed for the drivers ranking (relative weight {float(entry['driver_weight']):+.3f})"
     text = stability_phrase(entry.get("rank_stability"), kind=kind, k=k)
     tie = entry.get("tied_with")
     if tie and tie.get("label"):
-        text += f"; the data cannot tell it apart from “{theme_name(tie['label'], tie.get('side'))}”, ranked {k + 1}{_ordinal(k + 1)}"
+        text += (f"; the data cannot tell it apart from “{escape(theme_name(tie['label'], tie.get('side')))}”, "
+                 f"ranked {k + 1}{_ordinal(k + 1)}")
     return text
 
 
