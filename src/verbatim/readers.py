@@ -41,7 +41,8 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
-from .textdecode import DecodedLines, decode_line, choose_decoding, decode, decoding_notes, refuse_binary_as_text, sniff_format
+from .textdecode import (DecodedLines, choose_decoding, decode, decode_line, decoding_notes, refuse_binary_as_text,
+                         sniff_format)
 
 FORMATS = {
     ".csv": "csv",
