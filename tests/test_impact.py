@@ -529,13 +529,17 @@ def test_impact_top_issues_tied_with_the_next_when_the_data_cannot_tell_them_apa
 def test_impact_among_equal_themes_the_named_top_two_are_tied():
     # 20 themes with the same true effect (none): each is a top-2 issue by chance alone. The
     # two the ranking names must not read as set apart from the next in most surveys.
-    tied = 0
+    tied, stability = 0, []
     for seed in range(10):
         responses, matrix = simulate(1500, seed, n_themes=20)
         result = analyze_impact(responses, matrix, ImpactSettings(n_bootstrap=200, seed=seed))
         areas = result.improvement_areas[result.improvement_areas["group"] == ALL]
-        tied += int(areas[areas["rank"] <= 2]["tied_with"].notna().sum())
+        named = areas[areas["rank"] <= 2]
+        tied += int(named["tied_with"].notna().sum())
+        stability += named["rank_stability"].tolist()
     assert tied >= 18  # of 20 named
+    # Why the tie is said: rank stability alone calls some of them "likely" top-2 issues (0.86).
+    assert max(stability) >= 0.7
 
 
 @settings(deadline=None, max_examples=200)
