@@ -58,6 +58,11 @@ class Department:
     examples: tuple[str, ...]
 
 
+# The group key of the whole survey in the analysis (verbatim.impact.ALL): no department may be
+# named so (ingest reads such a department under another name).
+ALL_GROUP = "__all__"
+
+
 def department_labels(values: pd.Series) -> pd.Series:
     """Department label per response: stripped text, None when missing or blank."""
     text = values.astype("string").str.strip()

@@ -39,8 +39,7 @@ import numpy as np
 import pandas as pd
 
 from . import stats
-from .departments import department_labels
-from .ingest import ALL_GROUP
+from .departments import ALL_GROUP, department_labels
 
 ALL = ALL_GROUP  # the whole survey's group key; ingest renames a department of that name
 GROUPS = ("promoter", "passive", "detractor")
@@ -264,12 +263,10 @@ def _nps_row(rows: pd.DataFrame, label: object, settings: ImpactSettings) -> dic
     pas = n - prom - det
     low, high = stats.adjusted_wald_interval(prom, det, n, settings.ci_level)
     w = rows["weight"].to_numpy(float)[scored]
-    w_total = float(w.sum())
-    w_prom = float(w[(group == "promoter").to_numpy()[scored]].sum())
-    w_det = float(w[(group == "detractor").to_numpy()[scored]].sum())
+    is_prom, is_det = (group == "promoter").to_numpy()[scored], (group == "detractor").to_numpy()[scored]
+    w_total, w_prom, w_det = float(w.sum()), float(w[is_prom].sum()), float(w[is_det].sum())
     n_eff = stats.kish_effective_size(w)
-    w_low, w_high = stats.weighted_nps_interval(w, (group == "promoter").to_numpy()[scored],
-                                                (group == "detractor").to_numpy()[scored], settings.ci_level)
+    w_low, w_high = stats.weighted_nps_interval(w, is_prom, is_det, settings.ci_level)
     share = (lambda k: k / n) if n else (lambda k: np.nan)
     return {
         "group": label, "n_responses": len(rows), "n_unscored": len(rows) - n, "n_scored": n,

@@ -27,10 +27,8 @@ from .config import ColumnSettings, Config, InputSettings
 from .cuts import cut_length, cut_note, length_table, mark_cut
 from .errors import ConfigError, InputError
 from .readers import SAMPLE_ROWS, RawTable, blank_rows, read_table
+from .departments import ALL_GROUP
 from .scales import BUILTIN_SCALES, DETRACTOR, PASSIVE, PROMOTER, ScoreScale
-
-# The group key of the whole survey in the analysis (verbatim.impact.ALL): no department's name.
-ALL_GROUP = "__all__"
 
 REJECTED_COLUMNS = ["row", "response_id", "column", "value", "reason"]
 RESPONSE_COLUMNS = ["row", "response_id", "text", "score", "nps_group", "department", "submitted_at", "weight"]
