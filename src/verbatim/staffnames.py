@@ -221,7 +221,7 @@ def staff_name_spans(
     for start, end, ctx in _staff_candidates(text):
         word = text[start:end]
         low = word.lower()
-        if len(word) < 2 or low in allow or low in SIGN_OFFS or low in _INFORMAL_WORDS:
+        if len(word) < 2 or _never_a_name(low, allow):
             continue
         if word.isupper() or re.match(r"[a-z]+[A-Z]", word) or not re.search(r"[aeiouy]", low):
             continue  # DPD, eBay, sizes ("xs in the store"): every first name has a vowel
@@ -250,6 +250,11 @@ def staff_name_spans(
     return merge_spans(spans)
 
 
+def _never_a_name(low: str, allow: frozenset[str]) -> bool:
+    """Allow-listed words, sign-offs and chat words (lower case): never a name or surname."""
+    return low in allow or low in SIGN_OFFS or low in _INFORMAL_WORDS
+
+
 def _surname(text: str, end: int, settings: PiiSettings, allow: frozenset[str]) -> list[tuple[int, int]]:
     """The span of a capitalised surname right after a first name ending at ``end`` ("Siobhan
     O'Connor": 'O'Connor' stayed beside '[NAME]'), or []: a word the dictionary does not know
@@ -263,7 +268,7 @@ def _surname(text: str, end: int, settings: PiiSettings, allow: frozenset[str]) 
         return []
     word = m.group(1)
     low = word.lower()
-    if low in allow or low in SIGN_OFFS or low in _INFORMAL_WORDS:
+    if _never_a_name(low, allow):
         return []
     written_as_surname = bool(re.match(r"(?:O['’]|Mc|Mac)[A-Z]", word)) or "-" in word
     if not written_as_surname and _word_kind(low, settings.spacy_model) != "unknown":
