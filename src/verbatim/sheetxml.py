@@ -112,12 +112,7 @@ def check_sheet(scan: SheetScan, header: list[str], header_row: int, frame: pd.D
     kept = {i: name for i, name in enumerate(header, start=1) if name in frame.columns}
     where = {row: i for i, row in enumerate(rows)}
     notes.extend(header_formula_notes(scan, header, header_row))
-    for row, column, digits in scan.padded:  # shown as the sheet shows them: 123 as 00123
-        if column in kept and row in where:
-            position = frame.columns.get_loc(kept[column])
-            value = frame.iat[where[row], position]
-            if isinstance(value, str) and value.isdigit():
-                frame.iat[where[row], position] = value.zfill(digits)
+    _pad_with_zeros(scan.padded, kept, where, frame)
     merged_notes: list[str] = []  # after the formulas' notes
     merged_down = _merged_ranges(scan, header, header_row, frame, kept, where, merged_notes)
     if scan.unsaved_formulas:
@@ -143,6 +138,23 @@ def check_sheet(scan: SheetScan, header: list[str], header_row: int, frame: pd.D
             blank = [b for b, k in zip(blank, keep) if k]
     notes.extend(merged_notes)
     return frame, rows, blank, merged_down
+
+
+def _pad_with_zeros(padded: list[tuple[int, int, int]], kept: dict[int, str], where: dict[int, int],
+                    frame: pd.DataFrame) -> None:
+    """Number cells of a zero-padding format (``SheetScan.padded``) in ``frame`` as the sheet
+    shows them (123 as 00123), one column at a time."""
+    by_column: dict[str, tuple[list[int], list[int]]] = {}
+    for row, column, digits in padded:
+        if column in kept and row in where:
+            positions, widths = by_column.setdefault(kept[column], ([], []))
+            positions.append(where[row])
+            widths.append(digits)
+    for name, (positions, widths) in by_column.items():
+        column = frame.columns.get_loc(name)
+        values = frame.iloc[positions, column].tolist()
+        frame.iloc[positions, column] = [v.zfill(d) if isinstance(v, str) and v.isdigit() else v
+                                         for v, d in zip(values, widths)]
 
 
 def header_formula_notes(scan: SheetScan, header: list[str], header_row: int) -> list[str]:
