@@ -46,6 +46,20 @@ def _workbook(path, cells: dict[tuple[int, int], object], dimension: str | None 
     return path
 
 
+def _sheets(path, sheets: dict[str, list[list]], hidden: str = ""):
+    """A workbook of the named sheets in order, each with its rows; ``hidden``: a sheet's name."""
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+        if name == hidden:
+            sheet.sheet_state = "hidden"
+    book.save(path)
+    return path
+
+
 # --- 1. a quote left open at the end of a CSV -------------------------------------------
 
 
@@ -263,17 +277,9 @@ def test_readers_zip_archive_saved_as_csv_is_not_called_a_workbook(write_file):
 def test_readers_xlsx_reads_the_first_visible_sheet_and_says_which(tmp_path):
     """A hidden first sheet (last wave, kept out of sight) was read instead of the one on
     screen; with several sheets the note says which one was read."""
-    book = openpyxl.Workbook()
-    old = book.active
-    old.title = "Old"
-    old.append(["comment", "score"])
-    old.append(["last year's comment", 3])
-    old.sheet_state = "hidden"
-    current = book.create_sheet("Current")
-    current.append(["comment", "score"])
-    current.append(["this wave's comment", 9])
-    book.save(tmp_path / "w.xlsx")
-    table = read_table(tmp_path / "w.xlsx")
+    path = _sheets(tmp_path / "w.xlsx", {"Old": [["comment", "score"], ["last year's comment", 3]],
+                                         "Current": [["comment", "score"], ["this wave's comment", 9]]}, hidden="Old")
+    table = read_table(path)
     assert table.frame["comment"].tolist() == ["this wave's comment"]
     assert any("read sheet 'Current' of 2 ('Old' (hidden), 'Current')" in note for note in table.notes)
 
@@ -655,15 +661,8 @@ def test_readers_json_of_arrays_says_records_must_be_objects(write_file):
 def test_readers_xlsx_empty_or_title_only_first_sheet_reads_the_survey_sheet(tmp_path, cover):
     """An empty first sheet was E103 and a one-line title sheet E106, where a cover sheet of
     two lines already fell back to the sheet with the survey."""
-    book = openpyxl.Workbook()
-    book.active.title = "Sheet1"
-    for row in cover:
-        book.active.append(row)
-    data = book.create_sheet("Responses")
-    data.append(["comment", "score"])
-    data.append(["fine", 9])
-    book.save(tmp_path / "w.xlsx")
-    result = load_responses(tmp_path / "w.xlsx")
+    path = _sheets(tmp_path / "w.xlsx", {"Sheet1": cover, "Responses": [["comment", "score"], ["fine", 9]]})
+    result = load_responses(path)
     assert result.responses["text"].tolist() == ["fine"]
     assert any(note.startswith("sheet 'Sheet1' holds no survey table") and "read sheet 'Responses'" in note
                for note in result.notes)
