@@ -758,18 +758,25 @@ def test_ingest_header_and_blank_rows_only_is_E106(write_file):
         load_responses(write_file("s.csv", "feedback text,likelihood\n,\n , \n"), config())
 
 
-@pytest.mark.parametrize("dayfirst,dates,expected", [
-    (False, ["05/01/2026", "13/01/2026"], ["2026-01-05", "2026-01-13"]),  # 13/01 settles it: day first
-    (True, ["01/05/2026", "01/13/2026"], ["2026-01-05", "2026-01-13"]),   # 01/13 settles it: month first
-    (False, ["05/01/2026", "06/02/2026"], ["2026-05-01", "2026-06-02"]),  # nothing settles it: the setting
+@pytest.mark.parametrize("dayfirst,dates,expected,note", [
+    (False, ["05/01/2026", "13/01/2026"], ["2026-01-05", "2026-01-13"], "first throughout"),  # 13/01 settles it
+    (True, ["01/05/2026", "01/13/2026"], ["2026-01-05", "2026-01-13"], "first throughout"),   # 01/13: month first
+    (False, ["05/01/2026", "06/02/2026"], ["2026-05-01", "2026-06-02"], None),  # nothing settles it: the setting
+    # Written with dots, as only day-first countries write dates: 2 January, not 1 February.
+    (False, ["05.01.2026", "06.02.2026", "07/03/2026"], ["2026-01-05", "2026-02-06", "2026-03-07"], "with dots"),
+    (True, ["05.01.2026", "06.02.2026"], ["2026-01-05", "2026-02-06"], None),  # as the setting says: no note
+    (False, ["01.13.2026", "05.01.2026"], ["2026-01-13", "2026-05-01"], None),  # 01.13 settles it: month first
+    (False, ["05.01.2026", "06/02/2026", "07/03/2026"], ["2026-05-01", "2026-06-02", "2026-07-03"], None),  # mostly /
 ])
-def test_ingest_one_date_order_per_column(write_file, dayfirst, dates, expected):
-    """Read one by one, 05/01/2026 was 1 May and 13/01/2026 13 January in the same column."""
+def test_ingest_one_date_order_per_column(write_file, dayfirst, dates, expected, note):
+    """Read one by one, 05/01/2026 was 1 May and 13/01/2026 13 January in the same column;
+    02.01.2026 was 1 February."""
     text = "comment,score,date\n" + "".join(f"c{i},9,{d}\n" for i, d in enumerate(dates))
     cfg = load_config(overrides={"columns": {"date": "date"}, "input": {"dayfirst": dayfirst}}, environ={})
     result = load_responses(write_file("d.csv", text), cfg)
     assert result.responses["submitted_at"].dt.strftime("%Y-%m-%d").tolist() == expected
-    assert any("first throughout" in note for note in result.notes) == (expected != ["2026-05-01", "2026-06-02"])
+    said = [n for n in result.notes if n.startswith("dates in")]
+    assert len(said) == (note is not None) and all(note in n for n in said), said
 
 
 def test_ingest_dates_with_dashes_and_labelled_fractions(write_file):

@@ -228,6 +228,26 @@ def test_spark_ingest_numbers_rows_around_blank_lines_as_load_responses(spark, t
     assert "after a blank line in the cell" in " ".join(got.responses["text"])
 
 
+def test_spark_ingest_reads_dotted_dates_day_first_as_load_responses(spark, tmp_path, sample_path):
+    """Dates written with dots whose days never exceed 12 are read day first on every partition,
+    with the local engine's note; before, both engines read 02.01.2026 as 1 February."""
+    from verbatim.spark_engine import ingest_spark
+
+    frame = pd.read_csv(sample_path, dtype=str, keep_default_na=False).head(200)
+    when = pd.to_datetime(frame["submitted_at"])
+    frame["submitted_at"] = [f"{(d.day - 1) % 12 + 1:02d}.{d.month:02d}.{d.year}" for d in when]
+    path = tmp_path / "dotted.csv"
+    frame.to_csv(path, index=False)
+    config = load_config(environ={})
+    expected = load_responses(path, config)
+    got, _ = ingest_spark(spark, path, config, driver_max_bytes=0)
+    pd.testing.assert_frame_equal(expected.responses, got.responses)
+    first = got.responses["submitted_at"].iloc[0]
+    assert (first.day, first.month) == tuple(int(p) for p in frame["submitted_at"].iloc[0].split(".")[:2])
+    assert [n for n in got.notes if n.startswith("dates in")] == [n for n in expected.notes if n.startswith("dates in")]
+    assert any("written with dots" in n for n in got.notes)
+
+
 def test_spark_ingest_ends_comments_cut_by_the_export_as_load_responses(spark, tmp_path, sample_path):
     """The export's width is decided over the whole column on Spark too, so every partition
     marks the same comments, and the partitions' notes add up to the local one."""

@@ -19,6 +19,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -476,27 +477,45 @@ _FIRST, _LAST = pd.Timestamp.min.tz_localize("UTC"), pd.Timestamp.max.tz_localiz
 # A date written with numbers only, day and month in either order: 05/01/2026, 5.1.26.
 NUMERIC_DATE = r"^([0-9]{1,2})[/.-]([0-9]{1,2})[/.-][0-9]{2,4}\b"
 _NUMERIC_DATE = re.compile(NUMERIC_DATE)
+# The same written with dots (02.01.2026): Germany, Russia, Poland, Turkey, Scandinavia...
+# write the day first so, and no country writes the month first with dots.
+DOTTED_DATE = r"^[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{2,4}\b"
 
 
-def numeric_date_order(values: pd.Series, dayfirst: bool) -> tuple[bool, bool]:
-    """(day first?, order mixed?) of a column's all-number dates.
+class DateOrder(NamedTuple):
+    """How a column's all-number dates are read (:func:`numeric_date_order`)."""
+
+    dayfirst: bool
+    mixed: bool = False  # some dates prove the day first, others the month first
+    dotted: bool = False  # the numbers do not tell; day first because the dates are written with dots
+
+
+def numeric_date_order(values: pd.Series, dayfirst: bool) -> DateOrder:
+    """How to read a column's all-number dates, decided on the whole column.
 
     Read one by one, "05/01/2026" is 1 May (month first, the default) but "13/01/2026" is
     13 January, since no month 13 exists: one column would mix both orders. A column whose
     first field exceeds 12 somewhere, and whose second never does, is day-first throughout
-    (and the reverse); when both happen the file mixes the orders and ``dayfirst`` decides."""
-    fields = values.str.strip().str.extract(_NUMERIC_DATE).dropna()
+    (and the reverse). When the numbers do not tell, dates written mostly with dots
+    ("02.01.2026") are day first, as every country that writes them so reads them, and
+    ``dayfirst`` decides the others; when both fields exceed 12 the file mixes the orders."""
+    stripped = values.str.strip()
+    fields = stripped.str.extract(_NUMERIC_DATE).dropna()
     if fields.empty:
-        return dayfirst, False
-    return order_from_fields(bool((fields[0].astype(int) > 12).any()), bool((fields[1].astype(int) > 12).any()), dayfirst)
+        return DateOrder(dayfirst)
+    dotted = int(stripped[fields.index].str.match(DOTTED_DATE).sum())
+    return order_from_fields(bool((fields[0].astype(int) > 12).any()), bool((fields[1].astype(int) > 12).any()),
+                             2 * dotted > len(fields), dayfirst)
 
 
-def order_from_fields(first_over_12: bool, second_over_12: bool, dayfirst: bool) -> tuple[bool, bool]:
-    """(day first?, order mixed?) from whether some all-number date's first field, and some
-    date's second field, exceeds 12 (see :func:`numeric_date_order`)."""
+def order_from_fields(first_over_12: bool, second_over_12: bool, dotted: bool, dayfirst: bool) -> DateOrder:
+    """How to read all-number dates from whether some date's first field, and some date's
+    second field, exceeds 12, and whether most are written with dots (see
+    :func:`numeric_date_order`)."""
     if first_over_12 != second_over_12:
-        return first_over_12, False
-    return dayfirst, first_over_12 and second_over_12
+        return DateOrder(first_over_12)
+    mixed = first_over_12 and second_over_12
+    return DateOrder(True, mixed, dotted=True) if dotted else DateOrder(dayfirst, mixed)
 
 
 # Unix time, as survey APIs and their JSON exports give it (Delighted, Zendesk): seconds
@@ -588,12 +607,12 @@ def department_note(n_rows: int, spellings: Mapping[str, str]) -> str:
 
 
 def validate_rows(raw: RawTable, columns: ColumnMap, settings: InputSettings, scale: ScoreScale,
-                  date_order: bool | None = None, cut_widths: Mapping[str, int] | None = None,
+                  date_order: DateOrder | None = None, cut_widths: Mapping[str, int] | None = None,
                   spellings: Mapping[str, str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """Type every row and split it into responses and rejected rows (vectorised).
 
-    ``date_order``: day first (True) or month first (False) for every all-number date, as
-    decided on the whole column elsewhere; None: decided here (:func:`numeric_date_order`).
+    ``date_order``: how every all-number date is read, as decided on the whole column
+    elsewhere; None: decided here (:func:`numeric_date_order`).
     ``cut_widths``: the width at which the export cut each comment column
     (:func:`verbatim.cuts.cut_length`) as decided on the whole column elsewhere; None:
     decided here. Comments cut there end with "…" (:func:`verbatim.cuts.mark_cut`).
@@ -669,12 +688,17 @@ def validate_rows(raw: RawTable, columns: ColumnMap, settings: InputSettings, sc
     if columns.date:
         raw_date = col(columns.date)
         if date_order is not None:  # decided elsewhere for the whole column (the Spark engine)
-            dayfirst, mixed = date_order, False
+            order = date_order
         elif settings.date_format:  # the format says where the day is
-            dayfirst, mixed = settings.dayfirst, False
+            order = DateOrder(settings.dayfirst)
         else:
-            dayfirst, mixed = numeric_date_order(raw_date, settings.dayfirst)
-        if dayfirst != settings.dayfirst:
+            order = numeric_date_order(raw_date, settings.dayfirst)
+        dayfirst, mixed = order.dayfirst, order.mixed
+        if order.dotted and dayfirst != settings.dayfirst:
+            notes.append(f"dates in '{columns.date}' are written with dots and read day first (02.01.2026 is "
+                         f"2 January), as the countries that write dates so read them; set input.date_format "
+                         f"(e.g. \"%m.%d.%Y\") to read them otherwise")
+        elif dayfirst != settings.dayfirst:
             example = "13/01/2026" if dayfirst else "01/13/2026"
             notes.append(f"dates in '{columns.date}' read {'day' if dayfirst else 'month'} first throughout "
                          f"({example} is 13 January and has no other reading)")

@@ -215,20 +215,25 @@ def _merge_notes(notes: list[str]) -> list[str]:
     return [note if n is None else f"{n} {note}" for note, n in counts.items()]
 
 
-def _date_order(raw, column: str | None, settings) -> bool | None:
-    """Day first or not for the whole date column, decided over every row as the local engine
-    does (:func:`verbatim.ingest.numeric_date_order`), so no partition reads 05/01 otherwise;
-    None without a date column or with a date_format."""
+def _date_order(raw, column: str | None, settings):
+    """How to read the whole date column's all-number dates, decided over every row as the
+    local engine does (:func:`verbatim.ingest.numeric_date_order`), so no partition reads
+    05/01 otherwise: a :class:`verbatim.ingest.DateOrder`, None without a date column or with
+    a date_format."""
     from pyspark.sql import functions as F
 
-    from .ingest import NUMERIC_DATE, order_from_fields
+    from .ingest import DOTTED_DATE, NUMERIC_DATE, order_from_fields
 
     if not column or settings.date_format:
         return None
     value = F.trim(F.col(f"`{column}`"))
     field = [F.regexp_extract(value, NUMERIC_DATE, i).try_cast("int") for i in (1, 2)]  # '' (no match): null
-    over = raw.agg(*(F.max(F.when(f > 12, 1).otherwise(0)).alias(f"over{i}") for i, f in enumerate(field))).first()
-    return order_from_fields(bool(over["over0"]), bool(over["over1"]), settings.dayfirst)[0]
+    numeric = field[0].isNotNull() & field[1].isNotNull()
+    over = raw.agg(*(F.max(F.when(f > 12, 1).otherwise(0)).alias(f"over{i}") for i, f in enumerate(field)),
+                   F.sum(F.when(numeric, 1).otherwise(0)).alias("numeric"),
+                   F.sum(F.when(numeric & value.rlike(DOTTED_DATE), 1).otherwise(0)).alias("dotted")).first()
+    return order_from_fields(bool(over["over0"]), bool(over["over1"]), 2 * (over["dotted"] or 0) > (over["numeric"] or 0),
+                             settings.dayfirst)
 
 
 def _department_spellings(raw, column: str | None) -> dict[str, str]:

@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Iterator
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import pandas as pd
 
+    from .ingest import DateOrder
+
 __all__ = [
     "INGEST_SCHEMA",
     "PREPARE_SCHEMA",
@@ -73,7 +75,7 @@ def _offline() -> None:
 
 
 def validate_partition(batches: Iterator["pd.DataFrame"], columns, settings, scale,
-                       date_order: bool | None = None, cut_widths=None, spellings=None) -> Iterator["pd.DataFrame"]:
+                       date_order: "DateOrder | None" = None, cut_widths=None, spellings=None) -> Iterator["pd.DataFrame"]:
     """Type and validate raw string rows with :func:`verbatim.ingest.validate_rows`.
 
     Input batches hold the raw columns (all strings) plus ``__row`` (the user-visible row
