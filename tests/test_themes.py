@@ -855,3 +855,16 @@ def test_themes_mostly_foreign_theme_is_named_for_its_languages():
         "late delivery", OTHER_LANGUAGES_LABEL, f"{OTHER_LANGUAGES_LABEL} (2)", "returns"]
     # Only the segments a label is read from count.
     assert other_languages_named(["x"], [english + foreign], read=2) == ["x"]
+
+
+@pytest.mark.parametrize("label,title", [
+    ("bombard me with promotions", "Bombard me with promotions"),
+    ("Late delivery", "Late delivery"),
+    ("iPhone app crashes", "iPhone app crashes"),  # a capital inside the first word: a name as written
+    ("[NAME] was great", "[NAME] was great"),
+    ("", ""),
+])
+def test_found_labels_read_as_titles(label, title):
+    from verbatim.themes import as_title
+
+    assert as_title(label) == title

@@ -285,6 +285,17 @@ def ranked_keywords(scored: Sequence[tuple[str, float]], n: int) -> list[str]:
     return ranked[:n]
 
 
+def as_title(label: str) -> str:
+    """A found label as a heading: its first letter in upper case ("bombard me with promotions"
+    stood lower case among the guided "Damaged parcel" and "Late delivery" in every report).
+    Found labels are the customers' words in lower case; a word already holding a capital after
+    its first letter ("iPhone") is left as it is."""
+    first = label.split(" ", 1)[0]
+    if not first or any(c.isupper() for c in first[1:]):
+        return label
+    return label[:1].upper() + label[1:]
+
+
 def other_languages_named(labels: Sequence[str], theme_texts: Sequence[Sequence[str]], read: int) -> list[str]:
     """``labels`` with each theme more than half of whose ``read`` segments closest to its
     centroid are not in English (:func:`verbatim.prepare.guess_language`) named
@@ -1109,13 +1120,14 @@ class ThemeModel:
                  if sides[t] < 0}
         found = (choose_labels(theme_texts, self.centroids_, keywords, self._embed, LabelSettings(), phrases, polarity,
                                sides, twins) if ids else [])
-        names = [guided_name.get(t, name) for t, name in zip(ids, other_languages_named(found, theme_texts, read))]
+        names = [guided_name.get(t, as_title(name)) for t, name in zip(ids, other_languages_named(found, theme_texts, read))]
         parent_labels = []
         if parent_rows:
             p_texts = [[q for c in ch for q in theme_texts[c][: read // len(ch) + 1]] for ch in parent_rows]
             p_cent = _unit(np.stack([self.centroids_[ch].mean(axis=0) for ch in parent_rows]))
             p_keys = [[w for c in ch for w in keywords[c][:3]] for ch in parent_rows]
-            parent_labels = choose_labels(p_texts, p_cent, p_keys, self._embed, LabelSettings(), phrases, polarity)
+            parent_labels = [as_title(label) for label in
+                             choose_labels(p_texts, p_cent, p_keys, self._embed, LabelSettings(), phrases, polarity)]
         self.parents_ = pd.DataFrame(
             {
                 "parent_id": pd.Series(range(len(parent_rows)), dtype="int64"),
