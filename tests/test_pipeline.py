@@ -348,6 +348,32 @@ def test_pipeline_next_wave_on_saved_model_keeps_theme_identity(run, sample_path
         for t in comparison["overall"]["appeared"])
 
 
+def test_pipeline_assign_puts_a_wave_of_non_answers_in_no_comment(run, sample_path, tmp_path):
+    """assign (extend_model=False) of a wave without one usable comment failed with
+    "embeddings have 0 dimensions, the model expects 384" where analyze wrote its reports."""
+    result, out = run
+    header = sample_path.read_text(encoding="utf-8").splitlines()[0]
+    wave = tmp_path / "wave.csv"
+    wave.write_text(header + "\n" + "".join(f"R{i},2026-01-0{i % 9 + 1},{i % 11},{c},Billing\n"
+                                            for i, c in enumerate(["n/a", "nothing", "-", "ok", "?"] * 4)))
+    second = analyze(wave, tmp_path / "out2", result.config, model_dir=out / "model", extend_model=False)
+    assert len(second.analysis.segments) == 0 and second.analysis.summary.rows_usable == 20
+    assert (tmp_path / "out2" / "summary.md").exists()
+
+
+def test_pipeline_refuses_a_model_of_another_embedder_before_embedding(run, tmp_path):
+    """A model fitted on MiniLM's vectors, given to a run of the fast mode (or the reverse),
+    failed after the embedding stage with "matmul: ... 384 is different from 256"."""
+    from verbatim.errors import VerbatimError
+
+    result, out = run
+    fast = result.config.updated({"embed": {"backend": "static"}})
+    messages: list[str] = []
+    with pytest.raises(VerbatimError, match=r"E302 .*fitted on minilm vectors .*--embedder minilm"):
+        analyze(result.ingest.source, tmp_path / "out3", fast, model_dir=out / "model", log=messages.append)
+    assert not any("embed" in m for m in messages)  # refused before the slowest stage
+
+
 def test_pipeline_rerun_reuses_memos_and_writes_the_same_report(run, sample_path, tmp_path):
     """A rerun on a warm cache (vectors, segments, theme fit) gives the same report."""
     result, out = run

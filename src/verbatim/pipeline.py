@@ -119,13 +119,16 @@ def run_stages(ingest: IngestResult, config: Config, *, model_dir: str | Path | 
     from .parallel import idle_work
     from .prepare import language_notes
     from .run_cache import ThemeFitCache
-    from .themes import ThemeModel, import_bertopic, theme_polarity, wants_sides
+    from .themes import import_bertopic, theme_polarity, wants_sides
 
     timer = Timer(log)
     responses = ingest.responses
     notes: list[str] = []
     embedder = Embedder(config.embed)
     memo = embedder.cache_path.parent if config.embed.cache else None  # stage memos live beside the vectors
+    # A saved model is read and checked first: a corrupt one, or one of another embedder, fails
+    # in a second rather than after the slowest stage.
+    saved = None if model_dir is None else load_saved_model(model_dir, embedder)
     # Fitting or extending themes imports BERTopic (1.5 CPU-s, bertopic_import): done while spaCy's workers
     # segment new texts, when this process would only wait for them.
     with idle_work(import_bertopic) if model_dir is None or extend_model else nullcontext():
@@ -156,8 +159,8 @@ def run_stages(ingest: IngestResult, config: Config, *, model_dir: str | Path | 
                 log(f"  {notes[-1]}")
     with timer.stage("themes"):
         _end_warming(warming, cancel=False, log=log)
-        if model_dir is not None:
-            model = ThemeModel.load(model_dir, embedder=embedder)
+        if saved is not None:
+            model = saved
             texts = segments["text"].tolist()
             polarity = theme_polarity(segments, model._sided())
             if extend_model:
@@ -194,6 +197,23 @@ def run_stages(ingest: IngestResult, config: Config, *, model_dir: str | Path | 
         pii_counts=sum_pii_counts(flags["pii_counts"]),
         timings=timer.timings, notes=tuple(notes), trends=trends, polarity=probe,
     )
+
+
+def load_saved_model(model_dir: str | Path, embedder):
+    """The theme model saved in ``model_dir``, checked to work in the vector space of
+    ``embedder``: a model fitted on the fast mode's vectors cannot place MiniLM's, nor the
+    reverse (E302, naming the ``--embedder`` to use)."""
+    from .embed import vector_space
+    from .errors import VerbatimError
+    from .themes import ThemeModel
+
+    model = ThemeModel.load(model_dir, embedder=embedder)
+    saved, ours = vector_space(model.model_id_), vector_space(embedder.model_id)
+    if saved != ours:
+        raise VerbatimError("E302", f"the theme model was fitted on {saved} vectors and this run makes {ours} "
+                                    f"vectors: run with --embedder {saved} (or --set embed.backend={saved})",
+                            file=model_dir)
+    return model
 
 
 def probe_summary(probe) -> str:

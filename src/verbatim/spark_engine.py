@@ -400,12 +400,13 @@ def _fit_or_load(spark, embedded, n_segments: int, config: Config, embedder, mod
                  extend_model: bool = True, learnt: bool = False):
     """The theme model and the themed segments (Spark DataFrame, without vectors). ``learnt``:
     the segments' sentiment was learnt from the scores (see ``themes.sides``)."""
+    from .pipeline import load_saved_model
     from .spark_udfs import NOVELTY_SCHEMA
     from .themes import ThemeModel, theme_polarity, wants_sides
 
     settings = config.themes
     if model_dir is not None:
-        model, fit = ThemeModel.load(model_dir, embedder=embedder), None
+        model, fit = load_saved_model(model_dir, embedder), None
         if extend_model:
             # As ThemeModel.extend does locally: what the saved themes cannot place (few
             # segments, collected in the local order) is clustered on the driver, then every

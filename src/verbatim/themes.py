@@ -1209,6 +1209,8 @@ class ThemeModel:
             texts, X = _check_inputs(texts, embeddings)
         else:
             texts, X, index = _check_indexed(texts, embeddings, index)
+        if not texts:  # nothing to place (a wave of non-answers): no vector, whatever its width
+            return np.zeros(0, dtype=np.int64)
         if X.shape[1] != self._input_dim():
             raise ValueError(f"embeddings have {X.shape[1]} dimensions, the model expects {self._input_dim()}")
         signs = _checked_signs(polarity, len(texts))
