@@ -225,3 +225,25 @@ def test_compare_load_run_fails_with_one_line_e303(tmp_path, content, message):
         load_run(tmp_path)
     assert info.value.code == "E303" and message in str(info.value)
     assert "\n" not in str(info.value) and str(tmp_path) in str(info.value)
+
+
+def test_compare_notes_runs_on_different_scales():
+    """A 0-10 run against a 5-star run read "NPS +16.8 -> -12.5: -29.3 points, significant"
+    with no word that promoters meant other answers in each."""
+    a, b = copy.deepcopy(A), copy.deepcopy(B)
+    a["run"]["scale"] = {"name": "nps", "minimum": 0.0, "maximum": 10.0, "promoter_min": 9.0, "detractor_max": 6.0}
+    b["run"]["scale"] = {"name": "5", "minimum": 1.0, "maximum": 5.0, "promoter_min": 5.0, "detractor_max": 3.0}
+    notes = compare_reports(a, b)["notes"]
+    assert any("different scales (nps 0-10 against 5 1-5)" in n for n in notes)
+    assert not any("different scales" in n for n in compare_reports(a, copy.deepcopy(a))["notes"])
+
+
+def test_compare_with_an_unscored_run_lists_no_department_as_only_in_the_other():
+    """A run without scores lists no department: compare said every department of the
+    other run was "only in the earlier run"."""
+    b = copy.deepcopy(B)
+    b["nps"] = {**b["nps"], "n": 0}
+    b["departments"] = []
+    result = compare_reports(A, b)
+    assert result["only_in_a"] == [] and result["departments"] == []
+    assert any("later run has no scored respondent" in n for n in result["notes"])

@@ -70,6 +70,11 @@ def test_config_round_trips_through_toml(tmp_path):
         ("[input]\nmax_text_chars = -1\n", "E203", "max_text_chars must be at least 1"),
         ('[input]\ndate_format = "%Q"\n', "E203", "date_format '%Q': 'Q' is a bad directive"),
         ("[input\n", "E201", "not valid TOML"),
+        # List items reached the code unchecked: 'int' object has no attribute 'lower' (exit 1).
+        ("[pii]\nname_allowlist = [1.5]\n", "E203", "pii.name_allowlist must be a list of strings"),
+        ('[prepare]\nnon_answer_phrases = [["a"]]\n', "E203", "prepare.non_answer_phrases must be a list of strings"),
+        ("[columns]\ntext = [true]\n", "E203", "columns.text must be a list of strings"),
+        ("[input]\nscale = 1.5\n", "E203", "input.scale must be a string"),
     ],
 )
 def test_config_rejects_bad_files(tmp_path, content, code, fragment):
@@ -80,6 +85,14 @@ def test_config_rejects_bad_files(tmp_path, content, code, fragment):
     assert info.value.code == code
     assert fragment in str(info.value)
     assert str(path) in str(info.value)
+
+
+def test_config_reads_whole_numbers_as_the_text_they_are_written_as(tmp_path):
+    """--set input.scale=5 and a column named 2024 were refused: "must be a string, got 5"."""
+    path = tmp_path / "numbers.toml"
+    path.write_text('[input]\nscale = 5\n[columns]\nscore = 2024\nkeep = [7, "region"]\ntext = 3\n')
+    cfg = load_config(path, environ={})
+    assert (cfg.input.scale, cfg.columns.score, cfg.columns.keep, cfg.columns.text) == ("5", "2024", ("7", "region"), ("3",))
 
 
 def test_config_missing_file(tmp_path):

@@ -137,6 +137,10 @@ def test_departments_file_errors(tmp_path):
     with pytest.raises(ConfigError) as caught:
         load_departments(broken)
     assert caught.value.code == "E201" and "not valid TOML" in str(caught.value) and "\n" not in str(caught.value)
+    # As Windows Notepad saves it: a byte-order mark before the first table ("Invalid statement").
+    bom = tmp_path / "bom.toml"
+    bom.write_bytes('[Delivery]\ndescription = "parcels"\nexamples = ["late"]\n'.encode("utf-8-sig"))
+    assert [d.name for d in load_departments(bom)] == ["Delivery"]
 
 
 def test_departments_parse_strips_text():

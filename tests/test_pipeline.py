@@ -9,7 +9,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import sqlite3
+from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from planted import planted_truth, theme_to_planted
@@ -374,6 +376,41 @@ def test_pipeline_refuses_a_model_of_another_embedder_before_embedding(run, tmp_
     assert not any("embed" in m for m in messages)  # refused before the slowest stage
 
 
+def test_pipeline_checks_the_files_it_names_first_and_writes_them_absolute(sample_path, tmp_path, monkeypatch):
+    """A guided themes file that was not there failed after the embedding stage (unexpected
+    FileNotFoundError, exit 1); the demo's config.toml named configs/themes.toml relative to
+    the folder it ran in, so --config from elsewhere failed the same way."""
+    from verbatim.errors import ConfigError
+    from verbatim.pipeline import checked_files
+
+    root = sample_path.parents[2]
+    monkeypatch.chdir(root)
+    config = load_config(overrides={"themes": {"guided_path": "configs/themes.toml"},
+                                    "routing": {"file": "configs/departments.toml"}}, environ={})
+    checked = checked_files(config)
+    assert checked.themes.guided_path == str(root / "configs" / "themes.toml")
+    assert checked.routing.file == str(root / "configs" / "departments.toml")
+    typo = config.updated({"themes": {"guided_path": "configs/theme.toml"}})
+    with pytest.raises(ConfigError, match="E201 .*guided themes file not found"):
+        analyze(tmp_path / "not-read.csv", tmp_path / "out", typo)  # before the input is read (E101)
+
+
+def test_pipeline_says_which_guided_themes_a_saved_model_leaves_out(run, tmp_path):
+    """With --model the saved themes are kept: a guided theme added to the file since was
+    dropped without a word, though config.toml and report.json named the file."""
+    from verbatim.pipeline import guided_left_out
+    from verbatim.themes import ThemeModel
+
+    result, out = run
+    model = ThemeModel.load(out / "model")
+    assert guided_left_out(model, result.config.themes.guided_path) == []
+    more = tmp_path / "themes.toml"
+    more.write_text(Path(result.config.themes.guided_path).read_text(encoding="utf-8")
+                    + '\n[[theme]]\nname = "Gift wrapping"\nexamples = ["gift wrap was torn"]\n', encoding="utf-8")
+    (note,) = guided_left_out(model, more)
+    assert "'Gift wrapping'" in note and "--model" in note
+
+
 def test_pipeline_rerun_reuses_memos_and_writes_the_same_report(run, sample_path, tmp_path):
     """A rerun on a warm cache (vectors, segments, theme fit) gives the same report."""
     result, out = run
@@ -437,6 +474,24 @@ def test_pipeline_routed_departments_rank_their_own_themes(tmp_path, sample_path
         expected = [t for t in costly if t in department["owned_themes"]][:5]
         assert [e["theme_id"] for e in department["ranking"]["improvement_areas"]] == expected, department["name"]
     assert sum(bool(d["ranking"]["improvement_areas"]) for d in routed) >= 5
+
+
+def test_pipeline_routing_takes_the_department_column_spelling(run, tmp_path):
+    """A routing file naming "customer  service" where the column says "Customer Service"
+    made a second page, customer-service-2.md, owning the themes the column's page lacked."""
+    from verbatim.pipeline import route_themes_to_departments
+
+    result, _ = run
+    routing = Path(result.config.routing.file).read_text(encoding="utf-8")
+    assert "[\"Customer Service\"]" in routing
+    path = tmp_path / "departments.toml"
+    path.write_text(routing.replace("[\"Customer Service\"]", "[\"customer  service\"]"), encoding="utf-8")
+    config = result.config.updated({"routing": {"file": str(path)}})
+    surveyed = result.ingest.responses["department"].dropna().unique()
+    owners = route_themes_to_departments(result.analysis.model, config, surveyed)
+    expected = route_themes_to_departments(result.analysis.model, result.config, surveyed)
+    assert "customer  service" not in set(owners["department"])
+    pd.testing.assert_frame_equal(owners, expected)
 
 
 def test_pipeline_outputs_written_by_two_processes_are_the_same(run, tmp_path, monkeypatch):

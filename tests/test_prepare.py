@@ -165,6 +165,9 @@ def test_prepare_language_note_counts_comments_with_something_to_say():
     assert language_notes(flags.assign(language="en")) == []
     many = pd.concat([flags.assign(language="en")] * 700 + [flags.head(1).assign(language="other")], ignore_index=True)
     assert language_notes(many)[0].startswith("1 of 2,101 comments (<0.1%) seem not")  # not "(0.0%)"
+    # assign places segments on a saved model's themes: it names no theme (it said it did).
+    (placed,) = language_notes(flags, new_themes=False)
+    assert "Comments in other languages" not in placed and "stay 'Other'" in placed
 
 
 # --- clauses and merging --------------------------------------------------------------------

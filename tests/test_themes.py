@@ -54,6 +54,37 @@ def test_themes_guided_file_side_is_checked(write_file):
         load_guided_themes(bad)
 
 
+@pytest.mark.parametrize("text,error", [
+    ('[[theme]]\nname = "Issue"\nexamples = ["late"]\n[[theme]]\nname = "issue "\nexamples = ["login"]\n',
+     "E203 .*themes #2 and #1 are both named 'issue'"),
+    ('[[theme]]\nname = "Other"\nexamples = ["misc"]\n', "E203 .*'Other' is the name of the segments no theme takes"),
+    ('[[themes]]\nname = "Late"\nexamples = ["late"]\n', "E203 .*unknown table or key 'themes'"),
+    ("", "E203 .*no guided theme"),
+    ("# only a comment\n", "E203 .*no guided theme"),
+])
+def test_themes_guided_file_that_would_mislead_is_refused(write_file, text, error):
+    """Two themes of one name read alike in every report, a theme named "Other" like the
+    segments no theme takes, and an empty file or [[themes]] gave zero guided themes unsaid."""
+    with pytest.raises(ConfigError, match=error):
+        load_guided_themes(write_file("guided.toml", text))
+
+
+def test_themes_guided_file_unreadable_is_E201(tmp_path):
+    """A missing file, a folder or cp1252 text failed with an unexpected error (exit 1); a
+    byte-order mark (Windows Notepad) was "Invalid statement"."""
+    with pytest.raises(ConfigError, match="E201 .*guided themes file not found"):
+        load_guided_themes(tmp_path / "typo.toml")
+    with pytest.raises(ConfigError, match="E201 .*is a folder"):
+        load_guided_themes(tmp_path)
+    latin = tmp_path / "latin.toml"
+    latin.write_bytes('[[theme]]\nname = "Café"\nexamples = ["café"]\n'.encode("cp1252"))
+    with pytest.raises(ConfigError, match="E201 .*not UTF-8"):
+        load_guided_themes(latin)
+    bom = tmp_path / "bom.toml"
+    bom.write_bytes('[[theme]]\nname = "Café"\nexamples = ["café"]\n'.encode("utf-8-sig"))
+    assert [t.name for t in load_guided_themes(bom)] == ["Café"]
+
+
 def test_themes_bundled_guided_file_parses():
     themes = load_guided_themes(GUIDED)
     assert len(themes) >= 5 and all(t.examples for t in themes)
@@ -321,6 +352,22 @@ def test_themes_save_load_round_trip_and_assign(fitted, truth, tmp_path, embedde
     new = embedder.embed(["my delivery turned up four days late"])
     assert loaded.assign(["my delivery turned up four days late"], new)[0] == late
     assert loaded.assign(["nonsense"], -loaded.centroids_[:1])[0] == OTHER_ID
+    # A hand-edited themes.json that no longer matches the arrays is refused (E302): a theme
+    # removed from the table was written as theme "1" labelled "1", absent from report.json.
+    import json
+    import shutil
+
+    for edit, said in ((lambda m: m["themes"].pop(1), "name theme 1, which themes.json does not list"),
+                       (lambda m: m["themes"][0].update(label=""), "label that is not a non-empty text"),
+                       (lambda m: m["themes"][0].update(label=5), "label that is not a non-empty text")):
+        broken = tmp_path / "broken"
+        shutil.rmtree(broken, ignore_errors=True)
+        shutil.copytree(tmp_path / "model", broken)
+        meta = json.loads((broken / "themes.json").read_text(encoding="utf-8"))
+        edit(meta)
+        (broken / "themes.json").write_text(json.dumps(meta), encoding="utf-8")
+        with pytest.raises(VerbatimError, match=f"E302 .*{said}"):
+            ThemeModel.load(broken, embedder=embedder)
 
 
 @pytest.mark.slow

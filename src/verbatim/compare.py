@@ -226,6 +226,16 @@ def compare_reports(a: dict, b: dict, *, same_model: bool | None = None, alpha: 
     if same_input:
         notes.append("Both runs analysed the same file: differences come from the analysis, not from customers, "
                      "and the tests do not apply.")  # fmt: skip
+    scales = [r["run"].get("scale") or {} for r in (a, b)]
+    if scales[0] and scales[1] and scales[0] != scales[1]:
+        notes.append(f"The runs read their scores on different scales ({_scale_name(scales[0])} against "
+                     f"{_scale_name(scales[1])}): promoters and detractors are not the same customers' answers, "
+                     f"so the NPS change is no like-for-like comparison.")  # fmt: skip
+    unscored = [not (r.get("nps") or {}).get("n") for r in (a, b)]
+    for run_name, empty in zip(("earlier", "later"), unscored):
+        if empty:
+            notes.append(f"The {run_name} run has no scored respondent: there is no NPS, theme impact or department "
+                         f"to compare in it.")  # fmt: skip
     if not by_id:
         notes.append("Themes were matched by label (the runs use different theme models): a theme whose label "
                      "changed shows as disappeared and appeared. Run the later survey with --model to match by id.")  # fmt: skip
@@ -234,9 +244,18 @@ def compare_reports(a: dict, b: dict, *, same_model: bool | None = None, alpha: 
     return _json_safe({
         "match": "id" if by_id else "label", "a": run(a), "b": run(b), "same_input": same_input, "alpha": alpha,
         "overall": groups[0], "departments": groups[1:],
-        "only_in_a": [n for n in names[0] if n not in names[1]], "only_in_b": [n for n in names[1] if n not in names[0]],
+        # A run without scores lists no department: the other run's are not "only" in it.
+        "only_in_a": [n for n in names[0] if n not in names[1]] if not unscored[1] else [],
+        "only_in_b": [n for n in names[1] if n not in names[0]] if not unscored[0] else [],
         "notes": notes,
     })  # fmt: skip
+
+
+def _scale_name(scale: dict) -> str:
+    """"nps 0-10", "5 1-5": a scale as report.json's run.scale gives it."""
+    low, high = (scale.get(k) for k in ("minimum", "maximum"))
+    span = f" {low:g}-{high:g}" if isinstance(low, (int, float)) and isinstance(high, (int, float)) else ""
+    return f"{scale.get('name', '?')}{span}"
 
 
 def _json_safe(value):

@@ -200,15 +200,22 @@ def _coerce(value: Any, default: Any, name: str, source: str) -> Any:
             raise bad("a number")
         return float(value)
     if isinstance(default, str):
+        # A whole number is the text it is written as: --set input.scale=5, a column named 2024
+        # (TOML reads both as numbers; "must be a string, got 5" left the user guessing).
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
         if not isinstance(value, str):
             raise bad("a string")
         return value
-    if isinstance(default, tuple):
-        if isinstance(value, str):
+    if isinstance(default, tuple):  # every list setting is a list of strings (column names, phrases)
+        if isinstance(value, (str, int)) and not isinstance(value, bool):
             value = [value]
         if not isinstance(value, (list, tuple)):
             raise bad("a list")
-        return tuple(value)
+        items = [str(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in value]
+        if not all(isinstance(v, str) for v in items):
+            raise bad("a list of strings")
+        return tuple(items)
     return value
 
 
@@ -231,15 +238,21 @@ def _toml_value(value: Any) -> str:
     raise TypeError(f"cannot write {type(value).__name__} to TOML")
 
 
-def read_toml(path: str | Path) -> dict[str, Any]:
-    """Parse a TOML file, turning every failure into a one-line ConfigError."""
+def read_toml(path: str | Path, what: str = "file") -> dict[str, Any]:
+    """Parse a TOML file, turning every failure into a one-line ConfigError whose message
+    names ``what`` the file is ("departments file"). A UTF-8 byte-order mark, as Windows
+    Notepad saves one, is read past (TOML has none: "Invalid statement" at line 1)."""
     path = Path(path)
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = path.read_bytes().decode("utf-8").removeprefix("\ufeff")
     except FileNotFoundError:
-        raise ConfigError("E201", "file not found", file=path) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError("E201", f"cannot read: {exc}", file=path) from None
+        raise ConfigError("E201", f"{what} not found", file=path) from None
+    except IsADirectoryError:
+        raise ConfigError("E201", f"{what} is a folder, not a file", file=path) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError("E201", f"{what} is not UTF-8 text (byte {exc.start}): save it as UTF-8", file=path) from None
+    except OSError as exc:
+        raise ConfigError("E201", f"{what} cannot be read ({exc.strerror or exc})", file=path) from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

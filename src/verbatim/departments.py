@@ -17,7 +17,6 @@ Everything here is pure over plain data (arrays, DataFrames, tuples); no model i
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -121,17 +120,9 @@ def load_departments(path: str | Path) -> tuple[Department, ...]:
     Raises ConfigError: E201 when the file is missing or not valid TOML, E203 when its
     content is not a valid department mapping.
     """
-    path = Path(path)
-    try:
-        with path.open("rb") as handle:
-            mapping = tomllib.load(handle)
-    except FileNotFoundError:
-        raise ConfigError("E201", "departments file not found", file=path) from None
-    except OSError as exc:
-        raise ConfigError("E201", f"departments file cannot be read ({exc.strerror})", file=path) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError("E201", f"not valid TOML: {exc}", file=path) from None
-    return parse_departments(mapping, source=path)
+    from .config import read_toml
+
+    return parse_departments(read_toml(path, "departments file"), source=Path(path))
 
 
 def department_texts(departments: Sequence[Department]) -> pd.DataFrame:

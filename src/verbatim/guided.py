@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 from pathlib import Path
 
 from .errors import ConfigError
@@ -27,14 +26,27 @@ class GuidedTheme:
 
 def load_guided_themes(path: str | Path) -> tuple[GuidedTheme, ...]:
     """Read ``[[theme]] name = "..." examples = ["...", ...]`` (optional ``side = "complaint"``,
-    ``"praise"`` or ``"both"``) tables from a TOML file."""
+    ``"praise"`` or ``"both"``) tables from a TOML file.
+
+    Raises ConfigError E201 when the file cannot be read, E203 when it holds no ``[[theme]]``
+    (an empty file, or ``[[themes]]``: zero guided themes, without a word, before), two themes
+    of one name (every report showed two "Issue" themes no reader could tell apart) or one
+    named "Other", the name of the segments no theme takes."""
+    from .config import read_toml
+
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError("E201", f"cannot read guided themes: {exc}", file=path) from None
-    themes = []
-    for i, entry in enumerate(data.get("theme", [])):
+    data = read_toml(path, "guided themes file")
+    unknown = sorted(set(data) - {"theme"})
+    if unknown:
+        raise ConfigError("E203", f"unknown table or key {unknown[0]!r}: each guided theme is a [[theme]] table",
+                          file=path)
+    entries = data.get("theme", [])
+    if not isinstance(entries, list) or not entries:
+        raise ConfigError("E203", "no guided theme: the file needs [[theme]] tables with a name and examples",
+                          file=path)
+    themes: list[GuidedTheme] = []
+    seen: dict[str, str] = {}
+    for i, entry in enumerate(entries):
         name = entry.get("name") if isinstance(entry, dict) else None
         examples = entry.get("examples") if isinstance(entry, dict) else None
         if not isinstance(name, str) or not name.strip():
@@ -44,5 +56,13 @@ def load_guided_themes(path: str | Path) -> tuple[GuidedTheme, ...]:
         side = entry.get("side", "")
         if side != "" and side not in SIDES:
             raise ConfigError("E203", f"theme {name!r}: side must be one of {', '.join(SIDES)}, got {side!r}", file=path)
+        key = " ".join(name.casefold().split())
+        if key == "other":
+            raise ConfigError("E203", f"theme #{i + 1}: {name.strip()!r} is the name of the segments no theme "
+                                      f"takes; give the theme another name", file=path)
+        if key in seen:
+            raise ConfigError("E203", f"themes #{i + 1} and {seen[key]} are both named {name.strip()!r}: "
+                                      f"reports could not tell them apart", file=path)
+        seen[key] = f"#{i + 1}"
         themes.append(GuidedTheme(name.strip(), tuple(examples), side))
     return tuple(themes)

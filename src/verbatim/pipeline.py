@@ -17,7 +17,7 @@ from concurrent import futures
 from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -129,11 +129,13 @@ def run_stages(ingest: IngestResult, config: Config, *, model_dir: str | Path | 
     # A saved model is read and checked first: a corrupt one, or one of another embedder, fails
     # in a second rather than after the slowest stage.
     saved = None if model_dir is None else load_saved_model(model_dir, embedder)
+    if saved is not None and config.themes.guided_path:
+        notes.extend(guided_left_out(saved, config.themes.guided_path))
     # Fitting or extending themes imports BERTopic (1.5 CPU-s, bertopic_import): done while spaCy's workers
     # segment new texts, when this process would only wait for them.
     with idle_work(import_bertopic) if model_dir is None or extend_model else nullcontext():
         segments, flags = _segment_and_score(responses, config, memo, timer)
-    notes.extend(language_notes(flags))
+    notes.extend(language_notes(flags, new_themes=model_dir is None or extend_model))
     fitting = model_dir is None
     # Each segment's department: the strata of the theme fit's sample (and its calibration's)
     department = (segments["response_id"].map(responses.set_index("response_id")["department"]).tolist()
@@ -189,7 +191,7 @@ def run_stages(ingest: IngestResult, config: Config, *, model_dir: str | Path | 
     owners = None
     if config.routing.file:
         with timer.stage("routing"):
-            owners = route_themes_to_departments(model, config)
+            owners = route_themes_to_departments(model, config, responses["department"].dropna().unique())
     return Analysis(
         config=config, ingest=ingest, summary=summarize(ingest), segments=segments, flags=flags,
         themes=themes, mentions=mentions, impact=impact, owners=owners, model=model,
@@ -197,6 +199,20 @@ def run_stages(ingest: IngestResult, config: Config, *, model_dir: str | Path | 
         pii_counts=sum_pii_counts(flags["pii_counts"]),
         timings=timer.timings, notes=tuple(notes), trends=trends, polarity=probe,
     )
+
+
+def guided_left_out(model, guided_path: str | Path) -> list[str]:
+    """A note when the guided themes file names themes a saved model does not hold: with
+    ``--model`` the model's themes are kept, and the file's new ones were dropped without a word."""
+    from .guided import load_guided_themes
+
+    held = set(model.themes_.loc[model.themes_["guided"], "label"])
+    missing = [t.name for t in load_guided_themes(guided_path) if t.name not in held]
+    if not missing:
+        return []
+    said = ", ".join(f"'{name}'" for name in missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
+    return [f"guided theme(s) {said} of {Path(guided_path).name} not used: with --model the saved model's "
+            f"themes are kept; analyse without --model to fit them"]
 
 
 def load_saved_model(model_dir: str | Path, embedder):
@@ -374,8 +390,12 @@ def general_keys(keys: dict, themes: pd.DataFrame) -> frozenset:
     return frozenset(key for key, (tid, _) in keys.items() if tid in general)
 
 
-def route_themes_to_departments(model, config: Config) -> pd.DataFrame:
-    """Owning department of each theme from the routing file (by embedding similarity)."""
+def route_themes_to_departments(model, config: Config, surveyed: Sequence[str] = ()) -> pd.DataFrame:
+    """Owning department of each theme from the routing file (by embedding similarity).
+
+    A routing department written otherwise than the survey's department column, in case or
+    spacing only ("Customer service" for "Customer Service"), takes the column's spelling
+    (``surveyed``): it was a second department page, owning the themes, beside the column's."""
     from .departments import department_centroids, department_texts, load_departments, route_themes
 
     departments = load_departments(config.routing.file)
@@ -383,6 +403,8 @@ def route_themes_to_departments(model, config: Config) -> pd.DataFrame:
     centroids = department_centroids(model.embed_texts(texts["text"].tolist()), texts["department"].tolist())
     routed = route_themes(model.centroids_, centroids.to_numpy(), config.routing.floor,
                           theme_ids=model.themes_["theme_id"].tolist(), department_names=list(centroids.index))
+    spelled = {" ".join(str(name).casefold().split()): str(name) for name in surveyed}
+    routed["department"] = [spelled.get(" ".join(str(name).casefold().split()), name) for name in routed["department"]]
     return routed.rename(columns={"theme": "theme_id"})
 
 
@@ -400,7 +422,7 @@ def analyze(
     """Analyse one survey export; write the outputs when ``output_dir`` is given."""
     from .output import atomic_output_dir, check_output_dir
 
-    config = config or Config.default()
+    config = checked_files(config or Config.default())
     if output_dir is not None:
         check_output_dir(output_dir, force=force)  # fail before any slow work
     ingest = load_responses(input_path, config)
@@ -417,6 +439,24 @@ def analyze(
     with atomic_output_dir(output_dir, force=force) as tmp:
         report, _ = build_and_write(tmp, analysis, formats)
     return AnalysisResult(config, ingest, analysis.summary, analysis, report, Path(output_dir))
+
+
+def checked_files(config: Config) -> Config:
+    """The configuration with the files it names (guided themes, departments) read and
+    checked before any slow work, E201/E203 on a problem (a guided themes file that was not
+    there failed after the embedding stage), and their paths made absolute, so that the
+    config.toml of the run repeats it from any folder."""
+    from .departments import load_departments
+    from .guided import load_guided_themes
+
+    changes: dict[str, dict[str, str]] = {}
+    if config.themes.guided_path:
+        load_guided_themes(config.themes.guided_path)
+        changes["themes"] = {"guided_path": str(Path(config.themes.guided_path).resolve())}
+    if config.routing.file:
+        load_departments(config.routing.file)
+        changes["routing"] = {"file": str(Path(config.routing.file).resolve())}
+    return config.updated(changes, source="resolved") if changes else config
 
 
 def resolved_config(config: Config, ingest: IngestResult) -> Config:

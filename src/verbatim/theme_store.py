@@ -105,11 +105,34 @@ def load_model(cls, directory: Path, embedder=None):
         model.sided_ = bool(meta.get("sided", False))  # saved before themes had sides: none
         model.themes_ = _frame(meta["themes"], THEME_COLUMNS)
         model.parents_ = _frame(meta["parents"], PARENT_COLUMNS)
+        _check_consistent(model)
     except VerbatimError:
         raise
     except Exception as exc:  # any unreadable or corrupt file is one user-facing error
         raise VerbatimError("E302", f"cannot load theme model: {exc}", file=directory) from None
     return model
+
+
+def _check_consistent(model) -> None:
+    """Raise ValueError when the themes table and the arrays disagree (a hand-edited or
+    truncated themes.json): a segment placed on a theme the table lacks was written as theme
+    "1" labelled "1" in assignments.csv and left out of report.json."""
+    themes = model.themes_
+    ids = themes["theme_id"].tolist()
+    if len(set(ids)) != len(ids):
+        raise ValueError("themes.json lists a theme id twice")
+    bad = [label for label in themes["label"] if not isinstance(label, str) or not label.strip()]
+    if bad:
+        raise ValueError(f"themes.json holds a theme label that is not a non-empty text: {bad[0]!r}")
+    known = set(ids)
+    for name, used in (("prototypes", model.prototype_theme_), ("guided examples", model.guide_theme_)):
+        missing = sorted(set(np.asarray(used).tolist()) - known - {-1})
+        if missing:
+            raise ValueError(f"its {name} name theme {missing[0]}, which themes.json does not list")
+    parents = set(model.parents_["parent_id"].tolist())
+    orphans = sorted(set(themes["parent_id"].tolist()) - parents - {-1})
+    if orphans:
+        raise ValueError(f"themes.json names parent {orphans[0]}, which it does not list")
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
