@@ -424,3 +424,64 @@ def test_spark_ingest_reads_survey_tool_headers_as_load_responses(spark, tmp_pat
     pd.testing.assert_frame_equal(expected.rejected, got.rejected)
     assert got.rows_read == expected.rows_read == 60 and expected.responses["row"].iloc[0] == 2 + len(described)
     assert [n for n in got.notes if "part of the header" in n] == [n for n in expected.notes if "part of the header" in n] != []
+
+
+@pytest.mark.parametrize("suffix", ["csv", "tsv", "parquet"])
+def test_spark_ingest_reads_a_folder_as_its_files_joined_in_name_order(spark, tmp_path, sample_path, suffix):
+    """Spark reads the largest part file first: numbered in that order, part-00001's row of an
+    id both parts hold was kept instead of part-00000's, with other row numbers and another
+    NPS. A folder of .tsv parts was read comma-separated (E105)."""
+    from verbatim.spark_engine import ingest_spark
+
+    frame = pd.read_csv(sample_path, dtype=str, keep_default_na=False).head(100)
+    frame.loc[40, "response_id"] = frame.loc[0, "response_id"]  # in the second, larger file: the duplicate
+    frame.loc[[0, 40], "score"] = ["10", "3"]
+    frame.loc[70, "score"] = "eleven"
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    sep = "\t" if suffix == "tsv" else ","
+    for name, part in (("part-00000", frame.iloc[:40]), ("part-00001", frame.iloc[40:])):
+        if suffix == "parquet":
+            part.to_parquet(folder / f"{name}.parquet", index=False)
+        else:
+            part.to_csv(folder / f"{name}.{suffix}", index=False, sep=sep)
+    joined = tmp_path / f"joined.{'parquet' if suffix == 'parquet' else 'csv'}"
+    frame.to_parquet(joined, index=False) if suffix == "parquet" else frame.to_csv(joined, index=False)
+    config = load_config(environ={})
+    expected = load_responses(joined, config)
+    got, _ = ingest_spark(spark, folder, config, driver_max_bytes=0)
+    pd.testing.assert_frame_equal(expected.responses, got.responses)
+    pd.testing.assert_frame_equal(expected.rejected, got.rejected)
+    kept = got.responses.loc[got.responses["response_id"] == frame.loc[0, "response_id"], "score"]
+    assert kept.tolist() == [10.0]  # part-00000's, the first in name order
+    first = 2 if suffix != "parquet" else 1
+    (said,) = [n for n in got.notes if "numbered as if the files were one" in n]
+    assert f"part-00000.{suffix} rows {first}-{first + 39}, part-00001.{suffix} rows {first + 40}-{first + 99}" in said
+
+
+def test_spark_ingest_drops_the_description_rows_of_every_file_of_a_folder(spark, tmp_path, sample_path):
+    """A folder of Qualtrics exports: the second file's question and import-id rows were
+    rejected as answers ("score is not a number"), though the README says they are not."""
+    from verbatim.spark_engine import ingest_spark
+
+    frame = pd.read_csv(sample_path, dtype=str, keep_default_na=False).head(60)
+    questions = {c: f"Question about the {c}?" for c in frame.columns} | {"score": "How likely are you to recommend us?"}
+    described = pd.DataFrame([questions, {c: '{"ImportId":"QID%d"}' % i for i, c in enumerate(frame.columns)}])
+    names = {c: f"Q{i}" for i, c in enumerate(frame.columns)}
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    for name, part in (("2026-01.csv", frame.iloc[:30]), ("2026-02.csv", frame.iloc[30:])):
+        pd.concat([described, part]).rename(columns=names).to_csv(folder / name, index=False)
+    got, _ = ingest_spark(spark, folder, load_config(environ={}), driver_max_bytes=0)
+    assert got.rejected.empty and len(got.responses) == 60
+    assert any("part of the header" in n and "the 1 other files" in n for n in got.notes)
+
+
+def test_spark_ingest_missing_path_is_E101(spark, tmp_path):
+    """A path that is not there was taken for a table name: "unexpected ParseException" (exit 1)."""
+    from verbatim.errors import InputError
+    from verbatim.spark_engine import ingest_spark
+
+    for missing in (tmp_path / "nope.csv", "survey.csv", "no_such_table"):
+        with pytest.raises(InputError, match="E101"):
+            ingest_spark(spark, missing, load_config(environ={}), driver_max_bytes=0)

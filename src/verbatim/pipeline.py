@@ -404,7 +404,9 @@ def route_themes_to_departments(model, config: Config, surveyed: Sequence[str] =
     routed = route_themes(model.centroids_, centroids.to_numpy(), config.routing.floor,
                           theme_ids=model.themes_["theme_id"].tolist(), department_names=list(centroids.index))
     spelled = {" ".join(str(name).casefold().split()): str(name) for name in surveyed}
-    routed["department"] = [spelled.get(" ".join(str(name).casefold().split()), name) for name in routed["department"]]
+    for column in ("department", "best_department", "runner_up"):
+        routed[column] = [name if name is None else spelled.get(" ".join(str(name).casefold().split()), name)
+                          for name in routed[column]]
     return routed.rename(columns={"theme": "theme_id"})
 
 

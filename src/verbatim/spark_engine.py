@@ -154,7 +154,9 @@ def _read_raw(spark, source):
     text = str(source)
     is_path = "://" in text or Path(text).exists()
     if not is_path:
-        if not spark.catalog.tableExists(text):
+        # A path that is not there ("/data/nps.csv", "survey.csv") is no table name: the
+        # catalog's parser failed on it with "unexpected ParseException" (exit 1).
+        if "/" in text or "\\" in text or Path(text).suffix.lower() in _FILE_SUFFIXES or not _table_exists(spark, text):
             raise InputError("E101", "no such file or table", file=text)
         frame, fmt, first = spark.table(text), "parquet", 1
     else:
@@ -162,13 +164,60 @@ def _read_raw(spark, source):
         if any(f.lower().endswith((".parquet", ".pq")) for f in files):
             frame, fmt, first = spark.read.parquet(text), "parquet", 1
         elif any(f.lower().endswith((".csv", ".tsv", ".tab", ".txt")) for f in files):
-            sep = "\t" if text.lower().endswith((".tsv", ".tab")) else ","
+            # Tab-separated when the file, or every part file of the folder, says so (a folder's
+            # own name, "exports/", said nothing: its .tsv parts were read comma-separated).
+            tabbed = [f.lower().endswith((".tsv", ".tab")) for f in files if f.lower().endswith(_FILE_SUFFIXES)]
+            sep = "\t" if text.lower().endswith((".tsv", ".tab")) or (tabbed and all(tabbed)) else ","
             # Records may span lines (quoted comments); the header is row 1, as in readers.py.
             frame = spark.read.csv(text, header=True, sep=sep, multiLine=True, escape='"', inferSchema=False)
             fmt, first = "csv", 2
         else:
             raise InputError("E104", "Spark reads CSV/TSV or Parquet files, folders of them, or tables", file=text)
     return frame.select([F.col(f"`{c}`").cast("string").alias(c) for c in frame.columns]), fmt, first
+
+
+_FILE_SUFFIXES = (".csv", ".tsv", ".tab", ".txt", ".parquet", ".pq", ".json", ".jsonl", ".xlsx")
+
+
+def _table_exists(spark, name: str) -> bool:
+    try:
+        return bool(spark.catalog.tableExists(name))
+    except Exception:  # not a valid table name either (pyspark's ParseException)
+        return False
+
+
+def _numbered_by_file(spark, raw, first: int):
+    """``(raw with __row and __file_row, [(file, first row, rows)])`` of a folder or URI whose
+    rows Spark reads from several files: each file's records in their order, the files one
+    after another in name order, numbered from ``first`` (the header of each not counted), as
+    the local engine numbers the files joined in that order. Spark packs the largest files
+    first, so numbering records in the order it read them put part-00001 before part-00000:
+    another row of a shared id kept, other row numbers, another NPS."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    tagged = raw.withColumn("__file", F.input_file_name())
+    indexed = spark.createDataFrame(tagged.rdd.zipWithIndex().map(lambda pair: (*pair[0], pair[1])),
+                                    tagged.schema.add("__index", "long"))
+    indexed = indexed.withColumn("__file_row", F.row_number().over(Window.partitionBy("__file").orderBy("__index")))
+    files, start = [], first
+    for row in sorted(indexed.groupBy("__file").count().collect(), key=lambda r: r["__file"]):
+        files.append((row["__file"], start, int(row["count"])))
+        start += int(row["count"])
+    offset = F.create_map(*(F.lit(value) for name, begin, _ in files for value in (name, begin)))
+    numbered = indexed.withColumn("__row", (offset[F.col("__file")] + F.col("__file_row") - 1).cast("long"))
+    return numbered.drop("__file", "__index"), files
+
+
+def _files_note(files: list[tuple[str, int, int]]) -> str:
+    """Where each file's rows are in the run's row numbers (rejected.csv, assignments.csv)."""
+    def span(name: str, begin: int, n: int) -> str:
+        return f"{name.rstrip('/').rsplit('/', 1)[-1]} rows {begin}-{begin + n - 1}" if n else ""
+
+    shown = [span(*f) for f in files[:5] if f[2]]
+    more = f" and {len(files) - 5} more files" if len(files) > 5 else ""
+    return (f"rows of the {len(files)} files are numbered as if the files were one, in name order, each header "
+            f"not counted: {', '.join(shown)}{more}")
 
 
 def _csv_layout(source):
@@ -288,6 +337,7 @@ def ingest_spark(spark, source, config: Config, *, driver_max_bytes: int = DRIVE
         ingest = load_responses(source, config)
         return ingest, spark.createDataFrame(ingest.responses[keep].astype({"department": object}))
     raw, fmt, first = _read_raw(spark, source)
+    is_table = "://" not in str(source) and not Path(source).exists()
     if fmt == "csv" and config.input.header_row > 1:
         raise ConfigError("E203", "input.header_row: Spark reads the column names from the first row of a CSV too "
                                   "large for the driver; remove the rows above them", file=str(source))
@@ -295,14 +345,18 @@ def ingest_spark(spark, source, config: Config, *, driver_max_bytes: int = DRIVE
     if layout is not None:
         first = layout.header_row + 1
     header = raw.columns
-    number = functools.partial(_row_number, first=first, shifts=_blank_line_shifts(layout))
-    indexed = raw.rdd.zipWithIndex().map(lambda pair: (*pair[0], number(pair[1])))
-    raw = spark.createDataFrame(indexed, raw.schema.add("__row", "long"))
+    files = None
+    if fmt == "parquet" and not is_table or fmt == "csv" and not _is_local_file(source):  # a folder or a URI
+        raw, files = _numbered_by_file(spark, raw, first)
+    else:
+        number = functools.partial(_row_number, first=first, shifts=_blank_line_shifts(layout))
+        indexed = raw.rdd.zipWithIndex().map(lambda pair: (*pair[0], number(pair[1])))
+        raw = spark.createDataFrame(indexed, raw.schema.add("__row", "long"))
     if layout is not None:  # as read_table: no empty row at the end, no row with too many fields
         raw = raw.where(F.col("__row") <= layout.last_filled)
         if layout.too_wide:
             raw = raw.where(~F.col("__row").isin([wide["row"] for wide in layout.too_wide]))
-    limited = raw.limit(DETECTION_ROWS).toPandas()
+    limited = raw.orderBy("__row").limit(DETECTION_ROWS).toPandas()
     sample = limited[header].astype(object).fillna("")
     filled = sample.map(lambda value: bool(str(value).strip())).any(axis=1)
     sample, sample_rows = sample[filled].reset_index(drop=True), limited.loc[filled, "__row"].tolist()
@@ -310,8 +364,16 @@ def ingest_spark(spark, source, config: Config, *, driver_max_bytes: int = DRIVE
     described = []
     if export:
         described = [export.note(sample_rows)]
-        raw = raw.where(~F.col("__row").isin(sample_rows[: export.rows]))
+        if files is not None and len(files) > 1:  # every file of a folder of exports has them
+            raw = raw.where(F.col("__file_row") > export.rows)
+            described[0] += f"; so do the same rows of the {len(files) - 1} other files"
+        else:
+            raw = raw.where(~F.col("__row").isin(sample_rows[: export.rows]))
         sample = sample.iloc[export.rows:].reset_index(drop=True)
+    if files is not None:
+        raw = raw.drop("__file_row")
+        if len(files) > 1:
+            described.insert(0, _files_note(files))
     columns = detect_columns(sample, config.columns, file=str(source),
                              descriptions=export.descriptions if export else None, read=config.input)
     if layout is not None and layout.blank_lines:  # rows Spark skipped, rejected as read_table's are
