@@ -485,3 +485,26 @@ def test_spark_ingest_missing_path_is_E101(spark, tmp_path):
     for missing in (tmp_path / "nope.csv", "survey.csv", "no_such_table"):
         with pytest.raises(InputError, match="E101"):
             ingest_spark(spark, missing, load_config(environ={}), driver_max_bytes=0)
+
+
+def test_spark_ingest_names_duplicate_and_blank_columns_as_load_responses(spark, tmp_path, sample_path):
+    """Spark named a second "comment" column "comment2" (and "Comment4", blind to case) and a
+    blank one "_c5": --text comment failed on Spark only, and report.json named columns the
+    file does not have."""
+    from verbatim.spark_engine import ingest_spark
+
+    frame = pd.read_csv(sample_path, dtype=str, keep_default_na=False).head(30)
+    frame["Comment"] = "second comment"
+    frame[" "] = ""
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    text = frame.to_csv(index=False).replace(",Comment, \n", ",comment,\n", 1)
+    (folder / "part-00000.csv").write_text(text, encoding="utf-8")
+    (tmp_path / "one.csv").write_text(text, encoding="utf-8")
+    config = load_config(overrides={"columns": {"text": ["comment"]}}, environ={})
+    expected = load_responses(tmp_path / "one.csv", config)
+    got, _ = ingest_spark(spark, folder, config, driver_max_bytes=0)
+    assert got.columns == expected.columns
+    pd.testing.assert_frame_equal(expected.responses, got.responses)
+    renamed = [n for n in expected.notes if "duplicate column name" in n]
+    assert renamed and renamed == [n for n in got.notes if "duplicate column name" in n]

@@ -157,7 +157,7 @@ def _sniff_delimiter(text: str, default: str) -> str:
     return best
 
 
-def _header(names: list[object], notes: list[str]) -> list[str]:
+def header_names(names: list[object], notes: list[str]) -> list[str]:
     """Name blank headers and make duplicates unique, saying what was renamed."""
     given = [cell_to_str(raw).strip() or f"column_{i}" for i, raw in enumerate(names, start=1)]
     taken = set(given)
@@ -455,7 +455,7 @@ def _read_delimited(path: Path, data: bytes, *, encoding: str = "", select: Sele
         if first is None:
             raise InputError("E103", f"no row {header_row} to read the column names from" if header_row
                              else "no header: every row is blank", file=path)
-        header = _header(first, notes)
+        header = header_names(first, notes)
         width = len(header)
         table = _TableBuilder(header, select)
         unreadable = []
@@ -517,7 +517,7 @@ def _read_xlsx(path: Path, data: bytes, *, sheet: str = "", select: Select | Non
                 raise InputError("E103", f"no row {header_row} to read the column names from" if header_row
                                  else "workbook sheet is empty", file=path)
             width = max(len(header_values), declared_width)
-            header = _header(list(header_values) + [None] * (width - len(header_values)), notes)
+            header = header_names(list(header_values) + [None] * (width - len(header_values)), notes)
             table = _TableBuilder(header, select)
             unreadable = []
             for row, record in enumerate(values, start=offset + 1):  # openpyxl rows are 1-based
@@ -750,7 +750,7 @@ def _read_parquet(path: Path, data: bytes, *, select: Select | None = None) -> R
     try:
         parquet = pq.ParquetFile(io.BytesIO(data))
         names = parquet.schema_arrow.names
-        header = _header(names, notes)
+        header = header_names(names, notes)
         n_rows = parquet.metadata.num_rows
         last = _last_filled_parquet_row(parquet)
         wanted = list(range(len(names)))

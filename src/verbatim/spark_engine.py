@@ -148,9 +148,12 @@ def _source_sha256(spark, source) -> str:
 
 
 def _read_raw(spark, source):
-    """(all-string Spark DataFrame, format, first row number) of a table, folder or file."""
+    """(all-string Spark DataFrame, format, first row number, notes) of a table, folder or file."""
     from pyspark.sql import functions as F
 
+    from .readers import header_names
+
+    notes: list[str] = []
     text = str(source)
     is_path = "://" in text or Path(text).exists()
     if not is_path:
@@ -171,9 +174,15 @@ def _read_raw(spark, source):
             # Records may span lines (quoted comments); the header is row 1, as in readers.py.
             frame = spark.read.csv(text, header=True, sep=sep, multiLine=True, escape='"', inferSchema=False)
             fmt, first = "csv", 2
+            # Column names as the local reader gives them: Spark names a blank one "_c3" and
+            # duplicates "comment2", "Comment4" (regardless of case), so --text comment and the
+            # names in report.json differed between the engines.
+            cells = spark.read.csv(text, header=False, sep=sep, multiLine=True, escape='"').first()
+            if cells is not None and len(cells) == len(frame.columns):
+                frame = frame.toDF(*header_names(["" if c is None else c for c in cells], notes))
         else:
             raise InputError("E104", "Spark reads CSV/TSV or Parquet files, folders of them, or tables", file=text)
-    return frame.select([F.col(f"`{c}`").cast("string").alias(c) for c in frame.columns]), fmt, first
+    return frame.select([F.col(f"`{c}`").cast("string").alias(c) for c in frame.columns]), fmt, first, notes
 
 
 _FILE_SUFFIXES = (".csv", ".tsv", ".tab", ".txt", ".parquet", ".pq", ".json", ".jsonl", ".xlsx")
@@ -336,7 +345,7 @@ def ingest_spark(spark, source, config: Config, *, driver_max_bytes: int = DRIVE
     if _is_local_file(source) and Path(source).stat().st_size <= driver_max_bytes:
         ingest = load_responses(source, config)
         return ingest, spark.createDataFrame(ingest.responses[keep].astype({"department": object}))
-    raw, fmt, first = _read_raw(spark, source)
+    raw, fmt, first, header_notes = _read_raw(spark, source)
     is_table = "://" not in str(source) and not Path(source).exists()
     if fmt == "csv" and config.input.header_row > 1:
         raise ConfigError("E203", "input.header_row: Spark reads the column names from the first row of a CSV too "
@@ -361,14 +370,15 @@ def ingest_spark(spark, source, config: Config, *, driver_max_bytes: int = DRIVE
     filled = sample.map(lambda value: bool(str(value).strip())).any(axis=1)
     sample, sample_rows = sample[filled].reset_index(drop=True), limited.loc[filled, "__row"].tolist()
     export = export_header(sample)  # a survey tool's rows describing its columns: dropped as load_responses does
-    described = []
+    described = list(header_notes)
     if export:
-        described = [export.note(sample_rows)]
+        said = export.note(sample_rows)
         if files is not None and len(files) > 1:  # every file of a folder of exports has them
             raw = raw.where(F.col("__file_row") > export.rows)
-            described[0] += f"; so do the same rows of the {len(files) - 1} other files"
+            said += f"; so do the same rows of the {len(files) - 1} other files"
         else:
             raw = raw.where(~F.col("__row").isin(sample_rows[: export.rows]))
+        described.append(said)
         sample = sample.iloc[export.rows:].reset_index(drop=True)
     if files is not None:
         raw = raw.drop("__file_row")
@@ -389,8 +399,11 @@ def ingest_spark(spark, source, config: Config, *, driver_max_bytes: int = DRIVE
     validate = functools.partial(validate_partition, columns=columns, settings=config.input, scale=scale,
                                  date_order=_date_order(raw, columns.date, config.input),
                                  cut_widths=_cut_widths(raw, columns.text),
-                                 spellings=_department_spellings(raw, columns.department))
-    checked = raw.mapInPandas(validate, INGEST_SCHEMA).persist()
+                                 spellings=_department_spellings(raw, columns.department), names=raw.columns)
+    # Positional names into the UDF: pyspark's mapInPandas reads "comment.2" (a duplicate
+    # column as readers.header_names names it) as the field "2" of a column "comment".
+    plain = raw.toDF(*(f"c{i}" for i in range(len(raw.columns))))
+    checked = plain.mapInPandas(validate, INGEST_SCHEMA).persist()
     table = checked.toPandas()
     checked.unpersist()
     notes = described + list(columns.notes) + _merge_notes(table.loc[table["row"] < 0, "rejected_value"].tolist())

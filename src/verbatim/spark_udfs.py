@@ -75,7 +75,8 @@ def _offline() -> None:
 
 
 def validate_partition(batches: Iterator["pd.DataFrame"], columns, settings, scale,
-                       date_order: "DateOrder | None" = None, cut_widths=None, spellings=None) -> Iterator["pd.DataFrame"]:
+                       date_order: "DateOrder | None" = None, cut_widths=None, spellings=None,
+                       names=None) -> Iterator["pd.DataFrame"]:
     """Type and validate raw string rows with :func:`verbatim.ingest.validate_rows`.
 
     Input batches hold the raw columns (all strings) plus ``__row`` (the user-visible row
@@ -86,13 +87,14 @@ def validate_partition(batches: Iterator["pd.DataFrame"], columns, settings, sca
     note of ``validate_rows`` comes as a row with ``row = -1`` and the note as
     ``rejected_value``. ``date_order``, ``cut_widths`` and ``spellings`` (of departments) are
     decided on the whole file by the driver, so that every partition reads them alike.
+    ``names``: the columns' names when the batches carry positional ones (see ingest_spark).
     """
     import pandas as pd
 
     from .ingest import validate_rows
     from .readers import RawTable
 
-    frames = [b for b in batches if len(b)]
+    frames = [b if names is None else b.set_axis(list(names), axis=1) for b in batches if len(b)]
     if not frames:
         return
     part = pd.concat(frames, ignore_index=True).sort_values("__row", kind="stable").reset_index(drop=True)
