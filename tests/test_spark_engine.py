@@ -485,6 +485,13 @@ def test_spark_ingest_missing_path_is_E101(spark, tmp_path):
     for missing in (tmp_path / "nope.csv", "survey.csv", "no_such_table"):
         with pytest.raises(InputError, match="E101"):
             ingest_spark(spark, missing, load_config(environ={}), driver_max_bytes=0)
+    # Spark does not look for the separator: semicolons said "no comment column found
+    # (columns are: response_id;score;comment)" as if the column were missing.
+    folder = tmp_path / "semicolons"
+    folder.mkdir()
+    (folder / "part-00000.csv").write_text("response_id;score;comment\nR1;9;great\n", encoding="utf-8")
+    with pytest.raises(InputError, match="E107 .*separated by ';'"):
+        ingest_spark(spark, folder, load_config(environ={}), driver_max_bytes=0)
 
 
 def test_spark_ingest_names_duplicate_and_blank_columns_as_load_responses(spark, tmp_path, sample_path):

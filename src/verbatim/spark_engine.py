@@ -177,6 +177,11 @@ def _read_raw(spark, source):
             # Column names as the local reader gives them: Spark names a blank one "_c3" and
             # duplicates "comment2", "Comment4" (regardless of case), so --text comment and the
             # names in report.json differed between the engines.
+            if len(frame.columns) == 1 and any(mark in frame.columns[0] for mark in ";|"):
+                mark = ";" if ";" in frame.columns[0] else "|"
+                raise InputError("E107", f"the columns seem separated by '{mark}': the Spark engine reads ',' "
+                                         f"(or tab in .tsv files); save the files with commas, or analyse them "
+                                         f"with the local engine, which finds the separator", file=text)
             cells = spark.read.csv(text, header=False, sep=sep, multiLine=True, escape='"').first()
             if cells is not None and len(cells) == len(frame.columns):
                 frame = frame.toDF(*header_names(["" if c is None else c for c in cells], notes))
