@@ -515,3 +515,24 @@ def test_spark_ingest_names_duplicate_and_blank_columns_as_load_responses(spark,
     pd.testing.assert_frame_equal(expected.responses, got.responses)
     renamed = [n for n in expected.notes if "duplicate column name" in n]
     assert renamed and renamed == [n for n in got.notes if "duplicate column name" in n]
+
+
+def test_spark_ingest_rejects_a_folder_row_with_too_many_fields_as_load_responses(spark, tmp_path, sample_path):
+    """In a folder, a row with more fields than the header was read with its extra fields
+    dropped unsaid (the local reader, and Spark on one file, reject it as unreadable)."""
+    from verbatim.spark_engine import ingest_spark
+
+    frame = pd.read_csv(sample_path, dtype=str, keep_default_na=False).head(50)
+    lines = frame.to_csv(index=False, lineterminator="\n").splitlines()
+    lines[21] += ",EXTRA,FIELD"  # data row 21, file row 22
+    lines[30] += ",,"  # empty extra fields: read as the row, as locally
+    (tmp_path / "joined.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    (folder / "part-00000.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    config = load_config(environ={})
+    expected = load_responses(tmp_path / "joined.csv", config)
+    got, _ = ingest_spark(spark, folder, config, driver_max_bytes=0)
+    pd.testing.assert_frame_equal(expected.responses, got.responses)
+    pd.testing.assert_frame_equal(expected.rejected, got.rejected)
+    assert got.rejected["row"].tolist() == [22] and got.rows_read == expected.rows_read == 50

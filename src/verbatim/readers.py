@@ -287,7 +287,7 @@ def _csv_records(lines: Iterable[str], delimiter: str, rows_end: list[int]) -> I
         yield len(rows_end), record
 
 
-def _too_wide(row: int, record: list[str], width: int, delim: str) -> dict | None:
+def too_wide_entry(row: int, record: list[str], width: int, delim: str) -> dict | None:
     """The unreadable entry of a CSV row with more non-blank fields than the header has
     columns (whose cells cannot be told apart), else None."""
     if len(record) > width and any(v.strip() for v in record[width:]):
@@ -345,7 +345,7 @@ def csv_layout(path: str | Path, delimiter: str) -> CsvLayout:
                         continue
                     header_row, header, width = row, list(record), len(record)
                     continue
-                wide = _too_wide(row, record, width, delimiter)
+                wide = too_wide_entry(row, record, width, delimiter)
                 if wide:  # not a row of the table: no part in what is trailing (as _TableBuilder sees it)
                     too_wide.append(wide)
                     continue
@@ -460,7 +460,7 @@ def _read_delimited(path: Path, data: bytes, *, encoding: str = "", select: Sele
         table = _TableBuilder(header, select)
         unreadable = []
         for row, record in records:
-            wide = _too_wide(row, record, width, delim)
+            wide = too_wide_entry(row, record, width, delim)
             if wide:
                 unreadable.append(wide)
                 continue

@@ -169,28 +169,73 @@ def _read_raw(spark, source):
         elif any(f.lower().endswith((".csv", ".tsv", ".tab", ".txt")) for f in files):
             # Tab-separated when the file, or every part file of the folder, says so (a folder's
             # own name, "exports/", said nothing: its .tsv parts were read comma-separated).
-            tabbed = [f.lower().endswith((".tsv", ".tab")) for f in files if f.lower().endswith(_FILE_SUFFIXES)]
-            sep = "\t" if text.lower().endswith((".tsv", ".tab")) or (tabbed and all(tabbed)) else ","
+            sep = "\t" if _tab_separated(text) else ","
             # Records may span lines (quoted comments); the header is row 1, as in readers.py.
             frame = spark.read.csv(text, header=True, sep=sep, multiLine=True, escape='"', inferSchema=False)
             fmt, first = "csv", 2
-            # Column names as the local reader gives them: Spark names a blank one "_c3" and
-            # duplicates "comment2", "Comment4" (regardless of case), so --text comment and the
-            # names in report.json differed between the engines.
             if len(frame.columns) == 1 and any(mark in frame.columns[0] for mark in ";|"):
                 mark = ";" if ";" in frame.columns[0] else "|"
                 raise InputError("E107", f"the columns seem separated by '{mark}': the Spark engine reads ',' "
                                          f"(or tab in .tsv files); save the files with commas, or analyse them "
                                          f"with the local engine, which finds the separator", file=text)
+            # Column names as the local reader gives them: Spark names a blank one "_c3" and
+            # duplicates "comment2", "Comment4" (regardless of case), so --text comment and the
+            # names in report.json differed between the engines.
             cells = spark.read.csv(text, header=False, sep=sep, multiLine=True, escape='"').first()
             if cells is not None and len(cells) == len(frame.columns):
-                frame = frame.toDF(*header_names(["" if c is None else c for c in cells], notes))
+                names = header_names(["" if c is None else c for c in cells], notes)
+                if not _is_local_file(text):  # no layout scan (see _csv_layout): Spark finds the rows of another width
+                    frame = spark.read.csv(text, header=True, sep=sep, multiLine=True, escape='"', mode="PERMISSIVE",
+                                           schema=_with_corrupt_column(len(names)), columnNameOfCorruptRecord=CORRUPT)
+                    names = [*names, CORRUPT]
+                frame = frame.toDF(*names)
         else:
             raise InputError("E104", "Spark reads CSV/TSV or Parquet files, folders of them, or tables", file=text)
     return frame.select([F.col(f"`{c}`").cast("string").alias(c) for c in frame.columns]), fmt, first, notes
 
 
+#: The column where Spark's permissive CSV parser keeps a record of another width than the
+#: header's, as read: a row with too many fields, whose extra fields it would drop unsaid.
+CORRUPT = "__corrupt_record"
+
+
+def _with_corrupt_column(width: int):
+    from pyspark.sql.types import StringType, StructField, StructType
+
+    return StructType([StructField(f"c{i}", StringType()) for i in range(width)] + [StructField(CORRUPT, StringType())])
+
+
+def _too_wide_records(raw, width: int, sep: str) -> list[dict]:
+    """The unreadable entries (:func:`verbatim.readers.too_wide_entry`, as the local reader rejects
+    them) of the records of ``raw`` (numbered, with :data:`CORRUPT`) with more non-blank fields
+    than the header's ``width``; a record with fewer fields is read as the local reader reads it."""
+    import csv
+    import io
+
+    from pyspark.sql import functions as F
+
+    from .readers import too_wide_entry
+
+    found = []
+    for row in raw.where(F.col(CORRUPT).isNotNull()).select("__row", CORRUPT).collect():
+        record = next(csv.reader(io.StringIO(row[CORRUPT]), delimiter=sep), [])
+        wide = too_wide_entry(int(row["__row"]), record, width, sep)
+        if wide:
+            found.append(wide)
+    return found
+
+
 _FILE_SUFFIXES = (".csv", ".tsv", ".tab", ".txt", ".parquet", ".pq", ".json", ".jsonl", ".xlsx")
+
+
+def _tab_separated(source) -> bool:
+    """A .tsv/.tab file, or a folder whose part files are all such."""
+    text = str(source)
+    if "://" in text or not Path(text).is_dir():
+        return text.lower().endswith((".tsv", ".tab"))
+    tabbed = [p.name.lower().endswith((".tsv", ".tab")) for p in Path(text).iterdir()
+              if p.name.lower().endswith(_FILE_SUFFIXES)]
+    return bool(tabbed) and all(tabbed)
 
 
 def _table_exists(spark, name: str) -> bool:
@@ -358,7 +403,7 @@ def ingest_spark(spark, source, config: Config, *, driver_max_bytes: int = DRIVE
     layout = _csv_layout(source) if fmt == "csv" else None
     if layout is not None:
         first = layout.header_row + 1
-    header = raw.columns
+    header = [c for c in raw.columns if c != CORRUPT]
     files = None
     if fmt == "parquet" and not is_table or fmt == "csv" and not _is_local_file(source):  # a folder or a URI
         raw, files = _numbered_by_file(spark, raw, first)
@@ -366,10 +411,14 @@ def ingest_spark(spark, source, config: Config, *, driver_max_bytes: int = DRIVE
         number = functools.partial(_row_number, first=first, shifts=_blank_line_shifts(layout))
         indexed = raw.rdd.zipWithIndex().map(lambda pair: (*pair[0], number(pair[1])))
         raw = spark.createDataFrame(indexed, raw.schema.add("__row", "long"))
-    if layout is not None:  # as read_table: no empty row at the end, no row with too many fields
+    wide_rows = list(layout.too_wide) if layout is not None else []
+    if CORRUPT in raw.columns:
+        wide_rows = _too_wide_records(raw, len(header), "\t" if _tab_separated(source) else ",")
+        raw = raw.drop(CORRUPT)
+    if layout is not None:  # as read_table: no empty row at the end
         raw = raw.where(F.col("__row") <= layout.last_filled)
-        if layout.too_wide:
-            raw = raw.where(~F.col("__row").isin([wide["row"] for wide in layout.too_wide]))
+    if wide_rows:  # as read_table: no row with too many fields
+        raw = raw.where(~F.col("__row").isin([wide["row"] for wide in wide_rows]))
     limited = raw.orderBy("__row").limit(DETECTION_ROWS).toPandas()
     sample = limited[header].astype(object).fillna("")
     filled = sample.map(lambda value: bool(str(value).strip())).any(axis=1)
@@ -427,9 +476,9 @@ def ingest_spark(spark, source, config: Config, *, driver_max_bytes: int = DRIVE
     rejected = table.loc[~ok, ["row", "response_id", "rejected_column", "rejected_value", "reason"]]
     rejected = rejected.rename(columns={"rejected_column": "column", "rejected_value": "value"})
     rows_read = len(table)
-    if layout is not None and layout.too_wide:
-        rejected = pd.concat([unreadable_rejections(layout.too_wide, columns.id), rejected], ignore_index=True)
-        rows_read += len(layout.too_wide)
+    if wide_rows:
+        rejected = pd.concat([unreadable_rejections(wide_rows, columns.id), rejected], ignore_index=True)
+        rows_read += len(wide_rows)
     rejected = rejected.sort_values("row", kind="stable").reset_index(drop=True)
     if responses.empty:
         summary = "; ".join(f"{why}: {n}" for why, n in rejected["reason"].value_counts().head(3).items())
