@@ -46,8 +46,9 @@ COMMENTS = {
     "input.custom_whole_numbers": "custom scale: reject scores with a fractional part.",
     "input.date_format": 'strptime format of the date column (e.g. "%d/%m/%Y"); empty: ISO 8601, then a best guess.',
     "input.dayfirst": ("When guessing, read 03/02/2026 as 3 February (true) or 2 March (false). A column where "
-                       "some date settles it (13/02/2026) is read that way throughout, and dates written with "
-                       "dots (03.02.2026) are read day first unless some date settles it otherwise."),
+                       "some date settles it (13/02/2026) is read that way throughout, and a column whose dates "
+                       "are mostly written with dots (03.02.2026) is read day first unless some date settles it "
+                       "otherwise."),
     "input.sheet": "XLSX sheet to read; empty: the first visible sheet.",
     "input.encoding": "Text encoding of CSV/JSON input; empty: detect (BOM, UTF-8, cp1252, Latin-1).",
     "input.max_text_chars": "Comments longer than this many characters are truncated (the run says how many).",

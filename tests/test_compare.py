@@ -234,7 +234,8 @@ def test_compare_notes_runs_on_different_scales():
     a["run"]["scale"] = {"name": "nps", "minimum": 0.0, "maximum": 10.0, "promoter_min": 9.0, "detractor_max": 6.0}
     b["run"]["scale"] = {"name": "5", "minimum": 1.0, "maximum": 5.0, "promoter_min": 5.0, "detractor_max": 3.0}
     notes = compare_reports(a, b)["notes"]
-    assert any("different scales (nps 0-10 against 5 1-5)" in n for n in notes)
+    assert any("different scales (nps 0-10 (promoters from 9, detractors up to 6) against 5 1-5 (promoters "
+               "from 5, detractors up to 3))" in n for n in notes)
     assert not any("different scales" in n for n in compare_reports(a, copy.deepcopy(a))["notes"])
 
 

@@ -867,3 +867,21 @@ def test_assignments_and_rejected_csv_hold_the_kept_columns_after_the_response_i
     analysis.ingest.kept = None
     assert tuple(assignments_table(analysis).columns) == OUTPUT_COLUMNS
     assert list(redacted_rejections(analysis).columns) == ["row", "response_id", "column", "value", "reason"]
+
+
+def test_ingest_dotted_dates_of_both_orders_keep_the_mixed_note(write_file):
+    """Dots decide the ambiguous dates of a column that mixes the orders (13.01 and 01.13),
+    and the note that the file mixes them stays beside the dotted one."""
+    text = "comment,score,date\na,9,13.01.2026\nb,9,01.13.2026\nc,9,05.01.2026\n"
+    result = load_responses(write_file("d.csv", text), config(date="date"))
+    assert result.responses["submitted_at"].dt.strftime("%Y-%m-%d").tolist() == ["2026-01-13", "2026-01-13", "2026-01-05"]
+    said = [n for n in result.notes if n.startswith("dates in")]
+    assert len(said) == 2 and "written with dots" in said[0] and "some rows and the month first in others" in said[1]
+
+
+def test_ingest_columns_named_alike_but_for_case_are_duplicates(write_file):
+    """"comment" and "Comment" stayed two columns: the roles are found regardless of case,
+    and the Spark engine could not tell them apart (AMBIGUOUS_REFERENCE)."""
+    result = load_responses(write_file("c.csv", "comment,score,Comment\ngreat,9,second\n"), config())
+    assert result.columns.text == ("comment",)
+    assert any("duplicate column name 'Comment' at column 3 renamed to 'Comment.2'" in n for n in result.notes)

@@ -252,10 +252,13 @@ def compare_reports(a: dict, b: dict, *, same_model: bool | None = None, alpha: 
 
 
 def _scale_name(scale: dict) -> str:
-    """"nps 0-10", "5 1-5": a scale as report.json's run.scale gives it."""
-    low, high = (scale.get(k) for k in ("minimum", "maximum"))
-    span = f" {low:g}-{high:g}" if isinstance(low, (int, float)) and isinstance(high, (int, float)) else ""
-    return f"{scale.get('name', '?')}{span}"
+    """"nps 0-10 (promoters from 9, detractors up to 6)": a scale as report.json's run.scale gives it."""
+    def number(key: str) -> str:
+        value = scale.get(key)
+        return f"{value:g}" if isinstance(value, (int, float)) else "?"
+
+    return (f"{scale.get('name', '?')} {number('minimum')}-{number('maximum')} (promoters from "
+            f"{number('promoter_min')}, detractors up to {number('detractor_max')})")
 
 
 def _json_safe(value):

@@ -36,7 +36,8 @@ def load_guided_themes(path: str | Path) -> tuple[GuidedTheme, ...]:
 
     path = Path(path)
     data = read_toml(path, "guided themes file")
-    unknown = sorted(set(data) - {"theme"})
+    # A table other than [[theme]] ([[themes]], [theme]) holds themes that would be read as none.
+    unknown = sorted(key for key, value in data.items() if key != "theme" and isinstance(value, (dict, list)))
     if unknown:
         raise ConfigError("E203", f"unknown table or key {unknown[0]!r}: each guided theme is a [[theme]] table",
                           file=path)

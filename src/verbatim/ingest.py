@@ -496,9 +496,10 @@ def numeric_date_order(values: pd.Series, dayfirst: bool) -> DateOrder:
     Read one by one, "05/01/2026" is 1 May (month first, the default) but "13/01/2026" is
     13 January, since no month 13 exists: one column would mix both orders. A column whose
     first field exceeds 12 somewhere, and whose second never does, is day-first throughout
-    (and the reverse). When the numbers do not tell, dates written mostly with dots
-    ("02.01.2026") are day first, as every country that writes them so reads them, and
-    ``dayfirst`` decides the others; when both fields exceed 12 the file mixes the orders."""
+    (and the reverse). When the numbers do not tell, a column whose all-number dates are
+    mostly written with dots ("02.01.2026") is read day first, all of it, as every country
+    that writes dates so reads them; otherwise ``dayfirst`` decides. When both fields exceed
+    12 somewhere the file mixes the orders, and the ambiguous dates are read that way."""
     stripped = values.str.strip()
     fields = stripped.str.extract(_NUMERIC_DATE).dropna()
     if fields.empty:
@@ -702,7 +703,7 @@ def validate_rows(raw: RawTable, columns: ColumnMap, settings: InputSettings, sc
             example = "13/01/2026" if dayfirst else "01/13/2026"
             notes.append(f"dates in '{columns.date}' read {'day' if dayfirst else 'month'} first throughout "
                          f"({example} is 13 January and has no other reading)")
-        elif mixed:
+        if mixed:
             notes.append(f"dates in '{columns.date}' put the day first in some rows and the month first in others; "
                          f"ambiguous ones such as 05/01 are read {'day' if dayfirst else 'month'} first")
         dates = parse_dates(raw_date, dataclasses.replace(settings, dayfirst=dayfirst)).reset_index(drop=True)

@@ -206,13 +206,14 @@ def guided_left_out(model, guided_path: str | Path) -> list[str]:
     ``--model`` the model's themes are kept, and the file's new ones were dropped without a word."""
     from .guided import load_guided_themes
 
-    held = set(model.themes_.loc[model.themes_["guided"], "label"])
-    missing = [t.name for t in load_guided_themes(guided_path) if t.name not in held]
+    held = {" ".join(str(label).casefold().split()) for label in model.themes_.loc[model.themes_["guided"], "label"]}
+    missing = [t.name for t in load_guided_themes(guided_path) if " ".join(t.name.casefold().split()) not in held]
     if not missing:
         return []
     said = ", ".join(f"'{name}'" for name in missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
-    return [f"guided theme(s) {said} of {Path(guided_path).name} not used: with --model the saved model's "
-            f"themes are kept; analyse without --model to fit them"]
+    # Not in the model: added to the file since, or it matched no comment when the model was fitted.
+    return [f"guided theme(s) {said} of {Path(guided_path).name} are not themes of the saved model, and --model "
+            f"keeps its themes: analyse without --model to look for them"]
 
 
 def load_saved_model(model_dir: str | Path, embedder):

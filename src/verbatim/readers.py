@@ -158,20 +158,22 @@ def _sniff_delimiter(text: str, default: str) -> str:
 
 
 def header_names(names: list[object], notes: list[str]) -> list[str]:
-    """Name blank headers and make duplicates unique, saying what was renamed."""
+    """Name blank headers and make duplicates unique, saying what was renamed. Names that
+    differ only in case are duplicates ("comment" and "Comment"): column roles are found
+    regardless of case, and Spark could not tell such columns apart."""
     given = [cell_to_str(raw).strip() or f"column_{i}" for i, raw in enumerate(names, start=1)]
-    taken = set(given)
+    taken = {name.casefold() for name in given}
     out: list[str] = []
     used: set[str] = set()
     for i, name in enumerate(given, start=1):
-        if name in used:
+        if name.casefold() in used:
             n = 2
-            while f"{name}.{n}" in taken or f"{name}.{n}" in used:  # header "a,a,a.2": the second is a.3
+            while f"{name}.{n}".casefold() in taken | used:  # header "a,a,a.2": the second is a.3
                 n += 1
             new = f"{name}.{n}"
             notes.append(f"duplicate column name {name!r} at column {i} renamed to {new!r}")
             name = new
-        used.add(name)
+        used.add(name.casefold())
         out.append(name)
     return out
 

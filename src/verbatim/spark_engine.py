@@ -159,7 +159,7 @@ def _read_raw(spark, source):
     if not is_path:
         # A path that is not there ("/data/nps.csv", "survey.csv") is no table name: the
         # catalog's parser failed on it with "unexpected ParseException" (exit 1).
-        if "/" in text or "\\" in text or Path(text).suffix.lower() in _FILE_SUFFIXES or not _table_exists(spark, text):
+        if "/" in text or "\\" in text or not _table_exists(spark, text):
             raise InputError("E101", "no such file or table", file=text)
         frame, fmt, first = spark.table(text), "parquet", 1
     else:
@@ -246,26 +246,84 @@ def _table_exists(spark, name: str) -> bool:
 
 
 def _numbered_by_file(spark, raw, first: int):
-    """``(raw with __row and __file_row, [(file, first row, rows)])`` of a folder or URI whose
-    rows Spark reads from several files: each file's records in their order, the files one
-    after another in name order, numbered from ``first`` (the header of each not counted), as
-    the local engine numbers the files joined in that order. Spark packs the largest files
-    first, so numbering records in the order it read them put part-00001 before part-00000:
-    another row of a shared id kept, other row numbers, another NPS."""
-    from pyspark.sql import Window
+    """``(raw with __row, __file_row and __file, [(file, first row, rows)])`` of a folder or URI
+    whose rows Spark reads from several files: each file's records in their order, the files
+    one after another in name order, numbered from ``first`` (the header of each not
+    counted), as the local engine numbers the files joined in that order. Spark packs the
+    largest files first, so numbering records in the order it read them put part-00001
+    before part-00000: another row of a shared id kept, other row numbers, another NPS.
+
+    Spark reads a file's splits in their order, so in its reading order (``zipWithIndex``)
+    each file is a few runs of consecutive records: one pass collects the runs (file, first
+    index, length), and each record's numbers follow from its run, with no shuffle."""
+    import bisect
+    from urllib.parse import unquote
+
     from pyspark.sql import functions as F
 
     tagged = raw.withColumn("__file", F.input_file_name())
-    indexed = spark.createDataFrame(tagged.rdd.zipWithIndex().map(lambda pair: (*pair[0], pair[1])),
-                                    tagged.schema.add("__index", "long"))
-    indexed = indexed.withColumn("__file_row", F.row_number().over(Window.partitionBy("__file").orderBy("__index")))
-    files, start = [], first
-    for row in sorted(indexed.groupBy("__file").count().collect(), key=lambda r: r["__file"]):
-        files.append((row["__file"], start, int(row["count"])))
-        start += int(row["count"])
-    offset = F.create_map(*(F.lit(value) for name, begin, _ in files for value in (name, begin)))
-    numbered = indexed.withColumn("__row", (offset[F.col("__file")] + F.col("__file_row") - 1).cast("long"))
-    return numbered.drop("__file", "__index"), files
+    width = len(tagged.columns)
+
+    def runs(records):
+        run = None
+        for row, index in records:
+            if run is not None and run[0] == row[width - 1] and run[1] + run[2] == index:
+                run[2] += 1
+                continue
+            if run is not None:
+                yield tuple(run)
+            run = [row[width - 1], index, 1]
+        if run is not None:
+            yield tuple(run)
+
+    indexed = tagged.rdd.zipWithIndex()
+    by_file: dict[str, list[tuple[int, int]]] = {}
+    for name, start, n in indexed.mapPartitions(runs).collect():
+        by_file.setdefault(name, []).append((start, n))
+    files, run_numbers, row = [], {}, first
+    for name in sorted(by_file, key=unquote):
+        begin, within = row, 1
+        for start, n in sorted(by_file[name]):
+            run_numbers[start] = (row, within)
+            row, within = row + n, within + n
+        files.append((unquote(name), begin, row - begin))
+    starts = sorted(run_numbers)  # in reading order, where bisect finds a record's run
+    numbers = [run_numbers[start] for start in starts]
+
+    def number(pair):
+        values, index = pair
+        k = bisect.bisect_right(starts, index) - 1
+        at, within = numbers[k]
+        return (*values, at + index - starts[k], within + index - starts[k])
+
+    schema = tagged.schema.add("__row", "long").add("__file_row", "long")
+    return spark.createDataFrame(indexed.map(number), schema), files
+
+
+def _without_description_rows(raw, described: pd.DataFrame, header: list[str], said: str):
+    """``(raw, note)`` without the rows at the top of each file (:func:`_numbered_by_file`)
+    that repeat ``described``, the first file's survey-tool description rows, and the note
+    ``said`` telling which files hold them; a file without them (a re-export, a split made by
+    a script) keeps its first rows as answers."""
+    from urllib.parse import unquote
+
+    from pyspark.sql import functions as F
+
+    n = len(described)
+    heads = raw.where(F.col("__file_row") <= n).select("__file", "__file_row", *(F.col(f"`{c}`") for c in header))
+    heads = heads.toPandas().sort_values(["__file", "__file_row"], kind="stable")
+    expected = described[header].astype(str).to_numpy().tolist()
+    holding, lacking = [], []
+    for name, rows in heads.groupby("__file", sort=True):
+        cells = rows[header].astype(object).fillna("").astype(str).to_numpy().tolist()
+        (holding if cells == expected else lacking).append(name)
+    raw = raw.where(~(F.col("__file").isin(holding) & (F.col("__file_row") <= n)))
+    if len(holding) > 1:
+        said += f"; so do the same rows of {len(holding) - 1} other file(s)"
+    if lacking:
+        names = ", ".join(unquote(name).rstrip("/").rsplit("/", 1)[-1] for name in lacking[:3])
+        said += f"; {len(lacking)} file(s) do not ({names}{', ...' if len(lacking) > 3 else ''}): their first rows are answers"
+    return raw, said
 
 
 def _files_note(files: list[tuple[str, int, int]]) -> str:
@@ -427,15 +485,14 @@ def ingest_spark(spark, source, config: Config, *, driver_max_bytes: int = DRIVE
     described = list(header_notes)
     if export:
         said = export.note(sample_rows)
-        if files is not None and len(files) > 1:  # every file of a folder of exports has them
-            raw = raw.where(F.col("__file_row") > export.rows)
-            said += f"; so do the same rows of the {len(files) - 1} other files"
+        if files is not None and len(files) > 1:  # the other files of a folder of exports: each its own
+            raw, said = _without_description_rows(raw, sample.iloc[: export.rows], header, said)
         else:
             raw = raw.where(~F.col("__row").isin(sample_rows[: export.rows]))
         described.append(said)
         sample = sample.iloc[export.rows:].reset_index(drop=True)
     if files is not None:
-        raw = raw.drop("__file_row")
+        raw = raw.drop("__file_row", "__file")
         if len(files) > 1:
             described.insert(0, _files_note(files))
     columns = detect_columns(sample, config.columns, file=str(source),
@@ -525,17 +582,17 @@ def _to_pandas_sorted(frame) -> pd.DataFrame:
     return frame.toPandas().sort_values(["row", "segment_index"], kind="stable").reset_index(drop=True)
 
 
-def _fit_or_load(spark, embedded, n_segments: int, config: Config, embedder, model_dir, log,
+def _fit_or_load(spark, embedded, n_segments: int, config: Config, embedder, saved, log,
                  extend_model: bool = True, learnt: bool = False):
-    """The theme model and the themed segments (Spark DataFrame, without vectors). ``learnt``:
+    """The theme model and the themed segments (Spark DataFrame, without vectors): the
+    ``saved`` model (extended unless not ``extend_model``), else one fitted. ``learnt``:
     the segments' sentiment was learnt from the scores (see ``themes.sides``)."""
-    from .pipeline import load_saved_model
     from .spark_udfs import NOVELTY_SCHEMA
     from .themes import ThemeModel, theme_polarity, wants_sides
 
     settings = config.themes
-    if model_dir is not None:
-        model, fit = load_saved_model(model_dir, embedder), None
+    if saved is not None:
+        model, fit = saved, None
         if extend_model:
             # As ThemeModel.extend does locally: what the saved themes cannot place (few
             # segments, collected in the local order) is clustered on the driver, then every
@@ -694,14 +751,18 @@ def run_stages_spark(spark, ingest, responses, config: Config, *, model_dir=None
 
     from .embed import Embedder, build_backend_model
     from .impact import analyze_impact
-    from .pipeline import (Analysis, Timer, general_keys, guided_left_out, remember_general, route_themes_to_departments,
-                           sum_pii_counts, theme_table)
+    from .pipeline import (Analysis, Timer, general_keys, guided_left_out, load_saved_model, remember_general,
+                           route_themes_to_departments, sum_pii_counts, theme_table)
     from .prepare import language_notes, sentences_for
     from .spark_udfs import PREPARE_SCHEMA, prepare_partition
     from .validation import summarize
 
     timer = Timer(log)
     timer.timings.update(timings or {})
+    embedder = Embedder(config.embed)
+    # A saved model is read and checked first, as run_stages does: one of another embedder
+    # fails before the embedding stage, not after it.
+    saved = None if model_dir is None else load_saved_model(model_dir, embedder)
     partitions = spark.sparkContext.defaultParallelism * 2
     task_threads = int(spark.conf.get("spark.task.cpus", "1"))
     with timer.stage("prepare"):
@@ -717,7 +778,6 @@ def run_stages_spark(spark, ingest, responses, config: Config, *, model_dir=None
         segments = segments.select("row", "response_id", "department", F.col("segment_index").cast("long"),
                                    F.col("seg.seg_text").alias("text"), F.col("seg.seg_sentiment").alias("sentiment"),
                                    F.col("seg.seg_compound").alias("compound"))
-    embedder = Embedder(config.embed)
     with timer.stage("embed"):
         build_backend_model(config.embed.backend)  # once, here: the executors would each build it at once
         vectors = embed_stage(segments, config.embed, partitions=partitions, task_threads=task_threads)
@@ -739,7 +799,7 @@ def run_stages_spark(spark, ingest, responses, config: Config, *, model_dir=None
             if log:
                 log(f"  {notes[-1]}")
     with timer.stage("themes"):
-        model, themed = _fit_or_load(spark, embedded, n_segments, config, embedder, model_dir, log, extend_model,
+        model, themed = _fit_or_load(spark, embedded, n_segments, config, embedder, saved, log, extend_model,
                                      learnt=probe is not None and probe.used)
         if model_dir is not None and config.themes.guided_path:
             notes.extend(guided_left_out(model, config.themes.guided_path))
