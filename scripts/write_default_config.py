@@ -154,7 +154,8 @@ COMMENTS = {
     "routing.floor": 'Minimum similarity between a theme and its best department; below it the theme is "Unassigned".',
     "trend.period": 'Period of the trend: "week", "month" or "quarter".',
     "trend.min_period_responses": "A period with fewer scored respondents is shown but never flagged or tested.",
-    "trend.spike_sd": "A theme spikes when its share in the latest window exceeds its trailing mean by this many standard deviations.",
+    "trend.spike_sd": ("A theme spikes when its share in the latest window is above its trailing share beyond noise "
+                       "(a one-sided test, corrected with the direction tests) and its z is at least this."),
     "trend.spike_min_count": "A spike (or a fixed theme) needs at least this many mentions.",
     "trend.trailing_periods": "Periods before the latest window that the spike baseline is taken over.",
     "trend.spike_window": "The last periods pooled into the latest window tested for a spike.",

@@ -122,6 +122,13 @@ def two_sided_normal_p(z):
     return 2.0 * ndtr(-np.abs(z))
 
 
+def one_sided_normal_p(z):
+    """Upper-tail p-value P(Z >= z) of a standard-normal statistic; NaN stays NaN."""
+    from scipy.special import ndtr
+
+    return ndtr(-np.asarray(z, float))
+
+
 def nps_difference_p(p1, d1, n1, p2, d2, n2):
     """Two-sided z-test p-value for NPS(group 1) - NPS(group 2), independent groups.
 
@@ -146,16 +153,73 @@ def nps_difference_p(p1, d1, n1, p2, d2, n2):
     return np.where(defined & ~(se > 0), 1.0, np.where(defined, two_sided_normal_p(z), np.nan))
 
 
-def two_proportion_p(x1, n1, x2, n2):
-    """Two-sided pooled two-proportion z-test p-value for x1/n1 vs x2/n2 (NaN if undefined)."""
-    x1, n1, x2, n2 = (np.asarray(a, float) for a in (x1, n1, x2, n2))
+def nps_difference_interval(p1, d1, n1, p2, d2, n2, ci_level: float = 0.95):
+    """Wald interval of NPS(group 1) - NPS(group 2) in points, independent groups, each
+    group's variance its own (P + D - (P - D)^2) / n: unlike the test's pooled standard error
+    it is not computed under "no change", so it says how large a change the data allow."""
+    p1, d1, n1, p2, d2, n2 = (np.asarray(a, float) for a in (p1, d1, n1, p2, d2, n2))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        def variance(p, d, n):
+            sp, sd = p / n, d / n
+            return np.maximum(sp + sd - (sp - sd) ** 2, 0.0) / n
+
+        diff = nps_points(p1, d1, n1) - nps_points(p2, d2, n2)
+        half = 100.0 * normal_quantile(ci_level) * np.sqrt(variance(p1, d1, n1) + variance(p2, d2, n2))
+    return diff - half, diff + half
+
+
+def two_proportion_z(x1, n1, x2, n2, dispersion=1.0):
+    """z of x1/n1 - x2/n2 with the standard error pooled under the null hypothesis, widened
+    by sqrt(``dispersion``) (:func:`period_dispersion`); NaN where it is undefined, or where
+    a proportion of 0 or 1 in both groups leaves no variance (nothing to detect)."""
+    x1, n1, x2, n2, dispersion = (np.asarray(a, float) for a in (x1, n1, x2, n2, dispersion))
     with np.errstate(invalid="ignore", divide="ignore"):
         pooled = (x1 + x2) / (n1 + n2)
-        se = np.sqrt(pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n2))
+        se = np.sqrt(pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n2) * dispersion)
         z = (x1 / n1 - x2 / n2) / se
-    # A proportion of 0 or 1 in both groups has no variance: nothing to detect.
-    z = np.where((se > 0) & np.isfinite(se), z, np.nan)
-    return np.where(np.isnan(z) & (n1 > 0) & (n2 > 0), 1.0, two_sided_normal_p(z))
+    return np.where((se > 0) & np.isfinite(se), z, np.nan)
+
+
+def two_proportion_p(x1, n1, x2, n2, dispersion=1.0):
+    """Two-sided pooled two-proportion z-test p-value for x1/n1 vs x2/n2 (NaN if undefined;
+    1 where neither group varies). ``dispersion``: see :func:`two_proportion_z`."""
+    z = two_proportion_z(x1, n1, x2, n2, dispersion)
+    defined = (np.asarray(n1, float) > 0) & (np.asarray(n2, float) > 0)
+    return np.where(np.isnan(z) & defined, 1.0, two_sided_normal_p(z))
+
+
+def period_dispersion(x, n) -> np.ndarray:
+    """Per row of counts ``x`` out of ``n`` (rows, periods), how much more the periods' shares
+    scatter than sampling alone would make them, at least 1 (1 with fewer than two periods
+    with respondents). A theme whose share wobbles from month to month with no trend has a
+    wider noise than the binomial one, and a test that ignores it calls the wobble a change.
+
+    Estimated from successive differences (von Neumann): half the mean squared difference of
+    consecutive periods' standardised residuals around the row's pooled share. Independent
+    wobble raises it as Pearson's X^2 / (periods - 1) does, but a step (a theme that
+    stopped in June, inside the window) adds one difference rather than every period's:
+    X^2 read such a fall as noise 6.6 times the binomial one and hid it."""
+    x, n = np.asarray(x, float), np.asarray(n, float)
+    out = np.ones(x.shape[0])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = x.sum(axis=1) / n.sum(axis=1)
+        spread = np.sqrt(n * (share * (1.0 - share))[:, None])
+        residual = np.where((n > 0) & (spread > 0), (x - n * share[:, None]) / spread, np.nan)
+    for row, values in enumerate(residual):
+        steps = np.diff(values[~np.isnan(values)])
+        if len(steps):
+            out[row] = max(1.0, float(np.mean(steps**2)) / 2.0)
+    return out
+
+
+def upper_proportion_bound(x, n, confidence: float = 0.95):
+    """One-sided Clopper-Pearson upper bound of the proportion x/n (NaN where n is 0)."""
+    from scipy.special import betaincinv
+
+    x, n = np.asarray(x, float), np.asarray(n, float)
+    with np.errstate(invalid="ignore"):
+        bound = np.where(x >= n, 1.0, betaincinv(x + 1.0, np.maximum(n - x, 1.0), confidence))
+    return np.where(n > 0, bound, np.nan)
 
 
 def benjamini_hochberg(p_values) -> np.ndarray:

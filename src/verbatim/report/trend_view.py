@@ -28,7 +28,11 @@ def _name(flag: Mapping[str, Any], labels: Mapping[int, str]) -> str:
 
 
 def _pct(value: Any) -> str:
-    return "n/a" if value is None else f"{100 * float(value):.0f}%"
+    """A share in percent: one decimal under 1 % (0.4 % read "0%", as if nobody said it)."""
+    if value is None:
+        return "n/a"
+    percent = 100 * float(value)
+    return f"{percent:.1f}%" if 0 < percent < 1 else f"{percent:.0f}%"
 
 
 def _series(trend: Mapping[str, Any], group: str) -> Mapping[str, Any] | None:
@@ -64,18 +68,19 @@ def trend_markdown(report: Mapping[str, Any], group: str = ALL, escape=lambda s:
                          f"noise.")
         else:
             verdict = "beyond noise" if series["change_significant"][-1] else "within the noise of the survey"
-            lines.append(f"{latest}, {series['change'][-1]:+.1f} points against {periods[-2]}: {verdict}.")
+            low, high = ((series.get(key) or [None])[-1] for key in ("change_ci_low", "change_ci_high"))
+            # The change's own range: "within the noise" alone read as "no change" where the
+            # data cannot rule out a fall of 14 points (reports before 1.11 have none).
+            span = f" (likely between {low:+.1f} and {high:+.1f})" if low is not None and high is not None else ""
+            lines.append(f"{latest}, {series['change'][-1]:+.1f} points against {periods[-2]}{span}: {verdict}.")
         lines.append("")
     found = changes(report, group)
     window = trend.get("recent_periods", 3)
-    # A spike is a control-chart signal (module trends), not a test corrected for the many
-    # themes and departments watched: it is an early warning unless the tested window
-    # change agrees.
+    # A spike is tested (module trends), corrected with the direction tests for the many
+    # themes and departments watched: it is beyond noise like them.
     wording = {
         "spiking": lambda f: f"**Spiking:** {escape(_name(f, labels))}: {_pct(f['latest_share'])} of respondents "
-                             f"recently, against a usual {_pct(f['trailing_mean'])}"
-                             + ("; rising beyond noise." if f["direction"] == "rising"
-                                else " (an early warning: not yet beyond noise)."),
+                             f"recently, against a usual {_pct(f['trailing_mean'])}; beyond noise.",
         "rising": lambda f: f"**Rising:** {escape(_name(f, labels))}: {_pct(f['recent_share'])} in the last "
                             f"{window} periods against {_pct(f['earlier_share'])} before.",
         "fixed": lambda f: f"**Fixed:** {escape(_name(f, labels))}: {_pct(f['earlier_share'])} of respondents before, "
@@ -84,8 +89,7 @@ def trend_markdown(report: Mapping[str, Any], group: str = ALL, escape=lambda s:
                              f"{window} periods against {_pct(f['earlier_share'])} before.",
     }
     items = [f"- {wording[kind](f)}" for kind in ("spiking", "rising", "fixed", "falling") for f in found[kind]]
-    tested = any(found[kind] for kind in ("rising", "fixed", "falling")) or any(
-        f["direction"] == "rising" for f in found["spiking"])
+    tested = any(found.values())
     lines += items + ([] if tested else ["", "No theme rose or fell beyond noise."] if items else
                       ["No theme rose or fell beyond noise."])
     if trend.get("n_undated"):
