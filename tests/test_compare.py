@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from statistics import NormalDist
 
+import numpy as np
 import pytest
 
 from verbatim.compare import compare_reports, compare_runs, format_comparison, load_run, same_theme_model
@@ -248,3 +249,28 @@ def test_compare_with_an_unscored_run_lists_no_department_as_only_in_the_other()
     result = compare_reports(A, b)
     assert result["only_in_a"] == [] and result["departments"] == []
     assert any("later run has no scored respondent" in n for n in result["notes"])
+
+
+def test_compare_share_test_holds_its_level_for_waves_of_unequal_size():
+    """The pooled z-test rejected 5-10 times too often in the tail (p < 0.001) for a wave of
+    500 against one of 10,000 with few mentions; the exact conditional test does not."""
+    from verbatim.stats import conditional_binomial_p
+
+    rng = np.random.default_rng(3)
+    for rate in (0.002, 0.01, 0.03):
+        xa, xb = rng.binomial(500, rate, 20000), rng.binomial(10000, rate, 20000)
+        p = conditional_binomial_p(xb, 10000, xa, 500)
+        assert np.mean(p < 0.05) <= 0.05 and np.mean(p < 0.001) <= 0.0015, rate
+
+
+def test_compare_a_theme_unmentioned_in_a_small_wave_is_not_new_by_itself():
+    """0 of 500 then 12 of 10,000 is what the waves' sizes make likely: it was listed "new"."""
+    a = _report({ALL: (500, 200, 150)}, THEMES, {(ALL, 0, "all"): (0, 0.0, -1.0, 1.0), (ALL, 1, "all"): (50, -5.0, -7.0, -3.0)},
+                sha="a")
+    b = _report({ALL: (10000, 4000, 3000)}, THEMES, {(ALL, 0, "all"): (12, -0.1, -0.5, 0.3), (ALL, 1, "all"): (1000, -5.0, -6.0, -4.0)},
+                sha="b")
+    result = compare_reports(a, b, same_model=True)
+    assert result["overall"]["appeared"] == []
+    b2 = _report({ALL: (10000, 4000, 3000)}, THEMES, {(ALL, 0, "all"): (400, -2.0, -3.0, -1.0), (ALL, 1, "all"): (1000, -5.0, -6.0, -4.0)},
+                 sha="b")
+    assert compare_reports(a, b2, same_model=True)["overall"]["appeared"] == ["Late delivery"]

@@ -9,7 +9,10 @@ Tests (the two runs are treated as independent samples of customers):
 
 * NPS change: two-sided z-test with the standard error under the null hypothesis, from the
   shares pooled over both runs (:func:`verbatim.stats.nps_difference_p`).
-* Share change: pooled two-proportion z-test of n_mentions / n_scored.
+* Share change: exact conditional test of n_mentions out of n_scored
+  (:func:`verbatim.stats.conditional_binomial_p`; the pooled z-test was anti-conservative
+  for waves of unequal size). A theme of the same model with no mention in one run is
+  "appeared" or "disappeared" only when that test says so.
 * Impact change: z = (impact_b - impact_a) / sqrt(se_a^2 + se_b^2), each standard error
   read back from the run's bootstrap interval as (ci_high - ci_low) / (2 z).
   Share and impact tests are each Benjamini-Hochberg corrected over every compared
@@ -153,7 +156,7 @@ def _compare_group(a: dict, b: dict, group: str, by_id: bool, min_mentions: int)
             "share_p": math.nan, "impact_p": math.nan, "resplit": resplit,
         }  # fmt: skip
         if ra and rb:
-            row["share_p"] = float(stats.two_proportion_p(xb, nb["n"], xa, na["n"]))
+            row["share_p"] = float(stats.conditional_binomial_p(xb, nb["n"], xa, na["n"]))
             se = math.hypot(_se(ra, za), _se(rb, zb))
             if se > 0 and not (ra["too_small"] or rb["too_small"]):
                 row["impact_p"] = float(stats.two_sided_normal_p((row["impact_b"] - row["impact_a"]) / se))
@@ -188,9 +191,11 @@ def _classify(groups: list[dict], alpha: float) -> None:
                 elif not t["resplit"] and t["theme_id_b"] is None and t["n_mentions_a"] >= least:
                     g["disappeared"].append(t["label"])
                 continue
-            if t["n_mentions_a"] == 0 and t["n_mentions_b"] >= least:
+            # No mention in one run: new or gone only beyond noise (from 0 of 500 to 12 of
+            # 10,000 is what the larger wave's size alone makes likely).
+            if t["n_mentions_a"] == 0 and t["n_mentions_b"] >= least and t["share_q"] < alpha:
                 g["appeared"].append(t["label"])
-            elif t["n_mentions_b"] == 0 and t["n_mentions_a"] >= least:
+            elif t["n_mentions_b"] == 0 and t["n_mentions_a"] >= least and t["share_q"] < alpha:
                 g["disappeared"].append(t["label"])
             elif t["share_q"] < alpha:
                 g["rose" if t["share_change"] > 0 else "fell"].append(t["label"])

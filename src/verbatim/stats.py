@@ -188,6 +188,24 @@ def two_proportion_p(x1, n1, x2, n2, dispersion=1.0):
     return np.where(np.isnan(z) & defined, 1.0, two_sided_normal_p(z))
 
 
+def conditional_binomial_p(x1, n1, x2, n2):
+    """Two-sided exact test of x1/n1 against x2/n2 (two independent counts of a rare event):
+    given the x1 + x2 events, x1 is Binomial(x1 + x2, n1 / (n1 + n2)) when the rates are
+    equal; p is twice the smaller tail, at most 1. NaN where a group is empty, 1 without
+    events. The pooled z-test it replaces in compare.py was anti-conservative for waves of
+    unequal size with few mentions: 5-10 times the nominal rate at p < 0.001, where
+    Benjamini-Hochberg works."""
+    from scipy.stats import binom
+
+    x1, n1, x2, n2 = (np.asarray(a, float) for a in (x1, n1, x2, n2))
+    total = x1 + x2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = n1 / (n1 + n2)
+        low, high = binom.cdf(x1, total, share), binom.sf(x1 - 1, total, share)
+        p = np.minimum(1.0, 2.0 * np.minimum(low, high))
+    return np.where((n1 > 0) & (n2 > 0), np.where(total > 0, p, 1.0), np.nan)
+
+
 def period_dispersion(x, n) -> np.ndarray:
     """Per row of counts ``x`` out of ``n`` (rows, periods), how much more the periods' shares
     scatter than sampling alone would make them, at least 1 (1 with fewer than two periods
