@@ -228,20 +228,27 @@ def test_spark_ingest_numbers_rows_around_blank_lines_as_load_responses(spark, t
     assert "after a blank line in the cell" in " ".join(got.responses["text"])
 
 
-def test_spark_ingest_reads_dotted_dates_day_first_as_load_responses(spark, tmp_path, sample_path):
-    """Dates written with dots whose days never exceed 12 are read day first on every partition,
-    with the local engine's note; before, both engines read 02.01.2026 as 1 February."""
+def _read_by_both(spark, frame: pd.DataFrame, path):
+    """``frame`` written to the CSV ``path`` and read by load_responses and by Spark's own
+    reader (forced): (local IngestResult, Spark's), their responses checked equal."""
     from verbatim.spark_engine import ingest_spark
 
-    frame = pd.read_csv(sample_path, dtype=str, keep_default_na=False).head(200)
-    when = pd.to_datetime(frame["submitted_at"])
-    frame["submitted_at"] = [f"{(d.day - 1) % 12 + 1:02d}.{d.month:02d}.{d.year}" for d in when]
-    path = tmp_path / "dotted.csv"
     frame.to_csv(path, index=False)
     config = load_config(environ={})
     expected = load_responses(path, config)
     got, _ = ingest_spark(spark, path, config, driver_max_bytes=0)
     pd.testing.assert_frame_equal(expected.responses, got.responses)
+    return expected, got
+
+
+def test_spark_ingest_reads_dotted_dates_day_first_as_load_responses(spark, tmp_path, sample_path):
+    """Dates written with dots whose days never exceed 12 are read day first on every partition,
+    with the local engine's note; before, both engines read 02.01.2026 as 1 February."""
+
+    frame = pd.read_csv(sample_path, dtype=str, keep_default_na=False).head(200)
+    when = pd.to_datetime(frame["submitted_at"])
+    frame["submitted_at"] = [f"{(d.day - 1) % 12 + 1:02d}.{d.month:02d}.{d.year}" for d in when]
+    expected, got = _read_by_both(spark, frame, tmp_path / "dotted.csv")
     first = got.responses["submitted_at"].iloc[0]
     assert (first.day, first.month) == tuple(int(p) for p in frame["submitted_at"].iloc[0].split(".")[:2])
     assert [n for n in got.notes if n.startswith("dates in")] == [n for n in expected.notes if n.startswith("dates in")]
@@ -252,16 +259,10 @@ def test_spark_ingest_ends_comments_cut_by_the_export_as_load_responses(spark, t
     """The export's width is decided over the whole column on Spark too, so every partition
     marks the same comments, and the partitions' notes add up to the local one."""
     from test_cuts import exported_comments
-    from verbatim.spark_engine import ingest_spark
 
     frame = pd.read_csv(sample_path, dtype=str, keep_default_na=False).head(400)
     frame["comment"] = exported_comments(len(frame), 200)
-    path = tmp_path / "cut.csv"
-    frame.to_csv(path, index=False)
-    config = load_config(environ={})
-    expected = load_responses(path, config)
-    got, _ = ingest_spark(spark, path, config, driver_max_bytes=0)
-    pd.testing.assert_frame_equal(expected.responses, got.responses)
+    expected, got = _read_by_both(spark, frame, tmp_path / "cut.csv")
     cut = [n for n in expected.notes if "fixed width" in n]
     assert len(cut) == 1 and int(cut[0].split()[0]) > 100
     assert [n for n in got.notes if "fixed width" in n] == cut

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .errors import ConfigError
+from .tomlfile import read_toml
 
 
 @dataclasses.dataclass(frozen=True)
@@ -236,27 +237,6 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     raise TypeError(f"cannot write {type(value).__name__} to TOML")
-
-
-def read_toml(path: str | Path, what: str = "file") -> dict[str, Any]:
-    """Parse a TOML file, turning every failure into a one-line ConfigError whose message
-    names ``what`` the file is ("departments file"). A UTF-8 byte-order mark, as Windows
-    Notepad saves one, is read past (TOML has none: "Invalid statement" at line 1)."""
-    path = Path(path)
-    try:
-        text = path.read_bytes().decode("utf-8").removeprefix("\ufeff")
-    except FileNotFoundError:
-        raise ConfigError("E201", f"{what} not found", file=path) from None
-    except IsADirectoryError:
-        raise ConfigError("E201", f"{what} is a folder, not a file", file=path) from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError("E201", f"{what} is not UTF-8 text (byte {exc.start}): save it as UTF-8", file=path) from None
-    except OSError as exc:
-        raise ConfigError("E201", f"{what} cannot be read ({exc.strerror or exc})", file=path) from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError("E201", f"not valid TOML: {exc}", file=path) from None
 
 
 def parse_assignment(text: str, *, source: str = "--set") -> dict[str, dict[str, Any]]:

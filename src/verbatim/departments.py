@@ -120,7 +120,7 @@ def load_departments(path: str | Path) -> tuple[Department, ...]:
     Raises ConfigError: E201 when the file is missing or not valid TOML, E203 when its
     content is not a valid department mapping.
     """
-    from .config import read_toml
+    from .tomlfile import read_toml
 
     return parse_departments(read_toml(path, "departments file"), source=Path(path))
 

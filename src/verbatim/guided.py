@@ -32,7 +32,7 @@ def load_guided_themes(path: str | Path) -> tuple[GuidedTheme, ...]:
     (an empty file, or ``[[themes]]``: zero guided themes, without a word, before), two themes
     of one name (every report showed two "Issue" themes no reader could tell apart) or one
     named "Other", the name of the segments no theme takes."""
-    from .config import read_toml
+    from .tomlfile import read_toml
 
     path = Path(path)
     data = read_toml(path, "guided themes file")

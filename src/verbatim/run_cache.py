@@ -160,7 +160,8 @@ THEME_FIT_MODULES = ("verbatim.themes", "verbatim.bertopic_import", "verbatim.em
                      "verbatim.embed_pool", "verbatim.errors", "verbatim.guided", "verbatim.keywords", "verbatim.labels",
                      "verbatim.nlp", "verbatim.parallel", "verbatim.pii", "verbatim.poles", "verbatim.prepare",
                      "verbatim.progress", "verbatim.run_cache", "verbatim.sentiment", "verbatim.staffnames",
-                     "verbatim.static_model", "verbatim.tagpos", "verbatim.theme_store", "verbatim.vector_store")
+                     "verbatim.static_model", "verbatim.tagpos", "verbatim.theme_store", "verbatim.tomlfile",
+                     "verbatim.vector_store")
 
 
 class ThemeFitCache:
