@@ -274,3 +274,15 @@ def test_compare_a_theme_unmentioned_in_a_small_wave_is_not_new_by_itself():
     b2 = _report({ALL: (10000, 4000, 3000)}, THEMES, {(ALL, 0, "all"): (400, -2.0, -3.0, -1.0), (ALL, 1, "all"): (1000, -5.0, -6.0, -4.0)},
                  sha="b")
     assert compare_reports(a, b2, same_model=True)["overall"]["appeared"] == ["Late delivery"]
+
+
+def test_compare_gives_the_range_of_the_nps_change():
+    """"-10.0 points, not significant" read as "no change": the change's interval says how
+    large a change the two waves cannot rule out."""
+    from verbatim.stats import nps_difference_interval
+
+    nps = compare_reports(A, B)["overall"]["nps"]
+    low, high = nps_difference_interval(400, 350, 1000, 450, 300, 1000)
+    assert (nps["ci_low"], nps["ci_high"]) == (round(float(low), 1), round(float(high), 1))
+    assert nps["ci_low"] < nps["change"] < nps["ci_high"]
+    assert f"likely between {nps['ci_low']:+.1f} and {nps['ci_high']:+.1f}" in format_comparison(compare_reports(A, B))

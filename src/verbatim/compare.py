@@ -132,11 +132,14 @@ def _value(x) -> float:
     return math.nan if x is None else float(x)
 
 
-def _compare_group(a: dict, b: dict, group: str, by_id: bool, min_mentions: int) -> dict:
+def _compare_group(a: dict, b: dict, group: str, by_id: bool, min_mentions: int, alpha: float = 0.05) -> dict:
     na, nb = _group_nps(a, group), _group_nps(b, group)
     p = float(stats.nps_difference_p(nb["promoters"], nb["detractors"], nb["n"],
                                      na["promoters"], na["detractors"], na["n"]))  # fmt: skip
     change = None if na["nps"] is None or nb["nps"] is None else round(nb["nps"] - na["nps"], 1)
+    low, high = (float(v) for v in stats.nps_difference_interval(nb["promoters"], nb["detractors"], nb["n"],
+                                                               na["promoters"], na["detractors"], na["n"],
+                                                               1.0 - alpha))
     rows_a, rows_b = _theme_rows(a, group, by_id), _theme_rows(b, group, by_id)
     za, zb = _z(a), _z(b)
     themes = []
@@ -166,6 +169,9 @@ def _compare_group(a: dict, b: dict, group: str, by_id: bool, min_mentions: int)
     return {
         "group": group,
         "nps": {"a": na["nps"], "b": nb["nps"], "n_a": na["n"], "n_b": nb["n"], "change": change,
+                # The change's range: "not significant" alone read as "no change".
+                "ci_low": None if change is None or math.isnan(low) else round(low, 1),
+                "ci_high": None if change is None or math.isnan(high) else round(high, 1),
                 "p_value": None if math.isnan(p) else p, "significant": False},
         "top2_a": _top2(a, group), "top2_b": _top2(b, group),
         "themes": themes, "_min_mentions": min_mentions,
@@ -214,8 +220,8 @@ def compare_reports(a: dict, b: dict, *, same_model: bool | None = None, alpha: 
     ``alpha``, ``overall`` (a group block), ``departments`` (group blocks of the
     departments present in both, by name), ``only_in_a`` / ``only_in_b`` (department
     names), ``notes``. A group block: ``group``, ``nps`` {a, b, n_a, n_b, change
-    (points), p_value, significant}, ``top2_a`` / ``top2_b`` (labels), ``rose`` /
-    ``fell`` (share changed, q < alpha), ``appeared`` / ``disappeared``,
+    (points), ci_low, ci_high (the change's interval at 1 - alpha), p_value, significant},
+    ``top2_a`` / ``top2_b`` (labels), ``rose`` / ``fell`` (share changed, q < alpha), ``appeared`` / ``disappeared``,
     ``impact_worse`` / ``impact_better`` (impact changed, q < alpha), and ``themes``: one
     row per matched key with label, theme_id_a/b, side, n_mentions_a/b, share_a/b,
     share_change, share_p, share_q, impact_a/b, impact_change, impact_p, impact_q,
@@ -224,7 +230,7 @@ def compare_reports(a: dict, b: dict, *, same_model: bool | None = None, alpha: 
     by_id = same_theme_model(a, b) if same_model is None else bool(same_model)
     names = [[d["name"] for d in r["departments"] if d["source"] == "column" and d["nps"]] for r in (a, b)]
     shared = [n for n in names[0] if n in names[1]]
-    groups = [_compare_group(a, b, g, by_id, min_mentions) for g in [ALL, *shared]]
+    groups = [_compare_group(a, b, g, by_id, min_mentions, alpha) for g in [ALL, *shared]]
     _classify(groups, alpha)
     notes = []
     same_input = a["run"]["input"]["sha256"] == b["run"]["input"]["sha256"]
@@ -296,7 +302,9 @@ def _group_lines(g: dict, indent: str) -> list[str]:
         head = "NPS not available in both runs"
     else:
         mark = "significant" if nps["significant"] else "not significant"
-        head = (f"NPS {nps['a']:+.1f} -> {nps['b']:+.1f}: {nps['change']:+.1f} points "
+        span = (f", likely between {nps['ci_low']:+.1f} and {nps['ci_high']:+.1f}"
+                if nps.get("ci_low") is not None and nps.get("ci_high") is not None else "")
+        head = (f"NPS {nps['a']:+.1f} -> {nps['b']:+.1f}: {nps['change']:+.1f} points{span} "
                 f"({_p(nps['p_value'])}, {mark}; n {nps['n_a']} -> {nps['n_b']})")  # fmt: skip
     lines = [indent + head]
     lines.append(f"{indent}top 2 improvement areas then: {', '.join(g['top2_a']) or '-'}")
