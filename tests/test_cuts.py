@@ -91,7 +91,8 @@ def test_cuts_ingest_marks_the_cut_column_and_notes_it(tmp_path):
     assert ingest.responses["text"].tolist() == [f"Title {i}\n{c}" for i, c in enumerate(marked)]
     assert [note for note in ingest.notes if "fixed width" in note] == [
         f"{n} comment(s) in 'review' stop mid-sentence at about 200 characters, as when an export cuts comments at a "
-        "fixed width: each now ends with '…' instead of its last word, which the cut may have split"]
+        "fixed width: each now ends with an ellipsis ('...' in the outputs) instead of its last word, which the cut "
+        "may have split"]
 
 
 REVIEWS = SHARED_DATA / "womens_clothing_reviews" / "reviews.csv"

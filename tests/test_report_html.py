@@ -466,3 +466,10 @@ def test_report_html_lists_general_reactions_in_a_card_of_their_own():
     ranked = with_general_reaction(make_report())
     ranked["run"]["config"]["impact"]["rank_general"] = True  # then they are ranked like any theme
     assert "(general)" not in impact_chart(ranked)
+
+
+def test_report_html_reads_the_effect_as_markdown_does(page_html):
+    """The page said "costs 6 points" means "the score would be about 6 points higher without
+    it", a promise summary.md explicitly does not make."""
+    assert "would be about 6 points higher without it" not in page_html
+    assert "not a promise of what fixing it would bring" in page_html

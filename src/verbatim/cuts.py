@@ -113,6 +113,9 @@ _WORD_END = re.compile(r"\w")
 
 def cut_note(n: int, column: str, width: int) -> str:
     """The ingest note on ``n`` comments of ``column`` cut at ``width``; it starts with the
-    count, so the Spark engine adds up its partitions' notes."""
+    count, so the Spark engine adds up its partitions' notes. The text preparation's Unicode
+    normalisation (NFKC) writes "…" as "...", which is what the outputs show (the note said
+    '…', which no output held)."""
     return (f"{n} comment(s) in '{column}' stop mid-sentence at about {width:,} characters, as when an export cuts "
-            "comments at a fixed width: each now ends with '…' instead of its last word, which the cut may have split")
+            "comments at a fixed width: each now ends with an ellipsis ('...' in the outputs) instead of its last word, "
+            "which the cut may have split")
