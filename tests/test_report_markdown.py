@@ -428,3 +428,19 @@ def test_report_department_slugs_are_unique_short_and_distinct_for_non_latin_nam
     assert len(slugs[4]) <= SLUG_MAX and not slugs[4].endswith("-")
     assert len(set(slugs)) == len(slugs) and all(re.fullmatch(r"[a-z0-9][a-z0-9-]*", s) for s in slugs)
     assert unique_slugs(["客服"]) == unique_slugs(["客服"])  # the same page name at every run
+
+
+def test_response_sentiment_follows_the_segments_labels_not_vaders_score():
+    """A response's sentiment in assignments.csv and the HTML filter was the mean VADER
+    compound score, blind to the polarity learnt from the scores: 55 of 110 one-star
+    clothing reviews read "positive". It is now the sign of its segments' labels."""
+    import pandas as pd
+
+    from verbatim.report.write import response_sentiment
+
+    segments = pd.DataFrame({
+        "response_id": ["a", "a", "b", "b", "c", "d"],
+        "sentiment": ["negative", "negative", "positive", "negative", "neutral", "positive"],
+        "compound": [0.6, 0.4, 0.5, -0.2, 0.0, -0.3],  # what VADER read: a positive, b positive, d negative
+    })
+    assert response_sentiment(segments).to_dict() == {"a": "negative", "b": "neutral", "c": "neutral", "d": "positive"}

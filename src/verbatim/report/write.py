@@ -25,11 +25,18 @@ if TYPE_CHECKING:  # pragma: no cover
 FORMATS = ("md", "html", "json", "csv")
 
 
+_SIGNS = {"negative": -1.0, "neutral": 0.0, "positive": 1.0}
+
+
 def response_sentiment(segments: pd.DataFrame) -> pd.Series:
-    """Overall polarity of each response: the label of its mean segment compound score."""
-    mean = segments.groupby("response_id")["compound"].mean()
-    return pd.Series(np.where(mean <= -0.05, "negative", np.where(mean >= 0.05, "positive", "neutral")),
-                     index=mean.index)
+    """Overall polarity of each response: the sign of the mean of its segments' sentiment
+    labels (-1, 0, +1), so one complaint and one praise make a neutral comment. The labels
+    are those the themes and quotes use, learnt from the scores when they could be; the mean
+    VADER compound score used before ignored that, and on 3,000 clothing reviews read 55 of
+    110 one-star reviews as positive."""
+    signs = segments["sentiment"].map(_SIGNS).fillna(0.0).astype(float)
+    mean = signs.groupby(segments["response_id"]).mean()
+    return pd.Series(np.where(mean < 0, "negative", np.where(mean > 0, "positive", "neutral")), index=mean.index)
 
 
 def assignments_table(analysis: "Analysis") -> pd.DataFrame:
