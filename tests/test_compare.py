@@ -286,3 +286,16 @@ def test_compare_gives_the_range_of_the_nps_change():
     assert (nps["ci_low"], nps["ci_high"]) == (round(float(low), 1), round(float(high), 1))
     assert nps["ci_low"] < nps["change"] < nps["ci_high"]
     assert f"likely between {nps['ci_low']:+.1f} and {nps['ci_high']:+.1f}" in format_comparison(compare_reports(A, B))
+
+
+def test_nps_change_range_is_never_zero_wide_and_hides_when_it_contradicts_the_test():
+    """30 promoters out of 30 twice gave the range "+0.0 to +0.0"; and a range that excludes 0
+    beside "not significant" (the test's error is pooled, the range's not) contradicted it."""
+    from verbatim.stats import nps_difference_interval
+
+    low, high = nps_difference_interval(30, 0, 30, 30, 0, 30)
+    assert low < 0 < high
+    b = copy.deepcopy(B)
+    result = compare_reports(A, b)
+    result["overall"]["nps"].update(ci_low=-14.0, ci_high=-6.0, significant=False)
+    assert "likely between -14.0" not in format_comparison(result)

@@ -302,8 +302,9 @@ def _group_lines(g: dict, indent: str) -> list[str]:
         head = "NPS not available in both runs"
     else:
         mark = "significant" if nps["significant"] else "not significant"
-        span = (f", likely between {nps['ci_low']:+.1f} and {nps['ci_high']:+.1f}"
-                if nps.get("ci_low") is not None and nps.get("ci_high") is not None else "")
+        low, high = nps.get("ci_low"), nps.get("ci_high")
+        agrees = low is not None and high is not None and (low <= 0 <= high) != nps["significant"]
+        span = f", likely between {low:+.1f} and {high:+.1f}" if agrees else ""
         head = (f"NPS {nps['a']:+.1f} -> {nps['b']:+.1f}: {nps['change']:+.1f} points{span} "
                 f"({_p(nps['p_value'])}, {mark}; n {nps['n_a']} -> {nps['n_b']})")  # fmt: skip
     lines = [indent + head]

@@ -160,8 +160,10 @@ def nps_difference_interval(p1, d1, n1, p2, d2, n2, ci_level: float = 0.95):
     p1, d1, n1, p2, d2, n2 = (np.asarray(a, float) for a in (p1, d1, n1, p2, d2, n2))
     with np.errstate(invalid="ignore", divide="ignore"):
         def variance(p, d, n):
-            sp, sd = p / n, d / n
-            return np.maximum(sp + sd - (sp - sd) ** 2, 0.0) / n
+            # A quarter of a respondent added to each group: 30 promoters out of 30 had a
+            # variance of 0, and at NPS +96 the range covered the change 62 % of the time.
+            sp, sd = (p + 0.25) / (n + 0.75), (d + 0.25) / (n + 0.75)
+            return np.where(n > 0, np.maximum(sp + sd - (sp - sd) ** 2, 0.0) / n, np.nan)
 
         diff = nps_points(p1, d1, n1) - nps_points(p2, d2, n2)
         half = 100.0 * normal_quantile(ci_level) * np.sqrt(variance(p1, d1, n1) + variance(p2, d2, n2))
@@ -191,7 +193,7 @@ def two_proportion_p(x1, n1, x2, n2, dispersion=1.0):
 def conditional_binomial_p(x1, n1, x2, n2):
     """Two-sided exact test of x1/n1 against x2/n2 (two independent counts of a rare event):
     given the x1 + x2 events, x1 is Binomial(x1 + x2, n1 / (n1 + n2)) when the rates are
-    equal; p is twice the smaller tail, at most 1. NaN where a group is empty, 1 without
+    equal; p is twice the smaller mid-p tail, at most 1. NaN where a group is empty, 1 without
     events. The pooled z-test it replaces in compare.py was anti-conservative for waves of
     unequal size with few mentions: 5-10 times the nominal rate at p < 0.001, where
     Benjamini-Hochberg works."""
@@ -201,7 +203,10 @@ def conditional_binomial_p(x1, n1, x2, n2):
     total = x1 + x2
     with np.errstate(invalid="ignore", divide="ignore"):
         share = n1 / (n1 + n2)
-        low, high = binom.cdf(x1, total, share), binom.sf(x1 - 1, total, share)
+        # Mid-p: half the observed count's own probability in each tail; the plain exact test
+        # held 1.3-3.7 % at a nominal 5 %, losing "new" themes it should find.
+        half = 0.5 * binom.pmf(x1, total, share)
+        low, high = binom.cdf(x1, total, share) - half, binom.sf(x1 - 1, total, share) - half
         p = np.minimum(1.0, 2.0 * np.minimum(low, high))
     return np.where((n1 > 0) & (n2 > 0), np.where(total > 0, p, 1.0), np.nan)
 

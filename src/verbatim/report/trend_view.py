@@ -71,7 +71,10 @@ def trend_markdown(report: Mapping[str, Any], group: str = ALL, escape=lambda s:
             low, high = ((series.get(key) or [None])[-1] for key in ("change_ci_low", "change_ci_high"))
             # The change's own range: "within the noise" alone read as "no change" where the
             # data cannot rule out a fall of 14 points (reports before 1.11 have none).
-            span = f" (likely between {low:+.1f} and {high:+.1f})" if low is not None and high is not None else ""
+            # Shown only when it agrees with the test's verdict (both can differ at the edges:
+            # the test's standard error is pooled, the range's each period's own).
+            agrees = low is not None and high is not None and (low <= 0 <= high) != series["change_significant"][-1]
+            span = f" (likely between {low:+.1f} and {high:+.1f})" if agrees else ""
             lines.append(f"{latest}, {series['change'][-1]:+.1f} points against {periods[-2]}{span}: {verdict}.")
         lines.append("")
     found = changes(report, group)
