@@ -847,7 +847,8 @@ def test_assignments_and_rejected_csv_hold_the_kept_columns_after_the_response_i
     kept = pd.DataFrame({"row": [2, 3, 4, 5], "Customer ID": ["C7", "C8", "C9", "C7"], "Region": ["N", "", "W", "S"]})
     analysis = SimpleNamespace(
         ingest=SimpleNamespace(responses=responses, kept=kept),
-        segments=pd.DataFrame({"response_id": ["R1", "R2"], "theme_id": [0, 1], "compound": [0.6, -0.5]}),
+        segments=pd.DataFrame({"response_id": ["R1", "R2"], "theme_id": [0, 1], "compound": [0.6, -0.5],
+                                  "sentiment": ["positive", "negative"]}),
         themes=pd.DataFrame({"theme_id": [0, 1], "label": ["friendly staff", "late delivery"]}),
         flags=pd.DataFrame({"response_id": ["R1", "R2", "R3"], "non_answer": [False, False, True],
                             "redacted_text": ["great staff", "late", "n/a"]}))
