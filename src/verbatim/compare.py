@@ -31,6 +31,7 @@ import numpy as np
 
 from . import stats
 from .errors import VerbatimError
+from .guided import name_key
 
 ALL = "__all__"
 _SUFFIX = {"all": "", "complaint": " (complaints)", "praise": " (praise)"}
@@ -94,7 +95,7 @@ def _theme_rows(report: dict, group: str, by_id: bool) -> dict:
         if row["group"] != group or row["theme_id"] < 0:
             continue
         label = labels.get(row["theme_id"], str(row["theme_id"]))
-        base = row["theme_id"] if by_id else " ".join(label.casefold().split())
+        base = row["theme_id"] if by_id else name_key(label)
         if not by_id and (base, row["side"]) in seen:
             base = f"{base}#{row['theme_id']}"  # two themes share a label: keep both, unmatched
         seen.add((base, row["side"]))

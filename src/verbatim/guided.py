@@ -7,11 +7,17 @@ from pathlib import Path
 
 from .errors import ConfigError
 
-__all__ = ["GuidedTheme", "load_guided_themes", "SIDES"]
+__all__ = ["GuidedTheme", "load_guided_themes", "name_key", "SIDES"]
 
 #: What ``side`` may say: the theme gathers complaints, or praise (and neutral mentions), or
 #: both; "" (not given) lets the sentiment lexicon read it from the examples.
 SIDES = {"complaint": -1, "praise": 1, "both": 0}
+
+
+def name_key(name: object) -> str:
+    """A theme's or department's name as compared: case and spacing aside ("Customer  service"
+    is "Customer Service")."""
+    return " ".join(str(name).casefold().split())
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,7 +63,7 @@ def load_guided_themes(path: str | Path) -> tuple[GuidedTheme, ...]:
         side = entry.get("side", "")
         if side != "" and side not in SIDES:
             raise ConfigError("E203", f"theme {name!r}: side must be one of {', '.join(SIDES)}, got {side!r}", file=path)
-        key = " ".join(name.casefold().split())
+        key = name_key(name)
         if key == "other":
             raise ConfigError("E203", f"theme #{i + 1}: {name.strip()!r} is the name of the segments no theme "
                                       f"takes; give the theme another name", file=path)

@@ -204,10 +204,10 @@ def run_stages(ingest: IngestResult, config: Config, *, model_dir: str | Path | 
 def guided_left_out(model, guided_path: str | Path) -> list[str]:
     """A note when the guided themes file names themes a saved model does not hold: with
     ``--model`` the model's themes are kept, and the file's new ones were dropped without a word."""
-    from .guided import load_guided_themes
+    from .guided import load_guided_themes, name_key
 
-    held = {" ".join(str(label).casefold().split()) for label in model.themes_.loc[model.themes_["guided"], "label"]}
-    missing = [t.name for t in load_guided_themes(guided_path) if " ".join(t.name.casefold().split()) not in held]
+    held = {name_key(label) for label in model.themes_.loc[model.themes_["guided"], "label"]}
+    missing = [t.name for t in load_guided_themes(guided_path) if name_key(t.name) not in held]
     if not missing:
         return []
     said = ", ".join(f"'{name}'" for name in missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
@@ -398,16 +398,16 @@ def route_themes_to_departments(model, config: Config, surveyed: Sequence[str] =
     spacing only ("Customer service" for "Customer Service"), takes the column's spelling
     (``surveyed``): it was a second department page, owning the themes, beside the column's."""
     from .departments import department_centroids, department_texts, load_departments, route_themes
+    from .guided import name_key
 
     departments = load_departments(config.routing.file)
     texts = department_texts(departments)
     centroids = department_centroids(model.embed_texts(texts["text"].tolist()), texts["department"].tolist())
     routed = route_themes(model.centroids_, centroids.to_numpy(), config.routing.floor,
                           theme_ids=model.themes_["theme_id"].tolist(), department_names=list(centroids.index))
-    spelled = {" ".join(str(name).casefold().split()): str(name) for name in surveyed}
+    spelled = {name_key(name): str(name) for name in surveyed}
     for column in ("department", "best_department", "runner_up"):
-        routed[column] = [name if name is None else spelled.get(" ".join(str(name).casefold().split()), name)
-                          for name in routed[column]]
+        routed[column] = [name if name is None else spelled.get(name_key(name), name) for name in routed[column]]
     return routed.rename(columns={"theme": "theme_id"})
 
 
