@@ -211,7 +211,14 @@ def conditional_binomial_p(x1, n1, x2, n2):
     return np.where((n1 > 0) & (n2 > 0), np.where(total > 0, p, 1.0), np.nan)
 
 
-def period_dispersion(x, n) -> np.ndarray:
+# The median of chi-square with one degree of freedom: a half squared step of standardised
+# residuals is dispersion x chi2(1), so the median of many such steps over this estimates it.
+_CHI2_1_MEDIAN = 0.454936423119572
+# Steps a group needs for its pooled estimate (fewer: each row's own estimate alone).
+_MIN_POOLED_STEPS = 10
+
+
+def period_dispersion(x, n, groups=None) -> np.ndarray:
     """Per row of counts ``x`` out of ``n`` (rows, periods), how much more the periods' shares
     scatter than sampling alone would make them, at least 1 (1 with fewer than two periods
     with respondents). A theme whose share wobbles from month to month with no trend has a
@@ -221,17 +228,32 @@ def period_dispersion(x, n) -> np.ndarray:
     consecutive periods' standardised residuals around the row's pooled share. Independent
     wobble raises it as Pearson's X^2 / (periods - 1) does, but a step (a theme that
     stopped in June, inside the window) adds one difference rather than every period's:
-    X^2 read such a fall as noise 6.6 times the binomial one and hid it."""
+    X^2 read such a fall as noise 6.6 times the binomial one and hid it.
+
+    With ``groups`` (one label per row, e.g. the department), a row's dispersion is also at
+    least its group's: the median of the half squared steps of all the group's rows over the
+    median of chi-square(1), which the few themes that truly move do not shift. A row's own
+    estimate rests on its 5-10 steps, and a wobble it underestimates by chance reads as a
+    change (simulated surveys of 12 months x 1,500 respondents, 5 departments, 30 themes,
+    wobble of logit sd 0.2, no change: 58-64 % of reports claimed a spike or a direction on
+    the rows' own estimates, 8-18 % with the group's; ``tests/test_trends.py``)."""
     x, n = np.asarray(x, float), np.asarray(n, float)
     out = np.ones(x.shape[0])
     with np.errstate(invalid="ignore", divide="ignore"):
         share = x.sum(axis=1) / n.sum(axis=1)
         spread = np.sqrt(n * (share * (1.0 - share))[:, None])
         residual = np.where((n > 0) & (spread > 0), (x - n * share[:, None]) / spread, np.nan)
-    for row, values in enumerate(residual):
-        steps = np.diff(values[~np.isnan(values)])
-        if len(steps):
-            out[row] = max(1.0, float(np.mean(steps**2)) / 2.0)
+    halves = [np.diff(values[~np.isnan(values)]) ** 2 / 2.0 for values in residual]
+    for row, half in enumerate(halves):
+        if len(half):
+            out[row] = max(1.0, float(np.mean(half)))
+    if groups is not None:
+        groups = np.asarray(groups, dtype=object)
+        for group in dict.fromkeys(groups.tolist()):
+            rows = np.flatnonzero(groups == group)
+            steps = np.concatenate([halves[r] for r in rows])
+            if len(steps) >= _MIN_POOLED_STEPS:
+                out[rows] = np.maximum(out[rows], float(np.median(steps)) / _CHI2_1_MEDIAN)
     return out
 
 

@@ -28,7 +28,7 @@ Tests used:
 * Spike: one-sided pooled two-proportion z-test of the latest ``spike_window`` periods
   pooled against the ``trailing_periods`` periods before them pooled, the standard error
   widened by the trailing periods' dispersion (:func:`verbatim.stats.period_dispersion`:
-  their shares' scatter beyond sampling noise), tested only with at least
+  their shares' scatter beyond sampling noise, at least that of the group's themes pooled), tested only with at least
   :data:`SPIKE_MIN_TRAILING` trailing periods; its p-values join the window tests in one
   Benjamini-Hochberg family, since a report lists spikes and directions together. (A
   control-chart z against the trailing sd, uncorrected, flagged a spike in 97 % of reports
@@ -331,7 +331,9 @@ def flag_spikes(trends: pd.DataFrame, settings: TrendSettings = TrendSettings())
         sd = np.where(count > 1, np.sqrt(sq / (count - 1)), np.nan)
     # One-sided test of the latest window against the trailing one (module docstring),
     # widened by how much the trailing periods' shares wobble beyond sampling noise.
-    z = stats.two_proportion_z(latest_x, latest_n, trail_x, trail_n, stats.period_dispersion(trail_x_p, trail_n_p))
+    # Each row's wobble is at least that of its group's themes taken together (stats.period_dispersion).
+    group = keys["group"].to_numpy()
+    z = stats.two_proportion_z(latest_x, latest_n, trail_x, trail_n, stats.period_dispersion(trail_x_p, trail_n_p, group))
     too_small = latest_n < settings.min_period_responses
     spike_tested = ~too_small & (count >= SPIKE_MIN_TRAILING) & (trail_n >= settings.min_period_responses)
     spike_tested &= latest_x >= settings.spike_min_count
@@ -346,7 +348,7 @@ def flag_spikes(trends: pd.DataFrame, settings: TrendSettings = TrendSettings())
         recent_share = np.where(recent_n > 0, recent_x / recent_n, np.nan)
         early_share = np.where(early_n > 0, early_x / early_n, np.nan)
         p = stats.two_proportion_p(recent_x, recent_n, early_x, early_n,
-                                   stats.period_dispersion(x[:, : k - r], n[:, : k - r]))
+                                   stats.period_dispersion(x[:, : k - r], n[:, : k - r], group))
     tested = (recent_n >= settings.min_period_responses) & (early_n >= settings.min_period_responses)
     tested &= recent_x + early_x > 0  # a theme nobody ever mentions has nothing to test
     p = np.where(tested, p, np.nan)
