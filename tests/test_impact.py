@@ -177,6 +177,10 @@ def test_impact_two_proportion_hand_computed():
     # 30/100 vs 20/100: pooled 0.25, se = sqrt(0.25 * 0.75 * 0.02) = 0.061237,
     # z = 0.1 / 0.061237 = 1.63299, two-sided p = 0.10247.
     assert float(stats.two_proportion_p(30, 100, 20, 100)) == pytest.approx(0.10247, abs=1e-4)
+    # Neither group varies: nothing to detect (p = 1); a missing count is untested (NaN), not "no change".
+    assert float(stats.two_proportion_p(0, 100, 0, 50)) == 1.0
+    assert np.isnan(stats.two_proportion_p([np.nan], [100], [3], [100])).all()
+    assert np.isnan(stats.two_proportion_p(3, 100, 3, 0))
 
 
 # --------------------------------------------------------------------------- properties

@@ -184,9 +184,11 @@ def two_proportion_z(x1, n1, x2, n2, dispersion=1.0):
 
 def two_proportion_p(x1, n1, x2, n2, dispersion=1.0):
     """Two-sided pooled two-proportion z-test p-value for x1/n1 vs x2/n2 (NaN if undefined;
-    1 where neither group varies). ``dispersion``: see :func:`two_proportion_z`."""
+    1 where neither group varies). ``dispersion``: see :func:`two_proportion_z`. A missing
+    (NaN) count is untested, not "no change"."""
     z = two_proportion_z(x1, n1, x2, n2, dispersion)
-    defined = (np.asarray(n1, float) > 0) & (np.asarray(n2, float) > 0)
+    x1, n1, x2, n2 = (np.asarray(a, float) for a in (x1, n1, x2, n2))
+    defined = (n1 > 0) & (n2 > 0) & np.isfinite(x1) & np.isfinite(x2) & np.isfinite(n1) & np.isfinite(n2)
     return np.where(np.isnan(z) & defined, 1.0, two_sided_normal_p(z))
 
 
