@@ -449,6 +449,52 @@ def test_trends_markdown_claims_only_what_was_tested():
     assert "No theme rose or fell" not in text
 
 
+def test_trends_report_shows_a_direction_when_only_the_latest_window_is_small():
+    """``too_small`` is about the latest (spike) window: a theme gone for three months, whose
+    last two months held 10 respondents each, was "fixed" in report.json (q = 0.017) while
+    every report said "No theme rose or fell beyond noise"."""
+    from verbatim.report.trend_view import trend_html, trend_markdown
+
+    report = _trend_report((40, 45), "falling")
+    report["trend"]["flags"][0].update(spiking=False, fixed=True, too_small=True, recent_share=0.0, earlier_share=0.05)
+    text = "\n".join(trend_markdown(report))
+    assert "**Fixed:** Late delivery: 5% of respondents before, 0% in the last 3 periods." in text
+    assert "No theme rose or fell" not in text and "Fixed: Late delivery" in trend_html(report)
+
+
+def test_trends_report_says_when_nothing_could_be_tested():
+    """One month of responses: no test ran, and "No theme rose or fell beyond noise" claimed
+    a stability nobody measured; the charts had nothing to draw and showed two empty boxes."""
+    from verbatim.report.trend_view import trend_html, trend_markdown
+
+    report = _trend_report((40, 45), "stable")
+    report["trend"]["flags"][0].update(spiking=False, p_value=None, q_value=None, spike_q=None)
+    text = "\n".join(trend_markdown(report))
+    assert "No theme rose or fell" not in text
+    assert "Too few periods or respondents to test any theme for a change" in text
+    report["trend"]["flags"][0]["p_value"] = 0.4
+    assert "No theme rose or fell beyond noise." in "\n".join(trend_markdown(report))
+    report["trend"]["periods"] = ["2026-11"]
+    assert "chart-box" not in trend_html(report)
+
+
+def test_trends_nps_chart_breaks_its_line_at_an_empty_period():
+    """An empty period is a gap: the line and band were drawn straight across it."""
+    import re
+
+    from verbatim.report.trend_view import nps_trend_chart
+
+    report = _trend_report((40, 45), "stable")
+    series = report["trend"]["nps"][0]
+    report["trend"]["periods"] = ["2026-08", "2026-09", "2026-10", "2026-11"]
+    series.update(nps=[10.0, None, 20.0, 30.0], ci_low=[0.0, None, 5.0, 15.0], ci_high=[20.0, None, 35.0, 45.0],
+                  n=[40, 0, 45, 50])
+    svg = nps_trend_chart(report)
+    lines = re.findall(r'<polyline class="trend-line" points="([^"]+)"', svg)
+    assert [len(points.split()) for points in lines] == [1, 2]
+    assert len(re.findall(r'<circle class="trend-point"', svg)) == 3
+
+
 def test_trends_chart_x_labels_do_not_run_together():
     """Twelve monthly labels on the theme chart's 512 px ran together ("2025-122026-01")."""
     import re

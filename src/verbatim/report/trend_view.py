@@ -40,9 +40,11 @@ def _series(trend: Mapping[str, Any], group: str) -> Mapping[str, Any] | None:
 
 
 def changes(report: Mapping[str, Any], group: str = ALL) -> dict[str, list[Mapping[str, Any]]]:
-    """The flagged themes of a group: spiking, rising, falling and fixed."""
+    """The flagged themes of a group: spiking, rising, falling and fixed. (``too_small`` is
+    about the latest window only, which a spike needs; a direction compares the last
+    ``recent_periods`` with everything before, and was tested whenever it is set.)"""
     trend = report.get("trend") or {}
-    flags = [f for f in trend.get("flags") or [] if f["group"] == group and not f.get("too_small")]
+    flags = [f for f in trend.get("flags") or [] if f["group"] == group]
     return {
         "spiking": [f for f in flags if f["spiking"]],
         "rising": [f for f in flags if f["direction"] == "rising" and not f["spiking"]],
@@ -92,9 +94,15 @@ def trend_markdown(report: Mapping[str, Any], group: str = ALL, escape=lambda s:
                              f"{window} periods against {_pct(f['earlier_share'])} before.",
     }
     items = [f"- {wording[kind](f)}" for kind in ("spiking", "rising", "fixed", "falling") for f in found[kind]]
-    tested = any(found.values())
-    lines += items + ([] if tested else ["", "No theme rose or fell beyond noise."] if items else
-                      ["No theme rose or fell beyond noise."])
+    if items:
+        lines += items
+    elif any(f["group"] == group and (f.get("p_value") is not None or f.get("spike_q") is not None)
+             for f in trend.get("flags") or []):
+        lines.append("No theme rose or fell beyond noise.")
+    else:  # nothing was tested: "no change" would claim what the data cannot say
+        lines.append(f"Too few periods or respondents to test any theme for a change: that takes "
+                     f"{trend.get('min_period_responses', 30)} respondents in the last {window} periods and as many "
+                     f"before them.")
     if trend.get("n_undated"):
         lines += ["", f"{trend['n_undated']} responses had no date and are not in the trend."]
     return lines + [""]
@@ -106,6 +114,20 @@ def _label_step(n_periods: int, plot_width: float, min_gap: float = 52.0) -> int
     if n_periods < 2:
         return 1
     return max(1, math.ceil(min_gap / (plot_width / (n_periods - 1))))
+
+
+def _runs(values: list) -> list[list[int]]:
+    """The runs of consecutive periods with a value: an empty period breaks a line (joined
+    across it, a line claimed a level nobody measured)."""
+    runs: list[list[int]] = []
+    for i, value in enumerate(values):
+        if value is None:
+            continue
+        if runs and runs[-1][-1] == i - 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return runs
 
 
 def _scale(value: float, low: float, high: float, start: float, end: float) -> float:
@@ -136,15 +158,17 @@ def nps_trend_chart(report: Mapping[str, Any], group: str = ALL) -> str:
 
     pts = [(x, series["nps"][i], series["ci_low"][i], series["ci_high"][i]) for i, x in enumerate(xs)
            if series["nps"][i] is not None]
-    band = " ".join(f"{x:.1f},{y(h):.1f}" for x, _, _, h in pts) + " " + " ".join(
-        f"{x:.1f},{y(lo):.1f}" for x, _, lo, _ in reversed(pts))
-    line = " ".join(f"{x:.1f},{y(v):.1f}" for x, v, _, _ in pts)
     parts = [
         f'<svg id="nps-trend-svg" class="chart" viewBox="0 0 {width} {height}" role="img" '
         'aria-labelledby="nps-trend-title"><title id="nps-trend-title">NPS per period with its likely range</title>',
-        f'<polygon class="band" points="{band}" fill="#aed6f1" fill-opacity="0.5" stroke="none"/>',
-        f'<polyline class="trend-line" points="{line}" fill="none" stroke="#1b4f72" stroke-width="2"/>',
     ]
+    for run in _runs(series["nps"]):
+        run_pts = [(xs[i], series["nps"][i], series["ci_low"][i], series["ci_high"][i]) for i in run]
+        band = " ".join(f"{x:.1f},{y(h):.1f}" for x, _, _, h in run_pts) + " " + " ".join(
+            f"{x:.1f},{y(lo):.1f}" for x, _, lo, _ in reversed(run_pts))
+        line = " ".join(f"{x:.1f},{y(v):.1f}" for x, v, _, _ in run_pts)
+        parts += [f'<polygon class="band" points="{band}" fill="#aed6f1" fill-opacity="0.5" stroke="none"/>',
+                  f'<polyline class="trend-line" points="{line}" fill="none" stroke="#1b4f72" stroke-width="2"/>']
     if low < 0 < high:
         parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y(0):.1f}" y2="{y(0):.1f}" stroke="#999" stroke-dasharray="3 3"/>')
     for x, v, _, _ in pts:
@@ -187,9 +211,9 @@ def theme_trend_chart(report: Mapping[str, Any], group: str = ALL, limit: int = 
     ]
     for n, (flag, row) in enumerate(lines):
         colour = COLOURS[n % len(COLOURS)]
-        pts = [(x, row["share"][i]) for i, x in enumerate(xs) if row["share"][i] is not None]
-        parts.append(f'<polyline class="trend-line" points="{" ".join(f"{x:.1f},{y(v):.1f}" for x, v in pts)}" '
-                     f'fill="none" stroke="{colour}" stroke-width="2"/>')
+        for run in _runs(row["share"]):
+            points = " ".join(f"{xs[i]:.1f},{y(row['share'][i]):.1f}" for i in run)
+            parts.append(f'<polyline class="trend-line" points="{points}" fill="none" stroke="{colour}" stroke-width="2"/>')
         parts.append(f'<text x="{width - right + 8}" y="{top + 16 + 18 * n}" font-size="12" fill="{colour}">'
                      f'{html.escape(_name(flag, labels)[:30])}</text>')
     step = _label_step(len(periods), width - left - right)
@@ -208,8 +232,7 @@ def trend_html(report: Mapping[str, Any]) -> str:
         return ""
     items = trend_markdown(report)[2:]
     text = "".join(f"<p>{html.escape(line.lstrip('- ').replace('**', ''))}</p>" for line in items if line.strip())
-    return (
-        '<section id="trend" aria-label="Over time"><h2>What changed over time</h2>'
-        f'<figure class="chart-box">{nps_trend_chart(report)}</figure>'
-        f'<figure class="chart-box">{theme_trend_chart(report)}</figure>{text}</section>'
-    )
+    # A chart with nothing to draw (one period, no flagged theme) is left out, not an empty box.
+    charts = "".join(f'<figure class="chart-box">{chart}</figure>'
+                     for chart in (nps_trend_chart(report), theme_trend_chart(report)) if chart)
+    return f'<section id="trend" aria-label="Over time"><h2>What changed over time</h2>{charts}{text}</section>'
