@@ -468,8 +468,16 @@ def score_denominators(values: pd.Series) -> pd.Series:
     return pd.to_numeric(values.str.strip().str.extract(OUT_OF)[1], errors="coerce")
 
 
-# A UTC offset or zone letter at the end of a timestamp ("+01:00", "+0100", "Z").
-_UTC_OFFSET = re.compile(r"(?<=\d:\d\d)((?::\d\d)?(?:[.,]\d+)?)\s*(?:[+-]\d\d(?::?\d\d)?|Z)$")
+# A UTC offset or zone letter at the end of a timestamp ("+01:00", "+0100", "Z"), also
+# named ("UTC", "GMT+1", "UTC-05:00", JavaScript's "GMT+0100 (Central European Standard
+# Time)"). dateutil reads "GMT+1" with the POSIX sign, as one hour *behind* UTC, and moved
+# 23:30 on 31 January into February.
+_UTC_OFFSET = re.compile(r"(?<=\d:\d\d)((?::\d\d)?(?:[.,]\d+)?)\s*(?:(?:GMT|UTC)(?:\s*[+-]\d{1,2}(?::?\d\d)?)?"
+                         r"|[+-]\d\d(?::?\d\d)?|Z)(?:\s*\([A-Za-z .'-]+\))?$")
+# A date opening with its year (2026-02-11, 2026/02/11 ...): year, month, day whatever the
+# column's day-first setting, which dateutil applied to it too (2026-02-11 10:00 UTC read as
+# 2 November once a 13/02/2026 elsewhere made the column day first).
+_YEAR_FIRST = re.compile(r"^[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2}\b")
 # What datetime64[ns] can hold; a sentinel such as 9999-12-31 ("no date") is outside it.
 _FIRST, _LAST = pd.Timestamp.min.tz_localize("UTC"), pd.Timestamp.max.tz_localize("UTC")
 
@@ -522,7 +530,7 @@ def order_from_fields(first_over_12: bool, second_over_12: bool, dotted: bool, d
 # Unix time, as survey APIs and their JSON exports give it (Delighted, Zendesk): seconds
 # (10 digits: 2001-2286, a fraction allowed) or milliseconds (13 digits), in UTC.
 _EPOCH_SECONDS = re.compile(r"^[0-9]{10}(?:\.[0-9]+)?$")
-_EPOCH_MILLISECONDS = re.compile(r"^[0-9]{13}$")
+_EPOCH_MILLISECONDS = re.compile(r"^[0-9]{13}(?:\.[0-9]+)?$")  # "1778523237000.0": pandas' float column
 # A spreadsheet's date serial (days since 1899-12-30) that lost its date format on the way:
 # 20000-79999 is 1954-2119, and a number of 5 digits is no other date.
 _SHEET_SERIAL = re.compile(r"^[2-7][0-9]{4}(?:\.[0-9]+)?$")
@@ -561,9 +569,11 @@ def parse_dates(values: pd.Series, settings: InputSettings) -> pd.Series:
                                                   origin=origin).astype("datetime64[ns]")
         parsed = pd.to_datetime(sub, format="ISO8601", errors="coerce", utc=True)
         retry = parsed.isna() & epoch.isna()
-        if retry.any():
-            parsed.loc[retry] = pd.to_datetime(sub[retry], format="mixed", dayfirst=settings.dayfirst,
-                                               errors="coerce", utc=True)
+        year_first = sub.str.match(_YEAR_FIRST)
+        for rows, dayfirst in ((retry & year_first, False), (retry & ~year_first, settings.dayfirst)):
+            if rows.any():
+                parsed.loc[rows] = pd.to_datetime(sub[rows], format="mixed", dayfirst=dayfirst, errors="coerce",
+                                                  utc=True)
         parsed = parsed.where(~sub.str.match(TIME_ONLY))
     parsed = parsed.where((parsed >= _FIRST) & (parsed <= _LAST))
     out.loc[filled] = parsed.dt.tz_convert(None).astype("datetime64[ns]").where(epoch.isna(), epoch)
