@@ -50,6 +50,29 @@ def test_trends_settings_reject_unknown_period():
         TrendSettings(alpha=1.5)
 
 
+def test_trends_leave_out_a_stray_date_and_placeholders():
+    """One 2062-06-15 (a typo of 2026) among ten months of 2026 stretched the trend to 438
+    monthly periods, the last of one respondent, so nothing could be tested, and report.json
+    to 13 MB; 1900-01-01 ("no date" in spreadsheets) did the same backwards. Those responses
+    leave the trend, with a note, and stay in every other figure."""
+    months = [(f"2026-{m:02d}", 20, 5, 5) for m in range(1, 11)]
+    responses, matrix = _table(months, {"late": [3] * 10})
+    responses.loc[0, "submitted_at"] = pd.Timestamp("2062-06-15 09:00")
+    responses.loc[1, "submitted_at"] = pd.Timestamp("1900-01-01")
+    responses.loc[2, "submitted_at"] = pd.NaT
+    result = trends.analyze_trends(responses, matrix)
+    assert result.periods == tuple(f"2026-{m:02d}" for m in range(1, 11))
+    assert (result.n_undated, result.n_stray, result.stray) == (3, 2, ("1900-01-01", "2062-06-15"))
+    assert trends.trend_notes(result) == ["2 response(s) dated 1900-01-01, 2062-06-15, far from all the other dates "
+                                          "or a placeholder for no date, are left out of the trend (every other "
+                                          "figure counts them)"]
+    # Two waves a year apart are both kept: each holds more than a few responses.
+    waves = [("2024-03", 20, 5, 5), ("2025-06", 20, 5, 5)]
+    responses, matrix = _table(waves)
+    assert not trends.stray_dates(responses["submitted_at"]).any()
+    assert trends.analyze_trends(responses, matrix).n_stray == 0
+
+
 @pytest.mark.parametrize(
     ("period", "labels", "counts"),
     [

@@ -468,12 +468,18 @@ def score_denominators(values: pd.Series) -> pd.Series:
     return pd.to_numeric(values.str.strip().str.extract(OUT_OF)[1], errors="coerce")
 
 
+# The commonest time zone abbreviations, as exports write them after a time ("10:00 CET"):
+# spelled out rather than any capitals, which would take the "PM" of "10:00 PM".
+_ZONE_NAMES = ("(?:CES?T|EES?T|WES?T|BST|IST|[PMCE][SD]T|AK[SD]T|HST|AE[SD]T|AC[SD]T|AWST|JST|KST|SGT|HKT"
+               "|NZ[SD]T)")
 # A UTC offset or zone letter at the end of a timestamp ("+01:00", "+0100", "Z"), also
 # named ("UTC", "GMT+1", "UTC-05:00", JavaScript's "GMT+0100 (Central European Standard
-# Time)"). dateutil reads "GMT+1" with the POSIX sign, as one hour *behind* UTC, and moved
-# 23:30 on 31 January into February.
-_UTC_OFFSET = re.compile(r"(?<=\d:\d\d)((?::\d\d)?(?:[.,]\d+)?)\s*(?:(?:GMT|UTC)(?:\s*[+-]\d{1,2}(?::?\d\d)?)?"
-                         r"|[+-]\d\d(?::?\d\d)?|Z)(?:\s*\([A-Za-z .'-]+\))?$")
+# Time)", a zone's abbreviation, "CET", or Java's region, "[Europe/Paris]"). dateutil reads
+# "GMT+1" with the POSIX sign, as one hour *behind* UTC, and moved 23:30 on 31 January into
+# February; zone names were no date, and their rows were rejected.
+_UTC_OFFSET = re.compile(r"(?<=\d:\d\d)((?::\d\d)?(?:[.,]\d+)?(?:\s*[AaPp]\.?[Mm]\.?)?)\s*(?:(?:GMT|UTC)(?:\s*[+-]\d{1,2}(?::?\d\d)?)?"
+                         r"|[+-]\d\d(?::?\d\d)?|Z|" + _ZONE_NAMES + r")(?:\s*\([A-Za-z .'-]+\))?"
+                         r"(?:\s*\[[A-Za-z_]+(?:/[A-Za-z_+-]+)*\])?$")
 # A date opening with its year (2026-02-11, 2026/02/11 ...): year, month, day whatever the
 # column's day-first setting, which dateutil applied to it too (2026-02-11 10:00 UTC read as
 # 2 November once a 13/02/2026 elsewhere made the column day first).

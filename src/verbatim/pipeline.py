@@ -184,10 +184,14 @@ def run_stages(ingest: IngestResult, config: Config, *, model_dir: str | Path | 
         impact = analyze_impact(responses, mentions.matrix, config.impact, general_keys(mentions.keys, themes))
     trends = None
     if responses["submitted_at"].notna().any():
-        from .trends import analyze_trends
+        from .trends import analyze_trends, trend_notes
 
         with timer.stage("trends"):
             trends = analyze_trends(responses, mentions.matrix, config.trend)
+            for note in trend_notes(trends):
+                notes.append(note)
+                if log:
+                    log(f"  {note}")
     owners = None
     if config.routing.file:
         with timer.stage("routing"):

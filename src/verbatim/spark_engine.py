@@ -822,10 +822,14 @@ def run_stages_spark(spark, ingest, responses, config: Config, *, model_dir=None
         impact = analyze_impact(ingest.responses, mentions.matrix, config.impact, general_keys(mentions.keys, themes))
     trends = None
     if hasattr(config, "trend") and ingest.responses["submitted_at"].notna().any():
-        from .trends import analyze_trends  # as run_stages does: driver-side, on the same matrix
+        from .trends import analyze_trends, trend_notes  # as run_stages does: driver-side, on the same matrix
 
         with timer.stage("trends"):
             trends = analyze_trends(ingest.responses, mentions.matrix, config.trend)
+            for note in trend_notes(trends):
+                notes.append(note)
+                if log:
+                    log(f"  {note}")
     owners = None
     if config.routing.file:
         with timer.stage("routing"):

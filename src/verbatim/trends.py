@@ -4,8 +4,9 @@ Inputs are the ``responses`` table (``response_id``, ``nps_group``, ``department
 ``submitted_at``) and the boolean theme matrix indexed by ``response_id`` (as for
 :func:`verbatim.impact.analyze_impact`). Respondents are bucketed by ``submitted_at``
 into calendar weeks (Monday to Sunday, labelled ISO-style ``2026-W41``), months
-(``2026-10``) or quarters (``2026Q4``); respondents without a date are counted in
-``n_undated`` and left out. Only scored respondents enter, as in impact.py, so a theme's
+(``2026-10``) or quarters (``2026Q4``); respondents without a date, or with one that
+cannot place them (a placeholder such as 1900-01-01, or a typo far from all the others:
+:func:`stray_dates`), are counted in ``n_undated`` and left out. Only scored respondents enter, as in impact.py, so a theme's
 share here is n_mentions / n_scored, the same share the impact tables show. Figures are
 unweighted (the ``weight`` column is not used).
 
@@ -101,7 +102,8 @@ class TrendResult:
 
     ``nps``: :func:`period_nps`; ``themes``: :func:`theme_trends`; ``flags``:
     :func:`flag_spikes`; ``periods``: the period labels in order; ``n_undated``:
-    responses left out for lack of a date.
+    responses left out for lack of a usable date, of which ``n_stray`` hold one
+    (:func:`stray_dates`), ``stray`` their distinct days.
     """
 
     settings: TrendSettings
@@ -110,6 +112,8 @@ class TrendResult:
     flags: pd.DataFrame
     periods: tuple[str, ...]
     n_undated: int
+    n_stray: int = 0
+    stray: tuple[str, ...] = ()
 
 
 class _Dated:
@@ -123,7 +127,10 @@ class _Dated:
         when = pd.to_datetime(when)
         if getattr(when.dt, "tz", None) is not None:
             when = when.dt.tz_localize(None)  # bucket on the local wall-clock date the file gives
-        dated = when.notna().to_numpy()
+        stray = stray_dates(when)
+        self.stray = tuple(sorted(dict.fromkeys(when[stray].dt.strftime("%Y-%m-%d"))))
+        self.n_stray = int(stray.sum())
+        dated = when.notna().to_numpy() & ~stray
         self.n_undated = int((~dated).sum())
         group = responses["nps_group"].astype(object)
         keep = dated & group.notna().to_numpy()
@@ -160,6 +167,50 @@ class _Dated:
         return out
 
 
+# Dates that stand for "no date" in the systems surveys come from: spreadsheets' day 0
+# (1899-12-30, 1899-12-31, 1900-01-01; 1904-01-01 on a Mac), Unix time 0, at midnight.
+PLACEHOLDER_DATES = frozenset(pd.Timestamp(d) for d in ("1899-12-30", "1899-12-31", "1900-01-01", "1904-01-01",
+                                                        "1970-01-01"))
+# A date more than this far from all the others, held by at most STRAY_SHARE of the dated
+# responses (or STRAY_MIN), is a typo (2062 for 2026) rather than a wave of the survey.
+STRAY_GAP = pd.Timedelta(days=365)
+STRAY_SHARE, STRAY_MIN = 0.01, 3
+
+
+def stray_dates(when: pd.Series) -> np.ndarray:
+    """Which dates cannot place a response in the trend: a placeholder for "no date"
+    (:data:`PLACEHOLDER_DATES`), or a date cut off from the others at either end by a gap of
+    more than :data:`STRAY_GAP` and held by few responses. One 2062-06-15 among 2026's dates
+    stretched the trend to 438 monthly periods ending on a month of one respondent, where no
+    theme could be tested, and report.json to 13 MB. Such responses stay in every other
+    figure; only the trend leaves them out."""
+    values = pd.to_datetime(when)
+    stray = (values.isin(PLACEHOLDER_DATES) & values.notna()).to_numpy().copy()
+    rest = np.flatnonzero(values.notna().to_numpy() & ~stray)
+    if len(rest) < 2:
+        return stray
+    order = rest[np.argsort(values.to_numpy()[rest], kind="stable")]
+    times = values.to_numpy()[order]
+    gaps = np.flatnonzero(np.diff(times) > STRAY_GAP.to_timedelta64())  # a gap after sorted position i
+    few = max(STRAY_MIN, int(STRAY_SHARE * len(order)))
+    low = [i + 1 for i in gaps if i + 1 <= few]  # how many are cut off below
+    high = [len(order) - (i + 1) for i in gaps if len(order) - (i + 1) <= few]  # ... and above
+    if low:
+        stray[order[: max(low)]] = True
+    if high:
+        stray[order[len(order) - max(high):]] = True
+    return stray
+
+
+def trend_notes(result: "TrendResult") -> list[str]:
+    """The run notes of a trend: responses whose date cannot place them in it."""
+    if not result.n_stray:
+        return []
+    shown = ", ".join(result.stray[:5]) + (", ..." if len(result.stray) > 5 else "")
+    return [f"{result.n_stray} response(s) dated {shown}, far from all the other dates or a placeholder for no "
+            f"date, are left out of the trend (every other figure counts them)"]
+
+
 def period_label(period: pd.Period) -> str:
     """Readable label of a period: ``2026-W41`` (ISO week), ``2026-10``, ``2026Q4``."""
     if period.freqstr.startswith("W"):
@@ -187,7 +238,9 @@ def period_nps(responses: pd.DataFrame, settings: TrendSettings = TrendSettings(
     alone hid how large a change the data cannot rule out), ``change_significant``
     (change_p < alpha and neither period too small), ``too_small`` (n_scored <
     min_period_responses).
-    ``attrs["n_undated"]`` holds the number of responses left out for lack of a date.
+    ``attrs["n_undated"]`` holds the number of responses left out for lack of a usable date,
+    ``attrs["n_stray"]`` those of them whose date is a stray (:func:`stray_dates`), and
+    ``attrs["stray"]`` their distinct days.
     """
     data = _Dated(responses, settings)
     frames = []
@@ -213,8 +266,9 @@ def period_nps(responses: pd.DataFrame, settings: TrendSettings = TrendSettings(
     columns = ["group", "period", "period_start", "n_scored", "nps", "ci_low", "ci_high", "change", "change_p",
                "change_ci_low", "change_ci_high", "change_significant", "too_small"]  # fmt: skip
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
-    table.attrs["n_undated"] = data.n_undated
-    return table[columns]
+    table = table[columns]
+    table.attrs.update(n_undated=data.n_undated, n_stray=data.n_stray, stray=data.stray)
+    return table
 
 
 def theme_trends(
@@ -383,6 +437,7 @@ def analyze_trends(
     return TrendResult(
         settings=settings, nps=nps, themes=themes, flags=flag_spikes(themes, settings),
         periods=tuple(dict.fromkeys(nps["period"])), n_undated=int(nps.attrs["n_undated"]),
+        n_stray=int(nps.attrs["n_stray"]), stray=tuple(nps.attrs["stray"]),
     )  # fmt: skip
 
 

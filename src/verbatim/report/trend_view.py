@@ -104,7 +104,7 @@ def trend_markdown(report: Mapping[str, Any], group: str = ALL, escape=lambda s:
                      f"{trend.get('min_period_responses', 30)} respondents in the last {window} periods and as many "
                      f"before them.")
     if trend.get("n_undated"):
-        lines += ["", f"{trend['n_undated']} responses had no date and are not in the trend."]
+        lines += ["", f"{trend['n_undated']} responses had no usable date and are not in the trend (see the notes)."]
     return lines + [""]
 
 
