@@ -299,3 +299,27 @@ def test_nps_change_range_is_never_zero_wide_and_hides_when_it_contradicts_the_t
     result = compare_reports(A, b)
     result["overall"]["nps"].update(ci_low=-14.0, ci_high=-6.0, significant=False)
     assert "likely between -14.0" not in format_comparison(result)
+
+
+def test_compare_notes_respondents_found_in_both_runs(tmp_path):
+    """A cumulative export (January to June after January to March) repeats the earlier run's
+    customers, which the tests take for independent samples; nothing said so. Ids the runs
+    numbered themselves ("row-2") are no respondents and are not compared."""
+    a = make_report()
+    b = copy.deepcopy(a)
+    b["run"]["input"]["sha256"] = "b" * 64
+    folders = []
+    for name, report, rows in (("a", a, "r1,promoter\nr2,detractor\nr3,passive\nr9,\n"),
+                               ("b", b, "r2,promoter\nr3,passive\nr4,detractor\nr9,\n")):
+        report["run"]["columns"]["id"] = "id"
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "report.json").write_text(json.dumps(report), encoding="utf-8")
+        (folder / "assignments.csv").write_text("response_id,nps_group\n" + rows, encoding="utf-8")
+        folders.append(folder)
+    notes = compare_runs(*folders)["notes"]
+    assert any(n.startswith("2 response id(s) appear in both runs") for n in notes), notes  # r9 is unscored
+    for folder, report in zip(folders, (a, b)):
+        report["run"]["columns"]["id"] = None
+        (folder / "report.json").write_text(json.dumps(report), encoding="utf-8")
+    assert not any("appear in both runs" in n for n in compare_runs(*folders)["notes"])

@@ -211,7 +211,7 @@ def _classify(groups: list[dict], alpha: float) -> None:
 
 
 def compare_reports(a: dict, b: dict, *, same_model: bool | None = None, alpha: float = 0.05,
-                    min_mentions: int = 10) -> dict:
+                    min_mentions: int = 10, shared_respondents: int = 0) -> dict:
     """What changed from run ``a`` (earlier) to run ``b`` (later), overall and per department.
 
     ``same_model``: match themes by id (True) or by label (False); None decides with
@@ -227,6 +227,7 @@ def compare_reports(a: dict, b: dict, *, same_model: bool | None = None, alpha: 
     row per matched key with label, theme_id_a/b, side, n_mentions_a/b, share_a/b,
     share_change, share_p, share_q, impact_a/b, impact_change, impact_p, impact_q,
     resplit (split into complaint/praise in one run only). None marks an untested value.
+    ``shared_respondents``: response ids found in both runs (:func:`shared_respondents`).
     """
     by_id = same_theme_model(a, b) if same_model is None else bool(same_model)
     names = [[d["name"] for d in r["departments"] if d["source"] == "column" and d["nps"]] for r in (a, b)]
@@ -238,6 +239,12 @@ def compare_reports(a: dict, b: dict, *, same_model: bool | None = None, alpha: 
     if same_input:
         notes.append("Both runs analysed the same file: differences come from the analysis, not from customers, "
                      "and the tests do not apply.")  # fmt: skip
+    elif shared_respondents:
+        n_b = (b.get("nps") or {}).get("n") or 0
+        share = f" ({shared_respondents / n_b:.0%} of the later run's scored respondents)" if n_b else ""
+        notes.append(f"{shared_respondents:,} response id(s) appear in both runs{share}: the tests treat the runs as "
+                     f"independent samples of customers, and answers counted in both hide a change among them. "
+                     f"Compare waves without shared responses (an export of the new responses only).")  # fmt: skip
     scales = [r["run"].get("scale") or {} for r in (a, b)]
     if scales[0] and scales[1] and scales[0] != scales[1]:
         notes.append(f"The runs read their scores on different scales ({_scale_name(scales[0])} against "
@@ -285,8 +292,34 @@ def _json_safe(value):
 
 
 def compare_runs(run_a: str | Path, run_b: str | Path, **options) -> dict:
-    """:func:`compare_reports` of two run folders (earlier first); options are passed on."""
-    return compare_reports(load_run(run_a), load_run(run_b), **options)
+    """:func:`compare_reports` of two run folders (earlier first), with the respondents they
+    share (:func:`shared_respondents`); options are passed on."""
+    a, b = load_run(run_a), load_run(run_b)
+    options.setdefault("shared_respondents", shared_respondents(run_a, run_b, a, b))
+    return compare_reports(a, b, **options)
+
+
+def shared_respondents(run_a: str | Path, run_b: str | Path, a: dict, b: dict) -> int:
+    """How many scored response ids two run folders share, read from their assignments.csv;
+    0 when either run numbered its rows itself (no id column: "row-2" of one file is no
+    respondent of the other) or a folder lacks the file. A cumulative export (January to
+    June, after January to March) repeats the earlier run's customers, which the tests
+    take for independent samples."""
+    import pandas as pd
+
+    if not all((r["run"].get("columns") or {}).get("id") for r in (a, b)):
+        return 0
+    ids = []
+    for path in (run_a, run_b):
+        file = Path(path) / "assignments.csv"
+        if not Path(path).is_dir() or not file.is_file():
+            return 0
+        try:
+            table = pd.read_csv(file, usecols=["response_id", "nps_group"], dtype=str, keep_default_na=False)
+        except (OSError, ValueError, UnicodeDecodeError):
+            return 0
+        ids.append(set(table.loc[table["nps_group"] != "", "response_id"]))
+    return len(ids[0] & ids[1])
 
 
 def _pct(share: float) -> str:
