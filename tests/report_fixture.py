@@ -283,7 +283,8 @@ def make_assignments() -> list[dict]:
     """Per-response rows for the HTML drill-down, including hostile texts.
 
     Deterministic. Rows: ``response_id``, ``department``, ``score``, ``nps_group``,
-    ``themes`` (theme ids), ``sentiment``, ``text`` (already redacted).
+    ``themes`` (theme ids), ``sentiment``, ``text`` (already redacted), and ``complaints`` /
+    ``praise`` on rows mentioning a side of the mixed theme 4.
     """
     rng = random.Random(20261201)
     departments = [DELIVERY, DELIVERY, SERVICE, SERVICE, BILLING]
@@ -297,11 +298,16 @@ def make_assignments() -> list[dict]:
         sentiment = "negative" if "negative" in sentiments else "positive" if "positive" in sentiments else "neutral"
         base = {"negative": 4, "neutral": 7, "positive": 9}[sentiment]
         score = float(max(0, min(10, base + rng.choice((-2, -1, 0, 1)))))
-        rows.append({
+        row = {
             "response_id": f"R{i + 1:06d}", "department": department, "score": score,
             "nps_group": _group(score), "themes": themes, "sentiment": sentiment,
             "text": " ".join(text for _, text in picks),
-        })  # fmt: skip
+        }  # fmt: skip
+        # The sides of the mixed theme 4, as html_assignments lists them.
+        for side, polarity in (("complaints", "negative"), ("praise", "positive")):
+            if any(t == 4 and s == polarity for t, (s, _) in zip(themes, picks)):
+                row[side] = [4]
+        rows.append(row)
     hostile = [
         (DELIVERY, 2.0, [0], "negative", f"Late again {XSS_SCRIPT} unacceptable"),
         (SERVICE, 3.0, [1], "negative", f"On hold forever {XSS_IMG}"),

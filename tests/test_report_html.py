@@ -326,6 +326,27 @@ def test_report_drilldown_sample_keeps_every_group_and_shares_the_rest():
     assert len(too_many) == 300
 
 
+def test_report_drilldown_sample_keeps_every_group_when_the_minimums_do_not_fit():
+    """When the minimums exceed the sample, it was purely proportional: a department of 12
+    comments among 60,000 kept none of 25,000, yet the page said "every department and theme
+    represented". Each group now keeps as many as all can."""
+    from verbatim.report.drilldown import sample_positions
+
+    groups = [f"g{i}" for i in range(100) for _ in range(50)] + ["tiny"] * 2
+    picked = sample_positions(groups, 1000, 20, seed=0)
+    kept = {g: 0 for g in set(groups)}
+    for i in picked:
+        kept[groups[i]] += 1
+    assert len(picked) == 1000 and kept["tiny"] == 2 and min(kept.values()) >= 2
+
+
+def test_report_drilldown_payload_says_whether_a_sample_holds_every_department_and_theme():
+    report, rows = make_report(), make_assignments()
+    assert drilldown_payload(report, rows)["represented"]
+    without_billing = [r for r in rows if r["department"] != "Billing & Payments"]
+    assert not drilldown_payload(report, without_billing, total=len(rows))["represented"]
+
+
 def test_report_drilldown_sample_groups_comments_by_their_rarest_theme():
     from verbatim.report.drilldown import ReportSettings
     from verbatim.report.write import drilldown_sample
@@ -339,6 +360,31 @@ def test_report_drilldown_sample_groups_comments_by_their_rarest_theme():
     assert drilldown_sample(rows, ReportSettings(html_max_comments=0)) is rows  # 0: every comment
     with pytest.raises(ValueError):
         ReportSettings(html_max_comments=-1)
+
+
+@pytest.mark.slow
+def test_report_html_chart_clicks_open_exactly_their_comments(browser, tmp_path):
+    """From a black-box hunt: a click on a department none of whose comments is embedded
+    showed every department's; Reset and chart clicks kept the old "Contains" text; a
+    "(complaints)" row opened the theme's praise too."""
+    rows = [r for r in make_assignments() if r["department"] != "Billing & Payments"]
+    path = write_html(make_report(), rows, tmp_path / "clicks.html", total_comments=len(rows) + 40)
+    page, errors, _ = open_recorded(browser, path.resolve().as_uri())
+    page.locator('#heatmap-svg .hm-cell[data-department="Billing & Payments"]').first.click()
+    assert page.locator("#dd-department").input_value() == "Billing & Payments" and _listed(page) == []
+    assert "too small to hold every department and theme" in page.locator("#dd-count").inner_text()
+    page.fill("#dd-search", "zzz-nothing")
+    page.locator("#dd-reset").click()
+    assert page.locator("#dd-search").input_value() == "" and len(_listed(page)) == 100
+    page.locator('#impact-svg .imp-row[data-theme="4"][data-side="complaint"]').click()
+    complaints = [r["response_id"] for r in rows if 4 in r.get("complaints", [])]
+    assert complaints and _listed(page) == complaints[:100]
+    assert len(complaints) < len(_expected(rows, theme=4))  # the praise side is left out
+    assert "that complain about" in page.locator("#dd-count").inner_text()
+    page.select_option("#dd-theme", "4")  # choosing the theme itself: both sides again
+    assert _listed(page) == _expected(rows, theme=4)[:100]
+    page.close()
+    assert errors == []
 
 
 @pytest.mark.slow
@@ -473,3 +519,23 @@ def test_report_html_reads_the_effect_as_markdown_does(page_html):
     it", a promise summary.md explicitly does not make."""
     assert "would be about 6 points higher without it" not in page_html
     assert "not a promise of what fixing it would bring" in page_html
+
+
+def test_report_html_heatmap_colours_are_scaled_by_the_cells_drawn():
+    """The colour scale took every impact row, a too-small department's or a theme outside the
+    columns too (24.6 against the 5.5 of the largest cell drawn), leaving every cell pale;
+    a run whose comments were all non-answers said "No department breakdown" above its
+    department table."""
+    import copy
+
+    from verbatim.report.html import heatmap_chart
+
+    report = make_report()
+    fills = re.findall(r'<rect class="cell"[^>]*fill="([^"]+)"', heatmap_chart(report))
+    outlier = copy.deepcopy(report)
+    row = next(r for r in outlier["impact"] if r["group"] != "__all__")
+    outlier["impact"].append({**row, "theme_id": 999, "impact": -80.0, "too_small": True})
+    assert re.findall(r'<rect class="cell"[^>]*fill="([^"]+)"', heatmap_chart(outlier)) == fills
+    no_themes = copy.deepcopy(report)
+    no_themes["impact"] = []
+    assert "No theme was found in the comments" in heatmap_chart(no_themes)

@@ -72,6 +72,11 @@ def _row_name(row: Mapping[str, Any], labels: Mapping[int, str]) -> str:
     return w.theme_name(labels.get(row["theme_id"], f"Theme {row['theme_id']}"), row["side"])
 
 
+def _side_attr(row: Mapping[str, Any]) -> str:
+    """' data-side="complaint"' on the row of one side of a theme split into sides ('' otherwise)."""
+    return f' data-side="{row["side"]}"' if row.get("side") in ("complaint", "praise") else ""
+
+
 def _colour(row: Mapping[str, Any]) -> str:
     if not row.get("significant") or not w.is_number(row.get("impact")):
         return MUTED
@@ -88,11 +93,20 @@ def drilldown_payload(report: Mapping[str, Any], assignments: Sequence[Mapping[s
         clean = {key: row.get(key) for key in ROW_KEYS}
         clean["text"] = "" if clean["text"] is None else str(clean["text"])
         clean["themes"] = [int(t) for t in clean.get("themes") or []]
+        for side in ("complaints", "praise"):  # only on rows mentioning a theme split into sides
+            if row.get(side):
+                clean[side] = [int(t) for t in row[side]]
         score = clean["score"]
         clean["score"] = float(score) if w.is_number(score) else None
         rows.append(clean)
     total = len(rows) if total is None else max(int(total), len(rows))
-    return {"themes": [{"id": k, "label": v} for k, v in labels.items()], "rows": rows, "total": total}
+    # A sample says it holds every department and theme only when it does.
+    departments = {d["name"] for d in report.get("departments") or [] if d.get("source") == "column" and d.get("responses")}
+    themes = {int(t["id"]) for t in report.get("themes") or [] if t.get("responses") and int(t["id"]) >= 0}
+    represented = (departments <= {r["department"] for r in rows}
+                   and themes <= {t for r in rows for t in r["themes"]})  # fmt: skip
+    return {"themes": [{"id": k, "label": v} for k, v in labels.items()], "rows": rows, "total": total,
+            "represented": represented}
 
 
 # --------------------------------------------------------------------------- SVG helpers
@@ -165,7 +179,7 @@ def impact_chart(report: Mapping[str, Any]) -> str:
         tip = (f"{name}: {w.impact_phrase(row['impact'], lo_ci, hi_ci)}, {w.evidence_phrase(row['significant'])}; "
                f"mentioned by {w.mention_phrase(row.get('share'), row.get('n_mentions'))}")  # fmt: skip
         cls = "imp-row sig" if row.get("significant") else "imp-row"
-        parts.append(f'<g class="{cls}" data-theme="{row["theme_id"]}" tabindex="0"><title>{_e(tip)}</title>')
+        parts.append(f'<g class="{cls}" data-theme="{row["theme_id"]}"{_side_attr(row)} tabindex="0"><title>{_e(tip)}</title>')
         parts.append(f'<rect class="row-bg" x="0" y="{y - row_h / 2:.1f}" width="{width}" height="{row_h}"/>')
         parts.append(_text(left - 10, y + 4, _short(name, 38), "row-label", "end"))
         x0, x1 = sorted((x(0), x(row["impact"])))
@@ -260,7 +274,7 @@ def scatter_chart(report: Mapping[str, Any]) -> str:
     for row, (px, py, name), spot in zip(rows, points, spots):
         tip = (f"{name}: mentioned by {w.mention_phrase(row['share'], row.get('n_mentions'))}; their NPS is "
                f"{w.fmt_points(row['nps_with'])}; {w.impact_phrase(row.get('impact'), row.get('ci_low'), row.get('ci_high'))}")  # fmt: skip
-        parts.append(f'<g class="sc-point" data-theme="{row["theme_id"]}" tabindex="0"><title>{_e(tip)}</title>')
+        parts.append(f'<g class="sc-point" data-theme="{row["theme_id"]}"{_side_attr(row)} tabindex="0"><title>{_e(tip)}</title>')
         if spot is not None and abs(spot[2] - 4 - py) > 6:  # a label off its dot's line points back to it
             parts.append(f'<line class="leader" x1="{px:.1f}" y1="{py:.1f}" x2="{spot[1]:.1f}" y2="{spot[2] - 4:.1f}" '
                          'stroke="#94a3b8" stroke-width="1"/>')
@@ -297,6 +311,8 @@ def heatmap_chart(report: Mapping[str, Any]) -> str:
     keep = [r for r in candidates if (r["theme_id"], r["side"]) in wanted]
     keep += [r for r in candidates if (r["theme_id"], r["side"]) not in wanted][: max(0, MAX_HEATMAP_THEMES - len(keep))]
     columns = sorted(keep, key=lambda r: r["impact"])
+    if departments and not columns:  # departments, but no theme measured (every comment a non-answer)
+        return '<p class="empty">No theme was found in the comments, so there is no effect to break down by department.</p>'
     if not departments or not columns:
         routed = any(d.get("source") == "routing" for d in report.get("departments") or [])
         return ('<p class="empty">No department column in this survey, so no NPS by department; the table below '
@@ -304,7 +320,11 @@ def heatmap_chart(report: Mapping[str, Any]) -> str:
                 else '<p class="empty">No department breakdown in this survey.</p>')
     groups = [(w.ALL_GROUP, "All respondents", False)] + [(d["name"], d["name"], d.get("too_small")) for d in departments]
     cells = {(r["group"], r["theme_id"], r["side"]): r for r in report.get("impact") or []}
-    values = [c["impact"] for c in cells.values() if w.is_number(c.get("impact"))]
+    # The colour scale of the cells drawn: a too-small department's 24.6 or a theme outside
+    # the columns left every drawn cell pale.
+    drawn = [cells.get((group, col["theme_id"], col["side"])) or {} for group, _, small in groups if not small
+             for col in columns]
+    values = [c["impact"] for c in drawn if w.is_number(c.get("impact")) and not c.get("too_small")]
     scale = max((abs(v) for v in values), default=0.0) or 1.0  # every effect 0: no cell is dark
     left, top, cell_w, cell_h = 220, 150, 58, 38
     # Room on the right for the last rotated column label.
@@ -339,7 +359,8 @@ def heatmap_chart(report: Mapping[str, Any]) -> str:
                 tip = f"{name} / {name_col}: too few mentions to measure"
             sig = " sig" if cell.get("significant") and w.is_number(value) else ""
             dept_attr = "" if group == w.ALL_GROUP else f' data-department="{_e(group)}"'
-            parts.append(f'<g class="hm-cell{sig}" data-theme="{col["theme_id"]}"{dept_attr} tabindex="0"><title>{_e(tip)}</title>')
+            parts.append(f'<g class="hm-cell{sig}" data-theme="{col["theme_id"]}"{_side_attr(col)}{dept_attr} tabindex="0">'
+                         f'<title>{_e(tip)}</title>')
             parts.append(f'<rect class="cell" x="{x0 + 1}" y="{y0 + 1}" width="{cell_w - 2}" height="{cell_h - 2}" rx="3" '
                          f'fill="{_cell_fill(value, scale)}"/>')  # fmt: skip
             dark = w.is_number(value) and abs(value) / scale > 0.55
@@ -390,7 +411,7 @@ def _issue_cards(report: Mapping[str, Any]) -> str:
         without = w.without_phrase(entry.get("nps_without"), nps)
         badge = "Clearly beyond noise" if entry.get("significant") else "Could still be chance"
         cards.append(
-            f'<article class="card issue" data-theme="{int(entry["theme_id"])}">'
+            f'<article class="card issue" data-theme="{int(entry["theme_id"])}"{_side_attr(entry)}>'
             f'<div class="rank">#{rank}</div><h3>{_e(name)}</h3>'
             f'<p class="impact-line"><strong>{_e(w.impact_phrase(entry.get("impact"), entry.get("ci_low"), entry.get("ci_high")))}</strong>'
             f' <span class="badge{" sig" if entry.get("significant") else ""}">{badge}</span></p>'

@@ -21,6 +21,7 @@
     reset: document.getElementById("dd-reset")
   };
   var limit = PAGE;
+  var chosenSide = "";  // "complaints" / "praise": a chart's side of a split theme, until the theme changes
 
   function el(tag, cls, text) {
     var node = document.createElement(tag);
@@ -57,6 +58,7 @@
 
   function matches(row, f) {
     if (f.theme !== "" && (row.themes || []).indexOf(Number(f.theme)) < 0) { return false; }
+    if (f.theme !== "" && f.side && (row[f.side] || []).indexOf(Number(f.theme)) < 0) { return false; }
     if (f.department !== "") {
       var dept = row.department === null || row.department === undefined || row.department === "" ? NONE : row.department;
       if (dept !== f.department) { return false; }
@@ -92,16 +94,22 @@
   function render() {
     var f = {
       theme: ui.theme.value, department: ui.department.value, sentiment: ui.sentiment.value,
-      group: ui.group.value, search: ui.search.value.trim().toLowerCase()
+      group: ui.group.value, search: ui.search.value.trim().toLowerCase(), side: chosenSide
     };
     var shown = rows.filter(function (row) { return matches(row, f); });
     var fragment = document.createDocumentFragment();
     shown.slice(0, limit).forEach(function (row) { fragment.appendChild(item(row)); });
     ui.list.replaceChildren(fragment);
     var sampled = (data.total || 0) > rows.length;
-    ui.count.textContent = "Showing " + Math.min(limit, shown.length) + " of " + shown.length +
-      " matching comments (" + rows.length + " in total" + (sampled ? ": a sample of the " + data.total +
-      " analysed comments, every department and theme represented; all of them are in assignments.csv" : "") + ")";
+    ui.count.textContent = "Showing " + number(Math.min(limit, shown.length)) + " of " + number(shown.length) +
+      " matching comments" + (f.side && f.theme !== "" ? (f.side === "complaints" ? " that complain about " :
+      " that praise ") + (labels[f.theme] || "the theme") : "") + " (" + number(rows.length) + " in total" + (sampled ? ": a sample of the " +
+      number(data.total) + " analysed comments, " + (data.represented === false ?
+      "too small to hold every department and theme" : "every department and theme represented") +
+      "; all of them are in assignments.csv" : "") + ")";
+    if (!rows.length) {
+      ui.count.textContent = "No comment to show: every response was empty or a non-answer such as \u201cn/a\u201d.";
+    }
     ui.count.setAttribute("data-sampled", sampled ? "true" : "false");
     ui.count.setAttribute("data-matching", String(shown.length));
     ui.more.hidden = shown.length <= limit;
@@ -109,24 +117,38 @@
 
   function update() { limit = PAGE; render(); }
 
-  function choose(theme, department) {
+  function number(n) { return Number(n).toLocaleString("en-US"); }  // 1,500 as the rest of the page writes it
+
+  function choose(theme, department, side) {
     ui.theme.value = theme;
     ui.department.value = department || "";
+    if (ui.department.value !== (department || "")) {
+      // A department none of whose comments is here (all non-answers, or left out of a
+      // sample): its own option, matching nothing, rather than every department's comments.
+      addOption(ui.department, department, department + " (0)");
+      ui.department.value = department;
+    }
+    // One side of a theme split into complaints and praise: the comments that mention it so.
+    chosenSide = side === "complaint" ? "complaints" : side === "praise" ? "praise" : "";
     ui.sentiment.value = "";
     ui.group.value = "";
+    ui.search.value = "";
     update();
     document.getElementById("comments").scrollIntoView();
   }
 
   fillOptions();
-  [ui.theme, ui.department, ui.sentiment, ui.group].forEach(function (s) { s.addEventListener("change", update); });
+  ui.theme.addEventListener("change", function () { chosenSide = ""; update(); });
+  [ui.department, ui.sentiment, ui.group].forEach(function (s) { s.addEventListener("change", update); });
   ui.search.addEventListener("input", update);
   ui.more.addEventListener("click", function () { limit += PAGE; render(); });
   ui.reset.addEventListener("click", function () { choose("", ""); });
   document.getElementById("dd-form").addEventListener("submit", function (event) { event.preventDefault(); });
   // Chart rows, cells and issue cards open the comments of their theme (and department).
   document.querySelectorAll("[data-theme]").forEach(function (node) {
-    var open = function () { choose(node.getAttribute("data-theme"), node.getAttribute("data-department")); };
+    var open = function () {
+      choose(node.getAttribute("data-theme"), node.getAttribute("data-department"), node.getAttribute("data-side"));
+    };
     node.addEventListener("click", open);
     node.addEventListener("keydown", function (event) {
       if (event.key === "Enter" || event.key === " ") { event.preventDefault(); open(); }
