@@ -256,7 +256,7 @@ def test_report_html_quote_marks_its_highlight_and_escapes_it():
     card["quotes"][1].update(text=text, highlight=[40, 400])  # does not fit: no mark
     page = render_html(report, make_assignments())
     assert page.count("<mark>") == 1
-    assert ("<p>Love the colour, but <mark>the zip &lt;b&gt;broke&lt;/b&gt; after a week.</mark> &amp; more</p>"
+    assert ("<p dir=\"auto\">Love the colour, but <mark>the zip &lt;b&gt;broke&lt;/b&gt; after a week.</mark> &amp; more</p>"
             in page)
 
 
@@ -383,6 +383,7 @@ def test_report_html_chart_clicks_open_exactly_their_comments(browser, tmp_path)
     assert "that complain about" in page.locator("#dd-count").inner_text()
     page.select_option("#dd-theme", "4")  # choosing the theme itself: both sides again
     assert _listed(page) == _expected(rows, theme=4)[:100]
+    assert page.locator("#dd-list > li .vb-text").first.get_attribute("dir") == "auto"  # Arabic reads right to left
     page.close()
     assert errors == []
 
@@ -539,3 +540,12 @@ def test_report_html_heatmap_colours_are_scaled_by_the_cells_drawn():
     no_themes = copy.deepcopy(report)
     no_themes["impact"] = []
     assert "No theme was found in the comments" in heatmap_chart(no_themes)
+
+
+def test_report_html_everything_that_opens_comments_is_reachable_by_keyboard(page_html):
+    """Issue cards opened comments on a click but could not take the focus; chart marks were
+    focusable groups without a role; quotes had no direction for right-to-left text."""
+    openers = [(tag, attrs) for tag, attrs in _tags(page_html).tags if "data-theme" in attrs]
+    assert openers and all(attrs.get("tabindex") == "0" for _, attrs in openers)
+    assert all(attrs.get("role") == "button" for tag, attrs in openers if tag == "g")
+    assert '<blockquote class="quote"><p dir="auto">' in page_html

@@ -179,7 +179,7 @@ def impact_chart(report: Mapping[str, Any]) -> str:
         tip = (f"{name}: {w.impact_phrase(row['impact'], lo_ci, hi_ci)}, {w.evidence_phrase(row['significant'])}; "
                f"mentioned by {w.mention_phrase(row.get('share'), row.get('n_mentions'))}")  # fmt: skip
         cls = "imp-row sig" if row.get("significant") else "imp-row"
-        parts.append(f'<g class="{cls}" data-theme="{row["theme_id"]}"{_side_attr(row)} tabindex="0"><title>{_e(tip)}</title>')
+        parts.append(f'<g class="{cls}" data-theme="{row["theme_id"]}"{_side_attr(row)} tabindex="0" role="button"><title>{_e(tip)}</title>')
         parts.append(f'<rect class="row-bg" x="0" y="{y - row_h / 2:.1f}" width="{width}" height="{row_h}"/>')
         parts.append(_text(left - 10, y + 4, _short(name, 38), "row-label", "end"))
         x0, x1 = sorted((x(0), x(row["impact"])))
@@ -274,7 +274,7 @@ def scatter_chart(report: Mapping[str, Any]) -> str:
     for row, (px, py, name), spot in zip(rows, points, spots):
         tip = (f"{name}: mentioned by {w.mention_phrase(row['share'], row.get('n_mentions'))}; their NPS is "
                f"{w.fmt_points(row['nps_with'])}; {w.impact_phrase(row.get('impact'), row.get('ci_low'), row.get('ci_high'))}")  # fmt: skip
-        parts.append(f'<g class="sc-point" data-theme="{row["theme_id"]}"{_side_attr(row)} tabindex="0"><title>{_e(tip)}</title>')
+        parts.append(f'<g class="sc-point" data-theme="{row["theme_id"]}"{_side_attr(row)} tabindex="0" role="button"><title>{_e(tip)}</title>')
         if spot is not None and abs(spot[2] - 4 - py) > 6:  # a label off its dot's line points back to it
             parts.append(f'<line class="leader" x1="{px:.1f}" y1="{py:.1f}" x2="{spot[1]:.1f}" y2="{spot[2] - 4:.1f}" '
                          'stroke="#94a3b8" stroke-width="1"/>')
@@ -359,7 +359,7 @@ def heatmap_chart(report: Mapping[str, Any]) -> str:
                 tip = f"{name} / {name_col}: too few mentions to measure"
             sig = " sig" if cell.get("significant") and w.is_number(value) else ""
             dept_attr = "" if group == w.ALL_GROUP else f' data-department="{_e(group)}"'
-            parts.append(f'<g class="hm-cell{sig}" data-theme="{col["theme_id"]}"{_side_attr(col)}{dept_attr} tabindex="0">'
+            parts.append(f'<g class="hm-cell{sig}" data-theme="{col["theme_id"]}"{_side_attr(col)}{dept_attr} tabindex="0" role="button">'
                          f'<title>{_e(tip)}</title>')
             parts.append(f'<rect class="cell" x="{x0 + 1}" y="{y0 + 1}" width="{cell_w - 2}" height="{cell_h - 2}" rx="3" '
                          f'fill="{_cell_fill(value, scale)}"/>')  # fmt: skip
@@ -389,7 +389,7 @@ def _quote_items(quotes: Sequence[Mapping[str, Any]], limit: int = 3) -> str:
     for quote in list(quotes)[:limit]:
         who = w.quote_attribution(quote)
         cite = f'<cite>{_e(who)}</cite>' if who else ""
-        items.append(f'<blockquote class="quote"><p>{_quote_text(quote)}</p>{cite}</blockquote>')
+        items.append(f'<blockquote class="quote"><p dir="auto">{_quote_text(quote)}</p>{cite}</blockquote>')
     return "".join(items)
 
 
@@ -411,7 +411,7 @@ def _issue_cards(report: Mapping[str, Any]) -> str:
         without = w.without_phrase(entry.get("nps_without"), nps)
         badge = "Clearly beyond noise" if entry.get("significant") else "Could still be chance"
         cards.append(
-            f'<article class="card issue" data-theme="{int(entry["theme_id"])}"{_side_attr(entry)}>'
+            f'<article class="card issue" data-theme="{int(entry["theme_id"])}"{_side_attr(entry)} tabindex="0">'
             f'<div class="rank">#{rank}</div><h3>{_e(name)}</h3>'
             f'<p class="impact-line"><strong>{_e(w.impact_phrase(entry.get("impact"), entry.get("ci_low"), entry.get("ci_high")))}</strong>'
             f' <span class="badge{" sig" if entry.get("significant") else ""}">{badge}</span></p>'

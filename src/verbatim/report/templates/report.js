@@ -72,7 +72,9 @@
   function item(row) {
     var li = el("li", "verbatim " + (row.sentiment || ""));
     li.setAttribute("data-response-id", row.response_id);
-    li.appendChild(el("p", "vb-text", row.text || "(empty)"));
+    var text = el("p", "vb-text", row.text || "(empty)");
+    text.dir = "auto";  // an Arabic or Hebrew comment reads right to left
+    li.appendChild(text);
     var meta = el("div", "vb-meta");
     if (row.score !== null && row.score !== undefined) {
       meta.appendChild(el("span", "chip " + (row.nps_group || ""), "Score " + row.score + (row.nps_group ? " · " + row.nps_group : "")));
