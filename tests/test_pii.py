@@ -189,6 +189,7 @@ def test_pii_names_redacted():
         # A verb or an inflected word opening a sentence, tagged PERSON by the small model
         "Pros: soft, quality top, true to size, and would look great",
         "Thinner fabric than it looks but cute and comfortable.",
+        "Café colour is lovely, but the Mocha colour faded after one wash.",  # a shade, not a person
     ],
 )
 def test_pii_names_false_positives_kept(text):
