@@ -549,3 +549,14 @@ def test_report_html_everything_that_opens_comments_is_reachable_by_keyboard(pag
     assert openers and all(attrs.get("tabindex") == "0" for _, attrs in openers)
     assert all(attrs.get("role") == "button" for tag, attrs in openers if tag == "g")
     assert '<blockquote class="quote"><p dir="auto">' in page_html
+
+
+def test_report_html_heatmap_marks_general_themes_as_the_impact_chart_does():
+    from verbatim.report.html import GENERAL_MARK, heatmap_chart
+
+    report = make_report()
+    heads = re.findall(r'<g class="col-head"><title>([^<]*)</title>', heatmap_chart(report))
+    theme = next(t for t in report["themes"] if any(h.startswith(html.escape(t["label"])) for h in heads))
+    theme["general"] = True
+    heads = re.findall(r'<g class="col-head"><title>([^<]*)</title>', heatmap_chart(report))
+    assert any(h.startswith(html.escape(theme["label"])) and h.endswith(f"({GENERAL_MARK})") for h in heads), heads

@@ -333,9 +333,10 @@ def heatmap_chart(report: Mapping[str, Any]) -> str:
                        "Rows are departments, columns are themes; red cells cost NPS points, green cells add "
                        "them, darker means larger. Bold outlined values are clearly beyond noise; grey cells "
                        "have too few mentions to measure.")]  # fmt: skip
+    general = w.unranked_general(report)
     for j, col in enumerate(columns):
         cx = left + cell_w * j + cell_w / 2
-        name = _row_name(col, labels)
+        name = _row_name(col, labels) + (f" ({GENERAL_MARK})" if col["theme_id"] in general else "")
         parts.append(f'<g class="col-head"><title>{_e(name)}</title>'
                      + _text(cx, top - 10, _short(name, 24), "col-label", "start", f' transform="rotate(-40 {cx:.1f} {top - 10})"')
                      + "</g>")  # fmt: skip
