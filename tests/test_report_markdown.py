@@ -444,3 +444,13 @@ def test_response_sentiment_follows_the_segments_labels_not_vaders_score():
         "compound": [0.6, 0.4, 0.5, -0.2, 0.0, -0.3],  # what VADER read: a positive, b positive, d negative
     })
     assert response_sentiment(segments).to_dict() == {"a": "negative", "b": "neutral", "c": "neutral", "d": "positive"}
+
+
+def test_markdown_says_what_the_effect_of_a_theme_most_mention_is_measured_against():
+    """An analyst read "Beautiful dress: adds 23.2 points" (78 % of Dresses) as the dress's
+    worth; it is measured against the 22 % who did not mention it, which the line now says."""
+    from verbatim.report import wording as w
+
+    assert w.mention_phrase(0.78, 66, "your respondents") == (
+        "78% of your respondents (66), most of them: its effect is measured against the 22% who do not mention it")
+    assert w.mention_phrase(0.3, 40) == "30% of respondents (40)"
