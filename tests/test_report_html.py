@@ -389,6 +389,16 @@ def test_report_html_chart_clicks_open_exactly_their_comments(browser, tmp_path)
 
 
 @pytest.mark.slow
+def test_report_html_comments_of_a_survey_without_departments_carry_no_department_chip(browser, tmp_path):
+    rows = [{**r, "department": None} for r in make_assignments()]
+    page, errors, _ = open_recorded(browser, write_html(make_report(), rows, tmp_path / "n.html").resolve().as_uri())
+    chips = page.locator("#dd-list > li .vb-meta .chip").all_inner_texts()
+    assert chips and "No department" not in chips
+    page.close()
+    assert errors == []
+
+
+@pytest.mark.slow
 def test_report_html_says_when_its_drilldown_is_a_sample(browser, tmp_path):
     assignments = make_assignments()
     path = write_html(make_report(), assignments[:30], tmp_path / "report.html", total_comments=len(assignments) + 500)

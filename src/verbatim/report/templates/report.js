@@ -21,6 +21,7 @@
     reset: document.getElementById("dd-reset")
   };
   var limit = PAGE;
+  var anyDepartment = rows.some(function (row) { return row.department !== null && row.department !== undefined && row.department !== ""; });
   var chosenSide = "";  // "complaints" / "praise": a chart's side of a split theme, until the theme changes
 
   function el(tag, cls, text) {
@@ -84,7 +85,7 @@
       meta.appendChild(el("span", "chip", "No score"));
     }
     meta.appendChild(el("span", "chip " + (row.sentiment || ""), row.sentiment || "unknown sentiment"));
-    meta.appendChild(el("span", "chip", row.department || "No department"));
+    if (anyDepartment) { meta.appendChild(el("span", "chip", row.department || "No department")); }
     (row.themes || []).forEach(function (id) {
       meta.appendChild(el("span", "chip theme", labels[String(id)] || "Theme " + id));
     });
