@@ -170,6 +170,10 @@ def test_pii_names_redacted():
     assert out[1].text == "[NAME] at the front desk was lovely."
     assert "Michael" not in out[2].text and "Brown" not in out[2].text
     assert [r.counts["name"] for r in out] == [1, 1, 1]
+    # A colour's name before "colour" is kept (test below); a person's never is.
+    near_colour = redact_pii(["Called and Sarah tone was dismissive.", "Rachel print out of my receipt was wrong",
+                              "The agent James colour coded my order"])
+    assert all("Sarah" not in r.text and "Rachel" not in r.text and "James" not in r.text for r in near_colour)
 
 
 @pytest.mark.slow

@@ -32,7 +32,7 @@ Rules (in this order, so a longer pattern is never eaten by a shorter one):
   Known limits of the small model: a name it tags ORG/NORP ("Priya") is missed, and venue
   or dish names it tags PERSON are redacted; add those to ``name_allowlist``. A sign-off
   ("... over an hour Cheers"), a word after a possessive ("my Nintendo Switch") and one
-  before "colour", "shade" or "print" ("Mocha colour") are never names either.
+  before "colour" or "shade" that is no first name ("Mocha colour") are never names either.
 * **staff names** (:func:`verbatim.staffnames.staff_name_spans`, with or without capitals): a word that is not
   English, or a listed first name, standing where a staff member's name stands ("Olu the
   driver", "the chat agent sophie", "aisha at the manchester store", "Daniel on the phone").
@@ -312,10 +312,11 @@ def redact_patterns(text: str, settings: PiiSettings | None = None) -> tuple[str
 _CONTRACTION_RE = re.compile(r"'(?:m|re|ve|ll|d)$|n't$", re.I)
 
 
-# Nouns that follow the name of a colour or a print, never a person's: "Café colour",
-# "Mocha colour" were redacted as [NAME].
-_SHADE_NOUNS = frozenset("colour colours color colors shade shades hue tone tones print prints pattern colourway "
-                         "colorway wash".split())
+# Nouns that follow the name of a colour, never a person's: "Café colour", "Mocha colour"
+# were redacted as [NAME].
+# Only the colour nouns ("Sarah tone was dismissive", "Rachel print out of my receipt" hold
+# names), and never after a first name ("the agent James colour coded my order").
+_SHADE_NOUNS = frozenset("colour colours color colors shade shades hue colourway colorway".split())
 
 
 def _is_false_name(ent, doc_lower_words, common_words: frozenset[str], allow: frozenset[str]) -> bool:
@@ -345,7 +346,8 @@ def _is_false_name(ent, doc_lower_words, common_words: frozenset[str], allow: fr
     doc = ent.doc
     if ent.start > 0 and doc[ent.start - 1].lower_ in DETERMINERS:
         return True
-    if ent.end < len(doc) and doc[ent.end].lower_ in _SHADE_NOUNS:
+    if (ent.end < len(doc) and doc[ent.end].lower_ in _SHADE_NOUNS
+            and first_names().isdisjoint(t.lower() for t in tokens)):
         return True  # "Mocha colour faded", "Café shade": the name of a colour, not of a person
     return False
 
