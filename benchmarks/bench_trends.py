@@ -9,7 +9,9 @@ themes each with a share drawn in 2-15 % (the "__all__" group sums the departmen
   sd 0.2 (about +-20 % around its level);
 - ``spike``: one theme of the fourth department doubles in the last two months;
 - ``rise``: one theme of the largest department rises steadily to twice its share;
-- ``spike_wobble``: the spike, among wobbling shares.
+- ``spike_wobble``: the spike, among wobbling shares;
+- ``wobble_long_tail``: ``wobble`` with a long tail of 60 rare themes (0.1-0.8 %) added to
+  each department, as real themes come.
 
 Prints, per scenario, the share of reports that claim anything (a spike or a direction in
 any group), that show a spike, and how often the planted change is found (power), and writes
@@ -33,20 +35,20 @@ RESULTS = Path(__file__).resolve().parent / "results" / "trends.json"
 MONTHS = pd.period_range("2026-01", periods=12, freq="M")
 DEPARTMENT_SHARES = [0.35, 0.25, 0.2, 0.12, 0.08]
 THEMES = 30
-SCENARIOS = {  # name: (wobble, planted change)
-    "null": (0.0, None), "wobble": (0.2, None), "spike": (0.0, "spike"), "rise": (0.0, "rise"),
-    "spike_wobble": (0.2, "spike"),
+SCENARIOS = {  # name: (wobble, planted change, rare themes per department)
+    "null": (0.0, None, 0), "wobble": (0.2, None, 0), "spike": (0.0, "spike", 0), "rise": (0.0, "rise", 0),
+    "spike_wobble": (0.2, "spike", 0), "wobble_long_tail": (0.2, None, 60),
 }
 PLANTED = {"spike": ("D3", "t0"), "rise": ("D0", "t0")}
 
 
-def survey(rng, wobble: float, plant: str | None) -> pd.DataFrame:
+def survey(rng, wobble: float, plant: str | None, rare: int = 0) -> pd.DataFrame:
     """A theme_trends table (group, theme, period, period_start, n_scored, n_mentions)."""
     sizes = rng.multinomial(1500, DEPARTMENT_SHARES, size=len(MONTHS))
     rows = []
     for d in range(len(DEPARTMENT_SHARES)):
-        for t in range(THEMES):
-            base = rng.uniform(0.02, 0.15)
+        for t in range(THEMES + rare):
+            base = rng.uniform(0.02, 0.15) if t < THEMES else rng.uniform(0.001, 0.008)
             logit = np.log(base / (1 - base)) + rng.normal(0, wobble, len(MONTHS))
             share = 1 / (1 + np.exp(-logit))
             if plant and PLANTED[plant] == (f"D{d}", f"t{t}"):
@@ -65,18 +67,18 @@ def survey(rng, wobble: float, plant: str | None) -> pd.DataFrame:
 
 
 def scenario(name: str, reports: int, seed: int) -> dict:
-    wobble, plant = SCENARIOS[name]
+    wobble, plant, rare = SCENARIOS[name]
     rng = np.random.default_rng(seed)
     claimed = spiked = found = 0
     for _ in range(reports):
-        flags = trends.flag_spikes(survey(rng, wobble, plant))
+        flags = trends.flag_spikes(survey(rng, wobble, plant, rare))
         claimed += bool((flags["spiking"] | (flags["direction"] != "stable")).any())
         spiked += bool(flags["spiking"].any())
         if plant:
             group, theme = PLANTED[plant]
             row = flags[(flags["group"] == group) & (flags["theme"] == theme)].iloc[0]
             found += bool(row["spiking"] if plant == "spike" else row["direction"] == "rising")
-    out = {"reports": reports, "seed": seed, "wobble_logit_sd": wobble,
+    out = {"reports": reports, "seed": seed, "wobble_logit_sd": wobble, "rare_themes": rare,
            "claims_anything": claimed / reports, "shows_a_spike": spiked / reports}
     if plant:
         out["power"] = found / reports
