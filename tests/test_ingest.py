@@ -361,14 +361,16 @@ def test_ingest_year_first_dates_stay_year_month_day_in_a_day_first_column(write
     text = ("comment,score,date\na,9,2026-02-11 06:51:27 UTC\nb,9,13/02/2026\nc,9,2026/02/11 10:00 UTC\n"
             "d,9,2026-01-31 23:30:00 GMT+1\ne,9,Tue Mar 03 2026 10:00:00 GMT+0100 (Central European Standard Time)\n"
             "f,9,1778523237000.0\ng,9,05/03/2026\nh,9,2026-01-31 10:00 PM EST\n"
-            "i,9,2026-03-03T10:00:00+01:00[Europe/Paris]\nj,9,2026-07-01 08:00:00 CEST\n")
+            "i,9,2026-03-03T10:00:00+01:00[Europe/Paris]\nj,9,2026-07-01 08:00:00 CEST\n"
+            "k,9,Tue Mar 03 2026 10:00:00 GMT+0100 (Mitteleuropäische Normalzeit)\nl,9,2026-03-03T10:00:00-05:00[Etc/GMT+5]\n")
     result = load_responses(write_file("bq.csv", text), config(date="date"))
-    no_row_lost(result, 10)
+    no_row_lost(result, 12)
     assert result.responses["submitted_at"].tolist() == [
         pd.Timestamp("2026-02-11 06:51:27"), pd.Timestamp("2026-02-13"), pd.Timestamp("2026-02-11 10:00"),
         pd.Timestamp("2026-01-31 23:30"), pd.Timestamp("2026-03-03 10:00"), pd.Timestamp("2026-05-11 18:13:57"),
         pd.Timestamp("2026-03-05"),  # 05/03: day first, as 13/02 settles the column
-        pd.Timestamp("2026-01-31 22:00"), pd.Timestamp("2026-03-03 10:00"), pd.Timestamp("2026-07-01 08:00")]
+        pd.Timestamp("2026-01-31 22:00"), pd.Timestamp("2026-03-03 10:00"), pd.Timestamp("2026-07-01 08:00"),
+        pd.Timestamp("2026-03-03 10:00"), pd.Timestamp("2026-03-03 10:00")]
 
 
 def test_ingest_reads_a_spreadsheet_date_serial_that_lost_its_format(write_file):

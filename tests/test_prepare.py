@@ -32,6 +32,9 @@ REVIEWS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "wome
         ("<p>Great <b>service</b></p><br/>Slow app", "Great service\nSlow app"),  # tags, block tags break lines
         ("I <3 this shop", "I <3 this shop"),  # a heart is not a tag
         ("a<b and c>d: size 2<size 4 but >size 0", "a<b and c>d: size 2<size 4 but >size 0"),  # nor comparisons
+        ("I said <re:refund> twice <Note:important>", "I said <re:refund> twice <Note:important>"),
+        ("<table><tr><td nowrap>Rude</td></tr></table><select><option selected>staff</option></select>",
+         "Rude\nstaff"),
         ("<font face=Arial size=2>Rude</font> <o:p></o:p><img src=x onerror=alert(1)>staff", "Rude staff"),
         ("See https://shop.example.com/p?id=1. Loved it", "See . Loved it"),  # URL, sentence stop kept
         ("more at www.example.org, thanks", "more at , thanks"),

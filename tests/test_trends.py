@@ -71,6 +71,12 @@ def test_trends_leave_out_a_stray_date_and_placeholders():
     responses, matrix = _table(waves)
     assert not trends.stray_dates(responses["submitted_at"]).any()
     assert trends.analyze_trends(responses, matrix).n_stray == 0
+    # Nor are two waves of 3 responses: cut, nothing of the survey would remain.
+    small = pd.Series(pd.to_datetime(["2024-03-01"] * 3 + ["2025-06-01"] * 3))
+    assert not trends.stray_dates(small).any()
+    # Dates with a zone are read on their wall clock, as the trend buckets them.
+    zoned = pd.Series(pd.date_range("2026-01-01", periods=40, freq="D", tz="Europe/Paris"))
+    assert not trends.stray_dates(zoned).any()
 
 
 @pytest.mark.parametrize(

@@ -478,8 +478,8 @@ _ZONE_NAMES = ("(?:CES?T|EES?T|WES?T|BST|IST|[PMCE][SD]T|AK[SD]T|HST|AE[SD]T|AC[
 # "GMT+1" with the POSIX sign, as one hour *behind* UTC, and moved 23:30 on 31 January into
 # February; zone names were no date, and their rows were rejected.
 _UTC_OFFSET = re.compile(r"(?<=\d:\d\d)((?::\d\d)?(?:[.,]\d+)?(?:\s*[AaPp]\.?[Mm]\.?)?)\s*(?:(?:GMT|UTC)(?:\s*[+-]\d{1,2}(?::?\d\d)?)?"
-                         r"|[+-]\d\d(?::?\d\d)?|Z|" + _ZONE_NAMES + r")(?:\s*\([A-Za-z .'-]+\))?"
-                         r"(?:\s*\[[A-Za-z_]+(?:/[A-Za-z_+-]+)*\])?$")
+                         r"|[+-]\d\d(?::?\d\d)?|Z|" + _ZONE_NAMES + r")(?:\s*\([^()]*\))?"
+                         r"(?:\s*\[[^\[\]\s]+\])?$")
 # A date opening with its year (2026-02-11, 2026/02/11 ...): year, month, day whatever the
 # column's day-first setting, which dateutil applied to it too (2026-02-11 10:00 UTC read as
 # 2 November once a 13/02/2026 elsewhere made the column day first).

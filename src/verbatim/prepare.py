@@ -128,13 +128,16 @@ _INVISIBLE_RE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\u00a
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _ENTITY_RE = re.compile(r"&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 # An HTML tag: a known element (Word's "o:p" and "st1:..." too) whose attributes, if any, all
-# have values. Any letters between "<" and ">" read customers' own words as a tag: "a<b and
+# have values, or are among the few that stand alone ("nowrap", "selected"). Any letters between "<" and ">" read customers' own words as a tag: "a<b and
 # c>d" lost "b and c", "size 2<size 4 but >size 0" lost "size 4 but".
-_ATTRIBUTES = r"""(?:\s+[A-Za-z_:][-A-Za-z0-9_:.]*\s*=\s*(?:"[^"<>]*"|'[^'<>]*'|[^\s"'=<>`]+))*\s*/?\s*>"""
+_ATTRIBUTES = (r"""(?:\s+(?:[A-Za-z_:][-A-Za-z0-9_:.]*\s*=\s*(?:"[^"<>]*"|'[^'<>]*'|[^\s"'=<>`]+)"""
+               r"|(?:nowrap|selected|checked|disabled|open|hidden|readonly|multiple|required|noshade|compact)))*\s*/?\s*>")
 _ELEMENTS = ("a|abbr|article|aside|audio|b|big|blockquote|body|br|button|center|cite|code|col|colgroup|dd|del|div|dl|"
              "dt|em|figcaption|figure|font|footer|form|h[1-6]|head|header|hr|html|i|iframe|img|input|ins|label|li|link|"
              "main|mark|meta|nav|nobr|ol|p|path|pre|q|s|script|section|small|source|span|strike|strong|style|sub|sup|"
-             "svg|table|tbody|td|tfoot|th|thead|title|tr|tt|u|ul|video|wbr|xml|o:p|[a-z]+\d?:[a-z]+")
+             "svg|table|tbody|td|tfoot|th|thead|title|tr|tt|u|ul|video|wbr|xml|select|option|optgroup|textarea|"
+             "caption|details|summary|fieldset|legend|"
+             "(?:o|w|v|m|x|st\d):[a-z]+")  # Word's namespaced tags: <o:p>, <st1:place>
 _BLOCK_TAG_RE = re.compile(r"<\s*/?\s*(?:br|p|div|li|ul|ol|tr|h[1-6])\b" + _ATTRIBUTES, re.I)
 _TAG_RE = re.compile(r"<\s*/?\s*(?:" + _ELEMENTS + r")\b(?![-:])" + _ATTRIBUTES + r"|<!--.*?-->", re.S | re.I)
 _URL_RE = re.compile(r"(?:\b(?:https?|ftp)://|\bwww\.)[^\s<>\"']+?(?=[.,;:!?)\]]*(?:\s|$))", re.I)

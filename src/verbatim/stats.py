@@ -261,7 +261,7 @@ def period_dispersion(x, n, groups=None) -> np.ndarray:
             out[row] = max(1.0, float(np.mean(half)))
     if groups is None:
         return out
-    codes = pd_codes(groups)
+    codes = _group_codes(groups)
     for code in np.unique(codes):
         rows = np.flatnonzero(codes == code)
         eligible = [r for r in rows if len(halves[r])
@@ -278,7 +278,7 @@ def period_dispersion(x, n, groups=None) -> np.ndarray:
     return out
 
 
-def pd_codes(labels) -> np.ndarray:
+def _group_codes(labels) -> np.ndarray:
     """Integer codes of ``labels`` (None and NaN one label of their own)."""
     import pandas as pd
 

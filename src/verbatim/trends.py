@@ -185,6 +185,8 @@ def stray_dates(when: pd.Series) -> np.ndarray:
     theme could be tested, and report.json to 13 MB. Such responses stay in every other
     figure; only the trend leaves them out."""
     values = pd.to_datetime(when)
+    if getattr(values.dt, "tz", None) is not None:
+        values = values.dt.tz_localize(None)  # the wall clock, as _Dated buckets it
     stray = (values.isin(PLACEHOLDER_DATES) & values.notna()).to_numpy().copy()
     rest = np.flatnonzero(values.notna().to_numpy() & ~stray)
     if len(rest) < 2:
@@ -193,12 +195,13 @@ def stray_dates(when: pd.Series) -> np.ndarray:
     times = values.to_numpy()[order]
     gaps = np.flatnonzero(np.diff(times) > STRAY_GAP.to_timedelta64())  # a gap after sorted position i
     few = max(STRAY_MIN, int(STRAY_SHARE * len(order)))
-    low = [i + 1 for i in gaps if i + 1 <= few]  # how many are cut off below
-    high = [len(order) - (i + 1) for i in gaps if len(order) - (i + 1) <= few]  # ... and above
-    if low:
-        stray[order[: max(low)]] = True
-    if high:
-        stray[order[len(order) - max(high):]] = True
+    low = max([i + 1 for i in gaps if i + 1 <= few], default=0)  # how many are cut off below
+    high = max([len(order) - (i + 1) for i in gaps if len(order) - (i + 1) <= few], default=0)  # ... above
+    # Cut only while more than a few responses remain: two small waves a year apart are the
+    # survey, not each other's typos.
+    if len(order) - low - high > few:
+        stray[order[:low]] = True
+        stray[order[len(order) - high:]] = True
     return stray
 
 
