@@ -345,6 +345,9 @@ def test_report_drilldown_payload_says_whether_a_sample_holds_every_department_a
     assert drilldown_payload(report, rows)["represented"]
     without_billing = [r for r in rows if r["department"] != "Billing & Payments"]
     assert not drilldown_payload(report, without_billing, total=len(rows))["represented"]
+    # A department whose comments were all non-answers mentions no theme: no sample could hold it.
+    report["impact"] = [r for r in report["impact"] if r["group"] != "Billing & Payments"]
+    assert drilldown_payload(report, without_billing, total=len(rows))["represented"]
 
 
 def test_report_drilldown_sample_groups_comments_by_their_rarest_theme():
@@ -383,6 +386,12 @@ def test_report_html_chart_clicks_open_exactly_their_comments(browser, tmp_path)
     assert "that complain about" in page.locator("#dd-count").inner_text()
     page.select_option("#dd-theme", "4")  # choosing the theme itself: both sides again
     assert _listed(page) == _expected(rows, theme=4)[:100]
+    page.close()
+    # A page whose rows list no sides (render_html called without them) opens both sides.
+    bare = [{k: v for k, v in r.items() if k not in ("complaints", "praise")} for r in rows]
+    page, errors2, _ = open_recorded(browser, write_html(make_report(), bare, tmp_path / "b.html").resolve().as_uri())
+    page.locator('#impact-svg .imp-row[data-theme="4"][data-side="complaint"]').click()
+    assert _listed(page) == _expected(rows, theme=4)[:100] and errors2 == []
     assert page.locator("#dd-list > li .vb-text").first.get_attribute("dir") == "auto"  # Arabic reads right to left
     page.close()
     assert errors == []

@@ -318,7 +318,9 @@ def shared_respondents(run_a: str | Path, run_b: str | Path, a: dict, b: dict) -
             table = pd.read_csv(file, usecols=["response_id", "nps_group"], dtype=str, keep_default_na=False)
         except (OSError, ValueError, UnicodeDecodeError):
             return 0
-        ids.append(set(table.loc[table["nps_group"] != "", "response_id"]))
+        scored = table.loc[table["nps_group"] != "", "response_id"]
+        # Rows without an id are numbered by ingest ("row-5" of one file is no respondent of the other).
+        ids.append(set(scored[~scored.str.fullmatch(r"row-\d+(?:\.\d+)?")]))
     return len(ids[0] & ids[1])
 
 

@@ -182,16 +182,7 @@ def run_stages(ingest: IngestResult, config: Config, *, model_dir: str | Path | 
     with timer.stage("impact"):
         mentions = theme_mentions(responses["response_id"], segments, config.mentions)
         impact = analyze_impact(responses, mentions.matrix, config.impact, general_keys(mentions.keys, themes))
-    trends = None
-    if responses["submitted_at"].notna().any():
-        from .trends import analyze_trends, trend_notes
-
-        with timer.stage("trends"):
-            trends = analyze_trends(responses, mentions.matrix, config.trend)
-            for note in trend_notes(trends):
-                notes.append(note)
-                if log:
-                    log(f"  {note}")
+    trends = trend_stage(responses, mentions.matrix, config, timer, notes, log)
     owners = None
     if config.routing.file:
         with timer.stage("routing"):
@@ -235,6 +226,23 @@ def load_saved_model(model_dir: str | Path, embedder):
                                     f"vectors: run with --embedder {saved} (or --set embed.backend={saved})",
                             file=model_dir)
     return model
+
+
+def trend_stage(responses: pd.DataFrame, matrix: pd.DataFrame, config: Config, timer: "Timer", notes: list[str],
+                log: Log | None):
+    """The trends of a run with dates (None without any), their notes added to ``notes``;
+    both engines run it on the driver, on the same theme matrix."""
+    if not responses["submitted_at"].notna().any():
+        return None
+    from .trends import analyze_trends, trend_notes
+
+    with timer.stage("trends"):
+        trends = analyze_trends(responses, matrix, config.trend)
+        for note in trend_notes(trends):
+            notes.append(note)
+            if log:
+                log(f"  {note}")
+    return trends
 
 
 def probe_summary(probe) -> str:

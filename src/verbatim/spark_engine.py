@@ -752,7 +752,7 @@ def run_stages_spark(spark, ingest, responses, config: Config, *, model_dir=None
     from .embed import Embedder, build_backend_model
     from .impact import analyze_impact
     from .pipeline import (Analysis, Timer, general_keys, guided_left_out, load_saved_model, remember_general,
-                           route_themes_to_departments, sum_pii_counts, theme_table)
+                           route_themes_to_departments, sum_pii_counts, theme_table, trend_stage)
     from .prepare import language_notes, sentences_for
     from .spark_udfs import PREPARE_SCHEMA, prepare_partition
     from .validation import summarize
@@ -820,16 +820,7 @@ def run_stages_spark(spark, ingest, responses, config: Config, *, model_dir=None
     with timer.stage("impact"):
         mentions = _mentions(themed, ingest.responses["response_id"], config.mentions)
         impact = analyze_impact(ingest.responses, mentions.matrix, config.impact, general_keys(mentions.keys, themes))
-    trends = None
-    if hasattr(config, "trend") and ingest.responses["submitted_at"].notna().any():
-        from .trends import analyze_trends, trend_notes  # as run_stages does: driver-side, on the same matrix
-
-        with timer.stage("trends"):
-            trends = analyze_trends(ingest.responses, mentions.matrix, config.trend)
-            for note in trend_notes(trends):
-                notes.append(note)
-                if log:
-                    log(f"  {note}")
+    trends = trend_stage(ingest.responses, mentions.matrix, config, timer, notes, log)
     owners = None
     if config.routing.file:
         with timer.stage("routing"):

@@ -100,8 +100,9 @@ def drilldown_payload(report: Mapping[str, Any], assignments: Sequence[Mapping[s
         clean["score"] = float(score) if w.is_number(score) else None
         rows.append(clean)
     total = len(rows) if total is None else max(int(total), len(rows))
-    # A sample says it holds every department and theme only when it does.
-    departments = {d["name"] for d in report.get("departments") or [] if d.get("source") == "column" and d.get("responses")}
+    # A sample says it holds every department and theme only when it does (of the departments
+    # with a theme mentioned: one whose comments are all non-answers has none to hold).
+    departments = {r["group"] for r in report.get("impact") or [] if r["group"] != w.ALL_GROUP and r.get("n_mentions")}
     themes = {int(t["id"]) for t in report.get("themes") or [] if t.get("responses") and int(t["id"]) >= 0}
     represented = (departments <= {r["department"] for r in rows}
                    and themes <= {t for r in rows for t in r["themes"]})  # fmt: skip

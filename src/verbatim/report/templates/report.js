@@ -22,6 +22,8 @@
   };
   var limit = PAGE;
   var anyDepartment = rows.some(function (row) { return row.department !== null && row.department !== undefined && row.department !== ""; });
+  // Rows list the sides of split themes (html_assignments); a page built without them opens both.
+  var sidesListed = rows.some(function (row) { return row.complaints || row.praise; });
   var chosenSide = "";  // "complaints" / "praise": a chart's side of a split theme, until the theme changes
 
   function el(tag, cls, text) {
@@ -132,7 +134,7 @@
       ui.department.value = department;
     }
     // One side of a theme split into complaints and praise: the comments that mention it so.
-    chosenSide = side === "complaint" ? "complaints" : side === "praise" ? "praise" : "";
+    chosenSide = !sidesListed ? "" : side === "complaint" ? "complaints" : side === "praise" ? "praise" : "";
     ui.sentiment.value = "";
     ui.group.value = "";
     ui.search.value = "";
