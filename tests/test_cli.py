@@ -48,6 +48,18 @@ def test_cli_validate_prints_summary(runner, write_file):
     assert "department  <- 'team'" in out
 
 
+def test_cli_validate_prints_the_dates_and_the_ones_the_trend_leaves_out(runner, write_file):
+    """A typo such as 2062 for 2026 stretched the trend to 438 months; validate, run before
+    the analysis, said nothing of the dates at all."""
+    rows = "".join(f"c{i},9,2026-{1 + i % 10:02d}-15\n" for i in range(40))
+    path = write_file("d.csv", "comment,score,date\n" + rows + "typo,8,2062-06-15\nnone,7,1900-01-01\n")
+    result = runner.invoke(main, ["validate", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "dates       2026-01-15 to 2026-10-15 (40 rows)" in result.output
+    assert ("note: 2 row(s) dated 1900-01-01, 2062-06-15, far from all the other dates or a placeholder for no "
+            "date, will be left out of the trend") in result.output
+
+
 def test_cli_validate_prints_the_nps_groups_of_an_export_without_scores(runner, write_file):
     path = write_file("g.csv", "comment,NPS Group\ngreat,Promoter\nslow,Detractor\nok,Passive\nfine,Promoter\n")
     result = runner.invoke(main, ["validate", str(path)])

@@ -27,6 +27,11 @@ class ValidationSummary:
     departments: dict[str, int]
     columns: list[str]
     notes: list[str]
+    # First and last usable date and how many rows have one; the days of the dates the trend
+    # will leave out (:func:`verbatim.trends.stray_dates`) and how many rows hold them.
+    dates: tuple[str, str, int] | None = None
+    stray_dates: tuple[str, ...] = ()
+    n_stray_dates: int = 0
 
 
 def summarize(result: IngestResult) -> ValidationSummary:
@@ -47,6 +52,17 @@ def summarize(result: IngestResult) -> ValidationSummary:
         responses["department"].fillna("(none)").value_counts().sort_index().astype(int).to_dict()
         if result.columns.department else {}
     )
+    dates, stray_days, n_stray = None, (), 0
+    if result.columns.date and responses["submitted_at"].notna().any():
+        from .trends import stray_dates
+
+        when = responses["submitted_at"]
+        stray = stray_dates(when)
+        usable = when[when.notna().to_numpy() & ~stray]
+        stray_days = tuple(sorted(dict.fromkeys(when[stray].dt.strftime("%Y-%m-%d"))))
+        n_stray = int(stray.sum())
+        if len(usable):
+            dates = (usable.min().strftime("%Y-%m-%d"), usable.max().strftime("%Y-%m-%d"), len(usable))
     return ValidationSummary(
         source=result.source,
         format=result.format,
@@ -61,6 +77,9 @@ def summarize(result: IngestResult) -> ValidationSummary:
         departments={str(k): int(v) for k, v in departments.items()},
         columns=result.columns.describe(),
         notes=list(result.notes),
+        dates=dates,
+        stray_dates=stray_days,
+        n_stray_dates=n_stray,
     )
 
 
@@ -94,6 +113,13 @@ def format_summary(summary: ValidationSummary) -> str:
         lines.append(f"departments {len(summary.departments)}")
         for name, count in summary.departments.items():
             lines.append(f"  {count:>6}  {name}")
+    if summary.dates:
+        first, last, n = summary.dates
+        lines.append(f"dates       {first} to {last} ({n:,} rows)")
+    if summary.n_stray_dates:
+        shown = ", ".join(summary.stray_dates[:5]) + (", ..." if len(summary.stray_dates) > 5 else "")
+        lines.append(f"note: {summary.n_stray_dates} row(s) dated {shown}, far from all the other dates or a "
+                     f"placeholder for no date, will be left out of the trend")
     for note in summary.notes:
         lines.append(f"note: {note}")
     return "\n".join(lines)
