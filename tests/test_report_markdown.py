@@ -454,3 +454,24 @@ def test_markdown_says_what_the_effect_of_a_theme_most_mention_is_measured_again
     assert w.mention_phrase(0.78, 66, "your respondents") == (
         "78% of your respondents (66), most of them: its effect is measured against the 22% who do not mention it")
     assert w.mention_phrase(0.3, 40) == "30% of respondents (40)"
+    assert w.mention_phrase(0.5, 20) == "50% of respondents (20)"  # half is not "most"
+
+
+def test_markdown_a_department_where_no_theme_could_be_tested_says_so():
+    """A theme needs 20 respondents who mention it and 20 who do not: a department of 30-39
+    scored respondents passes the size threshold but can test none, and its page said "no
+    theme clearly costs you points", the summary "none stands out"."""
+    from verbatim.report.html import render_html
+
+    report = make_report()
+    department = next(d for d in report["departments"] if d.get("source") == "column")
+    department["ranking"]["improvement_areas"] = []
+    department["ranking"]["driver_improvement_areas"] = []
+    for row in report["impact"]:
+        if row["group"] == department["name"]:
+            row.update(too_small=True, impact=None, ci_low=None, ci_high=None, significant=False)
+    page = render_department_md(report, department)
+    assert ("No issue is ranked here: there are too few responses to test any theme (each needs 20 respondents "
+            "who mention it and 20 who do not).") in page
+    assert "⚠ too few responses to test a theme" in render_summary_md(report)
+    assert "Too few responses to test a theme" in render_html(report, [])

@@ -204,7 +204,14 @@ def render_department_md(report: Mapping[str, Any], department: Mapping[str, Any
     population = "respondents" if department.get("source") == "routing" else "your respondents"
     lines += [f"## Your top {k} issues", ""]
     if not issues:
-        reason = "there are too few responses to rank themes" if department.get("too_small") else "no theme clearly costs you points"
+        if department.get("too_small"):
+            reason = "there are too few responses to rank themes"
+        elif department.get("source") != "routing" and w.untested(report, department["name"]):
+            n = w.min_mentions(report)
+            reason = (f"there are too few responses to test any theme (each needs {n} respondents who mention it "
+                      f"and {n} who do not)")
+        else:
+            reason = "no theme clearly costs you points"
         lines += [f"No issue is ranked here: {reason}.", ""]
     lines += _chance_lines(issues)
     for rank, entry in enumerate(issues, start=1):
@@ -227,6 +234,8 @@ def _department_row(report: Mapping[str, Any], department: Mapping[str, Any]) ->
     issues = w.leading(department.get("ranking") or {}, "improvement")
     if department.get("too_small"):
         top = "⚠ too few responses to rank"
+    elif not issues and department.get("source") != "routing" and w.untested(report, department["name"]):
+        top = "⚠ too few responses to test a theme"
     elif issues:
         top = escape_md(w.theme_name(issues[0]["label"], issues[0].get("side")))
         top += f" ({w.impact_phrase(issues[0].get('impact'))}{w.chance_suffix(issues[0])})"

@@ -77,6 +77,22 @@ def ci_level(report: Mapping[str, Any]) -> float:
     return float(level) if is_number(level) and 0 < level < 1 else DEFAULT_CI_LEVEL
 
 
+def untested(report: Mapping[str, Any], group: str) -> bool:
+    """Whether no theme of ``group`` (a department's name) could be tested: each needs
+    ``impact.min_mentions`` respondents who mention it and as many who do not, so a
+    department of 30-39 scored respondents (big enough for its NPS) can test none, and "no
+    theme clearly costs you points" claimed what nothing measured."""
+    rows = [r for r in report.get("impact") or [] if r.get("group") == group]
+    return not any(not r.get("too_small") and is_number(r.get("impact")) for r in rows)
+
+
+def min_mentions(report: Mapping[str, Any]) -> int:
+    """The mentions (and non-mentions) a theme needs in a group to be tested."""
+    config = report.get("run", {}).get("config", {}) or {}
+    n = (config.get("impact") or {}).get("min_mentions") if isinstance(config, Mapping) else None
+    return int(n) if is_number(n) and n >= 1 else 20
+
+
 def top_k(report: Mapping[str, Any]) -> int:
     """How many themes a ranking puts forward (rank stability is P(in top k))."""
     config = report.get("run", {}).get("config", {}) or {}
@@ -248,7 +264,7 @@ def mention_phrase(share: Any, n: Any, population: str = "respondents") -> str:
     at 78 % of a department, against the 22 % who did not mention it)."""
     text = f"{fmt_share(share)} of {population}"
     text = text + f" ({fmt_count(n)})" if is_number(n) else text
-    if is_number(share) and 0.5 <= share < 1:
+    if is_number(share) and 0.5 < share < 1:
         text += f", most of them: its effect is measured against the {fmt_share(1 - share)} who do not mention it"
     return text
 
