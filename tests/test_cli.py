@@ -247,3 +247,29 @@ def test_cli_columns_of_the_config_file_and_set_are_not_undone_by_absent_flags(r
     # A flag still wins over the file.
     shown = runner.invoke(main, ["validate", str(path), "--config", str(config), "--text", "Feedback"])
     assert "text        <- 'Feedback'\n" in shown.output
+
+
+def test_cli_findings_follow_the_ranking_the_reports_lead_with():
+    """The terminal listed the impact ranking under a drivers run (whose reports led with
+    another) and always said "in top 2", though with top_k = 3 the figure is P(in top 3)."""
+    import copy
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from report_fixture import make_report
+
+    from verbatim.cli import format_findings
+
+    report = make_report()
+    report["run"]["config"]["impact"]["top_k"] = 3
+    for ranking in [report["overall"]] + [d["ranking"] for d in report["departments"]]:
+        ranking["method"] = "drivers"
+        ranking["driver_improvement_areas"] = [
+            {**copy.deepcopy(a), "rank_stability": None} for a in reversed(ranking["improvement_areas"])]
+    text = format_findings(report)
+    first = report["overall"]["driver_improvement_areas"][0]
+    assert "top improvement areas (key drivers):" in text
+    assert f"  1. {first['label']}: {first['impact']:+.1f} NPS points" in text and "resamples" not in text
+    report["overall"]["method"] = "impact"
+    assert "in top 3 in 97% of resamples" in format_findings(report)

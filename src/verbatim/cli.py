@@ -259,19 +259,28 @@ def _skip_torch_probes(config) -> None:
 
 
 def format_findings(report: dict) -> str:
-    """The headline of a run for the terminal: NPS and the top-2 improvement areas."""
+    """The headline of a run for the terminal: NPS and the top-k improvement areas of the
+    ranking the reports lead with (impact, or key drivers with ``impact.method``)."""
+    from .report import wording as w
+
+    k, level = w.top_k(report), round(100 * w.ci_level(report))
     lines = []
     nps = report["nps"]
     if nps["nps"] is not None:
-        lines.append(f"NPS {nps['nps']:+.1f} (95% CI {nps['ci_low']:+.1f} to {nps['ci_high']:+.1f})")
-    lines.append("top improvement areas:")
-    for i, area in enumerate(report["overall"]["improvement_areas"][:2], start=1):
-        lines.append(f"  {i}. {area['label']}: {area['impact']:+.1f} NPS points "
-                     f"(CI {area['ci_low']:+.1f} to {area['ci_high']:+.1f}), in top 2 in "
-                     f"{100 * (area['rank_stability'] or 0):.0f}% of resamples")
+        lines.append(f"NPS {nps['nps']:+.1f} ({level}% CI {nps['ci_low']:+.1f} to {nps['ci_high']:+.1f})")
+    drivers = report["overall"].get("method") == "drivers"
+    lines.append("top improvement areas" + (" (key drivers):" if drivers else ":"))
+    for i, area in enumerate(w.leading(report["overall"], "improvement")[:k], start=1):
+        text = f"  {i}. {w.theme_name(area['label'], area.get('side'))}: {area['impact']:+.1f} NPS points"
+        if area.get("ci_low") is not None and area.get("ci_high") is not None:
+            text += f" ({level}% CI {area['ci_low']:+.1f} to {area['ci_high']:+.1f})"
+        if area.get("rank_stability") is not None:
+            text += f", in top {k} in {100 * area['rank_stability']:.0f}% of resamples"
+        lines.append(text)
     for dept in report["departments"]:
-        top = dept["ranking"]["improvement_areas"][:2]
-        lines.append(f"  {dept['name']}: " + (", ".join(a["label"] for a in top) or "no ranked issue"))
+        top = w.leading(dept["ranking"], "improvement")[:k]
+        lines.append(f"  {dept['name']}: " + (", ".join(w.theme_name(a["label"], a.get("side")) for a in top)
+                                              or "no ranked issue"))
     return "\n".join(lines)
 
 
