@@ -475,3 +475,18 @@ def test_markdown_a_department_where_no_theme_could_be_tested_says_so():
             "who mention it and 20 who do not).") in page
     assert "⚠ too few responses to test a theme" in render_summary_md(report)
     assert "Too few responses to test a theme" in render_html(report, [])
+
+
+def test_markdown_and_html_name_the_drivers_ranking_in_their_headings():
+    """Under impact.method = "drivers" the issues are in the drivers' order, not their
+    effects' ("Wrong jeans", -5.3, above an omitted -8.8): the heading says which ranking it is."""
+    from verbatim.report.html import render_html
+
+    report = make_report()
+    assert "## Top 2 improvement areas\n" in render_summary_md(report)
+    report["overall"]["method"] = "drivers"
+    department = report["departments"][0]
+    department["ranking"]["method"] = "drivers"
+    assert "## Top 2 improvement areas (key drivers)" in render_summary_md(report)
+    assert "## Your top 2 issues (key drivers)" in render_department_md(report, department)
+    assert "<h2>Top 2 improvement areas (key drivers)</h2>" in render_html(report, [])

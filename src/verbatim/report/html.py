@@ -564,6 +564,7 @@ def render_html(report: Mapping[str, Any], assignments: Sequence[Mapping[str, An
         "headline": _headline(report),
         "interval_note": _e(w.interval_explainer(w.ci_level(report))),
         "top_k": str(w.top_k(report)),
+        "ranking_kind": _e(w.ranking_kind(report.get("overall") or {})),
         **{f"{group}_scores": _e(text) for group, text in w.group_scores(report).items()},
         "issues": _issue_cards(report),
         "issues_note": _issues_note(report),

@@ -202,7 +202,7 @@ def render_department_md(report: Mapping[str, Any], department: Mapping[str, Any
     issues = w.leading(ranking, "improvement")[:k]
     # A routed department has no respondents of its own: its shares are of the whole survey.
     population = "respondents" if department.get("source") == "routing" else "your respondents"
-    lines += [f"## Your top {k} issues", ""]
+    lines += [f"## Your top {k} issues{w.ranking_kind(ranking)}", ""]
     if not issues:
         if department.get("too_small"):
             reason = "there are too few responses to rank themes"
@@ -279,7 +279,7 @@ def render_summary_md(report: Mapping[str, Any]) -> str:
     ]
     overall = report.get("overall") or {}
     issues = w.leading(overall, "improvement")[:k]
-    lines += [f"## Top {k} improvement areas", ""]
+    lines += [f"## Top {k} improvement areas{w.ranking_kind(overall)}", ""]
     if not issues:
         lines += ["No theme clearly costs points in this survey.", ""]
     lines += _chance_lines(issues)

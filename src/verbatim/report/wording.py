@@ -387,6 +387,12 @@ def nps_breakdown(nps: Mapping[str, Any] | None) -> str:
     return f"{pro}% promoters, {pas}% passives, {det}% detractors"
 
 
+def ranking_kind(ranking: Mapping[str, Any]) -> str:
+    """' (key drivers)' after a heading over the drivers ranking, else '': its order is the
+    drivers' weights, not the effects shown beside them."""
+    return " (key drivers)" if ranking.get("method") == "drivers" else ""
+
+
 def leading(ranking: Mapping[str, Any], kind: str) -> list[dict]:
     """The ranking list the run chose to lead with (``kind``: improvement/strengths)."""
     drivers = ranking.get("method") == "drivers"
