@@ -436,6 +436,31 @@ def test_impact_drivers_sign_means_effect_on_nps():
     assert table.loc[(table["group"] == ALL) & (table["theme"] == "bad"), "coefficient"].iloc[0] < 0
 
 
+def test_impact_drivers_regress_only_the_themes_a_group_can_test():
+    """A department of 94 respondents was regressed on 64 theme indicators at once (R^2 0.81)
+    and its drivers ranked: themes mentioned by a handful explain noise. Only the themes with
+    min_mentions mentions and as many without enter; with one such theme its weight is the
+    R^2 of that theme alone."""
+    rng = np.random.default_rng(5)
+    n = 90
+    group = rng.choice(["promoter", "passive", "detractor"], n)
+    responses = pd.DataFrame({"response_id": [f"r{i}" for i in range(n)], "nps_group": group,
+                              "department": "Small"})
+    matrix = pd.DataFrame({f"rare{k}": rng.random(n) < 0.06 for k in range(40)},
+                          index=responses["response_id"])
+    matrix["common"] = group == "detractor"
+    matrix.loc[matrix.index[:5], "common"] = ~matrix["common"].iloc[:5]  # not a perfect predictor
+    table = key_drivers(responses, matrix, ImpactSettings(drivers_target="detractor"))
+    small = table[table["group"] == "Small"].set_index("theme")
+    assert small.loc[[f"rare{k}" for k in range(40)], "relative_weight"].isna().all()
+    assert small.loc[[f"rare{k}" for k in range(40)], "too_small"].all()
+    common = small.loc["common"]
+    y = (group == "detractor").astype(float)
+    alone = np.corrcoef(matrix["common"].astype(float), y)[0, 1] ** 2
+    assert not common["too_small"] and common["relative_weight"] == pytest.approx(alone)
+    assert common["r_squared"] == pytest.approx(alone)
+
+
 def test_impact_passive_themes_find_planted_passive_theme():
     rng = np.random.default_rng(66)  # not simulate's seed: its draws would line up with ours
     responses, matrix = simulate(1500, 6)

@@ -405,8 +405,14 @@ def _driver_rows(data: _Data, group: str, settings: ImpactSettings) -> pd.DataFr
         y = (data.promoter if target == "promoter" else data.detractor).astype(float)
     x = data.themes[mask].astype(float)
     n = int(mask.sum())
-    raw, coef, r2 = stats.relative_weights(x, y[mask]) if n else (np.full(x.shape[1], np.nan),) * 2 + (np.nan,)
     n_t = x.sum(axis=0).astype(int)
+    # Only the themes a group can test enter its regression (as for impact: min_mentions who
+    # mention it and as many who do not). Every theme at once regressed 94 respondents on 64
+    # indicators (R^2 0.81, 0.99 in a department of 52 with 59) and ranked the noise.
+    testable = (n_t >= settings.min_mentions) & (n - n_t >= settings.min_mentions)
+    raw, coef, r2 = np.full(x.shape[1], np.nan), np.full(x.shape[1], np.nan), np.nan
+    if n and testable.any():
+        raw[testable], coef[testable], r2 = stats.relative_weights(x[:, testable], y[mask])
     # Orient signs so that negative always means "lowers NPS": a theme that raises
     # the detractor probability lowers NPS.
     towards_nps = -1.0 if target == "detractor" else 1.0
@@ -424,7 +430,7 @@ def _driver_rows(data: _Data, group: str, settings: ImpactSettings) -> pd.DataFr
             "share_of_r2": share_r2,
             "signed_weight": raw * np.sign(coef) * towards_nps,
             "r_squared": r2,
-            "too_small": (n < settings.min_group_size) | (n_t < settings.min_mentions),
+            "too_small": (n < settings.min_group_size) | ~testable,
         }
     )
 
@@ -445,7 +451,9 @@ def key_drivers(
     ``relative_weight`` (share of the target's variance; sums to R^2 over a group's
     themes), ``share_of_r2`` (relative_weight / R^2, sums to 1), ``signed_weight``
     (relative_weight signed by the theme's direction on NPS: negative lowers NPS),
-    ``r_squared``, ``too_small``. Themes constant in a group have NaN weights.
+    ``r_squared``, ``too_small``. Only the themes a group can test (``min_mentions``
+    respondents who mention it and as many who do not) enter its regression; the others, and
+    themes constant in a group, have NaN weights.
     """
     return _key_drivers(_prepare(responses, theme_matrix), settings)
 
