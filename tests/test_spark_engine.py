@@ -542,3 +542,16 @@ def test_spark_ingest_rejects_a_folder_row_with_too_many_fields_as_load_response
     pd.testing.assert_frame_equal(expected.responses, got.responses)
     pd.testing.assert_frame_equal(expected.rejected, got.rejected)
     assert got.rejected["row"].tolist() == [22] and got.rows_read == expected.rows_read == 50
+
+
+def test_spark_ingest_names_a_department_every_row_of_which_was_rejected(spark, tmp_path, sample_path):
+    """A department whose rows were all rejected had no page, no table row and no note naming
+    it (in either engine); both now say so, and rejected.csv keeps its columns."""
+    frame = pd.read_csv(sample_path, dtype=str, keep_default_na=False).head(200)
+    frame.loc[frame.index[:7], "department"] = "Ghost"
+    frame.loc[frame.index[:7], "score"] = "11"
+    expected, got = _read_by_both(spark, frame, tmp_path / "ghost.csv")
+    note = "department 'Ghost': all 7 of its rows were rejected (see rejected.csv), so no report shows it"
+    assert note in expected.notes and note in got.notes
+    assert list(expected.rejected.columns) == list(got.rejected.columns) == ["row", "response_id", "column", "value",
+                                                                              "reason"]

@@ -793,8 +793,20 @@ def validate_rows(raw: RawTable, columns: ColumnMap, settings: InputSettings, sc
         "column": bad_col[bad].to_numpy(dtype=object),
         "value": bad_val[bad].to_numpy(dtype=object),
         "reason": reason[bad].to_numpy(dtype=object),
+        # Not written to rejected.csv: what emptied_departments reads ("" = no department).
+        "department": department[bad].to_numpy(dtype=object),
     })
     return responses, rejected, notes
+
+
+def emptied_departments(rejected_departments: pd.Series, kept_departments: pd.Series) -> list[str]:
+    """Notes naming the departments every row of which was rejected: they have no page, no
+    table row and no figure, and nothing said why a department went missing."""
+    rejected = pd.Series(rejected_departments, dtype=object).dropna()
+    counts = rejected[rejected.ne("")].value_counts()
+    kept = set(pd.Series(kept_departments, dtype=object).dropna())
+    return [f"department {name!r}: all {int(count)} of its rows were rejected (see rejected.csv), so no report shows it"
+            for name, count in sorted(counts.items()) if name not in kept]
 
 
 def _unclaimed_generated_ids(ids: pd.Series, generated: pd.Series) -> tuple[pd.Series, int]:
@@ -901,6 +913,7 @@ def load_responses(path: str | Path, config: Config | None = None) -> IngestResu
     raw, filled = fill_merged_department(raw, columns.department)
     responses, rejected, notes = validate_rows(raw, columns, settings, scale)
     notes = list(columns.notes) + filled + notes + scale_notes(responses["score"], scale, columns.score)
+    notes += emptied_departments(rejected.pop("department"), responses["department"])
     if raw.unreadable:
         unreadable = unreadable_rejections(raw.unreadable, columns.id)
         rejected = pd.concat([unreadable, rejected], ignore_index=True) if len(rejected) else unreadable

@@ -446,7 +446,7 @@ def ingest_spark(spark, source, config: Config, *, driver_max_bytes: int = DRIVE
     from pyspark.sql import functions as F
 
     from .ingest import (IngestResult, detect_columns, export_header, kept_cells, load_responses, scale_from_settings,
-                         scale_notes, unreadable_rejections)
+                         scale_notes, unreadable_rejections, emptied_departments)
     from .spark_udfs import INGEST_SCHEMA, validate_partition
 
     keep = ["row", "response_id", "text", "department"]
@@ -532,6 +532,7 @@ def ingest_spark(spark, source, config: Config, *, driver_max_bytes: int = DRIVE
     })
     rejected = table.loc[~ok, ["row", "response_id", "rejected_column", "rejected_value", "reason"]]
     rejected = rejected.rename(columns={"rejected_column": "column", "rejected_value": "value"})
+    emptied = emptied_departments(table.loc[~ok, "department"], responses["department"])
     rows_read = len(table)
     if wide_rows:
         rejected = pd.concat([unreadable_rejections(wide_rows, columns.id), rejected], ignore_index=True)
@@ -540,7 +541,7 @@ def ingest_spark(spark, source, config: Config, *, driver_max_bytes: int = DRIVE
     if responses.empty:
         summary = "; ".join(f"{why}: {n}" for why, n in rejected["reason"].value_counts().head(3).items())
         raise InputError("E106", f"no usable row among {rows_read} ({summary})", file=str(source))
-    notes += scale_notes(responses["score"], scale, columns.score)
+    notes += scale_notes(responses["score"], scale, columns.score) + emptied
     kept = None
     if columns.keep:  # the columns copied into assignments.csv and rejected.csv, as Spark read them
         cells = raw.select("__row", *(F.col(f"`{name}`") for name in columns.keep)).toPandas()

@@ -105,7 +105,8 @@ def validate_partition(batches: Iterator["pd.DataFrame"], columns, settings, sca
     ok = responses.assign(rejected_column=None, rejected_value=None, reason=None)
     bad = pd.DataFrame({
         "row": rejected["row"], "response_id": rejected["response_id"], "text": None, "score": float("nan"),
-        "nps_group": None, "department": None, "submitted_at": pd.NaT, "weight": float("nan"),
+        "nps_group": None, "department": rejected["department"].where(rejected["department"].ne(""), None),
+        "submitted_at": pd.NaT, "weight": float("nan"),
         "rejected_column": rejected["column"], "rejected_value": rejected["value"], "reason": rejected["reason"],
     })
     # Notes ("3 comment(s) ... truncated") travel as rows with row = -1; the driver adds them up.
