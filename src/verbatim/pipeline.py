@@ -438,8 +438,9 @@ def analyze(
     from .output import atomic_output_dir, check_output_dir
 
     config = checked_files(config or Config.default())
+    inputs = [p for p in (input_path, model_dir) if p is not None]
     if output_dir is not None:
-        check_output_dir(output_dir, force=force)  # fail before any slow work
+        check_output_dir(output_dir, force=force, inputs=inputs)  # fail before any slow work
     ingest = load_responses(input_path, config)
     config = resolved_config(config, ingest)
     analysis = run_stages(ingest, config, model_dir=model_dir, extend_model=extend_model, log=log)
@@ -451,7 +452,7 @@ def analyze(
         return AnalysisResult(config, ingest, analysis.summary, analysis, build_report(analysis))
     from .report.write import build_and_write
 
-    with atomic_output_dir(output_dir, force=force) as tmp:
+    with atomic_output_dir(output_dir, force=force, inputs=inputs) as tmp:
         report, _ = build_and_write(tmp, analysis, formats)
     return AnalysisResult(config, ingest, analysis.summary, analysis, report, Path(output_dir))
 

@@ -879,8 +879,9 @@ def analyze_spark(source, output_dir=None, config: Config | None = None, *, mast
     from .report.build import build_report
 
     config = checked_files(config or Config.default())
+    inputs = [p for p in (source, model_dir) if p is not None and Path(str(p)).exists()]  # not a table's name
     if output_dir is not None:
-        check_output_dir(output_dir, force=force)  # fail before any slow work
+        check_output_dir(output_dir, force=force, inputs=inputs)  # fail before any slow work
     own = spark is None
     spark = spark or spark_session(master)
     try:
@@ -897,7 +898,7 @@ def analyze_spark(source, output_dir=None, config: Config | None = None, *, mast
             return AnalysisResult(config, ingest, analysis.summary, analysis, build_report(analysis))
         from .report.write import build_and_write
 
-        with atomic_output_dir(output_dir, force=force) as tmp:
+        with atomic_output_dir(output_dir, force=force, inputs=inputs) as tmp:
             report, _ = build_and_write(tmp, analysis, formats)
             _assignment_rows(spark, themed, ingest.kept).orderBy("row", "segment_index").drop("row").write.mode(
                 "overwrite").parquet(assignments_path or str(tmp / "assignments.parquet"))
