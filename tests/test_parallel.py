@@ -228,3 +228,23 @@ def test_map_chunks_reports_a_worker_that_died_instead_of_waiting_forever():
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def _interrupt_handlers(items):
+    import signal
+
+    return [signal.getsignal(signal.SIGINT) == signal.SIG_IGN for _ in items]
+
+
+def test_workers_leave_ctrl_c_to_the_parent():
+    """Ctrl-C reached every worker of the process group: one died holding the pool's queue
+    lock and the parent's Pool.terminate waited for it for ever (a run hung during the label
+    parse). Workers ignore it; the parent, which still takes it, ends them."""
+    import signal
+
+    from verbatim.parallel import forked
+
+    assert map_chunks(_interrupt_handlers, list(range(8)), processes=2) == [True] * 8
+    with forked(lambda: signal.getsignal(signal.SIGINT) == signal.SIG_IGN) as result:
+        assert result() is True
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

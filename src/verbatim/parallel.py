@@ -114,10 +114,19 @@ def _fork_safe() -> Iterator[None]:
             gc.unfreeze()
 
 
+def _ignore_interrupt() -> None:
+    """A worker's start: Ctrl-C is the parent's to handle. A worker that took it died holding
+    the pool's queue lock, and the parent's Pool.terminate waited for that lock for ever
+    (Ctrl-C during the label parse hung the run); the parent ends its workers itself."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _forked_pool(processes: int):
     """A fork ``Pool`` of ``processes`` workers (forked when it is made), see :func:`_fork_safe`."""
     with _fork_safe():
-        return multiprocessing.get_context("fork").Pool(processes)
+        return multiprocessing.get_context("fork").Pool(processes, initializer=_ignore_interrupt)
 
 
 @contextmanager
@@ -159,6 +168,7 @@ def forked(fn: Callable[[], R]) -> Iterator[Callable[[], R]]:
 
 
 def _send_result(fn: Callable[[], object], send) -> None:
+    _ignore_interrupt()  # the parent ends the worker when it leaves the block
     try:
         outcome = (True, fn())
     except BaseException as exc:  # noqa: BLE001 - handed to the parent, which raises it
