@@ -247,6 +247,11 @@ def test_cli_columns_of_the_config_file_and_set_are_not_undone_by_absent_flags(r
     # A flag still wins over the file.
     shown = runner.invoke(main, ["validate", str(path), "--config", str(config), "--text", "Feedback"])
     assert "text        <- 'Feedback'\n" in shown.output
+    # An empty --set clears the file's value (it was dropped: the file's column stood).
+    wrong = write_file("w.toml", '[columns]\nscore = "Nope"\n')
+    assert runner.invoke(main, ["validate", str(path), "--config", str(wrong)]).exit_code == 2
+    shown = runner.invoke(main, ["validate", str(path), "--config", str(wrong), "--set", 'columns.score=""'])
+    assert shown.exit_code == 0 and "score       <- 'score' (detected)" in shown.output, shown.output
 
 
 def test_cli_findings_follow_the_ranking_the_reports_lead_with():

@@ -79,7 +79,9 @@ def build_config(config_path=None, text_columns=(), score=None, department=None,
     for assignment in assignments:
         for section, values in parse_assignment(assignment).items():
             for key, value in values.items():
-                put(section, key, value)
+                # Set as written, empty too: --set 'columns.score=""' clears a config file's value
+                # (dropped, it could not, and the environment's VERBATIM__COLUMNS__SCORE= could).
+                overrides.setdefault(section, {})[key] = value
     put("columns", "text", list(text_columns))
     put("columns", "keep", list(keep_columns))
     for key, value in (("score", score), ("department", department), ("date", date), ("id", id_column),
