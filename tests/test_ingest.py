@@ -908,3 +908,17 @@ def test_ingest_columns_named_alike_but_for_case_are_duplicates(write_file):
     result = load_responses(write_file("c.csv", "comment,score,Comment\ngreat,9,second\n"), config())
     assert result.columns.text == ("comment",)
     assert any("duplicate column name 'Comment' at column 3 renamed to 'Comment.2'" in n for n in result.notes)
+
+
+def test_ingest_one_column_takes_one_role(write_file):
+    """--score Rating --department Rating made departments of the scores, --text Rating
+    --score Rating was accepted, and --text comment --text comment doubled every comment."""
+    from verbatim.errors import InputError
+
+    path = write_file("roles.csv", "comment,Rating,team\nok,9,A\nbad,2,B\n")
+    for columns, message in (({"score": "Rating", "department": "Rating"}, "--score and --department"),
+                             ({"text": ["Rating"], "score": "Rating"}, "--score and --text")):
+        with pytest.raises(InputError, match=f"E105.*column 'Rating' is given two roles, {message}"):
+            load_responses(path, config(**columns))
+    result = load_responses(path, config(text=["comment", "comment"]))
+    assert result.columns.text == ("comment",) and result.responses["text"].tolist() == ["ok", "bad"]

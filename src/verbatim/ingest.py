@@ -343,8 +343,16 @@ def detect_columns(frame: pd.DataFrame, settings: ColumnSettings, *, file: str |
         raise InputError("E105", "give the score column (--score) or the NPS group column (--group), not both: "
                          "the score gives each response its group", file=file)
     if settings.text:
-        roles["text"] = tuple(given("text", n) for n in settings.text)
+        # A column named twice (--text comment --text comment) is read once: twice, it doubled every comment.
+        roles["text"] = tuple(dict.fromkeys(given("text", n) for n in settings.text))
         used.update(roles["text"])
+    # One column, one role: --score Rating --department Rating made departments of the scores.
+    named = [(role, c) for role, value in roles.items() for c in (value if role == "text" else (value,))]
+    for i, (role, column) in enumerate(named):
+        other = next((r for r, c in named[:i] if c == column), None)
+        if other is not None:
+            raise InputError("E105", f"column {column!r} is given two roles, --{other} and --{role}; "
+                                     "each column can take one", file=file, column=column)
     keep = list(dict.fromkeys(given("keep", n) for n in settings.keep))
     for name in keep:
         if name in _TAKEN_NAMES:
