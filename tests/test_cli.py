@@ -78,6 +78,11 @@ def test_cli_validate_prints_the_nps_groups_of_an_export_without_scores(runner, 
         (["validate", "{csv}", "--config", "{bad_toml}"], 2, "E202"),
         (["validate", "{csv}", "--set", "input.max_text_chars=many"], 2, "E203"),
         (["validate", "{csv}", "--scale", "7"], 2, "Invalid value for '--scale'"),
+        # Failed as an unexpected error (exit 1) after the file was read; now before.
+        (["analyze", "{csv}", "-o", "out", "--set", "prepare.spacy_model=xx_nonexistent"], 2,
+         "E203 prepare.spacy_model: no spaCy pipeline 'xx_nonexistent' is installed"),
+        (["analyze", "{csv}", "-o", "out", "--set", "embed.cache_dir={bad_toml}/cache"], 2,
+         "embed.cache_dir"),
     ],
 )
 def test_cli_errors_are_one_line_exit_2(runner, write_file, tmp_path, args, code, fragment):

@@ -472,7 +472,29 @@ def checked_files(config: Config) -> Config:
     if config.routing.file:
         load_departments(config.routing.file)
         changes["routing"] = {"file": str(Path(config.routing.file).resolve())}
+    _check_pipelines_and_cache(config)
     return config.updated(changes, source="resolved") if changes else config
+
+
+def _check_pipelines_and_cache(config: Config) -> None:
+    """E203 before any slow work when a spaCy pipeline named in the configuration is not
+    installed, or the embedding cache's folder cannot be made or written: both failed as an
+    "unexpected" error (exit 1) after reading the whole file."""
+    import importlib.util
+    import os
+
+    from .errors import ConfigError
+
+    for key, name in (("prepare.spacy_model", config.prepare.spacy_model), ("pii.spacy_model", config.pii.spacy_model)):
+        if name and not Path(name).exists() and importlib.util.find_spec(name.replace("-", "_")) is None:
+            raise ConfigError("E203", f"{key}: no spaCy pipeline {name!r} is installed (pip install it, or name a "
+                                      f"pipeline's folder)")
+    if config.embed.cache and config.embed.cache_dir:
+        folder = Path(config.embed.cache_dir)
+        existing = next(p for p in (folder, *folder.parents) if p.exists())
+        if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+            raise ConfigError("E203", f"embed.cache_dir: {folder} cannot be made or written ({existing} is "
+                                      f"{'not a folder' if not existing.is_dir() else 'read-only'})")
 
 
 def resolved_config(config: Config, ingest: IngestResult) -> Config:
