@@ -163,6 +163,13 @@ def test_cli_unexpected_error_exits_1_without_traceback(runner):
     assert isinstance(debug.exception, RuntimeError)
 
 
+def test_cli_debug_shows_the_traceback_of_a_user_error_and_keeps_its_exit_code(runner):
+    """--debug turned a coded error (exit 2) into an uncaught exception (exit 1)."""
+    result = runner.invoke(main, ["--debug", "validate", "missing.csv"])
+    assert result.exit_code == 2
+    assert "error: E101 missing.csv: file not found" in result.output and "Traceback" in result.output
+
+
 def test_cli_output_path_that_is_a_file(runner, write_file, tmp_path):
     path = write_file("s.csv", CSV)
     out = tmp_path / "out"

@@ -26,8 +26,10 @@ class VerbatimGroup(click.Group):
         try:
             return super().invoke(ctx)
         except VerbatimError as exc:
-            if ctx.meta.get("verbatim.debug"):
-                raise
+            if ctx.meta.get("verbatim.debug"):  # the traceback, and the same exit code as without --debug
+                import traceback
+
+                traceback.print_exc()
             click.echo(f"error: {exc}", err=True)
             sys.exit(exc.exit_code)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
