@@ -29,7 +29,8 @@ Tests used:
 * Spike: one-sided pooled two-proportion z-test of the latest ``spike_window`` periods
   pooled against the ``trailing_periods`` periods before them pooled, the standard error
   widened by the trailing periods' dispersion (:func:`verbatim.stats.period_dispersion`:
-  their shares' scatter beyond sampling noise, at least that of the group's themes pooled), tested only with at least
+  their shares' scatter beyond sampling noise, at least what the group's wobble gives it),
+  tested only with at least
   :data:`SPIKE_MIN_TRAILING` trailing periods; its p-values join the window tests in one
   Benjamini-Hochberg family, since a report lists spikes and directions together. (A
   control-chart z against the trailing sd, uncorrected, flagged a spike in 97 % of reports
