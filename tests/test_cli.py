@@ -99,8 +99,11 @@ def test_cli_errors_are_one_line_exit_2(runner, write_file, tmp_path, args, code
 def test_cli_analyze_writes_rejected_and_config(runner, write_file, tmp_path):
     path = write_file("s.csv", CSV)
     out = tmp_path / "out"
-    result = runner.invoke(main, ["analyze", str(path), "-o", str(out), "--set", "input.max_text_chars=500"])
+    result = runner.invoke(main, ["analyze", str(path), "-o", str(out), "--set", "input.max_text_chars=500",
+                                  "--period", "week"])
     assert result.exit_code == 0, result.output
+    # --period without a date column was silently ignored.
+    assert "note: --period week has no effect: no date column was found (name it with --date)" in result.output
     rejected = (out / "rejected.csv").read_text()
     assert "score is not a number" in rejected
     resolved = tomllib.loads((out / "config.toml").read_text())

@@ -184,7 +184,7 @@ def analyze(input_path, output_dir, force, formats, no_redact, routing_file, qui
     """
     config = build_config(**options, extra=_analysis_overrides(no_redact, routing_file, period, embedder))
     run_analysis(input_path, output_dir, force, config, formats=formats, model_dir=model_dir, quiet=quiet,
-                 engine=engine, master=master)
+                 engine=engine, master=master, period=period)
 
 
 @main.command()
@@ -206,7 +206,7 @@ def assign(input_path, model_dir, output_dir, force, formats, no_redact, routing
     """
     config = build_config(**options, extra=_analysis_overrides(no_redact, routing_file, period, embedder))
     run_analysis(input_path, output_dir, force, config, formats=formats, model_dir=model_dir, quiet=quiet,
-                 extend_model=False, engine=engine, master=master)
+                 extend_model=False, engine=engine, master=master, period=period)
 
 
 def _analysis_overrides(no_redact: bool, routing_file: str | None, period: str | None = None,
@@ -224,7 +224,7 @@ def _analysis_overrides(no_redact: bool, routing_file: str | None, period: str |
 
 
 def run_analysis(input_path, output_dir, force, config, *, formats=(), model_dir=None, quiet=False,
-                 extend_model=True, engine="local", master=None) -> None:
+                 extend_model=True, engine="local", master=None, period=None) -> None:
     from .validation import format_summary
 
     def log(message: str) -> None:
@@ -248,6 +248,8 @@ def run_analysis(input_path, output_dir, force, config, *, formats=(), model_dir
 
             result = analyze_file(input_path, output_dir, config, **options)
     click.echo(format_summary(result.summary))
+    if period and not result.ingest.columns.date:  # it was silently ignored
+        click.echo(f"note: --period {period} has no effect: no date column was found (name it with --date)")
     click.echo(format_findings(result.report))
     click.echo(f"wrote {result.output_dir}/")
 
