@@ -484,7 +484,7 @@ def _department_table(report: Mapping[str, Any]) -> str:
         issues = w.leading(d.get("ranking") or {}, "improvement")
         if d.get("too_small"):
             top = '<span class="badge warn">Too few responses to rank</span>'
-        elif not issues and d.get("source") != "routing" and w.untested(report, d["name"]):
+        elif not issues and w.untested(report, d):
             top = '<span class="badge warn">Too few responses to test a theme</span>'
         elif issues:
             top = f'{_e(w.theme_name(issues[0]["label"], issues[0].get("side")))} <span class="muted">({_e(w.impact_phrase(issues[0].get("impact")) + w.chance_suffix(issues[0]))})</span>'

@@ -206,7 +206,7 @@ def render_department_md(report: Mapping[str, Any], department: Mapping[str, Any
     if not issues:
         if department.get("too_small"):
             reason = "there are too few responses to rank themes"
-        elif department.get("source") != "routing" and w.untested(report, department["name"]):
+        elif w.untested(report, department):
             n = w.min_mentions(report)
             reason = (f"there are too few responses to test any theme (each needs {n} respondents who mention it "
                       f"and {n} who do not)")
@@ -234,7 +234,7 @@ def _department_row(report: Mapping[str, Any], department: Mapping[str, Any]) ->
     issues = w.leading(department.get("ranking") or {}, "improvement")
     if department.get("too_small"):
         top = "⚠ too few responses to rank"
-    elif not issues and department.get("source") != "routing" and w.untested(report, department["name"]):
+    elif not issues and w.untested(report, department):
         top = "⚠ too few responses to test a theme"
     elif issues:
         top = escape_md(w.theme_name(issues[0]["label"], issues[0].get("side")))

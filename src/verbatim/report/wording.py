@@ -70,40 +70,45 @@ def scored_respondents(n: Any) -> str:
     return respondents(n, "scored")
 
 
+def _impact_setting(report: Mapping[str, Any], key: str) -> Any:
+    """A setting of the run's ``[impact]`` configuration as report.json holds it (None when absent)."""
+    config = report.get("run", {}).get("config", {}) or {}
+    return (config.get("impact") or {}).get(key) if isinstance(config, Mapping) else None
+
+
 def ci_level(report: Mapping[str, Any]) -> float:
     """The confidence level of the report's intervals (0-1), from the run's config."""
-    config = report.get("run", {}).get("config", {}) or {}
-    level = (config.get("impact") or {}).get("ci_level") if isinstance(config, Mapping) else None
+    level = _impact_setting(report, "ci_level")
     return float(level) if is_number(level) and 0 < level < 1 else DEFAULT_CI_LEVEL
 
 
-def untested(report: Mapping[str, Any], group: str) -> bool:
-    """Whether no theme of ``group`` (a department's name) could be tested: each needs
-    ``impact.min_mentions`` respondents who mention it and as many who do not, so a
+def untested(report: Mapping[str, Any], department: Mapping[str, Any]) -> bool:
+    """Whether no theme of a department with respondents of its own could be tested: each
+    needs ``impact.min_mentions`` respondents who mention it and as many who do not, so a
     department of 30-39 scored respondents (big enough for its NPS) can test none, and "no
-    theme clearly costs you points" claimed what nothing measured."""
-    rows = [r for r in report.get("impact") or [] if r.get("group") == group]
+    theme clearly costs you points" claimed what nothing measured. A routed department has
+    no respondents of its own: False."""
+    if department.get("source") == "routing":
+        return False
+    rows = [r for r in report.get("impact") or [] if r.get("group") == department["name"]]
     return not any(not r.get("too_small") and is_number(r.get("impact")) for r in rows)
 
 
 def min_mentions(report: Mapping[str, Any]) -> int:
     """The mentions (and non-mentions) a theme needs in a group to be tested."""
-    config = report.get("run", {}).get("config", {}) or {}
-    n = (config.get("impact") or {}).get("min_mentions") if isinstance(config, Mapping) else None
+    n = _impact_setting(report, "min_mentions")
     return int(n) if is_number(n) and n >= 1 else 20
 
 
 def top_k(report: Mapping[str, Any]) -> int:
     """How many themes a ranking puts forward (rank stability is P(in top k))."""
-    config = report.get("run", {}).get("config", {}) or {}
-    k = (config.get("impact") or {}).get("top_k") if isinstance(config, Mapping) else None
+    k = _impact_setting(report, "top_k")
     return int(k) if is_number(k) and k >= 1 else DEFAULT_TOP_K
 
 
 def unranked_general(report: Mapping[str, Any]) -> set[int]:
     """Ids of the general themes the rankings leave out (none when impact.rank_general)."""
-    config = report.get("run", {}).get("config", {}) or {}
-    if isinstance(config, Mapping) and (config.get("impact") or {}).get("rank_general"):
+    if _impact_setting(report, "rank_general"):
         return set()
     return {t["id"] for t in report.get("themes") or [] if t.get("general")}
 
