@@ -307,6 +307,8 @@ def shared_respondents(run_a: str | Path, run_b: str | Path, a: dict, b: dict) -
     take for independent samples."""
     import pandas as pd
 
+    from .ingest import GENERATED_ID
+
     if not all((r["run"].get("columns") or {}).get("id") for r in (a, b)):
         return 0
     ids = []
@@ -320,7 +322,7 @@ def shared_respondents(run_a: str | Path, run_b: str | Path, a: dict, b: dict) -
             return 0
         scored = table.loc[table["nps_group"] != "", "response_id"]
         # Rows without an id are numbered by ingest ("row-5" of one file is no respondent of the other).
-        ids.append(set(scored[~scored.str.fullmatch(r"row-\d+(?:\.\d+)?")]))
+        ids.append(set(scored[~scored.str.fullmatch(GENERATED_ID)]))
     return len(ids[0] & ids[1])
 
 

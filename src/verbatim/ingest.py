@@ -817,6 +817,11 @@ def emptied_departments(rejected_departments: pd.Series, kept_departments: pd.Se
             for name, count in sorted(counts.items()) if name not in kept]
 
 
+# The id ingest gives a row without one: "row-<row>", or "row-<row>.2" (.3, ...) when the
+# file uses "row-<row>" as an id itself (:func:`_unclaimed_generated_ids`).
+GENERATED_ID = r"row-\d+(?:\.\d+)?"
+
+
 def _unclaimed_generated_ids(ids: pd.Series, generated: pd.Series) -> tuple[pd.Series, int]:
     """``ids`` where each generated ``row-<row>`` that is also a user's id somewhere in the file
     becomes ``row-<row>.2`` (or the next free number), and how many did: the row without an

@@ -35,7 +35,8 @@ def check_output_dir(path: str | Path, *, force: bool = False, inputs: Iterable[
         if source == target or target in source.parents:
             raise OutputError("E301", f"holds {item}, which replacing the folder would delete; write the output to "
                                       f"another folder", file=given)
-    if target == Path.cwd().resolve() or target in Path.cwd().resolve().parents:
+    here = Path.cwd().resolve()
+    if target == here or target in here.parents:
         raise OutputError("E301", "is the current folder or holds it; name a folder of its own for the output",
                           file=given)
     if target.is_dir() and os.path.ismount(target):

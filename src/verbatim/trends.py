@@ -129,7 +129,7 @@ class _Dated:
         if getattr(when.dt, "tz", None) is not None:
             when = when.dt.tz_localize(None)  # bucket on the local wall-clock date the file gives
         stray = stray_dates(when)
-        self.stray = tuple(sorted(dict.fromkeys(when[stray].dt.strftime("%Y-%m-%d"))))
+        self.stray = stray_days(when, stray)
         self.n_stray = int(stray.sum())
         dated = when.notna().to_numpy() & ~stray
         self.n_undated = int((~dated).sum())
@@ -206,13 +206,22 @@ def stray_dates(when: pd.Series) -> np.ndarray:
     return stray
 
 
+def stray_days(when: pd.Series, stray: np.ndarray) -> tuple[str, ...]:
+    """The distinct days (YYYY-MM-DD, in order) of the ``stray`` dates of ``when``."""
+    return tuple(sorted(dict.fromkeys(pd.to_datetime(when)[stray].dt.strftime("%Y-%m-%d"))))
+
+
+def stray_phrase(n: int, days: tuple[str, ...], noun: str = "response(s)") -> str:
+    """``'2 response(s) dated 1900-01-01, 2062-06-15, far from ...'``: the rows :func:`stray_dates` finds."""
+    shown = ", ".join(days[:5]) + (", ..." if len(days) > 5 else "")
+    return f"{n} {noun} dated {shown}, far from all the other dates or a placeholder for no date,"
+
+
 def trend_notes(result: "TrendResult") -> list[str]:
     """The run notes of a trend: responses whose date cannot place them in it."""
     if not result.n_stray:
         return []
-    shown = ", ".join(result.stray[:5]) + (", ..." if len(result.stray) > 5 else "")
-    return [f"{result.n_stray} response(s) dated {shown}, far from all the other dates or a placeholder for no "
-            f"date, are left out of the trend (every other figure counts them)"]
+    return [f"{stray_phrase(result.n_stray, result.stray)} are left out of the trend (every other figure counts them)"]
 
 
 def period_label(period: pd.Period) -> str:

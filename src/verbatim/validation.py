@@ -55,12 +55,12 @@ def summarize(result: IngestResult) -> ValidationSummary:
     dates, stray_days, n_stray = None, (), 0
     if result.columns.date and responses["submitted_at"].notna().any():
         from .trends import stray_dates
+        from .trends import stray_days as days_of
 
         when = responses["submitted_at"]
         stray = stray_dates(when)
         usable = when[when.notna().to_numpy() & ~stray]
-        stray_days = tuple(sorted(dict.fromkeys(when[stray].dt.strftime("%Y-%m-%d"))))
-        n_stray = int(stray.sum())
+        stray_days, n_stray = days_of(when, stray), int(stray.sum())
         if len(usable):
             dates = (usable.min().strftime("%Y-%m-%d"), usable.max().strftime("%Y-%m-%d"), len(usable))
     return ValidationSummary(
@@ -117,9 +117,10 @@ def format_summary(summary: ValidationSummary) -> str:
         first, last, n = summary.dates
         lines.append(f"dates       {first} to {last} ({n:,} rows)")
     if summary.n_stray_dates:
-        shown = ", ".join(summary.stray_dates[:5]) + (", ..." if len(summary.stray_dates) > 5 else "")
-        lines.append(f"note: {summary.n_stray_dates} row(s) dated {shown}, far from all the other dates or a "
-                     f"placeholder for no date, will be left out of the trend")
+        from .trends import stray_phrase
+
+        lines.append(f"note: {stray_phrase(summary.n_stray_dates, summary.stray_dates, 'row(s)')} will be left out "
+                     f"of the trend")
     for note in summary.notes:
         lines.append(f"note: {note}")
     return "\n".join(lines)
