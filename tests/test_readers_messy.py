@@ -274,6 +274,24 @@ def test_readers_zip_archive_saved_as_csv_is_not_called_a_workbook(write_file):
     assert "a ZIP archive" in str(error) and "XLSX" not in str(error)
 
 
+@pytest.mark.parametrize("name", ["survey.zip", "survey.xlsx"])
+def test_readers_zip_archive_of_exports_says_what_it_holds(write_file, name):
+    """A .zip of exports was read as a broken workbook: "not a readable XLSX workbook
+    ("There is no item named '[Content_Types].xml' in the archive")"."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("exports/", "")
+        archive.writestr("exports/wave1.csv", "comment,score\na,9\n")
+    error = _error(write_file(name, buffer.getvalue()))
+    assert error.code == "E107" and "ZIP archive holding exports/wave1.csv" in str(error)
+    assert "extract the export from it first" in str(error) and "readable XLSX" not in str(error)
+
+
+def test_readers_damaged_workbook_is_still_called_a_workbook(write_file):
+    error = _error(write_file("survey.xlsx", b"PK\x03\x04 cut short"))
+    assert error.code == "E107" and "not a readable XLSX workbook" in str(error)
+
+
 def test_readers_xlsx_reads_the_first_visible_sheet_and_says_which(tmp_path):
     """A hidden first sheet (last wave, kept out of sight) was read instead of the one on
     screen; with several sheets the note says which one was read."""

@@ -43,7 +43,13 @@ def sniff_format(data: bytes) -> str | None:
 
 def refuse_binary_as_text(path: Path, data: bytes, fmt: str) -> None:
     """A workbook or Parquet file saved with a text extension would fail as 'binary data' or
-    read as garbage; its first bytes say what it is, so the error can say how to fix it."""
+    read as garbage, and a ZIP archive of exports (``survey.zip``, or one named ``.xlsx``) as
+    a broken workbook; its first bytes say what it is, so the error can say how to fix it."""
+    members = _zip_members(data) if fmt == "xlsx" and data.startswith(b"PK\x03\x04") else None
+    if members is not None and not any(name.startswith("xl/") for name in members):
+        held = f" holding {', '.join(members[:3])}{', ...' if len(members) > 3 else ''}" if members else ""
+        raise InputError("E107", f"is a ZIP archive{held}, not an XLSX workbook; extract the export from it first",
+                         file=path)
     if fmt not in ("csv", "json", "jsonl"):
         return
     if data.startswith(b"PK\x03\x04"):
@@ -54,6 +60,18 @@ def refuse_binary_as_text(path: Path, data: bytes, fmt: str) -> None:
     else:
         return
     raise InputError("E107", f"looks like {what}, not {fmt.upper()} text; {fix}", file=path)
+
+
+def _zip_members(data: bytes) -> list[str] | None:
+    """The file names a ZIP archive holds (folders left out), None when it cannot be read
+    (a damaged workbook is left to the workbook reader's message)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return [name for name in archive.namelist() if not name.endswith("/")]
+    except zipfile.BadZipFile:
+        return None
 
 
 def _is_workbook(data: bytes) -> bool:
