@@ -6,7 +6,9 @@ same run, each with seeds 0..N-1 (``--seeds``, default 5). Reported per model: N
 (scikit-learn) against the categories, with "unassigned" (-1) counted as one more cluster,
 and the unassigned share, as means over the seeds with the NMI's spread and every run; and
 how well the labels name their themes (``_label_scores``; BERTopic's labels are its own
-``generate_topic_labels`` of 3 words).
+``generate_topic_labels`` of 3 words); and the *regrouping bound* (``_regrouping_bound``): the NMI
+once every theme is renamed to its most frequent category, the most that grouping the same
+themes differently could reach.
 
 Also reported, for context (``verbatim_lexicon_sides``, ``supervised_ceiling``):
 
@@ -36,6 +38,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from semeval import DEFAULT_PATH, load_single_category_sentences  # noqa: E402
@@ -89,6 +92,19 @@ def _label_scores(texts: list[str], X: np.ndarray, assigned, labels: dict[int, s
     }
 
 
+def _regrouping_bound(categories, labels) -> float:
+    """NMI of ``labels`` once each theme is renamed to its most frequent category ("Other",
+    -1, included): the best that any grouping of these themes into categories can score, as
+    an oracle that knows the categories would group them. It separates what the themes hold
+    from how they are grouped: an NMI below the target that stays below it here cannot be
+    lifted by merging or grouping the themes differently, only by cutting them differently."""
+    from sklearn.metrics import normalized_mutual_info_score
+
+    frame = pd.DataFrame({"theme": np.asarray(labels), "category": np.asarray(categories)})
+    majority = frame.groupby("theme")["category"].agg(lambda s: s.value_counts().index[0])
+    return round(float(normalized_mutual_info_score(frame["category"], frame["theme"].map(majority))), 4)
+
+
 def _supervised_ceiling(X: np.ndarray, categories) -> dict:
     """NMI and accuracy of a logistic regression trained on the categories, 5-fold
     cross-validated (stratified, in order: deterministic) on the same vectors."""
@@ -109,7 +125,8 @@ LABEL_KEYS = ("label_in_own_words", "label_2_to_5_words", "label_points_to_theme
 
 def _summary(runs: list[dict]) -> dict:
     """Mean of each score over the seeded runs, the NMI's spread, and the runs themselves."""
-    keys = ("nmi", "ari", "unassigned_share", "n_themes", "seconds") + tuple(k for k in LABEL_KEYS if k in runs[0])
+    keys = tuple(k for k in ("nmi", "ari", "unassigned_share", "n_themes", "seconds", "regrouping_bound", *LABEL_KEYS)
+                 if k in runs[0])
     mean = {key: round(float(np.mean([run[key] for run in runs])), 4) for key in keys}
     nmi = [run["nmi"] for run in runs]
     return {**mean, "nmi_sd": round(float(np.std(nmi)), 4), "nmi_min": min(nmi), "nmi_max": max(nmi), "runs": runs}
@@ -156,6 +173,7 @@ def main(argv: list[str] | None = None) -> dict:
         model = ThemeModel(ThemeSettings(seed=seed, n_themes=n_themes or 0), embedder=embedder).fit(texts, X)
         labels = dict(zip(model.themes_["theme_id"].astype(int), model.themes_["label"]))
         ours_runs.append({"seed": seed, **_scores(categories, model.labels_, time.perf_counter() - start),
+                          "regrouping_bound": _regrouping_bound(categories, model.labels_),
                           **_label_scores(texts, X, model.labels_, labels, embedder.embed)})
         umap = UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", low_memory=False, random_state=seed)
         start = time.perf_counter()
@@ -168,6 +186,7 @@ def main(argv: list[str] | None = None) -> dict:
         names = topic_model.generate_topic_labels(nr_words=3, topic_prefix=False, separator=" ")
         labels = dict(zip(sorted(set(topic_model.topics_)), names))
         theirs_runs.append({"seed": seed, **_scores(categories, topics, seconds),
+                            "regrouping_bound": _regrouping_bound(categories, topics),
                             **_label_scores(texts, X, topics, labels, embedder.embed)})
         print(f"seed {seed}: verbatim NMI {ours_runs[-1]['nmi']}, BERTopic NMI {theirs_runs[-1]['nmi']}", flush=True)
     ours, theirs = _summary(ours_runs), _summary(theirs_runs)
