@@ -77,7 +77,7 @@ def test_cli_validate_prints_the_nps_groups_of_an_export_without_scores(runner, 
         (["validate", "{csv}", "--text", "body"], 2, "E105"),
         (["validate", "{csv}", "--config", "{bad_toml}"], 2, "E202"),
         (["validate", "{csv}", "--set", "input.max_text_chars=many"], 2, "E203"),
-        (["validate", "{csv}", "--scale", "7"], 2, "Invalid value for '--scale'"),
+        (["validate", "{csv}", "--scale", "7"], 2, "E001 Invalid value for '--scale'"),
         # Failed as an unexpected error (exit 1) after the file was read; now before.
         (["analyze", "{csv}", "-o", "out", "--set", "prepare.spacy_model=xx_nonexistent"], 2,
          "E203 prepare.spacy_model: no spaCy pipeline 'xx_nonexistent' is installed"),
@@ -94,6 +94,26 @@ def test_cli_errors_are_one_line_exit_2(runner, write_file, tmp_path, args, code
     assert result.exit_code == code
     assert fragment in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    "args,line",
+    [
+        (["validate", "{csv}", "--config", "{folder}"],
+         "error: E001 Invalid value for '--config': File '{folder}' is a directory (see 'verbatim validate --help')"),
+        (["analyse", "{csv}"], "error: E001 No such command 'analyse'. Did you mean 'analyze'? (see 'verbatim --help')"),
+        (["--bogus", "validate", "{csv}"], "error: E001 No such option '--bogus' (see 'verbatim --help')"),
+        (["analyze", "{csv}"], "error: E001 Missing option '-o' / '--output' (see 'verbatim analyze --help')"),
+    ],
+)
+def test_cli_usage_errors_are_one_coded_line(runner, write_file, tmp_path, args, line):
+    """Click printed its usage errors on three lines (usage, hint, "Error: ..."), without a
+    code, unlike every other error."""
+    csv_path = write_file("s.csv", CSV)
+    fill = {"csv": csv_path, "folder": tmp_path}
+    result = runner.invoke(main, [a.format(**fill) for a in args], prog_name="verbatim")
+    assert result.exit_code == 2
+    assert result.output.strip() == line.format(**fill)
 
 
 def test_cli_analyze_writes_rejected_and_config(runner, write_file, tmp_path):
@@ -171,6 +191,15 @@ def test_cli_debug_shows_the_traceback_of_a_user_error_and_keeps_its_exit_code(r
     result = runner.invoke(main, ["--debug", "validate", "missing.csv"])
     assert result.exit_code == 2
     assert "error: E101 missing.csv: file not found" in result.output and "Traceback" in result.output
+
+
+def test_cli_debug_after_the_subcommand(runner):
+    """--debug was an unknown option after the subcommand, where a user adds it to the
+    command line that failed."""
+    result = runner.invoke(main, ["validate", "missing.csv", "--debug"])
+    assert result.exit_code == 2
+    assert "error: E101 missing.csv: file not found" in result.output and "Traceback" in result.output
+    assert "Traceback" not in runner.invoke(main, ["validate", "missing.csv"]).output
 
 
 def test_cli_output_path_that_is_a_file(runner, write_file, tmp_path):

@@ -292,6 +292,16 @@ def test_readers_damaged_workbook_is_still_called_a_workbook(write_file):
     assert error.code == "E107" and "not a readable XLSX workbook" in str(error)
 
 
+@pytest.mark.parametrize("name,content", [("s.csv", "comment,score\na,9\n"),
+                                          ("s.jsonl", '{"comment": "a", "score": 9}\n')])
+def test_readers_sheet_of_a_file_that_is_not_a_workbook_is_noted(write_file, name, content):
+    """--sheet on a CSV was silently ignored: the user believed the sheet they named was read."""
+    table = read_table(write_file(name, content), sheet="Wave 2")
+    assert table.frame["comment"].tolist() == ["a"]
+    assert any("sheet 'Wave 2'" in note and "not a workbook" in note for note in table.notes)
+    assert not any("sheet" in note for note in read_table(write_file(name, content)).notes)
+
+
 def test_readers_xlsx_reads_the_first_visible_sheet_and_says_which(tmp_path):
     """A hidden first sheet (last wave, kept out of sight) was read instead of the one on
     screen; with several sheets the note says which one was read."""

@@ -19,12 +19,30 @@ from .errors import VerbatimError
 DEFAULT_DEMO_OUTPUT = "verbatim-demo"
 
 
+def usage_line(exc: click.UsageError) -> str:
+    """Click's usage error on one line, coded like verbatim's own errors (Click prints the
+    usage, a hint and the error on three lines), with the help to read."""
+    where = exc.ctx.command_path if exc.ctx is not None else "verbatim"
+    message = " ".join(exc.format_message().split()).rstrip(".")
+    return f"error: E001 {message} (see '{where} --help')"
+
+
 class VerbatimGroup(click.Group):
     """A click group that turns exceptions into one-line messages and exit codes."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        try:  # the group's own options ("verbatim --bogus analyze ...")
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.UsageError as exc:
+            click.echo(usage_line(exc), err=True)
+            sys.exit(exc.exit_code)
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:  # a subcommand's options, an unknown command
+            click.echo(usage_line(exc), err=True)
+            sys.exit(exc.exit_code)
         except VerbatimError as exc:
             if ctx.meta.get("verbatim.debug"):  # the traceback, and the same exit code as without --debug
                 import traceback
@@ -44,6 +62,18 @@ class VerbatimGroup(click.Group):
             click.echo(f"error: unexpected {type(exc).__name__}: {message} (run with --debug for the traceback)",
                        err=True)
             sys.exit(1)
+
+
+def _set_debug(ctx: click.Context, _param, value: bool) -> None:
+    if value:
+        ctx.meta["verbatim.debug"] = True  # meta is shared with the group, which reads it
+
+
+def debug_option(func):
+    """``--debug`` after the subcommand too (``verbatim analyze x.csv -o out --debug``), where
+    a user adds it to the command line that failed; the same as before the subcommand."""
+    return click.option("--debug", is_flag=True, expose_value=False, is_eager=True, callback=_set_debug,
+                        help="Show full tracebacks on errors.")(func)
 
 
 def input_options(func):
@@ -109,10 +139,11 @@ def main(ctx: click.Context, debug: bool) -> None:
       verbatim analyze survey.csv -o out/
       verbatim demo
     """
-    ctx.meta["verbatim.debug"] = debug
+    ctx.meta["verbatim.debug"] = debug or ctx.meta.get("verbatim.debug", False)
 
 
 @main.command()
+@debug_option
 @click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=True))
 @input_options
 def validate(input_path, **options):
@@ -163,6 +194,7 @@ def analysis_options(func):
 
 
 @main.command()
+@debug_option
 @click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=True))
 @analysis_options
 @click.option("--model", "model_dir", type=click.Path(file_okay=False, exists=True),
@@ -188,6 +220,7 @@ def analyze(input_path, output_dir, force, formats, no_redact, routing_file, qui
 
 
 @main.command()
+@debug_option
 @click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=True))
 @click.option("--model", "model_dir", required=True, type=click.Path(file_okay=False, exists=True),
               help="Theme model of an earlier run (RUN/model).")
@@ -291,6 +324,7 @@ def format_findings(report: dict) -> str:
 
 
 @main.command()
+@debug_option
 @click.argument("run_a", type=click.Path(exists=True))
 @click.argument("run_b", type=click.Path(exists=True))
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
@@ -326,6 +360,7 @@ def bundled_sample() -> Path:
 
 
 @main.command()
+@debug_option
 @click.option("-o", "--output", "output_dir", default=DEFAULT_DEMO_OUTPUT, show_default=True, type=click.Path(file_okay=False), help="Output folder.")
 @click.option("--force", is_flag=True, help="Replace an output folder that verbatim did not write.")
 def demo(output_dir, force):

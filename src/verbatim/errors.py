@@ -13,6 +13,7 @@ from pathlib import Path
 
 # code -> short title; the message itself is built where the error is raised.
 CATALOGUE: dict[str, str] = {
+    "E001": "invalid command line (unknown option or command, bad option value)",
     "E101": "input file not found",
     "E102": "input file cannot be read",
     "E103": "input file is empty",

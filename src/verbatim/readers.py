@@ -126,10 +126,15 @@ def read_table(path: str | Path, *, sheet: str = "", encoding: str = "", select:
     if fmt == "xlsx":
         return reader(path, data, sheet=sheet, select=select, header_row=header_row)
     if fmt == "csv":
-        return reader(path, data, encoding=encoding, select=select, header_row=header_row)
-    if fmt == "parquet":
-        return reader(path, data, select=select)
-    return _finish_parsed(reader(path, data, encoding=encoding), select)
+        table = reader(path, data, encoding=encoding, select=select, header_row=header_row)
+    elif fmt == "parquet":
+        table = reader(path, data, select=select)
+    else:
+        table = _finish_parsed(reader(path, data, encoding=encoding), select)
+    if sheet:  # silently ignored, it let a user believe the sheet they named was read
+        table.notes.append(f"sheet {sheet!r} (--sheet, input.sheet) does not apply: the file is {fmt.upper()}, "
+                           "not a workbook; its only table was read")
+    return table
 
 
 def _sniff_delimiter(text: str, default: str) -> str:
