@@ -39,7 +39,9 @@ import os
 import shutil
 import sys
 import time
+import warnings
 from collections import Counter
+from importlib import resources
 from pathlib import Path
 from typing import Callable
 
@@ -48,6 +50,7 @@ import pandas as pd
 
 from .config import Config
 from .errors import ConfigError, InputError, VerbatimError
+from .progress import progress_hidden
 
 __all__ = ["analyze_spark", "assign_spark", "spark_session", "local_driver_memory", "ingest_spark", "embed_stage",
            "DRIVER_INGEST_MAX_BYTES", "DETECTION_ROWS"]
@@ -82,9 +85,18 @@ def spark_session(master: str | None = None, app_name: str = "verbatim"):
         raise VerbatimError("E401", "the Spark engine needs Java 17+ (java not on PATH and JAVA_HOME unset): "
                                     "sh scripts/ensure_java.sh installs it on Debian")
 
+    # PySpark 4.0 warns that it does not fully support pandas 3 at each of its pandas entry
+    # points, a dozen times a run; verbatim's Spark tests run on pandas 3 (see docs/spark.md).
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
     builder = SparkSession.builder
-    if master is None and "PYSPARK_GATEWAY_PORT" not in os.environ:  # not launched by spark-submit
+    launched = "PYSPARK_GATEWAY_PORT" in os.environ  # by spark-submit, whose settings stand
+    if master is None and not launched:
         master = "local[*]"
+    if progress_hidden():  # --quiet: no stage bars, and a JVM this process starts logs errors only
+        builder = builder.config("spark.ui.showConsoleProgress", "false")
+        if not launched:
+            quiet_log = resources.files("verbatim") / "resources" / "log4j2-quiet.properties"
+            builder = builder.config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{quiet_log}")
     if master is not None:
         builder = builder.master(master)
     memory = local_driver_memory(master)
