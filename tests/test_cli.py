@@ -56,8 +56,14 @@ def test_cli_validate_prints_the_dates_and_the_ones_the_trend_leaves_out(runner,
     result = runner.invoke(main, ["validate", str(path)])
     assert result.exit_code == 0, result.output
     assert "dates       2026-01-15 to 2026-10-15 (40 rows)" in result.output
-    assert ("note: 2 row(s) dated 1900-01-01, 2062-06-15, far from all the other dates or a placeholder for no "
-            "date, will be left out of the trend") in result.output
+    assert ("note: 2 row(s) dated 1900-01-01, 2062-06-15, cut off from all the other dates (by a year, or by a "
+            "period without responses) or a placeholder for no date, will be left out of the trend") in result.output
+    # A straggler after an empty month: validate reads the dates by the trend's period.
+    late = write_file("late.csv", "comment,score,date\n" + rows + "late,8,2026-12-20\n")
+    result = runner.invoke(main, ["validate", str(late)])
+    assert "note: 1 row(s) dated 2026-12-20, cut off" in result.output
+    quarterly = runner.invoke(main, ["validate", str(late), "--set", "trend.period=quarter"])
+    assert "cut off" not in quarterly.output and "(41 rows)" in quarterly.output
 
 
 def test_cli_validate_prints_the_nps_groups_of_an_export_without_scores(runner, write_file):

@@ -64,9 +64,9 @@ def test_trends_leave_out_a_stray_date_and_placeholders():
     result = trends.analyze_trends(responses, matrix)
     assert result.periods == tuple(f"2026-{m:02d}" for m in range(1, 11))
     assert (result.n_undated, result.n_stray, result.stray) == (3, 2, ("1900-01-01", "2062-06-15"))
-    assert trends.trend_notes(result) == ["2 response(s) dated 1900-01-01, 2062-06-15, far from all the other dates "
-                                          "or a placeholder for no date, are left out of the trend (every other "
-                                          "figure counts them)"]
+    assert trends.trend_notes(result) == ["2 response(s) dated 1900-01-01, 2062-06-15, cut off from all the other "
+                                          "dates (by a year, or by a period without responses) or a placeholder for "
+                                          "no date, are left out of the trend (every other figure counts them)"]
     # Two waves a year apart are both kept: each holds more than a few responses.
     waves = [("2024-03", 20, 5, 5), ("2025-06", 20, 5, 5)]
     responses, matrix = _table(waves)
@@ -78,6 +78,33 @@ def test_trends_leave_out_a_stray_date_and_placeholders():
     # Dates with a zone are read on their wall clock, as the trend buckets them.
     zoned = pd.Series(pd.date_range("2026-01-01", periods=40, freq="D", tz="Europe/Paris"))
     assert not trends.stray_dates(zoned).any()
+
+
+def test_trends_leave_out_a_few_stragglers_after_an_empty_period():
+    """One late response in September, after a survey that ran from January to June, made the
+    latest window (August and September) a window of one respondent: no spike could be
+    tested. Stragglers cut off by an empty period leave the trend like a stray date."""
+    months = [(f"2026-{m:02d}", 20, 5, 5) for m in range(1, 7)]
+    responses, matrix = _table(months, {"late": [3] * 6})
+    responses.loc[0, "submitted_at"] = pd.Timestamp("2026-09-02 08:00")
+    result = trends.analyze_trends(responses, matrix)
+    assert result.periods[-1] == "2026-06" and (result.n_stray, result.stray) == (1, ("2026-09-02",))
+    latest = result.flags[result.flags["group"] == "__all__"]
+    assert (latest["latest_period"] == "2026-06").all() and (latest["latest_n"] == 60).all()
+    # By week the gap is there too; by quarter September is the next period, no gap: kept.
+    assert trends.stray_dates(responses["submitted_at"], "week").sum() == 1
+    assert not trends.stray_dates(responses["submitted_at"], "quarter").any()
+    # A response in July, the month after, is no straggler; nor is a wave after a gap that
+    # holds more than a few responses (1 % of them, or 3).
+    responses.loc[0, "submitted_at"] = pd.Timestamp("2026-07-02 08:00")
+    assert not trends.stray_dates(responses["submitted_at"], "month").any()
+    responses.loc[:4, "submitted_at"] = pd.Timestamp("2026-09-02 08:00")
+    assert not trends.stray_dates(responses["submitted_at"], "month").any()
+    # An early test response, months before the survey opened, leaves it as well.
+    responses.loc[:4, "submitted_at"] = pd.Timestamp("2026-01-15 10:00")
+    responses.loc[0, "submitted_at"] = pd.Timestamp("2025-10-20 10:00")
+    assert trends.stray_days(responses["submitted_at"], trends.stray_dates(responses["submitted_at"], "month")) == (
+        "2025-10-20",)
 
 
 @pytest.mark.parametrize(

@@ -161,7 +161,7 @@ def validate(input_path, **options):
 
     config = build_config(**options)
     result = load_responses(input_path, config)
-    click.echo(format_summary(summarize(result)))
+    click.echo(format_summary(summarize(result, config.trend.period)))
 
 
 def analysis_options(func):

@@ -188,7 +188,7 @@ def run_stages(ingest: IngestResult, config: Config, *, model_dir: str | Path | 
         with timer.stage("routing"):
             owners = route_themes_to_departments(model, config, responses["department"].dropna().unique())
     return Analysis(
-        config=config, ingest=ingest, summary=summarize(ingest), segments=segments, flags=flags,
+        config=config, ingest=ingest, summary=summarize(ingest, config.trend.period), segments=segments, flags=flags,
         themes=themes, mentions=mentions, impact=impact, owners=owners, model=model,
         embedder_id=embedder.model_id, input_sha256=file_sha256(ingest.source),
         pii_counts=sum_pii_counts(flags["pii_counts"]),

@@ -839,7 +839,7 @@ def run_stages_spark(spark, ingest, responses, config: Config, *, model_dir=None
         with timer.stage("routing"):
             owners = route_themes_to_departments(model, config, ingest.responses["department"].dropna().unique())
     analysis = Analysis(
-        config=config, ingest=ingest, summary=summarize(ingest), segments=seg, flags=flags, themes=themes,
+        config=config, ingest=ingest, summary=summarize(ingest, config.trend.period), segments=seg, flags=flags, themes=themes,
         mentions=mentions, impact=impact, owners=owners, model=model, embedder_id=embedder.model_id,
         input_sha256=input_sha256, pii_counts=sum_pii_counts(flags["pii_counts"]), timings=timer.timings,
         notes=tuple(notes), polarity=probe, **({"trends": trends} if trends is not None else {}),

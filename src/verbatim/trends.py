@@ -5,8 +5,8 @@ Inputs are the ``responses`` table (``response_id``, ``nps_group``, ``department
 :func:`verbatim.impact.analyze_impact`). Respondents are bucketed by ``submitted_at``
 into calendar weeks (Monday to Sunday, labelled ISO-style ``2026-W41``), months
 (``2026-10``) or quarters (``2026Q4``); respondents without a date, or with one that
-cannot place them (a placeholder such as 1900-01-01, or a typo far from all the others:
-:func:`stray_dates`), are counted in ``n_undated`` and left out. Only scored respondents enter, as in impact.py, so a theme's
+cannot place them (a placeholder such as 1900-01-01, a typo far from all the others, or a
+few stragglers after a period without responses: :func:`stray_dates`), are counted in ``n_undated`` and left out. Only scored respondents enter, as in impact.py, so a theme's
 share here is n_mentions / n_scored, the same share the impact tables show. Figures are
 unweighted (the ``weight`` column is not used).
 
@@ -128,7 +128,7 @@ class _Dated:
         when = pd.to_datetime(when)
         if getattr(when.dt, "tz", None) is not None:
             when = when.dt.tz_localize(None)  # bucket on the local wall-clock date the file gives
-        stray = stray_dates(when)
+        stray = stray_dates(when, settings.period)
         self.stray = stray_days(when, stray)
         self.n_stray = int(stray.sum())
         dated = when.notna().to_numpy() & ~stray
@@ -178,13 +178,18 @@ STRAY_GAP = pd.Timedelta(days=365)
 STRAY_SHARE, STRAY_MIN = 0.01, 3
 
 
-def stray_dates(when: pd.Series) -> np.ndarray:
+def stray_dates(when: pd.Series, period: str | None = None) -> np.ndarray:
     """Which dates cannot place a response in the trend: a placeholder for "no date"
     (:data:`PLACEHOLDER_DATES`), or a date cut off from the others at either end by a gap of
     more than :data:`STRAY_GAP` and held by few responses. One 2062-06-15 among 2026's dates
     stretched the trend to 438 monthly periods ending on a month of one respondent, where no
     theme could be tested, and report.json to 13 MB. Such responses stay in every other
-    figure; only the trend leaves them out."""
+    figure; only the trend leaves them out.
+
+    With a ``period`` ("week", "month", "quarter") a gap of one empty period or more cuts off
+    as well: one late response in September after a survey that ended in June made the
+    latest window of the trend (August and September) a window of one respondent, too small
+    to test a spike in anything."""
     values = pd.to_datetime(when)
     if getattr(values.dt, "tz", None) is not None:
         values = values.dt.tz_localize(None)  # the wall clock, as _Dated buckets it
@@ -194,7 +199,10 @@ def stray_dates(when: pd.Series) -> np.ndarray:
         return stray
     order = rest[np.argsort(values.to_numpy()[rest], kind="stable")]
     times = values.to_numpy()[order]
-    gaps = np.flatnonzero(np.diff(times) > STRAY_GAP.to_timedelta64())  # a gap after sorted position i
+    apart = np.diff(times) > STRAY_GAP.to_timedelta64()
+    if period is not None:  # an empty period between two neighbours
+        apart |= np.diff(pd.PeriodIndex(values.iloc[order], freq=PERIODS[period]).asi8) > 1
+    gaps = np.flatnonzero(apart)  # a gap after sorted position i
     few = max(STRAY_MIN, int(STRAY_SHARE * len(order)))
     low = max([i + 1 for i in gaps if i + 1 <= few], default=0)  # how many are cut off below
     high = max([len(order) - (i + 1) for i in gaps if len(order) - (i + 1) <= few], default=0)  # ... above
@@ -212,9 +220,10 @@ def stray_days(when: pd.Series, stray: np.ndarray) -> tuple[str, ...]:
 
 
 def stray_phrase(n: int, days: tuple[str, ...], noun: str = "response(s)") -> str:
-    """``'2 response(s) dated 1900-01-01, 2062-06-15, far from ...'``: the rows :func:`stray_dates` finds."""
+    """``'2 response(s) dated 1900-01-01, 2062-06-15, cut off from ...'``: the rows :func:`stray_dates` finds."""
     shown = ", ".join(days[:5]) + (", ..." if len(days) > 5 else "")
-    return f"{n} {noun} dated {shown}, far from all the other dates or a placeholder for no date,"
+    return (f"{n} {noun} dated {shown}, cut off from all the other dates (by a year, or by a period without "
+            f"responses) or a placeholder for no date,")
 
 
 def trend_notes(result: "TrendResult") -> list[str]:

@@ -34,8 +34,9 @@ class ValidationSummary:
     n_stray_dates: int = 0
 
 
-def summarize(result: IngestResult) -> ValidationSummary:
-    """Summarise an :class:`IngestResult` without loading any model."""
+def summarize(result: IngestResult, period: str = "month") -> ValidationSummary:
+    """Summarise an :class:`IngestResult` without loading any model; ``period``: the trend's
+    (``trend.period``), which decides what dates the trend leaves out."""
     responses = result.responses
     scored = responses["nps_group"].notna()
     groups = responses.loc[scored, "nps_group"]
@@ -58,7 +59,7 @@ def summarize(result: IngestResult) -> ValidationSummary:
         from .trends import stray_days as days_of
 
         when = responses["submitted_at"]
-        stray = stray_dates(when)
+        stray = stray_dates(when, period)
         usable = when[when.notna().to_numpy() & ~stray]
         stray_days, n_stray = days_of(when, stray), int(stray.sum())
         if len(usable):

@@ -104,7 +104,7 @@ def trend_markdown(report: Mapping[str, Any], group: str = ALL, escape=lambda s:
                      f"{trend.get('min_period_responses', 30)} respondents in the last {window} periods and as many "
                      f"before them.")
     if trend.get("n_undated"):
-        lines += ["", f"{trend['n_undated']} responses had no usable date (none, or one far from all the others) and are "
+        lines += ["", f"{trend['n_undated']} responses had no usable date (none, or one cut off from all the others) and are "
                   f"not in the trend."]
     return lines + [""]
 
