@@ -489,7 +489,7 @@ def test_themes_guided_themes_come_out_named(truth, embedder, write_file):
 
 
 @pytest.mark.slow
-def test_themes_extend_keeps_ids_and_adds_only_new_themes(truth, embedder):
+def test_themes_extend_keeps_ids_and_adds_only_new_themes(truth, embedder, tmp_path):
     # Wave 1 never mentions marketing e-mails; wave 2 does. Reusing wave 1's model must keep
     # every existing theme (same ids, same labels) and add the e-mail complaints as new.
     texts, X, planted = truth
@@ -509,6 +509,15 @@ def test_themes_extend_keeps_ids_and_adds_only_new_themes(truth, embedder):
     assert (labels[placed] == wave1_ids[placed]).mean() >= 0.98
     # The extended model saves and assigns the same way afterwards.
     assert np.array_equal(wave1.assign(texts, X), labels)
+    # Loaded for the next wave, the themes added here are no longer new: they were reported
+    # as new again in every later wave, by assign too (from the wave-to-wave hunt).
+    loaded = ThemeModel.load(wave1.save(tmp_path / "model"), embedder=embedder)
+    assert not loaded.themes_["new"].any()
+    assert loaded.themes_.drop(columns="new").equals(wave1.themes_.drop(columns="new"))
+    assert np.array_equal(loaded.assign(texts, X), labels)
+    top = int(wave1.themes_["theme_id"].max())
+    loaded.extend(texts, X)
+    assert (loaded.themes_.loc[loaded.themes_["new"], "theme_id"] > top).all()
 
 
 @pytest.mark.slow

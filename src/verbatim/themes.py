@@ -1331,10 +1331,16 @@ class ThemeModel:
 
     @classmethod
     def load(cls, directory: str | Path, embedder=None) -> "ThemeModel":
-        """Read a model written by :meth:`save`; raises VerbatimError E302 when unreadable."""
+        """Read a model written by :meth:`save`; raises VerbatimError E302 when unreadable.
+
+        ``new`` is false on every theme: it marks the themes the run that saved the model
+        added (its report.json keeps them), and a run on the loaded model only reports as
+        new the themes it adds itself."""
         from .theme_store import load_model
 
-        return load_model(cls, Path(directory), embedder)
+        model = load_model(cls, Path(directory), embedder)
+        model.themes_ = model.themes_.assign(new=False)
+        return model
 
 
 def _no_words(document: str) -> list[str]:
