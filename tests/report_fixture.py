@@ -220,7 +220,7 @@ def make_report() -> dict:
             "warnings": warnings,
         })  # fmt: skip
     return {
-        "schema_version": "1.11",
+        "schema_version": "1.12",
         "run": {
             "verbatim_version": "0.1.0",
             "created_at": "2026-12-01T09:30:00Z",

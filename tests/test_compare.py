@@ -44,7 +44,7 @@ def _report(nps: dict, themes: dict[int, str], impact: dict[tuple, tuple], *, sh
 
     n_of = {g: v[0] for g, v in nps.items()}
     return {
-        "schema_version": "1.11",
+        "schema_version": "1.12",
         "run": {"verbatim_version": "0.1", "created_at": "2026-12-01T00:00:00+00:00",
                 "input": {"path": f"{sha}.csv", "format": "csv", "sha256": sha * 64},
                 "columns": {"text": ["comment"], "score": "score", "group": None, "department": "department",
@@ -206,7 +206,7 @@ def test_compare_load_run_reads_an_earlier_minor_version(tmp_path):
     # Last month's run, written before themes[].side was added (1.4), still compares; a
     # later or another major version is refused.
     report = make_report()
-    for version, readable in (("1.3", True), ("1.10", True), ("1.12", False), ("2.0", False)):
+    for version, readable in (("1.3", True), ("1.11", True), ("1.13", False), ("2.0", False)):
         (tmp_path / "report.json").write_text(json.dumps({**report, "schema_version": version}), encoding="utf-8")
         if readable:
             assert load_run(tmp_path)["schema_version"] == version

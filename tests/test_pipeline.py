@@ -350,6 +350,31 @@ def test_pipeline_next_wave_on_saved_model_keeps_theme_identity(run, sample_path
         for t in comparison["overall"]["appeared"])
 
 
+def test_pipeline_waves_on_saved_themes_place_a_comment_the_same_way(run, sample_path, tmp_path):
+    """Each wave put on saved themes learnt its own polarity probe from its own scores, so a
+    comment two waves shared could take another side, and theme, in each: 92 of 250 did on
+    clothing reviews, and compare reported the tool's moves as customers' (from the
+    wave-to-wave hunt). The probe saved with the themes decides in every wave."""
+    result, out = run
+    saved = json.loads((out / "model" / "themes.json").read_text(encoding="utf-8"))
+    assert saved["polarity"]["used"] and result.analysis.polarity.used
+    lines = sample_path.read_text(encoding="utf-8").splitlines(keepends=True)
+    header, rows = lines[0], lines[1:]
+    shared = rows[200:700]
+    waves = {"a": shared + rows[1200:1700], "b": rows[2000:2300] + shared[::-1]}
+    placed = {}
+    for name, body in waves.items():
+        path = tmp_path / f"wave_{name}.csv"
+        path.write_text(header + "".join(body), encoding="utf-8")
+        wave = analyze(path, None, result.config, model_dir=out / "model", extend_model=False)
+        assert wave.analysis.polarity.from_model and wave.analysis.polarity.used
+        segments = wave.analysis.segments
+        placed[name] = segments.set_index(["response_id", "segment_index"])[["sentiment", "theme_id"]]
+    ids = {line.split(",", 1)[0] for line in shared}
+    a, b = (placed[k][placed[k].index.get_level_values(0).isin(ids)].sort_index() for k in "ab")
+    assert len(a) > 500 and a.equals(b)
+
+
 def test_pipeline_assign_puts_a_wave_of_non_answers_in_no_comment(run, sample_path, tmp_path):
     """assign (extend_model=False) of a wave without one usable comment failed with
     "embeddings have 0 dimensions, the model expects 384" where analyze wrote its reports."""

@@ -94,6 +94,39 @@ def test_polarity_is_cross_fitted_a_response_never_sees_its_own_score(segments):
     assert not np.array_equal(before[~mine], after[~mine])  # the other folds' did
 
 
+@pytest.mark.slow
+def test_polarity_saved_probe_labels_a_segment_the_same_in_any_wave(segments):
+    """Learnt again from each wave's scores, the probe moved, and with it the side and theme
+    of the segments it decides: 92 of 250 comments two waves shared changed themes (from the
+    wave-to-wave hunt). The probe saved with the themes labels a text alone, whatever wave,
+    order or neighbours it comes with."""
+    truth, X, lexicon, scores = segments
+    labels, probe = _learn(segments, scores)
+    assert probe.used and probe.weights is not None and probe.weights.shape == (X.shape[1] + 1,)
+    record = probe.record()
+    assert record["used"] and record["auc"] == probe.auc and "weights" not in probe.as_dict()
+    # Fitted on every fold: the mean of the per-fold systems' data, not one fold's probe.
+    ids = truth["response_id"].tolist()
+    codes, distinct = P._codes(ids)
+    stats = P.fold_statistics(X, np.arange(len(X)), P.fold_of(distinct, 5)[codes], _signs(scores), 5)
+    np.testing.assert_allclose(P.solve_all(stats, SentimentSettings().learn_ridge), probe.weights)
+    settings, compound = SentimentSettings(), lexicon["compound"].to_numpy()
+    lex = lexicon["label"].to_numpy(dtype=object)
+    whole, saved = P.apply_probe(X, np.arange(len(X)), lex, compound, record, probe.weights, settings)
+    assert saved.from_model and saved.used and saved.auc == probe.auc and saved.changed == (whole != lex).sum()
+    # Most labels agree with the cross-fitted ones of the fit itself (95 % here: the fit's
+    # own responses keep labels from probes that never saw their scores)...
+    assert (whole == labels).mean() > 0.9
+    # ... and a wave of any part of the segments, in any order, gives each the same label.
+    wave = np.random.default_rng(1).permutation(len(X))[: len(X) // 4]
+    part, _ = P.apply_probe(X, wave, lex[wave], compound[wave], record, probe.weights, settings)
+    assert (part == whole[wave]).all()
+    # A probe the fit did not use leaves the lexicon's labels, as in that fit.
+    unused = P.Probe(False, 0.51, 0.4, (30, 30), reason="held-out AUC 0.510").record()
+    kept, verdict = P.apply_probe(X, np.arange(len(X)), lex, compound, unused, None, settings)
+    assert (kept == lex).all() and verdict.from_model and not verdict.used and "AUC" in verdict.reason
+
+
 def test_polarity_fold_statistics_add_up_over_parts():
     # The Spark engine sums the statistics of its partitions: parts must add up to the whole.
     rng = np.random.default_rng(0)

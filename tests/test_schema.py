@@ -23,6 +23,7 @@ PUBLISHED = {
     "1.9": "cb51f50200afee15f8c0862778ee58cb8d8ef5f2ba393814752a6338199ff209",  # quotes' highlight
     "1.10": "8682dc65db7c4d1be12350eaefd5788c14bc7215125654cfcdd77d71e71741d6",  # nps.weighted_ci_low/high, n_effective; ranked themes' tied_with
     "1.11": "0ec8cdf160838f152b2694e678c031180ef0dba22ee2620f855db0081a270f00",  # trend: NPS change intervals, spike q-values
+    "1.12": "dfae276bac109c5504cdb951b05e812d00653e0e4b9f5e6ab13ef2dbb0b70a32",  # run.polarity.from_model
 }
 
 

@@ -152,10 +152,14 @@ def run_stages(ingest: IngestResult, config: Config, *, model_dir: str | Path | 
             log(f"  {embedder.n_encoded} distinct texts encoded, {embedder.n_cached} from the cache{mapped}")
     probe = None
     if config.sentiment.learn_from_scores:
-        from .polarity import learn_segment_sentiment
+        from .polarity import learn_segment_sentiment, saved_segment_sentiment
 
         with timer.stage("polarity"):
-            segments, probe = learn_segment_sentiment(segments, responses, vectors, index, config.sentiment)
+            if saved is not None and saved.polarity_ is not None:  # the probe the themes were fitted with
+                segments, probe = saved_segment_sentiment(segments, vectors, index, saved.polarity_,
+                                                          saved.polarity_weights_, config.sentiment)
+            else:
+                segments, probe = learn_segment_sentiment(segments, responses, vectors, index, config.sentiment)
             notes.append(probe_summary(probe))
             if log:
                 log(f"  {notes[-1]}")
@@ -174,6 +178,7 @@ def run_stages(ingest: IngestResult, config: Config, *, model_dir: str | Path | 
                                 ThemeFitCache(memo / "themes") if memo else None, log,
                                 theme_polarity(segments, wants_sides(config.themes, probe is not None and probe.used)))
             theme_ids = model.labels_
+            keep_probe(model, probe)
         segments = segments.assign(theme_id=[int(t) for t in theme_ids])
         themes = theme_table(model, segments)
         remember_general(model, themes)
@@ -245,9 +250,25 @@ def trend_stage(responses: pd.DataFrame, matrix: pd.DataFrame, config: Config, t
     return trends
 
 
+def keep_probe(model, probe) -> None:
+    """Record a fit's polarity probe on its theme model, which saves it for the waves put on
+    these themes later (:mod:`verbatim.polarity`); without learning, that the lexicon decided."""
+    from .polarity import Probe
+
+    probe = probe or Probe.unlearnt("sentiment.learn_from_scores was off when the themes were fitted")
+    model.polarity_ = probe.record()
+    model.polarity_weights_ = probe.weights if model.polarity_["used"] else None
+
+
 def probe_summary(probe) -> str:
     """One line on the learnt polarity, for the log and the reports' notes (read by people
     without statistics training: the AUC is said in words, its figure kept for analysts)."""
+    if probe.from_model:
+        if probe.used:
+            return (f"sentiment tuned on the scores of the survey the themes were fitted on (saved with the model; "
+                    f"AUC {probe.auc:.3f} there), so that a comment takes the same side and theme in every wave: "
+                    f"{probe.changed:,} comment segment{'' if probe.changed == 1 else 's'} changed sentiment")
+        return f"sentiment from the word lexicon only, as in the survey the themes were fitted on: {probe.reason}"
     if probe.used:
         return (f"sentiment tuned on this survey's own scores, learnt from {probe.responses[0]:,} promoters and "
                 f"{probe.responses[1]:,} detractors (on comments it had not learnt from, it rated a promoter's above "

@@ -22,8 +22,15 @@ Honesty, because the impact stage then relates these labels to the same scores:
   keeps the lexicon's label; the probe decides the others, and leaves neutral those it
   scores within ``learn_margin`` of zero.
 
-Each run learns from its own scores, a new wave put on saved themes (``verbatim assign``)
-included; nothing of the probe is saved with the theme model.
+A run that fits themes also fits the probe on all its responses (:func:`solve_all`) and
+saves it with the theme model; a new wave put on those themes (``verbatim assign``,
+``analyze --model``) takes its labels from that saved probe (:func:`apply_probe`) rather
+than learning again from its own scores. Learnt again, the probe moved with every wave, and
+with it the side, and so the theme, of the segments it decides: 92 of 250 comments that two
+waves shared were placed on different themes, which ``compare`` then reported as customers'
+changes. The saved probe never saw the new wave's scores, so its labels are as honest as
+the cross-fitted ones. A model saved before this, without a probe record, still learns
+from each wave.
 
 The arithmetic is split into per-fold sufficient statistics (:func:`fold_statistics`,
 summed block by block and across Spark partitions alike), one small solve per fold
@@ -34,14 +41,16 @@ runs the same probe without collecting any vector.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import zlib
 from typing import Sequence
 
 import numpy as np
 
-__all__ = ["Probe", "FoldStatistics", "fold_of", "fold_statistics", "solve_folds", "held_out_scores",
-           "probe_gate", "relabel", "learn_polarity", "group_sign", "response_signs", "learn_segment_sentiment"]
+__all__ = ["Probe", "FoldStatistics", "fold_of", "fold_statistics", "solve_folds", "solve_all", "held_out_scores",
+           "probe_gate", "relabel", "learn_polarity", "apply_probe", "group_sign", "response_signs",
+           "learn_segment_sentiment", "saved_segment_sentiment"]
 
 _BLOCK = 8192  # rows per block of the sufficient statistics (bounded float64 copies)
 
@@ -117,19 +126,30 @@ def solve_folds(stats: FoldStatistics, ridge: float) -> np.ndarray:
     segments weighing 1/2 in total, so the decision value 0 means "as likely either way"
     whatever the share of promoters; ``ridge`` penalises the weights, not the intercept.
     """
-    folds, _, size, _ = stats.xx.shape
+    folds = stats.xx.shape[0]
+    weights = np.zeros((folds, stats.xx.shape[2]))
+    for k in range(folds):
+        weights[k] = _solve(stats, [f for f in range(folds) if f != k], ridge)
+    return weights
+
+
+def solve_all(stats: FoldStatistics, ridge: float) -> np.ndarray:
+    """(d + 1,) weights of the probe fitted on every fold: the one saved with the themes."""
+    return _solve(stats, list(range(stats.xx.shape[0])), ridge)
+
+
+def _solve(stats: FoldStatistics, folds: list[int], ridge: float) -> np.ndarray:
+    """The probe fitted on ``folds`` (see :func:`solve_folds`); zeros (every score 0,
+    neutral) when a group is missing from them."""
+    size = stats.xx.shape[2]
+    n = stats.n[folds].sum(axis=0)
+    if (n == 0).any():
+        return np.zeros(size)
     penalty = np.eye(size) * ridge
     penalty[-1, -1] = 0.0
-    weights = np.zeros((folds, size))
-    for k in range(folds):
-        others = [f for f in range(folds) if f != k]
-        n = stats.n[others].sum(axis=0)
-        if (n == 0).any():
-            continue  # a group missing from the training folds: no probe (scores 0, neutral)
-        xx = sum(stats.xx[others, g].sum(axis=0) / (2 * n[g]) for g in (0, 1))
-        xy = (stats.x[others, 1].sum(axis=0) / (2 * n[1])) - (stats.x[others, 0].sum(axis=0) / (2 * n[0]))
-        weights[k] = np.linalg.solve(xx + penalty, xy)
-    return weights
+    xx = sum(stats.xx[folds, g].sum(axis=0) / (2 * n[g]) for g in (0, 1))
+    xy = (stats.x[folds, 1].sum(axis=0) / (2 * n[1])) - (stats.x[folds, 0].sum(axis=0) / (2 * n[0]))
+    return np.linalg.solve(xx + penalty, xy)
 
 
 def held_out_scores(vectors: np.ndarray, index: np.ndarray, fold: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -181,7 +201,11 @@ def relabel(labels: np.ndarray, compound: np.ndarray, score: np.ndarray, keep_le
 class Probe:
     """What :func:`learn_polarity` found: ``used`` (the gate passed), ``auc`` and ``p`` of
     the held-out scores per response, ``responses`` (promoters, detractors) it learnt from,
-    ``changed`` (segments whose label the probe changed) and ``reason`` (why it is unused)."""
+    ``changed`` (segments whose label the probe changed) and ``reason`` (why it is unused).
+    ``weights``: the probe fitted on every response (:func:`solve_all`), saved with the
+    themes; None when unused. ``from_model``: the labels came from a saved model's probe
+    (:func:`apply_probe`), whose ``auc``, ``p`` and ``responses`` are those of the run that
+    fitted it."""
 
     used: bool
     auc: float
@@ -189,9 +213,21 @@ class Probe:
     responses: tuple[int, int]
     changed: int = 0
     reason: str = ""
+    weights: np.ndarray | None = dataclasses.field(default=None, repr=False, compare=False)
+    from_model: bool = False
 
     def as_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        return {k: v for k, v in dataclasses.asdict(self).items() if k != "weights"}
+
+    def record(self) -> dict:
+        """What a theme model saves of the probe (:func:`apply_probe` reads it back)."""
+        return {"used": bool(self.used and self.weights is not None), "auc": float(self.auc), "p": float(self.p),
+                "responses": [int(r) for r in self.responses], "reason": self.reason}
+
+    @classmethod
+    def unlearnt(cls, reason: str) -> "Probe":
+        """No probe: the labels are the lexicon's (``sentiment.learn_from_scores`` off)."""
+        return cls(False, 0.5, 1.0, (0, 0), reason=reason)
 
 
 def gate_reason(auc: float, p: float, responses: tuple[int, int], settings) -> str:
@@ -225,15 +261,35 @@ def learn_polarity(vectors: np.ndarray, index: np.ndarray, response_ids: Sequenc
     if len(index) == 0 or min(responses) < settings.learn_min_responses:
         return labels, Probe(False, 0.5, 1.0, responses, reason=gate_reason(0.5, 1.0, responses, settings))
     fold = fold_of(ids, settings.learn_folds)[codes]
-    weights = solve_folds(fold_statistics(vectors, index, fold, sign, settings.learn_folds), settings.learn_ridge)
-    score = held_out_scores(vectors, index, fold, weights)
+    stats = fold_statistics(vectors, index, fold, sign, settings.learn_folds)
+    score = held_out_scores(vectors, index, fold, solve_folds(stats, settings.learn_ridge))
     auc, p = probe_gate(_mean_by(codes, score, len(ids)), per_response)
     reason = gate_reason(auc, p, responses, settings)
     if reason:
         return labels, Probe(False, auc, p, responses, reason=reason)
     new = relabel(labels, np.asarray(compound, dtype=float), score, settings.learn_keep_lexicon,
                   settings.learn_margin)
-    return new, Probe(True, auc, p, responses, changed=int((new != labels).sum()))
+    return new, Probe(True, auc, p, responses, changed=int((new != labels).sum()),
+                      weights=solve_all(stats, settings.learn_ridge))
+
+
+def apply_probe(vectors: np.ndarray, index: np.ndarray, labels: np.ndarray, compound: np.ndarray,
+                record: dict, weights: np.ndarray | None, settings) -> tuple[np.ndarray, Probe]:
+    """Segment labels from a saved model's probe (``record``: :meth:`Probe.record`,
+    ``weights``: its :func:`solve_all` weights): a fixed function of each segment's text,
+    whatever wave it comes in. A record of an unused probe leaves the lexicon's labels, as
+    in the run that fitted the themes."""
+    labels = np.asarray(labels, dtype=object)
+    used = bool(record.get("used")) and weights is not None
+    probe = functools.partial(Probe, used, float(record.get("auc", 0.5)), float(record.get("p", 1.0)),
+                              tuple(int(r) for r in record.get("responses", (0, 0))), from_model=True)
+    if not used:
+        return labels, probe(reason=record.get("reason") or "no probe was saved with the themes")
+    index = np.asarray(index, dtype=np.int64)
+    score = held_out_scores(vectors, index, np.zeros(len(index), dtype=np.int64), np.asarray(weights)[None, :])
+    new = relabel(labels, np.asarray(compound, dtype=float), score, settings.learn_keep_lexicon,
+                  settings.learn_margin)
+    return new, probe(changed=int((new != labels).sum()), weights=np.asarray(weights))
 
 
 def _codes(response_ids: Sequence) -> tuple[np.ndarray, np.ndarray]:
@@ -258,6 +314,14 @@ def response_signs(segment_response_ids, responses) -> np.ndarray:
     sign = group_sign(last["nps_group"].to_numpy(dtype=object))
     at = pd.Index(last["response_id"].astype(str)).get_indexer(pd.Index(segment_response_ids).astype(str))
     return np.where(at >= 0, sign[at], 0).astype(np.int8)
+
+
+def saved_segment_sentiment(segments, vectors: np.ndarray, index, record: dict, weights, settings):
+    """``segments`` with the labels of a saved model's probe, and the :class:`Probe`:
+    :func:`apply_probe` on a run's tables."""
+    labels, probe = apply_probe(vectors, np.asarray(index), segments["sentiment"].to_numpy(dtype=object),
+                                segments["compound"].to_numpy(dtype=float), record, weights, settings)
+    return segments.assign(sentiment=labels), probe
 
 
 def learn_segment_sentiment(segments, responses, vectors: np.ndarray, index, settings):

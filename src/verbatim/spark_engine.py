@@ -32,6 +32,7 @@ pyspark is imported inside functions: importing verbatim never needs Java.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
@@ -673,7 +674,7 @@ def _learn_polarity(spark, embedded, responses: pd.DataFrame, settings):
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
-    from .polarity import Probe, gate_reason, group_sign, fold_of, probe_gate, solve_folds
+    from .polarity import Probe, gate_reason, group_sign, fold_of, probe_gate, solve_all, solve_folds
     from .spark_udfs import (POLARITY_SCORE_SCHEMA, POLARITY_STATS_SCHEMA, polarity_score_partition,
                              polarity_statistics_partition, read_polarity_statistics)
 
@@ -702,6 +703,37 @@ def _learn_polarity(spark, embedded, responses: pd.DataFrame, settings):
     if reason:
         scored.unpersist()
         return embedded, Probe(False, auc, p, responded, reason=reason)
+    result, changed = _relabelled(scored, embedded, settings)
+    return result, Probe(True, auc, p, responded, changed=changed, weights=solve_all(stats, settings.learn_ridge))
+
+
+def _saved_polarity(embedded, model, settings):
+    """:func:`verbatim.polarity.apply_probe` on Spark: ``(segments, Probe)`` with the labels of
+    the probe saved with ``model``'s themes (``embedded`` itself when it was unused)."""
+    from pyspark.sql import functions as F
+
+    from .polarity import apply_probe
+    from .spark_udfs import POLARITY_SCORE_SCHEMA, polarity_score_partition
+
+    _, probe = apply_probe(np.zeros((0, 1)), np.zeros(0, np.int64), np.zeros(0, object), np.zeros(0),
+                           model.polarity_, model.polarity_weights_, settings)  # the record's verdict
+    if not probe.used:
+        return embedded, probe
+    weights = np.asarray(model.polarity_weights_, dtype=np.float64)[None, :]  # one probe, "fold" 0
+    scores = (embedded.select("row", "segment_index", "vector").withColumn("fold", F.lit(0))
+              .mapInPandas(functools.partial(polarity_score_partition, weights=weights), POLARITY_SCORE_SCHEMA))
+    scored = embedded.join(scores, ["row", "segment_index"]).persist()
+    result, changed = _relabelled(scored, embedded, settings)
+    return result, dataclasses.replace(probe, changed=changed)
+
+
+def _relabelled(scored, embedded, settings):
+    """``embedded`` with each segment's sentiment from its probe ``score`` where the lexicon
+    is unsure (:func:`verbatim.polarity.relabel`), persisted, and how many labels changed;
+    ``scored`` (embedded with the scores) is released."""
+    from pyspark import StorageLevel
+    from pyspark.sql import functions as F
+
     margin = settings.learn_margin
     learnt = (F.when(F.abs("compound") >= settings.learn_keep_lexicon, F.col("sentiment"))
               .when(F.col("score") < -margin, "negative").when(F.col("score") > margin, "positive")
@@ -712,7 +744,7 @@ def _learn_polarity(spark, embedded, responses: pd.DataFrame, settings):
     result = relabelled.select(*columns).persist(StorageLevel.MEMORY_AND_DISK)
     result.count()
     scored.unpersist()
-    return result, Probe(True, auc, p, responded, changed=int(changed))
+    return result, int(changed)
 
 
 def _mentions(themed, response_ids: pd.Series, settings):
@@ -804,7 +836,10 @@ def run_stages_spark(spark, ingest, responses, config: Config, *, model_dir=None
         from .pipeline import probe_summary
 
         with timer.stage("polarity"):
-            relabelled, probe = _learn_polarity(spark, embedded, ingest.responses, config.sentiment)
+            if saved is not None and saved.polarity_ is not None:  # the probe the themes were fitted with
+                relabelled, probe = _saved_polarity(embedded, saved, config.sentiment)
+            else:
+                relabelled, probe = _learn_polarity(spark, embedded, ingest.responses, config.sentiment)
             if relabelled is not embedded:  # persisted and counted: the vectors are not recomputed
                 embedded.unpersist()
                 embedded = relabelled
@@ -814,6 +849,10 @@ def run_stages_spark(spark, ingest, responses, config: Config, *, model_dir=None
     with timer.stage("themes"):
         model, themed = _fit_or_load(spark, embedded, n_segments, config, embedder, saved, log, extend_model,
                                      learnt=probe is not None and probe.used)
+        if saved is None:
+            from .pipeline import keep_probe
+
+            keep_probe(model, probe)
         if model_dir is not None and config.themes.guided_path:
             notes.extend(guided_left_out(model, config.themes.guided_path))
         themed = themed.persist()

@@ -28,8 +28,11 @@ def save_model(model, directory: Path) -> Path:
     from safetensors.numpy import save_file
 
     directory.mkdir(parents=True, exist_ok=True)
+    probe = {} if model.polarity_weights_ is None else {
+        "polarity_weights": np.ascontiguousarray(model.polarity_weights_, dtype=np.float64)}
     save_file(
         {
+            **probe,
             "prototypes": np.ascontiguousarray(model.prototypes_, dtype=np.float32),
             "prototype_theme": np.ascontiguousarray(model.prototype_theme_, dtype=np.int64),
             "prototype_side": np.ascontiguousarray(model.prototype_side_, dtype=np.int64),
@@ -57,6 +60,7 @@ def save_model(model, directory: Path) -> Path:
         "settings": dataclasses.asdict(model._settings()),
         "themes": _records(model.themes_),
         "parents": _records(model.parents_),
+        **({} if model.polarity_ is None else {"polarity": model.polarity_}),
     }
     (directory / "themes.json").write_text(
         json.dumps(meta, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8"
@@ -103,6 +107,9 @@ def load_model(cls, directory: Path, embedder=None):
         model.assign_floor_ = float(meta.get("assign_floor", model._settings().assign_floor))
         model.novelty_floor_ = float(meta.get("novelty_floor", model.assign_floor_))
         model.sided_ = bool(meta.get("sided", False))  # saved before themes had sides: none
+        # Saved before the polarity probe was saved with the themes: None, each wave learns its own.
+        model.polarity_ = meta.get("polarity")
+        model.polarity_weights_ = arrays.get("polarity_weights")
         model.themes_ = _frame(meta["themes"], THEME_COLUMNS)
         model.parents_ = _frame(meta["parents"], PARENT_COLUMNS)
         _check_consistent(model)

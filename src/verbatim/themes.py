@@ -600,6 +600,10 @@ class ThemeModel:
     - ``center_`` (dim,): the vector removed before similarities (zeros = none);
       ``assign_floor_``: the cosine under which a segment stays Other (``assign_floor``, or
       learnt in a centred space); ``novelty_floor_``: see :meth:`extend`.
+    - ``polarity_`` (dict or None) and ``polarity_weights_`` ((dim + 1,) or None): the
+      segment polarity probe of the run that fitted the themes (:meth:`verbatim.polarity.Probe.record`,
+      set by the pipeline, saved with the model), which later waves on these themes apply
+      (:func:`verbatim.polarity.apply_probe`); None when not recorded.
     """
 
     def __init__(self, settings: ThemeSettings | None = None, embedder=None) -> None:
@@ -607,6 +611,8 @@ class ThemeModel:
         self.embedder = embedder
         self.center_ = None  # the mean vector removed before similarities; set by fit (zeros = none)
         self.projection_ = None  # affine map into the teacher's space; set by fit (None = none)
+        self.polarity_: dict | None = None
+        self.polarity_weights_: np.ndarray | None = None
         self._space_of: ThemeModel | None = None  # extend's sub-model works in its parent's space
 
     # ----------------------------------------------------------------- helpers

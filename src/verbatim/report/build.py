@@ -24,7 +24,7 @@ import pandas as pd
 if TYPE_CHECKING:  # pragma: no cover
     from ..pipeline import Analysis
 
-SCHEMA_VERSION = "1.11"
+SCHEMA_VERSION = "1.12"
 ALL = "__all__"
 QUOTE_MAX_CHARS = 280
 QUOTES_PER_THEME = 3
@@ -311,7 +311,7 @@ class ReportBuilder:
             "polarity": None if a.polarity is None else {
                 "learnt": a.polarity.used, "auc": round(a.polarity.auc, 4), "p": float(f"{a.polarity.p:.3g}"),
                 "promoters": a.polarity.responses[0], "detractors": a.polarity.responses[1],
-                "changed": a.polarity.changed, "reason": a.polarity.reason},
+                "changed": a.polarity.changed, "reason": a.polarity.reason, "from_model": a.polarity.from_model},
             "notes": list(summary.notes) + list(a.notes),
         }
 
