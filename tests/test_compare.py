@@ -183,6 +183,45 @@ def test_compare_resplit_theme_is_neither_new_nor_gone():
         "Long wait on the phone", "Long wait on the phone (complaints)", "Long wait on the phone (praise)"}
 
 
+def test_compare_a_theme_no_one_mentioned_in_a_small_wave_is_tested_not_gone():
+    """Assigned to the same model, a wave of 20 left 39 themes without a row: each was listed
+    "gone" untested ("Were not big", 76 of 800 -> 0 of 20, p = 0.24), and the reverse
+    comparison called such a theme "new" (from the wave-to-wave hunt)."""
+    small = _report({ALL: (40, 20, 10), "App": (40, 20, 10)}, THEMES,
+                    {(ALL, 0, "all"): (4, -6.0, -20.0, 8.0), ("App", 0, "all"): (4, -6.0, -20.0, 8.0)}, sha="s")
+    for a, b in ((A, small), (small, A)):
+        overall = compare_reports(a, b)["overall"]
+        assert overall["appeared"] == [] and overall["disappeared"] == []
+        rows = {t["label"]: t for t in overall["themes"]}
+        queues = rows["Checkout queues"]  # 50 of 1000 against 0 of 40: chance
+        assert {queues["n_mentions_a"], queues["n_mentions_b"]} == {50, 0} and queues["share_p"] > 0.05
+        assert queues["theme_id_a"] == queues["theme_id_b"] == 3
+    # A theme the later model holds but no respondent of a large wave mentions is still gone.
+    assert compare_reports(A, B)["overall"]["disappeared"] == ["Checkout queues"]
+
+
+def test_compare_groups_too_small_for_a_verdict_and_intervals_within_200_points():
+    """"NPS +37.5 -> +100.0: +62.5 points, likely between -80.9 and +205.9 (n 136 -> 1)": a
+    change of NPS cannot pass 200, and one respondent tells nothing."""
+    tiny = _report({ALL: (40, 20, 10), "App": (1, 1, 0)}, THEMES, {(ALL, 0, "all"): (4, -6.0, -20.0, 8.0)}, sha="t")
+    result = compare_reports(A, tiny)
+    (app,) = result["departments"]
+    assert app["nps"]["too_small"] and not app["nps"]["significant"]
+    assert -200 <= app["nps"]["ci_low"] <= app["nps"]["ci_high"] <= 200
+    assert not result["overall"]["nps"]["too_small"]
+    text = format_comparison(result)
+    assert "NPS +25.0 -> +100.0: too few respondents to tell a change from noise (n 400 -> 1)" in text
+
+
+def test_compare_names_a_strength_that_adds_fewer_points_as_worse_for_nps():
+    """"costs more points: Fast delivery (+19.8 -> +5.3 pts)" said of a strength."""
+    impact = {(ALL, 0, "all"): (100, 19.8, 18.8, 20.8)}
+    a = _report({ALL: (1000, 450, 300)}, THEMES, impact, sha="a")
+    b = _report({ALL: (1000, 450, 300)}, THEMES, {(ALL, 0, "all"): (100, 5.3, 4.3, 6.3)}, sha="b")
+    text = format_comparison(compare_reports(a, b))
+    assert "worse for NPS: Late delivery (+19.8 -> +5.3 pts)" in text and "costs" not in text
+
+
 def test_compare_format_comparison_names_the_changes():
     text = format_comparison(compare_reports(A, B))
     assert "themes matched by id" in text

@@ -103,6 +103,16 @@ def _theme_rows(report: dict, group: str, by_id: bool) -> dict:
     return rows
 
 
+def _unmentioned(report: dict, key: tuple) -> dict | None:
+    """The row of a theme of ``report``'s model (matched by id, ``key``) that no respondent
+    of the group mentioned, None when the model has no such theme."""
+    theme = next((t for t in report["themes"] if t["id"] == key[0]), None)
+    if theme is None:
+        return None
+    return {"theme_id": theme["id"], "side": key[1], "n_mentions": 0, "impact": None, "ci_low": None,
+            "ci_high": None, "too_small": True, "label": theme["label"] + _SUFFIX[key[1]]}
+
+
 def _group_nps(report: dict, group: str) -> dict | None:
     if group == ALL:
         return report["nps"]
@@ -116,6 +126,11 @@ def _top2(report: dict, group: str) -> list[str]:
     ranking = report["overall"] if group == ALL else next(d["ranking"] for d in report["departments"] if d["name"] == group)
     key = "improvement_areas" if ranking["method"] == "impact" else "driver_improvement_areas"
     return [area["label"] for area in ranking[key][:2]]
+
+
+def _min_group_size(report: dict) -> int:
+    """The scored respondents a group needs to be ranked in ``report`` (impact.min_group_size)."""
+    return int((report["run"].get("config") or {}).get("impact", {}).get("min_group_size", 30))
 
 
 def _z(report: dict) -> float:
@@ -146,6 +161,12 @@ def _compare_group(a: dict, b: dict, group: str, by_id: bool, min_mentions: int,
     themes = []
     for key in list(rows_a) + [k for k in rows_b if k not in rows_a]:
         ra, rb = rows_a.get(key), rows_b.get(key)
+        # One model, so a theme without a row in one run was there and no one mentioned it:
+        # 0 mentions, tested like any fall ("gone" from 76 of 800 to 0 of 20 was chance).
+        # (A theme with rows of other sides was split in one run only: "resplit", below.)
+        if by_id:
+            ra = ra or (None if any(k[0] == key[0] for k in rows_a) else _unmentioned(a, key))
+            rb = rb or (None if any(k[0] == key[0] for k in rows_b) else _unmentioned(b, key))
         xa = ra["n_mentions"] if ra else 0
         xb = rb["n_mentions"] if rb else 0
         # A theme split into complaint/praise in one run only is "resplit", not new or gone.
@@ -167,9 +188,12 @@ def _compare_group(a: dict, b: dict, group: str, by_id: bool, min_mentions: int,
         row["share_change"] = row["share_b"] - row["share_a"]
         row["impact_change"] = row["impact_b"] - row["impact_a"]
         themes.append(row)
+    least = min(_min_group_size(a), _min_group_size(b))
     return {
         "group": group,
         "nps": {"a": na["nps"], "b": nb["nps"], "n_a": na["n"], "n_b": nb["n"], "change": change,
+                # Fewer scored respondents than a run ranks a group with: no verdict either way.
+                "too_small": min(na["n"], nb["n"]) < least,
                 # The change's range: "not significant" alone read as "no change".
                 "ci_low": None if change is None or math.isnan(low) else round(low, 1),
                 "ci_high": None if change is None or math.isnan(high) else round(high, 1),
@@ -187,7 +211,8 @@ def _classify(groups: list[dict], alpha: float) -> None:
         for t, value in zip(rows, q):
             t[f"{test}_q"] = float(value)
     for g in groups:
-        g["nps"]["significant"] = g["nps"]["p_value"] is not None and g["nps"]["p_value"] < alpha
+        g["nps"]["significant"] = (g["nps"]["p_value"] is not None and g["nps"]["p_value"] < alpha
+                                   and not g["nps"]["too_small"])
         least = g.pop("_min_mentions")
         for name in ("rose", "fell", "appeared", "disappeared", "impact_worse", "impact_better"):
             g[name] = []
@@ -221,7 +246,9 @@ def compare_reports(a: dict, b: dict, *, same_model: bool | None = None, alpha: 
     ``alpha``, ``overall`` (a group block), ``departments`` (group blocks of the
     departments present in both, by name), ``only_in_a`` / ``only_in_b`` (department
     names), ``notes``. A group block: ``group``, ``nps`` {a, b, n_a, n_b, change
-    (points), ci_low, ci_high (the change's interval at 1 - alpha), p_value, significant},
+    (points), ci_low, ci_high (the change's interval at 1 - alpha), p_value, significant,
+    too_small (either run holds fewer scored respondents than its impact.min_group_size: never
+    significant)},
     ``top2_a`` / ``top2_b`` (labels), ``rose`` / ``fell`` (share changed, q < alpha), ``appeared`` / ``disappeared``,
     ``impact_worse`` / ``impact_better`` (impact changed, q < alpha), and ``themes``: one
     row per matched key with label, theme_id_a/b, side, n_mentions_a/b, share_a/b,
@@ -338,6 +365,9 @@ def _group_lines(g: dict, indent: str) -> list[str]:
     nps = g["nps"]
     if nps["a"] is None or nps["b"] is None:
         head = "NPS not available in both runs"
+    elif nps.get("too_small"):
+        head = (f"NPS {nps['a']:+.1f} -> {nps['b']:+.1f}: too few respondents to tell a change from noise "
+                f"(n {nps['n_a']} -> {nps['n_b']})")
     else:
         mark = "significant" if nps["significant"] else "not significant"
         low, high = nps.get("ci_low"), nps.get("ci_high")
@@ -350,8 +380,8 @@ def _group_lines(g: dict, indent: str) -> list[str]:
     lines.append(f"{indent}top 2 improvement areas now:  {', '.join(g['top2_b']) or '-'}")
     by_label = {t["label"]: t for t in g["themes"]}
     for name, title in (("rose", "mentioned more"), ("fell", "mentioned less"), ("appeared", "new"),
-                        ("disappeared", "gone"), ("impact_worse", "costs more points"),
-                        ("impact_better", "costs fewer points")):  # fmt: skip
+                        ("disappeared", "gone"), ("impact_worse", "worse for NPS"),
+                        ("impact_better", "better for NPS")):  # fmt: skip
         if not g[name]:
             continue
         parts = []

@@ -167,7 +167,8 @@ def nps_difference_interval(p1, d1, n1, p2, d2, n2, ci_level: float = 0.95):
 
         diff = nps_points(p1, d1, n1) - nps_points(p2, d2, n2)
         half = 100.0 * normal_quantile(ci_level) * np.sqrt(variance(p1, d1, n1) + variance(p2, d2, n2))
-    return diff - half, diff + half
+    # Held within what a change of NPS can be: "between -80.9 and +205.9" for 136 against 1.
+    return np.clip(diff - half, -200.0, 200.0), np.clip(diff + half, -200.0, 200.0)
 
 
 def two_proportion_z(x1, n1, x2, n2, dispersion=1.0):
