@@ -375,6 +375,28 @@ def test_pipeline_waves_on_saved_themes_place_a_comment_the_same_way(run, sample
     assert len(a) > 500 and a.equals(b)
 
 
+def test_pipeline_wave_that_fits_none_of_the_saved_themes_gets_a_note(run, tmp_path):
+    """A retail survey assigned to a clothing model left 27 % of its segments in Other and
+    still ranked the themes it was forced onto, without a word (from the wave-to-wave hunt)."""
+    result, out = run
+    dishes = ["pasta", "risotto", "sushi", "steak", "curry", "pizza", "soup", "dessert", "salad", "burger"]
+    tastes = ["was overcooked and bland", "tasted of nothing but salt", "had far too much garlic",
+              "was the best I have eaten in years", "came cold from the kitchen", "was drowning in sauce"]
+    rows = [f"F{i},2026-02-0{1 + i % 9},{i % 11},The {dishes[i % 10]} {tastes[i % 6]}.,Stores\n" for i in range(80)]
+    wave = tmp_path / "restaurant.csv"
+    wave.write_text("response_id,submitted_at,score,comment,department\n" + "".join(rows), encoding="utf-8")
+    foreign = analyze(wave, None, result.config, model_dir=out / "model", extend_model=False)
+    outside = (foreign.analysis.segments["theme_id"] < 0).mean()
+    (note,) = [n for n in foreign.analysis.notes if "fit none of the saved themes" in n]
+    assert note.startswith(f"{outside:.0%} of the comment segments") and "without --model" in note
+    # A wave of the survey the themes were fitted on gets no such note.
+    own = tmp_path / "own.csv"
+    lines = Path(result.ingest.source).read_text(encoding="utf-8").splitlines(keepends=True)
+    own.write_text(lines[0] + "".join(lines[1:400]), encoding="utf-8")
+    again = analyze(own, None, result.config, model_dir=out / "model", extend_model=False)
+    assert not any("fit none of the saved themes" in n for n in again.analysis.notes)
+
+
 def test_pipeline_assign_puts_a_wave_of_non_answers_in_no_comment(run, sample_path, tmp_path):
     """assign (extend_model=False) of a wave without one usable comment failed with
     "embeddings have 0 dimensions, the model expects 384" where analyze wrote its reports."""

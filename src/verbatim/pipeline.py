@@ -180,6 +180,11 @@ def run_stages(ingest: IngestResult, config: Config, *, model_dir: str | Path | 
             theme_ids = model.labels_
             keep_probe(model, probe)
         segments = segments.assign(theme_id=[int(t) for t in theme_ids])
+        if saved is not None:
+            for note in saved_fit_notes(model, segments["theme_id"].to_numpy(), extend_model):
+                notes.append(note)
+                if log:
+                    log(f"  note: {note}")
         themes = theme_table(model, segments)
         remember_general(model, themes)
         del vectors, index  # the largest array of a run (distinct texts x 384 floats) is not needed below
@@ -199,6 +204,30 @@ def run_stages(ingest: IngestResult, config: Config, *, model_dir: str | Path | 
         pii_counts=sum_pii_counts(flags["pii_counts"]),
         timings=timer.timings, notes=tuple(notes), trends=trends, polarity=probe,
     )
+
+
+#: A wave on saved themes that leaves this share of its segments outside them, and at least
+#: OUTSIDE_RATIO times the share the fit itself left, gets a note: the themes may not be its own.
+OUTSIDE_SHARE, OUTSIDE_RATIO = 0.10, 3.0
+
+
+def saved_fit_notes(model, theme_ids, extended: bool) -> list[str]:
+    """A note when a wave put on saved themes (``theme_ids``: its segments' themes) fits them
+    far worse than the survey they were fitted on: a retail survey assigned to a clothing
+    model left 27 % of its segments in "Other" (the fit, under 1 %) and still ranked the
+    clothing themes it was forced onto, without a word (from the wave-to-wave hunt)."""
+    ids = np.asarray(theme_ids)
+    if not len(ids):
+        return []
+    added = model.themes_.loc[model.themes_["new"], "theme_id"].to_numpy()
+    outside = float(np.mean((ids < 0) | np.isin(ids, added)))
+    fitted = float(np.mean(np.asarray(model.labels_) < 0)) if len(model.labels_) else 0.0
+    if outside < OUTSIDE_SHARE or outside < OUTSIDE_RATIO * fitted:
+        return []
+    where = "in new themes or Other" if extended else "in Other"
+    return [f"{outside:.0%} of the comment segments fit none of the saved themes ({where}), against {fitted:.0%} of "
+            f"those they were fitted on: the themes may not suit this survey; analyse it without --model to find "
+            f"its own"]
 
 
 def guided_left_out(model, guided_path: str | Path) -> list[str]:

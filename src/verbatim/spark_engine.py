@@ -797,7 +797,7 @@ def run_stages_spark(spark, ingest, responses, config: Config, *, model_dir=None
     from .embed import Embedder, build_backend_model
     from .impact import analyze_impact
     from .pipeline import (Analysis, Timer, general_keys, guided_left_out, load_saved_model, remember_general,
-                           route_themes_to_departments, sum_pii_counts, theme_table, trend_stage)
+                           route_themes_to_departments, saved_fit_notes, sum_pii_counts, theme_table, trend_stage)
     from .prepare import language_notes, sentences_for
     from .spark_udfs import PREPARE_SCHEMA, prepare_partition
     from .validation import summarize
@@ -865,6 +865,11 @@ def run_stages_spark(spark, ingest, responses, config: Config, *, model_dir=None
             # ThemeModel.extend sizes a new theme by its segments in the whole wave; the
             # driver only saw the leftovers, so count on the assignment of every segment.
             model.count_sizes(seg["theme_id"].to_numpy(), only_new=True)
+        if saved is not None:
+            for note in saved_fit_notes(model, seg["theme_id"].to_numpy(), extend_model):
+                notes.append(note)
+                if log:
+                    log(f"  note: {note}")
         themes = theme_table(model, seg)
         remember_general(model, themes)
     prepared.unpersist()
