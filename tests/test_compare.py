@@ -237,8 +237,24 @@ def test_compare_load_run_reads_a_run_folder(tmp_path):
     (tmp_path / "report.json").write_text(json.dumps(report), encoding="utf-8")
     assert load_run(tmp_path) == report
     assert load_run(tmp_path / "report.json") == report
-    result = compare_runs(tmp_path, tmp_path)
+    other = tmp_path / "copy"
+    other.mkdir()
+    (other / "report.json").write_text(json.dumps(report), encoding="utf-8")
+    result = compare_runs(tmp_path, other)
     assert result["match"] == "id" and result["same_input"]
+
+
+def test_compare_misuse_is_named(tmp_path):
+    """A run compared with itself printed a whole comparison of zeros (exit 0), and a survey
+    export given as a run was "report.json is not readable JSON" (from the wave-to-wave hunt)."""
+    (tmp_path / "report.json").write_text(json.dumps(make_report()), encoding="utf-8")
+    for a, b in ((tmp_path, tmp_path), (tmp_path, tmp_path / "report.json")):
+        with pytest.raises(VerbatimError, match=r"E303 .*is given twice"):
+            compare_runs(a, b)
+    export = tmp_path / "wave2.csv"
+    export.write_text("comment,score\ngreat,9\n", encoding="utf-8")
+    with pytest.raises(VerbatimError, match=r"E303 .*wave2.csv: is not a run: pass the folder"):
+        compare_runs(tmp_path, export)
 
 
 def test_compare_load_run_reads_an_earlier_minor_version(tmp_path):

@@ -37,6 +37,11 @@ def test_themes_settings_reject_bad_values():
 def test_themes_load_missing_model_is_E302(tmp_path):
     with pytest.raises(VerbatimError, match="E302"):
         ThemeModel.load(tmp_path / "nothing-here")
+    # --model RUN instead of RUN/model: said so, not "No such file or directory: 'RUN/themes.json'".
+    (tmp_path / "run" / "model").mkdir(parents=True)
+    (tmp_path / "run" / "model" / "themes.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(VerbatimError, match=r"E302 .*run: is a run's folder; its theme model is .*run/model"):
+        ThemeModel.load(tmp_path / "run")
 
 
 def test_themes_guided_file_needs_examples(write_file):

@@ -43,6 +43,9 @@ def load_run(path: str | Path) -> dict:
     file = path / "report.json" if path.is_dir() else path
     if not file.is_file():
         raise VerbatimError("E303", "no report.json here; pass a folder written by verbatim analyze", file=file)
+    if file.suffix.lower() != ".json":  # a survey export given in place of a run: "not readable JSON" misled
+        raise VerbatimError("E303", "is not a run: pass the folder verbatim analyze wrote (or its report.json)",
+                            file=file)
     try:
         report = json.loads(file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -321,6 +324,8 @@ def _json_safe(value):
 def compare_runs(run_a: str | Path, run_b: str | Path, **options) -> dict:
     """:func:`compare_reports` of two run folders (earlier first), with the respondents they
     share (:func:`shared_respondents`); options are passed on."""
+    if len({(Path(r) / "report.json" if Path(r).is_dir() else Path(r)).resolve() for r in (run_a, run_b)}) == 1:
+        raise VerbatimError("E303", "is given twice: compare an earlier run with a later one", file=run_a)
     a, b = load_run(run_a), load_run(run_b)
     options.setdefault("shared_respondents", shared_respondents(run_a, run_b, a, b))
     return compare_reports(a, b, **options)

@@ -116,6 +116,9 @@ def load_model(cls, directory: Path, embedder=None):
     except VerbatimError:
         raise
     except Exception as exc:  # any unreadable or corrupt file is one user-facing error
+        if (directory / "model" / "themes.json").is_file():  # the run's folder, not its model
+            raise VerbatimError("E302", f"is a run's folder; its theme model is {directory / 'model'}",
+                                file=directory) from None
         raise VerbatimError("E302", f"cannot load theme model: {exc}", file=directory) from None
     return model
 
