@@ -119,6 +119,55 @@ def test_pii_card_luhn_valid_redacted(number):
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Digits after the card joined its run and failed the Luhn check: the whole card leaked.
+        ("card 4111 1111 1111 1111 12/27", "card [CARD] 12/27"),
+        ("4111 1111 1111 1111 123", "[CARD] 123"),
+        ("card 4111111111111111 123", "card [CARD] 123"),
+        ("pay with 4111-1111-1111-1111 12/27 cvc 123", "pay with [CARD] 12/27 cvc 123"),
+        ("refund to 4111 1111 1111 1111 2 weeks ago", "refund to [CARD] 2 weeks ago"),
+        # Amex followed by a number became [PHONE] and left its last group.
+        ("Amex 3782 822463 10005 1234", "Amex [CARD] 1234"),
+        ("card 3782 822463 10005 09/27", "card [CARD] 09/27"),
+    ],
+)
+def test_pii_card_followed_by_expiry_or_cvv_redacted(text, expected):
+    """From the PII hunt: 'card 4111 1111 1111 1111 12/27' was left as it was."""
+    assert redact_patterns(text)[0] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A reference word in an earlier clause, or further back, made the number a reference.
+        ("My order never came. 07700 900123", "My order never came. [PHONE]"),
+        ("My order never came, (555) 123-4567", "My order never came, [PHONE]"),
+        ("Order late again. Any update? 555 123 4567", "Order late again. Any update? [PHONE]"),
+        ("I have been a customer for 10 years. 07700 900123", "I have been a customer for 10 years. [PHONE]"),
+        ("The item was faulty 07700 900123", "The item was faulty [PHONE]"),
+        # The international prefix written out: only the leading groups were taken.
+        ("My number is 0044 7700 900123", "My number is [PHONE]"),
+        ("011 44 20 7946 0958", "[PHONE]"),
+        ("text 0033 6 12 34 56 78", "text [PHONE]"),
+        # Two numbers joined by a slash, one glued to its cue, en dashes.
+        ("Phone: 07700 900123/07700 900456", "Phone: [PHONE]/[PHONE]"),
+        ("tel.07700900123", "tel.[PHONE]"),
+        ("Call 555–123–4567", "Call [PHONE]"),
+        # Still references, dates and codes.
+        ("my order ref is 0770 0900 123", "my order ref is 0770 0900 123"),
+        ("order number 0770 0900123", "order number 0770 0900123"),
+        ("from 12/03/2026 to 15/03/2026", "from 12/03/2026 to 15/03/2026"),
+        ("codes 1234567/7654321", "codes 1234567/7654321"),
+        ("Item 0044 7700", "Item 0044 7700"),
+    ],
+)
+def test_pii_phone_formats_the_hunt_found_leaking(text, expected):
+    """From the PII hunt: each of these phone numbers was left in the text."""
+    assert redact_patterns(text)[0] == expected
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "my card 4111 1111 1111 1112 was charged",  # fails Luhn

@@ -98,12 +98,19 @@ _CARD_RE = re.compile(r"(?<![\w.,$£€])\d(?:[ -]?\d){12,18}(?![\w]|[.,]\d)")
 # space/dot/dash, optionally with a bracketed area code. Not preceded by a currency sign,
 # a decimal point or a word character (so "£1299", "v2.0.12345", "AB12345" are skipped).
 _PHONE_RE = re.compile(
-    r"(?<![\w$£€.,/#+-])"
-    r"(?:\+\s?\d{1,3}[\s.-]?(?:\(0\)[\s.-]?)?)?"
-    r"(?:\(\d{1,5}\)[\s.-]?)?"
-    r"\d{1,12}(?:[ .-]\d{1,12}){0,5}"
-    r"(?![\w]|[.,/:-]\d)"
+    r"(?<![\w$£€.,/#+\-–])"
+    r"(?:\+\s?\d{1,3}[\s.\-–]?(?:\(0\)[\s.\-–]?)?)?"
+    r"(?:\(\d{1,5}\)[\s.\-–]?)?"
+    r"\d{1,12}(?:[ .\-–]\d{1,12}){0,5}"
+    r"(?![\w]|[.,/:\-–]\d)"
 )
+# Two phone numbers joined by a slash ("07700 900123/07700 900456"): the slash kept both
+# whole (a date's "12/03" must not become a phone), so each side is read on its own.
+_PHONE_PAIR_RE = re.compile(r"(?<![\d/])(\+?\d[\d .\-–]{5,}\d)/(\+?\d[\d .\-–]{5,}\d)(?![\d/])")
+# A number glued to its abbreviated cue by a dot ("tel.07700900123", "mob.+44..."), which
+# the main pattern leaves alone so that "v2.0.12345" stays.
+_CUED_PHONE_RE = re.compile(r"(?i)\b(?:tel|ph|mob|cell|fax)\.(?=\+?\d)")
+_GLUED_PHONE_RE = re.compile(r"\+?\d{1,12}(?:[ .\-–]\d{1,12}){0,5}(?![\w]|[.,/:\-–]\d)")
 _CONTEXT_WORD_RE = re.compile(r"#|[a-z]+")
 
 
@@ -209,10 +216,17 @@ def _cards(text: str, repl: str) -> tuple[str, int]:
 
     def sub(m: re.Match[str]) -> str:
         nonlocal count
-        if _is_card(m.group(0)):
-            count += 1
-            return repl
-        return m.group(0)
+        candidate = m.group(0)
+        # Digits written after the card join its run ("4111 1111 1111 1111 12/27", "... 123"
+        # for the CVV), which then failed the Luhn check and was kept whole: the card is its
+        # leading groups.
+        parts = re.split(r"(?<=\d)(?=[ -]\d)", candidate)
+        for k in range(len(parts), 0, -1):
+            prefix = "".join(parts[:k])
+            if _is_card(prefix):
+                count += 1
+                return repl + candidate[len(prefix):]
+        return candidate
 
     return _CARD_RE.sub(sub, text), count
 
@@ -223,20 +237,30 @@ def redact_cards(text: str, repl: str = PLACEHOLDERS["card"]) -> str:
 
 
 # --- phones -------------------------------------------------------------------------------
-def _nearest_cue(before: str, settings: PiiSettings) -> str | None:
-    """'ref', 'phone' or None: the cue word closest to the number, reading backwards."""
+# Where a clause ends: a cue word before it does not speak of the number after it ("My order
+# never came. 07700 900123", "Parcel never arrived, 07700 900123" were kept as references).
+_CLAUSE_END_RE = re.compile(r"[.!?;,\n]\s")
+
+
+def _nearest_cue(before: str, settings: PiiSettings) -> tuple[str | None, int]:
+    """('ref' | 'phone' | None, words between that cue and the number): the cue word closest
+    to the number, reading backwards within its clause."""
+    ends = list(_CLAUSE_END_RE.finditer(before))
+    if ends:
+        before = before[ends[-1].end():]
     words = _CONTEXT_WORD_RE.findall(before.lower())
     refs, cues = set(settings.reference_words), set(settings.phone_cue_words)
     for i in range(len(words) - 1, -1, -1):
         word = words[i]
+        gap = len(words) - 1 - i
         if word in refs:
-            return "ref"
+            return "ref", gap
         if word in cues:
             # "order number", "account no": the number word belongs to a reference.
             if word in ("number", "no") and i > 0 and words[i - 1] in refs:
-                return "ref"
-            return "phone"
-    return None
+                return "ref", gap
+            return "phone", gap
+    return None, 0
 
 
 def _phone_digits_ok(candidate: str, cue: str | None) -> bool:
@@ -245,7 +269,13 @@ def _phone_digits_ok(candidate: str, cue: str | None) -> bool:
     n = len(digits)
     if candidate.lstrip().startswith("+"):
         return 8 <= n <= 15
-    if cue == "ref" or len(groups) > 5:
+    if cue == "ref":
+        return False
+    # The international prefix written out ("0044 7700 900123", "011 44 20 7946 0958"):
+    # only the leading groups were taken for a national number.
+    if len(groups) > 1 and (digits.startswith("00") or digits.startswith("011")) and len(groups[0]) <= 4:
+        return 10 <= n <= 18
+    if len(groups) > 5:
         return False
     # "sizes 10 12 14 16 18": runs of one- or two-digit numbers are lists, not phones,
     # unless they start with a trunk 0 (French style "01 23 45 67 89").
@@ -260,18 +290,52 @@ def _phone_digits_ok(candidate: str, cue: str | None) -> bool:
 
 
 def _phones(text: str, repl: str, settings: PiiSettings) -> tuple[str, int]:
+    if "/" in text and _PHONE_PAIR_RE.search(text):
+        count = 0
+
+        def pair(m: re.Match[str]) -> str:
+            nonlocal count
+            sides = [_phones(side, repl, settings) for side in m.groups()]
+            if not all(n for _, n in sides):  # not two phones: a date, a ratio, a range
+                return m.group(0)
+            count += sum(n for _, n in sides)
+            return "/".join(side for side, _ in sides)
+
+        text = _PHONE_PAIR_RE.sub(pair, text)
+        text, more = _phones_in(text, repl, settings)
+        return text, count + more
+    return _phones_in(text, repl, settings)
+
+
+def _phone_candidates(text: str, start: int):
+    """The next candidate phone number at or after ``start``: the main pattern's, or one
+    glued to its abbreviated cue ("tel.07700900123"), whichever comes first."""
+    m = _PHONE_RE.search(text, start)
+    if "." in text:
+        for cue in _CUED_PHONE_RE.finditer(text, start, m.start() if m else len(text)):
+            glued = _GLUED_PHONE_RE.match(text, cue.end())
+            if glued:
+                return glued
+    return m
+
+
+def _phones_in(text: str, repl: str, settings: PiiSettings) -> tuple[str, int]:
     out: list[str] = []
     pos = count = 0
     search_from = 0
-    while (m := _PHONE_RE.search(text, search_from)) is not None:
+    while (m := _phone_candidates(text, search_from)) is not None:
         start, candidate = m.start(), m.group(0)
         search_from = m.end()
         if sum(ch.isdigit() for ch in candidate) < 7:
             continue
-        cue = _nearest_cue(text[max(0, start - settings.context_chars) : start], settings)
+        cue, gap = _nearest_cue(text[max(0, start - settings.context_chars) : start], settings)
+        # A reference word further back does not make a number written as a phone number an
+        # order number ("The item was faulty 07700 900123"); right before it ("order ref is"), it does.
+        if cue == "ref" and gap > 1 and re.search(r"\d[ .\-–)]+\d", candidate):
+            cue = None
         # Two numbers written back to back form one long candidate: try its leading
         # groups, then scan again right after the part that was a phone.
-        parts = re.split(r"(?<=\d)(?=[ .-]\d)", candidate)
+        parts = re.split(r"(?<=\d)(?=[ .\-–]\d)", candidate)
         for k in range(len(parts), 0, -1):
             prefix = "".join(parts[:k])
             if _phone_digits_ok(prefix, cue):
