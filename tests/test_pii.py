@@ -333,6 +333,40 @@ def test_pii_prefilter_changes_no_redaction(monkeypatch, sample_path):
     assert sum(c["name"] for c in everywhere[1]["pii_counts"]) >= 6
 
 
+# --- names said to do or be what people do or are ------------------------------------------
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # From the PII hunt: NER found half the names of such praise.
+        ("Siobhan was so patient with me", "[NAME] was so patient with me"),
+        ("Oluwaseun was so patient with me", "[NAME] was so patient with me"),
+        ("Priya was so helpful at the returns desk", "[NAME] was so helpful at the returns desk"),
+        ("Aoife sorted my return", "[NAME] sorted my return"),
+        ("Chidi was really friendly", "[NAME] was really friendly"),
+        ("Sean was really helpful.", "[NAME] was really helpful."),
+        ("siobhan was really helpful", "[NAME] was really helpful"),
+        ("Siobhan was brilliant with my return", "[NAME] was brilliant with my return"),
+        ("Great service from Emma today.", "Great service from [NAME] today."),
+        ("Cheers Dave", "Cheers [NAME]"),
+        # What is said of anything keeps what it is said of.
+        ("The dress was really helpful", "The dress was really helpful"),
+        ("Customer service was helpful", "Customer service was helpful"),
+        ("It was helpful to read reviews", "It was helpful to read reviews"),
+        ("Everyone was friendly", "Everyone was friendly"),
+        ("staf was helpful", "staf was helpful"),
+        ("The fit was brilliant", "The fit was brilliant"),
+        ("Amber was lovely", "Amber was lovely"),
+        # Payment brands: "Paid with [NAME]" lost how the customer paid.
+        ("Paid with Mastercard and it was easy.", "Paid with Mastercard and it was easy."),
+        ("Paid with Visa, no problem.", "Paid with Visa, no problem."),
+    ],
+)
+def test_pii_names_said_to_help_or_to_be_patient(text, expected):
+    (result,) = redact_pii([text])
+    assert result.text == expected
+
+
 # --- names in staff-role contexts -----------------------------------------------------------
 @pytest.mark.slow
 @pytest.mark.parametrize(

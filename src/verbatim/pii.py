@@ -131,6 +131,9 @@ class PiiSettings:
         "iPad", "iMac", "MacBook", "Galaxy", "Pixel", "Roomba", "Nest", "Ring", "Fitbit",
         "Prime", "Netflix", "Uber", "Deliveroo", "Evri", "Hermes", "Yodel", "DPD", "Klarna",
         "PayPal", "Venmo", "Zelle", "Trustpilot", "Google", "Apple", "Amazon", "Samsung",
+        # Payment brands: "Paid with [NAME] and it was easy" lost how the customer paid.
+        "Visa", "Mastercard", "MasterCard", "Maestro", "Amex", "Clearpay", "Afterpay", "Laybuy", "Revolut",
+        "Monzo",
     )
     reference_words: tuple[str, ...] = (
         "order", "orders", "ref", "reference", "invoice", "tracking", "track", "account", "acct",

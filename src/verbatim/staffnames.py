@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Callable, Iterable
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from .pii import PiiSettings
 
-__all__ = ["STAFF_ROLES", "STAFF_PLACES", "DETERMINERS", "SIGN_OFFS", "allowed_words", "first_names", "merge_spans",
-           "staff_name_spans"]
+__all__ = ["STAFF_ROLES", "STAFF_PLACES", "PERSON_PREDICATES", "PERSON_VERBS", "DETERMINERS", "SIGN_OFFS",
+           "allowed_words", "first_names", "merge_spans", "staff_name_spans"]
 
 # Determiners and possessives do not precede people's names ("the Spicy Tuna", "a Kobe",
 # "this Uniqlo", "my Nintendo Switch"). "her" is left out: it is also an object ("told her Tom").
@@ -91,13 +91,30 @@ STAFF_PLACES: tuple[str, ...] = (
     "customer service", "customer services", "customer care",
 )
 _PERSON_NOUNS = ("lady", "gentleman", "guy", "man", "woman", "girl", "lad", "chap", "bloke", "person", "someone")
+# What is said of a person, not of a product, a shop or a service: a word right before it
+# ("Siobhan was so patient", "Oluwaseun helped me") is a name when it is capitalised or a
+# listed first name; NER missed half the names of such praise ("Priya was so helpful at the
+# returns desk", "Sean was really helpful.", from the PII hunt).
+PERSON_PREDICATES: tuple[str, ...] = (
+    "helpful", "unhelpful", "friendly", "unfriendly", "polite", "impolite", "rude", "patient", "impatient",
+    "knowledgeable", "courteous", "attentive", "apologetic", "dismissive", "condescending", "sympathetic",
+    "understanding", "cheerful",
+)
+PERSON_VERBS: tuple[str, ...] = ("helped", "sorted", "dealt", "explained", "apologised", "apologized", "resolved")
+# Praise or blame said of anything ("the fit was brilliant"): after a listed first name only.
+GENERAL_PREDICATES: tuple[str, ...] = (
+    "brilliant", "lovely", "amazing", "great", "fantastic", "wonderful", "excellent", "superb", "fab", "fabulous",
+    "awesome", "outstanding", "terrible", "awful", "horrible", "a star", "a credit", "a gem",
+)
 _VERBS_BEFORE_NAME = ("thanks", "thank you", "shout out", "shoutout", "kudos", "spoke", "speaking", "talked",
                       "chatted", "served", "helped", "dealt")
 # Contexts that say a person follows without a role or place ("thanks gary", "ask for Siobhan
 # O'Connor", "I spoke with Aoife Murphy yesterday"): a word there counts only when it is a
 # listed first name (:func:`first_names`), in any case; "ask for Klarna" stays.
-_ADDRESS_VERBS = (*_VERBS_BEFORE_NAME, "ask for", "asked for", "asking for")
+_ADDRESS_VERBS = (*_VERBS_BEFORE_NAME, "ask for", "asked for", "asking for", "cheers", "service from", "help from")
 _ADDRESS_KEYS = frozenset(" ".join(v.split()) for v in _ADDRESS_VERBS)
+_PREDICATE_KEYS = frozenset((*PERSON_PREDICATES, *PERSON_VERBS))
+_GENERAL_KEYS = frozenset(GENERAL_PREDICATES)
 # A surname right after a capitalised first name: "O'Connor", "McDonald", "Murphy", "Smith-Jones".
 _SURNAME_RE = re.compile(r"[ \t]+((?:O['’]|Mc|Mac)?[A-Z][a-z]+(?:[-'’][A-Z][a-z]+)?)(?![\w'’-])")
 
@@ -116,7 +133,8 @@ def _staff_patterns(roles: tuple[str, ...] = STAFF_ROLES, places: tuple[str, ...
     role, place = alternation(roles), alternation(places)
     multiword_place = alternation(w for w in places if " " in w)
     # Set look-up of the words is faster than any regex over the text.
-    keys = {w.split()[0] for w in (*roles, *places, *_PERSON_NOUNS, *_ADDRESS_VERBS, "name")}
+    keys = {w.split()[0] for w in (*roles, *places, *_PERSON_NOUNS, *_ADDRESS_VERBS, *PERSON_PREDICATES,
+                                   *PERSON_VERBS, *GENERAL_PREDICATES, "name")}
     gate = frozenset(keys | {w + "s" for w in keys})
     after = [
         # "Olu the driver", "Tom, our store manager": a name, then who they are.
@@ -128,6 +146,11 @@ def _staff_patterns(roles: tuple[str, ...] = STAFF_ROLES, places: tuple[str, ...
         # mostly says where something happened ("the fabric was pilling in store").
         place and rf"\bin\s+the\s+(?:[^\W\d_]+\s+){{1,2}}?(?P<ctx>{place})s?\b",
         multiword_place and rf"\bin\s+(?P<ctx>{multiword_place})\b",
+        # "Siobhan was so patient", "Aoife is always helpful", "Oluwaseun helped me".
+        rf"\b(?:was|is|were|has\s+been|had\s+been)\s+(?:(?:so|very|really|extremely|super|incredibly|"
+        rf"always|such|most|ever\s+so|genuinely|truly|absolutely)\s+)*"
+        rf"(?P<ctx>{alternation((*PERSON_PREDICATES, *GENERAL_PREDICATES))})\b",
+        rf"\b(?P<ctx>{alternation(PERSON_VERBS)})\b",
     ]
     before = [
         # "the chat agent sophie", "our driver Fatima", "the agent, Aisha,".
@@ -231,6 +254,14 @@ def staff_name_spans(
         proper = word[0].isupper() and word[1:].islower() and not ctx[:1].isupper()
         if " ".join(ctx.lower().split()) in _ADDRESS_KEYS:
             if low not in first_names():
+                continue
+        elif " ".join(ctx.lower().split()) in _GENERAL_KEYS:
+            if low not in first_names():  # "Siobhan was brilliant"; "Zara was brilliant" stays
+                continue
+        elif ctx.lower() in _PREDICATE_KEYS:
+            # Said of a person: a listed first name, or a capitalised word the dictionary does
+            # not know ("Oluwaseun"); "staf was helpful" (a typo) stays.
+            if not (low in first_names() or (kind == "unknown" and proper)):
                 continue
         elif kind == "noun" and low in first_names():
             # A first name the dictionary also lists: a name as a proper noun, wherever it
