@@ -29,10 +29,33 @@ from verbatim.pii import (
         ("Email me at john.smith+nps@example.co.uk please", "Email me at [EMAIL] please"),
         ("contact: A_B-c@sub.mail-host.com.", "contact: [EMAIL]."),
         ("reply to (jane@x.io)", "reply to ([EMAIL])"),
+        # From the PII hunt: each of these was left in the text, or half of it.
+        ("Email zoë@example.com", "Email [EMAIL]"),
+        ("Email: o'brien@example.ie", "Email: [EMAIL]"),
+        ("_jane@gmail.com please", "[EMAIL] please"),
+        ("mail me at jane.doe@gmail", "mail me at [EMAIL]"),
+        ("john dot smith at gmail dot com", "[EMAIL]"),
+        ("john(at)gmail(dot)com", "[EMAIL]"),
+        ("john [at] gmail [dot] com", "[EMAIL]"),
+        ("jane.doe @ gmail.com", "[EMAIL]"),
+        ("jane.doe@gmail.com.Thanks", "[EMAIL].Thanks"),
     ],
 )
 def test_pii_email_redacted(text, expected):
     assert redact_emails(text) == expected
+
+
+@pytest.mark.parametrize("text", ["I shop at next dot com", "look at gmail later", "the sale at john lewis dot com",
+                                  "email me at the store", "sizes 4 @ 10", "me@"])
+def test_pii_email_spelt_out_needs_a_mail_provider(text):
+    assert redact_emails(text) == text
+
+
+def test_pii_url_removal_leaves_an_email_whole():
+    """"email jane@www.example.com" was cut to "email jane@" by link removal before redaction."""
+    from verbatim.prepare import remove_urls
+
+    assert remove_urls("email jane@www.example.com").strip() == "email jane@www.example.com"
 
 
 def test_pii_email_leaves_at_sign_and_handles():

@@ -89,7 +89,26 @@ PII_KINDS: tuple[str, ...] = ("email", "phone", "card", "name")
 PLACEHOLDERS: dict[str, str] = {"email": "[EMAIL]", "phone": "[PHONE]", "card": "[CARD]", "name": "[NAME]"}
 
 # --- regexes, kept together -------------------------------------------------------------
-_EMAIL_RE = re.compile(r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}\b")
+# Mail providers whose name alone is taken for a domain ("jane@gmail", "john at gmail dot com").
+_MAIL_HOSTS = ("gmail", "googlemail", "yahoo", "hotmail", "outlook", "live", "msn", "icloud", "aol", "protonmail",
+               "proton", "btinternet", "sky", "virginmedia", "gmx", "orange", "wanadoo", "comcast", "mail", "ymail")
+# The local part as people write it: letters of any script ("zoë@"), apostrophes ("o'brien@"),
+# a leading "_", "." or "-" ("_jane@"); spaces around the "@" ("jane.doe @ gmail.com").
+# The top-level domain is lower or upper case: "jane@gmail.com.Thanks" keeps "Thanks".
+_EMAIL_RE = re.compile(
+    r"(?<![\w.%+'’-])[\w.%+'’-]*[^\W_][\w.%+'’-]*\s?@\s?"
+    r"(?:(?:" + "|".join(_MAIL_HOSTS) + r")\b(?![.@]\w)"
+    r"|[^\W_](?:[\w-]*[^\W_])?(?:\.[\w-]+)*\.(?:[a-z]{2,24}|[A-Z]{2,24})\b)"
+)
+# Written to escape scrapers ("john dot smith at gmail dot com", "john(at)gmail(dot)com",
+# "john [at] gmail [dot] com"): only with a known mail provider, as "shop at next dot com" is
+# a sentence.
+_AT = r"(?:\s*[(\[]\s*at\s*[)\]]\s*|\s+at\s+|\s*@\s*)"
+_DOT = r"(?:\s*[(\[]\s*dot\s*[)\]]\s*|\s+dot\s+|\.)"
+_OBFUSCATED_EMAIL_RE = re.compile(
+    rf"(?i)(?<![\w.])[^\W_][\w'’-]*(?:{_DOT}[^\W_][\w'’-]*)*{_AT}(?:{'|'.join(_MAIL_HOSTS)})"
+    rf"(?:{_DOT}(?:com|net|org|co|uk|ie|de|fr|es|it|nl|be|ca|au|in|us))+\b"
+)
 # Seven digits anywhere: fewer, and a text holds neither a phone number nor a card number.
 _SEVEN_DIGITS_RE = re.compile(r"\d(?:\D*\d){6}")
 # Candidate digit runs for cards: 13-19 digits with optional single space/dash separators.
@@ -171,7 +190,11 @@ def _zero_counts() -> dict[str, int]:
 
 # --- e-mails ------------------------------------------------------------------------------
 def _emails(text: str, repl: str) -> tuple[str, int]:
-    return _EMAIL_RE.subn(repl, text)
+    text, n = _EMAIL_RE.subn(repl, text) if "@" in text else (text, 0)
+    if " at " in text.lower() or "(at)" in text.lower() or "[at]" in text.lower():
+        text, more = _OBFUSCATED_EMAIL_RE.subn(repl, text)
+        n += more
+    return text, n
 
 
 def redact_emails(text: str, repl: str = PLACEHOLDERS["email"]) -> str:
@@ -364,7 +387,7 @@ def redact_patterns(text: str, settings: PiiSettings | None = None) -> tuple[str
     """
     settings = settings or PiiSettings()
     counts = _zero_counts()
-    if settings.emails and "@" in text:
+    if settings.emails and ("@" in text or "at" in text.lower()):
         text, counts["email"] = _emails(text, PLACEHOLDERS["email"])
     if not _SEVEN_DIGITS_RE.search(text):
         return text, counts  # no card (13+ digits) and no phone (7+) in it

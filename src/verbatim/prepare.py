@@ -140,7 +140,8 @@ _ELEMENTS = ("a|abbr|article|aside|audio|b|big|blockquote|body|br|button|center|
              "(?:o|w|v|m|x|st\d):[a-z]+")  # Word's namespaced tags: <o:p>, <st1:place>
 _BLOCK_TAG_RE = re.compile(r"<\s*/?\s*(?:br|p|div|li|ul|ol|tr|h[1-6])\b" + _ATTRIBUTES, re.I)
 _TAG_RE = re.compile(r"<\s*/?\s*(?:" + _ELEMENTS + r")\b(?![-:])" + _ATTRIBUTES + r"|<!--.*?-->", re.S | re.I)
-_URL_RE = re.compile(r"(?:\b(?:https?|ftp)://|\bwww\.)[^\s<>\"']+?(?=[.,;:!?)\]]*(?:\s|$))", re.I)
+# "www." inside an e-mail's domain ("jane@www.example.com") is no link: it left "jane@".
+_URL_RE = re.compile(r"(?:\b(?:https?|ftp)://|(?<![@\w.])www\.)[^\s<>\"']+?(?=[.,;:!?)\]]*(?:\s|$))", re.I)
 # Every link the pattern below finds has "://" or this in it: texts without either are skipped.
 _WWW_RE = re.compile(r"www\.", re.I)
 _HANDLE_RE = re.compile(r"(?<![\w.@])@[A-Za-z0-9_]{1,30}\b(?!\.[A-Za-z]{2,})")
