@@ -380,6 +380,11 @@ def test_pii_prefilter_changes_no_redaction(monkeypatch, sample_path):
         ("staf was helpful", "staf was helpful"),
         ("The fit was brilliant", "The fit was brilliant"),
         ("Amber was lovely", "Amber was lovely"),
+        # Names listed after a found one stayed beside its [NAME].
+        ("Thanks to Sarah & Tom", "Thanks to [NAME] & [NAME]"),
+        ("Thanks to Sarah, Tom and Priya for their help", "Thanks to [NAME], [NAME] and [NAME] for their help"),
+        ("Thanks to Sarah and the team", "Thanks to [NAME] and the team"),
+        ("Thanks Sarah, great service", "Thanks [NAME], great service"),
         # Payment brands: "Paid with [NAME]" lost how the customer paid.
         ("Paid with Mastercard and it was easy.", "Paid with Mastercard and it was easy."),
         ("Paid with Visa, no problem.", "Paid with Visa, no problem."),

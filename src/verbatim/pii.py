@@ -464,7 +464,29 @@ def name_spans(doc: "Doc", settings: PiiSettings | None = None, *, whole: "Doc |
     dates = [(e.start_char, e.end_char) for e in doc.ents if e.label_ in ("DATE", "TIME")]
     spans += [(s, e) for s, e in staff_name_spans(doc.text, settings, sentence_starts=starts, lower_words=lower_words)
               if not any(s < d_end and e > d_start for d_start, d_end in dates)]
-    return merge_spans(spans)
+    return merge_spans([*spans, *_joined_names(doc.text, merge_spans(spans), allow)])
+
+
+# A name after a found one, joined by "&", "and", "or" or a comma.
+_JOINED_NAME_RE = re.compile(r"\s*(?:,\s*(?:and\s+|&\s*)?|\s+(?:and|or|&)\s+|&\s*)([^\W\d_][\w'’-]*)(?![\w'’-])")
+
+
+def _joined_names(text: str, spans: list[tuple[int, int]], allow: frozenset[str]) -> list[tuple[int, int]]:
+    """Listed first names joined to a found name ("Thanks to Sarah & Tom", "jenny, abdul and
+    mo"): the rest of the list stayed in the text beside the first one's [NAME] (from the
+    PII hunt). Only a word of the list of first names counts, in any case, so "Sarah and
+    the team" or "Tom, great service" keep their words."""
+    from .staffnames import first_names
+
+    names, found = first_names(), []
+    for _, end in spans:
+        while (m := _JOINED_NAME_RE.match(text, end)) is not None:
+            word = m.group(1)
+            if word.lower() not in names or word.lower() in allow:
+                break
+            found.append(m.span(1))
+            end = m.end(1)
+    return found
 
 
 # Words as the name guards see them, and where sentences (or lines) open: the start of the
