@@ -177,6 +177,14 @@ def test_pii_card_followed_by_expiry_or_cvv_redacted(text, expected):
         ("Phone: 07700 900123/07700 900456", "Phone: [PHONE]/[PHONE]"),
         ("tel.07700900123", "tel.[PHONE]"),
         ("Call 555–123–4567", "Call [PHONE]"),
+        # Numbers in other languages and scripts (from the multilingual hunt).
+        ("Llámame al 612 345 678 por favor", "Llámame al [PHONE] por favor"),
+        ("電話番号は090-1234-5678です。", "電話番号は[PHONE]です。"),
+        ("电话13812345678", "电话[PHONE]"),
+        ("请拨打+44 7700 900123", "请拨打[PHONE]"),
+        ("Appelez-moi au 06 12 34 56 78", "Appelez-moi au [PHONE]"),
+        ("価格は12345678円", "価格は12345678円"),
+        ("Pedido 12345678 no llegó", "Pedido 12345678 no llegó"),
         # Still references, dates and codes.
         ("my order ref is 0770 0900 123", "my order ref is 0770 0900 123"),
         ("order number 0770 0900123", "order number 0770 0900123"),
@@ -391,6 +399,27 @@ def test_pii_prefilter_changes_no_redaction(monkeypatch, sample_path):
     ],
 )
 def test_pii_names_said_to_help_or_to_be_patient(text, expected):
+    (result,) = redact_pii([text])
+    assert result.text == expected
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # The English model read most capitalised words of other languages as names (from the
+        # multilingual hunt): there a name is one holding a listed first name.
+        ("Schnelle Lieferung", "Schnelle Lieferung"),
+        ("Ich warte immer noch auf die Rückerstattung.", "Ich warte immer noch auf die Rückerstattung."),
+        ("Bardzo dobra obsługa", "Bardzo dobra obsługa"),
+        ("Tôi đã có một trải nghiệm không thoải mái.", "Tôi đã có một trải nghiệm không thoải mái."),
+        ("Entrega rápida", "Entrega rápida"),
+        # English around a name the dictionary does not know keeps NER's name.
+        ("Oluwaseun Adeyemi was great", "[NAME] was great"),
+        ("Sarah Connor helped me", "[NAME] helped me"),
+    ],
+)
+def test_pii_names_in_other_languages_need_a_first_name(text, expected):
     (result,) = redact_pii([text])
     assert result.text == expected
 

@@ -41,7 +41,11 @@ REVIEWS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "wome
         ("@BrandCare fix your app @dev_team", "fix your app"),  # handles
         ("“Lovely” staff, didn’t wait", "\"Lovely\" staff, didn't wait"),  # curly quotes
         ("ﬁne ｆｕｌｌｗｉｄｔｈ", "fine fullwidth"),  # NFKC
-        ("zero\u200bwidth\u00a0space\ttab", "zerowidth space tab"),  # invisible chars, NBSP, tabs
+        # A zero-width space separates words ("the\u200bdelivery\u200bwas\u200blate" became
+        # "thedeliverywaslate"); other invisible characters go, NBSP and tabs are spaces.
+        ("zero\u200bwidth\u00a0space\ttab", "zero width space tab"),
+        ("the\u200bdelivery\u200bwas\u200blate", "the delivery was late"),
+        ("soft\u00adhyphen\u2060joined", "softhyphenjoined"),
         ("Too slow.\r\n\r\n\r\nFix it", "Too slow.\nFix it"),  # line breaks
         ("Great service\n\nSent from my iPhone", "Great service"),  # mail boilerplate
         ("Fast delivery. Get Outlook for Android", "Fast delivery."),

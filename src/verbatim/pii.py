@@ -116,12 +116,16 @@ _CARD_RE = re.compile(r"(?<![\w.,$£€])\d(?:[ -]?\d){12,18}(?![\w]|[.,]\d)")
 # Candidate phone numbers: optional +country, then 2-6 groups of digits separated by one
 # space/dot/dash, optionally with a bracketed area code. Not preceded by a currency sign,
 # a decimal point or a word character (so "£1299", "v2.0.12345", "AB12345" are skipped).
+# Letters and digits that join a number to a word ("AB12345", "v2"): Latin ones only, so a
+# number written against Chinese or Japanese text ("电话13812345678", "090-1234-5678です")
+# stands alone, as it does there.
+_JOINS = r"0-9A-Za-z_\u00C0-\u024F"
 _PHONE_RE = re.compile(
-    r"(?<![\w$£€.,/#+\-–])"
+    rf"(?<![{_JOINS}$£€.,/#+\-–])"
     r"(?:\+\s?\d{1,3}[\s.\-–]?(?:\(0\)[\s.\-–]?)?)?"
     r"(?:\(\d{1,5}\)[\s.\-–]?)?"
     r"\d{1,12}(?:[ .\-–]\d{1,12}){0,5}"
-    r"(?![\w]|[.,/:\-–]\d)"
+    rf"(?![{_JOINS}]|[.,/:\-–]\d)"
 )
 # Two phone numbers joined by a slash ("07700 900123/07700 900456"): the slash kept both
 # whole (a date's "12/03" must not become a phone), so each side is read on its own.
@@ -129,8 +133,10 @@ _PHONE_PAIR_RE = re.compile(r"(?<![\d/])(\+?\d[\d .\-–]{5,}\d)/(\+?\d[\d .\-�
 # A number glued to its abbreviated cue by a dot ("tel.07700900123", "mob.+44..."), which
 # the main pattern leaves alone so that "v2.0.12345" stays.
 _CUED_PHONE_RE = re.compile(r"(?i)\b(?:tel|ph|mob|cell|fax)\.(?=\+?\d)")
-_GLUED_PHONE_RE = re.compile(r"\+?\d{1,12}(?:[ .\-–]\d{1,12}){0,5}(?![\w]|[.,/:\-–]\d)")
-_CONTEXT_WORD_RE = re.compile(r"#|[a-z]+")
+_GLUED_PHONE_RE = re.compile(rf"\+?\d{{1,12}}(?:[ .\-–]\d{{1,12}}){{0,5}}(?![{_JOINS}]|[.,/:\-–]\d)")
+_CONTEXT_WORD_RE = re.compile(r"#|[^\W\d_]+")
+# Phone cues in scripts written without spaces, found as they are in the text before a number.
+_CJK_PHONE_CUES = ("电话", "電話", "手机", "手機", "拨打", "致电", "携帯", "番号", "전화", "연락처", "휴대폰")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -164,6 +170,13 @@ class PiiSettings:
         "call", "called", "calling", "phone", "phoned", "tel", "telephone", "mobile", "mob",
         "cell", "ring", "rang", "text", "texted", "sms", "whatsapp", "dial", "number", "contact",
         "reach", "landline", "fax",
+        # The same in the languages a European survey gets most ("Llámame al 612 345 678" kept
+        # its number, from the multilingual hunt).
+        "llamar", "llámame", "llamame", "llamada", "teléfono", "telefono", "móvil", "movil", "celular", "número",
+        "numero", "appeler", "appelez", "appelle", "téléphone", "telephone", "portable", "numéro", "anrufen", "rufen",
+        "ruf", "telefon", "handy", "nummer", "telefonnummer", "handynummer", "chiamare", "chiamami", "chiamatemi",
+        "cellulare", "ligar", "ligue", "liga", "telefone", "telemóvel", "telemovel", "bellen", "bel", "telefoon",
+        "mobiel", "zadzwoń", "zadzwon", "telefonu", "numer", "ara", "arayın", "numara", "numaram",
     )
     context_chars: int = 30
     spacy_model: str = DEFAULT_SPACY_MODEL
@@ -274,6 +287,8 @@ def _nearest_cue(before: str, settings: PiiSettings) -> tuple[str | None, int]:
     ends = list(_CLAUSE_END_RE.finditer(before))
     if ends:
         before = before[ends[-1].end():]
+    if any(cue in before for cue in _CJK_PHONE_CUES) and not before.isascii():
+        return "phone", 0
     words = _CONTEXT_WORD_RE.findall(before.lower())
     refs, cues = set(settings.reference_words), set(settings.phone_cue_words)
     for i in range(len(words) - 1, -1, -1):
@@ -458,6 +473,14 @@ def name_spans(doc: "Doc", settings: PiiSettings | None = None, *, whole: "Doc |
         for ent in doc.ents
         if ent.label_ == "PERSON" and not _is_false_name(ent, lower_words, common, allow)
     ]
+    if spans and _mostly_foreign(context, settings.spacy_model):
+        # The English model reads most capitalised words of German, Polish or Spanish text as
+        # names ("Schnelle Lieferung", "die Rückerstattung", "Bardzo dobra obsługa" became
+        # [NAME], from the multilingual hunt): there a person is one holding a listed first name.
+        from .staffnames import first_names
+
+        names = first_names()
+        spans = [(s, e) for s, e in spans if any(w.lower() in names for w in _WORD_RE.findall(doc.text[s:e]))]
     starts = functools.cache(lambda: {t.idx for t in doc if t.is_sent_start})
     # NER's labels for names wander (ORG, GPE, FAC for "Priya", "Pooja"), but never DATE:
     # "the store manager Tuesday shift".
@@ -487,6 +510,34 @@ def _joined_names(text: str, spans: list[tuple[int, int]], allow: frozenset[str]
             found.append(m.span(1))
             end = m.end(1)
     return found
+
+
+def _mostly_foreign(doc, model: str) -> bool:
+    """Whether fewer than half of a text's words of three letters or more (two at least) are
+    English (:func:`_english_word`): a comment in another language, whatever its stop words.
+    (Shorter words mislead: spaCy reads German "im" as "i" "m", English "I'm".)"""
+    words = [t.text.lower() for t in doc if t.is_alpha and len(t.text) >= 3]
+    return len(words) >= 2 and sum(_english_word(w, model) for w in words) < len(words) / 2
+
+
+@functools.lru_cache(maxsize=65536)
+def _english_word(word: str, model: str) -> bool:
+    """Whether a lower-case word is English: a stop word, or a word of the lemmatizer's
+    dictionary (any part of speech), itself or without a regular ending ("prices", "waited")."""
+    vocabulary = _english_vocabulary(model)
+    if word in vocabulary:
+        return True
+    stems = [word[: -len(end)] + add for end, adds in (("ies", ("y",)), ("es", ("", "e")), ("s", ("",)),
+                                                       ("ed", ("", "e")), ("ing", ("", "e")), ("ly", ("",)))
+             if word.endswith(end) and len(word) > len(end) + 2 for add in adds]
+    return any(stem in vocabulary for stem in stems)
+
+
+@functools.lru_cache(maxsize=4)
+def _english_vocabulary(model: str) -> frozenset[str]:
+    from .nlp import english_words, stop_words
+
+    return english_words(model, ("noun", "verb", "adj", "adv")) | stop_words(model)
 
 
 # Words as the name guards see them, and where sentences (or lines) open: the start of the

@@ -124,6 +124,9 @@ class PrepareSettings:
 
 
 # --- regexes, kept together -------------------------------------------------------------
+# A zero-width space separates words ("the\u200bdelivery\u200bwas\u200blate" became one word,
+# "thedeliverywaslate", from the multilingual hunt); the other invisible marks join nothing.
+_ZERO_WIDTH_SPACE_RE = re.compile(r"(?<=\S)\u200b+(?=\S)")
 _INVISIBLE_RE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\u00ad]")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _ENTITY_RE = re.compile(r"&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
@@ -184,7 +187,7 @@ def normalize_unicode(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = unicodedata.normalize("NFKC", text)
     if not text.isascii():  # every invisible character is outside ASCII
-        text = _INVISIBLE_RE.sub("", text)
+        text = _INVISIBLE_RE.sub("", _ZERO_WIDTH_SPACE_RE.sub(" ", text))
     return _CONTROL_RE.sub(" ", text)
 
 
