@@ -541,6 +541,13 @@ def test_impact_general_themes_are_measured_but_not_ranked():
         assert list(rows["rank"]) == list(range(1, len(rows) + 1)), group
     ranked = analyze_impact(responses, matrix, ImpactSettings(n_bootstrap=50, rank_general=True), general={"bad"})
     assert_frame_equal(ranked.improvement_areas, plain.improvement_areas)
+    # Comments grouped by their language name nothing to fix: never ranked, rank_general or not.
+    for settings in (ImpactSettings(n_bootstrap=50), ImpactSettings(n_bootstrap=50, rank_general=True)):
+        languages = analyze_impact(responses, matrix, settings, unranked={"bad"})
+        assert languages.general == frozenset()
+        assert_frame_equal(languages.theme_impact, plain.theme_impact)
+        for table in (languages.improvement_areas, languages.strengths, languages.driver_improvement_areas):
+            assert "bad" not in set(table["theme"])
 
 
 def test_impact_top_issues_tied_with_the_next_when_the_data_cannot_tell_them_apart():

@@ -582,13 +582,15 @@ def _passive_themes(data: _Data, impact: pd.DataFrame, settings: ImpactSettings)
 
 def analyze_impact(
     responses: pd.DataFrame, theme_matrix: pd.DataFrame, settings: ImpactSettings = ImpactSettings(),
-    general: Collection = (),
+    general: Collection = (), unranked: Collection = (),
 ) -> ImpactResult:
     """NPS, theme impact, key drivers and rankings, overall and per department.
 
     ``general``: columns of ``theme_matrix`` that are general themes (see
     :mod:`verbatim.general`): their impact is computed like any other's, but they enter
-    no ranking unless ``settings.rank_general``.
+    no ranking unless ``settings.rank_general``. ``unranked``: columns that enter no ranking
+    in any case, themes that name nothing to improve or keep (comments grouped by their
+    language, :data:`verbatim.themes.OTHER_LANGUAGES_LABEL`).
 
     Deterministic for a given ``settings.seed`` and independent of the row order of
     both inputs (respondents are sorted by response_id before resampling).
@@ -606,7 +608,7 @@ def analyze_impact(
     drivers = _key_drivers(data, settings)
     weights = data.weight
     general = frozenset(general)
-    unranked = () if settings.rank_general else general
+    unranked = frozenset(unranked) | (frozenset() if settings.rank_general else general)
     return ImpactResult(
         settings=settings,
         nps=overall,

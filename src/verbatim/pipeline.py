@@ -191,7 +191,8 @@ def run_stages(ingest: IngestResult, config: Config, *, model_dir: str | Path | 
         embedder.close()  # ends the encoding workers: what is left embeds a few texts at most
     with timer.stage("impact"):
         mentions = theme_mentions(responses["response_id"], segments, config.mentions)
-        impact = analyze_impact(responses, mentions.matrix, config.impact, general_keys(mentions.keys, themes))
+        impact = analyze_impact(responses, mentions.matrix, config.impact, general_keys(mentions.keys, themes),
+                                language_keys(mentions.keys, themes))
     trends = trend_stage(responses, mentions.matrix, config, timer, notes, log)
     owners = None
     if config.routing.file:
@@ -451,6 +452,16 @@ def general_keys(keys: dict, themes: pd.DataFrame) -> frozenset:
     theme is general in ``themes`` (:func:`theme_table`)."""
     general = set(themes.loc[themes["general"], "theme_id"].astype(int))
     return frozenset(key for key, (tid, _) in keys.items() if tid in general)
+
+
+def language_keys(keys: dict, themes: pd.DataFrame) -> frozenset:
+    """The theme keys whose theme groups comments by their language ("Comments in other
+    languages"): it names nothing to fix or keep, yet ranked as an improvement area and
+    tied with a real one (from the multilingual hunt)."""
+    from .themes import OTHER_LANGUAGES_LABEL
+
+    bucket = set(themes.loc[themes["label"].astype(str).str.startswith(OTHER_LANGUAGES_LABEL), "theme_id"].astype(int))
+    return frozenset(key for key, (tid, _) in keys.items() if tid in bucket)
 
 
 def route_themes_to_departments(model, config: Config, surveyed: Sequence[str] = ()) -> pd.DataFrame:

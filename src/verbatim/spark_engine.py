@@ -796,8 +796,9 @@ def run_stages_spark(spark, ingest, responses, config: Config, *, model_dir=None
 
     from .embed import Embedder, build_backend_model
     from .impact import analyze_impact
-    from .pipeline import (Analysis, Timer, general_keys, guided_left_out, load_saved_model, remember_general,
-                           route_themes_to_departments, saved_fit_notes, sum_pii_counts, theme_table, trend_stage)
+    from .pipeline import (Analysis, Timer, general_keys, guided_left_out, language_keys, load_saved_model,
+                           remember_general, route_themes_to_departments, saved_fit_notes, sum_pii_counts, theme_table,
+                           trend_stage)
     from .prepare import language_notes, sentences_for
     from .spark_udfs import PREPARE_SCHEMA, prepare_partition
     from .validation import summarize
@@ -876,7 +877,8 @@ def run_stages_spark(spark, ingest, responses, config: Config, *, model_dir=None
     embedded.unpersist()
     with timer.stage("impact"):
         mentions = _mentions(themed, ingest.responses["response_id"], config.mentions)
-        impact = analyze_impact(ingest.responses, mentions.matrix, config.impact, general_keys(mentions.keys, themes))
+        impact = analyze_impact(ingest.responses, mentions.matrix, config.impact, general_keys(mentions.keys, themes),
+                                language_keys(mentions.keys, themes))
     trends = trend_stage(ingest.responses, mentions.matrix, config, timer, notes, log)
     owners = None
     if config.routing.file:
