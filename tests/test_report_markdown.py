@@ -428,6 +428,9 @@ def test_report_department_slugs_are_unique_short_and_distinct_for_non_latin_nam
     assert len(slugs[4]) <= SLUG_MAX and not slugs[4].endswith("-")
     assert len(set(slugs)) == len(slugs) and all(re.fullmatch(r"[a-z0-9][a-z0-9-]*", s) for s in slugs)
     assert unique_slugs(["客服"]) == unique_slugs(["客服"])  # the same page name at every run
+    # Windows reserves CON, AUX, COM1, ... whatever the extension (from the departments hunt).
+    assert unique_slugs(["CON", "aux", "Com1", "Console"]) == ["department-con", "department-aux", "department-com1",
+                                                                "console"]
 
 
 def test_response_sentiment_follows_the_segments_labels_not_vaders_score():

@@ -19,9 +19,15 @@ DANGEROUS_FIRST = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = r"[+-]?[0-9]+(?:\.[0-9]+)?"
 
 
+# A sign alone ("-", "+", "--": a department or an answer left as a dash) is no formula: a
+# spreadsheet shows it as it is, and a quote broke the join with report.json's "-".
+_SIGNS_ONLY = r"[+-]+"
+
+
 def neutralise_cell(value: object) -> object:
     """Prefix ``'`` to a string that a spreadsheet would evaluate."""
-    if isinstance(value, str) and value.startswith(DANGEROUS_FIRST) and not re.fullmatch(_PLAIN_NUMBER, value):
+    if (isinstance(value, str) and value.startswith(DANGEROUS_FIRST) and not re.fullmatch(_PLAIN_NUMBER, value)
+            and not re.fullmatch(_SIGNS_ONLY, value)):
         return "'" + value
     return value
 
@@ -32,7 +38,8 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     for name in out.columns:
         column = out[name]
         if isinstance(column.dtype, pd.StringDtype):  # strings or missing: one vectorised test
-            dangerous = (column.str.startswith(DANGEROUS_FIRST) & ~column.str.fullmatch(_PLAIN_NUMBER)).fillna(False).astype(bool)
+            dangerous = (column.str.startswith(DANGEROUS_FIRST) & ~column.str.fullmatch(_PLAIN_NUMBER)
+                         & ~column.str.fullmatch(_SIGNS_ONLY)).fillna(False).astype(bool)
             if dangerous.any():
                 out[name] = column.mask(dangerous, "'" + column)
         elif column.dtype == object or pd.api.types.is_string_dtype(column):

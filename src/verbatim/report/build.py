@@ -55,7 +55,14 @@ def slugify(name: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
     if not slug:
         return "department-" + hashlib.sha256(name.encode("utf-8")).hexdigest()[:8]
-    return slug[:SLUG_MAX].rstrip("-")
+    slug = slug[:SLUG_MAX].rstrip("-")
+    # Windows cannot create or open CON.md, AUX.md, COM1.md, ... (the name is reserved
+    # whatever its extension), and a zip of the run fails to unpack there.
+    return f"department-{slug}" if slug in _RESERVED_FILE_NAMES else slug
+
+
+_RESERVED_FILE_NAMES = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
+                                  *(f"lpt{i}" for i in range(10))})
 
 
 def unique_slugs(names: Sequence[str]) -> list[str]:
