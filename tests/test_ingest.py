@@ -463,6 +463,23 @@ def test_ingest_counts_a_department_spelled_in_another_case_in_the_usual_spellin
             "'Billing'; 'customer service' as 'Customer Service'; 'SALES', 'sales' as 'Sales'") in result.notes
 
 
+def test_ingest_departments_in_other_forms_and_rows_without_one_are_noted(write_file):
+    """From the departments hunt: "Café" typed with a combining accent was a second department
+    looking the same in every report; "  Padded  " counted in "Padded" and rows without a
+    department left the department figures, without a word."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFD", "Café")
+    text = f"comment,score,team\na,10,Café\nb,2,{decomposed}\nc,8,  Padded  \nd,7,Padded\ne,9,\nf,3,Sales\n"
+    result = load_responses(write_file("d.csv", text), config())
+    assert result.responses["department"].fillna("-").tolist() == ["Café", "Café", "Padded", "Padded", "-", "Sales"]
+    assert ("2 row(s) write their department with other spaces or another Unicode form of its letters, and count "
+            "in it: 'Cafe\\u0301' as 'Café'; '  Padded  ' as 'Padded'") in result.notes
+    assert "1 row(s) have no department: they count in the whole survey's figures, in no department's" in result.notes
+    plain = load_responses(write_file("p.csv", "comment,score,team\na,10,Sales\nb,2, Support\n"), config())
+    assert not any("department" in note for note in plain.notes)
+
+
 def test_ingest_a_department_named_like_the_whole_survey_group_is_analysed_under_another_name(write_file):
     """A department '__all__' ended the run in "unexpected ValueError: '__all__' is reserved"."""
     from verbatim.impact import ALL, analyze_impact

@@ -16,6 +16,7 @@ import dataclasses
 import difflib
 import functools
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -607,8 +608,33 @@ def _as_text(values: pd.Series) -> pd.Series:
 
 
 def department_names(values: pd.Series) -> pd.Series:
-    """Department cells as read: stripped, runs of spaces as one."""
-    return values.str.strip().str.replace(r"\s+", " ", regex=True)
+    """Department cells as read: stripped, runs of spaces as one, in Unicode's composed form
+    (a "Café" typed with a combining accent and one typed without were two departments that
+    looked the same in every report)."""
+    names = values.str.strip().str.replace(r"\s+", " ", regex=True)
+    if not names.map(str.isascii).all():
+        names = names.map(lambda name: unicodedata.normalize("NFC", name))
+    return names
+
+
+def department_form_note(raw: pd.Series, names: pd.Series) -> str | None:
+    """The run's note on departments written in several ways that read as one name (spaces
+    around or inside it, Unicode forms): "  Padded  " counted in "Padded" without a word."""
+    forms = pd.DataFrame({"raw": raw.to_numpy(), "name": names.to_numpy()})
+    forms = forms[forms["name"] != ""]
+    distinct = forms.drop_duplicates().groupby("name")["raw"].agg(list)
+    merged = distinct[distinct.map(len) > 1]
+    if merged.empty:
+        return None
+    rows = int((forms["name"].isin(merged.index) & (forms["raw"] != forms["name"])).sum())
+    def shown(form: str) -> str:  # a combining accent shown as such: 'Cafe\u0301', not 'Café' again
+        return repr(form) if unicodedata.normalize("NFC", form) == form else ascii(form)
+
+    said = "; ".join(f"{', '.join(shown(r) for r in sorted(spelled) if r != name)} as {name!r}"
+                     for name, spelled in sorted(merged.items())[:5])
+    more = f" and {len(merged) - 5} more" if len(merged) > 5 else ""
+    return (f"{rows} row(s) write their department with other spaces or another Unicode form of its letters, "
+            f"and count in it: {said}{more}")
 
 
 def department_spellings(counts: Mapping[str, int]) -> dict[str, str]:
@@ -770,6 +796,8 @@ def validate_rows(raw: RawTable, columns: ColumnMap, settings: InputSettings, sc
                          "the file already uses 'row-<row number>' as an id")
 
     department = department_names(col(columns.department)) if columns.department else blank
+    if columns.department and (note := department_form_note(col(columns.department), department)):
+        notes.append(note)
     if spellings is None:
         spellings = department_spellings(department.value_counts().to_dict()) if columns.department else {}
     respelled = department.isin(list(spellings))
@@ -782,6 +810,10 @@ def validate_rows(raw: RawTable, columns: ColumnMap, settings: InputSettings, sc
         notes.append(f"{int(reserved.sum())} row(s) name their department {ALL_GROUP!r}, which verbatim keeps for "
                      f"the whole survey: read as '{ALL_GROUP} (department)'")
     ok = reason.isna().to_numpy()
+    if columns.department and (missing := int((department.eq("").to_numpy() & ok).sum())):
+        # Counted in the company's figures, they were in no department's, without a word.
+        notes.append(f"{missing} row(s) have no department: they count in the whole survey's figures, in no "
+                     f"department's")
     scores_ok = score.where(has_score)
     responses = pd.DataFrame({
         "row": rows[ok].to_numpy(),
