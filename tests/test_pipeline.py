@@ -539,6 +539,12 @@ def test_pipeline_routing_takes_the_department_column_spelling(run, tmp_path):
     expected = route_themes_to_departments(result.analysis.model, result.config, surveyed)
     assert "customer  service" not in set(owners["department"])
     pd.testing.assert_frame_equal(owners, expected)
+    # A survey department named "Unassigned" took the routing bucket's themes as its own,
+    # without a word (from the departments hunt): the bucket is named apart.
+    floor = result.config.updated({"routing": {"floor": 0.99}})  # every theme unassigned
+    apart = route_themes_to_departments(result.analysis.model, floor, [*surveyed, "unassigned"])
+    assert set(apart["department"]) == {"Unassigned (no owner)"}
+    assert set(route_themes_to_departments(result.analysis.model, floor, surveyed)["department"]) == {"Unassigned"}
 
 
 def test_pipeline_outputs_written_by_two_processes_are_the_same(run, tmp_path, monkeypatch):

@@ -81,6 +81,13 @@ def test_report_markdown_department_compares_with_company(report):
     assert "Your NPS is **-4.1 (likely between -11.0 and +2.6)**" in page
     assert "+12.5 (likely between +9.3 and +15.6)" in page
     assert "16.6 points below the company" in page
+    # A gap the department's own range spans is no fact (from the departments hunt: a store
+    # of one respondent at +100 was "65.9 points above the company").
+    from verbatim.report import wording as w
+
+    assert w.nps_difference(100.0, 34.1, ci_low=-48.5, ci_high=100.0) == (
+        "65.9 points above the company, within the noise of so few responses")
+    assert w.nps_difference(-4.1, 12.5, ci_low=-11.0, ci_high=2.6) == "16.6 points below the company"
 
 
 def test_report_markdown_too_small_department_warns(report):

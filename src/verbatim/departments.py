@@ -26,6 +26,10 @@ import pandas as pd
 from .errors import ConfigError
 
 UNASSIGNED = "Unassigned"
+#: The bucket's name when the survey has a department named "Unassigned": that department
+#: took the bucket's themes as its own, without a word (from the departments hunt).
+UNASSIGNED_APART = "Unassigned (no owner)"
+ROUTING_BUCKETS = frozenset({UNASSIGNED, UNASSIGNED_APART})
 _KEYS = ("description", "examples")
 
 

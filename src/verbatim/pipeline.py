@@ -470,7 +470,8 @@ def route_themes_to_departments(model, config: Config, surveyed: Sequence[str] =
     A routing department written otherwise than the survey's department column, in case or
     spacing only ("Customer service" for "Customer Service"), takes the column's spelling
     (``surveyed``): it was a second department page, owning the themes, beside the column's."""
-    from .departments import department_centroids, department_texts, load_departments, route_themes
+    from .departments import (UNASSIGNED, UNASSIGNED_APART, department_centroids, department_texts, load_departments,
+                              route_themes)
     from .guided import name_key
 
     departments = load_departments(config.routing.file)
@@ -479,8 +480,11 @@ def route_themes_to_departments(model, config: Config, surveyed: Sequence[str] =
     routed = route_themes(model.centroids_, centroids.to_numpy(), config.routing.floor,
                           theme_ids=model.themes_["theme_id"].tolist(), department_names=list(centroids.index))
     spelled = {name_key(name): str(name) for name in surveyed}
+    bucket = UNASSIGNED_APART if name_key(UNASSIGNED) in spelled else UNASSIGNED
+    routed["department"] = [bucket if name == UNASSIGNED else name for name in routed["department"]]
     for column in ("department", "best_department", "runner_up"):
-        routed[column] = [name if name is None else spelled.get(name_key(name), name) for name in routed[column]]
+        routed[column] = [name if name is None or name == bucket else spelled.get(name_key(name), name)
+                          for name in routed[column]]
     return routed.rename(columns={"theme": "theme_id"})
 
 

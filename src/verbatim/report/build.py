@@ -503,9 +503,10 @@ class ReportBuilder:
             row = nps.loc[name]
             warnings = []
             if bool(row["too_small"]):
+                n = int(row["n_scored"])
                 warnings.append(
-                    f"Only {int(row['n_scored'])} scored responses (fewer than {settings.min_group_size}): "
-                    "figures are shown but no issue is ranked as certain."
+                    (f"Only {n} scored response{'' if n == 1 else 's'}" if n else "No scored response")
+                    + f" (fewer than {settings.min_group_size}): figures are shown but no issue is ranked as certain."
                 )
             small = imp.theme_impact[(imp.theme_impact["group"] == name) & imp.theme_impact["too_small"]
                                      & (imp.theme_impact["n_mentions"] > 0)]
@@ -534,7 +535,9 @@ class ReportBuilder:
         if owners is None or not len(owners):
             return []
         blocks = []
-        for name in sorted(set(owners["department"]) - known - {"Unassigned"}):
+        from ..departments import ROUTING_BUCKETS
+
+        for name in sorted(set(owners["department"]) - known - ROUTING_BUCKETS):
             owned = sorted(int(t) for t in owners.loc[owners["department"] == name, "theme_id"])
             # Its own themes first, then the top five: cut from the survey's top five, App's
             # "Login problems" (-1.4 points, beyond noise) went missing behind other
@@ -544,9 +547,10 @@ class ReportBuilder:
                 "name": str(name), "slug": slugify(str(name)), "source": "routing", "nps": None,
                 "responses": int(self.a.segments.loc[self.a.segments["theme_id"].isin(owned), "response_id"].nunique()),
                 "too_small": False, "ranking": ranking, "owned_themes": owned,
-                "warnings": ["The survey has no department column: this department's issues are the themes "
-                             "routed to it by meaning, ranked on the whole survey (how sure a ranking is "
-                             "refers to the survey's top themes)."],
+                "warnings": [("This department is not in the survey's department column" if self.a.ingest.columns.department
+                              else "The survey has no department column")
+                             + ": this department's issues are the themes routed to it by meaning, ranked on the "
+                             "whole survey (how sure a ranking is refers to the survey's top themes)."],
             })
         return blocks
 

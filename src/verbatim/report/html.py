@@ -496,7 +496,7 @@ def _department_table(report: Mapping[str, Any]) -> str:
         else:
             rng = f'{w.fmt_points(nps.get("ci_low"))} to {w.fmt_points(nps.get("ci_high"))}' if w.is_number(nps.get("ci_low")) else "n/a"
             figures = (f'<td class="num">{_e(w.fmt_count(nps.get("n", 0)))}</td><td class="num strong">{_e(w.fmt_points(nps.get("nps")))}</td>'
-                       f'<td class="num">{_e(rng)}</td><td>{_e(w.nps_difference(nps.get("nps"), company))}</td>')
+                       f'<td class="num">{_e(rng)}</td><td>{_e(w.nps_difference(nps.get("nps"), company, ci_low=nps.get("ci_low"), ci_high=nps.get("ci_high")))}</td>')
         rows.append(f'<tr{tr_class}><th scope="row">{_e(d["name"])}</th>{figures}<td>{top}</td></tr>')
     if not rows:
         return ""

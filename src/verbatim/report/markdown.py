@@ -187,7 +187,8 @@ def render_department_md(report: Mapping[str, Any], department: Mapping[str, Any
 
     lines += ["## Your score", ""]
     if nps and w.is_number(nps.get("nps")):
-        gap = w.nps_difference(nps["nps"], (company or {}).get("nps"))
+        gap = w.nps_difference(nps["nps"], (company or {}).get("nps"), ci_low=nps.get("ci_low"),
+                               ci_high=nps.get("ci_high"))
         lines.append(
             f"Your NPS is **{w.nps_with_range(nps)}**, from {w.scored_respondents(nps['n'])}"
             f" ({w.nps_breakdown(nps)}). The company as a whole scores {w.nps_with_range(company)}"

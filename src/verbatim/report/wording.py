@@ -151,14 +151,20 @@ def weighted_nps_sentence(nps: Mapping[str, Any] | None, column: Any, escape: Ca
             "Every other figure here counts each respondent once.")
 
 
-def nps_difference(value: Any, reference: Any, reference_name: str = "the company") -> str:
-    """How far one NPS sits from another: ``'8.2 points below the company'``."""
+def nps_difference(value: Any, reference: Any, reference_name: str = "the company", *, ci_low: Any = None,
+                   ci_high: Any = None) -> str:
+    """How far one NPS sits from another: ``'8.2 points below the company'``; with the NPS's
+    interval (``ci_low``, ``ci_high``) holding the other, the gap is said to be within the
+    noise: a store of one respondent at +100 was "65.9 points above the company" as a fact."""
     if not (is_number(value) and is_number(reference)):
         return ""
     gap = value - reference
     if abs(gap) < 0.05:
         return f"level with {reference_name}"
-    return f"{abs(gap):.1f} points {'above' if gap > 0 else 'below'} {reference_name}"
+    said = f"{abs(gap):.1f} points {'above' if gap > 0 else 'below'} {reference_name}"
+    if is_number(ci_low) and is_number(ci_high) and ci_low <= reference <= ci_high:
+        said += ", within the noise of so few responses"
+    return said
 
 
 def impact_phrase(impact: Any, ci_low: Any = None, ci_high: Any = None) -> str:
