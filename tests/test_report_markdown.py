@@ -90,6 +90,17 @@ def test_report_markdown_department_compares_with_company(report):
     assert w.nps_difference(-4.1, 12.5, ci_low=-11.0, ci_high=2.6) == "16.6 points below the company"
 
 
+def test_report_markdown_summary_shows_no_respondent_count_for_a_routed_department(report):
+    """"Scored respondents 0" for a department known from the routing file only, whose pages
+    rank the themes routed to it (from the departments hunt); the HTML table shows "—"."""
+    from verbatim.report.markdown import render_summary_md
+
+    routed = {**_department(report, "Delivery"), "name": "R&D", "slug": "r-d", "source": "routing", "nps": None}
+    report = {**report, "departments": [*report["departments"], routed]}
+    row = next(line for line in render_summary_md(report).splitlines() if line.startswith("| [R\\&D]"))
+    assert row.split("|")[2].strip() == "—"
+
+
 def test_report_markdown_too_small_department_warns(report):
     small = _department(report, "Billing & Payments")
     page = render_department_md(report, small)

@@ -246,7 +246,10 @@ def _department_row(report: Mapping[str, Any], department: Mapping[str, Any]) ->
     low, high = w.fmt_points(nps.get("ci_low")), w.fmt_points(nps.get("ci_high"))
     rng = f"{low} to {high}" if nps.get("ci_low") is not None else "n/a"
     link = f"[{escape_md(department['name'])}](departments/{department['slug']}.md)"
-    return f"| {link} | {w.fmt_count(nps.get('n', 0))} | {value} | {rng} | {top} |"
+    # A department known from the routing file has no respondents of its own: "0" read as an
+    # empty department (the HTML table shows "—").
+    count = "—" if department.get("source") == "routing" else w.fmt_count(nps.get("n", 0))
+    return f"| {link} | {count} | {value} | {rng} | {top} |"
 
 
 def render_summary_md(report: Mapping[str, Any]) -> str:
