@@ -322,6 +322,16 @@ def test_prepare_segments_blank_and_non_answers_give_none():
 
 
 @pytest.mark.slow
+def test_prepare_segments_split_chinese_and_japanese_sentences():
+    """Full-width stops with no space after them kept a whole Chinese or Japanese comment as one
+    segment, and a CJK sentence counted as one word (from the multilingual hunt)."""
+    segments, _ = segment_responses(_responses("应用一直闪退。无法登录。客服电话打不通。", "アプリが落ちます。返金もまだです。", "很好。"))
+    assert segments["text"].tolist() == ["应用一直闪退。", "无法登录。", "客服电话打不通。", "アプリが落ちます。", "返金もまだです。",
+                                         "很好。"]
+    assert count_words("应用一直闪退。") == 3 and count_words("great app 很好") == 3 and count_words("[NAME] ok") == 1
+
+
+@pytest.mark.slow
 def test_prepare_segments_short_fragments_merged():
     segments, _ = segment_responses(_responses("Wow. The sleeves are far too long. Ugh!"))
     assert segments["text"].tolist() == ["Wow. The sleeves are far too long. Ugh!"]

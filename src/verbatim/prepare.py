@@ -416,8 +416,17 @@ def language_notes(flags: pd.DataFrame, new_themes: bool = True) -> list[str]:
 
 # --- segmentation --------------------------------------------------------------------------
 def count_words(text: str) -> int:
-    """Number of words in ``text``, not counting placeholders such as ``[NAME]``."""
-    return len(_WORD_RE.findall(_PLACEHOLDER_RE.sub(" ", text)))
+    """Number of words in ``text``, not counting placeholders such as ``[NAME]``. Chinese,
+    Japanese and Korean write no spaces between words: there two characters count as a word
+    (about the length of one), so a sentence of them is not one "word" merged into the next."""
+    text = _PLACEHOLDER_RE.sub(" ", text)
+    cjk = len(_CJK_CHAR_RE.findall(text))
+    if not cjk:
+        return len(_WORD_RE.findall(text))
+    return len(_WORD_RE.findall(_CJK_CHAR_RE.sub(" ", text))) + (cjk + 1) // 2
+
+
+_CJK_CHAR_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
 
 
 # "nothing but compliments", "all but one", "not only ... but also": no clause boundary.
@@ -521,7 +530,23 @@ def _sentence_bounds(doc, text: str) -> list[tuple[int, int]]:
             # (and cut from the front of a clause, ":(" would lose its ":").
             cut = following[0].idx + len(following[0].text)
             bounds[k], bounds[k + 1] = (bounds[k][0], cut), (cut, bounds[k + 1][1])
+    if any(mark in text for mark in _CJK_STOPS):
+        bounds = [part for start, end in bounds for part in _cjk_sentences(text, start, end)]
     return bounds
+
+
+# Chinese and Japanese end sentences with full-width stops and write no space after them: the
+# English rules kept "应用一直闪退。无法登录。客服电话打不通。" as one sentence (from the
+# multilingual hunt).
+_CJK_STOPS = "。！？｡"
+_CJK_STOP_RE = re.compile(rf"[{_CJK_STOPS}]+[」』）”’]*(?=\S)")
+
+
+def _cjk_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """``(start, end)`` cut after each run of full-width stops inside it."""
+    cuts = [m.end() for m in _CJK_STOP_RE.finditer(text, start, end) if m.end() < end]
+    edges = [start, *cuts, end]
+    return [(a, b) for a, b in zip(edges, edges[1:]) if text[a:b].strip()]
 
 
 _OPENING_BRACKETS = frozenset("([{")
