@@ -466,3 +466,17 @@ def test_prepare_parallel_spacy_gives_the_same_segments(sample_path):
     pd.testing.assert_frame_equal(one[1], two[1])
     assert spacy_processes(10) == 1
     assert spacy_processes(10_000, 3) == 3
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("text, language", [
+    # No stop word of any listed language: short Polish, Turkish, German, Spanish comments read
+    # as English (from the multilingual hunt) ...
+    ("Szybka dostawa", "other"), ("Müşteri hizmetleri çok kaba", "other"), ("Schnelle Lieferung", "other"),
+    ("Entrega rápida", "other"), ("Hasarlı geldi", "other"),
+    # ... and telegraphic English, with its product names and typos, stays English.
+    ("Great fit, fast delivery", "en"), ("Gerat pants", "en"), ("Beautiful flowy dress", "en"), ("Perfect lbd", "en"),
+    ("Love it", "en"),
+])
+def test_prepare_language_of_short_comments_without_stop_words(text, language):
+    assert guess_language(text, dictionary=True) == language

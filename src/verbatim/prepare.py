@@ -369,6 +369,15 @@ def guess_language(text: str, settings: PrepareSettings | None = None, *, dictio
         for language in index.get(word, ()):
             hits[language] += 1
     en_hits, other_hits = hits[0], max(hits[1:])
+    if dictionary and not en_hits and not other_hits and len(words) < 8:
+        # No stop word of any listed language: a short comment in a language without a list
+        # ("Bardzo dobra obsługa", "Müşteri hizmetleri çok kaba" read as English) or
+        # telegraphic English ("Great fit, fast delivery"); the dictionary tells them apart.
+        # Only when almost none of its words is English: titles of brand and product names
+        # with a typo ("Gerat pants", "Pernette henley") have one or two (0.9 % of 44,614
+        # clothing reviews and titles flipped at english_word_share).
+        long = [w for w in words if len(w) >= 3]
+        return "en" if len(long) < 2 or _mostly_english_words(words, 0.25) else "other"
     if other_hits <= en_hits and (len(words) < 8 or en_hits / len(words) >= settings.min_english_stopword_share):
         return "en"
     return "en" if dictionary and _mostly_english_words(words, settings.english_word_share) else "other"
@@ -784,6 +793,8 @@ def segment_responses(
     for text, (clean, na, stage, lang) in prepared.items():
         if lang == "other" and guess_language(clean, settings, dictionary=True) == "en":
             prepared[text] = (clean, na, stage, "en")
+        elif lang == "en" and not na and count_words(clean) < 8 and guess_language(clean, settings, dictionary=True) == "other":
+            prepared[text] = (clean, na, stage, "other")  # short, without a stop word of any listed language
     language = tuple(prepared[t][3] for t in raw)
     seg_rows: list[tuple[str, int, str]] = []
     flag_rows = []
