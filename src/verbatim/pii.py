@@ -173,7 +173,7 @@ class PiiSettings:
         # The same in the languages a European survey gets most ("Llámame al 612 345 678" kept
         # its number, from the multilingual hunt).
         "llamar", "llámame", "llamame", "llamada", "teléfono", "telefono", "móvil", "movil", "celular", "número",
-        "numero", "appeler", "appelez", "appelle", "téléphone", "telephone", "portable", "numéro", "anrufen", "rufen",
+        "numero", "appeler", "appelez", "appelle", "téléphone", "portable", "numéro", "anrufen", "rufen",
         "ruf", "telefon", "handy", "nummer", "telefonnummer", "handynummer", "chiamare", "chiamami", "chiamatemi",
         "cellulare", "ligar", "ligue", "liga", "telefone", "telemóvel", "telemovel", "bellen", "bel", "telefoon",
         "mobiel", "zadzwoń", "zadzwon", "telefonu", "numer", "ara", "arayın", "numara", "numaram",
