@@ -545,6 +545,15 @@ def test_pipeline_routing_takes_the_department_column_spelling(run, tmp_path):
     apart = route_themes_to_departments(result.analysis.model, floor, [*surveyed, "unassigned"])
     assert set(apart["department"]) == {"Unassigned (no owner)"}
     assert set(route_themes_to_departments(result.analysis.model, floor, surveyed)["department"]) == {"Unassigned"}
+    # A routing department that owns no theme, and survey departments the file does not list,
+    # were left without a word (from the departments hunt).
+    (idle,) = [n for n in apart.attrs["notes"] if "own no theme" in n]
+    from verbatim.departments import load_departments
+
+    listed = len(load_departments(result.config.routing.file))
+    assert idle.startswith(f"{listed} department(s) of the routing file own no theme")
+    assert route_themes_to_departments(result.analysis.model, result.config, [*surveyed, "Kiosk"]).attrs["notes"][-1] == (
+        "1 department(s) of the survey are not in the routing file, so no theme is routed to them: 'Kiosk'")
 
 
 def test_pipeline_outputs_written_by_two_processes_are_the_same(run, tmp_path, monkeypatch):

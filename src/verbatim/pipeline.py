@@ -198,6 +198,7 @@ def run_stages(ingest: IngestResult, config: Config, *, model_dir: str | Path | 
     if config.routing.file:
         with timer.stage("routing"):
             owners = route_themes_to_departments(model, config, responses["department"].dropna().unique())
+            notes.extend(owners.attrs.get("notes", []))
     return Analysis(
         config=config, ingest=ingest, summary=summarize(ingest, config.trend.period), segments=segments, flags=flags,
         themes=themes, mentions=mentions, impact=impact, owners=owners, model=model,
@@ -485,7 +486,32 @@ def route_themes_to_departments(model, config: Config, surveyed: Sequence[str] =
     for column in ("department", "best_department", "runner_up"):
         routed[column] = [name if name is None or name == bucket else spelled.get(name_key(name), name)
                           for name in routed[column]]
-    return routed.rename(columns={"theme": "theme_id"})
+    routed = routed.rename(columns={"theme": "theme_id"})
+    routed.attrs["notes"] = routing_notes([spelled.get(name_key(d.name), d.name) for d in departments],
+                                          set(routed["department"]), list(surveyed))
+    return routed
+
+
+def routing_notes(listed: Sequence[str], owning: set, surveyed: Sequence[str]) -> list[str]:
+    """What routing leaves without a word: departments of the file that own no theme (they had
+    no page and no mention), and departments of the survey the file does not list (none of the
+    themes can be theirs; "App crashes" went to Unassigned, from the departments hunt)."""
+    from .guided import name_key
+
+    def names(found: list[str]) -> str:
+        return ", ".join(map(repr, found[:10])) + (f" and {len(found) - 10} more" if len(found) > 10 else "")
+
+    notes = []
+    idle = [name for name in listed if name not in owning]
+    if idle:
+        notes.append(f"{len(idle)} department(s) of the routing file own no theme (none is close enough to their "
+                     f"description and examples; routing.floor): {names(idle)}")
+    keys = {name_key(name) for name in listed}
+    unlisted = sorted(str(name) for name in surveyed if name_key(name) not in keys)
+    if unlisted and len(unlisted) < len(surveyed):
+        notes.append(f"{len(unlisted)} department(s) of the survey are not in the routing file, so no theme is "
+                     f"routed to them: {names(unlisted)}")
+    return notes
 
 
 def analyze(

@@ -884,6 +884,7 @@ def run_stages_spark(spark, ingest, responses, config: Config, *, model_dir=None
     if config.routing.file:
         with timer.stage("routing"):
             owners = route_themes_to_departments(model, config, ingest.responses["department"].dropna().unique())
+            notes.extend(owners.attrs.get("notes", []))
     analysis = Analysis(
         config=config, ingest=ingest, summary=summarize(ingest, config.trend.period), segments=seg, flags=flags, themes=themes,
         mentions=mentions, impact=impact, owners=owners, model=model, embedder_id=embedder.model_id,
