@@ -473,7 +473,7 @@ def name_spans(doc: "Doc", settings: PiiSettings | None = None, *, whole: "Doc |
         for ent in doc.ents
         if ent.label_ == "PERSON" and not _is_false_name(ent, lower_words, common, allow)
     ]
-    if spans and _mostly_foreign(context, settings.spacy_model):
+    if spans and _mostly_foreign(context):
         # The English model reads most capitalised words of German, Polish or Spanish text as
         # names ("Schnelle Lieferung", "die Rückerstattung", "Bardzo dobra obsługa" became
         # [NAME], from the multilingual hunt): there a person is one holding a listed first name.
@@ -512,32 +512,14 @@ def _joined_names(text: str, spans: list[tuple[int, int]], allow: frozenset[str]
     return found
 
 
-def _mostly_foreign(doc, model: str) -> bool:
+def _mostly_foreign(doc) -> bool:
     """Whether fewer than half of a text's words of three letters or more (two at least) are
-    English (:func:`_english_word`): a comment in another language, whatever its stop words.
-    (Shorter words mislead: spaCy reads German "im" as "i" "m", English "I'm".)"""
+    English (:func:`verbatim.nlp.known_word`): a comment in another language, whatever its
+    stop words. (Shorter words mislead: spaCy reads German "im" as "i" "m", English "I'm".)"""
+    from .nlp import known_word
+
     words = [t.text.lower() for t in doc if t.is_alpha and len(t.text) >= 3]
-    return len(words) >= 2 and sum(_english_word(w, model) for w in words) < len(words) / 2
-
-
-@functools.lru_cache(maxsize=65536)
-def _english_word(word: str, model: str) -> bool:
-    """Whether a lower-case word is English: a stop word, or a word of the lemmatizer's
-    dictionary (any part of speech), itself or without a regular ending ("prices", "waited")."""
-    vocabulary = _english_vocabulary(model)
-    if word in vocabulary:
-        return True
-    stems = [word[: -len(end)] + add for end, adds in (("ies", ("y",)), ("es", ("", "e")), ("s", ("",)),
-                                                       ("ed", ("", "e")), ("ing", ("", "e")), ("ly", ("",)))
-             if word.endswith(end) and len(word) > len(end) + 2 for add in adds]
-    return any(stem in vocabulary for stem in stems)
-
-
-@functools.lru_cache(maxsize=4)
-def _english_vocabulary(model: str) -> frozenset[str]:
-    from .nlp import english_words, stop_words
-
-    return english_words(model, ("noun", "verb", "adj", "adv")) | stop_words(model)
+    return len(words) >= 2 and sum(map(known_word, words)) < len(words) / 2
 
 
 # Words as the name guards see them, and where sentences (or lines) open: the start of the
