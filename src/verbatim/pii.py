@@ -473,7 +473,7 @@ def name_spans(doc: "Doc", settings: PiiSettings | None = None, *, whole: "Doc |
         for ent in doc.ents
         if ent.label_ == "PERSON" and not _is_false_name(ent, lower_words, common, allow)
     ]
-    if spans and _mostly_foreign(context):
+    if spans and _mostly_foreign(context, settings.spacy_model):
         # The English model reads most capitalised words of German, Polish or Spanish text as
         # names ("Schnelle Lieferung", "die Rückerstattung", "Bardzo dobra obsługa" became
         # [NAME], from the multilingual hunt): there a person is one holding a listed first name.
@@ -512,14 +512,15 @@ def _joined_names(text: str, spans: list[tuple[int, int]], allow: frozenset[str]
     return found
 
 
-def _mostly_foreign(doc) -> bool:
+def _mostly_foreign(doc, model: str) -> bool:
     """Whether fewer than half of a text's words of three letters or more (two at least) are
-    English (:func:`verbatim.nlp.known_word`): a comment in another language, whatever its
-    stop words. (Shorter words mislead: spaCy reads German "im" as "i" "m", English "I'm".)"""
-    from .nlp import known_word
+    English (:func:`verbatim.staffnames.is_english`, the tables the name rules read, which
+    import nothing more in spaCy's workers): a comment in another language, whatever its stop
+    words. (Shorter words mislead: spaCy reads German "im" as "i" "m", English "I'm".)"""
+    from .staffnames import is_english
 
     words = [t.text.lower() for t in doc if t.is_alpha and len(t.text) >= 3]
-    return len(words) >= 2 and sum(map(known_word, words)) < len(words) / 2
+    return len(words) >= 2 and sum(is_english(w, model) is not False for w in words) < len(words) / 2
 
 
 # Words as the name guards see them, and where sentences (or lines) open: the start of the

@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from .pii import PiiSettings
 
 __all__ = ["STAFF_ROLES", "STAFF_PLACES", "PERSON_PREDICATES", "PERSON_VERBS", "DETERMINERS", "SIGN_OFFS",
-           "allowed_words", "first_names", "merge_spans", "staff_name_spans"]
+           "allowed_words", "first_names", "is_english", "merge_spans", "staff_name_spans"]
 
 # Determiners and possessives do not precede people's names ("the Spicy Tuna", "a Kobe",
 # "this Uniqlo", "my Nintendo Switch"). "her" is left out: it is also an object ("told her Tom").
@@ -121,7 +121,8 @@ _SURNAME_RE = re.compile(r"[ \t]+((?:O['’]|Mc|Mac)?[A-Z][a-z]+(?:[-'’][A-Z][
 
 @functools.cache
 def _staff_patterns(roles: tuple[str, ...] = STAFF_ROLES, places: tuple[str, ...] = STAFF_PLACES):
-    """(gate, contexts after a name, contexts before a name), for lower-case text (a
+    """(gate, contexts after a name, contexts before a name, what is said of a person after
+    a name, the words that open those), for lower-case text (a
     case-blind alternation is several times slower): the words a context opens with, to skip
     most texts quickly, then the contexts, each found by its key words first (a regex
     opening with the name is tried at every character); group ``ctx`` is the role or place
@@ -133,8 +134,7 @@ def _staff_patterns(roles: tuple[str, ...] = STAFF_ROLES, places: tuple[str, ...
     role, place = alternation(roles), alternation(places)
     multiword_place = alternation(w for w in places if " " in w)
     # Set look-up of the words is faster than any regex over the text.
-    keys = {w.split()[0] for w in (*roles, *places, *_PERSON_NOUNS, *_ADDRESS_VERBS, *PERSON_PREDICATES,
-                                   *PERSON_VERBS, *GENERAL_PREDICATES, "name")}
+    keys = {w.split()[0] for w in (*roles, *places, *_PERSON_NOUNS, *_ADDRESS_VERBS, "name")}
     gate = frozenset(keys | {w + "s" for w in keys})
     after = [
         # "Olu the driver", "Tom, our store manager": a name, then who they are.
@@ -146,7 +146,10 @@ def _staff_patterns(roles: tuple[str, ...] = STAFF_ROLES, places: tuple[str, ...
         # mostly says where something happened ("the fabric was pilling in store").
         place and rf"\bin\s+the\s+(?:[^\W\d_]+\s+){{1,2}}?(?P<ctx>{place})s?\b",
         multiword_place and rf"\bin\s+(?P<ctx>{multiword_place})\b",
-        # "Siobhan was so patient", "Aoife is always helpful", "Oluwaseun helped me".
+    ]
+    # "Siobhan was so patient", "Aoife is always helpful", "Oluwaseun helped me": said of most
+    # things ("the fit was great"), so tried only where a name can stand (:func:`_staff_candidates`).
+    said = [
         rf"\b(?:was|is|were|has\s+been|had\s+been)\s+(?:(?:so|very|really|extremely|super|incredibly|"
         rf"always|such|most|ever\s+so|genuinely|truly|absolutely)\s+)*"
         rf"(?P<ctx>{alternation((*PERSON_PREDICATES, *GENERAL_PREDICATES))})\b",
@@ -165,17 +168,21 @@ def _staff_patterns(roles: tuple[str, ...] = STAFF_ROLES, places: tuple[str, ...
         rf"\b(?P<ctx>{alternation(_ADDRESS_VERBS)})(?:\s+(?:to|with|by))?\s+{_NAME_WORD}",
     ]
     # A context whose word list is empty is left out, not matched with an empty role or place.
-    after, before = (tuple(re.compile(p) for p in group if p) for group in (after, before))
-    return gate, after, before
+    after, before, said = (tuple(re.compile(p) for p in group if p) for group in (after, before, said))
+    said_keys = {w.split()[0] for w in (*PERSON_PREDICATES, *PERSON_VERBS, *GENERAL_PREDICATES)}
+    return gate, after, before, said, frozenset(said_keys)
 
 
-def _staff_candidates(text: str):
+def _staff_candidates(text: str, model: str):
     """(name start, name end, role/place word) of every word standing in a staff-role context."""
-    gate, after, before = _staff_patterns()
+    gate, after, before, said, said_keys = _staff_patterns()
     low = text.lower()
     if len(low) != len(text):  # "İ" lowers to two characters: keep offsets aligned
         low = "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
-    if gate.isdisjoint(_LOWER_WORD_RE.findall(low)):
+    words = set(_LOWER_WORD_RE.findall(low))
+    if not said_keys.isdisjoint(words) and (not words.isdisjoint(_name_words(model)) or _unknown_capital(text, model)):
+        after = (*after, *said)
+    elif gate.isdisjoint(words):
         return
     for pattern in after:
         for m in pattern.finditer(low):
@@ -190,6 +197,35 @@ def _staff_candidates(text: str):
         for m in pattern.finditer(low):
             ctx = m.span("ctx") if "ctx" in pattern.groupindex else (0, 0)
             yield m.start("name"), m.end("name"), text[ctx[0] : ctx[1]]
+
+
+_CAPITALISED_RE = re.compile(r"(?<![\w'’-])[A-Z][^\W\d_]{2,}")
+
+
+@functools.lru_cache(maxsize=4)
+def _name_words(model: str) -> frozenset[str]:
+    """The listed first names that are no common English word ("siobhan", "tom"; not "will",
+    "rose"): only those can be found by what is said of them (:func:`staff_name_spans` keeps
+    no common word), so a comment holding none of them skips those contexts."""
+    if _name_vocabulary(model) is None:
+        return first_names()
+    return frozenset(name for name in first_names() if _word_kind(name, model) != "common")
+
+
+def _unknown_capital(text: str, model: str) -> bool:
+    """Whether a capitalised word of ``text`` is no English word ("Oluwaseun"): a name that
+    is no listed first name can stand there."""
+    return any(is_english(word.lower(), model) is False for word in _CAPITALISED_RE.findall(text))
+
+
+def is_english(low: str, model: str) -> bool | None:
+    """Whether a lower-case word is English (a stop word, an informal word, or a word of the
+    lemmatizer's dictionary, inflected or misspelt by two swapped letters), from the spaCy
+    pipeline's tables alone (no scikit-learn import in spaCy's worker processes); None when
+    the pipeline has no dictionary."""
+    if _name_vocabulary(model) is None:
+        return None
+    return _word_kind(low, model) != "unknown"
 
 
 def staff_name_spans(
@@ -241,7 +277,7 @@ def staff_name_spans(
         return []
     allow = allowed_words(settings)
     spans = []
-    for start, end, ctx in _staff_candidates(text):
+    for start, end, ctx in _staff_candidates(text, settings.spacy_model):
         word = text[start:end]
         low = word.lower()
         if len(word) < 2 or _never_a_name(low, allow):
