@@ -204,7 +204,8 @@ def _zero_counts() -> dict[str, int]:
 # --- e-mails ------------------------------------------------------------------------------
 def _emails(text: str, repl: str) -> tuple[str, int]:
     text, n = _EMAIL_RE.subn(repl, text) if "@" in text else (text, 0)
-    if " at " in text.lower() or "(at)" in text.lower() or "[at]" in text.lower():
+    low = text.lower()
+    if " at " in low or "(at)" in low or "[at]" in low:
         text, more = _OBFUSCATED_EMAIL_RE.subn(repl, text)
         n += more
     return text, n
@@ -402,7 +403,7 @@ def redact_patterns(text: str, settings: PiiSettings | None = None) -> tuple[str
     """
     settings = settings or PiiSettings()
     counts = _zero_counts()
-    if settings.emails and ("@" in text or "at" in text.lower()):
+    if settings.emails:  # _emails looks for "@" or a spelt-out "at" first
         text, counts["email"] = _emails(text, PLACEHOLDERS["email"])
     if not _SEVEN_DIGITS_RE.search(text):
         return text, counts  # no card (13+ digits) and no phone (7+) in it

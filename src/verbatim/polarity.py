@@ -41,7 +41,6 @@ runs the same probe without collecting any vector.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import math
 import zlib
 from typing import Sequence
@@ -50,7 +49,7 @@ import numpy as np
 
 __all__ = ["Probe", "FoldStatistics", "fold_of", "fold_statistics", "solve_folds", "solve_all", "held_out_scores",
            "probe_gate", "relabel", "learn_polarity", "apply_probe", "group_sign", "response_signs",
-           "learn_segment_sentiment", "saved_segment_sentiment"]
+           "learn_segment_sentiment", "saved_segment_sentiment", "saved_verdict"]
 
 _BLOCK = 8192  # rows per block of the sufficient statistics (bounded float64 copies)
 
@@ -280,16 +279,24 @@ def apply_probe(vectors: np.ndarray, index: np.ndarray, labels: np.ndarray, comp
     whatever wave it comes in. A record of an unused probe leaves the lexicon's labels, as
     in the run that fitted the themes."""
     labels = np.asarray(labels, dtype=object)
-    used = bool(record.get("used")) and weights is not None
-    probe = functools.partial(Probe, used, float(record.get("auc", 0.5)), float(record.get("p", 1.0)),
-                              tuple(int(r) for r in record.get("responses", (0, 0))), from_model=True)
-    if not used:
-        return labels, probe(reason=record.get("reason") or "no probe was saved with the themes")
+    verdict = saved_verdict(record, weights)
+    if not verdict.used:
+        return labels, verdict
     index = np.asarray(index, dtype=np.int64)
     score = held_out_scores(vectors, index, np.zeros(len(index), dtype=np.int64), np.asarray(weights)[None, :])
     new = relabel(labels, np.asarray(compound, dtype=float), score, settings.learn_keep_lexicon,
                   settings.learn_margin)
-    return new, probe(changed=int((new != labels).sum()), weights=np.asarray(weights))
+    return new, dataclasses.replace(verdict, changed=int((new != labels).sum()))
+
+
+def saved_verdict(record: dict, weights: np.ndarray | None) -> Probe:
+    """The :class:`Probe` a saved model's record stands for (``from_model``, ``changed`` 0):
+    used when the fit used it and its weights were saved."""
+    used = bool(record.get("used")) and weights is not None
+    return Probe(used, float(record.get("auc", 0.5)), float(record.get("p", 1.0)),
+                 tuple(int(r) for r in record.get("responses", (0, 0))),
+                 reason="" if used else record.get("reason") or "no probe was saved with the themes",
+                 weights=np.asarray(weights) if used else None, from_model=True)
 
 
 def _codes(response_ids: Sequence) -> tuple[np.ndarray, np.ndarray]:

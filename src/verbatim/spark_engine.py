@@ -712,11 +712,10 @@ def _saved_polarity(embedded, model, settings):
     the probe saved with ``model``'s themes (``embedded`` itself when it was unused)."""
     from pyspark.sql import functions as F
 
-    from .polarity import apply_probe
+    from .polarity import saved_verdict
     from .spark_udfs import POLARITY_SCORE_SCHEMA, polarity_score_partition
 
-    _, probe = apply_probe(np.zeros((0, 1)), np.zeros(0, np.int64), np.zeros(0, object), np.zeros(0),
-                           model.polarity_, model.polarity_weights_, settings)  # the record's verdict
+    probe = saved_verdict(model.polarity_, model.polarity_weights_)
     if not probe.used:
         return embedded, probe
     weights = np.asarray(model.polarity_weights_, dtype=np.float64)[None, :]  # one probe, "fold" 0
